@@ -1,0 +1,9 @@
+//! Exact algebra: Laurent polynomials over atoms, rational normal forms and
+//! sign facts. Owns equality of d-free terms; knows nothing of e-graphs.
+
+mod normalize;
+mod poly;
+mod sign;
+
+pub use normalize::{natural_cmp, AlgebraError, Budget, Normalizer, Rat};
+pub use sign::Sign;

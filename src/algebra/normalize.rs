@@ -1,0 +1,883 @@
+//! The exact normal form of a term: a rational function over atoms
+//! (`Laurent polynomial / product of polynomial factors`), with `exp`, `log`,
+//! `sqrt` and named definitions as atoms. Two terms with equal normal forms are
+//! equal wherever both are defined; the side conditions that equality relies on
+//! are collected as the term is read. Owns no e-graph and no printing of proofs.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Instant;
+
+use egg::{RecExpr, Symbol};
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{One, Signed, ToPrimitive, Zero};
+
+use super::poly::{AtomId, Monomial, Poly};
+use super::sign::Sign;
+use crate::language::{Constant, Math};
+
+/// A rational function: `num / (factor_1^e_1 * ...)`; factors are monic
+/// polynomials with more than one term, kept in the normalizer's table.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Rat {
+    /// The numerator.
+    pub num: Poly,
+    /// Denominator factors and their exponents.
+    pub den: BTreeMap<usize, u32>,
+}
+
+impl Rat {
+    /// The constant `c`.
+    pub fn constant(c: BigRational) -> Rat {
+        Rat {
+            num: Poly::constant(c),
+            den: BTreeMap::new(),
+        }
+    }
+
+    /// Whether this is zero.
+    pub fn is_zero(&self) -> bool {
+        self.num.is_zero()
+    }
+
+    /// The value if this is a constant.
+    pub fn as_constant(&self) -> Option<BigRational> {
+        if self.den.is_empty() {
+            self.num.as_constant()
+        } else {
+            None
+        }
+    }
+
+    /// Whether this is `c * monomial` with no denominator factors.
+    pub fn is_monomial(&self) -> bool {
+        self.den.is_empty() && self.num.len() <= 1
+    }
+}
+
+/// What an atom of a normal form stands for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Atom {
+    /// A free variable.
+    Var(Symbol),
+    /// A `let` name kept whole (its definition is a sum).
+    Name(Symbol),
+    /// `exp` of a normal form.
+    Exp(Rat),
+    /// `log` of a normal form.
+    Log(Rat),
+    /// `sqrt` of a normal form.
+    Sqrt(Rat),
+    /// A normal form to a non-integer constant power (other than 1/2).
+    Root(Rat, Constant),
+    /// Something the algebra does not look into (an unevaluated derivative).
+    Opaque(String),
+}
+
+/// Why normalization stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlgebraError {
+    /// The work or time budget ran out.
+    Limit,
+    /// A divisor is identically zero.
+    ZeroDivisor(String),
+}
+
+/// Budgets for one normalizer.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    /// Maximum number of coefficient operations.
+    pub max_work: usize,
+    /// When to give up.
+    pub deadline: Option<Instant>,
+}
+
+/// Computes normal forms; one instance per comparison, so atom numbers agree.
+pub struct Normalizer<'a> {
+    defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
+    opaque_sums: bool,
+    atoms: Vec<Atom>,
+    atom_index: HashMap<Atom, AtomId>,
+    atom_signs: HashMap<AtomId, Sign>,
+    factors: Vec<Poly>,
+    factor_index: HashMap<Poly, usize>,
+    names: HashMap<Symbol, Rat>,
+    substitution: BTreeMap<Symbol, Rat>,
+    facts: Vec<(Rat, Sign)>,
+    conditions: BTreeSet<String>,
+    budget: Budget,
+    work: usize,
+}
+
+type Res<T> = Result<T, AlgebraError>;
+
+impl<'a> Normalizer<'a> {
+    /// A normalizer over `defs`. With `opaque_sums`, a name whose definition is
+    /// not a single term stays an atom (cheap, and enough for most proofs);
+    /// without it every name is unfolded (complete for rational functions).
+    pub fn new(defs: &'a BTreeMap<Symbol, RecExpr<Math>>, opaque_sums: bool, budget: Budget) -> Self {
+        Normalizer {
+            defs,
+            opaque_sums,
+            atoms: Vec::new(),
+            atom_index: HashMap::new(),
+            atom_signs: HashMap::new(),
+            factors: Vec::new(),
+            factor_index: HashMap::new(),
+            names: HashMap::new(),
+            substitution: BTreeMap::new(),
+            facts: Vec::new(),
+            conditions: BTreeSet::new(),
+            budget,
+            work: 0,
+        }
+    }
+
+    /// Records that `value` has a sign in `sign` (from an `assume`).
+    pub fn add_fact(&mut self, value: Rat, sign: Sign) {
+        self.facts.push((value, sign));
+    }
+
+    /// From now on, the free variable `var` stands for `value`.
+    pub fn substitute(&mut self, var: Symbol, value: Rat) {
+        self.substitution.insert(var, value);
+        self.names.clear();
+    }
+
+    /// The side conditions met so far that could not be established, in input syntax, sorted.
+    pub fn conditions(&self) -> Vec<String> {
+        self.conditions.iter().cloned().collect()
+    }
+
+    /// Runs `f` without recording its side conditions (for reading assumptions,
+    /// whose domain is the user's statement, not the claim's).
+    pub fn without_conditions<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        let saved = std::mem::take(&mut self.conditions);
+        let out = f(self);
+        self.conditions = saved;
+        out
+    }
+
+    fn charge(&mut self, units: usize) -> Res<()> {
+        self.work += units;
+        if self.work > self.budget.max_work {
+            return Err(AlgebraError::Limit);
+        }
+        if self.work % 4096 < units {
+            if let Some(deadline) = self.budget.deadline {
+                if Instant::now() > deadline {
+                    return Err(AlgebraError::Limit);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn atom(&mut self, atom: Atom) -> AtomId {
+        if let Some(&id) = self.atom_index.get(&atom) {
+            return id;
+        }
+        let id = self.atoms.len();
+        self.atoms.push(atom.clone());
+        self.atom_index.insert(atom, id);
+        id
+    }
+
+    fn atom_rat(&mut self, atom: Atom, e: i64) -> Rat {
+        let id = self.atom(atom);
+        Rat {
+            num: Poly::term(Monomial::atom(id, e), BigRational::one()),
+            den: BTreeMap::new(),
+        }
+    }
+
+    /// Normal form of the whole term.
+    pub fn normalize(&mut self, expr: &RecExpr<Math>) -> Res<Rat> {
+        let nodes = expr.as_ref();
+        let mut out: Vec<Rat> = Vec::with_capacity(nodes.len());
+        for node in nodes {
+            let get = |i: &egg::Id| out[usize::from(*i)].clone();
+            let r = match node {
+                Math::Num(c) => Rat::constant(c.0.clone()),
+                Math::Var(v) => self.variable(*v)?,
+                Math::Add([a, b]) => self.add(&get(a), &get(b))?,
+                Math::Sub([a, b]) => {
+                    let nb = self.neg(&get(b));
+                    self.add(&get(a), &nb)?
+                }
+                Math::Mul([a, b]) => self.mul(&get(a), &get(b))?,
+                Math::Div([a, b]) => {
+                    let divisor = get(b);
+                    self.require(&divisor, Sign::NON_ZERO, "!=")?;
+                    let inv = self.inv(&divisor)?;
+                    self.mul(&get(a), &inv)?
+                }
+                Math::Neg(a) => self.neg(&get(a)),
+                Math::Pow([a, b]) => self.pow(&get(a), &get(b))?,
+                Math::Exp(a) => self.exp(&get(a))?,
+                Math::Log(a) => {
+                    let arg = get(a);
+                    self.require(&arg, Sign::POS, ">")?;
+                    self.log(&arg)?
+                }
+                Math::Sqrt(a) => {
+                    let arg = get(a);
+                    self.require(&arg, Sign::NON_NEG, ">=")?;
+                    self.sqrt(&arg)?
+                }
+                Math::D([f, x]) => {
+                    let text = format!("d({}, {})", self.print(&get(f)), self.print(&get(x)));
+                    self.atom_rat(Atom::Opaque(text), 1)
+                }
+            };
+            out.push(r);
+        }
+        Ok(out.pop().unwrap_or_default())
+    }
+
+    /// Records the condition `value REL 0` unless the sign facts establish it.
+    fn require(&mut self, value: &Rat, wanted: Sign, rel: &str) -> Res<()> {
+        if value.is_zero() && rel == "!=" {
+            return Err(AlgebraError::ZeroDivisor(self.print(value)));
+        }
+        let sign = self.sign(value);
+        let holds = match rel {
+            ">" => sign.is_pos(),
+            ">=" => sign.excludes_neg(),
+            _ => sign.excludes_zero(),
+        };
+        if !holds {
+            let text = format!("{} {} 0", self.print(value), rel);
+            self.conditions.insert(text);
+            // The proof holds under this condition, so later checks may use it.
+            self.facts.push((value.clone(), wanted));
+        }
+        Ok(())
+    }
+
+    fn variable(&mut self, v: Symbol) -> Res<Rat> {
+        if let Some(r) = self.substitution.get(&v) {
+            return Ok(r.clone());
+        }
+        let Some(def) = self.defs.get(&v) else {
+            return Ok(self.atom_rat(Atom::Var(v), 1));
+        };
+        if let Some(r) = self.names.get(&v) {
+            return Ok(r.clone());
+        }
+        let value = self.normalize(def)?;
+        let r = if self.opaque_sums && !value.is_monomial() {
+            let sign = self.sign(&value);
+            let id = self.atom(Atom::Name(v));
+            self.atom_signs.insert(id, sign);
+            Rat {
+                num: Poly::term(Monomial::atom(id, 1), BigRational::one()),
+                den: BTreeMap::new(),
+            }
+        } else {
+            value
+        };
+        self.names.insert(v, r.clone());
+        Ok(r)
+    }
+
+    fn expand_factors(&mut self, exps: &BTreeMap<usize, u32>) -> Res<Poly> {
+        let mut acc = Poly::constant(BigRational::one());
+        for (&f, &e) in exps {
+            for _ in 0..e {
+                let factor = self.factors[f].clone();
+                self.charge(acc.len() * factor.len())?;
+                acc = acc.mul(&factor);
+            }
+        }
+        Ok(acc)
+    }
+
+    /// `a + b` over the least common denominator.
+    pub fn add(&mut self, a: &Rat, b: &Rat) -> Res<Rat> {
+        if a.den == b.den {
+            self.charge(a.num.len() + b.num.len())?;
+            return Ok(self.tidy(Rat {
+                num: a.num.add(&b.num),
+                den: a.den.clone(),
+            }));
+        }
+        let mut lcm = a.den.clone();
+        for (&f, &e) in &b.den {
+            let v = lcm.entry(f).or_insert(0);
+            *v = (*v).max(e);
+        }
+        let missing = |d: &BTreeMap<usize, u32>| -> BTreeMap<usize, u32> {
+            lcm.iter()
+                .map(|(f, e)| (*f, e - d.get(f).copied().unwrap_or(0)))
+                .filter(|(_, e)| *e > 0)
+                .collect()
+        };
+        let (ma, mb) = (missing(&a.den), missing(&b.den));
+        let fa = self.expand_factors(&ma)?;
+        let fb = self.expand_factors(&mb)?;
+        self.charge(a.num.len() * fa.len() + b.num.len() * fb.len())?;
+        let num = a.num.mul(&fa).add(&b.num.mul(&fb));
+        Ok(self.tidy(Rat { num, den: lcm }))
+    }
+
+    fn tidy(&self, r: Rat) -> Rat {
+        if r.num.is_zero() {
+            Rat::default()
+        } else {
+            r
+        }
+    }
+
+    /// `-a`.
+    pub fn neg(&self, a: &Rat) -> Rat {
+        Rat {
+            num: a.num.scale(&-BigRational::one()),
+            den: a.den.clone(),
+        }
+    }
+
+    /// `a * b`.
+    pub fn mul(&mut self, a: &Rat, b: &Rat) -> Res<Rat> {
+        self.charge(a.num.len() * b.num.len())?;
+        let mut den = a.den.clone();
+        for (&f, &e) in &b.den {
+            *den.entry(f).or_insert(0) += e;
+        }
+        let r = self.tidy(Rat {
+            num: a.num.mul(&b.num),
+            den,
+        });
+        self.reduce_sqrt(r)
+    }
+
+    /// `1 / a`; the caller has recorded `a != 0`.
+    fn inv(&mut self, a: &Rat) -> Res<Rat> {
+        if a.is_zero() {
+            return Err(AlgebraError::ZeroDivisor(self.print(a)));
+        }
+        let moved = self.expand_factors(&a.den)?;
+        let content = a.num.monomial_content();
+        let rest = a.num.shift(&content.inv());
+        let lead = rest.leading_coefficient();
+        let monic = rest.scale(&lead.recip());
+        let scale = Poly::term(content.inv(), lead.recip());
+        let num = moved.mul(&scale);
+        let mut den = BTreeMap::new();
+        if monic.len() > 1 {
+            let id = match self.factor_index.get(&monic) {
+                Some(&id) => id,
+                None => {
+                    let id = self.factors.len();
+                    self.factors.push(monic.clone());
+                    self.factor_index.insert(monic, id);
+                    id
+                }
+            };
+            den.insert(id, 1);
+        }
+        Ok(Rat { num, den })
+    }
+
+    fn powi(&mut self, a: &Rat, e: i64) -> Res<Rat> {
+        if e < 0 {
+            let p = self.powi(a, -e)?;
+            return self.inv(&p);
+        }
+        let mut acc = Rat::constant(BigRational::one());
+        let mut base = a.clone();
+        let mut e = e;
+        while e > 0 {
+            if e & 1 == 1 {
+                acc = self.mul(&acc, &base)?;
+            }
+            e >>= 1;
+            if e > 0 {
+                base = self.mul(&base, &base)?;
+            }
+        }
+        Ok(acc)
+    }
+
+    fn pow(&mut self, base: &Rat, exponent: &Rat) -> Res<Rat> {
+        let Some(c) = exponent.as_constant() else {
+            // A general power is exp(exponent * log(base)), defined for base > 0.
+            self.require(base, Sign::POS, ">")?;
+            let l = self.log(base)?;
+            let prod = self.mul(exponent, &l)?;
+            return self.exp(&prod);
+        };
+        if c.is_integer() {
+            let e = c.to_integer().to_i64().ok_or(AlgebraError::Limit)?;
+            if e.abs() > 1000 {
+                return Err(AlgebraError::Limit);
+            }
+            if e < 0 {
+                self.require(base, Sign::NON_ZERO, "!=")?;
+            }
+            return self.powi(base, e);
+        }
+        if c.is_negative() {
+            self.require(base, Sign::POS, ">")?;
+        } else {
+            self.require(base, Sign::NON_NEG, ">=")?;
+        }
+        if c.denom() == &BigInt::from(2) {
+            let s = self.sqrt(base)?;
+            let e = c.numer().to_i64().ok_or(AlgebraError::Limit)?;
+            return self.powi(&s, e);
+        }
+        Ok(self.atom_rat(Atom::Root(base.clone(), Constant(c)), 1))
+    }
+
+    /// `exp(a)`, split over the terms of `a` so that `exp(u)*exp(v)` and `exp(u+v)` agree.
+    fn exp(&mut self, a: &Rat) -> Res<Rat> {
+        if !a.den.is_empty() {
+            return Ok(self.atom_rat(Atom::Exp(a.clone()), 1));
+        }
+        let mut acc = Rat::constant(BigRational::one());
+        for (m, c) in a.num.0.clone() {
+            if let Some(u) = self.log_argument(&m) {
+                if c.is_integer() {
+                    // exp(c*log(u)) = u^c where log(u) is defined, that is u > 0.
+                    let e = c.to_integer().to_i64().ok_or(AlgebraError::Limit)?;
+                    let p = self.powi(&u, e)?;
+                    acc = self.mul(&acc, &p)?;
+                    continue;
+                }
+            }
+            let q = BigRational::from_integer(c.denom().clone());
+            let p = c.numer().to_i64().ok_or(AlgebraError::Limit)?;
+            let arg = Rat {
+                num: Poly::term(m, q.recip()),
+                den: BTreeMap::new(),
+            };
+            let id = self.atom(Atom::Exp(arg));
+            self.atom_signs.insert(id, Sign::POS);
+            let factor = Rat {
+                num: Poly::term(Monomial::atom(id, p), BigRational::one()),
+                den: BTreeMap::new(),
+            };
+            acc = self.mul(&acc, &factor)?;
+        }
+        Ok(acc)
+    }
+
+    /// `u` when `m` is exactly `log(u)`.
+    fn log_argument(&self, m: &Monomial) -> Option<Rat> {
+        match m.0.as_slice() {
+            [(a, 1)] => match &self.atoms[*a] {
+                Atom::Log(u) => Some(u.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// `log(a)`: split into a sum of logs only where every factor is surely positive.
+    fn log(&mut self, a: &Rat) -> Res<Rat> {
+        if let Some(c) = a.as_constant() {
+            if c.is_one() {
+                return Ok(Rat::default());
+            }
+            return Ok(self.atom_rat(Atom::Log(a.clone()), 1));
+        }
+        let splittable = match a.num.as_term() {
+            Some((m, c)) => {
+                c.is_positive()
+                    && m.0.iter().all(|(atom, _)| self.atom_sign(*atom).is_pos())
+                    && a.den.keys().all(|f| {
+                        let p = self.factors[*f].clone();
+                        self.poly_sign(&p).is_pos()
+                    })
+            }
+            None => false,
+        };
+        if !splittable {
+            return Ok(self.atom_rat(Atom::Log(a.clone()), 1));
+        }
+        let (m, c) = a.num.as_term().map(|(m, c)| (m.clone(), c.clone())).expect("one term");
+        let mut acc = if c.is_one() {
+            Rat::default()
+        } else {
+            self.atom_rat(Atom::Log(Rat::constant(c)), 1)
+        };
+        for (atom, e) in m.0 {
+            let part = match self.atoms[atom].clone() {
+                Atom::Exp(arg) => arg,
+                _ => {
+                    let single = Rat {
+                        num: Poly::term(Monomial::atom(atom, 1), BigRational::one()),
+                        den: BTreeMap::new(),
+                    };
+                    self.atom_rat(Atom::Log(single), 1)
+                }
+            };
+            let scaled = Rat {
+                num: part.num.scale(&BigRational::from_integer(BigInt::from(e))),
+                den: part.den,
+            };
+            acc = self.add(&acc, &scaled)?;
+        }
+        for (f, e) in a.den.clone() {
+            let factor = Rat {
+                num: self.factors[f].clone(),
+                den: BTreeMap::new(),
+            };
+            let l = self.atom_rat(Atom::Log(factor), 1);
+            let scaled = Rat {
+                num: l.num.scale(&-BigRational::from_integer(BigInt::from(e))),
+                den: l.den,
+            };
+            acc = self.add(&acc, &scaled)?;
+        }
+        Ok(acc)
+    }
+
+    fn sqrt(&mut self, a: &Rat) -> Res<Rat> {
+        if let Some(c) = a.as_constant() {
+            if !c.is_negative() {
+                let (n, d) = (c.numer().clone(), c.denom().clone());
+                let (rn, rd) = (n.sqrt(), d.sqrt());
+                if &rn * &rn == n && &rd * &rd == d {
+                    return Ok(Rat::constant(BigRational::new(rn, rd)));
+                }
+            }
+        }
+        let id = self.atom(Atom::Sqrt(a.clone()));
+        let s = self.sign(a);
+        self.atom_signs
+            .insert(id, if s.is_pos() { Sign::POS } else { Sign::NON_NEG });
+        Ok(Rat {
+            num: Poly::term(Monomial::atom(id, 1), BigRational::one()),
+            den: BTreeMap::new(),
+        })
+    }
+
+    /// Rewrites `sqrt(u)^e` with `|e| >= 2` as `u^(e div 2) * sqrt(u)^(e mod 2)`.
+    fn reduce_sqrt(&mut self, r: Rat) -> Res<Rat> {
+        let needs = r.num.0.keys().any(|m| {
+            m.0.iter()
+                .any(|(a, e)| e.abs() >= 2 && matches!(self.atoms[*a], Atom::Sqrt(_)))
+        });
+        if !needs {
+            return Ok(r);
+        }
+        let mut total = Rat::default();
+        for (m, c) in r.num.0.clone() {
+            let mut keep = Vec::new();
+            let mut extra = Rat::constant(c);
+            for (a, e) in m.0 {
+                match (&self.atoms[a], e.abs() >= 2) {
+                    (Atom::Sqrt(u), true) => {
+                        let u = u.clone();
+                        let half = e.div_euclid(2);
+                        let p = self.powi(&u, half)?;
+                        extra = self.mul(&extra, &p)?;
+                        if e.rem_euclid(2) != 0 {
+                            keep.push((a, 1));
+                        }
+                    }
+                    _ => keep.push((a, e)),
+                }
+            }
+            let base = Rat {
+                num: Poly::term(Monomial(keep), BigRational::one()),
+                den: BTreeMap::new(),
+            };
+            let t = self.mul(&extra, &base)?;
+            total = self.add(&total, &t)?;
+        }
+        Ok(Rat {
+            num: total.num,
+            den: {
+                let mut d = total.den;
+                for (f, e) in r.den {
+                    *d.entry(f).or_insert(0) += e;
+                }
+                d
+            },
+        })
+    }
+
+    fn atom_sign(&self, atom: AtomId) -> Sign {
+        let base = match &self.atoms[atom] {
+            Atom::Exp(_) => Sign::POS,
+            _ => self.atom_signs.get(&atom).copied().unwrap_or(Sign::ANY),
+        };
+        let single = Rat {
+            num: Poly::term(Monomial::atom(atom, 1), BigRational::one()),
+            den: BTreeMap::new(),
+        };
+        self.fact_sign(&single).meet(base)
+    }
+
+    fn fact_sign(&self, r: &Rat) -> Sign {
+        let mut s = Sign::ANY;
+        for (value, sign) in &self.facts {
+            if value == r {
+                s = s.meet(*sign);
+            } else if value.den == r.den && value.num == r.num.scale(&-BigRational::one()) {
+                s = s.meet(sign.neg());
+            }
+        }
+        s
+    }
+
+    fn poly_sign(&self, p: &Poly) -> Sign {
+        let mut total = Sign::ZERO;
+        for (m, c) in &p.0 {
+            let mut s = Sign::of_value(c);
+            for &(a, e) in &m.0 {
+                s = s * self.atom_sign(a).powi(e);
+            }
+            total = total + s;
+        }
+        total
+    }
+
+    /// The signs `r` may take on its domain, from sign facts and `assume`s.
+    pub fn sign(&self, r: &Rat) -> Sign {
+        let mut s = self.poly_sign(&r.num);
+        for (&f, &e) in &r.den {
+            let fs = self.poly_sign(&self.factors[f]);
+            let fs = Sign::NON_ZERO.meet(fs);
+            s = s * fs.powi(i64::from(e));
+        }
+        s.meet(self.fact_sign(r))
+    }
+
+    /// If `p = 0` can be solved for a free variable that occurs linearly with a
+    /// constant coefficient, returns the last such variable and its value.
+    pub fn solve_linear(&mut self, p: &Rat) -> Option<(Symbol, Rat)> {
+        if !p.den.is_empty() {
+            return None;
+        }
+        let mut candidates: Vec<(Symbol, AtomId)> = Vec::new();
+        for (m, _) in &p.num.0 {
+            for &(a, _) in &m.0 {
+                if let Atom::Var(v) = self.atoms[a] {
+                    if !candidates.iter().any(|(_, b)| *b == a) {
+                        candidates.push((v, a));
+                    }
+                }
+            }
+        }
+        candidates.sort_by(|x, y| natural_cmp(x.0.as_str(), y.0.as_str()));
+        for (v, a) in candidates.into_iter().rev() {
+            let with: Vec<(&Monomial, &BigRational)> =
+                p.num.0.iter().filter(|(m, _)| m.exponent(a) != 0).collect();
+            if with.len() != 1 || with[0].0 .0.len() != 1 || with[0].0.exponent(a) != 1 {
+                continue;
+            }
+            let coef = with[0].1.clone();
+            if p.num.0.iter().any(|(m, _)| self.mentions(m, v) && m.exponent(a) == 0) {
+                continue;
+            }
+            let mut rest = p.num.clone();
+            rest.0.remove(&Monomial::atom(a, 1));
+            let value = rest.scale(&(-coef.recip()));
+            return Some((
+                v,
+                Rat {
+                    num: value,
+                    den: BTreeMap::new(),
+                },
+            ));
+        }
+        None
+    }
+
+    /// Whether any atom of `m` other than the variable itself mentions `v`.
+    fn mentions(&self, m: &Monomial, v: Symbol) -> bool {
+        m.0.iter().any(|(a, _)| self.atom_mentions(*a, v))
+    }
+
+    fn atom_mentions(&self, a: AtomId, v: Symbol) -> bool {
+        let rat_mentions = |r: &Rat| {
+            r.num.0.keys().any(|m| self.mentions(m, v))
+                || r.den
+                    .keys()
+                    .any(|f| self.factors[*f].0.keys().any(|m| self.mentions(m, v)))
+        };
+        match &self.atoms[a] {
+            Atom::Var(w) => *w == v,
+            Atom::Name(_) | Atom::Opaque(_) => false,
+            Atom::Exp(r) | Atom::Log(r) | Atom::Sqrt(r) | Atom::Root(r, _) => rat_mentions(r),
+        }
+    }
+
+    /// The exact value of `r` at `point` when every atom is a free variable there.
+    pub fn evaluate_exact(&self, r: &Rat, point: &BTreeMap<Symbol, BigRational>) -> Option<BigRational> {
+        let eval_poly = |p: &Poly| -> Option<BigRational> {
+            let mut total = BigRational::zero();
+            for (m, c) in &p.0 {
+                let mut t = c.clone();
+                for &(a, e) in &m.0 {
+                    let Atom::Var(v) = self.atoms[a] else {
+                        return None;
+                    };
+                    let x = point.get(&v)?;
+                    if x.is_zero() && e < 0 {
+                        return None;
+                    }
+                    t *= num_traits::pow::Pow::pow(x, e as i32);
+                }
+                total += t;
+            }
+            Some(total)
+        };
+        let mut value = eval_poly(&r.num)?;
+        for (f, e) in &r.den {
+            let d = eval_poly(&self.factors[*f])?;
+            if d.is_zero() {
+                return None;
+            }
+            value /= num_traits::pow::Pow::pow(&d, *e as i32);
+        }
+        Some(value)
+    }
+
+    /// The normal form in input syntax: terms in a fixed order, factors last.
+    pub fn print(&self, r: &Rat) -> String {
+        let num = self.print_poly(&r.num);
+        if r.den.is_empty() {
+            return num;
+        }
+        let factors: Vec<String> = r
+            .den
+            .iter()
+            .map(|(f, e)| {
+                let p = format!("({})", self.print_poly(&self.factors[*f]));
+                if *e == 1 {
+                    p
+                } else {
+                    format!("{p}^{e}")
+                }
+            })
+            .collect();
+        let den = if factors.len() == 1 {
+            factors[0].clone()
+        } else {
+            format!("({})", factors.join("*"))
+        };
+        let num = if r.num.len() > 1 { format!("({num})") } else { num };
+        format!("{num}/{den}")
+    }
+
+    fn print_poly(&self, p: &Poly) -> String {
+        if p.is_zero() {
+            return "0".into();
+        }
+        let mut terms: Vec<(bool, String, bool, String)> = p
+            .0
+            .iter()
+            .map(|(m, c)| {
+                let (neg, body) = self.print_term(m, c);
+                (m.is_one(), self.print_monomial_key(m), neg, body)
+            })
+            .collect();
+        terms.sort_by(|a, b| (a.0, natural_key(&a.1)).cmp(&(b.0, natural_key(&b.1))));
+        let mut out = String::new();
+        for (i, (_, _, neg, body)) in terms.iter().enumerate() {
+            match (i, neg) {
+                (0, true) => out.push_str(&format!("-{body}")),
+                (0, false) => out.push_str(body),
+                (_, true) => out.push_str(&format!(" - {body}")),
+                (_, false) => out.push_str(&format!(" + {body}")),
+            }
+        }
+        out
+    }
+
+    fn print_monomial_key(&self, m: &Monomial) -> String {
+        let mut parts: Vec<String> = m.0.iter().map(|(a, e)| format!("{}^{e}", self.print_atom(*a))).collect();
+        parts.sort_by_key(|s| natural_key(s));
+        parts.join("*")
+    }
+
+    /// One term as `(is_negative, text of its absolute value)`.
+    fn print_term(&self, m: &Monomial, c: &BigRational) -> (bool, String) {
+        let neg = c.is_negative();
+        let c = c.abs();
+        let mut up: Vec<String> = Vec::new();
+        let mut down: Vec<String> = Vec::new();
+        for &(a, e) in &m.0 {
+            let base = self.print_atom_operand(a);
+            let text = |k: i64| if k == 1 { base.clone() } else { format!("{base}^{k}") };
+            if e > 0 {
+                up.push(text(e));
+            } else {
+                down.push(text(-e));
+            }
+        }
+        up.sort_by_key(|s| natural_key(s));
+        down.sort_by_key(|s| natural_key(s));
+        let numer = c.numer().clone();
+        let denom = c.denom().clone();
+        if !numer.is_one() || up.is_empty() {
+            up.insert(0, numer.to_string());
+        }
+        if !denom.is_one() {
+            down.insert(0, denom.to_string());
+        }
+        let mut s = up.join("*");
+        match down.len() {
+            0 => {}
+            1 => s = format!("{s}/{}", down[0]),
+            _ => s = format!("{s}/({})", down.join("*")),
+        }
+        (neg, s)
+    }
+
+    fn print_atom_operand(&self, a: AtomId) -> String {
+        match &self.atoms[a] {
+            Atom::Root(..) => format!("({})", self.print_atom(a)),
+            _ => self.print_atom(a),
+        }
+    }
+
+    fn print_atom(&self, a: AtomId) -> String {
+        match &self.atoms[a] {
+            Atom::Var(v) | Atom::Name(v) => v.to_string(),
+            Atom::Exp(r) => format!("exp({})", self.print(r)),
+            Atom::Log(r) => format!("log({})", self.print(r)),
+            Atom::Sqrt(r) => format!("sqrt({})", self.print(r)),
+            Atom::Root(r, c) => {
+                let base = self.print(r);
+                let base = if r.is_monomial() && !base.contains(['/', '*', '-']) {
+                    base
+                } else {
+                    format!("({base})")
+                };
+                format!("{base}^({c})")
+            }
+            Atom::Opaque(s) => s.clone(),
+        }
+    }
+}
+
+/// A sort key that orders `a2` before `a10`.
+pub fn natural_key(s: &str) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut digits = String::new();
+    for ch in s.chars() {
+        if ch.is_ascii_digit() {
+            digits.push(ch);
+        } else {
+            if !digits.is_empty() {
+                out.push((std::mem::take(&mut text), digits.parse().unwrap_or(u64::MAX)));
+                digits.clear();
+            }
+            text.push(ch);
+        }
+    }
+    out.push((text, digits.parse().unwrap_or(0)));
+    out
+}
+
+/// Compares names so that `t2` comes before `t10`.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    natural_key(a).cmp(&natural_key(b))
+}

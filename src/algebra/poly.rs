@@ -1,0 +1,206 @@
+//! Laurent polynomials with exact rational coefficients over numbered atoms.
+//! Owns the arithmetic only; what an atom stands for is the normalizer's business.
+
+use std::collections::BTreeMap;
+
+use num_rational::BigRational;
+use num_traits::{One, Zero};
+
+/// Index of an atom in the normalizer's atom table.
+pub type AtomId = usize;
+
+/// A product of atoms with non-zero integer exponents, sorted by atom.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Monomial(pub Vec<(AtomId, i64)>);
+
+impl Monomial {
+    /// The empty product.
+    pub fn one() -> Self {
+        Monomial(Vec::new())
+    }
+
+    /// One atom to the power `e`.
+    pub fn atom(a: AtomId, e: i64) -> Self {
+        if e == 0 {
+            Monomial::one()
+        } else {
+            Monomial(vec![(a, e)])
+        }
+    }
+
+    /// Whether this is the empty product.
+    pub fn is_one(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The product of two monomials.
+    pub fn mul(&self, other: &Monomial) -> Monomial {
+        let mut out = Vec::with_capacity(self.0.len() + other.0.len());
+        let (mut i, mut j) = (0, 0);
+        while i < self.0.len() || j < other.0.len() {
+            match (self.0.get(i), other.0.get(j)) {
+                (Some(&(a, e)), Some(&(b, f))) if a == b => {
+                    if e + f != 0 {
+                        out.push((a, e + f));
+                    }
+                    i += 1;
+                    j += 1;
+                }
+                (Some(&(a, e)), Some(&(b, _))) if a < b => {
+                    out.push((a, e));
+                    i += 1;
+                }
+                (Some(_), Some(&(b, f))) => {
+                    out.push((b, f));
+                    j += 1;
+                }
+                (Some(&(a, e)), None) => {
+                    out.push((a, e));
+                    i += 1;
+                }
+                (None, Some(&(b, f))) => {
+                    out.push((b, f));
+                    j += 1;
+                }
+                (None, None) => break,
+            }
+        }
+        Monomial(out)
+    }
+
+    /// The reciprocal.
+    pub fn inv(&self) -> Monomial {
+        Monomial(self.0.iter().map(|&(a, e)| (a, -e)).collect())
+    }
+
+    /// The exponent of atom `a`.
+    pub fn exponent(&self, a: AtomId) -> i64 {
+        self.0.iter().find(|(b, _)| *b == a).map_or(0, |(_, e)| *e)
+    }
+}
+
+/// A sum of monomials with non-zero rational coefficients.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct Poly(pub BTreeMap<Monomial, BigRational>);
+
+impl Poly {
+    /// The zero polynomial.
+    pub fn zero() -> Self {
+        Poly(BTreeMap::new())
+    }
+
+    /// A constant.
+    pub fn constant(c: BigRational) -> Self {
+        Poly::term(Monomial::one(), c)
+    }
+
+    /// `c * m`.
+    pub fn term(m: Monomial, c: BigRational) -> Self {
+        let mut p = Poly::zero();
+        if !c.is_zero() {
+            p.0.insert(m, c);
+        }
+        p
+    }
+
+    /// Whether this is zero.
+    pub fn is_zero(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Number of terms.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The constant value, if this is a constant.
+    pub fn as_constant(&self) -> Option<BigRational> {
+        match self.0.len() {
+            0 => Some(BigRational::zero()),
+            1 => self.0.get(&Monomial::one()).cloned(),
+            _ => None,
+        }
+    }
+
+    /// The single term, if there is exactly one.
+    pub fn as_term(&self) -> Option<(&Monomial, &BigRational)> {
+        if self.0.len() == 1 {
+            self.0.iter().next()
+        } else {
+            None
+        }
+    }
+
+    /// Adds `c * m` in place.
+    pub fn add_term(&mut self, m: Monomial, c: BigRational) {
+        if c.is_zero() {
+            return;
+        }
+        match self.0.get_mut(&m) {
+            Some(v) => {
+                *v += c;
+                if v.is_zero() {
+                    self.0.remove(&m);
+                }
+            }
+            None => {
+                self.0.insert(m, c);
+            }
+        }
+    }
+
+    /// `self + other`.
+    pub fn add(&self, other: &Poly) -> Poly {
+        let mut out = self.clone();
+        for (m, c) in &other.0 {
+            out.add_term(m.clone(), c.clone());
+        }
+        out
+    }
+
+    /// `c * self`.
+    pub fn scale(&self, c: &BigRational) -> Poly {
+        if c.is_zero() {
+            return Poly::zero();
+        }
+        Poly(self.0.iter().map(|(m, v)| (m.clone(), v * c)).collect())
+    }
+
+    /// `m * self`.
+    pub fn shift(&self, m: &Monomial) -> Poly {
+        Poly(self.0.iter().map(|(n, v)| (n.mul(m), v.clone())).collect())
+    }
+
+    /// `self * other`.
+    pub fn mul(&self, other: &Poly) -> Poly {
+        let mut out = Poly::zero();
+        for (m, c) in &self.0 {
+            for (n, d) in &other.0 {
+                out.add_term(m.mul(n), c * d);
+            }
+        }
+        out
+    }
+
+    /// The lowest exponent of each atom over all terms (absent counts as 0):
+    /// the largest monomial dividing every term.
+    pub fn monomial_content(&self) -> Monomial {
+        let atoms: std::collections::BTreeSet<AtomId> =
+            self.0.keys().flat_map(|m| m.0.iter().map(|(a, _)| *a)).collect();
+        let content = atoms
+            .into_iter()
+            .map(|a| (a, self.0.keys().map(|m| m.exponent(a)).min().unwrap_or(0)))
+            .filter(|(_, e)| *e != 0)
+            .collect();
+        Monomial(content)
+    }
+
+    /// The coefficient of the first term, used to make factors monic.
+    pub fn leading_coefficient(&self) -> BigRational {
+        self.0
+            .values()
+            .next()
+            .cloned()
+            .unwrap_or_else(BigRational::one)
+    }
+}

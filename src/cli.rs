@@ -1,0 +1,211 @@
+//! The command line: clap types, file and stdout IO, exit codes. No maths.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use egg::Symbol;
+
+use crate::error::Error;
+use crate::examples::softmax_with_loss;
+use crate::parse::{parse_expression, parse_problem};
+use crate::prove::{differentiate, prove_problem, Limits};
+use crate::render::{render, Format};
+
+/// Exit code for bad input or usage.
+pub const EXIT_INPUT: u8 = 2;
+
+/// backprove: differentiate with named rules and prove gradients.
+#[derive(Debug, Parser)]
+#[command(name = "backprove", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+struct LimitArgs {
+    /// Seconds allowed per claim.
+    #[arg(long, default_value_t = 10.0)]
+    timeout: f64,
+    /// Maximum e-nodes per claim (the algebra gets a proportional budget).
+    #[arg(long, default_value_t = 1_000_000)]
+    max_nodes: usize,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Result<Limits, String> {
+        if !(self.timeout.is_finite() && self.timeout > 0.0) {
+            return Err("--timeout must be a positive number of seconds".into());
+        }
+        Ok(Limits {
+            timeout: Duration::from_secs_f64(self.timeout.min(1e6)),
+            max_nodes: self.max_nodes.max(1),
+        })
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decide every claim of a problem file (`-` reads standard input).
+    Prove {
+        /// The problem file.
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Print the simplified derivative of an expression.
+    Diff {
+        /// The expression.
+        expr: String,
+        /// The variable to differentiate by.
+        #[arg(long)]
+        wrt: String,
+        /// A definition `NAME=EXPR`; may be repeated, in order.
+        #[arg(long = "let", value_name = "NAME=EXPR")]
+        lets: Vec<String>,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Print a built-in problem file.
+    Example {
+        /// Which example.
+        #[arg(value_enum)]
+        name: ExampleName,
+        /// Number of classes (at least 2).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=100_000))]
+        classes: u32,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ExampleName {
+    /// The Softmax-with-Loss layer.
+    SoftmaxWithLoss,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run(cli: Cli) -> u8 {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match cli.command {
+        None => {
+            let text = softmax_with_loss(3);
+            prove_text(&text, "<softmax-with-loss, 3 classes>", Format::Text, &Limits::default(), &mut out)
+        }
+        Some(Command::Prove { file, format, limits }) => {
+            let limits = match limits.limits() {
+                Ok(l) => l,
+                Err(e) => return usage(&e),
+            };
+            let (text, name) = match read_input(&file) {
+                Ok(t) => t,
+                Err(e) => return usage(&e),
+            };
+            prove_text(&text, &name, format, &limits, &mut out)
+        }
+        Some(Command::Diff { expr, wrt, lets, limits }) => {
+            let limits = match limits.limits() {
+                Ok(l) => l,
+                Err(e) => return usage(&e),
+            };
+            diff_command(&expr, &wrt, &lets, &limits, &mut out)
+        }
+        Some(Command::Example { name: ExampleName::SoftmaxWithLoss, classes }) => {
+            let _ = out.write_all(softmax_with_loss(classes as usize).as_bytes());
+            0
+        }
+    }
+}
+
+fn usage(message: &str) -> u8 {
+    eprintln!("error: {message}");
+    EXIT_INPUT
+}
+
+fn read_input(file: &PathBuf) -> Result<(String, String), String> {
+    if file.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        return Ok((s, "<stdin>".into()));
+    }
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", file.display()))?;
+    Ok((text, file.display().to_string()))
+}
+
+fn prove_text(text: &str, name: &str, format: Format, limits: &Limits, out: &mut impl Write) -> u8 {
+    let problem = match parse_problem(text) {
+        Ok(p) => p,
+        Err(e) => {
+            eprint!("{}", render_error(&e, text, name));
+            return EXIT_INPUT;
+        }
+    };
+    let report = prove_problem(&problem, limits);
+    let _ = out.write_all(render(&report, format).as_bytes());
+    report.exit_code()
+}
+
+fn diff_command(expr: &str, wrt: &str, lets: &[String], limits: &Limits, out: &mut impl Write) -> u8 {
+    let mut source = String::new();
+    for l in lets {
+        let Some((name, body)) = l.split_once('=') else {
+            return usage(&format!("--let {l}: expected NAME=EXPR"));
+        };
+        source += &format!("let {} = {}\n", name.trim(), body.trim());
+    }
+    let problem = match parse_problem(&source) {
+        Ok(p) => p,
+        Err(e) => {
+            eprint!("{}", render_error(&e, &source, "--let"));
+            return EXIT_INPUT;
+        }
+    };
+    let names: Vec<Symbol> = problem.definitions.iter().map(|d| d.name).collect();
+    let var = Symbol::from(wrt.trim());
+    let valid_var = wrt.trim().chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && wrt.trim().chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid_var || names.contains(&var) {
+        return usage(&format!("--wrt {wrt}: expected a free variable name"));
+    }
+    let term = match parse_expression(expr, &names) {
+        Ok(t) => t,
+        Err(e) => {
+            eprint!("{}", render_error(&e, expr, "EXPR"));
+            return EXIT_INPUT;
+        }
+    };
+    let defs = crate::prove::definitions(&problem);
+    match differentiate(&term, var, &defs, limits) {
+        Ok(d) => {
+            let _ = writeln!(out, "{d}");
+            0
+        }
+        Err(reason) => {
+            eprintln!("undecided: {reason}");
+            3
+        }
+    }
+}
+
+/// `error: ...` with the source line and a caret under the offending span.
+pub fn render_error(e: &Error, source: &str, name: &str) -> String {
+    let (line, column, width) = e.location();
+    let text = source.lines().nth(line.saturating_sub(1)).unwrap_or("");
+    let gutter = line.to_string().len();
+    format!(
+        "error: {e}\n{:gutter$}--> {name}:{line}:{column}\n{:gutter$} |\n{line} | {text}\n{:gutter$} | {}{}\n",
+        "",
+        "",
+        "",
+        " ".repeat(column.saturating_sub(1)),
+        "^".repeat(width.max(1)),
+    )
+}

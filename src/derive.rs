@@ -1,0 +1,258 @@
+//! Differentiation in the e-graph: runs the `d` rules of `rules::diff` to
+//! saturation under limits, extracts `d`-free terms and lists one lemma per
+//! `d` term used, each an instance of a named rule. Owns no algebra.
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::time::Instant;
+
+use std::collections::HashMap;
+
+use egg::{CostFunction, ENodeOrVar, Extractor, Id, Language, Pattern, PatternAst, RecExpr, Symbol, Var};
+
+use crate::language::Math;
+use crate::print::to_infix;
+use crate::report::Step;
+use crate::rules::diff::{bind, bound_name, diff_rewrites, diff_rule, rule_for, EGraph, UNFOLD};
+
+/// A cost that makes any remaining `d` prohibitively expensive.
+struct DFree;
+
+/// Cost of a term that still contains `d`.
+const D_COST: usize = 1 << 40;
+
+impl CostFunction<Math> for DFree {
+    type Cost = usize;
+    fn cost<C>(&mut self, enode: &Math, mut costs: C) -> usize
+    where
+        C: FnMut(Id) -> usize,
+    {
+        let own = if matches!(enode, Math::D(_)) { D_COST } else { 1 };
+        enode.fold(own, |sum, id| sum.saturating_add(costs(id)))
+    }
+}
+
+/// Limits for one saturation.
+#[derive(Debug, Clone, Copy)]
+pub struct SaturationLimits {
+    /// Maximum e-nodes.
+    pub max_nodes: usize,
+    /// When to stop.
+    pub deadline: Instant,
+}
+
+/// Terms differentiated together in one e-graph.
+pub struct Derivation<'a> {
+    egraph: EGraph,
+    defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
+    roots: Vec<Id>,
+    d_terms: Vec<Vec<(Id, Id)>>,
+    /// The cheapest node of each class and its cost, `d`-free where possible.
+    best: HashMap<Id, (usize, Math)>,
+}
+
+impl<'a> Derivation<'a> {
+    /// Adds `exprs` to a fresh e-graph and runs the differentiation rules.
+    /// Hitting a limit is an `Err` with the reason, in words.
+    pub fn run(
+        exprs: &[&RecExpr<Math>],
+        defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
+        limits: SaturationLimits,
+    ) -> Result<Self, String> {
+        let mut egraph = EGraph::default();
+        let mut roots = Vec::new();
+        let mut d_terms = Vec::new();
+        for expr in exprs {
+            let mut ids: Vec<Id> = Vec::with_capacity(expr.as_ref().len());
+            let mut ds = Vec::new();
+            for node in expr.as_ref() {
+                let node = node.clone().map_children(|c| ids[usize::from(c)]);
+                if let Math::D([f, x]) = node {
+                    ds.push((f, x));
+                }
+                ids.push(egraph.add(node));
+            }
+            roots.push(*ids.last().expect("a term has at least one node"));
+            d_terms.push(ds);
+        }
+        let egraph = saturate(egraph, defs, limits)?;
+        let roots = roots.iter().map(|r| egraph.find(*r)).collect();
+        let extractor = Extractor::new(&egraph, DFree);
+        let best = egraph
+            .classes()
+            .map(|c| (c.id, (extractor.find_best_cost(c.id), extractor.find_best_node(c.id).clone())))
+            .collect();
+        drop(extractor);
+        Ok(Derivation {
+            egraph,
+            defs,
+            roots,
+            d_terms,
+            best,
+        })
+    }
+
+    /// The `d`-free form of the `i`-th term, or an error naming a `d` term no rule handles.
+    pub fn result(&self, i: usize) -> Result<RecExpr<Math>, String> {
+        let (cost, expr) = self.find_best(self.roots[i]);
+        if cost < D_COST {
+            return Ok(expr);
+        }
+        let stuck = expr
+            .as_ref()
+            .iter()
+            .enumerate()
+            .find(|(_, n)| matches!(n, Math::D(_)))
+            .map(|(i, _)| crate::print::infix_at(&expr, Id::from(i)))
+            .unwrap_or_default();
+        Err(format!("no differentiation rule applies to {stuck}"))
+    }
+
+    fn find_best(&self, id: Id) -> (usize, RecExpr<Math>) {
+        let root = self.egraph.find(id);
+        let (cost, node) = &self.best[&root];
+        let expr = node.build_recexpr(|c| self.best[&self.egraph.find(c)].1.clone());
+        (*cost, expr)
+    }
+
+    /// One lemma per `d` term reached from the inputs' `d` terms, top-down:
+    /// `d(f, x) = ...` by the rule that fits `f`'s operator.
+    pub fn lemmas(&self) -> Vec<Step> {
+        let print = |id: Id| self.find_best(id).1;
+        let mut steps = Vec::new();
+        let mut seen: HashSet<(Id, Id)> = HashSet::new();
+        let mut queue: VecDeque<(Id, Id)> = self
+            .d_terms
+            .iter()
+            .flatten()
+            .map(|(f, x)| (self.egraph.find(*f), self.egraph.find(*x)))
+            .collect();
+        while let Some((f, x)) = queue.pop_front() {
+            if !seen.insert((f, x)) {
+                continue;
+            }
+            let f_node = self.best[&self.egraph.find(f)].1.clone();
+            let Some(name) = rule_for(&f_node, &self.egraph, x, self.defs) else {
+                continue;
+            };
+            if name == UNFOLD {
+                let Some(bound) = bound_name(&self.egraph, f, self.defs) else {
+                    continue;
+                };
+                let def = &self.defs[&bound];
+                let Some(body) = self.egraph.lookup_expr(def) else {
+                    continue;
+                };
+                let x_text = to_infix(&print(x));
+                steps.push(Step {
+                    rule: format!("unfold-{bound}"),
+                    before: format!("d({bound}, {x_text})"),
+                    after: format!("d({}, {x_text})", to_infix(def)),
+                });
+                queue.push_back((self.egraph.find(body), x));
+                continue;
+            }
+            let rule = diff_rule(name).expect("rule_for names a table rule");
+            let binding: Vec<(Var, Id)> = bind(rule, f, &f_node, x);
+            let terms: Vec<(Var, RecExpr<Math>)> = binding.iter().map(|(v, id)| (*v, print(*id))).collect();
+            let lhs: Pattern<Math> = rule.lhs.parse().expect("rule lhs parses");
+            let rhs: Pattern<Math> = rule.rhs.parse().expect("rule rhs parses");
+            steps.push(Step {
+                rule: rule.name.to_string(),
+                before: to_infix(&instantiate(&lhs.ast, &terms)),
+                after: to_infix(&instantiate(&rhs.ast, &terms)),
+            });
+            for node in rhs.ast.as_ref() {
+                if let ENodeOrVar::ENode(Math::D([a, v])) = node {
+                    let lookup = |i: &Id| match &rhs.ast[*i] {
+                        ENodeOrVar::Var(var) => binding.iter().find(|(w, _)| w == var).map(|(_, id)| *id),
+                        ENodeOrVar::ENode(_) => None,
+                    };
+                    if let (Some(a), Some(v)) = (lookup(a), lookup(v)) {
+                        queue.push_back((self.egraph.find(a), self.egraph.find(v)));
+                    }
+                }
+            }
+        }
+        steps
+    }
+}
+
+/// Applies the differentiation rules until nothing changes. Only e-classes
+/// holding a `d` node that is new, or whose argument class gained nodes, are
+/// searched again: every rule's left side is `d` over one node of its argument,
+/// so no other class can have a new match. Limits are checked every round.
+fn saturate(
+    mut egraph: EGraph,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    limits: SaturationLimits,
+) -> Result<EGraph, String> {
+    let rules = diff_rewrites(defs);
+    let mut searched: HashMap<Id, usize> = HashMap::new();
+    egraph.rebuild();
+    loop {
+        if egraph.total_size() > limits.max_nodes {
+            return Err(format!(
+                "not proved within limits: differentiation reached the node limit ({} e-nodes)",
+                limits.max_nodes
+            ));
+        }
+        if Instant::now() > limits.deadline {
+            return Err("not proved within limits: differentiation ran out of time".into());
+        }
+        let mut todo: Vec<(Id, usize)> = egraph
+            .classes()
+            .filter_map(|class| {
+                let signature: usize = class
+                    .nodes
+                    .iter()
+                    .filter_map(|n| match n {
+                        Math::D([f, _]) => Some(egraph[*f].nodes.len() + 1),
+                        _ => None,
+                    })
+                    .sum();
+                (signature > 0 && searched.get(&class.id) != Some(&signature)).then_some((class.id, signature))
+            })
+            .collect();
+        if todo.is_empty() {
+            return Ok(egraph);
+        }
+        todo.sort_unstable();
+        let mut matches: Vec<Vec<egg::SearchMatches<Math>>> = (0..rules.len()).map(|_| Vec::new()).collect();
+        for (id, signature) in todo {
+            for (found, rule) in matches.iter_mut().zip(&rules) {
+                if let Some(m) = rule.searcher.search_eclass(&egraph, id) {
+                    found.push(m);
+                }
+            }
+            searched.insert(id, signature);
+        }
+        for (found, rule) in matches.iter().zip(&rules) {
+            rule.apply(&mut egraph, found);
+        }
+        egraph.rebuild();
+    }
+}
+
+/// Builds the term `ast` with each pattern variable replaced by its term.
+pub fn instantiate(ast: &PatternAst<Math>, terms: &[(Var, RecExpr<Math>)]) -> RecExpr<Math> {
+    let mut out: Vec<Math> = Vec::new();
+    let mut ids: Vec<Id> = Vec::new();
+    for node in ast.as_ref() {
+        let id = match node {
+            ENodeOrVar::Var(v) => {
+                let term = &terms.iter().find(|(w, _)| w == v).expect("every pattern variable is bound").1;
+                let offset = out.len();
+                for n in term.as_ref() {
+                    out.push(n.clone().map_children(|c| Id::from(usize::from(c) + offset)));
+                }
+                Id::from(out.len() - 1)
+            }
+            ENodeOrVar::ENode(n) => {
+                out.push(n.clone().map_children(|c| ids[usize::from(c)]));
+                Id::from(out.len() - 1)
+            }
+        };
+        ids.push(id);
+    }
+    RecExpr::from(out)
+}

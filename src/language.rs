@@ -1,0 +1,127 @@
+//! The expression language every stage shares: the egg [`Math`] language and
+//! the exact [`Constant`] it carries. Owns no rules and no evaluation.
+
+use std::fmt;
+use std::str::FromStr;
+
+use egg::{define_language, Id, Symbol};
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{One, Signed, Zero};
+
+/// An exact rational constant, printed as `3`, `-2` or `3/4`.
+///
+/// ```
+/// use backprove::Constant;
+/// let c: Constant = "0.25".parse().unwrap();
+/// assert_eq!(c.to_string(), "1/4");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Constant(pub BigRational);
+
+impl Constant {
+    /// The constant `n`.
+    pub fn int(n: i64) -> Self {
+        Constant(BigRational::from_integer(BigInt::from(n)))
+    }
+
+    /// Whether this constant is an integer.
+    pub fn is_integer(&self) -> bool {
+        self.0.is_integer()
+    }
+
+    /// Whether this constant is zero.
+    pub fn is_zero(&self) -> bool {
+        self.0.is_zero()
+    }
+
+    /// Whether this constant is one.
+    pub fn is_one(&self) -> bool {
+        self.0.is_one()
+    }
+
+    /// Whether this constant is negative.
+    pub fn is_negative(&self) -> bool {
+        self.0.is_negative()
+    }
+}
+
+/// Parses an exact decimal (`2`, `-0.25`) or a fraction (`3/4`) into a rational.
+pub fn parse_rational(s: &str) -> Option<BigRational> {
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    if body.is_empty() {
+        return None;
+    }
+    let value = if let Some((n, d)) = body.split_once('/') {
+        let n: BigInt = digits(n)?;
+        let d: BigInt = digits(d)?;
+        if d.is_zero() {
+            return None;
+        }
+        BigRational::new(n, d)
+    } else if let Some((int, frac)) = body.split_once('.') {
+        if int.is_empty() || frac.is_empty() {
+            return None;
+        }
+        let whole: BigInt = digits(&format!("{int}{frac}"))?;
+        let scale = num_traits::pow(BigInt::from(10), frac.len());
+        BigRational::new(whole, scale)
+    } else {
+        BigRational::from_integer(digits(body)?)
+    };
+    Some(if neg { -value } else { value })
+}
+
+fn digits(s: &str) -> Option<BigInt> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+impl FromStr for Constant {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_rational(s)
+            .map(Constant)
+            .ok_or_else(|| format!("not a rational constant: {s}"))
+    }
+}
+
+impl fmt::Display for Constant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_integer() {
+            write!(f, "{}", self.0.numer())
+        } else {
+            write!(f, "{}/{}", self.0.numer(), self.0.denom())
+        }
+    }
+}
+
+#[allow(missing_docs)]
+mod math {
+    use super::*;
+    define_language! {
+    /// The term language: arithmetic, `exp`, `log`, `sqrt`, derivatives,
+    /// exact constants and variables. Let-bound names are [`Math::Var`] too;
+    /// the problem's definitions say which names are bound.
+    pub enum Math {
+        "d" = D([Id; 2]),
+        "+" = Add([Id; 2]),
+        "-" = Sub([Id; 2]),
+        "*" = Mul([Id; 2]),
+        "/" = Div([Id; 2]),
+        "^" = Pow([Id; 2]),
+        "neg" = Neg(Id),
+        "exp" = Exp(Id),
+        "log" = Log(Id),
+        "sqrt" = Sqrt(Id),
+        Num(Constant),
+        Var(Symbol),
+    }
+}
+}
+pub use math::Math;

@@ -1,0 +1,44 @@
+//! backprove differentiates expressions with named rewrite rules in an
+//! e-graph and proves that a gradient equals its claimed closed form, with
+//! exact rational algebra, side conditions and counterexamples.
+//!
+//! ```
+//! let problem = backprove::parse_problem("
+//! let S = exp(a1) + exp(a2)
+//! let y1 = exp(a1) / S
+//! let y2 = exp(a2) / S
+//! let L = -(t1*log(y1) + t2*log(y2))
+//! assume t1 + t2 = 1
+//! prove d(L, a1) = y1 - t1
+//! ").unwrap();
+//! let report = backprove::prove_problem(&problem, &backprove::Limits::default());
+//! assert_eq!(report.claims[0].status, backprove::Status::Proved);
+//! ```
+#![warn(missing_docs)]
+
+mod algebra;
+mod cli;
+mod derive;
+mod error;
+mod examples;
+mod language;
+mod numeric;
+mod parse;
+mod print;
+mod problem;
+mod prove;
+mod render;
+mod report;
+mod rules;
+
+pub use cli::{render_error, run, Cli};
+pub use error::Error;
+pub use examples::softmax_with_loss;
+pub use language::{parse_rational, Constant, Math};
+pub use parse::{parse_expression, parse_problem};
+pub use print::to_infix;
+pub use problem::{Assumption, Claim, Definition, Problem, Relation};
+pub use prove::{definitions, differentiate, prove_problem, Limits};
+pub use render::{render, Format};
+pub use report::{ClaimReport, Counterexample, Report, Status, Step};
+pub use rules::diff::{DiffRule, Guard, DIFF_RULES};

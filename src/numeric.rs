@@ -1,0 +1,217 @@
+//! Numeric evaluation with rigorous intervals (outward-rounded f64), used to
+//! refute false claims at concrete points and as a safety net behind every proof.
+//! It never proves anything: agreement at points is evidence, not proof.
+
+use std::collections::{BTreeMap, HashMap};
+
+use egg::{RecExpr, Symbol};
+use num_rational::BigRational;
+use num_traits::ToPrimitive;
+
+use crate::language::Math;
+
+/// A closed interval `[lo, hi]` that surely contains the true value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Interval {
+    /// Lower bound.
+    pub lo: f64,
+    /// Upper bound.
+    pub hi: f64,
+}
+
+fn down(x: f64, ulps: u32) -> f64 {
+    (0..ulps).fold(x, |v, _| v.next_down())
+}
+
+fn up(x: f64, ulps: u32) -> f64 {
+    (0..ulps).fold(x, |v, _| v.next_up())
+}
+
+impl Interval {
+    fn new(lo: f64, hi: f64, ulps: u32) -> Option<Interval> {
+        if lo.is_nan() || hi.is_nan() {
+            return None;
+        }
+        Some(Interval {
+            lo: down(lo, ulps),
+            hi: up(hi, ulps),
+        })
+    }
+
+    /// An interval around an exact rational.
+    pub fn from_rational(v: &BigRational) -> Option<Interval> {
+        let x = v.to_f64()?;
+        Interval::new(x, x, 2)
+    }
+
+    /// Whether the two intervals cannot hold the same value.
+    pub fn disjoint(&self, other: &Interval) -> bool {
+        self.hi < other.lo || other.hi < self.lo
+    }
+
+    /// The midpoint, for display.
+    pub fn mid(&self) -> f64 {
+        self.lo / 2.0 + self.hi / 2.0
+    }
+
+    fn add(self, o: Interval) -> Option<Interval> {
+        Interval::new(self.lo + o.lo, self.hi + o.hi, 1)
+    }
+
+    fn neg(self) -> Interval {
+        Interval {
+            lo: -self.hi,
+            hi: -self.lo,
+        }
+    }
+
+    fn mul(self, o: Interval) -> Option<Interval> {
+        let p = [self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi];
+        if p.iter().any(|v| v.is_nan()) {
+            return None;
+        }
+        let lo = p.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = p.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Interval::new(lo, hi, 1)
+    }
+
+    fn recip(self) -> Option<Interval> {
+        if self.lo <= 0.0 && self.hi >= 0.0 {
+            return None;
+        }
+        Interval::new(1.0 / self.hi, 1.0 / self.lo, 1)
+    }
+
+    fn exp(self) -> Option<Interval> {
+        Interval::new(self.lo.exp(), self.hi.exp(), 4)
+    }
+
+    fn log(self) -> Option<Interval> {
+        if self.lo <= 0.0 {
+            return None;
+        }
+        Interval::new(self.lo.ln(), self.hi.ln(), 4)
+    }
+
+    fn sqrt(self) -> Option<Interval> {
+        if self.lo < 0.0 {
+            return None;
+        }
+        Interval::new(self.lo.sqrt(), self.hi.sqrt(), 4).map(|i| Interval {
+            lo: i.lo.max(0.0),
+            hi: i.hi,
+        })
+    }
+
+    fn powi(self, e: i64) -> Option<Interval> {
+        if e < 0 {
+            return self.powi(-e)?.recip();
+        }
+        let mut acc = Interval { lo: 1.0, hi: 1.0 };
+        for _ in 0..e {
+            acc = acc.mul(self)?;
+        }
+        if e % 2 == 0 && acc.lo < 0.0 {
+            acc.lo = 0.0;
+        }
+        Some(acc)
+    }
+}
+
+/// Evaluates terms at one point; `let` names are evaluated from their definitions.
+pub struct Evaluator<'a> {
+    defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
+    point: &'a BTreeMap<Symbol, BigRational>,
+    names: HashMap<Symbol, Option<Interval>>,
+}
+
+impl<'a> Evaluator<'a> {
+    /// An evaluator at `point`.
+    pub fn new(defs: &'a BTreeMap<Symbol, RecExpr<Math>>, point: &'a BTreeMap<Symbol, BigRational>) -> Self {
+        Evaluator {
+            defs,
+            point,
+            names: HashMap::new(),
+        }
+    }
+
+    /// The value of `expr`, or `None` where it is undefined, not certainly
+    /// defined, or contains an unevaluated derivative.
+    pub fn eval(&mut self, expr: &RecExpr<Math>) -> Option<Interval> {
+        let mut vals: Vec<Option<Interval>> = Vec::with_capacity(expr.as_ref().len());
+        for node in expr.as_ref() {
+            let get = |i: &egg::Id| vals[usize::from(*i)];
+            let v = match node {
+                Math::Num(c) => Interval::from_rational(&c.0),
+                Math::Var(s) => self.var(*s),
+                Math::Add([a, b]) => get(a).zip(get(b)).and_then(|(a, b)| a.add(b)),
+                Math::Sub([a, b]) => get(a).zip(get(b)).and_then(|(a, b)| a.add(b.neg())),
+                Math::Mul([a, b]) => get(a).zip(get(b)).and_then(|(a, b)| a.mul(b)),
+                Math::Div([a, b]) => get(a)
+                    .zip(get(b))
+                    .and_then(|(a, b)| b.recip().and_then(|r| a.mul(r))),
+                Math::Neg(a) => get(a).map(Interval::neg),
+                Math::Exp(a) => get(a).and_then(Interval::exp),
+                Math::Log(a) => get(a).and_then(Interval::log),
+                Math::Sqrt(a) => get(a).and_then(Interval::sqrt),
+                Math::Pow([a, b]) => match &expr[*b] {
+                    Math::Num(c) if c.is_integer() => {
+                        c.0.to_integer().to_i64().and_then(|e| get(a).and_then(|x| x.powi(e)))
+                    }
+                    _ => get(a).zip(get(b)).and_then(|(x, y)| {
+                        if x.lo <= 0.0 {
+                            return None;
+                        }
+                        x.log()?.mul(y)?.exp()
+                    }),
+                },
+                Math::D(_) => None,
+            };
+            vals.push(v);
+        }
+        vals.pop().flatten()
+    }
+
+    fn var(&mut self, s: Symbol) -> Option<Interval> {
+        if let Some(def) = self.defs.get(&s) {
+            if let Some(v) = self.names.get(&s) {
+                return *v;
+            }
+            let v = self.eval(def);
+            self.names.insert(s, v);
+            return v;
+        }
+        Interval::from_rational(self.point.get(&s)?)
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so every run samples the same points.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A rational `k/4` with `k` drawn from `lo..=hi`, never zero.
+    pub fn quarter(&mut self, lo: i64, hi: i64) -> BigRational {
+        loop {
+            let span = (hi - lo + 1) as u64;
+            let k = lo + (self.next_u64() % span) as i64;
+            if k != 0 {
+                return BigRational::new(k.into(), 4.into());
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Splits one line of a problem file into tokens with their columns.
+
+use num_rational::BigRational;
+
+use crate::error::Error;
+use crate::language::parse_rational;
+
+/// A token's kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tok {
+    Ident(String),
+    Number(BigRational),
+    Plus,
+    Minus,
+    Star,
+    Slash,
+    Caret,
+    LParen,
+    RParen,
+    LBracket,
+    RBracket,
+    Comma,
+    Eq,
+    Gt,
+    Ge,
+    Ne,
+    End,
+}
+
+impl Tok {
+    /// How the token reads in an error message.
+    pub fn describe(&self) -> String {
+        match self {
+            Tok::Ident(s) => format!("`{s}`"),
+            Tok::Number(n) => format!("number `{n}`"),
+            Tok::Plus => "`+`".into(),
+            Tok::Minus => "`-`".into(),
+            Tok::Star => "`*`".into(),
+            Tok::Slash => "`/`".into(),
+            Tok::Caret => "`^`".into(),
+            Tok::LParen => "`(`".into(),
+            Tok::RParen => "`)`".into(),
+            Tok::LBracket => "`[`".into(),
+            Tok::RBracket => "`]`".into(),
+            Tok::Comma => "`,`".into(),
+            Tok::Eq => "`=`".into(),
+            Tok::Gt => "`>`".into(),
+            Tok::Ge => "`>=`".into(),
+            Tok::Ne => "`!=`".into(),
+            Tok::End => "end of line".into(),
+        }
+    }
+}
+
+/// A token with its 1-based column and width in characters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Token {
+    pub tok: Tok,
+    pub column: usize,
+    pub width: usize,
+}
+
+/// Tokenizes `text` (one line, comments already removed); the last token is [`Tok::End`].
+pub fn tokenize(text: &str, line: usize) -> Result<Vec<Token>, Error> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let start = i;
+        let tok = if c.is_whitespace() {
+            i += 1;
+            continue;
+        } else if c.is_ascii_alphabetic() {
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            Tok::Ident(chars[start..i].iter().collect())
+        } else if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) {
+            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
+                i += 1;
+            }
+            let s: String = chars[start..i].iter().collect();
+            let value = parse_rational(&s).ok_or_else(|| Error::Syntax {
+                line,
+                column: start + 1,
+                width: i - start,
+                expected: "a number such as `2` or `0.25`".into(),
+                found: format!("`{s}`"),
+            })?;
+            Tok::Number(value)
+        } else {
+            let two = chars.get(i + 1).copied();
+            let (tok, len) = match (c, two) {
+                ('>', Some('=')) => (Tok::Ge, 2),
+                ('!', Some('=')) => (Tok::Ne, 2),
+                ('+', _) => (Tok::Plus, 1),
+                ('-', _) => (Tok::Minus, 1),
+                ('*', _) => (Tok::Star, 1),
+                ('/', _) => (Tok::Slash, 1),
+                ('^', _) => (Tok::Caret, 1),
+                ('(', _) => (Tok::LParen, 1),
+                (')', _) => (Tok::RParen, 1),
+                ('[', _) => (Tok::LBracket, 1),
+                (']', _) => (Tok::RBracket, 1),
+                (',', _) => (Tok::Comma, 1),
+                ('=', _) => (Tok::Eq, 1),
+                ('>', _) => (Tok::Gt, 1),
+                _ => {
+                    return Err(Error::Syntax {
+                        line,
+                        column: start + 1,
+                        width: 1,
+                        expected: "a name, a number, an operator or a parenthesis".into(),
+                        found: format!("`{c}`"),
+                    })
+                }
+            };
+            i += len;
+            tok
+        };
+        out.push(Token {
+            tok,
+            column: start + 1,
+            width: i - start,
+        });
+    }
+    out.push(Token {
+        tok: Tok::End,
+        column: chars.len() + 1,
+        width: 1,
+    });
+    Ok(out)
+}

@@ -1,0 +1,511 @@
+//! Infix surface syntax to [`Problem`]: statements, expressions with the usual
+//! precedence, name resolution and the checks that need source positions.
+//! Does not evaluate or simplify anything beyond spotting a constant zero divisor.
+
+mod lexer;
+
+use std::collections::BTreeMap;
+
+use egg::{Id, RecExpr, Symbol};
+use num_rational::BigRational;
+use num_traits::{Signed, Zero};
+
+use crate::error::Error;
+use crate::language::{Constant, Math};
+use crate::problem::{Assumption, Claim, Definition, Problem, Relation};
+use lexer::{tokenize, Tok, Token};
+
+/// How deeply parentheses and operators may nest before the input is refused.
+const MAX_DEPTH: usize = 200;
+
+/// Parses and checks a whole problem file.
+///
+/// ```
+/// let p = backprove::parse_problem("let y = x^2\nprove d(y, x) = 2*x").unwrap();
+/// assert_eq!(p.claims.len(), 1);
+/// ```
+pub fn parse_problem(text: &str) -> Result<Problem, Error> {
+    let mut problem = Problem::default();
+    let mut defined: BTreeMap<Symbol, usize> = BTreeMap::new();
+    for (index, raw) in text.lines().enumerate() {
+        let line = index + 1;
+        let content = raw.split('#').next().unwrap_or("");
+        if content.trim().is_empty() {
+            continue;
+        }
+        let tokens = tokenize(content, line)?;
+        let mut p = Parser::new(&tokens, line, &defined);
+        let keyword = match &tokens[0].tok {
+            Tok::Ident(k) if k == "let" || k == "assume" || k == "prove" => k.clone(),
+            _ => return Err(p.expected("`let`, `assume` or `prove`")),
+        };
+        p.pos = 1;
+        match keyword.as_str() {
+            "let" => {
+                let (name, column, width) = p.ident("a name to define")?;
+                if let Some(first) = defined.get(&Symbol::from(name.as_str())) {
+                    return Err(Error::Semantic {
+                        line,
+                        column,
+                        width,
+                        message: format!("`{name}` is already defined on line {first}"),
+                    });
+                }
+                if is_reserved(&name) {
+                    return Err(Error::Semantic {
+                        line,
+                        column,
+                        width,
+                        message: format!("`{name}` is a function name and cannot be defined"),
+                    });
+                }
+                if p.peek().tok == Tok::LBracket {
+                    return Err(p.unsupported_index());
+                }
+                p.expect(Tok::Eq, "`=`")?;
+                let expr = p.whole_expression()?;
+                defined.insert(Symbol::from(name.as_str()), line);
+                problem.definitions.push(Definition {
+                    name: Symbol::from(name.as_str()),
+                    expr,
+                    line,
+                });
+            }
+            "assume" => {
+                let lhs = p.expression_rec()?;
+                let relation = match p.peek().tok {
+                    Tok::Eq => Relation::Eq,
+                    Tok::Gt => Relation::Gt,
+                    Tok::Ge => Relation::Ge,
+                    Tok::Ne => Relation::Ne,
+                    _ => return Err(p.expected("`=`, `>`, `>=` or `!=`")),
+                };
+                p.pos += 1;
+                let rhs = p.whole_expression()?;
+                problem.assumptions.push(Assumption {
+                    lhs,
+                    relation,
+                    rhs,
+                    line,
+                });
+            }
+            _ => {
+                let lhs = p.expression_rec()?;
+                p.expect(Tok::Eq, "`=`")?;
+                let rhs = p.whole_expression()?;
+                problem.claims.push(Claim { lhs, rhs, line });
+            }
+        }
+    }
+    check_use_before_definition(text, &problem)?;
+    Ok(problem)
+}
+
+/// Parses one expression (as given to `backprove diff`), with the given names defined.
+pub fn parse_expression(text: &str, defined: &[Symbol]) -> Result<RecExpr<Math>, Error> {
+    let defined: BTreeMap<Symbol, usize> = defined.iter().map(|s| (*s, 0)).collect();
+    let tokens = tokenize(text, 1)?;
+    let mut p = Parser::new(&tokens, 1, &defined);
+    p.whole_expression()
+}
+
+fn is_reserved(name: &str) -> bool {
+    matches!(
+        name,
+        "exp" | "log" | "sqrt" | "d" | "sum" | "let" | "assume" | "prove"
+    )
+}
+
+/// One parsed subexpression: its id, its value when it is a constant, its columns.
+struct Node {
+    id: Id,
+    value: Option<BigRational>,
+    column: usize,
+    end: usize,
+}
+
+struct Parser<'a> {
+    tokens: &'a [Token],
+    pos: usize,
+    line: usize,
+    defined: &'a BTreeMap<Symbol, usize>,
+    expr: RecExpr<Math>,
+    depth: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn new(tokens: &'a [Token], line: usize, defined: &'a BTreeMap<Symbol, usize>) -> Self {
+        Parser {
+            tokens,
+            pos: 0,
+            line,
+            defined,
+            expr: RecExpr::default(),
+            depth: 0,
+        }
+    }
+
+    fn peek(&self) -> &Token {
+        &self.tokens[self.pos.min(self.tokens.len() - 1)]
+    }
+
+    fn expected(&self, what: &str) -> Error {
+        let t = self.peek();
+        Error::Syntax {
+            line: self.line,
+            column: t.column,
+            width: t.width,
+            expected: what.into(),
+            found: t.tok.describe(),
+        }
+    }
+
+    fn semantic(&self, column: usize, end: usize, message: String) -> Error {
+        Error::Semantic {
+            line: self.line,
+            column,
+            width: end.saturating_sub(column).max(1),
+            message,
+        }
+    }
+
+    fn unsupported_index(&self) -> Error {
+        let t = self.peek();
+        self.semantic(
+            t.column,
+            t.column + 1,
+            "indexed families (`a[j]`) are not supported yet".into(),
+        )
+    }
+
+    fn expect(&mut self, tok: Tok, what: &str) -> Result<Token, Error> {
+        if self.peek().tok == tok {
+            self.pos += 1;
+            Ok(self.tokens[self.pos - 1].clone())
+        } else {
+            Err(self.expected(what))
+        }
+    }
+
+    fn ident(&mut self, what: &str) -> Result<(String, usize, usize), Error> {
+        let t = self.peek().clone();
+        match t.tok {
+            Tok::Ident(name) => {
+                self.pos += 1;
+                Ok((name, t.column, t.width))
+            }
+            _ => Err(self.expected(what)),
+        }
+    }
+
+    /// An expression that must run to the end of the line.
+    fn whole_expression(&mut self) -> Result<RecExpr<Math>, Error> {
+        let e = self.expression_rec()?;
+        if self.peek().tok != Tok::End {
+            return Err(self.expected("an operator or end of line"));
+        }
+        Ok(e)
+    }
+
+    /// Parses an expression into a fresh term and leaves the cursor after it.
+    fn expression_rec(&mut self) -> Result<RecExpr<Math>, Error> {
+        self.expr = RecExpr::default();
+        self.sum()?;
+        Ok(std::mem::take(&mut self.expr))
+    }
+
+    fn enter(&mut self) -> Result<(), Error> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let t = self.peek();
+            return Err(self.semantic(
+                t.column,
+                t.column + 1,
+                format!("expression nested more than {MAX_DEPTH} levels deep"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, node: Math) -> Id {
+        self.expr.add(node)
+    }
+
+    fn sum(&mut self) -> Result<Node, Error> {
+        self.enter()?;
+        let mut left = self.product()?;
+        loop {
+            let op = self.peek().tok.clone();
+            if op != Tok::Plus && op != Tok::Minus {
+                break;
+            }
+            self.pos += 1;
+            let right = self.product()?;
+            let value = match (&left.value, &right.value) {
+                (Some(a), Some(b)) if op == Tok::Plus => Some(a + b),
+                (Some(a), Some(b)) => Some(a - b),
+                _ => None,
+            };
+            let id = if op == Tok::Plus {
+                self.add(Math::Add([left.id, right.id]))
+            } else {
+                self.add(Math::Sub([left.id, right.id]))
+            };
+            left = Node {
+                id,
+                value,
+                column: left.column,
+                end: right.end,
+            };
+        }
+        self.depth -= 1;
+        Ok(left)
+    }
+
+    fn product(&mut self) -> Result<Node, Error> {
+        let mut left = self.unary()?;
+        loop {
+            let op = self.peek().tok.clone();
+            if op != Tok::Star && op != Tok::Slash {
+                break;
+            }
+            self.pos += 1;
+            let right = self.unary()?;
+            if op == Tok::Slash && right.value.as_ref().is_some_and(Zero::is_zero) {
+                return Err(self.semantic(right.column, right.end, "division by the constant 0".into()));
+            }
+            let value = match (&left.value, &right.value) {
+                (Some(a), Some(b)) if op == Tok::Star => Some(a * b),
+                (Some(a), Some(b)) => Some(a / b),
+                _ => None,
+            };
+            let id = if op == Tok::Star {
+                self.add(Math::Mul([left.id, right.id]))
+            } else {
+                self.add(Math::Div([left.id, right.id]))
+            };
+            left = Node {
+                id,
+                value,
+                column: left.column,
+                end: right.end,
+            };
+        }
+        Ok(left)
+    }
+
+    fn unary(&mut self) -> Result<Node, Error> {
+        if self.peek().tok == Tok::Minus {
+            let column = self.peek().column;
+            self.pos += 1;
+            self.enter()?;
+            let inner = self.unary()?;
+            self.depth -= 1;
+            let (id, value) = match (&inner.value, &self.expr[inner.id]) {
+                (Some(v), Math::Num(_)) => {
+                    let v = -v.clone();
+                    self.expr = pop_last(std::mem::take(&mut self.expr), inner.id);
+                    (self.add(Math::Num(Constant(v.clone()))), Some(v))
+                }
+                (value, _) => (self.add(Math::Neg(inner.id)), value.as_ref().map(|v| -v)),
+            };
+            return Ok(Node {
+                id,
+                value,
+                column,
+                end: inner.end,
+            });
+        }
+        self.power()
+    }
+
+    fn power(&mut self) -> Result<Node, Error> {
+        let base = self.primary()?;
+        if self.peek().tok != Tok::Caret {
+            return Ok(base);
+        }
+        self.pos += 1;
+        self.enter()?;
+        let exponent = self.unary()?;
+        self.depth -= 1;
+        if let (Some(b), Some(e)) = (&base.value, &exponent.value) {
+            if b.is_zero() && e.is_negative() {
+                return Err(self.semantic(
+                    base.column,
+                    exponent.end,
+                    "division by the constant 0 (zero to a negative power)".into(),
+                ));
+            }
+        }
+        let id = self.add(Math::Pow([base.id, exponent.id]));
+        Ok(Node {
+            id,
+            value: None,
+            column: base.column,
+            end: exponent.end,
+        })
+    }
+
+    fn primary(&mut self) -> Result<Node, Error> {
+        let t = self.peek().clone();
+        let end = t.column + t.width;
+        match t.tok {
+            Tok::Number(v) => {
+                self.pos += 1;
+                let id = self.add(Math::Num(Constant(v.clone())));
+                Ok(Node {
+                    id,
+                    value: Some(v),
+                    column: t.column,
+                    end,
+                })
+            }
+            Tok::LParen => {
+                self.pos += 1;
+                let inner = self.sum()?;
+                let close = self.expect(Tok::RParen, "`)` or an operator")?;
+                Ok(Node {
+                    column: t.column,
+                    end: close.column + 1,
+                    ..inner
+                })
+            }
+            Tok::Ident(name) => {
+                self.pos += 1;
+                match self.peek().tok {
+                    Tok::LParen => self.call(&name, t.column),
+                    Tok::LBracket => Err(self.unsupported_index()),
+                    _ => self.name(&name, t.column, end),
+                }
+            }
+            _ => Err(self.expected("a number, a name, `-` or `(`")),
+        }
+    }
+
+    fn name(&mut self, name: &str, column: usize, end: usize) -> Result<Node, Error> {
+        if is_reserved(name) {
+            return Err(self.semantic(
+                column,
+                end,
+                format!("`{name}` is a function and needs arguments in parentheses"),
+            ));
+        }
+        let id = self.add(Math::Var(Symbol::from(name)));
+        Ok(Node {
+            id,
+            value: None,
+            column,
+            end,
+        })
+    }
+
+    fn call(&mut self, name: &str, column: usize) -> Result<Node, Error> {
+        let arity = match name {
+            "exp" | "log" | "sqrt" => 1,
+            "d" => 2,
+            _ => {
+                return Err(self.semantic(
+                    column,
+                    column + name.chars().count(),
+                    format!("unknown function `{name}`; expected one of exp, log, sqrt, d"),
+                ))
+            }
+        };
+        self.pos += 1; // the `(`
+        self.enter()?;
+        let arg = self.sum()?;
+        let id = if arity == 1 {
+            match name {
+                "exp" => self.add(Math::Exp(arg.id)),
+                "log" => self.add(Math::Log(arg.id)),
+                _ => self.add(Math::Sqrt(arg.id)),
+            }
+        } else {
+            self.expect(Tok::Comma, "`,` and the variable to differentiate by")?;
+            let var = self.peek().clone();
+            let (v, vcol, vwidth) = self.ident("a variable to differentiate by")?;
+            let sym = Symbol::from(v.as_str());
+            if let Some(def_line) = self.defined.get(&sym) {
+                return Err(self.semantic(
+                    vcol,
+                    vcol + vwidth,
+                    format!(
+                        "cannot differentiate by `{v}`: it is defined by `let`{}; expected a free variable",
+                        if *def_line > 0 { format!(" on line {def_line}") } else { String::new() }
+                    ),
+                ));
+            }
+            if is_reserved(&v) {
+                return Err(Error::Syntax {
+                    line: self.line,
+                    column: var.column,
+                    width: var.width,
+                    expected: "a variable to differentiate by".into(),
+                    found: var.tok.describe(),
+                });
+            }
+            let x = self.add(Math::Var(sym));
+            self.add(Math::D([arg.id, x]))
+        };
+        let close = self.expect(Tok::RParen, "`)`")?;
+        self.depth -= 1;
+        Ok(Node {
+            id,
+            value: None,
+            column,
+            end: close.column + 1,
+        })
+    }
+}
+
+/// Removes the last node of `expr` when it is `id` (a literal about to be negated).
+fn pop_last(expr: RecExpr<Math>, id: Id) -> RecExpr<Math> {
+    let nodes: Vec<Math> = expr.as_ref().to_vec();
+    if usize::from(id) + 1 == nodes.len() {
+        RecExpr::from(nodes[..nodes.len() - 1].to_vec())
+    } else {
+        RecExpr::from(nodes)
+    }
+}
+
+/// Checks that every variable used in `expr` is either defined or free, and
+/// that defined names are used only after their definition. Names used before
+/// their `let` are found here because the parser sees a free variable first.
+fn check_use_before_definition(text: &str, problem: &Problem) -> Result<(), Error> {
+    let lines: Vec<&str> = text.lines().collect();
+    for def in &problem.definitions {
+        let name = def.name.as_str();
+        for (index, raw) in lines.iter().enumerate().take(def.line.saturating_sub(1)) {
+            let content = raw.split('#').next().unwrap_or("");
+            if let Some(column) = find_identifier(content, name) {
+                return Err(Error::Semantic {
+                    line: index + 1,
+                    column,
+                    width: name.chars().count(),
+                    message: format!("`{name}` is used before its definition on line {}", def.line),
+                });
+            }
+        }
+        let content = lines[def.line - 1].split('#').next().unwrap_or("");
+        let rhs_start = content.find('=').map_or(0, |i| i + 1);
+        if let Some(column) = find_identifier(&content[rhs_start..], name) {
+            let offset = content[..rhs_start].chars().count();
+            return Err(Error::Semantic {
+                line: def.line,
+                column: column + offset,
+                width: name.chars().count(),
+                message: format!("`{name}` is used in its own definition"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The 1-based column of the first whole-word occurrence of `name` in `text`.
+fn find_identifier(text: &str, name: &str) -> Option<usize> {
+    let tokens = tokenize(text, 0).ok()?;
+    tokens.iter().find_map(|t| match &t.tok {
+        Tok::Ident(s) if s == name => Some(t.column),
+        _ => None,
+    })
+}

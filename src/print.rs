@@ -1,0 +1,151 @@
+//! Terms back to input syntax, with the fewest parentheses that re-parse to
+//! the same term. Owns printing only.
+
+use egg::{Id, RecExpr};
+
+use crate::language::Math;
+
+/// Binding strength: sums 1, products 2, unary minus 3, powers 4, atoms 5.
+fn precedence(node: &Math) -> u8 {
+    match node {
+        Math::Add(_) | Math::Sub(_) => 1,
+        Math::Mul(_) | Math::Div(_) => 2,
+        Math::Neg(_) => 3,
+        Math::Num(c) if c.is_negative() => 3,
+        Math::Num(c) if !c.is_integer() => 2,
+        Math::Pow(_) => 4,
+        _ => 5,
+    }
+}
+
+/// Prints the whole term in input syntax.
+///
+/// ```
+/// let e: egg::RecExpr<backprove::Math> = "(neg (^ x 2))".parse().unwrap();
+/// assert_eq!(backprove::to_infix(&e), "-x^2");
+/// ```
+pub fn to_infix(expr: &RecExpr<Math>) -> String {
+    let nodes = expr.as_ref();
+    if nodes.is_empty() {
+        return String::new();
+    }
+    infix_at(expr, Id::from(nodes.len() - 1))
+}
+
+/// Prints the subterm rooted at `id`.
+pub fn infix_at(expr: &RecExpr<Math>, id: Id) -> String {
+    let nodes = expr.as_ref();
+    // Bottom-up over the (children-first) node array, so deep terms need no recursion.
+    let mut text: Vec<Option<String>> = vec![None; usize::from(id) + 1];
+    let needed = reachable(nodes, id);
+    for i in 0..=usize::from(id) {
+        if !needed[i] {
+            continue;
+        }
+        let node = &nodes[i];
+        let get = |c: &Id| text[usize::from(*c)].clone().unwrap_or_default();
+        let wrap = |c: &Id, min: u8| {
+            let s = get(c);
+            if precedence(&nodes[usize::from(*c)]) < min {
+                format!("({s})")
+            } else {
+                s
+            }
+        };
+        let s = match node {
+            Math::Num(c) => c.to_string(),
+            Math::Var(v) => v.to_string(),
+            Math::Add([a, b]) => format!("{} + {}", wrap(a, 1), wrap(b, 2)),
+            Math::Sub([a, b]) => format!("{} - {}", wrap(a, 1), wrap(b, 2)),
+            Math::Mul([a, b]) => format!("{}*{}", wrap(a, 2), wrap(b, 3)),
+            Math::Div([a, b]) => format!("{}/{}", wrap(a, 2), wrap(b, 3)),
+            Math::Pow([a, b]) => format!("{}^{}", wrap(a, 5), wrap(b, 3)),
+            Math::Neg(a) => format!("-{}", wrap(a, 3)),
+            Math::Exp(a) => format!("exp({})", get(a)),
+            Math::Log(a) => format!("log({})", get(a)),
+            Math::Sqrt(a) => format!("sqrt({})", get(a)),
+            Math::D([f, x]) => format!("d({}, {})", get(f), get(x)),
+        };
+        text[i] = Some(s);
+    }
+    text[usize::from(id)].take().unwrap_or_default()
+}
+
+/// Which nodes the subterm at `root` uses.
+fn reachable(nodes: &[Math], root: Id) -> Vec<bool> {
+    use egg::Language;
+    let mut seen = vec![false; usize::from(root) + 1];
+    seen[usize::from(root)] = true;
+    for i in (0..=usize::from(root)).rev() {
+        if seen[i] {
+            for c in nodes[i].children() {
+                seen[usize::from(*c)] = true;
+            }
+        }
+    }
+    seen
+}
+
+/// Prints the whole term as LaTeX math (no surrounding `$`).
+///
+/// ```
+/// let e: egg::RecExpr<backprove::Math> = "(/ (exp a1) S)".parse().unwrap();
+/// assert_eq!(backprove::to_latex(&e), "\\frac{\\exp\\left(a_{1}\\right)}{S}");
+/// ```
+pub fn to_latex(expr: &RecExpr<Math>) -> String {
+    let nodes = expr.as_ref();
+    let mut text: Vec<String> = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        let get = |c: &Id| text[usize::from(*c)].clone();
+        let wrap = |c: &Id, min: u8| {
+            let s = get(c);
+            if precedence(&nodes[usize::from(*c)]) < min {
+                format!("\\left({s}\\right)")
+            } else {
+                s
+            }
+        };
+        let s = match node {
+            Math::Num(c) if c.is_integer() => c.to_string(),
+            Math::Num(c) => {
+                let sign = if c.is_negative() { "-" } else { "" };
+                let a = num_traits::Signed::abs(&c.0);
+                format!("{sign}\\frac{{{}}}{{{}}}", a.numer(), a.denom())
+            }
+            Math::Var(v) => latex_name(v.as_str()),
+            Math::Add([a, b]) => format!("{} + {}", wrap(a, 1), wrap(b, 2)),
+            Math::Sub([a, b]) => format!("{} - {}", wrap(a, 1), wrap(b, 2)),
+            Math::Mul([a, b]) => format!("{} \\, {}", wrap(a, 2), wrap(b, 3)),
+            Math::Div([a, b]) => format!("\\frac{{{}}}{{{}}}", get(a), get(b)),
+            Math::Pow([a, b]) => format!("{{{}}}^{{{}}}", wrap(a, 5), get(b)),
+            Math::Neg(a) => format!("-{}", wrap(a, 3)),
+            Math::Exp(a) => format!("\\exp\\left({}\\right)", get(a)),
+            Math::Log(a) => format!("\\log\\left({}\\right)", get(a)),
+            Math::Sqrt(a) => format!("\\sqrt{{{}}}", get(a)),
+            Math::D([f, x]) => format!("\\frac{{\\partial}}{{\\partial {}}}\\left({}\\right)", get(x), get(f)),
+        };
+        text.push(s);
+    }
+    text.pop().unwrap_or_default()
+}
+
+/// `a1` as `a_{1}`, `a_1` as `a_{1}`, `T` as `T`.
+fn latex_name(name: &str) -> String {
+    let (stem, sub) = match name.split_once('_') {
+        Some((s, sub)) => (s.to_string(), sub.to_string()),
+        None => {
+            let split = name.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+            (name[..split].to_string(), name[split..].to_string())
+        }
+    };
+    let stem = if stem.chars().count() > 1 {
+        format!("\\mathit{{{stem}}}")
+    } else {
+        stem
+    };
+    if sub.is_empty() {
+        stem
+    } else {
+        format!("{stem}_{{{}}}", sub.replace('_', "\\_"))
+    }
+}

@@ -1,0 +1,111 @@
+//! The checked contents of a problem file: definitions, assumptions and claims,
+//! each as a term with its source line. Owns no parsing and no proving.
+
+use std::collections::BTreeMap;
+
+use egg::{RecExpr, Symbol};
+
+use crate::language::Math;
+use crate::print::to_infix;
+
+/// `let NAME = EXPR`.
+#[derive(Debug, Clone)]
+pub struct Definition {
+    /// The bound name.
+    pub name: Symbol,
+    /// Its definition; earlier names appear as variables.
+    pub expr: RecExpr<Math>,
+    /// 1-based source line.
+    pub line: usize,
+}
+
+/// The relation of an `assume` statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    /// `=`
+    Eq,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `!=`
+    Ne,
+}
+
+impl Relation {
+    /// The relation as written in input syntax.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Relation::Eq => "=",
+            Relation::Gt => ">",
+            Relation::Ge => ">=",
+            Relation::Ne => "!=",
+        }
+    }
+}
+
+/// `assume LHS REL RHS`.
+#[derive(Debug, Clone)]
+pub struct Assumption {
+    /// Left side.
+    pub lhs: RecExpr<Math>,
+    /// The relation.
+    pub relation: Relation,
+    /// Right side.
+    pub rhs: RecExpr<Math>,
+    /// 1-based source line.
+    pub line: usize,
+}
+
+impl Assumption {
+    /// The assumption in input syntax.
+    pub fn text(&self) -> String {
+        format!(
+            "{} {} {}",
+            to_infix(&self.lhs),
+            self.relation.symbol(),
+            to_infix(&self.rhs)
+        )
+    }
+}
+
+/// `prove LHS = RHS`.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    /// Left side.
+    pub lhs: RecExpr<Math>,
+    /// Right side.
+    pub rhs: RecExpr<Math>,
+    /// 1-based source line.
+    pub line: usize,
+}
+
+impl Claim {
+    /// The claim in input syntax.
+    pub fn text(&self) -> String {
+        format!("{} = {}", to_infix(&self.lhs), to_infix(&self.rhs))
+    }
+}
+
+/// A whole problem file, checked: every name is defined before use.
+#[derive(Debug, Clone, Default)]
+pub struct Problem {
+    /// Definitions in source order.
+    pub definitions: Vec<Definition>,
+    /// Assumptions in source order.
+    pub assumptions: Vec<Assumption>,
+    /// Claims in source order.
+    pub claims: Vec<Claim>,
+}
+
+impl Problem {
+    /// The definitions by name.
+    pub fn definition_map(&self) -> BTreeMap<Symbol, &RecExpr<Math>> {
+        self.definitions.iter().map(|d| (d.name, &d.expr)).collect()
+    }
+
+    /// Whether `name` is bound by a `let`.
+    pub fn is_defined(&self, name: Symbol) -> bool {
+        self.definitions.iter().any(|d| d.name == name)
+    }
+}

@@ -1,0 +1,460 @@
+//! Deciding claims: differentiate in the e-graph, compare exact normal forms
+//! (names kept whole first, then fully unfolded), use `assume` equations as
+//! named substitutions, and look for counterexamples numerically. Owns the
+//! verdict; rendering is elsewhere.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use egg::{RecExpr, Symbol};
+use num_rational::BigRational;
+
+use crate::algebra::{natural_cmp, AlgebraError, Budget, Normalizer, Rat, Sign};
+use crate::derive::{Derivation, SaturationLimits};
+use crate::language::Math;
+use crate::numeric::{Evaluator, Interval, Rng};
+use crate::print::to_infix;
+use crate::problem::{Claim, Problem, Relation};
+use crate::report::{ClaimReport, Counterexample, Report, Status, Step};
+
+/// Resource limits for deciding one claim.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Wall-clock time per claim.
+    pub timeout: Duration,
+    /// E-nodes in the differentiation e-graph; also scales the algebra budget.
+    pub max_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            timeout: Duration::from_secs(10),
+            max_nodes: 1_000_000,
+        }
+    }
+}
+
+/// How many random points a refutation attempt tries.
+const REFUTE_POINTS: usize = 40;
+/// How many points a proof is cross-checked at.
+const CHECK_POINTS: usize = 6;
+
+/// Decides every claim of `problem`.
+///
+/// ```
+/// let p = backprove::parse_problem("prove d(x^3, x) = 3*x^2").unwrap();
+/// let report = backprove::prove_problem(&p, &backprove::Limits::default());
+/// assert_eq!(report.claims[0].status, backprove::Status::Proved);
+/// ```
+pub fn prove_problem(problem: &Problem, limits: &Limits) -> Report {
+    let defs = definitions(problem);
+    let claims = problem
+        .claims
+        .iter()
+        .map(|c| prove_claim(problem, &defs, c, limits))
+        .collect();
+    Report {
+        schema: 1,
+        assumptions: problem.assumptions.iter().map(|a| a.text()).collect(),
+        claims,
+    }
+}
+
+/// The definitions by name.
+pub fn definitions(problem: &Problem) -> BTreeMap<Symbol, RecExpr<Math>> {
+    problem
+        .definitions
+        .iter()
+        .map(|d| (d.name, d.expr.clone()))
+        .collect()
+}
+
+fn budget(limits: &Limits, deadline: Instant) -> Budget {
+    Budget {
+        max_work: limits.max_nodes.saturating_mul(20),
+        deadline: Some(deadline),
+    }
+}
+
+/// Decides one claim.
+pub fn prove_claim(
+    problem: &Problem,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    claim: &Claim,
+    limits: &Limits,
+) -> ClaimReport {
+    let deadline = Instant::now() + limits.timeout;
+    let mut report = ClaimReport {
+        claim: claim.text(),
+        line: claim.line,
+        status: Status::Undecided,
+        conditions: Vec::new(),
+        counterexample: None,
+        steps: Vec::new(),
+        reason: None,
+    };
+    let saturation = SaturationLimits {
+        max_nodes: limits.max_nodes,
+        deadline,
+    };
+    let derivation = match Derivation::run(&[&claim.lhs, &claim.rhs], defs, saturation) {
+        Ok(d) => d,
+        Err(reason) => {
+            report.reason = Some(reason);
+            return report;
+        }
+    };
+    let sides = derivation.result(0).and_then(|l| Ok((l, derivation.result(1)?)));
+    let (lhs, rhs) = match sides {
+        Ok(s) => s,
+        Err(reason) => {
+            report.reason = Some(reason);
+            return report;
+        }
+    };
+    report.steps = derivation.lemmas();
+
+    let algebra = decide_algebra(problem, defs, claim, &lhs, &rhs, budget(limits, deadline));
+    let refutation = |count| refute(problem, defs, &lhs, &rhs, count, seed(claim));
+    match algebra {
+        Ok(Outcome::Equal { chain, conditions }) => match refutation(CHECK_POINTS) {
+            Some(cx) => {
+                report.reason = Some(
+                    "internal error: the algebra found the sides equal but they differ at a point; refusing to report proved"
+                        .into(),
+                );
+                report.counterexample = Some(cx);
+            }
+            None => {
+                report.status = Status::Proved;
+                report.conditions = conditions;
+                report.steps.extend(chain);
+            }
+        },
+        Ok(Outcome::Differ { residual }) => match refutation(REFUTE_POINTS) {
+            Some(cx) => {
+                report.status = Status::Disproved;
+                report.reason = Some(format!("left side minus right side simplifies to {residual}"));
+                report.counterexample = Some(cx);
+            }
+            None => {
+                report.reason = Some(format!(
+                    "left side minus right side simplifies to {residual}, which the algebra cannot show is zero, and no counterexample was found"
+                ));
+            }
+        },
+        Err(AlgebraError::Limit) => match refutation(REFUTE_POINTS) {
+            Some(cx) => {
+                report.status = Status::Disproved;
+                report.counterexample = Some(cx);
+            }
+            None => report.reason = Some("not proved within limits: the algebra ran out of budget".into()),
+        },
+        Err(AlgebraError::ZeroDivisor(d)) => {
+            report.reason = Some(format!("a divisor is identically zero: {d}"));
+        }
+    }
+    if report.status != Status::Proved {
+        report.steps.clear();
+    }
+    report
+}
+
+fn seed(claim: &Claim) -> u64 {
+    0x5eed_0000 + claim.line as u64
+}
+
+enum Outcome {
+    Equal { chain: Vec<Step>, conditions: Vec<String> },
+    Differ { residual: String },
+}
+
+/// Compares normal forms, first with sums kept as names, then fully unfolded.
+fn decide_algebra(
+    problem: &Problem,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    claim: &Claim,
+    lhs: &RecExpr<Math>,
+    rhs: &RecExpr<Math>,
+    budget: Budget,
+) -> Result<Outcome, AlgebraError> {
+    let mut residual = String::new();
+    for opaque in [true, false] {
+        let mut norm = Normalizer::new(defs, opaque, budget);
+        add_sign_facts(&mut norm, problem)?;
+        // The domain conditions of the claim as written, including inside `d`.
+        norm.normalize(&claim.lhs)?;
+        norm.normalize(&claim.rhs)?;
+        let a = norm.normalize(lhs)?;
+        let b = norm.normalize(rhs)?;
+        let nb = norm.neg(&b);
+        let diff = norm.add(&a, &nb)?;
+        if diff.is_zero() {
+            let chain = chain(claim, lhs, rhs, &[(norm.print(&a), None)], &norm.print(&b));
+            return Ok(Outcome::Equal {
+                chain,
+                conditions: norm.conditions(),
+            });
+        }
+        let solved = solve_equations(&mut norm, problem)?;
+        if !solved.is_empty() {
+            let mut marks = vec![(norm.print(&a), None)];
+            for (var, value, text) in &solved {
+                norm.substitute(*var, value.clone());
+                let a2 = norm.normalize(lhs)?;
+                marks.push((
+                    norm.print(&a2),
+                    Some(format!("assume {text}: {var} = {}", norm.print(value))),
+                ));
+            }
+            let a2 = norm.normalize(lhs)?;
+            let b2 = norm.normalize(rhs)?;
+            let nb2 = norm.neg(&b2);
+            let diff2 = norm.add(&a2, &nb2)?;
+            if diff2.is_zero() {
+                let chain = chain(claim, lhs, rhs, &marks, &norm.print(&b2));
+                return Ok(Outcome::Equal {
+                    chain,
+                    conditions: norm.conditions(),
+                });
+            }
+            residual = norm.print(&diff2);
+        } else if residual.is_empty() || !opaque {
+            residual = norm.print(&diff);
+        }
+    }
+    Ok(Outcome::Differ { residual })
+}
+
+/// The equational chain `lhs = derivative = normal form (= after assumptions) = ... = rhs`.
+fn chain(
+    claim: &Claim,
+    lhs: &RecExpr<Math>,
+    rhs: &RecExpr<Math>,
+    marks: &[(String, Option<String>)],
+    rhs_normal: &str,
+) -> Vec<Step> {
+    let mut terms: Vec<(String, String)> = Vec::new();
+    let claim_lhs = to_infix(&claim.lhs);
+    let lhs_d = to_infix(lhs);
+    if lhs_d != claim_lhs {
+        terms.push(("differentiate (lemmas above)".into(), lhs_d));
+    }
+    for (text, rule) in marks {
+        terms.push((rule.clone().unwrap_or_else(|| "algebra".into()), text.clone()));
+    }
+    let rhs_d = to_infix(rhs);
+    let claim_rhs = to_infix(&claim.rhs);
+    if rhs_normal != terms.last().map(|t| t.1.as_str()).unwrap_or("") {
+        terms.push(("algebra".into(), rhs_normal.to_string()));
+    }
+    if rhs_d != claim_rhs {
+        terms.push(("algebra".into(), rhs_d));
+        terms.push(("differentiate (lemmas above), reversed".into(), claim_rhs));
+    } else {
+        terms.push(("algebra".into(), claim_rhs));
+    }
+    let mut steps = Vec::new();
+    let mut current = claim_lhs;
+    for (rule, next) in terms {
+        if next != current {
+            steps.push(Step {
+                rule,
+                before: current.clone(),
+                after: next.clone(),
+            });
+            current = next;
+        }
+    }
+    steps
+}
+
+fn side_difference(norm: &mut Normalizer, lhs: &RecExpr<Math>, rhs: &RecExpr<Math>) -> Result<Rat, AlgebraError> {
+    let a = norm.normalize(lhs)?;
+    let b = norm.normalize(rhs)?;
+    let nb = norm.neg(&b);
+    norm.add(&a, &nb)
+}
+
+fn add_sign_facts(norm: &mut Normalizer, problem: &Problem) -> Result<(), AlgebraError> {
+    norm.without_conditions(|norm| {
+        for a in &problem.assumptions {
+            let sign = match a.relation {
+                Relation::Eq => continue,
+                Relation::Gt => Sign::POS,
+                Relation::Ge => Sign::NON_NEG,
+                Relation::Ne => Sign::NON_ZERO,
+            };
+            let value = side_difference(norm, &a.lhs, &a.rhs)?;
+            norm.add_fact(value, sign);
+        }
+        Ok(())
+    })
+}
+
+/// Solves each `assume` equation for one free variable, in source order.
+fn solve_equations(norm: &mut Normalizer, problem: &Problem) -> Result<Vec<(Symbol, Rat, String)>, AlgebraError> {
+    norm.without_conditions(|norm| {
+        let mut solved = Vec::new();
+        for a in problem.assumptions.iter().filter(|a| a.relation == Relation::Eq) {
+            let p = side_difference(norm, &a.lhs, &a.rhs)?;
+            if let Some((var, value)) = norm.solve_linear(&p) {
+                solved.push((var, value, a.text()));
+            }
+        }
+        Ok(solved)
+    })
+}
+
+/// Looks for a point that satisfies the assumptions where the sides certainly differ.
+fn refute(
+    problem: &Problem,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    lhs: &RecExpr<Math>,
+    rhs: &RecExpr<Math>,
+    count: usize,
+    seed: u64,
+) -> Option<Counterexample> {
+    let budget = Budget {
+        max_work: 1_000_000,
+        deadline: None,
+    };
+    let mut norm = Normalizer::new(defs, false, budget);
+    let solved = solve_equations(&mut norm, problem).ok()?;
+    let equations = problem.assumptions.iter().filter(|a| a.relation == Relation::Eq).count();
+    if solved.len() < equations {
+        return None;
+    }
+    let mut vars: BTreeSet<Symbol> = BTreeSet::new();
+    collect_vars(lhs, defs, &mut vars);
+    collect_vars(rhs, defs, &mut vars);
+    for a in &problem.assumptions {
+        collect_vars(&a.lhs, defs, &mut vars);
+        collect_vars(&a.rhs, defs, &mut vars);
+    }
+    let mut vars: Vec<Symbol> = vars.into_iter().collect();
+    vars.sort_by(|a, b| natural_cmp(a.as_str(), b.as_str()));
+    let solved_vars: BTreeSet<Symbol> = solved.iter().map(|s| s.0).collect();
+    let mut rng = Rng::new(seed);
+    for attempt in 0..count * 3 {
+        if attempt >= count && attempt % 3 != 0 {
+            continue;
+        }
+        let mut point: BTreeMap<Symbol, BigRational> = BTreeMap::new();
+        for v in vars.iter().filter(|v| !solved_vars.contains(v)) {
+            let value = if positive_by_assumption(problem, *v) {
+                rng.quarter(1, 12)
+            } else {
+                rng.quarter(-12, 12)
+            };
+            point.insert(*v, value);
+        }
+        let mut ok = true;
+        for (var, value, _) in solved.iter().rev() {
+            match norm.evaluate_exact(value, &point) {
+                Some(x) => {
+                    point.insert(*var, x);
+                }
+                None => ok = false,
+            }
+        }
+        if !ok || !satisfies_facts(problem, defs, &point) {
+            continue;
+        }
+        let mut eval = Evaluator::new(defs, &point);
+        let (Some(l), Some(r)) = (eval.eval(lhs), eval.eval(rhs)) else {
+            continue;
+        };
+        if l.disjoint(&r) {
+            return Some(Counterexample {
+                point: point
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), crate::language::Constant(v.clone()).to_string()))
+                    .collect(),
+                lhs: display(&l),
+                rhs: display(&r),
+            });
+        }
+    }
+    None
+}
+
+fn display(i: &Interval) -> String {
+    format!("{:.6}", i.mid())
+}
+
+fn collect_vars(expr: &RecExpr<Math>, defs: &BTreeMap<Symbol, RecExpr<Math>>, out: &mut BTreeSet<Symbol>) {
+    for node in expr.as_ref() {
+        if let Math::Var(s) = node {
+            match defs.get(s) {
+                Some(def) => {
+                    if !out.contains(s) {
+                        collect_vars(def, defs, out);
+                    }
+                }
+                None => {
+                    out.insert(*s);
+                }
+            }
+        }
+    }
+}
+
+fn positive_by_assumption(problem: &Problem, v: Symbol) -> bool {
+    problem.assumptions.iter().any(|a| {
+        matches!(a.relation, Relation::Gt | Relation::Ge)
+            && matches!(a.lhs.as_ref(), [Math::Var(s)] if *s == v)
+            && matches!(a.rhs.as_ref(), [Math::Num(c)] if !c.is_negative())
+    })
+}
+
+fn satisfies_facts(problem: &Problem, defs: &BTreeMap<Symbol, RecExpr<Math>>, point: &BTreeMap<Symbol, BigRational>) -> bool {
+    let mut eval = Evaluator::new(defs, point);
+    problem.assumptions.iter().all(|a| {
+        let (Some(l), Some(r)) = (eval.eval(&a.lhs), eval.eval(&a.rhs)) else {
+            return false;
+        };
+        match a.relation {
+            Relation::Eq => true,
+            Relation::Gt => l.lo > r.hi,
+            Relation::Ge => l.lo >= r.hi,
+            Relation::Ne => l.disjoint(&r),
+        }
+    })
+}
+
+/// The simplified derivative of `expr` with respect to `var`, in input syntax.
+///
+/// ```
+/// let e = backprove::parse_expression("x^2*exp(x)", &[]).unwrap();
+/// let defs = Default::default();
+/// let d = backprove::differentiate(&e, "x".into(), &defs, &backprove::Limits::default()).unwrap();
+/// assert_eq!(d, "2*x*exp(x) + x^2*exp(x)");
+/// ```
+pub fn differentiate(
+    expr: &RecExpr<Math>,
+    var: Symbol,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    limits: &Limits,
+) -> Result<String, String> {
+    let deadline = Instant::now() + limits.timeout;
+    let mut nodes = expr.as_ref().to_vec();
+    let root = egg::Id::from(nodes.len() - 1);
+    nodes.push(Math::Var(var));
+    let x = egg::Id::from(nodes.len() - 1);
+    nodes.push(Math::D([root, x]));
+    let term = RecExpr::from(nodes);
+    let saturation = SaturationLimits {
+        max_nodes: limits.max_nodes,
+        deadline,
+    };
+    let derivation = Derivation::run(&[&term], defs, saturation)?;
+    let result = derivation.result(0)?;
+    let mut norm = Normalizer::new(defs, true, budget(limits, deadline));
+    match norm.normalize(&result) {
+        Ok(r) => Ok(norm.print(&r)),
+        Err(AlgebraError::Limit) => Ok(to_infix(&result)),
+        Err(AlgebraError::ZeroDivisor(d)) => Err(format!("a divisor is identically zero: {d}")),
+    }
+}

@@ -1,0 +1,87 @@
+//! The LaTeX rendering: a standalone document; each step's terms are re-read
+//! from input syntax and typeset.
+
+use std::fmt::Write;
+
+use super::point_text;
+use crate::parse::parse_expression;
+use crate::print::to_latex;
+use crate::report::Report;
+
+/// Typesets a term given in input syntax; falls back to verbatim text.
+fn math(term: &str) -> String {
+    match parse_expression(term, &[]) {
+        Ok(e) => to_latex(&e),
+        Err(_) => format!("\\texttt{{{}}}", escape(term)),
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\textbackslash{}")
+        .replace('_', "\\_")
+        .replace('^', "\\^{}")
+        .replace('#', "\\#")
+        .replace('&', "\\&")
+        .replace('%', "\\%")
+        .replace('$', "\\$")
+        .replace('{', "\\{")
+        .replace('}', "\\}")
+}
+
+fn claim_math(claim: &str) -> String {
+    match claim.split_once(" = ") {
+        Some((l, r)) => format!("{} = {}", math(l), math(r)),
+        None => format!("\\texttt{{{}}}", escape(claim)),
+    }
+}
+
+/// Renders `report` as a standalone LaTeX document.
+pub fn render(report: &Report) -> String {
+    let mut out = String::from(
+        "\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage[margin=2cm]{geometry}\n\\begin{document}\n\\section*{backprove report}\n",
+    );
+    if !report.assumptions.is_empty() {
+        out.push_str("Assumptions:\n\\begin{itemize}\n");
+        for a in &report.assumptions {
+            let _ = writeln!(out, "  \\item \\texttt{{{}}}", escape(a));
+        }
+        out.push_str("\\end{itemize}\n");
+    }
+    for (i, claim) in report.claims.iter().enumerate() {
+        let _ = writeln!(out, "\\subsection*{{Claim {} (line {})}}", i + 1, claim.line);
+        let _ = writeln!(out, "\\[ {} \\]", claim_math(&claim.claim));
+        let _ = write!(out, "\\textbf{{{}}}", claim.status.word());
+        if !claim.conditions.is_empty() {
+            let list: Vec<String> = claim.conditions.iter().map(|c| format!("\\texttt{{{}}}", escape(c))).collect();
+            let _ = write!(out, " where {}", list.join(" and "));
+        }
+        out.push_str("\n\n");
+        if let Some(reason) = &claim.reason {
+            let _ = writeln!(out, "Reason: {}\n", escape(reason));
+        }
+        if let Some(cx) = &claim.counterexample {
+            let _ = writeln!(
+                out,
+                "Counterexample: \\texttt{{{}}} (left side $= {}$, right side $= {}$)\n",
+                escape(&point_text(cx)),
+                cx.lhs,
+                cx.rhs
+            );
+        }
+        if !claim.steps.is_empty() {
+            out.push_str("\\begin{enumerate}\n");
+            for step in &claim.steps {
+                let _ = writeln!(
+                    out,
+                    "  \\item $\\displaystyle {} = {}$ \\hfill \\textsf{{{}}}",
+                    math(&step.before),
+                    math(&step.after),
+                    escape(&step.rule)
+                );
+            }
+            out.push_str("\\end{enumerate}\n");
+        }
+    }
+    out.push_str("\\end{document}\n");
+    out
+}

@@ -1,0 +1,51 @@
+//! Pure renderers: [`Report`] to text, markdown, LaTeX or JSON. No IO, no proving.
+
+mod latex;
+mod markdown;
+mod text;
+
+use crate::report::Report;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Plain text for a terminal.
+    Text,
+    /// GitHub-flavoured markdown.
+    Markdown,
+    /// A standalone LaTeX document.
+    Latex,
+    /// The documented JSON schema.
+    Json,
+}
+
+/// Renders a report in `format`.
+///
+/// ```
+/// let p = backprove::parse_problem("prove 2*x = x + x").unwrap();
+/// let r = backprove::prove_problem(&p, &backprove::Limits::default());
+/// assert!(backprove::render(&r, backprove::Format::Text).contains("proved"));
+/// ```
+pub fn render(report: &Report, format: Format) -> String {
+    match format {
+        Format::Text => text::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Latex => latex::render(report),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(report).expect("a report serialises");
+            s.push('\n');
+            s
+        }
+    }
+}
+
+/// `"a1 = 1/4, t1 = 1/2"` for a counterexample point.
+fn point_text(cx: &crate::report::Counterexample) -> String {
+    let mut entries: Vec<(&String, &String)> = cx.point.iter().collect();
+    entries.sort_by(|a, b| crate::algebra::natural_cmp(a.0, b.0));
+    entries
+        .iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,45 @@
+//! The terminal rendering: one block per claim, one line per proof step.
+
+use std::fmt::Write;
+
+use super::point_text;
+use crate::report::Report;
+
+/// Renders `report` as plain text.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    for (i, claim) in report.claims.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "claim {} (line {}): {}", i + 1, claim.line, claim.claim);
+        let _ = write!(out, "  {}", claim.status.word());
+        if !claim.conditions.is_empty() {
+            let _ = write!(out, " where {}", claim.conditions.join(" and "));
+        }
+        out.push('\n');
+        if let Some(reason) = &claim.reason {
+            let _ = writeln!(out, "  reason: {reason}");
+        }
+        if let Some(cx) = &claim.counterexample {
+            let _ = writeln!(out, "  counterexample: {}", point_text(cx));
+            let _ = writeln!(out, "    left side = {}, right side = {}", cx.lhs, cx.rhs);
+        }
+        if !claim.steps.is_empty() {
+            let _ = writeln!(out, "  proof:");
+            let width = claim.steps.len().to_string().len();
+            for (k, step) in claim.steps.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "  {:>width$}. {}  [{}]",
+                    k + 1,
+                    format_args!("{} = {}", step.before, step.after),
+                    step.rule
+                );
+            }
+        }
+    }
+    let proved = report.claims.iter().filter(|c| c.status == crate::Status::Proved).count();
+    let _ = writeln!(out, "\n{} of {} claims proved", proved, report.claims.len());
+    out
+}

@@ -1,0 +1,225 @@
+//! The differentiation rules: one aligned table of named rewrites on `d(...)`
+//! terms, their side conditions as named functions, and the rule that unfolds
+//! a `let` name under `d`. Running them is the prover's job.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use egg::{Applier, ConditionalApplier, Id, Language, Pattern, PatternAst, RecExpr, Subst, Symbol, Var};
+
+use crate::language::Math;
+
+/// The e-graph the prover works in.
+pub type EGraph = egg::EGraph<Math, ()>;
+/// A rewrite over [`Math`].
+pub type Rewrite = egg::Rewrite<Math, ()>;
+
+/// Which side condition a rule needs before it may fire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    /// None.
+    Always,
+    /// `?c` is a constant.
+    IsConstant,
+    /// `?x` is a free variable (not a `let` name).
+    IsFreeVar,
+    /// `?y` and `?x` are distinct free variables.
+    IsOtherFreeVar,
+}
+
+/// One differentiation rule: `lhs => rhs` in egg's s-expression syntax.
+#[derive(Debug, Clone, Copy)]
+pub struct DiffRule {
+    /// Kebab-case name shown in proofs.
+    pub name: &'static str,
+    /// Left side.
+    pub lhs: &'static str,
+    /// Right side.
+    pub rhs: &'static str,
+    /// Side condition.
+    pub guard: Guard,
+}
+
+const fn rule(name: &'static str, lhs: &'static str, rhs: &'static str, guard: Guard) -> DiffRule {
+    DiffRule { name, lhs, rhs, guard }
+}
+
+use Guard::*;
+
+/// Every differentiation rule. Each is a true identity wherever its left side
+/// is differentiable (checked numerically in `tests/rules.rs`).
+#[rustfmt::skip]
+pub const DIFF_RULES: &[DiffRule] = &[
+    rule("d-const",     "(d ?c ?x)",         "0",                                                 IsConstant),
+    rule("d-var",       "(d ?x ?x)",         "1",                                                 IsFreeVar),
+    rule("d-var-other", "(d ?y ?x)",         "0",                                                 IsOtherFreeVar),
+    rule("d-add",       "(d (+ ?a ?b) ?x)",  "(+ (d ?a ?x) (d ?b ?x))",                           Always),
+    rule("d-sub",       "(d (- ?a ?b) ?x)",  "(- (d ?a ?x) (d ?b ?x))",                           Always),
+    rule("d-neg",       "(d (neg ?a) ?x)",   "(neg (d ?a ?x))",                                   Always),
+    rule("d-mul",       "(d (* ?a ?b) ?x)",  "(+ (* (d ?a ?x) ?b) (* ?a (d ?b ?x)))",             Always),
+    rule("d-div",       "(d (/ ?a ?b) ?x)",  "(/ (- (* (d ?a ?x) ?b) (* ?a (d ?b ?x))) (^ ?b 2))", Always),
+    rule("d-pow-const", "(d (^ ?a ?c) ?x)",  "(* (* ?c (^ ?a (- ?c 1))) (d ?a ?x))",              IsConstant),
+    rule("d-exp",       "(d (exp ?a) ?x)",   "(* (exp ?a) (d ?a ?x))",                            Always),
+    rule("d-log",       "(d (log ?a) ?x)",   "(/ (d ?a ?x) ?a)",                                  Always),
+    rule("d-sqrt",      "(d (sqrt ?a) ?x)",  "(/ (d ?a ?x) (* 2 (sqrt ?a)))",                     Always),
+];
+
+/// The name of the rule that unfolds `let` names under `d`.
+pub const UNFOLD: &str = "unfold";
+
+/// The rule called `name`.
+pub fn diff_rule(name: &str) -> Option<&'static DiffRule> {
+    DIFF_RULES.iter().find(|r| r.name == name)
+}
+
+fn var(name: &str) -> Var {
+    name.parse().expect("valid pattern variable")
+}
+
+/// Whether class `id` holds a constant expression (such as `3 - 1`).
+pub fn is_constant(egraph: &EGraph, id: Id) -> bool {
+    constant_value(egraph, id, 8).is_some()
+}
+
+/// The exact value of a constant expression in class `id`, looking `depth` levels down.
+fn constant_value(egraph: &EGraph, id: Id, depth: usize) -> Option<num_rational::BigRational> {
+    use num_traits::{ToPrimitive, Zero};
+    if depth == 0 {
+        return None;
+    }
+    let value = |c: &Id| constant_value(egraph, *c, depth - 1);
+    egraph[id].nodes.iter().find_map(|n| match n {
+        Math::Num(c) => Some(c.0.clone()),
+        Math::Add([a, b]) => Some(value(a)? + value(b)?),
+        Math::Sub([a, b]) => Some(value(a)? - value(b)?),
+        Math::Mul([a, b]) => Some(value(a)? * value(b)?),
+        Math::Neg(a) => Some(-value(a)?),
+        Math::Div([a, b]) => {
+            let d = value(b)?;
+            (!d.is_zero()).then(|| value(a).map(|n| n / d)).flatten()
+        }
+        Math::Pow([a, b]) => {
+            let e = value(b)?;
+            let e = e.is_integer().then(|| e.to_integer().to_i32()).flatten()?;
+            let base = value(a)?;
+            (e.abs() <= 64 && (e >= 0 || !base.is_zero())).then(|| num_traits::Pow::pow(base, e))
+        }
+        _ => None,
+    })
+}
+
+/// The free variable (not a `let` name) in class `id`, if there is one.
+pub fn free_var(egraph: &EGraph, id: Id, defs: &BTreeMap<Symbol, RecExpr<Math>>) -> Option<Symbol> {
+    egraph[id].nodes.iter().find_map(|n| match n {
+        Math::Var(s) if !defs.contains_key(s) => Some(*s),
+        _ => None,
+    })
+}
+
+/// The `let` name in class `id`, if there is one.
+pub fn bound_name(egraph: &EGraph, id: Id, defs: &BTreeMap<Symbol, RecExpr<Math>>) -> Option<Symbol> {
+    egraph[id].nodes.iter().find_map(|n| match n {
+        Math::Var(s) if defs.contains_key(s) => Some(*s),
+        _ => None,
+    })
+}
+
+/// Unfolds a `let` name under `d`: `d(NAME, x) => d(DEFINITION, x)`.
+struct Unfold {
+    defs: Arc<BTreeMap<Symbol, RecExpr<Math>>>,
+}
+
+impl Applier<Math, ()> for Unfold {
+    fn apply_one(
+        &self,
+        egraph: &mut EGraph,
+        eclass: Id,
+        subst: &Subst,
+        _searcher_ast: Option<&PatternAst<Math>>,
+        _rule_name: Symbol,
+    ) -> Vec<Id> {
+        let Some(name) = bound_name(egraph, subst[var("?f")], &self.defs) else {
+            return vec![];
+        };
+        let body = egraph.add_expr(&self.defs[&name]);
+        let unfolded = egraph.add(Math::D([body, subst[var("?x")]]));
+        if egraph.union(eclass, unfolded) {
+            vec![eclass]
+        } else {
+            vec![]
+        }
+    }
+}
+
+/// The differentiation rewrites for a problem with these definitions.
+pub fn diff_rewrites(defs: &BTreeMap<Symbol, RecExpr<Math>>) -> Vec<Rewrite> {
+    let defs = Arc::new(defs.clone());
+    let mut rules: Vec<Rewrite> = DIFF_RULES
+        .iter()
+        .map(|r| {
+            let lhs: Pattern<Math> = r.lhs.parse().expect("rule lhs parses");
+            let rhs: Pattern<Math> = r.rhs.parse().expect("rule rhs parses");
+            let d = defs.clone();
+            let guard = r.guard;
+            let condition = move |eg: &mut EGraph, _: Id, s: &Subst| match guard {
+                Always => true,
+                IsConstant => is_constant(eg, s[var("?c")]),
+                IsFreeVar => free_var(eg, s[var("?x")], &d).is_some(),
+                IsOtherFreeVar => {
+                    let (y, x) = (s[var("?y")], s[var("?x")]);
+                    y != x && free_var(eg, y, &d).is_some() && free_var(eg, x, &d).is_some()
+                }
+            };
+            Rewrite::new(r.name, lhs, ConditionalApplier { condition, applier: rhs })
+                .expect("rule is well-formed")
+        })
+        .collect();
+    let lhs: Pattern<Math> = "(d ?f ?x)".parse().expect("unfold lhs parses");
+    rules.push(Rewrite::new(UNFOLD, lhs, Unfold { defs }).expect("unfold is well-formed"));
+    rules
+}
+
+/// The rule that applies to `d(f, x)` given the operator of `f`'s chosen node,
+/// or `None` when no rule applies (for example `x^y` with a non-constant exponent).
+pub fn rule_for(f_node: &Math, egraph: &EGraph, x: Id, defs: &BTreeMap<Symbol, RecExpr<Math>>) -> Option<&'static str> {
+    Some(match f_node {
+        Math::Num(_) => "d-const",
+        Math::Var(s) if defs.contains_key(s) => UNFOLD,
+        Math::Var(s) => {
+            if free_var(egraph, x, defs) == Some(*s) {
+                "d-var"
+            } else {
+                "d-var-other"
+            }
+        }
+        Math::Add(_) => "d-add",
+        Math::Sub(_) => "d-sub",
+        Math::Neg(_) => "d-neg",
+        Math::Mul(_) => "d-mul",
+        Math::Div(_) => "d-div",
+        Math::Pow([_, c]) if is_constant(egraph, *c) => "d-pow-const",
+        Math::Exp(_) => "d-exp",
+        Math::Log(_) => "d-log",
+        Math::Sqrt(_) => "d-sqrt",
+        Math::Pow(_) | Math::D(_) => return None,
+    })
+}
+
+/// Binds the variables of `rule`'s left side for `d(f, x)` whose `f` has node `f_node`.
+pub fn bind(rule: &DiffRule, f: Id, f_node: &Math, x: Id) -> Vec<(Var, Id)> {
+    let mut out = vec![(var("?x"), x)];
+    match rule.guard {
+        IsConstant if rule.name == "d-const" => out.push((var("?c"), f)),
+        IsFreeVar => {}
+        IsOtherFreeVar => out.push((var("?y"), f)),
+        _ => {
+            let children = f_node.children();
+            out.push((var("?a"), children[0]));
+            if children.len() > 1 {
+                let second = if rule.name == "d-pow-const" { "?c" } else { "?b" };
+                out.push((var(second), children[1]));
+            }
+        }
+    }
+    out
+}

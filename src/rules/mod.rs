@@ -1,0 +1,3 @@
+//! Rewrite rules, one file per family.
+
+pub mod diff;
