@@ -95,9 +95,19 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         None => {
             let text = softmax_with_loss(3);
-            prove_text(&text, "<softmax-with-loss, 3 classes>", Format::Text, &Limits::default(), &mut out)
+            prove_text(
+                &text,
+                "<softmax-with-loss, 3 classes>",
+                Format::Text,
+                &Limits::default(),
+                &mut out,
+            )
         }
-        Some(Command::Prove { file, format, limits }) => {
+        Some(Command::Prove {
+            file,
+            format,
+            limits,
+        }) => {
             let limits = match limits.limits() {
                 Ok(l) => l,
                 Err(e) => return usage(&e),
@@ -108,14 +118,22 @@ pub fn run(cli: Cli) -> u8 {
             };
             prove_text(&text, &name, format, &limits, &mut out)
         }
-        Some(Command::Diff { expr, wrt, lets, limits }) => {
+        Some(Command::Diff {
+            expr,
+            wrt,
+            lets,
+            limits,
+        }) => {
             let limits = match limits.limits() {
                 Ok(l) => l,
                 Err(e) => return usage(&e),
             };
             diff_command(&expr, &wrt, &lets, &limits, &mut out)
         }
-        Some(Command::Example { name: ExampleName::SoftmaxWithLoss, classes }) => {
+        Some(Command::Example {
+            name: ExampleName::SoftmaxWithLoss,
+            classes,
+        }) => {
             let _ = out.write_all(softmax_with_loss(classes as usize).as_bytes());
             0
         }
@@ -136,7 +154,8 @@ fn read_input(file: &PathBuf) -> Result<(String, String), String> {
         return Ok((s, "<stdin>".into()));
     }
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let text = String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", file.display()))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", file.display()))?;
     Ok((text, file.display().to_string()))
 }
 
@@ -153,7 +172,13 @@ fn prove_text(text: &str, name: &str, format: Format, limits: &Limits, out: &mut
     report.exit_code()
 }
 
-fn diff_command(expr: &str, wrt: &str, lets: &[String], limits: &Limits, out: &mut impl Write) -> u8 {
+fn diff_command(
+    expr: &str,
+    wrt: &str,
+    lets: &[String],
+    limits: &Limits,
+    out: &mut impl Write,
+) -> u8 {
     let mut source = String::new();
     for l in lets {
         let Some((name, body)) = l.split_once('=') else {
@@ -170,8 +195,15 @@ fn diff_command(expr: &str, wrt: &str, lets: &[String], limits: &Limits, out: &m
     };
     let names: Vec<Symbol> = problem.definitions.iter().map(|d| d.name).collect();
     let var = Symbol::from(wrt.trim());
-    let valid_var = wrt.trim().chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && wrt.trim().chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let valid_var = wrt
+        .trim()
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && wrt
+            .trim()
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid_var || names.contains(&var) {
         return usage(&format!("--wrt {wrt}: expected a free variable name"));
     }

@@ -7,7 +7,9 @@ use std::time::Instant;
 
 use std::collections::HashMap;
 
-use egg::{CostFunction, ENodeOrVar, Extractor, Id, Language, Pattern, PatternAst, RecExpr, Symbol, Var};
+use egg::{
+    CostFunction, ENodeOrVar, Extractor, Id, Language, Pattern, PatternAst, RecExpr, Symbol, Var,
+};
 
 use crate::language::Math;
 use crate::print::to_infix;
@@ -26,7 +28,11 @@ impl CostFunction<Math> for DFree {
     where
         C: FnMut(Id) -> usize,
     {
-        let own = if matches!(enode, Math::D(_)) { D_COST } else { 1 };
+        let own = if matches!(enode, Math::D(_)) {
+            D_COST
+        } else {
+            1
+        };
         enode.fold(own, |sum, id| sum.saturating_add(costs(id)))
     }
 }
@@ -79,7 +85,15 @@ impl<'a> Derivation<'a> {
         let extractor = Extractor::new(&egraph, DFree);
         let best = egraph
             .classes()
-            .map(|c| (c.id, (extractor.find_best_cost(c.id), extractor.find_best_node(c.id).clone())))
+            .map(|c| {
+                (
+                    c.id,
+                    (
+                        extractor.find_best_cost(c.id),
+                        extractor.find_best_node(c.id).clone(),
+                    ),
+                )
+            })
             .collect();
         drop(extractor);
         Ok(Derivation {
@@ -153,7 +167,8 @@ impl<'a> Derivation<'a> {
             }
             let rule = diff_rule(name).expect("rule_for names a table rule");
             let binding: Vec<(Var, Id)> = bind(rule, f, &f_node, x);
-            let terms: Vec<(Var, RecExpr<Math>)> = binding.iter().map(|(v, id)| (*v, print(*id))).collect();
+            let terms: Vec<(Var, RecExpr<Math>)> =
+                binding.iter().map(|(v, id)| (*v, print(*id))).collect();
             let lhs: Pattern<Math> = rule.lhs.parse().expect("rule lhs parses");
             let rhs: Pattern<Math> = rule.rhs.parse().expect("rule rhs parses");
             steps.push(Step {
@@ -164,7 +179,9 @@ impl<'a> Derivation<'a> {
             for node in rhs.ast.as_ref() {
                 if let ENodeOrVar::ENode(Math::D([a, v])) = node {
                     let lookup = |i: &Id| match &rhs.ast[*i] {
-                        ENodeOrVar::Var(var) => binding.iter().find(|(w, _)| w == var).map(|(_, id)| *id),
+                        ENodeOrVar::Var(var) => {
+                            binding.iter().find(|(w, _)| w == var).map(|(_, id)| *id)
+                        }
                         ENodeOrVar::ENode(_) => None,
                     };
                     if let (Some(a), Some(v)) = (lookup(a), lookup(v)) {
@@ -210,14 +227,16 @@ fn saturate(
                         _ => None,
                     })
                     .sum();
-                (signature > 0 && searched.get(&class.id) != Some(&signature)).then_some((class.id, signature))
+                (signature > 0 && searched.get(&class.id) != Some(&signature))
+                    .then_some((class.id, signature))
             })
             .collect();
         if todo.is_empty() {
             return Ok(egraph);
         }
         todo.sort_unstable();
-        let mut matches: Vec<Vec<egg::SearchMatches<Math>>> = (0..rules.len()).map(|_| Vec::new()).collect();
+        let mut matches: Vec<Vec<egg::SearchMatches<Math>>> =
+            (0..rules.len()).map(|_| Vec::new()).collect();
         for (id, signature) in todo {
             for (found, rule) in matches.iter_mut().zip(&rules) {
                 if let Some(m) = rule.searcher.search_eclass(&egraph, id) {
@@ -240,10 +259,17 @@ pub fn instantiate(ast: &PatternAst<Math>, terms: &[(Var, RecExpr<Math>)]) -> Re
     for node in ast.as_ref() {
         let id = match node {
             ENodeOrVar::Var(v) => {
-                let term = &terms.iter().find(|(w, _)| w == v).expect("every pattern variable is bound").1;
+                let term = &terms
+                    .iter()
+                    .find(|(w, _)| w == v)
+                    .expect("every pattern variable is bound")
+                    .1;
                 let offset = out.len();
                 for n in term.as_ref() {
-                    out.push(n.clone().map_children(|c| Id::from(usize::from(c) + offset)));
+                    out.push(
+                        n.clone()
+                            .map_children(|c| Id::from(usize::from(c) + offset)),
+                    );
                 }
                 Id::from(out.len() - 1)
             }

@@ -8,13 +8,17 @@
 /// ```
 pub fn softmax_with_loss(n: usize) -> String {
     let ks = 1..=n;
-    let join = |f: &dyn Fn(usize) -> String, sep: &str| ks.clone().map(f).collect::<Vec<_>>().join(sep);
+    let join =
+        |f: &dyn Fn(usize) -> String, sep: &str| ks.clone().map(f).collect::<Vec<_>>().join(sep);
     let mut out = format!("# Softmax-with-Loss, {n} classes\n");
     out += &format!("let S = {}\n", join(&|k| format!("exp(a{k})"), " + "));
     for k in 1..=n {
         out += &format!("let y{k} = exp(a{k}) / S\n");
     }
-    out += &format!("let L = -({})\n", join(&|k| format!("t{k}*log(y{k})"), " + "));
+    out += &format!(
+        "let L = -({})\n",
+        join(&|k| format!("t{k}*log(y{k})"), " + ")
+    );
     out += &format!("assume {} = 1\n", join(&|k| format!("t{k}"), " + "));
     for k in 1..=n {
         out += &format!("prove d(L, a{k}) = y{k} - t{k}\n");

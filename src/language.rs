@@ -105,23 +105,23 @@ impl fmt::Display for Constant {
 mod math {
     use super::*;
     define_language! {
-    /// The term language: arithmetic, `exp`, `log`, `sqrt`, derivatives,
-    /// exact constants and variables. Let-bound names are [`Math::Var`] too;
-    /// the problem's definitions say which names are bound.
-    pub enum Math {
-        "d" = D([Id; 2]),
-        "+" = Add([Id; 2]),
-        "-" = Sub([Id; 2]),
-        "*" = Mul([Id; 2]),
-        "/" = Div([Id; 2]),
-        "^" = Pow([Id; 2]),
-        "neg" = Neg(Id),
-        "exp" = Exp(Id),
-        "log" = Log(Id),
-        "sqrt" = Sqrt(Id),
-        Num(Constant),
-        Var(Symbol),
+        /// The term language: arithmetic, `exp`, `log`, `sqrt`, derivatives,
+        /// exact constants and variables. Let-bound names are [`Math::Var`] too;
+        /// the problem's definitions say which names are bound.
+        pub enum Math {
+            "d" = D([Id; 2]),
+            "+" = Add([Id; 2]),
+            "-" = Sub([Id; 2]),
+            "*" = Mul([Id; 2]),
+            "/" = Div([Id; 2]),
+            "^" = Pow([Id; 2]),
+            "neg" = Neg(Id),
+            "exp" = Exp(Id),
+            "log" = Log(Id),
+            "sqrt" = Sqrt(Id),
+            Num(Constant),
+            Var(Symbol),
+        }
     }
-}
 }
 pub use math::Math;

@@ -36,7 +36,7 @@ pub use error::Error;
 pub use examples::softmax_with_loss;
 pub use language::{parse_rational, Constant, Math};
 pub use parse::{parse_expression, parse_problem};
-pub use print::to_infix;
+pub use print::{to_infix, to_latex};
 pub use problem::{Assumption, Claim, Definition, Problem, Relation};
 pub use prove::{definitions, differentiate, prove_problem, Limits};
 pub use render::{render, Format};

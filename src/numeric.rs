@@ -66,7 +66,12 @@ impl Interval {
     }
 
     fn mul(self, o: Interval) -> Option<Interval> {
-        let p = [self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi];
+        let p = [
+            self.lo * o.lo,
+            self.lo * o.hi,
+            self.hi * o.lo,
+            self.hi * o.hi,
+        ];
         if p.iter().any(|v| v.is_nan()) {
             return None;
         }
@@ -127,7 +132,10 @@ pub struct Evaluator<'a> {
 
 impl<'a> Evaluator<'a> {
     /// An evaluator at `point`.
-    pub fn new(defs: &'a BTreeMap<Symbol, RecExpr<Math>>, point: &'a BTreeMap<Symbol, BigRational>) -> Self {
+    pub fn new(
+        defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
+        point: &'a BTreeMap<Symbol, BigRational>,
+    ) -> Self {
         Evaluator {
             defs,
             point,
@@ -156,7 +164,9 @@ impl<'a> Evaluator<'a> {
                 Math::Sqrt(a) => get(a).and_then(Interval::sqrt),
                 Math::Pow([a, b]) => match &expr[*b] {
                     Math::Num(c) if c.is_integer() => {
-                        c.0.to_integer().to_i64().and_then(|e| get(a).and_then(|x| x.powi(e)))
+                        c.0.to_integer()
+                            .to_i64()
+                            .and_then(|e| get(a).and_then(|x| x.powi(e)))
                     }
                     _ => get(a).zip(get(b)).and_then(|(x, y)| {
                         if x.lo <= 0.0 {

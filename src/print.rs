@@ -122,7 +122,11 @@ pub fn to_latex(expr: &RecExpr<Math>) -> String {
             Math::Exp(a) => format!("\\exp\\left({}\\right)", get(a)),
             Math::Log(a) => format!("\\log\\left({}\\right)", get(a)),
             Math::Sqrt(a) => format!("\\sqrt{{{}}}", get(a)),
-            Math::D([f, x]) => format!("\\frac{{\\partial}}{{\\partial {}}}\\left({}\\right)", get(x), get(f)),
+            Math::D([f, x]) => format!(
+                "\\frac{{\\partial}}{{\\partial {}}}\\left({}\\right)",
+                get(x),
+                get(f)
+            ),
         };
         text.push(s);
     }

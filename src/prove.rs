@@ -105,7 +105,9 @@ pub fn prove_claim(
             return report;
         }
     };
-    let sides = derivation.result(0).and_then(|l| Ok((l, derivation.result(1)?)));
+    let sides = derivation
+        .result(0)
+        .and_then(|l| Ok((l, derivation.result(1)?)));
     let (lhs, rhs) = match sides {
         Ok(s) => s,
         Err(reason) => {
@@ -135,7 +137,9 @@ pub fn prove_claim(
         Ok(Outcome::Differ { residual }) => match refutation(REFUTE_POINTS) {
             Some(cx) => {
                 report.status = Status::Disproved;
-                report.reason = Some(format!("left side minus right side simplifies to {residual}"));
+                report.reason = Some(format!(
+                    "left side minus right side simplifies to {residual}"
+                ));
                 report.counterexample = Some(cx);
             }
             None => {
@@ -149,7 +153,10 @@ pub fn prove_claim(
                 report.status = Status::Disproved;
                 report.counterexample = Some(cx);
             }
-            None => report.reason = Some("not proved within limits: the algebra ran out of budget".into()),
+            None => {
+                report.reason =
+                    Some("not proved within limits: the algebra ran out of budget".into())
+            }
         },
         Err(AlgebraError::ZeroDivisor(d)) => {
             report.reason = Some(format!("a divisor is identically zero: {d}"));
@@ -166,8 +173,13 @@ fn seed(claim: &Claim) -> u64 {
 }
 
 enum Outcome {
-    Equal { chain: Vec<Step>, conditions: Vec<String> },
-    Differ { residual: String },
+    Equal {
+        chain: Vec<Step>,
+        conditions: Vec<String>,
+    },
+    Differ {
+        residual: String,
+    },
 }
 
 /// Compares normal forms, first with sums kept as names, then fully unfolded.
@@ -242,7 +254,10 @@ fn chain(
         terms.push(("differentiate (lemmas above)".into(), lhs_d));
     }
     for (text, rule) in marks {
-        terms.push((rule.clone().unwrap_or_else(|| "algebra".into()), text.clone()));
+        terms.push((
+            rule.clone().unwrap_or_else(|| "algebra".into()),
+            text.clone(),
+        ));
     }
     let rhs_d = to_infix(rhs);
     let claim_rhs = to_infix(&claim.rhs);
@@ -270,7 +285,11 @@ fn chain(
     steps
 }
 
-fn side_difference(norm: &mut Normalizer, lhs: &RecExpr<Math>, rhs: &RecExpr<Math>) -> Result<Rat, AlgebraError> {
+fn side_difference(
+    norm: &mut Normalizer,
+    lhs: &RecExpr<Math>,
+    rhs: &RecExpr<Math>,
+) -> Result<Rat, AlgebraError> {
     let a = norm.normalize(lhs)?;
     let b = norm.normalize(rhs)?;
     let nb = norm.neg(&b);
@@ -294,10 +313,17 @@ fn add_sign_facts(norm: &mut Normalizer, problem: &Problem) -> Result<(), Algebr
 }
 
 /// Solves each `assume` equation for one free variable, in source order.
-fn solve_equations(norm: &mut Normalizer, problem: &Problem) -> Result<Vec<(Symbol, Rat, String)>, AlgebraError> {
+fn solve_equations(
+    norm: &mut Normalizer,
+    problem: &Problem,
+) -> Result<Vec<(Symbol, Rat, String)>, AlgebraError> {
     norm.without_conditions(|norm| {
         let mut solved = Vec::new();
-        for a in problem.assumptions.iter().filter(|a| a.relation == Relation::Eq) {
+        for a in problem
+            .assumptions
+            .iter()
+            .filter(|a| a.relation == Relation::Eq)
+        {
             let p = side_difference(norm, &a.lhs, &a.rhs)?;
             if let Some((var, value)) = norm.solve_linear(&p) {
                 solved.push((var, value, a.text()));
@@ -322,7 +348,11 @@ fn refute(
     };
     let mut norm = Normalizer::new(defs, false, budget);
     let solved = solve_equations(&mut norm, problem).ok()?;
-    let equations = problem.assumptions.iter().filter(|a| a.relation == Relation::Eq).count();
+    let equations = problem
+        .assumptions
+        .iter()
+        .filter(|a| a.relation == Relation::Eq)
+        .count();
     if solved.len() < equations {
         return None;
     }
@@ -370,7 +400,12 @@ fn refute(
             return Some(Counterexample {
                 point: point
                     .iter()
-                    .map(|(k, v)| (k.to_string(), crate::language::Constant(v.clone()).to_string()))
+                    .map(|(k, v)| {
+                        (
+                            k.to_string(),
+                            crate::language::Constant(v.clone()).to_string(),
+                        )
+                    })
                     .collect(),
                 lhs: display(&l),
                 rhs: display(&r),
@@ -384,7 +419,11 @@ fn display(i: &Interval) -> String {
     format!("{:.6}", i.mid())
 }
 
-fn collect_vars(expr: &RecExpr<Math>, defs: &BTreeMap<Symbol, RecExpr<Math>>, out: &mut BTreeSet<Symbol>) {
+fn collect_vars(
+    expr: &RecExpr<Math>,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    out: &mut BTreeSet<Symbol>,
+) {
     for node in expr.as_ref() {
         if let Math::Var(s) = node {
             match defs.get(s) {
@@ -409,7 +448,11 @@ fn positive_by_assumption(problem: &Problem, v: Symbol) -> bool {
     })
 }
 
-fn satisfies_facts(problem: &Problem, defs: &BTreeMap<Symbol, RecExpr<Math>>, point: &BTreeMap<Symbol, BigRational>) -> bool {
+fn satisfies_facts(
+    problem: &Problem,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    point: &BTreeMap<Symbol, BigRational>,
+) -> bool {
     let mut eval = Evaluator::new(defs, point);
     problem.assumptions.iter().all(|a| {
         let (Some(l), Some(r)) = (eval.eval(&a.lhs), eval.eval(&a.rhs)) else {

@@ -11,11 +11,25 @@ fn decide(path: &Path, expected: Status) -> String {
     let text = std::fs::read_to_string(path).expect("input is readable");
     let problem = parse_problem(&text).expect("corpus input parses");
     let report = prove_problem(&problem, &Limits::default());
-    assert!(!report.claims.is_empty(), "{} has no claims", path.display());
+    assert!(
+        !report.claims.is_empty(),
+        "{} has no claims",
+        path.display()
+    );
     for claim in &report.claims {
-        assert_eq!(claim.status, expected, "{}: {}", path.display(), claim.claim);
+        assert_eq!(
+            claim.status,
+            expected,
+            "{}: {}",
+            path.display(),
+            claim.claim
+        );
         if expected == Status::Disproved {
-            assert!(claim.counterexample.is_some(), "disproof without counterexample: {}", claim.claim);
+            assert!(
+                claim.counterexample.is_some(),
+                "disproof without counterexample: {}",
+                claim.claim
+            );
         }
     }
     let again = prove_problem(&problem, &Limits::default());
@@ -27,7 +41,8 @@ fn decide(path: &Path, expected: Status) -> String {
 fn true_claims_are_proved() {
     insta::glob!("inputs/true/*.txt", |path| {
         let out = decide(path, Status::Proved);
-        common::settings(&std::fs::read_to_string(path).unwrap()).bind(|| insta::assert_snapshot!(out));
+        common::settings(&std::fs::read_to_string(path).unwrap())
+            .bind(|| insta::assert_snapshot!(out));
     });
 }
 
@@ -35,7 +50,8 @@ fn true_claims_are_proved() {
 fn false_claims_are_disproved_with_a_counterexample() {
     insta::glob!("inputs/false/*.txt", |path| {
         let out = decide(path, Status::Disproved);
-        common::settings(&std::fs::read_to_string(path).unwrap()).bind(|| insta::assert_snapshot!(out));
+        common::settings(&std::fs::read_to_string(path).unwrap())
+            .bind(|| insta::assert_snapshot!(out));
     });
 }
 
@@ -43,7 +59,8 @@ fn false_claims_are_disproved_with_a_counterexample() {
 fn undecidable_claims_say_why() {
     insta::glob!("inputs/undecided/*.txt", |path| {
         let out = decide(path, Status::Undecided);
-        common::settings(&std::fs::read_to_string(path).unwrap()).bind(|| insta::assert_snapshot!(out));
+        common::settings(&std::fs::read_to_string(path).unwrap())
+            .bind(|| insta::assert_snapshot!(out));
     });
 }
 
@@ -54,7 +71,10 @@ fn malformed_input_points_at_the_spot() {
         let err = parse_problem(&text).expect_err("input must be rejected");
         let (line, column, _) = err.location();
         let line_text = text.lines().nth(line - 1).expect("error line exists");
-        assert!(column <= line_text.chars().count() + 1, "column {column} past end of line");
+        assert!(
+            column <= line_text.chars().count() + 1,
+            "column {column} past end of line"
+        );
         let shown = backprove::render_error(&err, &text, "input.txt");
         common::settings(&text).bind(|| insta::assert_snapshot!(shown));
     });

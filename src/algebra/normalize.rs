@@ -115,7 +115,11 @@ impl<'a> Normalizer<'a> {
     /// A normalizer over `defs`. With `opaque_sums`, a name whose definition is
     /// not a single term stays an atom (cheap, and enough for most proofs);
     /// without it every name is unfolded (complete for rational functions).
-    pub fn new(defs: &'a BTreeMap<Symbol, RecExpr<Math>>, opaque_sums: bool, budget: Budget) -> Self {
+    pub fn new(
+        defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
+        opaque_sums: bool,
+        budget: Budget,
+    ) -> Self {
         Normalizer {
             defs,
             opaque_sums,
@@ -496,7 +500,11 @@ impl<'a> Normalizer<'a> {
         if !splittable {
             return Ok(self.atom_rat(Atom::Log(a.clone()), 1));
         }
-        let (m, c) = a.num.as_term().map(|(m, c)| (m.clone(), c.clone())).expect("one term");
+        let (m, c) = a
+            .num
+            .as_term()
+            .map(|(m, c)| (m.clone(), c.clone()))
+            .expect("one term");
         let mut acc = if c.is_one() {
             Rat::default()
         } else {
@@ -654,7 +662,7 @@ impl<'a> Normalizer<'a> {
             return None;
         }
         let mut candidates: Vec<(Symbol, AtomId)> = Vec::new();
-        for (m, _) in &p.num.0 {
+        for m in p.num.0.keys() {
             for &(a, _) in &m.0 {
                 if let Atom::Var(v) = self.atoms[a] {
                     if !candidates.iter().any(|(_, b)| *b == a) {
@@ -671,7 +679,11 @@ impl<'a> Normalizer<'a> {
                 continue;
             }
             let coef = with[0].1.clone();
-            if p.num.0.iter().any(|(m, _)| self.mentions(m, v) && m.exponent(a) == 0) {
+            if p.num
+                .0
+                .iter()
+                .any(|(m, _)| self.mentions(m, v) && m.exponent(a) == 0)
+            {
                 continue;
             }
             let mut rest = p.num.clone();
@@ -708,7 +720,11 @@ impl<'a> Normalizer<'a> {
     }
 
     /// The exact value of `r` at `point` when every atom is a free variable there.
-    pub fn evaluate_exact(&self, r: &Rat, point: &BTreeMap<Symbol, BigRational>) -> Option<BigRational> {
+    pub fn evaluate_exact(
+        &self,
+        r: &Rat,
+        point: &BTreeMap<Symbol, BigRational>,
+    ) -> Option<BigRational> {
         let eval_poly = |p: &Poly| -> Option<BigRational> {
             let mut total = BigRational::zero();
             for (m, c) in &p.0 {
@@ -761,7 +777,11 @@ impl<'a> Normalizer<'a> {
         } else {
             format!("({})", factors.join("*"))
         };
-        let num = if r.num.len() > 1 { format!("({num})") } else { num };
+        let num = if r.num.len() > 1 {
+            format!("({num})")
+        } else {
+            num
+        };
         format!("{num}/{den}")
     }
 
@@ -769,15 +789,14 @@ impl<'a> Normalizer<'a> {
         if p.is_zero() {
             return "0".into();
         }
-        let mut terms: Vec<(bool, String, bool, String)> = p
-            .0
-            .iter()
-            .map(|(m, c)| {
-                let (neg, body) = self.print_term(m, c);
-                (m.is_one(), self.print_monomial_key(m), neg, body)
-            })
-            .collect();
-        terms.sort_by(|a, b| (a.0, natural_key(&a.1)).cmp(&(b.0, natural_key(&b.1))));
+        let mut terms: Vec<(bool, String, bool, String)> =
+            p.0.iter()
+                .map(|(m, c)| {
+                    let (neg, body) = self.print_term(m, c);
+                    (m.is_one(), self.print_monomial_key(m), neg, body)
+                })
+                .collect();
+        terms.sort_by_key(|t| (t.0, natural_key(&t.1)));
         let mut out = String::new();
         for (i, (_, _, neg, body)) in terms.iter().enumerate() {
             match (i, neg) {
@@ -791,8 +810,11 @@ impl<'a> Normalizer<'a> {
     }
 
     fn print_monomial_key(&self, m: &Monomial) -> String {
-        let mut parts: Vec<String> = m.0.iter().map(|(a, e)| format!("{}^{e}", self.print_atom(*a))).collect();
-        parts.sort_by_key(|s| natural_key(s));
+        let mut parts: Vec<String> =
+            m.0.iter()
+                .map(|(a, e)| format!("{}^{e}", self.print_atom(*a)))
+                .collect();
+        parts.sort_by_key(|s| factor_key(s));
         parts.join("*")
     }
 
@@ -804,15 +826,21 @@ impl<'a> Normalizer<'a> {
         let mut down: Vec<String> = Vec::new();
         for &(a, e) in &m.0 {
             let base = self.print_atom_operand(a);
-            let text = |k: i64| if k == 1 { base.clone() } else { format!("{base}^{k}") };
+            let text = |k: i64| {
+                if k == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}^{k}")
+                }
+            };
             if e > 0 {
                 up.push(text(e));
             } else {
                 down.push(text(-e));
             }
         }
-        up.sort_by_key(|s| natural_key(s));
-        down.sort_by_key(|s| natural_key(s));
+        up.sort_by_key(|s| factor_key(s));
+        down.sort_by_key(|s| factor_key(s));
         let numer = c.numer().clone();
         let denom = c.denom().clone();
         if !numer.is_one() || up.is_empty() {
@@ -857,6 +885,11 @@ impl<'a> Normalizer<'a> {
     }
 }
 
+/// Plain names before function applications, then natural order: `t1*exp(a1)`.
+fn factor_key(s: &str) -> (bool, Vec<(String, u64)>) {
+    (s.contains('('), natural_key(s))
+}
+
 /// A sort key that orders `a2` before `a10`.
 pub fn natural_key(s: &str) -> Vec<(String, u64)> {
     let mut out = Vec::new();
@@ -867,7 +900,10 @@ pub fn natural_key(s: &str) -> Vec<(String, u64)> {
             digits.push(ch);
         } else {
             if !digits.is_empty() {
-                out.push((std::mem::take(&mut text), digits.parse().unwrap_or(u64::MAX)));
+                out.push((
+                    std::mem::take(&mut text),
+                    digits.parse().unwrap_or(u64::MAX),
+                ));
                 digits.clear();
             }
             text.push(ch);

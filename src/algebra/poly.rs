@@ -185,8 +185,11 @@ impl Poly {
     /// The lowest exponent of each atom over all terms (absent counts as 0):
     /// the largest monomial dividing every term.
     pub fn monomial_content(&self) -> Monomial {
-        let atoms: std::collections::BTreeSet<AtomId> =
-            self.0.keys().flat_map(|m| m.0.iter().map(|(a, _)| *a)).collect();
+        let atoms: std::collections::BTreeSet<AtomId> = self
+            .0
+            .keys()
+            .flat_map(|m| m.0.iter().map(|(a, _)| *a))
+            .collect();
         let content = atoms
             .into_iter()
             .map(|a| (a, self.0.keys().map(|m| m.exponent(a)).min().unwrap_or(0)))

@@ -60,7 +60,11 @@ impl Sign {
 
     /// The sign of `x^e` for an integer `e` (for negative `e`, `x` is non-zero on the domain).
     pub fn powi(self, e: i64) -> Sign {
-        let base = if e < 0 { Sign(self.0 & 5).meet(self) } else { self };
+        let base = if e < 0 {
+            Sign(self.0 & 5).meet(self)
+        } else {
+            self
+        };
         if e == 0 {
             return Sign::POS;
         }
@@ -95,6 +99,8 @@ impl Sign {
     }
 }
 
+// Sign sets combine by union over their members, hence `|` inside `+` and `*`.
+#[allow(clippy::suspicious_arithmetic_impl)]
 impl Add for Sign {
     type Output = Sign;
     fn add(self, other: Sign) -> Sign {
@@ -113,6 +119,7 @@ impl Add for Sign {
     }
 }
 
+#[allow(clippy::suspicious_arithmetic_impl)]
 impl Mul for Sign {
     type Output = Sign;
     fn mul(self, other: Sign) -> Sign {

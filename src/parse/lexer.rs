@@ -76,7 +76,9 @@ pub fn tokenize(text: &str, line: usize) -> Result<Vec<Token>, Error> {
                 i += 1;
             }
             Tok::Ident(chars[start..i].iter().collect())
-        } else if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) {
+        } else if c.is_ascii_digit()
+            || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+        {
             while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
                 i += 1;
             }

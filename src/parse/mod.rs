@@ -272,7 +272,11 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             let right = self.unary()?;
             if op == Tok::Slash && right.value.as_ref().is_some_and(Zero::is_zero) {
-                return Err(self.semantic(right.column, right.end, "division by the constant 0".into()));
+                return Err(self.semantic(
+                    right.column,
+                    right.end,
+                    "division by the constant 0".into(),
+                ));
             }
             let value = match (&left.value, &right.value) {
                 (Some(a), Some(b)) if op == Tok::Star => Some(a * b),
@@ -482,7 +486,10 @@ fn check_use_before_definition(text: &str, problem: &Problem) -> Result<(), Erro
                     line: index + 1,
                     column,
                     width: name.chars().count(),
-                    message: format!("`{name}` is used before its definition on line {}", def.line),
+                    message: format!(
+                        "`{name}` is used before its definition on line {}",
+                        def.line
+                    ),
                 });
             }
         }

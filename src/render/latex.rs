@@ -48,11 +48,20 @@ pub fn render(report: &Report) -> String {
         out.push_str("\\end{itemize}\n");
     }
     for (i, claim) in report.claims.iter().enumerate() {
-        let _ = writeln!(out, "\\subsection*{{Claim {} (line {})}}", i + 1, claim.line);
+        let _ = writeln!(
+            out,
+            "\\subsection*{{Claim {} (line {})}}",
+            i + 1,
+            claim.line
+        );
         let _ = writeln!(out, "\\[ {} \\]", claim_math(&claim.claim));
         let _ = write!(out, "\\textbf{{{}}}", claim.status.word());
         if !claim.conditions.is_empty() {
-            let list: Vec<String> = claim.conditions.iter().map(|c| format!("\\texttt{{{}}}", escape(c))).collect();
+            let list: Vec<String> = claim
+                .conditions
+                .iter()
+                .map(|c| format!("\\texttt{{{}}}", escape(c)))
+                .collect();
             let _ = write!(out, " where {}", list.join(" and "));
         }
         out.push_str("\n\n");

@@ -15,7 +15,13 @@ pub fn render(report: &Report) -> String {
         }
     }
     for (i, claim) in report.claims.iter().enumerate() {
-        let _ = writeln!(out, "\n## Claim {} (line {}): `{}`\n", i + 1, claim.line, claim.claim);
+        let _ = writeln!(
+            out,
+            "\n## Claim {} (line {}): `{}`\n",
+            i + 1,
+            claim.line,
+            claim.claim
+        );
         let _ = write!(out, "**{}**", claim.status.word());
         if !claim.conditions.is_empty() {
             let list: Vec<String> = claim.conditions.iter().map(|c| format!("`{c}`")).collect();

@@ -12,7 +12,13 @@ pub fn render(report: &Report) -> String {
         if i > 0 {
             out.push('\n');
         }
-        let _ = writeln!(out, "claim {} (line {}): {}", i + 1, claim.line, claim.claim);
+        let _ = writeln!(
+            out,
+            "claim {} (line {}): {}",
+            i + 1,
+            claim.line,
+            claim.claim
+        );
         let _ = write!(out, "  {}", claim.status.word());
         if !claim.conditions.is_empty() {
             let _ = write!(out, " where {}", claim.conditions.join(" and "));
@@ -39,7 +45,11 @@ pub fn render(report: &Report) -> String {
             }
         }
     }
-    let proved = report.claims.iter().filter(|c| c.status == crate::Status::Proved).count();
+    let proved = report
+        .claims
+        .iter()
+        .filter(|c| c.status == crate::Status::Proved)
+        .count();
     let _ = writeln!(out, "\n{} of {} claims proved", proved, report.claims.len());
     out
 }

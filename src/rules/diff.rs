@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use egg::{Applier, ConditionalApplier, Id, Language, Pattern, PatternAst, RecExpr, Subst, Symbol, Var};
+use egg::{
+    Applier, ConditionalApplier, Id, Language, Pattern, PatternAst, RecExpr, Subst, Symbol, Var,
+};
 
 use crate::language::Math;
 
@@ -41,7 +43,12 @@ pub struct DiffRule {
 }
 
 const fn rule(name: &'static str, lhs: &'static str, rhs: &'static str, guard: Guard) -> DiffRule {
-    DiffRule { name, lhs, rhs, guard }
+    DiffRule {
+        name,
+        lhs,
+        rhs,
+        guard,
+    }
 }
 
 use Guard::*;
@@ -117,7 +124,11 @@ pub fn free_var(egraph: &EGraph, id: Id, defs: &BTreeMap<Symbol, RecExpr<Math>>)
 }
 
 /// The `let` name in class `id`, if there is one.
-pub fn bound_name(egraph: &EGraph, id: Id, defs: &BTreeMap<Symbol, RecExpr<Math>>) -> Option<Symbol> {
+pub fn bound_name(
+    egraph: &EGraph,
+    id: Id,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+) -> Option<Symbol> {
     egraph[id].nodes.iter().find_map(|n| match n {
         Math::Var(s) if defs.contains_key(s) => Some(*s),
         _ => None,
@@ -170,8 +181,15 @@ pub fn diff_rewrites(defs: &BTreeMap<Symbol, RecExpr<Math>>) -> Vec<Rewrite> {
                     y != x && free_var(eg, y, &d).is_some() && free_var(eg, x, &d).is_some()
                 }
             };
-            Rewrite::new(r.name, lhs, ConditionalApplier { condition, applier: rhs })
-                .expect("rule is well-formed")
+            Rewrite::new(
+                r.name,
+                lhs,
+                ConditionalApplier {
+                    condition,
+                    applier: rhs,
+                },
+            )
+            .expect("rule is well-formed")
         })
         .collect();
     let lhs: Pattern<Math> = "(d ?f ?x)".parse().expect("unfold lhs parses");
@@ -181,7 +199,12 @@ pub fn diff_rewrites(defs: &BTreeMap<Symbol, RecExpr<Math>>) -> Vec<Rewrite> {
 
 /// The rule that applies to `d(f, x)` given the operator of `f`'s chosen node,
 /// or `None` when no rule applies (for example `x^y` with a non-constant exponent).
-pub fn rule_for(f_node: &Math, egraph: &EGraph, x: Id, defs: &BTreeMap<Symbol, RecExpr<Math>>) -> Option<&'static str> {
+pub fn rule_for(
+    f_node: &Math,
+    egraph: &EGraph,
+    x: Id,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+) -> Option<&'static str> {
     Some(match f_node {
         Math::Num(_) => "d-const",
         Math::Var(s) if defs.contains_key(s) => UNFOLD,
@@ -216,7 +239,11 @@ pub fn bind(rule: &DiffRule, f: Id, f_node: &Math, x: Id) -> Vec<(Var, Id)> {
             let children = f_node.children();
             out.push((var("?a"), children[0]));
             if children.len() > 1 {
-                let second = if rule.name == "d-pow-const" { "?c" } else { "?b" };
+                let second = if rule.name == "d-pow-const" {
+                    "?c"
+                } else {
+                    "?b"
+                };
                 out.push((var(second), children[1]));
             }
         }

@@ -65,7 +65,9 @@ fn eval_at(expr: &RecExpr<Math>, id: Id, point: &BTreeMap<String, f64>) -> Optio
             x.sqrt()
         }
         Math::D([f, x]) => {
-            let Math::Var(name) = &expr[*x] else { return None };
+            let Math::Var(name) = &expr[*x] else {
+                return None;
+            };
             let x0 = *point.get(name.as_str())?;
             let h = 1e-5 * (1.0 + x0.abs());
             let mut p = point.clone();

@@ -1,0 +1,90 @@
+//! The binary end to end: exit codes, standard input, limits, `diff`, `example`.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn backprove(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_backprove"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn no_arguments_runs_the_softmax_example() {
+    let (code, out, _) = backprove(&[], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("d(L, a3) = y3 - t3"));
+    assert!(out.contains("3 of 3 claims proved"));
+}
+
+#[test]
+fn exit_codes_follow_the_verdicts() {
+    assert_eq!(backprove(&["prove", "-"], "prove x + x = 2*x\n").0, 0);
+    assert_eq!(backprove(&["prove", "-"], "prove x + x = 3*x\n").0, 1);
+    assert_eq!(
+        backprove(&["prove", "-"], "prove sqrt(x)*sqrt(y) = sqrt(x*y)\n").0,
+        3
+    );
+    let (code, _, err) = backprove(&["prove", "-"], "prove x = (x\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("line 1, column 13"), "{err}");
+    assert_eq!(backprove(&["prove", "/no/such/file"], "").0, 2);
+    assert_eq!(backprove(&["frobnicate"], "").0, 2);
+}
+
+#[test]
+fn limits_end_in_undecided() {
+    let problem = backprove::softmax_with_loss(10);
+    let (code, out, _) = backprove(&["prove", "-", "--max-nodes", "50"], &problem);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("not proved within limits"));
+    let (code, out, _) = backprove(&["prove", "-", "--timeout", "0.000001"], &problem);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("not proved within limits"));
+}
+
+#[test]
+fn json_output_parses() {
+    let (code, out, _) = backprove(&["prove", "-", "--format", "json"], "prove d(x^2, x) = x\n");
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["claims"][0]["status"], "disproved");
+    assert!(v["claims"][0]["counterexample"]["point"]["x"].is_string());
+}
+
+#[test]
+fn diff_prints_the_simplified_derivative() {
+    let (code, out, _) = backprove(
+        &["diff", "s", "--wrt", "x", "--let", "s=1/(1 + exp(-x))"],
+        "",
+    );
+    assert_eq!(code, 0);
+    assert!(!out.contains("d("), "{out}");
+    let (code, _, err) = backprove(&["diff", "x +", "--wrt", "x"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("column"), "{err}");
+}
+
+#[test]
+fn example_prints_a_problem_file_that_proves() {
+    let (code, file, _) = backprove(&["example", "softmax-with-loss", "--classes", "4"], "");
+    assert_eq!(code, 0);
+    assert_eq!(file, backprove::softmax_with_loss(4));
+    assert_eq!(backprove(&["prove", "-"], &file).0, 0);
+}

@@ -1,0 +1,47 @@
+//! The parser on random and mutated input: it returns a result, never panics,
+//! and every error points inside the input.
+
+use backprove::{parse_problem, softmax_with_loss};
+use proptest::prelude::*;
+
+fn check(text: &str) {
+    if let Err(e) = parse_problem(text) {
+        let (line, column, _) = e.location();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            line >= 1 && line <= lines.len().max(1),
+            "line {line} out of range"
+        );
+        let len = lines.get(line - 1).map_or(0, |l| l.chars().count());
+        assert!(
+            column >= 1 && column <= len + 1,
+            "column {column} past line of {len}: {e}"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #[test]
+    fn random_text_never_panics(text in "[a-z0-9 +*/^().,=<>!#\\[\\]\n-]{0,80}") {
+        check(&text);
+    }
+
+    #[test]
+    fn mutated_problems_never_panic(pos in 0usize..400, len in 0usize..6, insert in "[-+*/^(),=a-z0-9 ]{0,4}") {
+        let base = softmax_with_loss(3);
+        let chars: Vec<char> = base.chars().collect();
+        let pos = pos.min(chars.len());
+        let end = (pos + len).min(chars.len());
+        let mutated: String = chars[..pos].iter().chain(insert.chars().collect::<Vec<_>>().iter()).chain(chars[end..].iter()).collect();
+        check(&mutated);
+    }
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let text = format!("prove {}x{} = x", "(".repeat(5000), ")".repeat(5000));
+    assert!(parse_problem(&text).is_err());
+    let text = format!("prove {}x = x", "-".repeat(5000));
+    assert!(parse_problem(&text).is_err());
+}

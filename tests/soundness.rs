@@ -1,0 +1,76 @@
+//! Soundness as a property: for random pairs of terms, whatever backprove
+//! proves must agree numerically wherever both sides are defined, and every
+//! derivative it prints must match a finite difference.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use backprove::{differentiate, parse_expression, parse_problem, prove_problem, Limits, Status};
+use proptest::prelude::*;
+
+fn term() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("x".to_string()),
+        Just("y".to_string()),
+        Just("2".to_string()),
+        Just("1/3".to_string()),
+        Just("-1".to_string()),
+    ];
+    leaf.prop_recursive(4, 24, 2, |inner| {
+        prop_oneof![
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} + {b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} - {b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} * {b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} / ({b} + 5))")),
+            inner.clone().prop_map(|a| format!("exp({a})")),
+            inner.clone().prop_map(|a| format!("log({a})")),
+            inner.clone().prop_map(|a| format!("sqrt({a})")),
+            inner.clone().prop_map(|a| format!("({a})^2")),
+            inner.clone().prop_map(|a| format!("({a})^-1")),
+        ]
+    })
+}
+
+fn points() -> Vec<BTreeMap<String, f64>> {
+    let mut out = Vec::new();
+    for x in [0.3, 1.7, -0.9, 2.6] {
+        for y in [0.8, -1.4, 2.2] {
+            out.push([("x".to_string(), x), ("y".to_string(), y)].into());
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+    #[test]
+    fn proved_claims_hold_numerically(a in term(), b in term()) {
+        let text = format!("prove {a} = {b}");
+        let problem = parse_problem(&text).unwrap();
+        let limits = Limits { timeout: std::time::Duration::from_secs(2), max_nodes: 50_000 };
+        let report = prove_problem(&problem, &limits);
+        if report.claims[0].status == Status::Proved {
+            let (l, r) = (&problem.claims[0].lhs, &problem.claims[0].rhs);
+            for p in points() {
+                if let (Some(u), Some(v)) = (common::eval(l, &p), common::eval(r, &p)) {
+                    prop_assert!(common::close(u, v, 1e-6), "proved {} but {} != {} at {:?}", text, u, v, p);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn printed_derivatives_match_finite_differences(a in term()) {
+        let e = parse_expression(&a, &[]).unwrap();
+        let limits = Limits { timeout: std::time::Duration::from_secs(2), max_nodes: 50_000 };
+        let Ok(d) = differentiate(&e, "x".into(), &BTreeMap::new(), &limits) else { return Ok(()) };
+        let printed = parse_expression(&d, &[]).expect("printed derivative re-parses");
+        let by_difference = parse_expression(&format!("d({a}, x)"), &[]).unwrap();
+        for p in points() {
+            if let (Some(u), Some(v)) = (common::eval(&printed, &p), common::eval(&by_difference, &p)) {
+                prop_assert!(common::close(u, v, 1e-3), "d({}, x) printed as {}: {} vs {} at {:?}", a, d, u, v, p);
+            }
+        }
+    }
+}
