@@ -121,6 +121,27 @@ impl<'a> Derivation<'a> {
         Err(format!("no differentiation rule applies to {stuck}"))
     }
 
+    /// The terms of the `+`/`-` chain at class `f`, left to right, each with
+    /// whether it is subtracted.
+    fn sum_terms(&self, f: Id) -> Vec<(bool, Id)> {
+        let mut out = Vec::new();
+        let mut todo = vec![(false, f)];
+        while let Some((negative, id)) = todo.pop() {
+            match &self.best[&self.egraph.find(id)].1 {
+                Math::Add([a, b]) => {
+                    todo.push((negative, *b));
+                    todo.push((negative, *a));
+                }
+                Math::Sub([a, b]) if !negative => {
+                    todo.push((true, *b));
+                    todo.push((false, *a));
+                }
+                _ => out.push((negative, id)),
+            }
+        }
+        out
+    }
+
     fn find_best(&self, id: Id) -> (usize, RecExpr<Math>) {
         let root = self.egraph.find(id);
         let (cost, node) = &self.best[&root];
@@ -163,6 +184,37 @@ impl<'a> Derivation<'a> {
                     after: format!("d({}, {x_text})", to_infix(def)),
                 });
                 queue.push_back((self.egraph.find(body), x));
+                continue;
+            }
+            if name == "d-add" || name == "d-sub" {
+                // A chain `u1 + u2 - u3 ...` is split in one step, so a long sum
+                // costs one line, not one line per prefix.
+                let terms = self.sum_terms(f);
+                let x_text = to_infix(&print(x));
+                let pieces: Vec<String> = terms
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (negative, id))| {
+                        let d = format!("d({}, {x_text})", to_infix(&print(*id)));
+                        match (i, negative) {
+                            (0, false) => d,
+                            (0, true) => format!("-{d}"),
+                            (_, false) => format!(" + {d}"),
+                            (_, true) => format!(" - {d}"),
+                        }
+                    })
+                    .collect();
+                let rules = if terms.iter().any(|t| t.0) {
+                    "d-add, d-sub"
+                } else {
+                    "d-add"
+                };
+                steps.push(Step {
+                    rule: rules.to_string(),
+                    before: format!("d({}, {x_text})", to_infix(&print(f))),
+                    after: pieces.concat(),
+                });
+                queue.extend(terms.iter().map(|(_, id)| (self.egraph.find(*id), x)));
                 continue;
             }
             let rule = diff_rule(name).expect("rule_for names a table rule");
