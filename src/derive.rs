@@ -7,9 +7,7 @@ use std::time::Instant;
 
 use std::collections::HashMap;
 
-use egg::{
-    CostFunction, ENodeOrVar, Extractor, Id, Language, Pattern, PatternAst, RecExpr, Symbol, Var,
-};
+use egg::{CostFunction, ENodeOrVar, Id, Language, Pattern, PatternAst, RecExpr, Symbol, Var};
 
 use crate::language::Math;
 use crate::print::to_infix;
@@ -82,20 +80,7 @@ impl<'a> Derivation<'a> {
         }
         let egraph = saturate(egraph, defs, limits)?;
         let roots = roots.iter().map(|r| egraph.find(*r)).collect();
-        let extractor = Extractor::new(&egraph, DFree);
-        let best = egraph
-            .classes()
-            .map(|c| {
-                (
-                    c.id,
-                    (
-                        extractor.find_best_cost(c.id),
-                        extractor.find_best_node(c.id).clone(),
-                    ),
-                )
-            })
-            .collect();
-        drop(extractor);
+        let best = cheapest_nodes(&egraph);
         Ok(Derivation {
             egraph,
             defs,
@@ -302,6 +287,45 @@ fn saturate(
         }
         egraph.rebuild();
     }
+}
+
+/// The cheapest node of every class under [`DFree`], by propagating costs
+/// upwards from the leaves: a class is revisited only when a child got cheaper.
+fn cheapest_nodes(egraph: &EGraph) -> HashMap<Id, (usize, Math)> {
+    let mut parents: HashMap<Id, Vec<(Id, usize)>> = HashMap::new();
+    let mut queue: VecDeque<(Id, usize)> = VecDeque::new();
+    let mut ids: Vec<Id> = egraph.classes().map(|c| c.id).collect();
+    ids.sort_unstable();
+    for &id in &ids {
+        for (i, node) in egraph[id].nodes.iter().enumerate() {
+            if node.is_leaf() {
+                queue.push_back((id, i));
+            }
+            for c in node.children() {
+                parents.entry(egraph.find(*c)).or_default().push((id, i));
+            }
+        }
+    }
+    let mut best: HashMap<Id, (usize, Math)> = HashMap::new();
+    while let Some((id, i)) = queue.pop_front() {
+        let node = &egraph[id].nodes[i];
+        let mut known = true;
+        let cost = DFree.cost(node, |c| match best.get(&egraph.find(c)) {
+            Some((cost, _)) => *cost,
+            None => {
+                known = false;
+                D_COST
+            }
+        });
+        if !known || best.get(&id).is_some_and(|(old, _)| *old <= cost) {
+            continue;
+        }
+        best.insert(id, (cost, node.clone()));
+        if let Some(ps) = parents.get(&id) {
+            queue.extend(ps.iter().copied());
+        }
+    }
+    best
 }
 
 /// Builds the term `ast` with each pattern variable replaced by its term.

@@ -1,6 +1,8 @@
 //! The parser on random and mutated input: it returns a result, never panics,
 //! and every error points inside the input.
 
+mod common;
+
 use backprove::{parse_problem, softmax_with_loss};
 use proptest::prelude::*;
 
@@ -21,7 +23,7 @@ fn check(text: &str) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(common::fixed(2000))]
     #[test]
     fn random_text_never_panics(text in "[a-z0-9 +*/^().,=<>!#\\[\\]\n-]{0,80}") {
         check(&text);

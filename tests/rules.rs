@@ -49,7 +49,7 @@ fn instantiate(pattern: &str, bind: &BTreeMap<&str, RecExpr<Math>>) -> RecExpr<M
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    #![proptest_config(common::fixed(400))]
     #[test]
     fn every_diff_rule_holds_numerically(
         rule in 0..DIFF_RULES.len(),

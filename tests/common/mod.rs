@@ -116,3 +116,13 @@ fn replace_word(text: &str, word: &str, with: &str) -> String {
     }
     out
 }
+
+/// A proptest configuration with a fixed seed, so every run (and CI) tests the same cases.
+pub fn fixed(cases: u32) -> proptest::test_runner::Config {
+    proptest::test_runner::Config {
+        cases,
+        failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5eed_0bad_cafe),
+        ..proptest::test_runner::Config::default()
+    }
+}
