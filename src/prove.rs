@@ -115,7 +115,6 @@ pub fn prove_claim(
             return report;
         }
     };
-    report.steps = derivation.lemmas();
 
     let algebra = decide_algebra(problem, defs, claim, &lhs, &rhs, budget(limits, deadline));
     let refutation = |count| refute(problem, defs, &lhs, &rhs, count, seed(claim));
@@ -131,6 +130,7 @@ pub fn prove_claim(
             None => {
                 report.status = Status::Proved;
                 report.conditions = conditions;
+                report.steps = derivation.lemmas();
                 report.steps.extend(chain);
             }
         },
@@ -151,6 +151,8 @@ pub fn prove_claim(
         Err(AlgebraError::Limit) => match refutation(REFUTE_POINTS) {
             Some(cx) => {
                 report.status = Status::Disproved;
+                report.reason =
+                    Some("the algebra ran out of budget, but the sides differ at a point".into());
                 report.counterexample = Some(cx);
             }
             None => {
@@ -161,9 +163,6 @@ pub fn prove_claim(
         Err(AlgebraError::ZeroDivisor(d)) => {
             report.reason = Some(format!("a divisor is identically zero: {d}"));
         }
-    }
-    if report.status != Status::Proved {
-        report.steps.clear();
     }
     report
 }
@@ -209,31 +208,31 @@ fn decide_algebra(
                 conditions: norm.conditions(),
             });
         }
-        let solved = solve_equations(&mut norm, problem)?;
-        if !solved.is_empty() {
-            let mut marks = vec![(norm.print(&a), None)];
-            for (var, value, text) in &solved {
-                norm.substitute(*var, value.clone());
-                let a2 = norm.normalize(lhs)?;
-                marks.push((
-                    norm.print(&a2),
-                    Some(format!("assume {text}: {var} = {}", norm.print(value))),
-                ));
-            }
-            let a2 = norm.normalize(lhs)?;
-            let b2 = norm.normalize(rhs)?;
-            let nb2 = norm.neg(&b2);
-            let diff2 = norm.add(&a2, &nb2)?;
-            if diff2.is_zero() {
-                let chain = chain(claim, &marks);
-                return Ok(Outcome::Equal {
-                    chain,
-                    conditions: norm.conditions(),
-                });
-            }
-            residual = norm.print(&diff2);
-        } else if residual.is_empty() || !opaque {
+        // The first (names kept whole) residual is the one a reader can follow.
+        if residual.is_empty() {
             residual = norm.print(&diff);
+        }
+        let solved = solve_equations(&mut norm, problem)?;
+        if solved.is_empty() {
+            continue;
+        }
+        let mut marks = vec![(norm.print(&a), None)];
+        let mut a = a;
+        for (var, value, text) in &solved {
+            norm.substitute(*var, value.clone());
+            a = norm.normalize(lhs)?;
+            marks.push((
+                norm.print(&a),
+                Some(format!("assume {text}: {var} = {}", norm.print(value))),
+            ));
+        }
+        let b = norm.normalize(rhs)?;
+        let nb = norm.neg(&b);
+        if norm.add(&a, &nb)?.is_zero() {
+            return Ok(Outcome::Equal {
+                chain: chain(claim, &marks),
+                conditions: norm.conditions(),
+            });
         }
     }
     Ok(Outcome::Differ { residual })
