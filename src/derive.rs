@@ -2,17 +2,19 @@
 //! saturation under limits, extracts `d`-free terms and lists one lemma per
 //! `d` term used, each an instance of a named rule. Owns no algebra.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Instant;
 
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
-use egg::{CostFunction, ENodeOrVar, Id, Language, Pattern, PatternAst, RecExpr, Symbol, Var};
+use egg::{CostFunction, ENodeOrVar, Id, Language, PatternAst, RecExpr, Symbol, Var};
 
 use crate::language::Math;
 use crate::print::to_infix;
 use crate::report::Step;
-use crate::rules::diff::{bind, bound_name, diff_rewrites, diff_rule, rule_for, EGraph, UNFOLD};
+use crate::rules::diff::{
+    bind, bound_name, diff_rule, rule_for, rule_patterns, EGraph, Rewrite, UNFOLD,
+};
 
 /// A cost that makes any remaining `d` prohibitively expensive.
 struct DFree;
@@ -51,7 +53,7 @@ pub struct Derivation<'a> {
     roots: Vec<Id>,
     d_terms: Vec<Vec<(Id, Id)>>,
     /// The cheapest node of each class and its cost, `d`-free where possible.
-    best: HashMap<Id, (usize, Math)>,
+    best: FxHashMap<Id, (usize, Math)>,
 }
 
 impl<'a> Derivation<'a> {
@@ -60,6 +62,7 @@ impl<'a> Derivation<'a> {
     pub fn run(
         exprs: &[&RecExpr<Math>],
         defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
+        rules: &[Rewrite],
         limits: SaturationLimits,
     ) -> Result<Self, String> {
         let mut egraph = EGraph::default();
@@ -78,7 +81,7 @@ impl<'a> Derivation<'a> {
             roots.push(*ids.last().expect("a term has at least one node"));
             d_terms.push(ds);
         }
-        let egraph = saturate(egraph, defs, limits)?;
+        let egraph = saturate(egraph, rules, limits)?;
         let roots = roots.iter().map(|r| egraph.find(*r)).collect();
         let best = cheapest_nodes(&egraph);
         Ok(Derivation {
@@ -139,7 +142,7 @@ impl<'a> Derivation<'a> {
     pub fn lemmas(&self) -> Vec<Step> {
         let print = |id: Id| self.find_best(id).1;
         let mut steps = Vec::new();
-        let mut seen: HashSet<(Id, Id)> = HashSet::new();
+        let mut seen: FxHashSet<(Id, Id)> = FxHashSet::default();
         let mut queue: VecDeque<(Id, Id)> = self
             .d_terms
             .iter()
@@ -206,8 +209,7 @@ impl<'a> Derivation<'a> {
             let binding: Vec<(Var, Id)> = bind(rule, f, &f_node, x);
             let terms: Vec<(Var, RecExpr<Math>)> =
                 binding.iter().map(|(v, id)| (*v, print(*id))).collect();
-            let lhs: Pattern<Math> = rule.lhs.parse().expect("rule lhs parses");
-            let rhs: Pattern<Math> = rule.rhs.parse().expect("rule rhs parses");
+            let (lhs, rhs) = rule_patterns(rule);
             steps.push(Step {
                 rule: rule.name.to_string(),
                 before: to_infix(&instantiate(&lhs.ast, &terms)),
@@ -231,18 +233,32 @@ impl<'a> Derivation<'a> {
     }
 }
 
-/// Applies the differentiation rules until nothing changes. Only e-classes
-/// holding a `d` node that is new, or whose argument class gained nodes, are
-/// searched again: every rule's left side is `d` over one node of its argument,
-/// so no other class can have a new match. Limits are checked every round.
+/// Applies the differentiation rules until nothing changes.
+///
+/// Every rule's left side is `d` over one node of its argument, so a class can
+/// gain a match only when it is new, when it gained nodes, or when the argument
+/// class of one of its `d` nodes gained nodes. Each round therefore searches only
+/// the classes touched by the previous round, and only those whose `d` nodes
+/// (or their arguments) changed. Limits are checked every round.
 fn saturate(
     mut egraph: EGraph,
-    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    rules: &[Rewrite],
     limits: SaturationLimits,
 ) -> Result<EGraph, String> {
-    let rules = diff_rewrites(defs);
-    let mut searched: HashMap<Id, usize> = HashMap::new();
+    let signature = |egraph: &EGraph, id: Id| -> usize {
+        egraph[id]
+            .nodes
+            .iter()
+            .filter_map(|n| match n {
+                Math::D([f, _]) => Some(egraph[*f].nodes.len() + 1),
+                _ => None,
+            })
+            .sum()
+    };
     egraph.rebuild();
+    let mut searched: FxHashMap<Id, usize> = FxHashMap::default();
+    let mut known: FxHashSet<Id> = egraph.classes().map(|c| c.id).collect();
+    let mut candidates: Vec<Id> = known.iter().copied().collect();
     loop {
         if egraph.total_size() > limits.max_nodes {
             return Err(format!(
@@ -253,46 +269,56 @@ fn saturate(
         if Instant::now() > limits.deadline {
             return Err("not proved within limits: differentiation ran out of time".into());
         }
-        let mut todo: Vec<(Id, usize)> = egraph
-            .classes()
-            .filter_map(|class| {
-                let signature: usize = class
-                    .nodes
-                    .iter()
-                    .filter_map(|n| match n {
-                        Math::D([f, _]) => Some(egraph[*f].nodes.len() + 1),
-                        _ => None,
-                    })
-                    .sum();
-                (signature > 0 && searched.get(&class.id) != Some(&signature))
-                    .then_some((class.id, signature))
+        let mut ids: Vec<Id> = candidates.drain(..).map(|c| egraph.find(c)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let todo: Vec<(Id, usize)> = ids
+            .into_iter()
+            .filter_map(|id| {
+                let s = signature(&egraph, id);
+                (s > 0 && searched.get(&id) != Some(&s)).then_some((id, s))
             })
             .collect();
         if todo.is_empty() {
             return Ok(egraph);
         }
-        todo.sort_unstable();
         let mut matches: Vec<Vec<egg::SearchMatches<Math>>> =
-            (0..rules.len()).map(|_| Vec::new()).collect();
-        for (id, signature) in todo {
-            for (found, rule) in matches.iter_mut().zip(&rules) {
+            rules.iter().map(|_| Vec::new()).collect();
+        for (id, s) in todo {
+            for (found, rule) in matches.iter_mut().zip(rules) {
                 if let Some(m) = rule.searcher.search_eclass(&egraph, id) {
                     found.push(m);
                 }
             }
-            searched.insert(id, signature);
+            searched.insert(id, s);
         }
-        for (found, rule) in matches.iter().zip(&rules) {
-            rule.apply(&mut egraph, found);
+        let mut changed = Vec::new();
+        for (found, rule) in matches.iter().zip(rules) {
+            changed.extend(rule.apply(&mut egraph, found));
         }
         egraph.rebuild();
+        // Next round: the changed classes, the `d` nodes over them, and every
+        // class created this round (reached through the changed classes' nodes).
+        let mut stack: Vec<Id> = changed.iter().map(|c| egraph.find(*c)).collect();
+        while let Some(id) = stack.pop() {
+            candidates.push(id);
+            candidates.extend(egraph[id].parents().map(|p| egraph.find(p)));
+            for node in &egraph[id].nodes {
+                for child in node.children() {
+                    let child = egraph.find(*child);
+                    if known.insert(child) {
+                        stack.push(child);
+                    }
+                }
+            }
+        }
     }
 }
 
 /// The cheapest node of every class under [`DFree`], by propagating costs
 /// upwards from the leaves: a class is revisited only when a child got cheaper.
-fn cheapest_nodes(egraph: &EGraph) -> HashMap<Id, (usize, Math)> {
-    let mut parents: HashMap<Id, Vec<(Id, usize)>> = HashMap::new();
+fn cheapest_nodes(egraph: &EGraph) -> FxHashMap<Id, (usize, Math)> {
+    let mut parents: FxHashMap<Id, Vec<(Id, usize)>> = FxHashMap::default();
     let mut queue: VecDeque<(Id, usize)> = VecDeque::new();
     let mut ids: Vec<Id> = egraph.classes().map(|c| c.id).collect();
     ids.sort_unstable();
@@ -306,7 +332,7 @@ fn cheapest_nodes(egraph: &EGraph) -> HashMap<Id, (usize, Math)> {
             }
         }
     }
-    let mut best: HashMap<Id, (usize, Math)> = HashMap::new();
+    let mut best: FxHashMap<Id, (usize, Math)> = FxHashMap::default();
     while let Some((id, i)) = queue.pop_front() {
         let node = &egraph[id].nodes[i];
         let mut known = true;

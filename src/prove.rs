@@ -16,6 +16,7 @@ use crate::numeric::{Evaluator, Interval, Rng};
 use crate::print::to_infix;
 use crate::problem::{Claim, Problem, Relation};
 use crate::report::{ClaimReport, Counterexample, Report, Status, Step};
+use crate::rules::diff::{diff_rewrites, Rewrite};
 
 /// Resource limits for deciding one claim.
 #[derive(Debug, Clone, Copy)]
@@ -49,10 +50,11 @@ const CHECK_POINTS: usize = 6;
 /// ```
 pub fn prove_problem(problem: &Problem, limits: &Limits) -> Report {
     let defs = definitions(problem);
+    let rules = diff_rewrites(&defs);
     let claims = problem
         .claims
         .iter()
-        .map(|c| prove_claim(problem, &defs, c, limits))
+        .map(|c| prove_claim(problem, &defs, &rules, c, limits))
         .collect();
     Report {
         schema: 1,
@@ -78,9 +80,10 @@ fn budget(limits: &Limits, deadline: Instant) -> Budget {
 }
 
 /// Decides one claim.
-pub fn prove_claim(
+fn prove_claim(
     problem: &Problem,
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    rules: &[Rewrite],
     claim: &Claim,
     limits: &Limits,
 ) -> ClaimReport {
@@ -98,7 +101,7 @@ pub fn prove_claim(
         max_nodes: limits.max_nodes,
         deadline,
     };
-    let derivation = match Derivation::run(&[&claim.lhs, &claim.rhs], defs, saturation) {
+    let derivation = match Derivation::run(&[&claim.lhs, &claim.rhs], defs, rules, saturation) {
         Ok(d) => d,
         Err(reason) => {
             report.reason = Some(reason);
@@ -480,7 +483,7 @@ pub fn differentiate(
         max_nodes: limits.max_nodes,
         deadline,
     };
-    let derivation = Derivation::run(&[&term], defs, saturation)?;
+    let derivation = Derivation::run(&[&term], defs, &diff_rewrites(defs), saturation)?;
     let result = derivation.result(0)?;
     let mut norm = Normalizer::new(defs, true, budget(limits, deadline));
     match norm.normalize(&result) {

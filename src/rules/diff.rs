@@ -71,6 +71,28 @@ pub const DIFF_RULES: &[DiffRule] = &[
     rule("d-sqrt",      "(d (sqrt ?a) ?x)",  "(/ (d ?a ?x) (* 2 (sqrt ?a)))",                     Always),
 ];
 
+/// The parsed sides of `rule` (parsed once per process).
+pub fn rule_patterns(rule: &DiffRule) -> &'static (Pattern<Math>, Pattern<Math>) {
+    static PATTERNS: std::sync::OnceLock<Vec<(Pattern<Math>, Pattern<Math>)>> =
+        std::sync::OnceLock::new();
+    let all = PATTERNS.get_or_init(|| {
+        DIFF_RULES
+            .iter()
+            .map(|r| {
+                (
+                    r.lhs.parse().expect("rule lhs parses"),
+                    r.rhs.parse().expect("rule rhs parses"),
+                )
+            })
+            .collect()
+    });
+    let index = DIFF_RULES
+        .iter()
+        .position(|r| r.name == rule.name)
+        .expect("a table rule");
+    &all[index]
+}
+
 /// The name of the rule that unfolds `let` names under `d`.
 pub const UNFOLD: &str = "unfold";
 
@@ -168,8 +190,7 @@ pub fn diff_rewrites(defs: &BTreeMap<Symbol, RecExpr<Math>>) -> Vec<Rewrite> {
     let mut rules: Vec<Rewrite> = DIFF_RULES
         .iter()
         .map(|r| {
-            let lhs: Pattern<Math> = r.lhs.parse().expect("rule lhs parses");
-            let rhs: Pattern<Math> = r.rhs.parse().expect("rule rhs parses");
+            let (lhs, rhs) = rule_patterns(r).clone();
             let d = defs.clone();
             let guard = r.guard;
             let condition = move |eg: &mut EGraph, _: Id, s: &Subst| match guard {
