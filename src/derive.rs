@@ -13,7 +13,7 @@ use crate::language::Math;
 use crate::print::to_infix;
 use crate::report::Step;
 use crate::rules::diff::{
-    bind, bound_name, diff_rule, rule_for, rule_patterns, EGraph, Rewrite, UNFOLD,
+    bind, bound_name, diff_rule, rule_for, rule_patterns, sum_terms, EGraph, Rewrite, UNFOLD,
 };
 
 /// A cost that makes any remaining `d` prohibitively expensive.
@@ -109,27 +109,6 @@ impl<'a> Derivation<'a> {
         Err(format!("no differentiation rule applies to {stuck}"))
     }
 
-    /// The terms of the `+`/`-` chain at class `f`, left to right, each with
-    /// whether it is subtracted.
-    fn sum_terms(&self, f: Id) -> Vec<(bool, Id)> {
-        let mut out = Vec::new();
-        let mut todo = vec![(false, f)];
-        while let Some((negative, id)) = todo.pop() {
-            match &self.best[&self.egraph.find(id)].1 {
-                Math::Add([a, b]) => {
-                    todo.push((negative, *b));
-                    todo.push((negative, *a));
-                }
-                Math::Sub([a, b]) if !negative => {
-                    todo.push((true, *b));
-                    todo.push((false, *a));
-                }
-                _ => out.push((negative, id)),
-            }
-        }
-        out
-    }
-
     fn find_best(&self, id: Id) -> (usize, RecExpr<Math>) {
         let root = self.egraph.find(id);
         let (cost, node) = &self.best[&root];
@@ -177,7 +156,7 @@ impl<'a> Derivation<'a> {
             if name == "d-add" || name == "d-sub" {
                 // A chain `u1 + u2 - u3 ...` is split in one step, so a long sum
                 // costs one line, not one line per prefix.
-                let terms = self.sum_terms(f);
+                let terms = sum_terms(&self.egraph, f);
                 let x_text = to_infix(&print(x));
                 let pieces: Vec<String> = terms
                     .iter()

@@ -120,7 +120,7 @@ fn prove_claim(
     };
 
     let algebra = decide_algebra(problem, defs, claim, &lhs, &rhs, budget(limits, deadline));
-    let refutation = |count| refute(problem, defs, &lhs, &rhs, count, seed(claim));
+    let refutation = |count| refute(problem, defs, claim, &lhs, &rhs, count);
     match algebra {
         Ok(Outcome::Equal { chain, conditions }) => match refutation(CHECK_POINTS) {
             Some(cx) => {
@@ -328,10 +328,10 @@ fn solve_equations(
 fn refute(
     problem: &Problem,
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    claim: &Claim,
     lhs: &RecExpr<Math>,
     rhs: &RecExpr<Math>,
     count: usize,
-    seed: u64,
 ) -> Option<Counterexample> {
     let budget = Budget {
         max_work: 1_000_000,
@@ -348,6 +348,9 @@ fn refute(
         return None;
     }
     let mut vars: BTreeSet<Symbol> = BTreeSet::new();
+    // The claim as written: a derivative may have lost variables the claim is about.
+    collect_vars(&claim.lhs, defs, &mut vars);
+    collect_vars(&claim.rhs, defs, &mut vars);
     collect_vars(lhs, defs, &mut vars);
     collect_vars(rhs, defs, &mut vars);
     for a in &problem.assumptions {
@@ -357,7 +360,7 @@ fn refute(
     let mut vars: Vec<Symbol> = vars.into_iter().collect();
     vars.sort_by(|a, b| natural_cmp(a.as_str(), b.as_str()));
     let solved_vars: BTreeSet<Symbol> = solved.iter().map(|s| s.0).collect();
-    let mut rng = Rng::new(seed);
+    let mut rng = Rng::new(seed(claim));
     for attempt in 0..count * 3 {
         if attempt >= count && attempt % 3 != 0 {
             continue;

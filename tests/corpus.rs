@@ -25,9 +25,12 @@ fn decide(path: &Path, expected: Status) -> String {
             claim.claim
         );
         if expected == Status::Disproved {
+            let cx = claim.counterexample.as_ref();
+            let cx =
+                cx.unwrap_or_else(|| panic!("disproof without counterexample: {}", claim.claim));
             assert!(
-                claim.counterexample.is_some(),
-                "disproof without counterexample: {}",
+                !cx.point.is_empty(),
+                "counterexample names no variable: {}",
                 claim.claim
             );
         }

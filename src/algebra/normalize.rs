@@ -198,16 +198,34 @@ impl<'a> Normalizer<'a> {
     /// Normal form of the whole term.
     pub fn normalize(&mut self, expr: &RecExpr<Math>) -> Res<Rat> {
         let nodes = expr.as_ref();
+        // A node used once hands its normal form over instead of cloning it.
+        let mut uses = vec![0u32; nodes.len()];
+        for node in nodes {
+            for c in egg::Language::children(node) {
+                uses[usize::from(*c)] += 1;
+            }
+        }
         let mut out: Vec<Rat> = Vec::with_capacity(nodes.len());
         for node in nodes {
-            let get = |i: &egg::Id| out[usize::from(*i)].clone();
+            let mut get = |i: &egg::Id| {
+                let i = usize::from(*i);
+                if uses[i] == 1 {
+                    std::mem::take(&mut out[i])
+                } else {
+                    out[i].clone()
+                }
+            };
             let r = match node {
                 Math::Num(c) => Rat::constant(c.0.clone()),
                 Math::Var(v) => self.variable(*v)?,
-                Math::Add([a, b]) => self.add(&get(a), &get(b))?,
+                Math::Add([a, b]) => {
+                    let (a, b) = (get(a), get(b));
+                    self.add_owned(a, &b)?
+                }
                 Math::Sub([a, b]) => {
-                    let nb = self.neg(&get(b));
-                    self.add(&get(a), &nb)?
+                    let (a, b) = (get(a), get(b));
+                    let nb = self.neg(&b);
+                    self.add_owned(a, &nb)?
                 }
                 Math::Mul([a, b]) => self.mul(&get(a), &get(b))?,
                 Math::Div([a, b]) => {
@@ -299,12 +317,17 @@ impl<'a> Normalizer<'a> {
 
     /// `a + b` over the least common denominator.
     pub fn add(&mut self, a: &Rat, b: &Rat) -> Res<Rat> {
+        self.add_owned(a.clone(), b)
+    }
+
+    /// `a + b`, reusing `a`'s storage: summing a long chain costs linear time.
+    fn add_owned(&mut self, mut a: Rat, b: &Rat) -> Res<Rat> {
         if a.den == b.den {
-            self.charge(a.num.len() + b.num.len())?;
-            return Ok(self.tidy(Rat {
-                num: a.num.add(&b.num),
-                den: a.den.clone(),
-            }));
+            self.charge(b.num.len() + 1)?;
+            for (m, c) in &b.num.0 {
+                a.num.add_term(m.clone(), c.clone());
+            }
+            return Ok(self.tidy(a));
         }
         let mut lcm = a.den.clone();
         for (&f, &e) in &b.den {
@@ -737,7 +760,13 @@ impl<'a> Normalizer<'a> {
                     if x.is_zero() && e < 0 {
                         return None;
                     }
-                    t *= num_traits::pow::Pow::pow(x, e as i32);
+                    for _ in 0..e.unsigned_abs() {
+                        if e > 0 {
+                            t *= x;
+                        } else {
+                            t /= x;
+                        }
+                    }
                 }
                 total += t;
             }
@@ -796,7 +825,7 @@ impl<'a> Normalizer<'a> {
                     (m.is_one(), self.print_monomial_key(m), neg, body)
                 })
                 .collect();
-        terms.sort_by_key(|t| (t.0, natural_key(&t.1)));
+        terms.sort_by_cached_key(|t| (t.0, natural_key(&t.1)));
         let mut out = String::new();
         for (i, (_, _, neg, body)) in terms.iter().enumerate() {
             match (i, neg) {
@@ -814,7 +843,7 @@ impl<'a> Normalizer<'a> {
             m.0.iter()
                 .map(|(a, e)| format!("{}^{e}", self.print_atom(*a)))
                 .collect();
-        parts.sort_by_key(|s| factor_key(s));
+        parts.sort_by_cached_key(|s| factor_key(s));
         parts.join("*")
     }
 
@@ -839,8 +868,8 @@ impl<'a> Normalizer<'a> {
                 down.push(text(-e));
             }
         }
-        up.sort_by_key(|s| factor_key(s));
-        down.sort_by_key(|s| factor_key(s));
+        up.sort_by_cached_key(|s| factor_key(s));
+        down.sort_by_cached_key(|s| factor_key(s));
         let numer = c.numer().clone();
         let denom = c.denom().clone();
         if !numer.is_one() || up.is_empty() {

@@ -101,8 +101,19 @@ pub fn diff_rule(name: &str) -> Option<&'static DiffRule> {
     DIFF_RULES.iter().find(|r| r.name == name)
 }
 
+/// A pattern variable by name (`"?a"`); interned once, since guards run often.
 fn var(name: &str) -> Var {
-    name.parse().expect("valid pattern variable")
+    static VARS: std::sync::OnceLock<Vec<(&'static str, Var)>> = std::sync::OnceLock::new();
+    let vars = VARS.get_or_init(|| {
+        ["?a", "?b", "?c", "?f", "?x", "?y"]
+            .into_iter()
+            .map(|n| (n, n.parse().expect("valid pattern variable")))
+            .collect()
+    });
+    vars.iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| *v)
+        .unwrap_or_else(|| name.parse().expect("valid pattern variable"))
 }
 
 /// Whether class `id` holds a constant expression (such as `3 - 1`).
@@ -184,6 +195,78 @@ impl Applier<Math, ()> for Unfold {
     }
 }
 
+/// `d-add` and `d-sub` applied along a whole chain at once:
+/// `d(u1 + u2 - u3, x) => d(u1, x) + d(u2, x) - d(u3, x)`, which is the table
+/// rule applied once per operator. One application instead of one per term
+/// keeps the number of saturation rounds independent of the length of a sum.
+struct Linearity {
+    /// Whether the matched operator is `-` (rule `d-sub`) rather than `+`.
+    sub: bool,
+}
+
+impl Applier<Math, ()> for Linearity {
+    fn apply_one(
+        &self,
+        egraph: &mut EGraph,
+        eclass: Id,
+        subst: &Subst,
+        _searcher_ast: Option<&PatternAst<Math>>,
+        _rule_name: Symbol,
+    ) -> Vec<Id> {
+        let (a, b, x) = (subst[var("?a")], subst[var("?b")], subst[var("?x")]);
+        // The matched node itself: `+` for d-add, `-` for d-sub, never the other.
+        let f = if self.sub {
+            egraph.lookup(Math::Sub([a, b]))
+        } else {
+            egraph.lookup(Math::Add([a, b]))
+        };
+        let Some(f) = f else {
+            return vec![];
+        };
+        let mut acc: Option<Id> = None;
+        for (negative, term) in sum_terms(egraph, f) {
+            let d = egraph.add(Math::D([term, x]));
+            acc = Some(match (acc, negative) {
+                (None, false) => d,
+                (None, true) => egraph.add(Math::Neg(d)),
+                (Some(acc), false) => egraph.add(Math::Add([acc, d])),
+                (Some(acc), true) => egraph.add(Math::Sub([acc, d])),
+            });
+        }
+        match acc {
+            Some(sum) if egraph.union(eclass, sum) => vec![eclass],
+            _ => vec![],
+        }
+    }
+}
+
+/// The terms of the `+`/`-` chain at class `f`, left to right, each with
+/// whether it is subtracted; a class is looked into through its first `+` or `-` node.
+pub fn sum_terms(egraph: &EGraph, f: Id) -> Vec<(bool, Id)> {
+    let mut out = Vec::new();
+    let mut todo = vec![(false, f)];
+    while let Some((negative, id)) = todo.pop() {
+        let id = egraph.find(id);
+        let node = egraph[id].nodes.iter().find(|n| match n {
+            Math::Add(_) => true,
+            Math::Sub(_) => !negative,
+            _ => false,
+        });
+        match node {
+            Some(Math::Add([a, b])) => {
+                todo.push((negative, *b));
+                todo.push((negative, *a));
+            }
+            Some(Math::Sub([a, b])) => {
+                todo.push((true, *b));
+                todo.push((false, *a));
+            }
+            _ => out.push((negative, id)),
+        }
+    }
+    out
+}
+
 /// The differentiation rewrites for a problem with these definitions.
 pub fn diff_rewrites(defs: &BTreeMap<Symbol, RecExpr<Math>>) -> Vec<Rewrite> {
     let defs = Arc::new(defs.clone());
@@ -202,6 +285,10 @@ pub fn diff_rewrites(defs: &BTreeMap<Symbol, RecExpr<Math>>) -> Vec<Rewrite> {
                     y != x && free_var(eg, y, &d).is_some() && free_var(eg, x, &d).is_some()
                 }
             };
+            if r.name == "d-add" || r.name == "d-sub" {
+                let sub = r.name == "d-sub";
+                return Rewrite::new(r.name, lhs, Linearity { sub }).expect("rule is well-formed");
+            }
             Rewrite::new(
                 r.name,
                 lhs,
