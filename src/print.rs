@@ -32,58 +32,106 @@ pub fn to_infix(expr: &RecExpr<Math>) -> String {
     infix_at(expr, Id::from(nodes.len() - 1))
 }
 
-/// Prints the subterm rooted at `id`.
+/// Prints the subterm rooted at `id`, into one buffer with an explicit stack:
+/// linear in the output, and deep terms need no recursion.
 pub fn infix_at(expr: &RecExpr<Math>, id: Id) -> String {
-    let nodes = expr.as_ref();
-    // Bottom-up over the (children-first) node array, so deep terms need no recursion.
-    let mut text: Vec<Option<String>> = vec![None; usize::from(id) + 1];
-    let needed = reachable(nodes, id);
-    for i in 0..=usize::from(id) {
-        if !needed[i] {
-            continue;
+    enum Item {
+        Node(Id, u8),
+        Text(&'static str),
+    }
+    let mut out = String::new();
+    let mut stack = vec![Item::Node(id, 0)];
+    while let Some(item) = stack.pop() {
+        let (id, min) = match item {
+            Item::Text(t) => {
+                out.push_str(t);
+                continue;
+            }
+            Item::Node(id, min) => (id, min),
+        };
+        let node = &expr[id];
+        if precedence(node) < min {
+            out.push('(');
+            stack.push(Item::Text(")"));
         }
-        let node = &nodes[i];
-        let get = |c: &Id| text[usize::from(*c)].clone().unwrap_or_default();
-        let wrap = |c: &Id, min: u8| {
-            let s = get(c);
-            if precedence(&nodes[usize::from(*c)]) < min {
-                format!("({s})")
-            } else {
-                s
+        let (open, parts): (&str, [Option<Item>; 3]) = match node {
+            Math::Num(c) => {
+                out.push_str(&c.to_string());
+                continue;
+            }
+            Math::Var(v) => {
+                out.push_str(v.as_str());
+                continue;
+            }
+            Math::Add([a, b]) => (
+                "",
+                [
+                    Some(Item::Node(*a, 1)),
+                    Some(Item::Text(" + ")),
+                    Some(Item::Node(*b, 2)),
+                ],
+            ),
+            Math::Sub([a, b]) => (
+                "",
+                [
+                    Some(Item::Node(*a, 1)),
+                    Some(Item::Text(" - ")),
+                    Some(Item::Node(*b, 2)),
+                ],
+            ),
+            Math::Mul([a, b]) => (
+                "",
+                [
+                    Some(Item::Node(*a, 2)),
+                    Some(Item::Text("*")),
+                    Some(Item::Node(*b, 3)),
+                ],
+            ),
+            Math::Div([a, b]) => (
+                "",
+                [
+                    Some(Item::Node(*a, 2)),
+                    Some(Item::Text("/")),
+                    Some(Item::Node(*b, 3)),
+                ],
+            ),
+            Math::Pow([a, b]) => (
+                "",
+                [
+                    Some(Item::Node(*a, 5)),
+                    Some(Item::Text("^")),
+                    Some(Item::Node(*b, 3)),
+                ],
+            ),
+            Math::Neg(a) => ("-", [Some(Item::Node(*a, 3)), None, None]),
+            Math::Exp(a) => (
+                "exp(",
+                [Some(Item::Node(*a, 0)), Some(Item::Text(")")), None],
+            ),
+            Math::Log(a) => (
+                "log(",
+                [Some(Item::Node(*a, 0)), Some(Item::Text(")")), None],
+            ),
+            Math::Sqrt(a) => (
+                "sqrt(",
+                [Some(Item::Node(*a, 0)), Some(Item::Text(")")), None],
+            ),
+            Math::D([f, x]) => {
+                stack.push(Item::Text(")"));
+                (
+                    "d(",
+                    [
+                        Some(Item::Node(*f, 0)),
+                        Some(Item::Text(", ")),
+                        Some(Item::Node(*x, 0)),
+                    ],
+                )
             }
         };
-        let s = match node {
-            Math::Num(c) => c.to_string(),
-            Math::Var(v) => v.to_string(),
-            Math::Add([a, b]) => format!("{} + {}", wrap(a, 1), wrap(b, 2)),
-            Math::Sub([a, b]) => format!("{} - {}", wrap(a, 1), wrap(b, 2)),
-            Math::Mul([a, b]) => format!("{}*{}", wrap(a, 2), wrap(b, 3)),
-            Math::Div([a, b]) => format!("{}/{}", wrap(a, 2), wrap(b, 3)),
-            Math::Pow([a, b]) => format!("{}^{}", wrap(a, 5), wrap(b, 3)),
-            Math::Neg(a) => format!("-{}", wrap(a, 3)),
-            Math::Exp(a) => format!("exp({})", get(a)),
-            Math::Log(a) => format!("log({})", get(a)),
-            Math::Sqrt(a) => format!("sqrt({})", get(a)),
-            Math::D([f, x]) => format!("d({}, {})", get(f), get(x)),
-        };
-        text[i] = Some(s);
+        out.push_str(open);
+        stack.extend(parts.into_iter().rev().flatten());
     }
-    text[usize::from(id)].take().unwrap_or_default()
-}
-
-/// Which nodes the subterm at `root` uses.
-fn reachable(nodes: &[Math], root: Id) -> Vec<bool> {
-    use egg::Language;
-    let mut seen = vec![false; usize::from(root) + 1];
-    seen[usize::from(root)] = true;
-    for i in (0..=usize::from(root)).rev() {
-        if seen[i] {
-            for c in nodes[i].children() {
-                seen[usize::from(*c)] = true;
-            }
-        }
-    }
-    seen
+    out
 }
 
 /// Prints the whole term as LaTeX math (no surrounding `$`).

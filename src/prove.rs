@@ -418,16 +418,20 @@ fn collect_vars(
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
     out: &mut BTreeSet<Symbol>,
 ) {
-    for node in expr.as_ref() {
-        if let Math::Var(s) = node {
-            match defs.get(s) {
-                Some(def) => {
-                    if !out.contains(s) {
-                        collect_vars(def, defs, out);
+    let mut visited: BTreeSet<Symbol> = BTreeSet::new();
+    let mut todo = vec![expr];
+    while let Some(e) = todo.pop() {
+        for node in e.as_ref() {
+            if let Math::Var(s) = node {
+                match defs.get(s) {
+                    Some(def) => {
+                        if visited.insert(*s) {
+                            todo.push(def);
+                        }
                     }
-                }
-                None => {
-                    out.insert(*s);
+                    None => {
+                        out.insert(*s);
+                    }
                 }
             }
         }

@@ -145,7 +145,34 @@ impl<'a> Normalizer<'a> {
     /// From now on, the free variable `var` stands for `value`.
     pub fn substitute(&mut self, var: Symbol, value: Rat) {
         self.substitution.insert(var, value);
-        self.names.clear();
+        // Forget only the names whose definitions (through other names) use `var`.
+        fn uses(
+            name: Symbol,
+            var: Symbol,
+            defs: &BTreeMap<Symbol, RecExpr<Math>>,
+            memo: &mut HashMap<Symbol, bool>,
+        ) -> bool {
+            if let Some(&known) = memo.get(&name) {
+                return known;
+            }
+            let found = defs[&name].as_ref().iter().any(|n| match n {
+                Math::Var(s) if *s == var => true,
+                Math::Var(s) if defs.contains_key(s) => uses(*s, var, defs, memo),
+                _ => false,
+            });
+            memo.insert(name, found);
+            found
+        }
+        let mut memo: HashMap<Symbol, bool> = HashMap::new();
+        let stale: Vec<Symbol> = self
+            .names
+            .keys()
+            .copied()
+            .filter(|name| uses(*name, var, self.defs, &mut memo))
+            .collect();
+        for name in stale {
+            self.names.remove(&name);
+        }
     }
 
     /// The side conditions met so far that could not be established, in input syntax, sorted.
