@@ -58,6 +58,11 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
+    /// Re-verify a certificate (the JSON of `prove --format json`) without the prover.
+    Check {
+        /// The certificate (`-` reads standard input).
+        file: PathBuf,
+    },
     /// Print the simplified derivative of an expression.
     Diff {
         /// The expression.
@@ -129,6 +134,23 @@ pub fn run(cli: Cli) -> u8 {
                 Err(e) => return usage(&e),
             };
             diff_command(&expr, &wrt, &lets, &limits, &mut out)
+        }
+        Some(Command::Check { file }) => {
+            let (text, _) = match read_input(&file) {
+                Ok(t) => t,
+                Err(e) => return usage(&e),
+            };
+            match crate::check::check_certificate(&text) {
+                Ok(n) => {
+                    let _ = writeln!(out, "certificate valid: {n} verdicts checked");
+                    0
+                }
+                Err(e @ crate::check::CheckError::Malformed(_)) => usage(&e.to_string()),
+                Err(e) => {
+                    let _ = writeln!(out, "certificate invalid: {e}");
+                    1
+                }
+            }
         }
         Some(Command::Example {
             name: ExampleName::SoftmaxWithLoss,

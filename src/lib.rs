@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 mod algebra;
+mod check;
 mod cli;
 mod derive;
 mod error;
@@ -31,6 +32,7 @@ mod render;
 mod report;
 mod rules;
 
+pub use check::{check_certificate, check_report, CheckError};
 pub use cli::{render_error, run, Cli};
 pub use error::Error;
 pub use examples::softmax_with_loss;
@@ -40,5 +42,5 @@ pub use print::{to_infix, to_latex};
 pub use problem::{Assumption, Claim, Definition, Problem, Relation};
 pub use prove::{definitions, differentiate, prove_problem, Limits};
 pub use render::{render, Format};
-pub use report::{ClaimReport, Counterexample, Report, Status, Step};
+pub use report::{ClaimReport, NamedDefinition, PointValues, Report, SideCondition, Status, Step};
 pub use rules::diff::{DiffRule, Guard, DIFF_RULES};

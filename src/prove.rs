@@ -15,7 +15,9 @@ use crate::language::Math;
 use crate::numeric::{Evaluator, Interval, Rng};
 use crate::print::to_infix;
 use crate::problem::{Claim, Problem, Relation};
-use crate::report::{ClaimReport, Counterexample, Report, Status, Step};
+use crate::report::{
+    ClaimReport, NamedDefinition, PointValues, Report, SideCondition, Status, Step,
+};
 use crate::rules::diff::{diff_rewrites, Rewrite};
 
 /// Resource limits for deciding one claim.
@@ -51,16 +53,91 @@ const CHECK_POINTS: usize = 6;
 pub fn prove_problem(problem: &Problem, limits: &Limits) -> Report {
     let defs = definitions(problem);
     let rules = diff_rewrites(&defs);
-    let claims = problem
-        .claims
-        .iter()
-        .map(|c| prove_claim(problem, &defs, &rules, c, limits))
-        .collect();
-    Report {
+    let mut report = Report {
         schema: 1,
+        definitions: problem
+            .definitions
+            .iter()
+            .map(|d| NamedDefinition {
+                name: d.name.to_string(),
+                expr: to_infix(&d.expr),
+            })
+            .collect(),
         assumptions: problem.assumptions.iter().map(|a| a.text()).collect(),
-        claims,
+        claims: Vec::new(),
+    };
+    let context = crate::check::Context::new(&report);
+    report.claims = parallel_map(&problem.claims, |claim| {
+        let mut decided = prove_claim(problem, &defs, &rules, claim, limits);
+        self_check(&context, &mut decided);
+        decided
+    });
+    report
+}
+
+/// Re-checks a verdict with the independent checker before it is reported;
+/// a verdict whose certificate fails is withdrawn, loudly.
+fn self_check(context: &Result<crate::check::Context, String>, claim: &mut ClaimReport) {
+    if claim.status == Status::Undecided {
+        return;
     }
+    let outcome = match context {
+        Ok(context) => context.check_claim(claim),
+        Err(e) => Err((
+            None,
+            format!("the certificate's header does not parse: {e}"),
+        )),
+    };
+    if let Err((step, reason)) = outcome {
+        let at = step.map(|s| format!("step {s}: ")).unwrap_or_default();
+        withdraw(claim, &format!("{at}{reason}"));
+    }
+}
+
+/// `items.iter().map(f)`, spread over the machine's cores; the order of the
+/// results is the order of the items, so output does not depend on scheduling.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            std::thread::Builder::new()
+                .stack_size(64 << 20)
+                .spawn_scoped(scope, || loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    let r = f(item);
+                    results.lock().expect("no worker panicked")[i] = Some(r);
+                })
+                .expect("a worker thread starts");
+        }
+    });
+    results
+        .into_inner()
+        .expect("no worker panicked")
+        .into_iter()
+        .map(|r| r.expect("every item was decided"))
+        .collect()
+}
+
+fn withdraw(claim: &mut ClaimReport, why: &str) {
+    if claim.status == Status::Undecided {
+        return;
+    }
+    claim.reason = Some(format!(
+        "internal error: the independent checker rejected this {}: {why}",
+        claim.status.word()
+    ));
+    claim.status = Status::Undecided;
+    claim.steps.clear();
 }
 
 /// The definitions by name.
@@ -93,7 +170,9 @@ fn prove_claim(
         line: claim.line,
         status: Status::Undecided,
         conditions: Vec::new(),
+        side_conditions: Vec::new(),
         counterexample: None,
+        spot_checks: Vec::new(),
         steps: Vec::new(),
         reason: None,
     };
@@ -122,43 +201,61 @@ fn prove_claim(
     let algebra = decide_algebra(problem, defs, claim, &lhs, &rhs, budget(limits, deadline));
     let refutation = |count| refute(problem, defs, claim, &lhs, &rhs, count);
     match algebra {
-        Ok(Outcome::Equal { chain, conditions }) => match refutation(CHECK_POINTS) {
-            Some(cx) => {
+        Ok(Outcome::Equal {
+            chain,
+            side_conditions,
+        }) => match refutation(CHECK_POINTS) {
+            Refutation::Differ(cx) => {
                 report.reason = Some(
                     "internal error: the algebra found the sides equal but they differ at a point; refusing to report proved"
                         .into(),
                 );
                 report.counterexample = Some(cx);
             }
-            None => {
+            Refutation::Agree(points) => {
                 report.status = Status::Proved;
-                report.conditions = conditions;
+                report.conditions = side_conditions
+                    .iter()
+                    .filter(|(_, stated)| *stated)
+                    .map(|(c, _)| c.clone())
+                    .collect();
+                report.side_conditions = side_conditions
+                    .into_iter()
+                    .map(|(condition, stated)| SideCondition {
+                        condition,
+                        discharged: if stated { "stated" } else { "sign facts" }.into(),
+                    })
+                    .collect();
+                report.spot_checks = points;
                 report.steps = derivation.lemmas();
                 report.steps.extend(chain);
             }
         },
         Ok(Outcome::Differ { residual }) => match refutation(REFUTE_POINTS) {
-            Some(cx) => {
+            Refutation::Differ(cx) => {
+                // The lemmas let a checker evaluate the derivatives at the counterexample.
+                report.steps = derivation.lemmas();
                 report.status = Status::Disproved;
                 report.reason = Some(format!(
                     "left side minus right side simplifies to {residual}"
                 ));
                 report.counterexample = Some(cx);
             }
-            None => {
+            Refutation::Agree(_) => {
                 report.reason = Some(format!(
                     "left side minus right side simplifies to {residual}, which the algebra cannot show is zero, and no counterexample was found"
                 ));
             }
         },
         Err(AlgebraError::Limit) => match refutation(REFUTE_POINTS) {
-            Some(cx) => {
+            Refutation::Differ(cx) => {
+                report.steps = derivation.lemmas();
                 report.status = Status::Disproved;
                 report.reason =
                     Some("the algebra ran out of budget, but the sides differ at a point".into());
                 report.counterexample = Some(cx);
             }
-            None => {
+            Refutation::Agree(_) => {
                 report.reason =
                     Some("not proved within limits: the algebra ran out of budget".into())
             }
@@ -177,7 +274,8 @@ fn seed(claim: &Claim) -> u64 {
 enum Outcome {
     Equal {
         chain: Vec<Step>,
-        conditions: Vec<String>,
+        /// Every side condition, with whether it is stated rather than established.
+        side_conditions: Vec<(String, bool)>,
     },
     Differ {
         residual: String,
@@ -208,7 +306,7 @@ fn decide_algebra(
             let chain = chain(claim, &[(norm.print(&a), None)]);
             return Ok(Outcome::Equal {
                 chain,
-                conditions: norm.conditions(),
+                side_conditions: norm.side_conditions(),
             });
         }
         // The first (names kept whole) residual is the one a reader can follow.
@@ -234,7 +332,7 @@ fn decide_algebra(
         if norm.add(&a, &nb)?.is_zero() {
             return Ok(Outcome::Equal {
                 chain: chain(claim, &marks),
-                conditions: norm.conditions(),
+                side_conditions: norm.side_conditions(),
             });
         }
     }
@@ -332,20 +430,22 @@ fn refute(
     lhs: &RecExpr<Math>,
     rhs: &RecExpr<Math>,
     count: usize,
-) -> Option<Counterexample> {
+) -> Refutation {
     let budget = Budget {
         max_work: 1_000_000,
         deadline: None,
     };
     let mut norm = Normalizer::new(defs, false, budget);
-    let solved = solve_equations(&mut norm, problem).ok()?;
+    let Ok(solved) = solve_equations(&mut norm, problem) else {
+        return Refutation::Agree(Vec::new());
+    };
     let equations = problem
         .assumptions
         .iter()
         .filter(|a| a.relation == Relation::Eq)
         .count();
     if solved.len() < equations {
-        return None;
+        return Refutation::Agree(Vec::new());
     }
     let mut vars: BTreeSet<Symbol> = BTreeSet::new();
     // The claim as written: a derivative may have lost variables the claim is about.
@@ -361,6 +461,7 @@ fn refute(
     vars.sort_by(|a, b| natural_cmp(a.as_str(), b.as_str()));
     let solved_vars: BTreeSet<Symbol> = solved.iter().map(|s| s.0).collect();
     let mut rng = Rng::new(seed(claim));
+    let mut agreeing = Vec::new();
     for attempt in 0..count * 3 {
         if attempt >= count && attempt % 3 != 0 {
             continue;
@@ -391,22 +492,37 @@ fn refute(
             continue;
         };
         if l.disjoint(&r) {
-            return Some(Counterexample {
-                point: point
-                    .iter()
-                    .map(|(k, v)| {
-                        (
-                            k.to_string(),
-                            crate::language::Constant(v.clone()).to_string(),
-                        )
-                    })
-                    .collect(),
-                lhs: display(&l),
-                rhs: display(&r),
-            });
+            return Refutation::Differ(values(&point, &l, &r));
+        }
+        if agreeing.len() < CHECK_POINTS {
+            agreeing.push(values(&point, &l, &r));
         }
     }
-    None
+    Refutation::Agree(agreeing)
+}
+
+/// What the numeric search found.
+enum Refutation {
+    /// A point where the sides certainly differ.
+    Differ(PointValues),
+    /// No such point; these points agree (up to [`CHECK_POINTS`] of them).
+    Agree(Vec<PointValues>),
+}
+
+fn values(point: &BTreeMap<Symbol, BigRational>, l: &Interval, r: &Interval) -> PointValues {
+    PointValues {
+        point: point
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    crate::language::Constant(v.clone()).to_string(),
+                )
+            })
+            .collect(),
+        lhs: display(l),
+        rhs: display(r),
+    }
 }
 
 fn display(i: &Interval) -> String {

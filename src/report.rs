@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The verdict on one claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Proved, possibly under the stated conditions.
@@ -29,7 +29,7 @@ impl Status {
 }
 
 /// One justified equation of a proof, in input syntax.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Step {
     /// The rule or reason, e.g. `d-add`, `unfold-S`, `algebra`, `assume t1 + t2 + t3 = 1`.
     pub rule: String,
@@ -39,19 +39,39 @@ pub struct Step {
     pub after: String,
 }
 
-/// A point where the two sides differ.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Counterexample {
+/// Both sides evaluated at one point: a counterexample, or a spot check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointValues {
     /// Each free variable's exact value, as `p/q`.
     pub point: BTreeMap<String, String>,
-    /// The left side's value there (rounded for display).
+    /// The left side's value there (rounded to 6 decimals).
     pub lhs: String,
-    /// The right side's value there (rounded for display).
+    /// The right side's value there (rounded to 6 decimals).
     pub rhs: String,
 }
 
+/// A side condition a proof needed, and how it was discharged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SideCondition {
+    /// The condition in input syntax, `E != 0`, `E > 0` or `E >= 0`.
+    pub condition: String,
+    /// `"sign facts"` (established from constants, `exp > 0`, sums and
+    /// products of positives, squares and `assume` facts) or `"stated"` (left
+    /// as a condition of the result, listed in `conditions`).
+    pub discharged: String,
+}
+
+/// A `let` definition, in input syntax.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedDefinition {
+    /// The name.
+    pub name: String,
+    /// Its definition.
+    pub expr: String,
+}
+
 /// Everything decided about one claim.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClaimReport {
     /// The claim in input syntax.
     pub claim: String,
@@ -61,20 +81,26 @@ pub struct ClaimReport {
     pub status: Status,
     /// Side conditions the result relies on that could not be established.
     pub conditions: Vec<String>,
+    /// Every side condition the proof needed, with how it was discharged.
+    pub side_conditions: Vec<SideCondition>,
     /// Where the sides differ, when disproved.
-    pub counterexample: Option<Counterexample>,
-    /// Derivative lemmas first (one per `d` term), then the chain from the
-    /// left side to the right side.
+    pub counterexample: Option<PointValues>,
+    /// Points satisfying the assumptions where both sides were evaluated and agree, when proved.
+    pub spot_checks: Vec<PointValues>,
+    /// Derivative lemmas first (one per `d` term), then, when proved, the
+    /// chain from the left side to the right side.
     pub steps: Vec<Step>,
     /// Why the claim is undecided, or what was found when disproved.
     pub reason: Option<String>,
 }
 
 /// The results for a whole problem file.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// The schema version of this JSON.
     pub schema: u32,
+    /// The `let` definitions, in order.
+    pub definitions: Vec<NamedDefinition>,
     /// The assumptions, in input syntax.
     pub assumptions: Vec<String>,
     /// One entry per claim, in source order.

@@ -4,7 +4,7 @@
 //! equal wherever both are defined; the side conditions that equality relies on
 //! are collected as the term is read. Owns no e-graph and no printing of proofs.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use egg::{RecExpr, Symbol};
@@ -104,7 +104,9 @@ pub struct Normalizer<'a> {
     names: HashMap<Symbol, Rat>,
     substitution: BTreeMap<Symbol, Rat>,
     facts: Vec<(Rat, Sign)>,
-    conditions: BTreeSet<String>,
+    /// Every side condition met, in input syntax: `true` when stated (not established).
+    conditions: BTreeMap<String, bool>,
+    seen_conditions: HashSet<(Rat, &'static str)>,
     budget: Budget,
     work: usize,
 }
@@ -131,7 +133,8 @@ impl<'a> Normalizer<'a> {
             names: HashMap::new(),
             substitution: BTreeMap::new(),
             facts: Vec::new(),
-            conditions: BTreeSet::new(),
+            conditions: BTreeMap::new(),
+            seen_conditions: HashSet::new(),
             budget,
             work: 0,
         }
@@ -177,15 +180,30 @@ impl<'a> Normalizer<'a> {
 
     /// The side conditions met so far that could not be established, in input syntax, sorted.
     pub fn conditions(&self) -> Vec<String> {
-        self.conditions.iter().cloned().collect()
+        self.conditions
+            .iter()
+            .filter(|(_, stated)| **stated)
+            .map(|(c, _)| c.clone())
+            .collect()
+    }
+
+    /// Every side condition met so far, sorted, with whether it is stated
+    /// (`true`) or established by the sign facts (`false`).
+    pub fn side_conditions(&self) -> Vec<(String, bool)> {
+        self.conditions
+            .iter()
+            .map(|(c, s)| (c.clone(), *s))
+            .collect()
     }
 
     /// Runs `f` without recording its side conditions (for reading assumptions,
     /// whose domain is the user's statement, not the claim's).
     pub fn without_conditions<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
         let saved = std::mem::take(&mut self.conditions);
+        let seen = std::mem::take(&mut self.seen_conditions);
         let out = f(self);
         self.conditions = saved;
+        self.seen_conditions = seen;
         out
     }
 
@@ -285,7 +303,7 @@ impl<'a> Normalizer<'a> {
     }
 
     /// Records the condition `value REL 0` unless the sign facts establish it.
-    fn require(&mut self, value: &Rat, wanted: Sign, rel: &str) -> Res<()> {
+    fn require(&mut self, value: &Rat, wanted: Sign, rel: &'static str) -> Res<()> {
         if value.is_zero() && rel == "!=" {
             return Err(AlgebraError::ZeroDivisor(self.print(value)));
         }
@@ -295,9 +313,13 @@ impl<'a> Normalizer<'a> {
             ">=" => sign.excludes_neg(),
             _ => sign.excludes_zero(),
         };
+        if !self.seen_conditions.insert((value.clone(), rel)) && holds {
+            return Ok(());
+        }
+        let text = format!("{} {} 0", self.print(value), rel);
+        let stated = self.conditions.entry(text).or_insert(false);
+        *stated |= !holds;
         if !holds {
-            let text = format!("{} {} 0", self.print(value), rel);
-            self.conditions.insert(text);
             // The proof holds under this condition, so later checks may use it.
             self.facts.push((value.clone(), wanted));
         }

@@ -32,7 +32,12 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out, "    left side = {}, right side = {}", cx.lhs, cx.rhs);
         }
         if !claim.steps.is_empty() {
-            let _ = writeln!(out, "  proof:");
+            let heading = if claim.status == crate::Status::Proved {
+                "proof"
+            } else {
+                "derivatives (lemmas used to evaluate the counterexample)"
+            };
+            let _ = writeln!(out, "  {heading}:");
             let width = claim.steps.len().to_string().len();
             for (k, step) in claim.steps.iter().enumerate() {
                 let _ = writeln!(

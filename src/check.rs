@@ -1,0 +1,855 @@
+//! The independent checker: re-verifies a certificate (the JSON of
+//! `prove --format json`) without the prover.
+//!
+//! What it trusts (the trusted base), and why:
+//! - the parser (`parse`), which turns the certificate's strings back into terms;
+//! - the rule table (`rules::diff::DIFF_RULES`), each rule checked numerically
+//!   in `tests/rules.rs`; the checker matches rules with its own tree matcher,
+//!   not egg's e-matching;
+//! - the exact algebra (`algebra`): normal forms over `BigRational`, used to
+//!   re-decide every algebra step and re-derive every side condition;
+//! - the interval evaluator (`numeric`) for spot checks and counterexamples.
+//!
+//! What it does not use: the e-graph, the extraction, the prover's choice of
+//! steps. Every step is re-derived from the certificate's text alone.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use egg::{ENodeOrVar, Id, Language, RecExpr, Symbol, Var};
+use num_rational::BigRational;
+use num_traits::{ToPrimitive, Zero};
+
+use crate::algebra::{Budget, Normalizer, Rat, Sign};
+use crate::language::{parse_rational, Math};
+use crate::numeric::{Evaluator, Interval};
+use crate::parse::{parse_expression, parse_problem};
+use crate::print::{infix_at, to_infix};
+use crate::problem::{Problem, Relation};
+use crate::report::{ClaimReport, PointValues, Report, Status, Step};
+use crate::rules::diff::{rule_patterns, Guard, DIFF_RULES};
+
+/// Why a certificate is not accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckError {
+    /// The certificate cannot be read (not JSON of the schema, or unparsable terms in its header).
+    Malformed(String),
+    /// A claim's proof does not check.
+    Invalid {
+        /// 1-based claim number.
+        claim: usize,
+        /// 1-based step number, when a step is at fault.
+        step: Option<usize>,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl std::fmt::Display for CheckError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CheckError::Malformed(m) => write!(f, "malformed certificate: {m}"),
+            CheckError::Invalid {
+                claim,
+                step: Some(step),
+                reason,
+            } => write!(f, "claim {claim}, step {step}: {reason}"),
+            CheckError::Invalid {
+                claim,
+                step: None,
+                reason,
+            } => write!(f, "claim {claim}: {reason}"),
+        }
+    }
+}
+
+/// Checks a certificate given as JSON text; returns how many verdicts were verified.
+///
+/// ```
+/// let p = backprove::parse_problem("prove d(x^2, x) = 2*x").unwrap();
+/// let report = backprove::prove_problem(&p, &backprove::Limits::default());
+/// let json = backprove::render(&report, backprove::Format::Json);
+/// assert_eq!(backprove::check_certificate(&json), Ok(1));
+/// let forged = json.replace("\"2*x\"", "\"3*x\"");
+/// assert!(backprove::check_certificate(&forged).is_err());
+/// ```
+pub fn check_certificate(json: &str) -> Result<usize, CheckError> {
+    let report: Report =
+        serde_json::from_str(json).map_err(|e| CheckError::Malformed(e.to_string()))?;
+    check_report(&report)
+}
+
+/// Checks every proved or disproved claim of `report`; returns how many.
+pub fn check_report(report: &Report) -> Result<usize, CheckError> {
+    let context = Context::new(report).map_err(CheckError::Malformed)?;
+    let mut checked = 0;
+    for (i, claim) in report.claims.iter().enumerate() {
+        if claim.status == Status::Undecided {
+            continue;
+        }
+        context
+            .check_claim(claim)
+            .map_err(|(step, reason)| CheckError::Invalid {
+                claim: i + 1,
+                step,
+                reason,
+            })?;
+        checked += 1;
+    }
+    Ok(checked)
+}
+
+/// A failing step (1-based, when one is at fault) and why.
+pub(crate) type Failure = (Option<usize>, String);
+
+fn at(step: usize) -> impl Fn(String) -> Failure {
+    move |reason| (Some(step + 1), reason)
+}
+
+/// Definitions and assumptions, re-read from the certificate's text.
+pub(crate) struct Context {
+    problem: Problem,
+    defs: BTreeMap<Symbol, RecExpr<Math>>,
+    names: Vec<Symbol>,
+}
+
+impl Context {
+    pub(crate) fn new(report: &Report) -> Result<Context, String> {
+        let mut text = String::new();
+        for d in &report.definitions {
+            text += &format!("let {} = {}\n", d.name, d.expr);
+        }
+        for a in &report.assumptions {
+            text += &format!("assume {a}\n");
+        }
+        let problem = parse_problem(&text).map_err(|e| e.to_string())?;
+        let defs = problem
+            .definitions
+            .iter()
+            .map(|d| (d.name, d.expr.clone()))
+            .collect();
+        let names = problem.definitions.iter().map(|d| d.name).collect();
+        Ok(Context {
+            problem,
+            defs,
+            names,
+        })
+    }
+
+    fn term(&self, text: &str) -> Result<RecExpr<Math>, String> {
+        parse_expression(text, &self.names).map_err(|e| format!("cannot read `{text}`: {e}"))
+    }
+
+    fn is_free_var(&self, expr: &RecExpr<Math>, id: Id) -> Option<Symbol> {
+        match &expr[id] {
+            Math::Var(s) if !self.defs.contains_key(s) => Some(*s),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn check_claim(&self, claim: &ClaimReport) -> Result<(), Failure> {
+        let (lhs_text, rhs_text) = claim
+            .claim
+            .split_once(" = ")
+            .ok_or((None, "the claim is not an equation".to_string()))?;
+        let claim_lhs = self.term(lhs_text).map_err(|e| (None, e))?;
+        let claim_rhs = self.term(rhs_text).map_err(|e| (None, e))?;
+
+        let lemma_count = claim
+            .steps
+            .iter()
+            .take_while(|s| is_lemma_rule(&s.rule))
+            .count();
+        let mut lemmas: HashMap<String, RecExpr<Math>> = HashMap::new();
+        for (i, step) in claim.steps[..lemma_count].iter().enumerate() {
+            let (before, after) = self.check_lemma(step).map_err(at(i))?;
+            let key = to_infix(&before);
+            if lemmas.insert(key.clone(), after).is_some() {
+                return Err((Some(i + 1), format!("a second lemma for `{key}`")));
+            }
+        }
+        let expander = Expander {
+            lemmas: &lemmas,
+            used: Default::default(),
+            done: Default::default(),
+        };
+        let lhs = expander.expand(&claim_lhs).map_err(|e| (None, e))?;
+        let rhs = expander.expand(&claim_rhs).map_err(|e| (None, e))?;
+
+        match claim.status {
+            Status::Proved => {
+                let chain = &claim.steps[lemma_count..];
+                if chain.is_empty() {
+                    return Err((
+                        None,
+                        "a proof needs at least one step after its lemmas".into(),
+                    ));
+                }
+                self.check_chain(claim, lemma_count, &expander, &claim_lhs, &claim_rhs)?;
+                if claim.spot_checks.is_empty() {
+                    return Err((None, "no spot checks".into()));
+                }
+                for p in &claim.spot_checks {
+                    self.check_point(p, &lhs, &rhs, true)
+                        .map_err(|e| (None, e))?;
+                }
+                expander.all_used(&claim.steps)
+            }
+            Status::Disproved => {
+                if claim.steps.len() != lemma_count {
+                    return Err((None, "a disproof has no chain of steps".into()));
+                }
+                let cx = claim
+                    .counterexample
+                    .as_ref()
+                    .ok_or((None, "a disproof needs a counterexample".to_string()))?;
+                self.check_point(cx, &lhs, &rhs, false)
+                    .map_err(|e| (None, e))?;
+                expander.all_used(&claim.steps)
+            }
+            Status::Undecided => Ok(()),
+        }
+    }
+
+    /// Checks one lemma `d(f, x) = ...` against the rule it names.
+    fn check_lemma(&self, step: &Step) -> Result<(RecExpr<Math>, RecExpr<Math>), String> {
+        let before = self.term(&step.before)?;
+        let after = self.term(&step.after)?;
+        let root = root(&before);
+        let Math::D([f, x]) = before[root] else {
+            return Err(format!("`{}` is not a derivative", step.before));
+        };
+        if self.is_free_var(&before, x).is_none() {
+            return Err("the variable of a derivative must be a free variable".into());
+        }
+        let expected = if let Some(name) = step.rule.strip_prefix("unfold-") {
+            let Math::Var(s) = before[f] else {
+                return Err(format!("`{}` does not differentiate a name", step.before));
+            };
+            if s.as_str() != name {
+                return Err(format!("rule {} does not fit `{}`", step.rule, step.before));
+            }
+            let def = self
+                .defs
+                .get(&s)
+                .ok_or_else(|| format!("`{name}` is not defined"))?;
+            let mut nodes = def.as_ref().to_vec();
+            let body = Id::from(nodes.len() - 1);
+            nodes.push(before[x].clone());
+            let x2 = Id::from(nodes.len() - 1);
+            nodes.push(Math::D([body, x2]));
+            RecExpr::from(nodes)
+        } else if step.rule == "d-add" || step.rule == "d-add, d-sub" {
+            let terms = chain_terms(&before, f);
+            let subtracts = terms.iter().any(|(negative, _)| *negative);
+            if terms.len() < 2 || subtracts != (step.rule == "d-add, d-sub") {
+                return Err(format!("rule {} does not fit `{}`", step.rule, step.before));
+            }
+            linear_expansion(&before, &terms, x)
+        } else {
+            let rule = DIFF_RULES
+                .iter()
+                .find(|r| r.name == step.rule)
+                .ok_or_else(|| format!("unknown rule `{}`", step.rule))?;
+            let (lhs, rhs) = rule_patterns(rule);
+            let mut binding: Vec<(Var, Id)> = Vec::new();
+            let lhs_root = Id::from(lhs.ast.as_ref().len() - 1);
+            if !matches_at(&lhs.ast, lhs_root, &before, root, &mut binding) {
+                return Err(format!(
+                    "rule {} does not match `{}`",
+                    rule.name, step.before
+                ));
+            }
+            let get = |name: &str| {
+                let v: Var = name.parse().expect("pattern variable");
+                binding.iter().find(|(w, _)| *w == v).map(|(_, id)| *id)
+            };
+            let guard_holds = match rule.guard {
+                Guard::Always => true,
+                Guard::IsConstant => get("?c").is_some_and(|c| constant(&before, c).is_some()),
+                Guard::IsFreeVar => {
+                    get("?x").is_some_and(|x| self.is_free_var(&before, x).is_some())
+                }
+                Guard::IsOtherFreeVar => match (get("?y"), get("?x")) {
+                    (Some(y), Some(x)) => {
+                        let (a, b) = (self.is_free_var(&before, y), self.is_free_var(&before, x));
+                        a.is_some() && b.is_some() && a != b
+                    }
+                    _ => false,
+                },
+            };
+            if !guard_holds {
+                return Err(format!("the side condition of rule {} fails", rule.name));
+            }
+            instantiate(&rhs.ast, &binding, &before)
+        };
+        if to_infix(&expected) != to_infix(&after) {
+            return Err(format!(
+                "rule {} gives `{}`, not `{}`",
+                step.rule,
+                to_infix(&expected),
+                step.after
+            ));
+        }
+        Ok((before, after))
+    }
+
+    /// Checks the chain from the claim's left side to its right side.
+    fn check_chain(
+        &self,
+        claim: &ClaimReport,
+        first: usize,
+        expander: &Expander,
+        claim_lhs: &RecExpr<Math>,
+        claim_rhs: &RecExpr<Math>,
+    ) -> Result<(), Failure> {
+        let chain = &claim.steps[first..];
+        let mut stated: BTreeSet<String> = BTreeSet::new();
+        for c in &claim.conditions {
+            stated.insert(c.clone());
+        }
+        for sc in &claim.side_conditions {
+            if sc.discharged == "stated" && !stated.contains(&sc.condition) {
+                return Err((
+                    None,
+                    format!(
+                        "side condition `{}` is stated but not listed in conditions",
+                        sc.condition
+                    ),
+                ));
+            }
+        }
+        let mut current = to_infix(claim_lhs);
+        let mut substitution: Vec<(Symbol, RecExpr<Math>)> = Vec::new();
+        let mut needed: BTreeSet<String> = BTreeSet::new();
+        // One normalizer with names kept whole serves the whole chain (substitutions
+        // accumulate in step order); a step it cannot decide gets a fully unfolding one.
+        let mut norm = self.normalizer(true, claim).map_err(|e| (None, e))?;
+        // The claim's own domain: definedness of both sides as written,
+        // including inside `d` (the derivatives' domains are met in the chain).
+        for side in [claim_lhs, claim_rhs] {
+            norm.normalize(side).map_err(|e| (None, algebra_error(e)))?;
+        }
+        for (k, step) in chain.iter().enumerate() {
+            let index = first + k;
+            let fail = at(index);
+            let before = self.term(&step.before).map_err(&fail)?;
+            let after = self.term(&step.after).map_err(&fail)?;
+            if to_infix(&before) != current {
+                return Err(fail(format!(
+                    "starts from `{}`, not from `{current}`",
+                    step.before
+                )));
+            }
+            if let Some(rest) = step.rule.strip_prefix("assume ") {
+                let (text, solution) = rest.rsplit_once(": ").ok_or_else(|| {
+                    fail("an assumption step names `EQUATION: VAR = VALUE`".into())
+                })?;
+                let (var, value) = solution
+                    .split_once(" = ")
+                    .ok_or_else(|| fail("an assumption step names `VAR = VALUE`".into()))?;
+                let var = self.term(var).map_err(&fail)?;
+                let var = self
+                    .is_free_var(&var, root(&var))
+                    .ok_or_else(|| fail("an assumption is solved for a free variable".into()))?;
+                let value = self.term(value).map_err(&fail)?;
+                self.check_solution(text, var, &value).map_err(&fail)?;
+                let v = norm.normalize(&value).map_err(|e| fail(algebra_error(e)))?;
+                norm.substitute(var, v);
+                substitution.push((var, value));
+            } else if !matches!(
+                step.rule.as_str(),
+                "algebra"
+                    | "differentiate (lemmas above), algebra"
+                    | "algebra, differentiate (lemmas above)"
+            ) {
+                return Err(fail(format!("unknown rule `{}`", step.rule)));
+            }
+            let b = expander.expand(&before).map_err(&fail)?;
+            let a = expander.expand(&after).map_err(&fail)?;
+            if !difference(&mut norm, &b, &a).map_err(&fail)?.is_zero() {
+                let conditions = self
+                    .equal_unfolded(&b, &a, &substitution, claim)
+                    .map_err(&fail)?;
+                needed.extend(conditions);
+            }
+            current = to_infix(&after);
+        }
+        needed.extend(norm.conditions());
+        if current != to_infix(claim_rhs) {
+            return Err((
+                None,
+                format!("the chain ends at `{current}`, not at the right side"),
+            ));
+        }
+        if let Some(missing) = needed.iter().find(|c| !stated.contains(*c)) {
+            return Err((
+                None,
+                format!("the proof needs `{missing}`, which is neither established nor stated"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A normalizer with the sign facts of the assumptions and of the stated conditions.
+    fn normalizer(&self, opaque: bool, claim: &ClaimReport) -> Result<Normalizer<'_>, String> {
+        let budget = Budget {
+            max_work: 200_000_000,
+            deadline: None,
+        };
+        let mut norm = Normalizer::new(&self.defs, opaque, budget);
+        let mut facts: Vec<(RecExpr<Math>, RecExpr<Math>, Sign)> = Vec::new();
+        for a in &self.problem.assumptions {
+            let sign = match a.relation {
+                Relation::Eq => continue,
+                Relation::Gt => Sign::POS,
+                Relation::Ge => Sign::NON_NEG,
+                Relation::Ne => Sign::NON_ZERO,
+            };
+            facts.push((a.lhs.clone(), a.rhs.clone(), sign));
+        }
+        for c in &claim.conditions {
+            let (text, sign) = if let Some(t) = c.strip_suffix(" != 0") {
+                (t, Sign::NON_ZERO)
+            } else if let Some(t) = c.strip_suffix(" >= 0") {
+                (t, Sign::NON_NEG)
+            } else if let Some(t) = c.strip_suffix(" > 0") {
+                (t, Sign::POS)
+            } else {
+                return Err(format!(
+                    "condition `{c}` is not `E != 0`, `E > 0` or `E >= 0`"
+                ));
+            };
+            facts.push((self.term(text)?, self.term("0")?, sign));
+        }
+        norm.without_conditions(|norm| -> Result<(), String> {
+            for (l, r, sign) in facts {
+                let v = difference(norm, &l, &r)?;
+                norm.add_fact(v, sign);
+            }
+            Ok(())
+        })?;
+        Ok(norm)
+    }
+
+    /// Whether `a = b` (after the substitutions) with every name unfolded.
+    /// Returns the conditions relied on that the sign facts do not establish.
+    fn equal_unfolded(
+        &self,
+        b: &RecExpr<Math>,
+        a: &RecExpr<Math>,
+        substitution: &[(Symbol, RecExpr<Math>)],
+        claim: &ClaimReport,
+    ) -> Result<Vec<String>, String> {
+        let mut norm = self.normalizer(false, claim)?;
+        for (var, value) in substitution {
+            let v = norm.normalize(value).map_err(algebra_error)?;
+            norm.substitute(*var, v);
+        }
+        if difference(&mut norm, b, a)?.is_zero() {
+            return Ok(norm.conditions());
+        }
+        Err("the two sides do not have the same normal form".into())
+    }
+
+    /// Checks that `var = value` solves the assumption `text` and that `value` is free of `var`.
+    fn check_solution(&self, text: &str, var: Symbol, value: &RecExpr<Math>) -> Result<(), String> {
+        let assumption = self
+            .problem
+            .assumptions
+            .iter()
+            .find(|a| a.relation == Relation::Eq && a.text() == text)
+            .ok_or_else(|| format!("`{text}` is not an assumption"))?;
+        if value
+            .as_ref()
+            .iter()
+            .any(|n| matches!(n, Math::Var(s) if *s == var))
+        {
+            return Err(format!("the value of {var} mentions {var}"));
+        }
+        let budget = Budget {
+            max_work: 50_000_000,
+            deadline: None,
+        };
+        let mut norm = Normalizer::new(&self.defs, false, budget);
+        let v = norm.normalize(value).map_err(algebra_error)?;
+        norm.substitute(var, v);
+        if difference(&mut norm, &assumption.lhs, &assumption.rhs)?.is_zero() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{var} = {} does not solve `{text}`",
+                to_infix(value)
+            ))
+        }
+    }
+
+    /// Checks a point: it satisfies the assumptions, and the sides agree there
+    /// (spot check) or certainly differ (counterexample), with the values stated.
+    fn check_point(
+        &self,
+        p: &PointValues,
+        lhs: &RecExpr<Math>,
+        rhs: &RecExpr<Math>,
+        agree: bool,
+    ) -> Result<(), String> {
+        let mut point: BTreeMap<Symbol, BigRational> = BTreeMap::new();
+        for (name, value) in &p.point {
+            let v = parse_rational(value).ok_or_else(|| format!("`{value}` is not a rational"))?;
+            point.insert(Symbol::from(name.as_str()), v);
+        }
+        let mut eval = Evaluator::new(&self.defs, &point);
+        for a in &self.problem.assumptions {
+            let (Some(l), Some(r)) = (eval.eval(&a.lhs), eval.eval(&a.rhs)) else {
+                return Err(format!(
+                    "assumption `{}` is undefined at the point",
+                    a.text()
+                ));
+            };
+            let holds = match a.relation {
+                Relation::Eq => {
+                    let l = exact_value(&a.lhs, &self.defs, &point);
+                    l.is_some() && l == exact_value(&a.rhs, &self.defs, &point)
+                }
+                Relation::Gt => l.lo > r.hi,
+                Relation::Ge => l.lo >= r.hi,
+                Relation::Ne => l.disjoint(&r),
+            };
+            if !holds {
+                return Err(format!("the point does not satisfy `{}`", a.text()));
+            }
+        }
+        let (Some(l), Some(r)) = (eval.eval(lhs), eval.eval(rhs)) else {
+            return Err("a side is undefined at the point (or a variable has no value)".into());
+        };
+        if agree && l.disjoint(&r) {
+            return Err("the sides differ at a spot-check point".into());
+        }
+        if !agree && !l.disjoint(&r) {
+            return Err("the sides do not certainly differ at the counterexample".into());
+        }
+        for (stated, value) in [(&p.lhs, l), (&p.rhs, r)] {
+            let stated: f64 = stated
+                .parse()
+                .map_err(|_| format!("`{stated}` is not a number"))?;
+            if !close(stated, &value) {
+                return Err(format!(
+                    "a side is {:.6} at the point, not {stated}",
+                    value.mid()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The exact value of a rational expression at a rational point (no `exp`, `log`, `sqrt`).
+fn exact_value(
+    expr: &RecExpr<Math>,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    point: &BTreeMap<Symbol, BigRational>,
+) -> Option<BigRational> {
+    let mut vals: Vec<Option<BigRational>> = Vec::with_capacity(expr.as_ref().len());
+    for node in expr.as_ref() {
+        let get = |c: &Id| vals[usize::from(*c)].clone();
+        let v = match node {
+            Math::Num(c) => Some(c.0.clone()),
+            Math::Var(s) => match defs.get(s) {
+                Some(def) => exact_value(def, defs, point),
+                None => point.get(s).cloned(),
+            },
+            Math::Add([a, b]) => get(a).zip(get(b)).map(|(a, b)| a + b),
+            Math::Sub([a, b]) => get(a).zip(get(b)).map(|(a, b)| a - b),
+            Math::Mul([a, b]) => get(a).zip(get(b)).map(|(a, b)| a * b),
+            Math::Div([a, b]) => get(a)
+                .zip(get(b))
+                .and_then(|(a, b)| (!b.is_zero()).then(|| a / b)),
+            Math::Neg(a) => get(a).map(|a| -a),
+            Math::Pow([a, b]) => {
+                let e = get(b)?;
+                let e = if e.is_integer() {
+                    e.to_integer().to_i32()?
+                } else {
+                    return None;
+                };
+                let base = get(a)?;
+                (e.abs() <= 64 && (e >= 0 || !base.is_zero()))
+                    .then(|| num_traits::Pow::pow(base, e))
+            }
+            _ => None,
+        };
+        vals.push(v);
+    }
+    vals.pop().flatten()
+}
+
+fn close(stated: f64, value: &Interval) -> bool {
+    let slack = 1e-6 * (1.0 + stated.abs());
+    stated >= value.lo - slack && stated <= value.hi + slack
+}
+
+fn algebra_error(e: crate::algebra::AlgebraError) -> String {
+    format!("the algebra failed: {e:?}")
+}
+
+fn difference(norm: &mut Normalizer, a: &RecExpr<Math>, b: &RecExpr<Math>) -> Result<Rat, String> {
+    let x = norm.normalize(a).map_err(algebra_error)?;
+    let y = norm.normalize(b).map_err(algebra_error)?;
+    let ny = norm.neg(&y);
+    norm.add(&x, &ny).map_err(algebra_error)
+}
+
+fn is_lemma_rule(rule: &str) -> bool {
+    rule.starts_with("d-") || rule.starts_with("unfold-")
+}
+
+fn root(expr: &RecExpr<Math>) -> Id {
+    Id::from(expr.as_ref().len() - 1)
+}
+
+/// Replaces every `d` term by its lemma, bottom-up, sharing repeated lemmas:
+/// the result is a `d`-free term as a DAG.
+struct Expander<'a> {
+    lemmas: &'a HashMap<String, RecExpr<Math>>,
+    used: std::cell::RefCell<BTreeSet<String>>,
+    /// Terms already expanded, by their text.
+    done: std::cell::RefCell<HashMap<String, RecExpr<Math>>>,
+}
+
+impl Expander<'_> {
+    fn expand(&self, expr: &RecExpr<Math>) -> Result<RecExpr<Math>, String> {
+        if !expr.as_ref().iter().any(|n| matches!(n, Math::D(_))) {
+            return Ok(expr.clone());
+        }
+        let text = to_infix(expr);
+        if let Some(done) = self.done.borrow().get(&text) {
+            return Ok(done.clone());
+        }
+        let mut out: RecExpr<Math> = RecExpr::default();
+        let mut memo: HashMap<String, Id> = HashMap::new();
+        let mut depth = 0;
+        self.add(expr, &mut out, &mut memo, &mut depth)?;
+        self.done.borrow_mut().insert(text, out.clone());
+        Ok(out)
+    }
+
+    /// Every lemma must have been used: a proof carries no unchecked baggage.
+    fn all_used(&self, steps: &[Step]) -> Result<(), Failure> {
+        let used = self.used.borrow();
+        for (i, key) in self.lemmas.keys().enumerate() {
+            if !used.contains(key) {
+                let step = steps.iter().position(|s| s.before == *key).unwrap_or(i);
+                return Err((
+                    Some(step + 1),
+                    format!("the lemma for `{key}` is never used"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn add(
+        &self,
+        expr: &RecExpr<Math>,
+        out: &mut RecExpr<Math>,
+        memo: &mut HashMap<String, Id>,
+        depth: &mut usize,
+    ) -> Result<Id, String> {
+        let mut ids: Vec<Id> = Vec::with_capacity(expr.as_ref().len());
+        for node in expr.as_ref() {
+            let id = match node {
+                Math::D([f, x]) => {
+                    let key = format!(
+                        "d({}, {})",
+                        infix_at(out, ids[usize::from(*f)]),
+                        infix_at(out, ids[usize::from(*x)])
+                    );
+                    match memo.get(&key) {
+                        Some(id) => *id,
+                        None => {
+                            let lemma = self
+                                .lemmas
+                                .get(&key)
+                                .ok_or_else(|| format!("no lemma for `{key}`"))?;
+                            self.used.borrow_mut().insert(key.clone());
+                            *depth += 1;
+                            if *depth > 10_000 {
+                                return Err("lemmas nest too deeply".into());
+                            }
+                            let id = self.add(lemma, out, memo, depth)?;
+                            *depth -= 1;
+                            memo.insert(key, id);
+                            id
+                        }
+                    }
+                }
+                other => out.add(other.clone().map_children(|c| ids[usize::from(c)])),
+            };
+            ids.push(id);
+        }
+        Ok(*ids.last().expect("a term has a node"))
+    }
+}
+
+/// The terms of the `+`/`-` chain at `f`, left to right, with whether each is subtracted.
+fn chain_terms(expr: &RecExpr<Math>, f: Id) -> Vec<(bool, Id)> {
+    let mut out = Vec::new();
+    let mut todo = vec![(false, f)];
+    while let Some((negative, id)) = todo.pop() {
+        match &expr[id] {
+            Math::Add([a, b]) => {
+                todo.push((negative, *b));
+                todo.push((negative, *a));
+            }
+            Math::Sub([a, b]) if !negative => {
+                todo.push((true, *b));
+                todo.push((false, *a));
+            }
+            _ => out.push((negative, id)),
+        }
+    }
+    out
+}
+
+/// `d(u1, x) + d(u2, x) - ...` for the chain `terms` of `expr`.
+fn linear_expansion(expr: &RecExpr<Math>, terms: &[(bool, Id)], x: Id) -> RecExpr<Math> {
+    let mut out: Vec<Math> = Vec::new();
+    let mut acc: Option<Id> = None;
+    let x_node = expr[x].clone();
+    for (negative, term) in terms {
+        let t = copy_subterm(expr, *term, &mut out);
+        out.push(x_node.clone());
+        let xv = Id::from(out.len() - 1);
+        out.push(Math::D([t, xv]));
+        let d = Id::from(out.len() - 1);
+        let next = match (acc, negative) {
+            (None, false) => d,
+            (None, true) => {
+                out.push(Math::Neg(d));
+                Id::from(out.len() - 1)
+            }
+            (Some(a), false) => {
+                out.push(Math::Add([a, d]));
+                Id::from(out.len() - 1)
+            }
+            (Some(a), true) => {
+                out.push(Math::Sub([a, d]));
+                Id::from(out.len() - 1)
+            }
+        };
+        acc = Some(next);
+    }
+    RecExpr::from(out)
+}
+
+/// Appends the subterm of `expr` at `id` to `out`; returns its new id.
+fn copy_subterm(expr: &RecExpr<Math>, id: Id, out: &mut Vec<Math>) -> Id {
+    let mut map: HashMap<Id, Id> = HashMap::new();
+    let mut needed = vec![false; usize::from(id) + 1];
+    needed[usize::from(id)] = true;
+    for i in (0..=usize::from(id)).rev() {
+        if needed[i] {
+            for c in expr[Id::from(i)].children() {
+                needed[usize::from(*c)] = true;
+            }
+        }
+    }
+    for (i, keep) in needed.iter().enumerate() {
+        if *keep {
+            let node = expr[Id::from(i)].clone().map_children(|c| map[&c]);
+            out.push(node);
+            map.insert(Id::from(i), Id::from(out.len() - 1));
+        }
+    }
+    map[&id]
+}
+
+/// Whether the pattern at `p` matches the term at `t`, extending `binding`;
+/// a variable bound twice must be bound to equal terms.
+fn matches_at(
+    pattern: &RecExpr<ENodeOrVar<Math>>,
+    p: Id,
+    expr: &RecExpr<Math>,
+    t: Id,
+    binding: &mut Vec<(Var, Id)>,
+) -> bool {
+    match &pattern[p] {
+        ENodeOrVar::Var(v) => match binding.iter().find(|(w, _)| w == v) {
+            Some((_, bound)) => infix_at(expr, *bound) == infix_at(expr, t),
+            None => {
+                binding.push((*v, t));
+                true
+            }
+        },
+        ENodeOrVar::ENode(node) => {
+            let term = &expr[t];
+            node.matches(term)
+                && node
+                    .children()
+                    .iter()
+                    .zip(term.children())
+                    .all(|(pc, tc)| matches_at(pattern, *pc, expr, *tc, binding))
+        }
+    }
+}
+
+/// The rule's right side with each variable replaced by its bound subterm.
+fn instantiate(
+    pattern: &RecExpr<ENodeOrVar<Math>>,
+    binding: &[(Var, Id)],
+    expr: &RecExpr<Math>,
+) -> RecExpr<Math> {
+    let mut out: Vec<Math> = Vec::new();
+    let mut ids: Vec<Id> = Vec::new();
+    for node in pattern.as_ref() {
+        let id = match node {
+            ENodeOrVar::Var(v) => {
+                let bound = binding
+                    .iter()
+                    .find(|(w, _)| w == v)
+                    .map(|(_, id)| *id)
+                    .expect("the right side's variables occur on the left");
+                copy_subterm(expr, bound, &mut out)
+            }
+            ENodeOrVar::ENode(n) => {
+                out.push(n.clone().map_children(|c| ids[usize::from(c)]));
+                Id::from(out.len() - 1)
+            }
+        };
+        ids.push(id);
+    }
+    RecExpr::from(out)
+}
+
+/// The exact value of a constant expression, if the subterm at `id` is one.
+fn constant(expr: &RecExpr<Math>, id: Id) -> Option<BigRational> {
+    let value = |c: &Id| constant(expr, *c);
+    match &expr[id] {
+        Math::Num(c) => Some(c.0.clone()),
+        Math::Add([a, b]) => Some(value(a)? + value(b)?),
+        Math::Sub([a, b]) => Some(value(a)? - value(b)?),
+        Math::Mul([a, b]) => Some(value(a)? * value(b)?),
+        Math::Neg(a) => Some(-value(a)?),
+        Math::Div([a, b]) => {
+            let d = value(b)?;
+            if d.is_zero() {
+                None
+            } else {
+                Some(value(a)? / d)
+            }
+        }
+        Math::Pow([a, b]) => {
+            let e = value(b)?;
+            let e = if e.is_integer() {
+                e.to_integer().to_i32()?
+            } else {
+                return None;
+            };
+            let base = value(a)?;
+            if e.abs() > 64 || (e < 0 && base.is_zero()) {
+                return None;
+            }
+            Some(num_traits::Pow::pow(base, e))
+        }
+        _ => None,
+    }
+}
