@@ -664,7 +664,7 @@ impl Expander<'_> {
                                 .ok_or_else(|| format!("no lemma for `{key}`"))?;
                             self.used.borrow_mut().insert(key.clone());
                             *depth += 1;
-                            if *depth > 10_000 {
+                            if *depth > 1_000 {
                                 return Err("lemmas nest too deeply".into());
                             }
                             let id = self.add(lemma, out, memo, depth)?;

@@ -110,14 +110,24 @@ impl Interval {
 
     fn powi(self, e: i64) -> Option<Interval> {
         if e < 0 {
-            return self.powi(-e)?.recip();
+            return self.powi(e.checked_neg()?)?.recip();
         }
+        // Square-and-multiply: a huge exponent costs its bit length, not its size.
         let mut acc = Interval { lo: 1.0, hi: 1.0 };
-        for _ in 0..e {
-            acc = acc.mul(self)?;
-        }
-        if e % 2 == 0 && acc.lo < 0.0 {
-            acc.lo = 0.0;
+        let mut base = self;
+        let mut e = e;
+        while e > 0 {
+            if e & 1 == 1 {
+                acc = acc.mul(base)?;
+            }
+            e >>= 1;
+            if e > 0 {
+                base = base.mul(base)?;
+                if base.lo < 0.0 {
+                    // A square is never negative; the interval product may say otherwise.
+                    base.lo = 0.0;
+                }
+            }
         }
         Some(acc)
     }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use backprove::{parse_problem, softmax_with_loss};
+use backprove::{check_certificate, parse_problem, softmax_with_loss};
 use proptest::prelude::*;
 
 fn check(text: &str) {
@@ -46,4 +46,42 @@ fn deep_nesting_is_an_error_not_a_crash() {
     assert!(parse_problem(&text).is_err());
     let text = format!("prove {}x = x", "-".repeat(5000));
     assert!(parse_problem(&text).is_err());
+}
+
+fn certificate() -> &'static str {
+    static CERT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CERT.get_or_init(|| {
+        let text = format!(
+            "{}prove d(x^2/(1 + x), x) = x*(x + 2)/(1 + x)^2\nprove d(L, a1) = y1 + t1\n",
+            softmax_with_loss(2)
+        );
+        let problem = parse_problem(&text).unwrap();
+        let report = backprove::prove_problem(&problem, &backprove::Limits::default());
+        backprove::render(&report, backprove::Format::Json)
+    })
+}
+
+proptest! {
+    #![proptest_config(common::fixed(300))]
+    #[test]
+    fn check_never_panics_on_mutated_certificates(pos in 0usize..20_000, len in 0usize..8, insert in "[-+*/^(),=a-z0-9 \"{}\\[\\]:]{0,6}") {
+        let base = certificate();
+        let chars: Vec<char> = base.chars().collect();
+        let pos = pos % chars.len();
+        let end = (pos + len).min(chars.len());
+        let mutated: String = chars[..pos].iter().chain(insert.chars().collect::<Vec<_>>().iter()).chain(chars[end..].iter()).collect();
+        let _ = check_certificate(&mutated);
+    }
+
+    #[test]
+    fn check_never_panics_on_random_text(text in "\\PC{0,200}") {
+        let _ = check_certificate(&text);
+    }
+}
+
+#[test]
+fn huge_exponents_end_in_a_verdict() {
+    let problem = parse_problem("prove x^1000000000000 = x^1000000000000").unwrap();
+    let report = backprove::prove_problem(&problem, &backprove::Limits::default());
+    assert_eq!(report.claims.len(), 1);
 }
