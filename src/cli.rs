@@ -58,6 +58,23 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
+    /// Walk the backward pass of a layer node by node, proving every step.
+    Derive {
+        /// `softmax-with-loss`, or a problem file (`-` reads standard input).
+        what: String,
+        /// Number of classes, for `softmax-with-loss` (at least 2).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=10_000))]
+        classes: u32,
+        /// The inputs to differentiate by, comma-separated (default: every input named `a…`).
+        #[arg(long, value_delimiter = ',')]
+        wrt: Vec<String>,
+        /// The output to differentiate (default: the last `let` name).
+        #[arg(long)]
+        output: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TranscriptFormat::Text)]
+        format: TranscriptFormat,
+    },
     /// Re-verify a certificate (the JSON of `prove --format json`) without the prover.
     Check {
         /// The certificate (`-` reads standard input).
@@ -87,6 +104,17 @@ enum Command {
     },
 }
 
+/// How a transcript is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TranscriptFormat {
+    /// Plain text for a terminal.
+    Text,
+    /// GitHub-flavoured markdown.
+    Markdown,
+    /// The transcript's data as JSON.
+    Json,
+}
+
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum ExampleName {
     /// The Softmax-with-Loss layer.
@@ -98,16 +126,28 @@ pub fn run(cli: Cli) -> u8 {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match cli.command {
-        None => {
-            let text = softmax_with_loss(3);
-            prove_text(
-                &text,
-                "<softmax-with-loss, 3 classes>",
-                Format::Text,
-                &Limits::default(),
-                &mut out,
-            )
-        }
+        None => derive_command(
+            "softmax-with-loss",
+            3,
+            &[],
+            None,
+            TranscriptFormat::Text,
+            &mut out,
+        ),
+        Some(Command::Derive {
+            what,
+            classes,
+            wrt,
+            output,
+            format,
+        }) => derive_command(
+            &what,
+            classes as usize,
+            &wrt,
+            output.as_deref(),
+            format,
+            &mut out,
+        ),
         Some(Command::Prove {
             file,
             format,
@@ -159,6 +199,74 @@ pub fn run(cli: Cli) -> u8 {
             let _ = out.write_all(softmax_with_loss(classes as usize).as_bytes());
             0
         }
+    }
+}
+
+fn derive_command(
+    what: &str,
+    classes: usize,
+    wrt: &[String],
+    output: Option<&str>,
+    format: TranscriptFormat,
+    out: &mut impl Write,
+) -> u8 {
+    let (text, name, title) = if what == "softmax-with-loss" {
+        (
+            softmax_with_loss(classes),
+            "<softmax-with-loss>".to_string(),
+            format!("Softmax-with-Loss, {classes} classes: the backward pass node by node"),
+        )
+    } else {
+        match read_input(&PathBuf::from(what)) {
+            Ok((t, n)) => {
+                let title = format!("{n}: the backward pass node by node");
+                (t, n, title)
+            }
+            Err(e) => return usage(&e),
+        }
+    };
+    let problem = match parse_problem(&text) {
+        Ok(p) => p,
+        Err(e) => {
+            eprint!("{}", render_error(&e, &text, &name));
+            return EXIT_INPUT;
+        }
+    };
+    let Some(output) = output
+        .map(str::to_string)
+        .or_else(|| problem.definitions.last().map(|d| d.name.to_string()))
+    else {
+        return usage("the problem defines nothing to differentiate; pass --output");
+    };
+    let inputs: Vec<String> = if wrt.is_empty() {
+        let defs = crate::prove::definitions(&problem);
+        let mut vars = std::collections::BTreeSet::new();
+        for d in &problem.definitions {
+            for n in d.expr.as_ref() {
+                if let crate::language::Math::Var(s) = n {
+                    if !defs.contains_key(s) && s.as_str().starts_with('a') {
+                        vars.insert(s.to_string());
+                    }
+                }
+            }
+        }
+        let mut v: Vec<String> = vars.into_iter().collect();
+        v.sort_by(|a, b| crate::algebra::natural_cmp(a, b));
+        v
+    } else {
+        wrt.to_vec()
+    };
+    match crate::transcript::derive(&problem, &output, &inputs, &title) {
+        Ok(t) => {
+            let text = crate::render::render_transcript(&t, format);
+            let _ = out.write_all(text.as_bytes());
+            if t.all_proved() {
+                0
+            } else {
+                3
+            }
+        }
+        Err(e) => usage(&e),
     }
 }
 

@@ -22,6 +22,7 @@ mod cli;
 mod derive;
 mod error;
 mod examples;
+mod graph;
 mod language;
 mod numeric;
 mod parse;
@@ -31,9 +32,10 @@ mod prove;
 mod render;
 mod report;
 mod rules;
+mod transcript;
 
 pub use check::{check_certificate, check_report, CheckError};
-pub use cli::{render_error, run, Cli};
+pub use cli::{render_error, run, Cli, TranscriptFormat};
 pub use error::Error;
 pub use examples::softmax_with_loss;
 pub use language::{parse_rational, Constant, Math};
@@ -41,6 +43,9 @@ pub use parse::{parse_expression, parse_problem};
 pub use print::{to_infix, to_latex};
 pub use problem::{Assumption, Claim, Definition, Problem, Relation};
 pub use prove::{definitions, differentiate, prove_problem, Limits};
-pub use render::{render, Format};
+pub use render::{render, render_transcript, Format};
 pub use report::{ClaimReport, NamedDefinition, PointValues, Report, SideCondition, Status, Step};
 pub use rules::diff::{DiffRule, Guard, DIFF_RULES};
+pub use transcript::{
+    derive, Agreement, BackwardEdge, BackwardNode, ForwardNode, Simplification, Transcript,
+};

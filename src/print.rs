@@ -163,7 +163,7 @@ pub fn to_latex(expr: &RecExpr<Math>) -> String {
             Math::Var(v) => latex_name(v.as_str()),
             Math::Add([a, b]) => format!("{} + {}", wrap(a, 1), wrap(b, 2)),
             Math::Sub([a, b]) => format!("{} - {}", wrap(a, 1), wrap(b, 2)),
-            Math::Mul([a, b]) => format!("{} \\, {}", wrap(a, 2), wrap(b, 3)),
+            Math::Mul([a, b]) => format!("{} \\, {}", wrap(a, 2), wrap(b, 4)),
             Math::Div([a, b]) => format!("\\frac{{{}}}{{{}}}", get(a), get(b)),
             Math::Pow([a, b]) => format!("{{{}}}^{{{}}}", wrap(a, 5), get(b)),
             Math::Neg(a) => format!("-{}", wrap(a, 3)),

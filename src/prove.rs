@@ -385,7 +385,7 @@ fn side_difference(
     norm.add(&a, &nb)
 }
 
-fn add_sign_facts(norm: &mut Normalizer, problem: &Problem) -> Result<(), AlgebraError> {
+pub(crate) fn add_sign_facts(norm: &mut Normalizer, problem: &Problem) -> Result<(), AlgebraError> {
     norm.without_conditions(|norm| {
         for a in &problem.assumptions {
             let sign = match a.relation {
@@ -402,7 +402,7 @@ fn add_sign_facts(norm: &mut Normalizer, problem: &Problem) -> Result<(), Algebr
 }
 
 /// Solves each `assume` equation for one free variable, in source order.
-fn solve_equations(
+pub(crate) fn solve_equations(
     norm: &mut Normalizer,
     problem: &Problem,
 ) -> Result<Vec<(Symbol, Rat, String)>, AlgebraError> {

@@ -96,6 +96,7 @@ pub struct Budget {
 pub struct Normalizer<'a> {
     defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
     opaque_sums: bool,
+    opaque_all: bool,
     atoms: Vec<Atom>,
     atom_index: HashMap<Atom, AtomId>,
     atom_signs: HashMap<AtomId, Sign>,
@@ -125,6 +126,7 @@ impl<'a> Normalizer<'a> {
         Normalizer {
             defs,
             opaque_sums,
+            opaque_all: false,
             atoms: Vec::new(),
             atom_index: HashMap::new(),
             atom_signs: HashMap::new(),
@@ -137,6 +139,89 @@ impl<'a> Normalizer<'a> {
             seen_conditions: HashSet::new(),
             budget,
             work: 0,
+        }
+    }
+
+    /// From now on every `let` name stays an atom, products included
+    /// (`-t1/y1` rather than `-t1*S/exp(a1)`).
+    pub fn keep_all_names(&mut self) {
+        self.opaque_all = true;
+        self.names.clear();
+    }
+
+    /// How many atom factors `r` is written with: a measure of how simple it reads.
+    pub fn weight(&self, r: &Rat) -> usize {
+        let poly = |p: &Poly| -> usize {
+            p.0.keys()
+                .map(|m| {
+                    m.0.iter()
+                        .map(|(_, e)| e.unsigned_abs() as usize)
+                        .sum::<usize>()
+                        .max(1)
+                })
+                .sum()
+        };
+        poly(&r.num) + r.den.keys().map(|f| poly(&self.factors[*f])).sum::<usize>()
+    }
+
+    /// Writes products of atoms that a `let` name stands for as that name
+    /// (`exp(a1)/S` as `y1`), wherever the product occurs whole in a term.
+    pub fn fold_names(&mut self, r: &Rat) -> Res<Rat> {
+        let names: Vec<Symbol> = self.defs.keys().copied().collect();
+        let mut out = r.clone();
+        for name in names {
+            if self.substitution.contains_key(&name) {
+                continue;
+            }
+            let value = self.variable(name)?;
+            let Some((m, c)) = value.num.as_term() else {
+                continue;
+            };
+            if !value.den.is_empty() || !c.is_one() || m.0.len() < 2 {
+                continue;
+            }
+            let m = m.clone();
+            let id = self.atom(Atom::Name(name));
+            let mut folded = Poly::zero();
+            for (term, coef) in &out.num.0 {
+                let fits = m.0.iter().all(|(a, e)| term.exponent(*a) == *e);
+                let term = if fits {
+                    term.mul(&m.inv()).mul(&Monomial::atom(id, 1))
+                } else {
+                    term.clone()
+                };
+                folded.add_term(term, coef.clone());
+            }
+            out.num = folded;
+        }
+        Ok(out)
+    }
+
+    /// Like [`Normalizer::print`], with a monomial common to every term
+    /// factored out: `(t1 + t2 + t3)/S`.
+    pub fn print_factored(&self, r: &Rat) -> String {
+        // Only factors that every term has with the same exponent.
+        let first = r.num.0.keys().next().cloned().unwrap_or_default();
+        let content = Monomial(
+            first
+                .0
+                .iter()
+                .copied()
+                .filter(|(a, e)| r.num.0.keys().all(|m| m.exponent(*a) == *e))
+                .collect(),
+        );
+        if r.num.len() < 2 || content.is_one() || !r.den.is_empty() {
+            return self.print(r);
+        }
+        let rest = Rat {
+            num: r.num.shift(&content.inv()),
+            den: BTreeMap::new(),
+        };
+        let (_, body) = self.print_term(&content, &BigRational::one());
+        let inner = self.print(&rest);
+        match body.strip_prefix("1/") {
+            Some(down) => format!("({inner})/{down}"),
+            None => format!("({inner})*{body}"),
         }
     }
 
@@ -337,7 +422,7 @@ impl<'a> Normalizer<'a> {
             return Ok(r.clone());
         }
         let value = self.normalize(def)?;
-        let r = if self.opaque_sums && !value.is_monomial() {
+        let r = if self.opaque_all || (self.opaque_sums && !value.is_monomial()) {
             let sign = self.sign(&value);
             let id = self.atom(Atom::Name(v));
             self.atom_signs.insert(id, sign);
@@ -874,7 +959,8 @@ impl<'a> Normalizer<'a> {
                     (m.is_one(), self.print_monomial_key(m), neg, body)
                 })
                 .collect();
-        terms.sort_by_cached_key(|t| (t.0, natural_key(&t.1)));
+        // Positive terms first, constants last within each sign: `y1 - t1`, `1 - t1 - t2`.
+        terms.sort_by_cached_key(|t| (t.2, t.0, natural_key(&t.1)));
         let mut out = String::new();
         for (i, (_, _, neg, body)) in terms.iter().enumerate() {
             match (i, neg) {

@@ -3,6 +3,22 @@
 mod latex;
 mod markdown;
 mod text;
+mod transcript_text;
+
+/// Renders a transcript in `format`.
+pub fn render_transcript(
+    t: &crate::transcript::Transcript,
+    format: crate::cli::TranscriptFormat,
+) -> String {
+    use crate::cli::TranscriptFormat;
+    match format {
+        TranscriptFormat::Text => transcript_text::render_text(t),
+        TranscriptFormat::Markdown => transcript_text::render_markdown(t),
+        TranscriptFormat::Json => {
+            serde_json::to_string_pretty(t).expect("a transcript serialises") + "\n"
+        }
+    }
+}
 
 use crate::report::Report;
 

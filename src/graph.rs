@@ -1,0 +1,296 @@
+//! The computation graph of an expression, as the textbook draws it: inputs,
+//! n-ary `+`, binary `*`, reciprocal `1/x`, `exp`, `log`, multiplication by a
+//! constant and constant powers. Shared subexpressions are one node with
+//! several uses. Owns the forward values and the node-local backward rules;
+//! simplifying and proving the backward values is the transcript's job.
+
+use std::collections::{BTreeMap, HashMap};
+
+use egg::{Id, RecExpr, Symbol};
+use num_traits::One;
+
+use crate::language::{Constant, Math};
+
+/// What a node computes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// A free variable.
+    Input(String),
+    /// A constant.
+    Const(Constant),
+    /// The sum of its inputs.
+    Add,
+    /// The product of its two inputs.
+    Mul,
+    /// `1/x`.
+    Recip,
+    /// `exp(x)`.
+    Exp,
+    /// `log(x)`.
+    Log,
+    /// `c*x` for a constant `c`.
+    Scale(Constant),
+    /// `x^c` for a constant `c`.
+    Pow(Constant),
+}
+
+impl Op {
+    /// The node's symbol, as drawn.
+    pub fn symbol(&self) -> String {
+        match self {
+            Op::Input(_) => "input".into(),
+            Op::Const(c) => c.to_string(),
+            Op::Add => "+".into(),
+            Op::Mul => "*".into(),
+            Op::Recip => "/".into(),
+            Op::Exp => "exp".into(),
+            Op::Log => "log".into(),
+            Op::Scale(c) => format!("*{c}"),
+            Op::Pow(c) => format!("^{c}"),
+        }
+    }
+
+    /// The node-local backward rule, in words.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Op::Input(_) | Op::Const(_) => "",
+            Op::Add => "+ passes the upstream gradient unchanged",
+            Op::Mul => "* multiplies by the other forward input",
+            Op::Recip => "/ (y = 1/x) multiplies by -y^2",
+            Op::Exp => "exp multiplies by its output",
+            Op::Log => "log multiplies by 1/x",
+            Op::Scale(_) => "*c multiplies by c",
+            Op::Pow(_) => "^c multiplies by c*x^(c - 1)",
+        }
+    }
+}
+
+/// One node: its operation, its inputs (earlier nodes) and its name.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// What it computes.
+    pub op: Op,
+    /// Its inputs, by index.
+    pub inputs: Vec<usize>,
+    /// The user's name for its value (`S`, `y1`, `a1`), if there is one.
+    pub name: Option<String>,
+}
+
+/// A computation graph; nodes are in topological order, the output last.
+#[derive(Debug, Clone)]
+pub struct Graph {
+    /// The nodes, inputs before their users.
+    pub nodes: Vec<Node>,
+    /// The output node.
+    pub output: usize,
+}
+
+/// Why an expression has no computation graph.
+pub type GraphError = String;
+
+impl Graph {
+    /// Builds the graph of `expr`, unfolding `let` names into shared, named nodes.
+    pub fn build(
+        expr: &RecExpr<Math>,
+        defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    ) -> Result<Graph, GraphError> {
+        let mut b = Builder {
+            defs,
+            nodes: Vec::new(),
+            index: HashMap::new(),
+            names: HashMap::new(),
+        };
+        let output = b.term(expr)?;
+        Ok(Graph {
+            nodes: b.nodes,
+            output,
+        })
+    }
+
+    /// The node's value as a term, referring to named nodes by name.
+    pub fn term(&self, i: usize) -> RecExpr<Math> {
+        let mut out = RecExpr::default();
+        self.add_term(i, &mut out, true);
+        out
+    }
+
+    /// The node's value as a term in its inputs' names, one level deep (`exp(a1)`, `1/S`).
+    pub fn add_term(&self, i: usize, out: &mut RecExpr<Math>, top: bool) -> Id {
+        let node = &self.nodes[i];
+        let input = matches!(node.op, Op::Input(_));
+        if let (Some(name), false) = (&node.name, top && !input) {
+            return out.add(Math::Var(Symbol::from(name.as_str())));
+        }
+        let args: Vec<Id> = node
+            .inputs
+            .iter()
+            .map(|c| self.add_term(*c, out, false))
+            .collect();
+        match &node.op {
+            Op::Input(name) => out.add(Math::Var(Symbol::from(name.as_str()))),
+            Op::Const(c) => out.add(Math::Num(c.clone())),
+            Op::Add => {
+                let mut acc = args[0];
+                for a in &args[1..] {
+                    acc = out.add(Math::Add([acc, *a]));
+                }
+                acc
+            }
+            Op::Mul => out.add(Math::Mul([args[0], args[1]])),
+            Op::Recip => {
+                let one = out.add(Math::Num(Constant::int(1)));
+                out.add(Math::Div([one, args[0]]))
+            }
+            Op::Exp => out.add(Math::Exp(args[0])),
+            Op::Log => out.add(Math::Log(args[0])),
+            Op::Scale(c) if c.0 == -num_rational::BigRational::one() => out.add(Math::Neg(args[0])),
+            Op::Scale(c) => {
+                let k = out.add(Math::Num(c.clone()));
+                out.add(Math::Mul([k, args[0]]))
+            }
+            Op::Pow(c) => {
+                let k = out.add(Math::Num(c.clone()));
+                out.add(Math::Pow([args[0], k]))
+            }
+        }
+    }
+
+}
+
+struct Builder<'a> {
+    defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
+    nodes: Vec<Node>,
+    index: HashMap<(Op, Vec<usize>), usize>,
+    names: HashMap<Symbol, usize>,
+}
+
+impl Builder<'_> {
+    fn node(&mut self, op: Op, inputs: Vec<usize>) -> usize {
+        if let Some(&i) = self.index.get(&(op.clone(), inputs.clone())) {
+            return i;
+        }
+        self.nodes.push(Node {
+            op: op.clone(),
+            inputs: inputs.clone(),
+            name: None,
+        });
+        let i = self.nodes.len() - 1;
+        self.index.insert((op, inputs), i);
+        i
+    }
+
+    fn term(&mut self, expr: &RecExpr<Math>) -> Result<usize, GraphError> {
+        self.at(expr, Id::from(expr.as_ref().len() - 1))
+    }
+
+    /// Terms of a `+`/`-` chain, each with whether it is subtracted.
+    fn summands(expr: &RecExpr<Math>, id: Id, negative: bool, out: &mut Vec<(bool, Id)>) {
+        match &expr[id] {
+            Math::Add([a, b]) => {
+                Self::summands(expr, *a, negative, out);
+                Self::summands(expr, *b, negative, out);
+            }
+            Math::Sub([a, b]) => {
+                Self::summands(expr, *a, negative, out);
+                Self::summands(expr, *b, !negative, out);
+            }
+            _ => out.push((negative, id)),
+        }
+    }
+
+    fn at(&mut self, expr: &RecExpr<Math>, id: Id) -> Result<usize, GraphError> {
+        let minus_one = Constant::int(-1);
+        Ok(match &expr[id] {
+            Math::Num(c) => self.node(Op::Const(c.clone()), vec![]),
+            Math::Var(s) => match self.defs.get(s) {
+                Some(def) => {
+                    if let Some(&i) = self.names.get(s) {
+                        return Ok(i);
+                    }
+                    let i = self.term(&def.clone())?;
+                    if self.nodes[i].name.is_none() {
+                        self.nodes[i].name = Some(s.to_string());
+                    }
+                    self.names.insert(*s, i);
+                    i
+                }
+                None => {
+                    let i = self.node(Op::Input(s.to_string()), vec![]);
+                    self.nodes[i].name = Some(s.to_string());
+                    i
+                }
+            },
+            Math::Add(_) | Math::Sub(_) => {
+                let mut parts = Vec::new();
+                Self::summands(expr, id, false, &mut parts);
+                let mut inputs = Vec::new();
+                for (negative, p) in parts {
+                    let t = self.at(expr, p)?;
+                    inputs.push(if negative {
+                        self.node(Op::Scale(minus_one.clone()), vec![t])
+                    } else {
+                        t
+                    });
+                }
+                self.node(Op::Add, inputs)
+            }
+            Math::Neg(a) => {
+                let a = self.at(expr, *a)?;
+                self.node(Op::Scale(minus_one), vec![a])
+            }
+            Math::Mul([a, b]) => match (&expr[*a], &expr[*b]) {
+                (Math::Num(c), _) => {
+                    let b = self.at(expr, *b)?;
+                    self.node(Op::Scale(c.clone()), vec![b])
+                }
+                (_, Math::Num(c)) => {
+                    let a = self.at(expr, *a)?;
+                    self.node(Op::Scale(c.clone()), vec![a])
+                }
+                _ => {
+                    let (a, b) = (self.at(expr, *a)?, self.at(expr, *b)?);
+                    self.node(Op::Mul, vec![a, b])
+                }
+            },
+            Math::Div([a, b]) => {
+                let r = self.at(expr, *b)?;
+                let r = self.node(Op::Recip, vec![r]);
+                match &expr[*a] {
+                    Math::Num(c) if c.is_one() => r,
+                    Math::Num(c) => self.node(Op::Scale(c.clone()), vec![r]),
+                    _ => {
+                        let a = self.at(expr, *a)?;
+                        self.node(Op::Mul, vec![a, r])
+                    }
+                }
+            }
+            Math::Pow([a, b]) => {
+                let Math::Num(c) = &expr[*b] else {
+                    return Err("a power with a variable exponent has no node in the graph".into());
+                };
+                let a = self.at(expr, *a)?;
+                if c.0 == -num_rational::BigRational::one() {
+                    self.node(Op::Recip, vec![a])
+                } else {
+                    self.node(Op::Pow(c.clone()), vec![a])
+                }
+            }
+            Math::Exp(a) => {
+                let a = self.at(expr, *a)?;
+                self.node(Op::Exp, vec![a])
+            }
+            Math::Log(a) => {
+                let a = self.at(expr, *a)?;
+                self.node(Op::Log, vec![a])
+            }
+            Math::Sqrt(a) => {
+                let a = self.at(expr, *a)?;
+                self.node(
+                    Op::Pow(Constant(num_rational::BigRational::new(1.into(), 2.into()))),
+                    vec![a],
+                )
+            }
+            Math::D(_) => return Err("derive takes an expression without d(...)".into()),
+        })
+    }
+}

@@ -1,0 +1,406 @@
+//! The textbook transcript: the backward walk over a computation graph, node
+//! by node, with every backward value simplified and every simplification
+//! proved by the engine. Owns the data model renderers read; no IO.
+
+use std::collections::BTreeMap;
+
+use egg::{RecExpr, Symbol};
+use serde::Serialize;
+
+use crate::algebra::{Budget, Normalizer, Rat};
+use crate::graph::{Graph, Op};
+use crate::language::Math;
+use crate::parse::parse_expression;
+use crate::print::to_infix;
+use crate::problem::Problem;
+use crate::prove::{add_sign_facts, definitions, prove_problem, solve_equations, Limits};
+use crate::report::{NamedDefinition, Status, Step};
+
+/// One node of the forward pass.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ForwardNode {
+    /// Index in the graph.
+    pub id: usize,
+    /// Operation symbol (`+`, `*`, `/`, `exp`, `log`, `*-1`) or the input's name.
+    pub op: String,
+    /// The user's name for the value, if any.
+    pub name: Option<String>,
+    /// Inputs, by index.
+    pub inputs: Vec<usize>,
+    /// The value, in terms of the inputs' names.
+    pub value: String,
+}
+
+/// A simplification `raw = simplified`, with the engine's verdict and proof.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Simplification {
+    /// The value as the local rules produce it.
+    pub raw: String,
+    /// The value in the form shown.
+    pub simplified: String,
+    /// `proved`, `disproved` or `undecided`.
+    pub status: Status,
+    /// The proof's steps (algebra and assumptions), when proved.
+    pub steps: Vec<Step>,
+    /// Side conditions the proof relies on.
+    pub conditions: Vec<String>,
+}
+
+/// The gradient sent along one edge, from a node to one of its inputs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BackwardEdge {
+    /// The node (the edge's head).
+    pub from: usize,
+    /// The input receiving the gradient.
+    pub to: usize,
+    /// The gradient arriving at `from`.
+    pub upstream: String,
+    /// The local rule.
+    pub rule: String,
+    /// The value sent, with its simplification.
+    pub gradient: Simplification,
+}
+
+/// One node of the backward walk: its gradient (the sum over its uses) and the
+/// edges it sends back to its inputs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BackwardNode {
+    /// Index in the graph.
+    pub id: usize,
+    /// Its forward value.
+    pub value: String,
+    /// The gradients arriving from its uses (more than one at a branch).
+    pub arriving: Vec<String>,
+    /// Their sum, simplified.
+    pub gradient: Simplification,
+    /// What it sends to each input.
+    pub edges: Vec<BackwardEdge>,
+}
+
+/// The walk's result for one input, and the engine's proof that it equals `d(output, input)`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Agreement {
+    /// The input.
+    pub input: String,
+    /// The gradient the walk delivers.
+    pub walk: String,
+    /// The claim `d(L, input) = walk`.
+    pub claim: String,
+    /// The verdict on it.
+    pub status: Status,
+    /// How many lemmas and steps the proof has.
+    pub proof_steps: usize,
+}
+
+/// A whole derivation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Transcript {
+    /// What is derived.
+    pub title: String,
+    /// The definitions used.
+    pub definitions: Vec<NamedDefinition>,
+    /// The assumptions used.
+    pub assumptions: Vec<String>,
+    /// The output's name.
+    pub output: String,
+    /// The inputs differentiated by.
+    pub inputs: Vec<String>,
+    /// The forward pass, inputs first.
+    pub forward: Vec<ForwardNode>,
+    /// The backward walk, output first.
+    pub backward: Vec<BackwardNode>,
+    /// Agreement with the rule-based derivative, per input.
+    pub agreements: Vec<Agreement>,
+}
+
+impl Transcript {
+    /// Whether every simplification and agreement is proved.
+    pub fn all_proved(&self) -> bool {
+        let edges = self
+            .backward
+            .iter()
+            .flat_map(|n| std::iter::once(&n.gradient).chain(n.edges.iter().map(|e| &e.gradient)));
+        edges.into_iter().all(|s| s.status == Status::Proved)
+            && self.agreements.iter().all(|a| a.status == Status::Proved)
+    }
+}
+
+/// Derives the backward pass of `output` (a name or expression of `problem`)
+/// with respect to `inputs`, proving every step.
+///
+/// ```
+/// let problem = backprove::parse_problem(&backprove::softmax_with_loss(2)).unwrap();
+/// let t = backprove::derive(&problem, "L", &["a1".into(), "a2".into()], "softmax").unwrap();
+/// assert_eq!(t.agreements[0].walk, "y1 - t1");
+/// assert!(t.all_proved());
+/// ```
+pub fn derive(
+    problem: &Problem,
+    output: &str,
+    inputs: &[String],
+    title: &str,
+) -> Result<Transcript, String> {
+    let defs = definitions(problem);
+    let names: Vec<Symbol> = problem.definitions.iter().map(|d| d.name).collect();
+    let out_expr = parse_expression(output, &names).map_err(|e| e.to_string())?;
+    let graph = Graph::build(&out_expr, &defs)?;
+    let input_ids: Vec<usize> = inputs
+        .iter()
+        .map(|name| {
+            graph
+                .nodes
+                .iter()
+                .position(|n| matches!(&n.op, Op::Input(s) if s == name))
+                .ok_or_else(|| format!("`{name}` is not an input of `{output}`"))
+        })
+        .collect::<Result<_, _>>()?;
+    // Only nodes on a path from a chosen input carry gradients worth showing.
+    let mut relevant = vec![false; graph.nodes.len()];
+    for (i, n) in graph.nodes.iter().enumerate() {
+        relevant[i] = input_ids.contains(&i) || n.inputs.iter().any(|c| relevant[*c]);
+    }
+    let simplifier = Simplifier::new(problem, &defs);
+    let term = |i: usize| to_infix(&graph.term(i));
+    // A node as a factor: by its name where it has one (`y1`), else its value (`exp(a1)`).
+    let refer = |i: usize| {
+        let mut out = RecExpr::default();
+        graph.add_term(i, &mut out, false);
+        to_infix(&out)
+    };
+    let value = |i: usize| {
+        let mut out = RecExpr::default();
+        graph.add_term(i, &mut out, true);
+        to_infix(&out)
+    };
+    let forward = graph
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| ForwardNode {
+            id: i,
+            op: n.op.symbol(),
+            name: n.name.clone(),
+            inputs: n.inputs.clone(),
+            value: value(i),
+        })
+        .collect();
+
+    let mut arriving: Vec<Vec<String>> = vec![Vec::new(); graph.nodes.len()];
+    arriving[graph.output].push("1".into());
+    let mut backward = Vec::new();
+    let mut pending: Vec<(String, String)> = Vec::new();
+    // Longest distance from the output: walking by level visits every use of a
+    // node before the node, and visits the graph stage by stage, as the book does.
+    let mut level = vec![0usize; graph.nodes.len()];
+    for i in (0..graph.nodes.len()).rev() {
+        for &c in &graph.nodes[i].inputs {
+            level[c] = level[c].max(level[i] + 1);
+        }
+    }
+    let mut order: Vec<usize> = (0..graph.nodes.len()).collect();
+    order.sort_by_key(|&i| (level[i], i));
+    for i in order {
+        if !relevant[i] || arriving[i].is_empty() {
+            continue;
+        }
+        let raw = arriving[i]
+            .iter()
+            .map(|g| format!("({g})"))
+            .collect::<Vec<_>>()
+            .join(" + ");
+        let gradient = simplifier.simplify(&raw, false)?;
+        pending.push((gradient.0.clone(), gradient.1.clone()));
+        let g = gradient.1.clone();
+        let node = &graph.nodes[i];
+        let mut edges = Vec::new();
+        for (pos, &input) in node.inputs.iter().enumerate() {
+            if !relevant[input] {
+                continue;
+            }
+            let x = refer(input);
+            let local = match &node.op {
+                Op::Add => "1".to_string(),
+                Op::Mul => refer(node.inputs[1 - pos]),
+                Op::Recip => format!("-({})^2", value(i)),
+                Op::Exp => value(i),
+                Op::Log => format!("1/({x})"),
+                Op::Scale(c) => c.to_string(),
+                Op::Pow(c) => format!("{c}*({x})^({c} - 1)"),
+                Op::Input(_) | Op::Const(_) => continue,
+            };
+            let raw = if local == "1" {
+                g.clone()
+            } else {
+                format!("({g})*({local})")
+            };
+            let sent = simplifier.simplify(&raw, true)?;
+            pending.push((sent.0.clone(), sent.1.clone()));
+            arriving[input].push(sent.1.clone());
+            edges.push((input, node.op.rule().to_string(), sent));
+        }
+        backward.push((i, value(i), arriving[i].clone(), gradient, g, edges));
+    }
+
+    // Prove every simplification, and the agreement with d(output, input), in one batch.
+    let agreements_claims: Vec<(String, String)> = input_ids
+        .iter()
+        .map(|&k| {
+            let walk = backward
+                .iter()
+                .find(|b| b.0 == k)
+                .map(|b| b.4.clone())
+                .unwrap_or_else(|| "0".into());
+            (format!("d({output}, {})", term(k)), walk)
+        })
+        .collect();
+    let mut text = String::new();
+    for d in &problem.definitions {
+        text += &format!("let {} = {}\n", d.name, to_infix(&d.expr));
+    }
+    for a in &problem.assumptions {
+        text += &format!("assume {}\n", a.text());
+    }
+    for (raw, simple) in pending.iter().chain(agreements_claims.iter()) {
+        text += &format!("prove {raw} = {simple}\n");
+    }
+    let batch = crate::parse::parse_problem(&text).map_err(|e| format!("internal error: {e}"))?;
+    let report = prove_problem(&batch, &Limits::default());
+    let mut verdicts = report.claims.into_iter();
+    let mut next = |raw: String, simplified: String| {
+        let c = verdicts.next().expect("one verdict per claim");
+        let chain: Vec<Step> = c
+            .steps
+            .into_iter()
+            .filter(|s| !s.rule.starts_with("d-") && !s.rule.starts_with("unfold-"))
+            .collect();
+        Simplification {
+            raw,
+            simplified,
+            status: c.status,
+            steps: chain,
+            conditions: c.conditions,
+        }
+    };
+    let backward = backward
+        .into_iter()
+        .map(|(id, value, arriving, gradient, _, edges)| {
+            let gradient = next(gradient.0, gradient.1);
+            let edges = edges
+                .into_iter()
+                .map(|(to, rule, sent)| {
+                    let upstream = gradient.simplified.clone();
+                    BackwardEdge {
+                        from: id,
+                        to,
+                        upstream,
+                        rule,
+                        gradient: next(sent.0, sent.1),
+                    }
+                })
+                .collect();
+            BackwardNode {
+                id,
+                value,
+                arriving,
+                gradient,
+                edges,
+            }
+        })
+        .collect();
+    let agreements = input_ids
+        .iter()
+        .zip(agreements_claims)
+        .map(|(&k, (lhs, walk))| {
+            let c = verdicts.next().expect("one verdict per claim");
+            Agreement {
+                input: term(k),
+                claim: format!("{lhs} = {walk}"),
+                walk,
+                status: c.status,
+                proof_steps: c.steps.len(),
+            }
+        })
+        .collect();
+    Ok(Transcript {
+        title: title.to_string(),
+        definitions: problem
+            .definitions
+            .iter()
+            .map(|d| NamedDefinition {
+                name: d.name.to_string(),
+                expr: to_infix(&d.expr),
+            })
+            .collect(),
+        assumptions: problem.assumptions.iter().map(|a| a.text()).collect(),
+        output: output.to_string(),
+        inputs: inputs.to_vec(),
+        forward,
+        backward,
+        agreements,
+    })
+}
+
+/// Chooses the simplest way to write a backward value: names kept whole or
+/// unfolded, products folded back into names, assumptions used or not.
+struct Simplifier<'a> {
+    problem: &'a Problem,
+    defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
+    names: Vec<Symbol>,
+}
+
+impl<'a> Simplifier<'a> {
+    fn new(problem: &'a Problem, defs: &'a BTreeMap<Symbol, RecExpr<Math>>) -> Self {
+        let names = problem.definitions.iter().map(|d| d.name).collect();
+        Simplifier {
+            problem,
+            defs,
+            names,
+        }
+    }
+
+    /// `(raw, simplified)`, both in input syntax. Assumptions are used only
+    /// when `use_assumptions` (a local rule was applied), never when branches are added.
+    fn simplify(&self, raw: &str, use_assumptions: bool) -> Result<(String, String), String> {
+        let expr =
+            parse_expression(raw, &self.names).map_err(|e| format!("internal error: {e}"))?;
+        let raw = to_infix(&expr);
+        let mut best: Option<(usize, usize, String)> = None;
+        let mut consider = |norm: &Normalizer, r: &Rat| {
+            let text = norm.print_factored(r);
+            let key = (norm.weight(r), text.len(), text);
+            if best.as_ref().is_none_or(|b| key < *b) {
+                best = Some(key);
+            }
+        };
+        for all_names in [true, false] {
+            let budget = Budget {
+                max_work: 5_000_000,
+                deadline: None,
+            };
+            let mut norm = Normalizer::new(self.defs, true, budget);
+            if all_names {
+                norm.keep_all_names();
+            }
+            let fail = |e| format!("the algebra failed on `{raw}`: {e:?}");
+            add_sign_facts(&mut norm, self.problem).map_err(fail)?;
+            let r = norm.normalize(&expr).map_err(fail)?;
+            consider(&norm, &r);
+            let folded = norm.fold_names(&r).map_err(fail)?;
+            consider(&norm, &folded);
+            if use_assumptions {
+                let solved = solve_equations(&mut norm, self.problem).map_err(fail)?;
+                if !solved.is_empty() {
+                    for (var, value, _) in solved {
+                        norm.substitute(var, value);
+                    }
+                    let r = norm.normalize(&expr).map_err(fail)?;
+                    consider(&norm, &r);
+                    let folded = norm.fold_names(&r).map_err(fail)?;
+                    consider(&norm, &folded);
+                }
+            }
+        }
+        let simplified = best.map(|b| b.2).unwrap_or_else(|| raw.clone());
+        Ok((raw, simplified))
+    }
+}

@@ -1,0 +1,99 @@
+//! The textbook transcript: the backward walk of Softmax-with-Loss, generated
+//! from the problem file, every step proved, in every format.
+
+mod common;
+
+use backprove::{derive, parse_problem, softmax_with_loss, Status, Transcript};
+
+fn transcript(n: usize) -> Transcript {
+    let problem = parse_problem(&softmax_with_loss(n)).unwrap();
+    let inputs: Vec<String> = (1..=n).map(|k| format!("a{k}")).collect();
+    derive(
+        &problem,
+        "L",
+        &inputs,
+        &format!("Softmax-with-Loss, {n} classes"),
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_walk_ends_in_y_minus_t_for_every_class_and_every_step_is_proved() {
+    for n in [2, 3, 5] {
+        let t = transcript(n);
+        assert!(t.all_proved(), "n = {n}");
+        let walks: Vec<&str> = t.agreements.iter().map(|a| a.walk.as_str()).collect();
+        let expected: Vec<String> = (1..=n).map(|k| format!("y{k} - t{k}")).collect();
+        assert_eq!(walks, expected, "n = {n}");
+        assert!(t.agreements.iter().all(|a| a.status == Status::Proved));
+    }
+}
+
+#[test]
+fn the_label_assumption_is_used_exactly_at_the_reciprocal_node() {
+    let t = transcript(3);
+    let mut uses = Vec::new();
+    for node in &t.backward {
+        for edge in &node.edges {
+            if edge
+                .gradient
+                .steps
+                .iter()
+                .any(|s| s.rule.starts_with("assume"))
+            {
+                uses.push(t.forward[node.id].op.clone());
+            }
+        }
+        assert!(!node
+            .gradient
+            .steps
+            .iter()
+            .any(|s| s.rule.starts_with("assume")));
+    }
+    assert_eq!(uses, vec!["/".to_string()]);
+}
+
+#[test]
+fn the_three_class_walk_shows_the_books_values_in_the_books_order() {
+    let text = backprove::render_transcript(&transcript(3), backprove::TranscriptFormat::Text);
+    // DERIVATION.md, fig a-4 to eq a.4, for k = 1.
+    let book = [
+        "-1*t1 = -t1",                                      // a-4: * with t_k gives -t_k
+        "-t1*(1/y1) = -t1/y1",                              // a-4: log gives -t_k/y_k
+        "-t1/y1*(1/S) = -t1/exp(a1)",                       // a-4(2): towards exp(a_k)
+        "-t1/y1*exp(a1) = -S*t1",                           // a-4(2): towards 1/S
+        "branches add: -S*t1 + -S*t2 + -S*t3",              // a-4(3): 1/S fanned out
+        "= 1/S  [proved: algebra; assume t1 + t2 + t3 = 1", // a-4(3): the / node, labels sum to 1
+        "1/S = 1/S",                                        // a-4(4): + passes 1/S
+        "gradient: 1/S - t1/exp(a1)",                       // a-4(5): exp(a_k) fanned out twice
+        "(1/S - t1/exp(a1))*exp(a1) = y1 - t1",             // eq a.4, a-4(6)
+    ];
+    let mut from = 0;
+    for value in book {
+        let at = text[from..]
+            .find(value)
+            .unwrap_or_else(|| panic!("`{value}` not found after byte {from}"));
+        from += at + value.len();
+    }
+}
+
+#[test]
+fn transcripts_in_every_format_are_stable() {
+    for n in [2, 3, 5] {
+        let t = transcript(n);
+        for (name, format) in [
+            ("text", backprove::TranscriptFormat::Text),
+            ("markdown", backprove::TranscriptFormat::Markdown),
+            ("json", backprove::TranscriptFormat::Json),
+        ] {
+            let out = backprove::render_transcript(&t, format);
+            assert_eq!(
+                out,
+                backprove::render_transcript(&transcript(n), format),
+                "two runs differ"
+            );
+            common::settings(&softmax_with_loss(n))
+                .bind(|| insta::assert_snapshot!(format!("softmax_{n}_{name}"), out));
+        }
+    }
+}
