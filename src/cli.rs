@@ -111,8 +111,14 @@ pub enum TranscriptFormat {
     Text,
     /// GitHub-flavoured markdown.
     Markdown,
+    /// A standalone LaTeX document.
+    Latex,
     /// The transcript's data as JSON.
     Json,
+    /// The figures, as Graphviz DOT (one graph per figure).
+    Dot,
+    /// The whole-graph figure as SVG, drawn without Graphviz.
+    Svg,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

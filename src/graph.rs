@@ -154,7 +154,6 @@ impl Graph {
             }
         }
     }
-
 }
 
 struct Builder<'a> {

@@ -84,7 +84,9 @@ fn transcripts_in_every_format_are_stable() {
         for (name, format) in [
             ("text", backprove::TranscriptFormat::Text),
             ("markdown", backprove::TranscriptFormat::Markdown),
+            ("latex", backprove::TranscriptFormat::Latex),
             ("json", backprove::TranscriptFormat::Json),
+            ("dot", backprove::TranscriptFormat::Dot),
         ] {
             let out = backprove::render_transcript(&t, format);
             assert_eq!(
@@ -96,4 +98,93 @@ fn transcripts_in_every_format_are_stable() {
                 .bind(|| insta::assert_snapshot!(format!("softmax_{n}_{name}"), out));
         }
     }
+}
+
+#[test]
+fn svg_figures_are_well_formed_xml_and_the_three_class_one_is_snapshotted() {
+    for n in [2, 3, 5] {
+        let t = transcript(n);
+        for figure in backprove::figures(&t) {
+            let svg = backprove::render_svg(&figure.dot).expect("the figure lays out");
+            roxmltree::Document::parse(&svg)
+                .unwrap_or_else(|e| panic!("n = {n}, {}: {e}", figure.name));
+            assert!(svg.contains("<svg"));
+        }
+    }
+    let svg = backprove::render_transcript(&transcript(3), backprove::TranscriptFormat::Svg);
+    common::settings(&softmax_with_loss(3)).bind(|| insta::assert_snapshot!("softmax_3_svg", svg));
+}
+
+#[test]
+fn the_figures_follow_the_books_stages() {
+    let names: Vec<&str> = backprove::figures(&transcript(3))
+        .iter()
+        .map(|f| f.name)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "forward-inner",
+            "forward-output",
+            "backward-output",
+            "backward"
+        ]
+    );
+}
+
+#[test]
+fn graphviz_accepts_every_figure() {
+    let Ok(status) = std::process::Command::new("dot").arg("-V").output() else {
+        // CI installs Graphviz (.ci/run) and must not skip this test.
+        assert!(
+            std::env::var("CI").is_err(),
+            "Graphviz `dot` is required under CI"
+        );
+        eprintln!("skipped: Graphviz `dot` is not installed");
+        return;
+    };
+    assert!(status.status.success());
+    for n in [2, 3, 5] {
+        let dot = backprove::render_transcript(&transcript(n), backprove::TranscriptFormat::Dot);
+        let mut child = std::process::Command::new("dot")
+            .arg("-Tsvg")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(dot.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "n = {n}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "n = {n}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).matches("<svg").count(),
+            4
+        );
+    }
+}
+
+#[test]
+fn the_readme_figure_is_the_current_output() {
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/softmax-3-backward.svg"
+    ))
+    .unwrap();
+    let now = backprove::render_transcript(&transcript(3), backprove::TranscriptFormat::Svg);
+    assert_eq!(committed, now, "regenerate with: backprove derive softmax-with-loss --format svg > docs/softmax-3-backward.svg");
 }

@@ -1,6 +1,9 @@
 //! Pure renderers: [`Report`] to text, markdown, LaTeX or JSON. No IO, no proving.
 
+mod figures;
 mod latex;
+
+pub use figures::{figures, render_dot, render_svg, Figure};
 mod markdown;
 mod text;
 mod transcript_text;
@@ -16,6 +19,15 @@ pub fn render_transcript(
         TranscriptFormat::Markdown => transcript_text::render_markdown(t),
         TranscriptFormat::Json => {
             serde_json::to_string_pretty(t).expect("a transcript serialises") + "\n"
+        }
+        TranscriptFormat::Latex => transcript_text::render_latex(t),
+        TranscriptFormat::Dot => figures::render_dot(t),
+        TranscriptFormat::Svg => {
+            let whole = figures::figures(t)
+                .pop()
+                .expect("there is always a whole-graph figure");
+            figures::render_svg(&whole.dot)
+                .unwrap_or_else(|e| format!("<!-- layout failed: {e} -->\n"))
         }
     }
 }

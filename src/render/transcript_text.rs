@@ -185,3 +185,111 @@ pub fn render_markdown(t: &Transcript) -> String {
     }
     out
 }
+
+/// LaTeX math for a term in input syntax; verbatim text where it does not parse.
+fn tex(term: &str) -> String {
+    match crate::parse::parse_expression(term, &[]) {
+        Ok(e) => crate::print::to_latex(&e),
+        Err(_) => format!("\\texttt{{{}}}", term.replace('_', "\\_")),
+    }
+}
+
+fn tex_text(s: &str) -> String {
+    s.replace('\\', "\\textbackslash{}")
+        .replace('_', "\\_")
+        .replace('^', "\\^{}")
+        .replace('&', "\\&")
+        .replace('%', "\\%")
+        .replace('#', "\\#")
+        .replace('$', "\\$")
+        .replace('{', "\\{")
+        .replace('}', "\\}")
+}
+
+/// Renders a transcript as a standalone LaTeX document.
+pub fn render_latex(t: &Transcript) -> String {
+    let mut out = String::from(
+        "\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage[margin=2cm]{geometry}\n\\begin{document}\n",
+    );
+    let _ = writeln!(out, "\\section*{{{}}}", tex_text(&t.title));
+    out.push_str("\\subsection*{Definitions}\n\\begin{align*}\n");
+    for d in &t.definitions {
+        let _ = writeln!(out, "  {} &= {} \\\\", tex(&d.name), tex(&d.expr));
+    }
+    out.push_str("\\end{align*}\n");
+    for a in &t.assumptions {
+        let _ = writeln!(out, "Assume \\texttt{{{}}}.\n", tex_text(a));
+    }
+    out.push_str("\\subsection*{Forward pass}\n\\begin{tabular}{rlll}\nnode & operation & inputs & value \\\\ \\hline\n");
+    for n in &t.forward {
+        if n.inputs.is_empty() {
+            continue;
+        }
+        let inputs: Vec<String> = n
+            .inputs
+            .iter()
+            .map(|i| format!("${}$", tex(&short(t, *i))))
+            .collect();
+        let value = match &n.name {
+            Some(name) => format!("${} = {}$", tex(name), tex(&n.value)),
+            None => format!("${}$", tex(&n.value)),
+        };
+        let _ = writeln!(
+            out,
+            "{} & \\texttt{{{}}} & {} & {} \\\\",
+            n.id,
+            tex_text(&n.op),
+            inputs.join(", "),
+            value
+        );
+    }
+    out.push_str("\\end{tabular}\n\\subsection*{Backward pass}\n");
+    for b in &t.backward {
+        let _ = writeln!(
+            out,
+            "\\paragraph{{Node {}: ${}$.}}",
+            b.id,
+            tex(&short(t, b.id))
+        );
+        if b.arriving.len() > 1 {
+            let parts: Vec<String> = b.arriving.iter().map(|a| tex(a)).collect();
+            let _ = writeln!(out, "Branches add: ${}$.", parts.join(" + "));
+        }
+        let _ = writeln!(
+            out,
+            "Gradient ${}$.{}",
+            tex(&b.gradient.simplified),
+            tex_text(&verdict(&b.gradient))
+        );
+        if !b.edges.is_empty() {
+            out.push_str("\\begin{itemize}\n");
+            for e in &b.edges {
+                let _ = writeln!(
+                    out,
+                    "  \\item to ${}$ ({}): $\\displaystyle {} = {}${}",
+                    tex(&short(t, e.to)),
+                    tex_text(&e.rule),
+                    tex(&e.gradient.raw),
+                    tex(&e.gradient.simplified),
+                    tex_text(&verdict(&e.gradient))
+                );
+            }
+            out.push_str("\\end{itemize}\n");
+        }
+    }
+    out.push_str("\\subsection*{Result}\n\\begin{align*}\n");
+    for a in &t.agreements {
+        let _ = writeln!(
+            out,
+            "  \\frac{{\\partial {}}}{{\\partial {}}} &= {} && \\text{{{} against }} \\tfrac{{\\partial}}{{\\partial {}}} {} \\\\",
+            tex(&t.output),
+            tex(&a.input),
+            tex(&a.walk),
+            a.status.word(),
+            tex(&a.input),
+            tex(&t.output)
+        );
+    }
+    out.push_str("\\end{align*}\n\\end{document}\n");
+    out
+}
