@@ -17,7 +17,7 @@ use crate::prove::{add_sign_facts, definitions, prove_problem, solve_equations, 
 use crate::report::{NamedDefinition, Status, Step};
 
 /// One node of the forward pass.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ForwardNode {
     /// Index in the graph.
     pub id: usize,
@@ -32,7 +32,7 @@ pub struct ForwardNode {
 }
 
 /// A simplification `raw = simplified`, with the engine's verdict and proof.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Simplification {
     /// The value as the local rules produce it.
     pub raw: String,
@@ -47,7 +47,7 @@ pub struct Simplification {
 }
 
 /// The gradient sent along one edge, from a node to one of its inputs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct BackwardEdge {
     /// The node (the edge's head).
     pub from: usize,
@@ -63,7 +63,7 @@ pub struct BackwardEdge {
 
 /// One node of the backward walk: its gradient (the sum over its uses) and the
 /// edges it sends back to its inputs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct BackwardNode {
     /// Index in the graph.
     pub id: usize,
@@ -78,7 +78,7 @@ pub struct BackwardNode {
 }
 
 /// The walk's result for one input, and the engine's proof that it equals `d(output, input)`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Agreement {
     /// The input.
     pub input: String,
@@ -93,7 +93,7 @@ pub struct Agreement {
 }
 
 /// A whole derivation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Transcript {
     /// What is derived.
     pub title: String,

@@ -188,3 +188,26 @@ fn the_readme_figure_is_the_current_output() {
     let now = backprove::render_transcript(&transcript(3), backprove::TranscriptFormat::Svg);
     assert_eq!(committed, now, "regenerate with: backprove derive softmax-with-loss --format svg > docs/softmax-3-backward.svg");
 }
+
+#[test]
+fn many_classes_show_one_node_per_family_and_a_table_over_k() {
+    let t = transcript(12);
+    assert!(t.all_proved());
+    let text = backprove::render_transcript(&t, backprove::TranscriptFormat::Text);
+    // The walk is shown once, for a general k ...
+    assert!(text.contains("-t_k*(1/y_k) = -t_k/y_k"), "{text}");
+    assert!(text.contains("(1/S - t_k/exp(a_k))*exp(a_k) = y_k - t_k"));
+    assert!(
+        !text.contains("log(y7)*"),
+        "a family member leaked into the compact view"
+    );
+    // ... the label sum is still used at the / node, shortened ...
+    assert!(text.contains("= 1/S  [proved: algebra; assume t1 + t2 + ... + t12 = 1"));
+    // ... and the result is listed for every k.
+    for k in 1..=12 {
+        assert!(text.contains(&format!("dL/da{k} = y{k} - t{k}")), "k = {k}");
+    }
+    assert!(text.lines().count() < 90, "{} lines", text.lines().count());
+    common::settings(&softmax_with_loss(12))
+        .bind(|| insta::assert_snapshot!("softmax_12_text", text));
+}

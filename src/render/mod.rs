@@ -1,5 +1,6 @@
 //! Pure renderers: [`Report`] to text, markdown, LaTeX or JSON. No IO, no proving.
 
+mod compact;
 mod figures;
 mod latex;
 
@@ -14,13 +15,19 @@ pub fn render_transcript(
     format: crate::cli::TranscriptFormat,
 ) -> String {
     use crate::cli::TranscriptFormat;
+    // Many classes: one node per family, with k for the class index.
+    let view = if t.inputs.len() > compact::COMPACT_AFTER {
+        compact::compact(t)
+    } else {
+        t.clone()
+    };
     match format {
-        TranscriptFormat::Text => transcript_text::render_text(t),
-        TranscriptFormat::Markdown => transcript_text::render_markdown(t),
+        TranscriptFormat::Text => transcript_text::render_text(&view),
+        TranscriptFormat::Markdown => transcript_text::render_markdown(&view),
         TranscriptFormat::Json => {
             serde_json::to_string_pretty(t).expect("a transcript serialises") + "\n"
         }
-        TranscriptFormat::Latex => transcript_text::render_latex(t),
+        TranscriptFormat::Latex => transcript_text::render_latex(&view),
         TranscriptFormat::Dot => figures::render_dot(t),
         TranscriptFormat::Svg => {
             let whole = figures::figures(t)

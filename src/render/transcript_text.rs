@@ -23,14 +23,26 @@ fn verdict(s: &Simplification) -> String {
 
 /// A node by its name if it has one, else by its value.
 fn short(t: &Transcript, id: usize) -> String {
-    let n = &t.forward[id];
+    if id == super::compact::ELIDED {
+        return "...".into();
+    }
+    let Some(n) = node(t, id) else {
+        return format!("[{id}]");
+    };
     n.name.clone().unwrap_or_else(|| n.value.clone())
 }
 
+/// The forward node with this id (a compact view keeps only some).
+fn node(t: &Transcript, id: usize) -> Option<&crate::transcript::ForwardNode> {
+    t.forward.iter().find(|n| n.id == id)
+}
+
 fn node_name(t: &Transcript, id: usize) -> String {
-    let n = &t.forward[id];
+    let Some(n) = node(t, id) else {
+        return format!("[{id}]");
+    };
     match &n.name {
-        Some(name) if n.op == *name => name.clone(),
+        Some(name) if n.inputs.is_empty() => name.clone(),
         Some(name) => format!("{name} = {}", n.value),
         None => n.value.clone(),
     }
