@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use egg::{RecExpr, Symbol};
 use serde::Serialize;
 
-use crate::algebra::{Budget, Normalizer, Rat};
+use crate::algebra::{Budget, Normalizer};
 use crate::graph::{Graph, Op};
 use crate::language::Math;
 use crate::parse::parse_expression;
@@ -159,7 +159,7 @@ pub fn derive(
     for (i, n) in graph.nodes.iter().enumerate() {
         relevant[i] = input_ids.contains(&i) || n.inputs.iter().any(|c| relevant[*c]);
     }
-    let simplifier = Simplifier::new(problem, &defs);
+    let simplifier = Simplifier::new(problem, &defs)?;
     let term = |i: usize| to_infix(&graph.term(i));
     // A node as a factor: by its name where it has one (`y1`), else its value (`exp(a1)`).
     let refer = |i: usize| {
@@ -260,13 +260,27 @@ pub fn derive(
     for a in &problem.assumptions {
         text += &format!("assume {}\n", a.text());
     }
-    for (raw, simple) in pending.iter().chain(agreements_claims.iter()) {
+    // A value that needs no simplification needs no proof (both sides are the same term).
+    for (raw, simple) in pending
+        .iter()
+        .filter(|(r, s)| r != s)
+        .chain(agreements_claims.iter())
+    {
         text += &format!("prove {raw} = {simple}\n");
     }
     let batch = crate::parse::parse_problem(&text).map_err(|e| format!("internal error: {e}"))?;
     let report = prove_problem(&batch, &Limits::default());
     let mut verdicts = report.claims.into_iter();
     let mut next = |raw: String, simplified: String| {
+        if raw == simplified {
+            return Simplification {
+                raw,
+                simplified,
+                status: Status::Proved,
+                steps: Vec::new(),
+                conditions: Vec::new(),
+            };
+        }
         let c = verdicts.next().expect("one verdict per claim");
         let chain: Vec<Step> = c
             .steps
@@ -341,21 +355,49 @@ pub fn derive(
 }
 
 /// Chooses the simplest way to write a backward value: names kept whole or
-/// unfolded, products folded back into names, assumptions used or not.
+/// unfolded, products folded back into names, assumptions used or not. Its
+/// normalizers live as long as the walk, so definitions are read once.
 struct Simplifier<'a> {
-    problem: &'a Problem,
-    defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
     names: Vec<Symbol>,
+    /// `[all names kept, sums kept] x [no assumptions, assumptions substituted]`.
+    normalizers: std::cell::RefCell<Vec<(bool, Normalizer<'a>)>>,
 }
 
 impl<'a> Simplifier<'a> {
-    fn new(problem: &'a Problem, defs: &'a BTreeMap<Symbol, RecExpr<Math>>) -> Self {
+    fn new(
+        problem: &'a Problem,
+        defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
+    ) -> Result<Self, String> {
         let names = problem.definitions.iter().map(|d| d.name).collect();
-        Simplifier {
-            problem,
-            defs,
-            names,
+        let fail = |e| format!("the algebra failed on the assumptions: {e:?}");
+        let mut normalizers = Vec::new();
+        for all_names in [true, false] {
+            for substituted in [false, true] {
+                let budget = Budget {
+                    max_work: usize::MAX,
+                    deadline: None,
+                };
+                let mut norm = Normalizer::new(defs, true, budget);
+                if all_names {
+                    norm.keep_all_names();
+                }
+                add_sign_facts(&mut norm, problem).map_err(fail)?;
+                if substituted {
+                    let solved = solve_equations(&mut norm, problem).map_err(fail)?;
+                    if solved.is_empty() {
+                        continue;
+                    }
+                    for (var, value, _) in solved {
+                        norm.substitute(var, value);
+                    }
+                }
+                normalizers.push((substituted, norm));
+            }
         }
+        Ok(Simplifier {
+            names,
+            normalizers: std::cell::RefCell::new(normalizers),
+        })
     }
 
     /// `(raw, simplified)`, both in input syntax. Assumptions are used only
@@ -365,38 +407,18 @@ impl<'a> Simplifier<'a> {
             parse_expression(raw, &self.names).map_err(|e| format!("internal error: {e}"))?;
         let raw = to_infix(&expr);
         let mut best: Option<(usize, usize, String)> = None;
-        let mut consider = |norm: &Normalizer, r: &Rat| {
-            let text = norm.print_factored(r);
-            let key = (norm.weight(r), text.len(), text);
-            if best.as_ref().is_none_or(|b| key < *b) {
-                best = Some(key);
-            }
-        };
-        for all_names in [true, false] {
-            let budget = Budget {
-                max_work: 5_000_000,
-                deadline: None,
-            };
-            let mut norm = Normalizer::new(self.defs, true, budget);
-            if all_names {
-                norm.keep_all_names();
+        for (substituted, norm) in self.normalizers.borrow_mut().iter_mut() {
+            if *substituted && !use_assumptions {
+                continue;
             }
             let fail = |e| format!("the algebra failed on `{raw}`: {e:?}");
-            add_sign_facts(&mut norm, self.problem).map_err(fail)?;
             let r = norm.normalize(&expr).map_err(fail)?;
-            consider(&norm, &r);
             let folded = norm.fold_names(&r).map_err(fail)?;
-            consider(&norm, &folded);
-            if use_assumptions {
-                let solved = solve_equations(&mut norm, self.problem).map_err(fail)?;
-                if !solved.is_empty() {
-                    for (var, value, _) in solved {
-                        norm.substitute(var, value);
-                    }
-                    let r = norm.normalize(&expr).map_err(fail)?;
-                    consider(&norm, &r);
-                    let folded = norm.fold_names(&r).map_err(fail)?;
-                    consider(&norm, &folded);
+            for candidate in [&r, &folded] {
+                let text = norm.print_factored(candidate);
+                let key = (norm.weight(candidate), text.len(), text);
+                if best.as_ref().is_none_or(|b| key < *b) {
+                    best = Some(key);
                 }
             }
         }
