@@ -22,7 +22,7 @@ use num_traits::{ToPrimitive, Zero};
 use crate::algebra::{Budget, Normalizer, Rat, Sign};
 use crate::language::{parse_rational, Math};
 use crate::numeric::{Evaluator, Interval};
-use crate::parse::{parse_expression, parse_problem};
+use crate::parse::{parse_problem, parse_term};
 use crate::print::{infix_at, to_infix};
 use crate::problem::{Problem, Relation};
 use crate::report::{ClaimReport, PointValues, Report, Status, Step};
@@ -109,7 +109,7 @@ fn at(step: usize) -> impl Fn(String) -> Failure {
 pub(crate) struct Context {
     problem: Problem,
     defs: BTreeMap<Symbol, RecExpr<Math>>,
-    names: Vec<Symbol>,
+    names: BTreeMap<Symbol, usize>,
 }
 
 impl Context {
@@ -127,7 +127,7 @@ impl Context {
             .iter()
             .map(|d| (d.name, d.expr.clone()))
             .collect();
-        let names = problem.definitions.iter().map(|d| d.name).collect();
+        let names = problem.definitions.iter().map(|d| (d.name, d.line)).collect();
         Ok(Context {
             problem,
             defs,
@@ -136,7 +136,7 @@ impl Context {
     }
 
     fn term(&self, text: &str) -> Result<RecExpr<Math>, String> {
-        parse_expression(text, &self.names).map_err(|e| format!("cannot read `{text}`: {e}"))
+        parse_term(text, &self.names).map_err(|e| format!("cannot read `{text}`: {e}"))
     }
 
     fn is_free_var(&self, expr: &RecExpr<Math>, id: Id) -> Option<Symbol> {

@@ -27,6 +27,8 @@ const MAX_DEPTH: usize = 200;
 pub fn parse_problem(text: &str) -> Result<Problem, Error> {
     let mut problem = Problem::default();
     let mut defined: BTreeMap<Symbol, usize> = BTreeMap::new();
+    // The first use of each name not (yet) defined: a later `let` of it is an error.
+    let mut free_uses: std::collections::HashMap<String, (usize, usize)> = std::collections::HashMap::new();
     for (index, raw) in text.lines().enumerate() {
         let line = index + 1;
         let content = raw.split('#').next().unwrap_or("");
@@ -34,6 +36,32 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
             continue;
         }
         let tokens = tokenize(content, line)?;
+        let used = used_names(&tokens);
+        if let (Some(Tok::Ident(k)), Some(Tok::Ident(name))) = (tokens.first().map(|t| &t.tok), tokens.get(1).map(|t| &t.tok)) {
+            if k == "let" {
+                if let Some((first_line, column)) = free_uses.get(name) {
+                    return Err(Error::Semantic {
+                        line: *first_line,
+                        column: *column,
+                        width: name.chars().count(),
+                        message: format!("`{name}` is used before its definition on line {line}"),
+                    });
+                }
+                if let Some((_, column)) = used.iter().skip(1).find(|(n, _)| n == name) {
+                    return Err(Error::Semantic {
+                        line,
+                        column: *column,
+                        width: name.chars().count(),
+                        message: format!("`{name}` is used in its own definition"),
+                    });
+                }
+            }
+        }
+        for (name, column) in used.iter().skip(usize::from(matches!(tokens.first().map(|t| &t.tok), Some(Tok::Ident(k)) if k == "let"))) {
+            if !defined.contains_key(&Symbol::from(name.as_str())) {
+                free_uses.entry(name.clone()).or_insert((line, *column));
+            }
+        }
         let mut p = Parser::new(&tokens, line, &defined);
         let keyword = match &tokens[0].tok {
             Tok::Ident(k) if k == "let" || k == "assume" || k == "prove" => k.clone(),
@@ -97,15 +125,19 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
             }
         }
     }
-    check_use_before_definition(text, &problem)?;
     Ok(problem)
 }
 
 /// Parses one expression (as given to `backprove diff`), with the given names defined.
 pub fn parse_expression(text: &str, defined: &[Symbol]) -> Result<RecExpr<Math>, Error> {
     let defined: BTreeMap<Symbol, usize> = defined.iter().map(|s| (*s, 0)).collect();
+    parse_term(text, &defined)
+}
+
+/// Parses one expression, with the defined names given as a map (built once by callers that parse many).
+pub(crate) fn parse_term(text: &str, defined: &BTreeMap<Symbol, usize>) -> Result<RecExpr<Math>, Error> {
     let tokens = tokenize(text, 1)?;
-    let mut p = Parser::new(&tokens, 1, &defined);
+    let mut p = Parser::new(&tokens, 1, defined);
     p.whole_expression()
 }
 
@@ -472,47 +504,18 @@ fn pop_last(expr: RecExpr<Math>, id: Id) -> RecExpr<Math> {
     }
 }
 
-/// Checks that every variable used in `expr` is either defined or free, and
-/// that defined names are used only after their definition. Names used before
-/// their `let` are found here because the parser sees a free variable first.
-fn check_use_before_definition(text: &str, problem: &Problem) -> Result<(), Error> {
-    let lines: Vec<&str> = text.lines().collect();
-    for def in &problem.definitions {
-        let name = def.name.as_str();
-        for (index, raw) in lines.iter().enumerate().take(def.line.saturating_sub(1)) {
-            let content = raw.split('#').next().unwrap_or("");
-            if let Some(column) = find_identifier(content, name) {
-                return Err(Error::Semantic {
-                    line: index + 1,
-                    column,
-                    width: name.chars().count(),
-                    message: format!(
-                        "`{name}` is used before its definition on line {}",
-                        def.line
-                    ),
-                });
+/// The names a statement uses (not its keyword, not function names), with
+/// their columns, in order; for a `let`, the defined name comes first.
+fn used_names(tokens: &[Token]) -> Vec<(String, usize)> {
+    tokens
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter_map(|(i, t)| match &t.tok {
+            Tok::Ident(s) if !is_reserved(s) && tokens.get(i + 1).map(|n| &n.tok) != Some(&Tok::LParen) => {
+                Some((s.clone(), t.column))
             }
-        }
-        let content = lines[def.line - 1].split('#').next().unwrap_or("");
-        let rhs_start = content.find('=').map_or(0, |i| i + 1);
-        if let Some(column) = find_identifier(&content[rhs_start..], name) {
-            let offset = content[..rhs_start].chars().count();
-            return Err(Error::Semantic {
-                line: def.line,
-                column: column + offset,
-                width: name.chars().count(),
-                message: format!("`{name}` is used in its own definition"),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// The 1-based column of the first whole-word occurrence of `name` in `text`.
-fn find_identifier(text: &str, name: &str) -> Option<usize> {
-    let tokens = tokenize(text, 0).ok()?;
-    tokens.iter().find_map(|t| match &t.tok {
-        Tok::Ident(s) if s == name => Some(t.column),
-        _ => None,
-    })
+            _ => None,
+        })
+        .collect()
 }
