@@ -1,0 +1,40 @@
+//! Benchmarks of the engine on Softmax-with-Loss (run with `cargo bench`).
+//! Inputs are what `backprove example softmax-with-loss --classes N` prints.
+
+use backprove::{derive, parse_problem, prove_problem, softmax_with_loss, Limits, Problem};
+
+fn main() {
+    divan::main();
+}
+
+/// The n-class problem with only the claim for class 1.
+fn one_claim(n: usize) -> Problem {
+    let text: String = softmax_with_loss(n)
+        .lines()
+        .filter(|l| !l.starts_with("prove") || l.starts_with("prove d(L, a1)"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    parse_problem(&text).unwrap()
+}
+
+/// Deciding `d(L, a1) = y1 - t1` (differentiate, normal forms, spot checks, self-check).
+#[divan::bench(args = [3, 10, 100, 300, 1000], sample_count = 5)]
+fn prove_one_claim(bencher: divan::Bencher, n: usize) {
+    let problem = one_claim(n);
+    bencher.bench(|| prove_problem(&problem, &Limits::default()));
+}
+
+/// Deciding the claim for every class (claims run on all cores).
+#[divan::bench(args = [3, 10, 100], sample_count = 3)]
+fn prove_all_claims(bencher: divan::Bencher, n: usize) {
+    let problem = parse_problem(&softmax_with_loss(n)).unwrap();
+    bencher.bench(|| prove_problem(&problem, &Limits::default()));
+}
+
+/// The whole textbook walk, every step proved.
+#[divan::bench(args = [3, 10, 30], sample_count = 3)]
+fn derive_transcript(bencher: divan::Bencher, n: usize) {
+    let problem = parse_problem(&softmax_with_loss(n)).unwrap();
+    let inputs: Vec<String> = (1..=n).map(|k| format!("a{k}")).collect();
+    bencher.bench(|| derive(&problem, "L", &inputs, "bench").unwrap());
+}
