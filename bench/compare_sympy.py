@@ -11,6 +11,7 @@ the claim for class 1), including parsing and the self-check of its certificate.
 Usage: python3 bench/compare_sympy.py [N ...]   (needs sympy; builds backprove --release)
 """
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,7 @@ def problem(n):
 
 
 def time_backprove(n, repeats=3):
+    """Best wall time of `backprove prove` over `repeats` runs, and the peak memory of the runs in MB."""
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
         f.write(problem(n))
         path = f.name
@@ -40,7 +42,8 @@ def time_backprove(n, repeats=3):
         assert out.returncode == 0, out.stdout + out.stderr
         best = elapsed if best is None else min(best, elapsed)
     os.unlink(path)
-    return best
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return best, peak_mb
 
 
 SYMPY_SCRIPT = r"""
@@ -81,16 +84,20 @@ def main():
     except ImportError:
         have_sympy = False
         print("sympy is not installed: only backprove is timed (pip install sympy)")
-    print(f"| n | backprove (whole process) | SymPy (diff + proof, no import) | ratio |")
-    print(f"|---|---|---|---|")
+    print("| n | backprove (whole process) | backprove peak memory | SymPy (diff + proof, no import) | ratio |")
+    print("|---|---|---|---|---|")
+    # backprove first, smallest first: the children's peak memory only grows,
+    # so it is each size's own peak (SymPy's processes run afterwards).
+    sizes.sort()
+    ours = {n: time_backprove(n) for n in sizes}
     for n in sizes:
-        b = time_backprove(n)
+        b, peak = ours[n]
         s = time_sympy(n) if have_sympy else None
         s_text = "-" if not have_sympy else (f"> {SYMPY_TIMEOUT:.0f} s" if s is None else f"{s:.3f} s")
         ratio = "-" if s is None else f"{s / b:.0f}x"
         if have_sympy and s is None:
             ratio = f"> {SYMPY_TIMEOUT / b:.0f}x"
-        print(f"| {n} | {b:.3f} s | {s_text} | {ratio} |", flush=True)
+        print(f"| {n} | {b:.3f} s | {peak:.0f} MB | {s_text} | {ratio} |", flush=True)
 
 
 if __name__ == "__main__":

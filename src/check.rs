@@ -127,7 +127,11 @@ impl Context {
             .iter()
             .map(|d| (d.name, d.expr.clone()))
             .collect();
-        let names = problem.definitions.iter().map(|d| (d.name, d.line)).collect();
+        let names = problem
+            .definitions
+            .iter()
+            .map(|d| (d.name, d.line))
+            .collect();
         Ok(Context {
             problem,
             defs,
@@ -540,8 +544,18 @@ fn exact_value(
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
     point: &BTreeMap<Symbol, BigRational>,
 ) -> Option<BigRational> {
-    let mut vals: Vec<Option<BigRational>> = Vec::with_capacity(expr.as_ref().len());
-    for node in expr.as_ref() {
+    exact_at(expr, root(expr), defs, point)
+}
+
+/// [`exact_value`] of the subterm at `id`.
+fn exact_at(
+    expr: &RecExpr<Math>,
+    id: Id,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    point: &BTreeMap<Symbol, BigRational>,
+) -> Option<BigRational> {
+    let mut vals: Vec<Option<BigRational>> = Vec::with_capacity(usize::from(id) + 1);
+    for node in &expr.as_ref()[..=usize::from(id)] {
         let get = |c: &Id| vals[usize::from(*c)].clone();
         let v = match node {
             Math::Num(c) => Some(c.0.clone()),
@@ -814,34 +828,5 @@ fn instantiate(
 
 /// The exact value of a constant expression, if the subterm at `id` is one.
 fn constant(expr: &RecExpr<Math>, id: Id) -> Option<BigRational> {
-    let value = |c: &Id| constant(expr, *c);
-    match &expr[id] {
-        Math::Num(c) => Some(c.0.clone()),
-        Math::Add([a, b]) => Some(value(a)? + value(b)?),
-        Math::Sub([a, b]) => Some(value(a)? - value(b)?),
-        Math::Mul([a, b]) => Some(value(a)? * value(b)?),
-        Math::Neg(a) => Some(-value(a)?),
-        Math::Div([a, b]) => {
-            let d = value(b)?;
-            if d.is_zero() {
-                None
-            } else {
-                Some(value(a)? / d)
-            }
-        }
-        Math::Pow([a, b]) => {
-            let e = value(b)?;
-            let e = if e.is_integer() {
-                e.to_integer().to_i32()?
-            } else {
-                return None;
-            };
-            let base = value(a)?;
-            if e.abs() > 64 || (e < 0 && base.is_zero()) {
-                return None;
-            }
-            Some(num_traits::Pow::pow(base, e))
-        }
-        _ => None,
-    }
+    exact_at(expr, id, &BTreeMap::new(), &BTreeMap::new())
 }

@@ -55,14 +55,7 @@ pub fn prove_problem(problem: &Problem, limits: &Limits) -> Report {
     let rules = diff_rewrites(&defs);
     let mut report = Report {
         schema: 1,
-        definitions: problem
-            .definitions
-            .iter()
-            .map(|d| NamedDefinition {
-                name: d.name.to_string(),
-                expr: to_infix(&d.expr),
-            })
-            .collect(),
+        definitions: named_definitions(problem),
         assumptions: problem.assumptions.iter().map(|a| a.text()).collect(),
         claims: Vec::new(),
     };
@@ -138,6 +131,18 @@ fn withdraw(claim: &mut ClaimReport, why: &str) {
     ));
     claim.status = Status::Undecided;
     claim.steps.clear();
+}
+
+/// The definitions in input syntax, in order (as certificates and transcripts show them).
+pub(crate) fn named_definitions(problem: &Problem) -> Vec<NamedDefinition> {
+    problem
+        .definitions
+        .iter()
+        .map(|d| NamedDefinition {
+            name: d.name.to_string(),
+            expr: to_infix(&d.expr),
+        })
+        .collect()
 }
 
 /// The definitions by name.

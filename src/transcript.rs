@@ -13,7 +13,9 @@ use crate::language::Math;
 use crate::parse::parse_expression;
 use crate::print::to_infix;
 use crate::problem::Problem;
-use crate::prove::{add_sign_facts, definitions, prove_problem, solve_equations, Limits};
+use crate::prove::{
+    add_sign_facts, definitions, named_definitions, prove_problem, solve_equations, Limits,
+};
 use crate::report::{NamedDefinition, Status, Step};
 
 /// One node of the forward pass.
@@ -337,14 +339,7 @@ pub fn derive(
         .collect();
     Ok(Transcript {
         title: title.to_string(),
-        definitions: problem
-            .definitions
-            .iter()
-            .map(|d| NamedDefinition {
-                name: d.name.to_string(),
-                expr: to_infix(&d.expr),
-            })
-            .collect(),
+        definitions: named_definitions(problem),
         assumptions: problem.assumptions.iter().map(|a| a.text()).collect(),
         output: output.to_string(),
         inputs: inputs.to_vec(),

@@ -28,7 +28,8 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
     let mut problem = Problem::default();
     let mut defined: BTreeMap<Symbol, usize> = BTreeMap::new();
     // The first use of each name not (yet) defined: a later `let` of it is an error.
-    let mut free_uses: std::collections::HashMap<String, (usize, usize)> = std::collections::HashMap::new();
+    let mut free_uses: std::collections::HashMap<String, (usize, usize)> =
+        std::collections::HashMap::new();
     for (index, raw) in text.lines().enumerate() {
         let line = index + 1;
         let content = raw.split('#').next().unwrap_or("");
@@ -37,7 +38,10 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
         }
         let tokens = tokenize(content, line)?;
         let used = used_names(&tokens);
-        if let (Some(Tok::Ident(k)), Some(Tok::Ident(name))) = (tokens.first().map(|t| &t.tok), tokens.get(1).map(|t| &t.tok)) {
+        if let (Some(Tok::Ident(k)), Some(Tok::Ident(name))) = (
+            tokens.first().map(|t| &t.tok),
+            tokens.get(1).map(|t| &t.tok),
+        ) {
             if k == "let" {
                 if let Some((first_line, column)) = free_uses.get(name) {
                     return Err(Error::Semantic {
@@ -57,7 +61,9 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                 }
             }
         }
-        for (name, column) in used.iter().skip(usize::from(matches!(tokens.first().map(|t| &t.tok), Some(Tok::Ident(k)) if k == "let"))) {
+        for (name, column) in used.iter().skip(usize::from(
+            matches!(tokens.first().map(|t| &t.tok), Some(Tok::Ident(k)) if k == "let"),
+        )) {
             if !defined.contains_key(&Symbol::from(name.as_str())) {
                 free_uses.entry(name.clone()).or_insert((line, *column));
             }
@@ -135,7 +141,10 @@ pub fn parse_expression(text: &str, defined: &[Symbol]) -> Result<RecExpr<Math>,
 }
 
 /// Parses one expression, with the defined names given as a map (built once by callers that parse many).
-pub(crate) fn parse_term(text: &str, defined: &BTreeMap<Symbol, usize>) -> Result<RecExpr<Math>, Error> {
+pub(crate) fn parse_term(
+    text: &str,
+    defined: &BTreeMap<Symbol, usize>,
+) -> Result<RecExpr<Math>, Error> {
     let tokens = tokenize(text, 1)?;
     let mut p = Parser::new(&tokens, 1, defined);
     p.whole_expression()
@@ -512,7 +521,9 @@ fn used_names(tokens: &[Token]) -> Vec<(String, usize)> {
         .enumerate()
         .skip(1)
         .filter_map(|(i, t)| match &t.tok {
-            Tok::Ident(s) if !is_reserved(s) && tokens.get(i + 1).map(|n| &n.tok) != Some(&Tok::LParen) => {
+            Tok::Ident(s)
+                if !is_reserved(s) && tokens.get(i + 1).map(|n| &n.tok) != Some(&Tok::LParen) =>
+            {
                 Some((s.clone(), t.column))
             }
             _ => None,
