@@ -189,9 +189,6 @@ impl Context {
                     ));
                 }
                 self.check_chain(claim, lemma_count, &expander, &claim_lhs, &claim_rhs)?;
-                if claim.spot_checks.is_empty() {
-                    return Err((None, "no spot checks".into()));
-                }
                 for p in &claim.spot_checks {
                     self.check_point(p, &lhs, &rhs, true)
                         .map_err(|e| (None, e))?;
@@ -390,6 +387,33 @@ impl Context {
                 format!("the chain ends at `{current}`, not at the right side"),
             ));
         }
+        // A condition the names-kept-whole analysis could not establish may
+        // follow once every name is unfolded (`1 - s > 0` for `s = 1/(1 + exp(-z))`).
+        // Stated conditions may also imply needed ones (`x != 0` gives `4*x^2 != 0`).
+        let mut unfolded = self.normalizer(false).map_err(|e| (None, e))?;
+        for c in &stated {
+            if let Some((text, sign)) = [
+                (" != 0", Sign::NON_ZERO),
+                (" >= 0", Sign::NON_NEG),
+                (" > 0", Sign::POS),
+            ]
+            .iter()
+            .find_map(|(suffix, sign)| c.strip_suffix(suffix).map(|t| (t, *sign)))
+            {
+                let expr = self.term(text).map_err(|e| (None, e))?;
+                unfolded
+                    .assume_quietly(&expr, sign)
+                    .map_err(|e| (None, algebra_error(e)))?;
+            }
+        }
+        needed.retain(|c| stated.contains(c) || !self.established(&mut unfolded, c));
+        // A stated condition may be written differently (`2*x + 10 != 0` for `x + 5 != 0`).
+        needed.retain(|c| {
+            stated.contains(c)
+                || !stated
+                    .iter()
+                    .any(|s| self.same_condition(&mut unfolded, c, s))
+        });
         if let Some(missing) = needed.iter().find(|c| !stated.contains(*c)) {
             return Err((
                 None,
@@ -426,6 +450,61 @@ impl Context {
             Ok(())
         })?;
         Ok(norm)
+    }
+
+    /// Whether the condition `E REL 0` (as the normalizer prints it) follows from the sign facts.
+    fn established(&self, norm: &mut Normalizer, condition: &str) -> bool {
+        let Some((text, rel)) = [" != 0", " >= 0", " > 0"].iter().find_map(|suffix| {
+            condition
+                .strip_suffix(suffix)
+                .map(|t| (t, suffix.trim_end_matches(" 0").trim()))
+        }) else {
+            return false;
+        };
+        let Ok(expr) = self.term(text) else {
+            return false;
+        };
+        match norm.normalize(&expr) {
+            Ok(value) => norm.holds(&value, rel),
+            Err(_) => false,
+        }
+    }
+
+    /// Whether conditions `a` and `b` say the same: the same relation, and
+    /// expressions that are constant multiples (positive ones for `>` and `>=`).
+    fn same_condition(&self, norm: &mut Normalizer, a: &str, b: &str) -> bool {
+        let split = |c: &str| {
+            [" != 0", " >= 0", " > 0"]
+                .iter()
+                .find_map(|suffix| c.strip_suffix(suffix).map(|t| (t.to_string(), *suffix)))
+        };
+        let (Some((ta, ra)), Some((tb, rb))) = (split(a), split(b)) else {
+            return false;
+        };
+        if ra != rb {
+            return false;
+        }
+        let (Ok(ea), Ok(eb)) = (self.term(&ta), self.term(&tb)) else {
+            return false;
+        };
+        let (Ok(va), Ok(vb)) = (norm.normalize(&ea), norm.normalize(&eb)) else {
+            return false;
+        };
+        // Compare as polynomials: `va = k * vb` for the constant `k` that matches one term.
+        if !va.den.is_empty() || !vb.den.is_empty() {
+            return false;
+        }
+        let Some((m, c)) = va.num.0.iter().next() else {
+            return false;
+        };
+        let Some(d) = vb.num.0.get(m) else {
+            return false;
+        };
+        let k = c / d;
+        if va.num != vb.num.scale(&k) {
+            return false;
+        }
+        ra == " != 0" || num_traits::Signed::is_positive(&k)
     }
 
     /// Whether `a = b` (after the substitutions) with every name unfolded.
@@ -570,7 +649,8 @@ fn exact_at(
                 .zip(get(b))
                 .and_then(|(a, b)| (!b.is_zero()).then(|| a / b)),
             Math::Neg(a) => get(a).map(|a| -a),
-            Math::Pow([a, b]) => {
+            // A closure, so that `?` leaves this node undefined, not the whole evaluation.
+            Math::Pow([a, b]) => (|| {
                 let e = get(b)?;
                 let e = if e.is_integer() {
                     e.to_integer().to_i32()?
@@ -580,7 +660,7 @@ fn exact_at(
                 let base = get(a)?;
                 (e.abs() <= 64 && (e >= 0 || !base.is_zero()))
                     .then(|| num_traits::Pow::pow(base, e))
-            }
+            })(),
             _ => None,
         };
         vals.push(v);

@@ -172,12 +172,12 @@ impl<'a> Evaluator<'a> {
                 Math::Exp(a) => get(a).and_then(Interval::exp),
                 Math::Log(a) => get(a).and_then(Interval::log),
                 Math::Sqrt(a) => get(a).and_then(Interval::sqrt),
-                Math::Pow([a, b]) => match &expr[*b] {
-                    Math::Num(c) if c.is_integer() => {
-                        c.0.to_integer()
-                            .to_i64()
-                            .and_then(|e| get(a).and_then(|x| x.powi(e)))
-                    }
+                Math::Pow([a, b]) => match constant(expr, *b) {
+                    // A constant integer exponent (`2`, or `2 - 1` as the power rule writes it).
+                    Some(c) if c.is_integer() => c
+                        .to_integer()
+                        .to_i64()
+                        .and_then(|e| get(a).and_then(|x| x.powi(e))),
                     _ => get(a).zip(get(b)).and_then(|(x, y)| {
                         if x.lo <= 0.0 {
                             return None;
@@ -202,6 +202,24 @@ impl<'a> Evaluator<'a> {
             return v;
         }
         Interval::from_rational(self.point.get(&s)?)
+    }
+}
+
+/// The exact value of a constant subterm (numbers and `+ - * /` of them).
+fn constant(expr: &RecExpr<Math>, id: egg::Id) -> Option<BigRational> {
+    use num_traits::Zero;
+    let value = |c: &egg::Id| constant(expr, *c);
+    match &expr[id] {
+        Math::Num(c) => Some(c.0.clone()),
+        Math::Add([a, b]) => Some(value(a)? + value(b)?),
+        Math::Sub([a, b]) => Some(value(a)? - value(b)?),
+        Math::Mul([a, b]) => Some(value(a)? * value(b)?),
+        Math::Neg(a) => Some(-value(a)?),
+        Math::Div([a, b]) => {
+            let d = value(b)?;
+            (!d.is_zero()).then(|| value(a).map(|n| n / d)).flatten()
+        }
+        _ => None,
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use egg::{RecExpr, Symbol};
 use num_rational::BigRational;
 
-use crate::algebra::{natural_cmp, AlgebraError, Budget, Normalizer, Rat, Sign};
+use crate::algebra::{natural_cmp, AlgebraError, Budget, Discharge, Normalizer, Rat, Sign};
 use crate::derive::{Derivation, SaturationLimits};
 use crate::language::Math;
 use crate::numeric::{Evaluator, Interval, Rng};
@@ -221,16 +221,27 @@ fn prove_claim(
                 report.status = Status::Proved;
                 report.conditions = side_conditions
                     .iter()
-                    .filter(|(_, stated)| *stated)
+                    .filter(|(_, how)| *how == Discharge::Stated)
                     .map(|(c, _)| c.clone())
                     .collect();
                 report.side_conditions = side_conditions
                     .into_iter()
-                    .map(|(condition, stated)| SideCondition {
+                    .map(|(condition, how)| SideCondition {
                         condition,
-                        discharged: if stated { "stated" } else { "sign facts" }.into(),
+                        discharged: match how {
+                            Discharge::Sign => "sign facts",
+                            Discharge::Stated => "stated",
+                            Discharge::Implied => "implied by the stated conditions",
+                        }
+                        .into(),
                     })
                     .collect();
+                if points.is_empty() {
+                    report.reason = Some(
+                        "no point where both sides are defined and the assumptions hold was found: the claim may be vacuous"
+                            .into(),
+                    );
+                }
                 report.spot_checks = points;
                 report.steps = derivation.lemmas();
                 report.steps.extend(chain);
@@ -280,7 +291,7 @@ enum Outcome {
     Equal {
         chain: Vec<Step>,
         /// Every side condition, with whether it is stated rather than established.
-        side_conditions: Vec<(String, bool)>,
+        side_conditions: Vec<(String, Discharge)>,
     },
     Differ {
         residual: String,
@@ -308,6 +319,7 @@ fn decide_algebra(
         let nb = norm.neg(&b);
         let diff = norm.add(&a, &nb)?;
         if diff.is_zero() {
+            norm.minimize_conditions();
             let chain = chain(claim, &[(norm.print(&a), None)]);
             return Ok(Outcome::Equal {
                 chain,
@@ -335,6 +347,7 @@ fn decide_algebra(
         let b = norm.normalize(rhs)?;
         let nb = norm.neg(&b);
         if norm.add(&a, &nb)?.is_zero() {
+            norm.minimize_conditions();
             return Ok(Outcome::Equal {
                 chain: chain(claim, &marks),
                 side_conditions: norm.side_conditions(),

@@ -4,7 +4,7 @@
 //! equal wherever both are defined; the side conditions that equality relies on
 //! are collected as the term is read. Owns no e-graph and no printing of proofs.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Instant;
 
 use egg::{RecExpr, Symbol};
@@ -74,6 +74,17 @@ pub enum Atom {
     Opaque(String),
 }
 
+/// How a side condition is discharged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discharge {
+    /// Established from constants, `exp > 0`, sums and products of positives, squares, `assume` facts.
+    Sign,
+    /// Left as a condition of the result.
+    Stated,
+    /// Implied by the stated conditions.
+    Implied,
+}
+
 /// Why normalization stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AlgebraError {
@@ -107,6 +118,10 @@ pub struct Normalizer<'a> {
     facts: Vec<(Rat, Sign)>,
     /// Every side condition met, in input syntax: `true` when stated (not established).
     conditions: BTreeMap<String, bool>,
+    /// The stated conditions' values and facts, by text.
+    stated: BTreeMap<String, (Rat, Sign)>,
+    /// Stated conditions found implied by the others.
+    implied: BTreeSet<String>,
     seen_conditions: HashSet<(Rat, &'static str)>,
     budget: Budget,
     work: usize,
@@ -137,6 +152,8 @@ impl<'a> Normalizer<'a> {
             facts: Vec::new(),
             conditions: BTreeMap::new(),
             seen_conditions: HashSet::new(),
+            stated: BTreeMap::new(),
+            implied: BTreeSet::new(),
             budget,
             work: 0,
         }
@@ -225,6 +242,16 @@ impl<'a> Normalizer<'a> {
         }
     }
 
+    /// Takes `expr`'s sign to be in `sign`, without recording the conditions
+    /// (or keeping the facts) that reading `expr` itself would bring.
+    pub fn assume_quietly(&mut self, expr: &RecExpr<Math>, sign: Sign) -> Res<()> {
+        let facts = self.facts.len();
+        let value = self.without_conditions(|n| n.normalize(expr))?;
+        self.facts.truncate(facts);
+        self.facts.push((value, sign));
+        Ok(())
+    }
+
     /// Records that `value` has a sign in `sign` (from an `assume`).
     pub fn add_fact(&mut self, value: Rat, sign: Sign) {
         self.facts.push((value, sign));
@@ -267,18 +294,49 @@ impl<'a> Normalizer<'a> {
     pub fn conditions(&self) -> Vec<String> {
         self.conditions
             .iter()
-            .filter(|(_, stated)| **stated)
+            .filter(|(c, stated)| **stated && !self.implied.contains(*c))
             .map(|(c, _)| c.clone())
             .collect()
     }
 
-    /// Every side condition met so far, sorted, with whether it is stated
-    /// (`true`) or established by the sign facts (`false`).
-    pub fn side_conditions(&self) -> Vec<(String, bool)> {
+    /// Every side condition met so far, sorted, with how it is discharged.
+    pub fn side_conditions(&self) -> Vec<(String, Discharge)> {
         self.conditions
             .iter()
-            .map(|(c, s)| (c.clone(), *s))
+            .map(|(c, stated)| {
+                let how = match (*stated, self.implied.contains(c)) {
+                    (false, _) => Discharge::Sign,
+                    (true, true) => Discharge::Implied,
+                    (true, false) => Discharge::Stated,
+                };
+                (c.clone(), how)
+            })
             .collect()
+    }
+
+    /// Leaves out stated conditions that the other stated ones imply
+    /// (`x >= 0` next to `sqrt(x) != 0`), so the statement lists only what it needs.
+    pub fn minimize_conditions(&mut self) {
+        let texts: Vec<String> = self.stated.keys().cloned().collect();
+        for text in texts {
+            let (value, sign) = self.stated[&text].clone();
+            let Some(pos) = self.facts.iter().position(|f| f.0 == value && f.1 == sign) else {
+                continue;
+            };
+            let own = self.facts.remove(pos);
+            let rel = if sign == Sign::POS {
+                ">"
+            } else if sign == Sign::NON_NEG {
+                ">="
+            } else {
+                "!="
+            };
+            if self.holds(&value, rel) {
+                self.implied.insert(text);
+            } else {
+                self.facts.insert(pos, own);
+            }
+        }
     }
 
     /// Runs `f` without recording its side conditions (for reading assumptions,
@@ -334,9 +392,23 @@ impl<'a> Normalizer<'a> {
             for c in egg::Language::children(node) {
                 uses[usize::from(*c)] += 1;
             }
+            // A divisor `u^k * v` is non-zero exactly where `u` and `v` are: keep them.
+            if let Math::Div([_, b]) = node {
+                for (base, _) in divisor_factors(nodes, *b) {
+                    uses[usize::from(base)] += 1;
+                }
+            }
         }
         let mut out: Vec<Rat> = Vec::with_capacity(nodes.len());
         for node in nodes {
+            // The factors of a divisor `u^k * v`, each of which must be non-zero.
+            let factors: Vec<(Rat, i64)> = match node {
+                Math::Div([_, b]) => divisor_factors(nodes, *b)
+                    .into_iter()
+                    .map(|(base, k)| (out[usize::from(base)].clone(), k))
+                    .collect(),
+                _ => Vec::new(),
+            };
             let mut get = |i: &egg::Id| {
                 let i = usize::from(*i);
                 if uses[i] == 1 {
@@ -358,11 +430,16 @@ impl<'a> Normalizer<'a> {
                     self.add_owned(a, &nb)?
                 }
                 Math::Mul([a, b]) => self.mul(&get(a), &get(b))?,
-                Math::Div([a, b]) => {
-                    let divisor = get(b);
-                    self.require(&divisor, Sign::NON_ZERO, "!=")?;
-                    let inv = self.inv(&divisor)?;
-                    self.mul(&get(a), &inv)?
+                Math::Div([a, _]) => {
+                    // `a / (u^k * v)` as `a * (1/u)^k * (1/v)`: the denominator keeps its factors.
+                    let mut acc = get(a);
+                    for (base, k) in &factors {
+                        self.require(base, Sign::NON_ZERO, "!=")?;
+                        let inv = self.inv(base)?;
+                        let p = self.powi(&inv, *k)?;
+                        acc = self.mul(&acc, &p)?;
+                    }
+                    acc
                 }
                 Math::Neg(a) => self.neg(&get(a)),
                 Math::Pow([a, b]) => self.pow(&get(a), &get(b))?,
@@ -387,17 +464,43 @@ impl<'a> Normalizer<'a> {
         Ok(out.pop().unwrap_or_default())
     }
 
+    /// Whether the sign facts establish `value REL 0` (`REL` one of `>`, `>=`, `!=`).
+    pub fn holds(&self, value: &Rat, rel: &str) -> bool {
+        let sign = self.sign(value);
+        match rel {
+            ">" => sign.is_pos(),
+            ">=" => sign.excludes_neg(),
+            _ => sign.excludes_zero(),
+        }
+    }
+
     /// Records the condition `value REL 0` unless the sign facts establish it.
     fn require(&mut self, value: &Rat, wanted: Sign, rel: &'static str) -> Res<()> {
         if value.is_zero() && rel == "!=" {
             return Err(AlgebraError::ZeroDivisor(self.print(value)));
         }
-        let sign = self.sign(value);
-        let holds = match rel {
-            ">" => sign.is_pos(),
-            ">=" => sign.excludes_neg(),
-            _ => sign.excludes_zero(),
+        // `p/q != 0` where `q` is already non-zero says `p != 0`, and so does
+        // `p/x` (a negative power of an atom is non-zero where defined):
+        // state the simpler form, `5*x + 1 != 0` for `5 + 1/x != 0`.
+        let numerator;
+        let value = if rel == "!=" && value.num.len() > 1 {
+            let content = value.num.monomial_content();
+            let negative = Monomial(content.0.iter().copied().filter(|(_, e)| *e < 0).collect());
+            numerator = Rat {
+                num: value.num.shift(&negative.inv()),
+                den: BTreeMap::new(),
+            };
+            &numerator
+        } else if rel == "!=" && !value.den.is_empty() {
+            numerator = Rat {
+                num: value.num.clone(),
+                den: BTreeMap::new(),
+            };
+            &numerator
+        } else {
+            value
         };
+        let holds = self.holds(value, rel);
         if !self.seen_conditions.insert((value.clone(), rel)) && holds {
             return Ok(());
         }
@@ -407,6 +510,8 @@ impl<'a> Normalizer<'a> {
         if !holds {
             // The proof holds under this condition, so later checks may use it.
             self.facts.push((value.clone(), wanted));
+            let text = format!("{} {} 0", self.print(value), rel);
+            self.stated.insert(text, (value.clone(), wanted));
         }
         Ok(())
     }
@@ -484,9 +589,36 @@ impl<'a> Normalizer<'a> {
 
     fn tidy(&self, r: Rat) -> Rat {
         if r.num.is_zero() {
-            Rat::default()
-        } else {
-            r
+            return Rat::default();
+        }
+        self.cancel(r)
+    }
+
+    /// Cancels a denominator factor `f` when the numerator is `c*m*f` for a
+    /// constant `c` and monomial `m` (`A/A = 1`); no polynomial gcd beyond that.
+    fn cancel(&self, mut r: Rat) -> Rat {
+        loop {
+            let found = r.den.keys().copied().find_map(|f| {
+                let factor = &self.factors[f];
+                if factor.len() != r.num.len() || factor.len() > 64 {
+                    return None;
+                }
+                let (n1, d1) = factor.0.iter().next()?;
+                r.num.0.iter().find_map(|(m, c)| {
+                    let shift = m.mul(&n1.inv());
+                    let scale = c / d1;
+                    (factor.shift(&shift).scale(&scale) == r.num).then_some((f, shift, scale))
+                })
+            });
+            let Some((f, shift, scale)) = found else {
+                return r;
+            };
+            r.num = Poly::term(shift, scale);
+            let e = r.den.get_mut(&f).expect("the factor is in the denominator");
+            *e -= 1;
+            if *e == 0 {
+                r.den.remove(&f);
+            }
         }
     }
 
@@ -520,7 +652,7 @@ impl<'a> Normalizer<'a> {
         let moved = self.expand_factors(&a.den)?;
         let content = a.num.monomial_content();
         let rest = a.num.shift(&content.inv());
-        let lead = rest.leading_coefficient();
+        let lead = rest.primitive_scale();
         let monic = rest.scale(&lead.recip());
         let scale = Poly::term(content.inv(), lead.recip());
         let num = moved.mul(&scale);
@@ -542,8 +674,9 @@ impl<'a> Normalizer<'a> {
 
     fn powi(&mut self, a: &Rat, e: i64) -> Res<Rat> {
         if e < 0 {
-            let p = self.powi(a, -e)?;
-            return self.inv(&p);
+            // Invert first, so a sum keeps its own factor: `1/(x + y)^2`, not `1/(x^2 + 2*x*y + y^2)`.
+            let inv = self.inv(a)?;
+            return self.powi(&inv, -e);
         }
         let mut acc = Rat::constant(BigRational::one());
         let mut base = a.clone();
@@ -709,10 +842,9 @@ impl<'a> Normalizer<'a> {
                 }
             }
         }
+        // Its sign is read from its argument when asked (see `atom_sign`), not
+        // cached: facts change, and a cached sign would outlive them.
         let id = self.atom(Atom::Sqrt(a.clone()));
-        let s = self.sign(a);
-        self.atom_signs
-            .insert(id, if s.is_pos() { Sign::POS } else { Sign::NON_NEG });
         Ok(Rat {
             num: Poly::term(Monomial::atom(id, 1), BigRational::one()),
             den: BTreeMap::new(),
@@ -768,22 +900,71 @@ impl<'a> Normalizer<'a> {
     fn atom_sign(&self, atom: AtomId) -> Sign {
         let base = match &self.atoms[atom] {
             Atom::Exp(_) => Sign::POS,
+            Atom::Sqrt(arg) => {
+                if self.sign(arg).is_pos() {
+                    Sign::POS
+                } else {
+                    Sign::NON_NEG
+                }
+            }
             _ => self.atom_signs.get(&atom).copied().unwrap_or(Sign::ANY),
         };
         let single = Rat {
             num: Poly::term(Monomial::atom(atom, 1), BigRational::one()),
             den: BTreeMap::new(),
         };
+        // A product known to be non-zero has non-zero factors (`x^2 != 0` gives `x != 0`).
+        let in_nonzero_product = self.facts.iter().any(|(value, sign)| {
+            sign.excludes_zero()
+                && value.den.is_empty()
+                && value
+                    .num
+                    .as_term()
+                    .is_some_and(|(m, _)| m.exponent(atom) != 0)
+        });
+        let base = if in_nonzero_product {
+            base.meet(Sign::NON_ZERO)
+        } else {
+            base
+        };
+        // `sqrt(a)` defined and non-zero means `a > 0`.
+        let root_nonzero = self.atoms.iter().enumerate().any(|(i, other)| match other {
+            Atom::Sqrt(arg) => {
+                arg.den.is_empty()
+                    && arg
+                        .num
+                        .as_term()
+                        .is_some_and(|(m, c)| c.is_one() && *m == Monomial::atom(atom, 1))
+                    && self.facts.iter().any(|(value, sign)| {
+                        sign.excludes_zero()
+                            && value.den.is_empty()
+                            && value.num.as_term().is_some_and(|(m, _)| m.exponent(i) != 0)
+                    })
+            }
+            _ => false,
+        });
+        let base = if root_nonzero {
+            base.meet(Sign::POS)
+        } else {
+            base
+        };
         self.fact_sign(&single).meet(base)
     }
 
+    /// What the facts say of `r`: a fact on `v` speaks of every constant multiple `k*v`.
     fn fact_sign(&self, r: &Rat) -> Sign {
         let mut s = Sign::ANY;
         for (value, sign) in &self.facts {
-            if value == r {
-                s = s.meet(*sign);
-            } else if value.den == r.den && value.num == r.num.scale(&-BigRational::one()) {
-                s = s.meet(sign.neg());
+            if value.den != r.den {
+                continue;
+            }
+            let Some((m, c)) = value.num.0.iter().next() else {
+                continue;
+            };
+            let Some(d) = r.num.0.get(m) else { continue };
+            let k = d / c;
+            if r.num == value.num.scale(&k) {
+                s = s.meet(if k.is_positive() { *sign } else { sign.neg() });
             }
         }
         s
@@ -1052,6 +1233,33 @@ impl<'a> Normalizer<'a> {
 /// Plain names before function applications, then natural order: `t1*exp(a1)`.
 fn factor_key(s: &str) -> (bool, Vec<(String, u64)>) {
     (s.contains('('), natural_key(s))
+}
+
+/// The factors of the divisor at `id` with their exponents: products are
+/// split and small positive integer powers peeled (`(x + y)^2*z` gives
+/// `x + y` twice and `z` once).
+fn divisor_factors(nodes: &[Math], id: egg::Id) -> Vec<(egg::Id, i64)> {
+    let mut out = Vec::new();
+    let mut todo = vec![(id, 1i64)];
+    while let Some((id, k)) = todo.pop() {
+        match &nodes[usize::from(id)] {
+            Math::Mul([a, b]) => {
+                todo.push((*b, k));
+                todo.push((*a, k));
+            }
+            Math::Pow([base, e]) => match &nodes[usize::from(*e)] {
+                Math::Num(c) if c.is_integer() => match c.0.to_integer().to_i64() {
+                    Some(p) if (1..=1000).contains(&p) && k.saturating_mul(p) <= 1000 => {
+                        todo.push((*base, k * p))
+                    }
+                    _ => out.push((id, k)),
+                },
+                _ => out.push((id, k)),
+            },
+            _ => out.push((id, k)),
+        }
+    }
+    out
 }
 
 /// A sort key that orders `a2` before `a10`.

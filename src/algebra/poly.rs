@@ -198,12 +198,25 @@ impl Poly {
         Monomial(content)
     }
 
-    /// The coefficient of the first term, used to make factors monic.
-    pub fn leading_coefficient(&self) -> BigRational {
-        self.0
-            .values()
-            .next()
-            .cloned()
-            .unwrap_or_else(BigRational::one)
+    /// The constant `c` that makes `self / c` have coprime integer
+    /// coefficients and a positive last term: the canonical representative of
+    /// a factor up to constant multiples (`x + 5`, not `x/5 + 1`).
+    pub fn primitive_scale(&self) -> BigRational {
+        use num_integer::Integer;
+        use num_traits::Signed;
+        let mut gcd = num_bigint::BigInt::zero();
+        let mut lcm = num_bigint::BigInt::one();
+        for c in self.0.values() {
+            gcd = gcd.gcd(c.numer());
+            lcm = lcm.lcm(c.denom());
+        }
+        if gcd.is_zero() {
+            return BigRational::one();
+        }
+        let scale = BigRational::new(gcd, lcm);
+        match self.0.values().next_back() {
+            Some(last) if last.is_negative() => -scale,
+            _ => scale,
+        }
     }
 }
