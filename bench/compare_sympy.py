@@ -11,7 +11,6 @@ the claim for class 1), including parsing and the self-check of its certificate.
 Usage: python3 bench/compare_sympy.py [N ...]   (needs sympy; builds backprove --release)
 """
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -35,14 +34,20 @@ def time_backprove(n, repeats=3):
         f.write(problem(n))
         path = f.name
     best = None
+    peak_mb = None
+    # /usr/bin/time reports the peak memory of backprove itself (a fork of this
+    # Python process would count Python's memory too).
+    timer = ["/usr/bin/time", "-f", "%M"] if os.path.exists("/usr/bin/time") else []
     for _ in range(repeats):
         start = time.perf_counter()
-        out = subprocess.run([BINARY, "prove", path], capture_output=True, text=True)
+        out = subprocess.run(timer + [BINARY, "prove", path], capture_output=True, text=True)
         elapsed = time.perf_counter() - start
         assert out.returncode == 0, out.stdout + out.stderr
         best = elapsed if best is None else min(best, elapsed)
+        if timer:
+            kb = int(out.stderr.strip().splitlines()[-1])
+            peak_mb = max(peak_mb or 0.0, kb / 1024)
     os.unlink(path)
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return best, peak_mb
 
 
@@ -86,18 +91,15 @@ def main():
         print("sympy is not installed: only backprove is timed (pip install sympy)")
     print("| n | backprove (whole process) | backprove peak memory | SymPy (diff + proof, no import) | ratio |")
     print("|---|---|---|---|---|")
-    # backprove first, smallest first: the children's peak memory only grows,
-    # so it is each size's own peak (SymPy's processes run afterwards).
-    sizes.sort()
-    ours = {n: time_backprove(n) for n in sizes}
     for n in sizes:
-        b, peak = ours[n]
+        b, peak = time_backprove(n)
         s = time_sympy(n) if have_sympy else None
         s_text = "-" if not have_sympy else (f"> {SYMPY_TIMEOUT:.0f} s" if s is None else f"{s:.3f} s")
         ratio = "-" if s is None else f"{s / b:.0f}x"
         if have_sympy and s is None:
             ratio = f"> {SYMPY_TIMEOUT / b:.0f}x"
-        print(f"| {n} | {b:.3f} s | {peak:.0f} MB | {s_text} | {ratio} |", flush=True)
+        peak_text = "-" if peak is None else f"{peak:.0f} MB"
+        print(f"| {n} | {b:.3f} s | {peak_text} | {s_text} | {ratio} |", flush=True)
 
 
 if __name__ == "__main__":
