@@ -16,7 +16,8 @@ fn math(term: &str) -> String {
     }
 }
 
-fn escape(s: &str) -> String {
+/// Escapes text for LaTeX's text mode.
+pub(super) fn escape(s: &str) -> String {
     s.replace('\\', "\\textbackslash{}")
         .replace('_', "\\_")
         .replace('^', "\\^{}")

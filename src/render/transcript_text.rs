@@ -206,31 +206,19 @@ fn tex(term: &str) -> String {
     }
 }
 
-fn tex_text(s: &str) -> String {
-    s.replace('\\', "\\textbackslash{}")
-        .replace('_', "\\_")
-        .replace('^', "\\^{}")
-        .replace('&', "\\&")
-        .replace('%', "\\%")
-        .replace('#', "\\#")
-        .replace('$', "\\$")
-        .replace('{', "\\{")
-        .replace('}', "\\}")
-}
-
 /// Renders a transcript as a standalone LaTeX document.
 pub fn render_latex(t: &Transcript) -> String {
     let mut out = String::from(
         "\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage[margin=2cm]{geometry}\n\\begin{document}\n",
     );
-    let _ = writeln!(out, "\\section*{{{}}}", tex_text(&t.title));
+    let _ = writeln!(out, "\\section*{{{}}}", super::latex::escape(&t.title));
     out.push_str("\\subsection*{Definitions}\n\\begin{align*}\n");
     for d in &t.definitions {
         let _ = writeln!(out, "  {} &= {} \\\\", tex(&d.name), tex(&d.expr));
     }
     out.push_str("\\end{align*}\n");
     for a in &t.assumptions {
-        let _ = writeln!(out, "Assume \\texttt{{{}}}.\n", tex_text(a));
+        let _ = writeln!(out, "Assume \\texttt{{{}}}.\n", super::latex::escape(a));
     }
     out.push_str("\\subsection*{Forward pass}\n\\begin{tabular}{rlll}\nnode & operation & inputs & value \\\\ \\hline\n");
     for n in &t.forward {
@@ -250,7 +238,7 @@ pub fn render_latex(t: &Transcript) -> String {
             out,
             "{} & \\texttt{{{}}} & {} & {} \\\\",
             n.id,
-            tex_text(&n.op),
+            super::latex::escape(&n.op),
             inputs.join(", "),
             value
         );
@@ -271,7 +259,7 @@ pub fn render_latex(t: &Transcript) -> String {
             out,
             "Gradient ${}$.{}",
             tex(&b.gradient.simplified),
-            tex_text(&verdict(&b.gradient))
+            super::latex::escape(&verdict(&b.gradient))
         );
         if !b.edges.is_empty() {
             out.push_str("\\begin{itemize}\n");
@@ -280,10 +268,10 @@ pub fn render_latex(t: &Transcript) -> String {
                     out,
                     "  \\item to ${}$ ({}): $\\displaystyle {} = {}${}",
                     tex(&short(t, e.to)),
-                    tex_text(&e.rule),
+                    super::latex::escape(&e.rule),
                     tex(&e.gradient.raw),
                     tex(&e.gradient.simplified),
-                    tex_text(&verdict(&e.gradient))
+                    super::latex::escape(&verdict(&e.gradient))
                 );
             }
             out.push_str("\\end{itemize}\n");
