@@ -17,7 +17,7 @@ use crate::rules::diff::{
 };
 
 /// A cost that makes any remaining `d` prohibitively expensive.
-struct DFree;
+pub(crate) struct DFree;
 
 /// Cost of a term that still contains `d`.
 const D_COST: usize = 1 << 40;
@@ -185,7 +185,7 @@ impl<'a> Derivation<'a> {
                 continue;
             }
             let rule = diff_rule(name).expect("rule_for names a table rule");
-            let binding: Vec<(Var, Id)> = bind(rule, f, &f_node, x);
+            let binding: Vec<(Var, Id)> = bind(rule, f, &f_node, x, &self.egraph);
             let terms: Vec<(Var, RecExpr<Math>)> =
                 binding.iter().map(|(v, id)| (*v, print(*id))).collect();
             let (lhs, rhs) = rule_patterns(rule);

@@ -290,6 +290,12 @@ impl Builder<'_> {
                 )
             }
             Math::D(_) => return Err("derive takes an expression without d(...)".into()),
+            Math::Idx(_) | Math::Sum(_) | Math::Delta(_) | Math::Lambda(_) => {
+                return Err(
+                    "derive walks concrete graphs only; indexed families, sums and deltas are proved with `prove`"
+                        .into(),
+                )
+            }
         })
     }
 }

@@ -108,8 +108,18 @@ mod math {
         /// The term language: arithmetic, `exp`, `log`, `sqrt`, derivatives,
         /// exact constants and variables. Let-bound names are [`Math::Var`] too;
         /// the problem's definitions say which names are bound.
+        ///
+        /// Indexed families: `idx(a, j)` is `a[j]`, `sum(j, e)` sums `e` over
+        /// `j = 1..n` for a symbolic number of classes `n >= 1`, `delta(j, k)`
+        /// is the Kronecker delta. Family and index names are [`Math::Var`]
+        /// children in those slots. `lambda(j, e)` is only ever the root of an
+        /// indexed definition `let y[j] = e`.
         pub enum Math {
             "d" = D([Id; 2]),
+            "idx" = Idx([Id; 2]),
+            "sum" = Sum([Id; 2]),
+            "delta" = Delta([Id; 2]),
+            "lambda" = Lambda([Id; 2]),
             "+" = Add([Id; 2]),
             "-" = Sub([Id; 2]),
             "*" = Mul([Id; 2]),

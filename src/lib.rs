@@ -23,6 +23,7 @@ mod derive;
 mod error;
 mod examples;
 mod graph;
+pub mod index;
 mod language;
 mod numeric;
 mod parse;

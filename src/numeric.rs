@@ -185,7 +185,10 @@ impl<'a> Evaluator<'a> {
                         x.log()?.mul(y)?.exp()
                     }),
                 },
-                Math::D(_) => None,
+                // Index terms are evaluated after unrolling (see `unroll`), never here.
+                Math::D(_) | Math::Idx(_) | Math::Sum(_) | Math::Delta(_) | Math::Lambda(_) => {
+                    None
+                }
             };
             vals.push(v);
         }

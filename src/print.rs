@@ -116,6 +116,40 @@ pub fn infix_at(expr: &RecExpr<Math>, id: Id) -> String {
                 "sqrt(",
                 [Some(Item::Node(*a, 0)), Some(Item::Text(")")), None],
             ),
+            Math::Idx([a, j]) => (
+                "",
+                [
+                    Some(Item::Node(*a, 0)),
+                    Some(Item::Text("[")),
+                    Some(Item::Node(*j, 0)),
+                ],
+            ),
+            Math::Sum([j, body]) | Math::Lambda([j, body]) => {
+                stack.push(Item::Text(")"));
+                (
+                    if matches!(node, Math::Sum(_)) {
+                        "sum("
+                    } else {
+                        "lambda("
+                    },
+                    [
+                        Some(Item::Node(*j, 0)),
+                        Some(Item::Text(", ")),
+                        Some(Item::Node(*body, 0)),
+                    ],
+                )
+            }
+            Math::Delta([j, k]) => {
+                stack.push(Item::Text(")"));
+                (
+                    "delta(",
+                    [
+                        Some(Item::Node(*j, 0)),
+                        Some(Item::Text(", ")),
+                        Some(Item::Node(*k, 0)),
+                    ],
+                )
+            }
             Math::D([f, x]) => {
                 stack.push(Item::Text(")"));
                 (
@@ -129,6 +163,9 @@ pub fn infix_at(expr: &RecExpr<Math>, id: Id) -> String {
             }
         };
         out.push_str(open);
+        if matches!(node, Math::Idx(_)) {
+            stack.push(Item::Text("]"));
+        }
         stack.extend(parts.into_iter().rev().flatten());
     }
     out
@@ -170,6 +207,10 @@ pub fn to_latex(expr: &RecExpr<Math>) -> String {
             Math::Exp(a) => format!("\\exp\\left({}\\right)", get(a)),
             Math::Log(a) => format!("\\log\\left({}\\right)", get(a)),
             Math::Sqrt(a) => format!("\\sqrt{{{}}}", get(a)),
+            Math::Idx([a, j]) => format!("{}_{{{}}}", get(a), get(j)),
+            Math::Sum([j, body]) => format!("\\sum_{{{}}} {}", get(j), wrap(body, 2)),
+            Math::Lambda([_, body]) => get(body),
+            Math::Delta([j, k]) => format!("\\delta_{{{} {}}}", get(j), get(k)),
             Math::D([f, x]) => format!(
                 "\\frac{{\\partial}}{{\\partial {}}}\\left({}\\right)",
                 get(x),

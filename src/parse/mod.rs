@@ -4,13 +4,14 @@
 
 mod lexer;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use egg::{Id, RecExpr, Symbol};
 use num_rational::BigRational;
 use num_traits::{Signed, Zero};
 
 use crate::error::Error;
+use crate::index::free_indices;
 use crate::language::{Constant, Math};
 use crate::problem::{Assumption, Claim, Definition, Problem, Relation};
 use lexer::{tokenize, Tok, Token};
@@ -27,6 +28,8 @@ const MAX_DEPTH: usize = 200;
 pub fn parse_problem(text: &str) -> Result<Problem, Error> {
     let mut problem = Problem::default();
     let mut defined: BTreeMap<Symbol, usize> = BTreeMap::new();
+    let mut families: BTreeSet<Symbol> = BTreeSet::new();
+    let mut kinds: Kinds = BTreeMap::new();
     // The first use of each name not (yet) defined: a later `let` of it is an error.
     let mut free_uses: std::collections::HashMap<String, (usize, usize)> =
         std::collections::HashMap::new();
@@ -68,7 +71,8 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                 free_uses.entry(name.clone()).or_insert((line, *column));
             }
         }
-        let mut p = Parser::new(&tokens, line, &defined);
+        let mut p = Parser::new(&tokens, line, &defined, &families);
+        p.kinds = Some(&mut kinds);
         let keyword = match &tokens[0].tok {
             Tok::Ident(k) if k == "let" || k == "assume" || k == "prove" => k.clone(),
             _ => return Err(p.expected("`let`, `assume` or `prove`")),
@@ -93,11 +97,56 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                         message: format!("`{name}` is a function name and cannot be defined"),
                     });
                 }
-                if p.peek().tok == Tok::LBracket {
-                    return Err(p.unsupported_index());
-                }
+                let sym = Symbol::from(name.as_str());
+                let param = if p.peek().tok == Tok::LBracket {
+                    p.pos += 1;
+                    let (j, jcol, jwidth) = p.ident("an index name")?;
+                    p.check_index_name(&j, jcol, jwidth)?;
+                    p.expect(Tok::RBracket, "`]`")?;
+                    Some(Symbol::from(j.as_str()))
+                } else {
+                    None
+                };
+                let kind = if param.is_some() {
+                    Kind::Family
+                } else {
+                    Kind::Scalar
+                };
+                p.record(sym, kind, column, width)?;
                 p.expect(Tok::Eq, "`=`")?;
-                let expr = p.whole_expression()?;
+                let start = p.peek().column;
+                let body = p.whole_expression()?;
+                let root = Id::from(body.as_ref().len() - 1);
+                if let Some(stray) = free_indices(&body, root)
+                    .into_iter()
+                    .find(|i| Some(*i) != param)
+                {
+                    let at = p.index_column(stray).unwrap_or(start);
+                    return Err(Error::Semantic {
+                        line,
+                        column: at,
+                        width: stray.as_str().chars().count(),
+                        message: match param {
+                            Some(j) => format!(
+                                "index `{stray}` is not bound here: only `{j}` and indices bound by `sum` may be used"
+                            ),
+                            None => format!(
+                                "index `{stray}` is not bound here: bind it with `sum({stray}, ...)` or define `{name}[{stray}]`"
+                            ),
+                        },
+                    });
+                }
+                let expr = match param {
+                    Some(j) => {
+                        let mut nodes = body.as_ref().to_vec();
+                        nodes.push(Math::Var(j));
+                        let j = Id::from(nodes.len() - 1);
+                        nodes.push(Math::Lambda([j, root]));
+                        families.insert(sym);
+                        RecExpr::from(nodes)
+                    }
+                    None => body,
+                };
                 defined.insert(Symbol::from(name.as_str()), line);
                 problem.definitions.push(Definition {
                     name: Symbol::from(name.as_str()),
@@ -131,29 +180,66 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
             }
         }
     }
+    // In a problem with indexed families, `n` is the number of classes.
+    if kinds.values().any(|k| k.0 == Kind::Family) {
+        if let Some((Kind::Scalar, line, column)) = kinds.get(&Symbol::from("n")) {
+            return Err(Error::Semantic {
+                line: *line,
+                column: *column,
+                width: 1,
+                message: "`n` names the number of classes in a problem with indexed families; use another name".into(),
+            });
+        }
+    }
     Ok(problem)
 }
 
 /// Parses one expression (as given to `backprove diff`), with the given names defined.
 pub fn parse_expression(text: &str, defined: &[Symbol]) -> Result<RecExpr<Math>, Error> {
     let defined: BTreeMap<Symbol, usize> = defined.iter().map(|s| (*s, 0)).collect();
-    parse_term(text, &defined)
+    parse_term(text, &defined, &BTreeSet::new())
 }
 
-/// Parses one expression, with the defined names given as a map (built once by callers that parse many).
+/// Parses one expression, with the defined names given as a map (built once
+/// by callers that parse many) and the names defined with an index.
 pub(crate) fn parse_term(
     text: &str,
     defined: &BTreeMap<Symbol, usize>,
+    families: &BTreeSet<Symbol>,
 ) -> Result<RecExpr<Math>, Error> {
     let tokens = tokenize(text, 1)?;
-    let mut p = Parser::new(&tokens, 1, defined);
+    let mut p = Parser::new(&tokens, 1, defined, families);
     p.whole_expression()
 }
+
+/// What a name is used as, throughout a problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A variable or a `let` name without index.
+    Scalar,
+    /// An indexed family `a[j]`, free or defined with `let y[j]`.
+    Family,
+    /// An index name.
+    Index,
+}
+
+impl Kind {
+    fn word(self) -> &'static str {
+        match self {
+            Kind::Scalar => "a variable",
+            Kind::Family => "an indexed family",
+            Kind::Index => "an index",
+        }
+    }
+}
+
+/// Each name's kind, with where it was first used.
+type Kinds = BTreeMap<Symbol, (Kind, usize, usize)>;
 
 fn is_reserved(name: &str) -> bool {
     matches!(
         name,
-        "exp" | "log" | "sqrt" | "d" | "sum" | "let" | "assume" | "prove"
+        "exp" | "log" | "sqrt" | "d" | "sum" | "delta" | "let" | "assume" | "prove"
     )
 }
 
@@ -170,20 +256,112 @@ struct Parser<'a> {
     pos: usize,
     line: usize,
     defined: &'a BTreeMap<Symbol, usize>,
+    families: &'a BTreeSet<Symbol>,
+    /// Kinds of names across the problem (absent when parsing a lone term).
+    kinds: Option<&'a mut Kinds>,
+    /// Index names used on this line, with their columns.
+    index_uses: Vec<(Symbol, usize)>,
     expr: RecExpr<Math>,
     depth: usize,
 }
 
 impl<'a> Parser<'a> {
-    fn new(tokens: &'a [Token], line: usize, defined: &'a BTreeMap<Symbol, usize>) -> Self {
+    fn new(
+        tokens: &'a [Token],
+        line: usize,
+        defined: &'a BTreeMap<Symbol, usize>,
+        families: &'a BTreeSet<Symbol>,
+    ) -> Self {
         Parser {
             tokens,
             pos: 0,
             line,
             defined,
+            families,
+            kinds: None,
+            index_uses: Vec::new(),
             expr: RecExpr::default(),
             depth: 0,
         }
+    }
+
+    /// Records that `name` is used as `kind`; a name has one kind per problem.
+    fn record(&mut self, name: Symbol, kind: Kind, column: usize, width: usize) -> Result<(), Error> {
+        let line = self.line;
+        let Some(kinds) = self.kinds.as_deref_mut() else {
+            return Ok(());
+        };
+        let (first, first_line, first_column) = *kinds.entry(name).or_insert((kind, line, column));
+        if first == kind {
+            return Ok(());
+        }
+        Err(Error::Semantic {
+            line,
+            column,
+            width,
+            message: format!(
+                "`{name}` is {} here but {} on line {first_line}, column {first_column}",
+                kind.word(),
+                first.word()
+            ),
+        })
+    }
+
+    /// The column of the first use of index `name` on this line.
+    fn index_column(&self, name: Symbol) -> Option<usize> {
+        self.index_uses
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, c)| *c)
+    }
+
+    /// Checks and records an index name.
+    fn check_index_name(&mut self, name: &str, column: usize, width: usize) -> Result<(), Error> {
+        let sym = Symbol::from(name);
+        if is_reserved(name) || self.defined.contains_key(&sym) {
+            return Err(self.semantic(
+                column,
+                column + width,
+                format!("`{name}` cannot be an index name"),
+            ));
+        }
+        self.index_uses.push((sym, column));
+        self.record(sym, Kind::Index, column, width)
+    }
+
+    /// `[j]` after a family name: the index, as a node.
+    fn index(&mut self) -> Result<(Id, usize), Error> {
+        self.expect(Tok::LBracket, "`[`")?;
+        let (j, column, width) = self.ident("an index name")?;
+        self.check_index_name(&j, column, width)?;
+        let close = self.expect(Tok::RBracket, "`]`")?;
+        Ok((self.add(Math::Var(Symbol::from(j.as_str()))), close.column + 1))
+    }
+
+    /// `a[j]`, with the family name already read.
+    fn indexed(&mut self, name: &str, column: usize) -> Result<Node, Error> {
+        let sym = Symbol::from(name);
+        let width = name.chars().count();
+        if is_reserved(name) {
+            return Err(self.semantic(column, column + width, format!("`{name}` cannot be indexed")));
+        }
+        if self.defined.contains_key(&sym) && !self.families.contains(&sym) {
+            return Err(self.semantic(
+                column,
+                column + width,
+                format!("`{name}` is defined without an index and cannot be indexed"),
+            ));
+        }
+        self.record(sym, Kind::Family, column, width)?;
+        let family = self.add(Math::Var(sym));
+        let (j, end) = self.index()?;
+        let id = self.add(Math::Idx([family, j]));
+        Ok(Node {
+            id,
+            value: None,
+            column,
+            end,
+        })
     }
 
     fn peek(&self) -> &Token {
@@ -208,15 +386,6 @@ impl<'a> Parser<'a> {
             width: end.saturating_sub(column).max(1),
             message,
         }
-    }
-
-    fn unsupported_index(&self) -> Error {
-        let t = self.peek();
-        self.semantic(
-            t.column,
-            t.column + 1,
-            "indexed families (`a[j]`) are not supported yet".into(),
-        )
     }
 
     fn expect(&mut self, tok: Tok, what: &str) -> Result<Token, Error> {
@@ -419,7 +588,7 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 match self.peek().tok {
                     Tok::LParen => self.call(&name, t.column),
-                    Tok::LBracket => Err(self.unsupported_index()),
+                    Tok::LBracket => self.indexed(&name, t.column),
                     _ => self.name(&name, t.column, end),
                 }
             }
@@ -435,6 +604,15 @@ impl<'a> Parser<'a> {
                 format!("`{name}` is a function and needs arguments in parentheses"),
             ));
         }
+        let sym = Symbol::from(name);
+        if self.families.contains(&sym) {
+            return Err(self.semantic(
+                column,
+                end,
+                format!("`{name}` is defined with an index: write `{name}[j]`"),
+            ));
+        }
+        self.record(sym, Kind::Scalar, column, end - column)?;
         let id = self.add(Math::Var(Symbol::from(name)));
         Ok(Node {
             id,
@@ -447,50 +625,52 @@ impl<'a> Parser<'a> {
     fn call(&mut self, name: &str, column: usize) -> Result<Node, Error> {
         let arity = match name {
             "exp" | "log" | "sqrt" => 1,
-            "d" => 2,
+            "d" | "sum" | "delta" => 2,
             _ => {
                 return Err(self.semantic(
                     column,
                     column + name.chars().count(),
-                    format!("unknown function `{name}`; expected one of exp, log, sqrt, d"),
+                    format!(
+                        "unknown function `{name}`; expected one of exp, log, sqrt, d, sum, delta"
+                    ),
                 ))
             }
         };
         self.pos += 1; // the `(`
         self.enter()?;
-        let arg = self.sum()?;
-        let id = if arity == 1 {
-            match name {
-                "exp" => self.add(Math::Exp(arg.id)),
-                "log" => self.add(Math::Log(arg.id)),
-                _ => self.add(Math::Sqrt(arg.id)),
+        let id = match name {
+            "sum" => {
+                let (j, jcol, jwidth) = self.ident("an index name to sum over")?;
+                self.check_index_name(&j, jcol, jwidth)?;
+                let j = self.add(Math::Var(Symbol::from(j.as_str())));
+                self.expect(Tok::Comma, "`,` and the term to sum")?;
+                let body = self.sum()?;
+                self.add(Math::Sum([j, body.id]))
             }
-        } else {
-            self.expect(Tok::Comma, "`,` and the variable to differentiate by")?;
-            let var = self.peek().clone();
-            let (v, vcol, vwidth) = self.ident("a variable to differentiate by")?;
-            let sym = Symbol::from(v.as_str());
-            if let Some(def_line) = self.defined.get(&sym) {
-                return Err(self.semantic(
-                    vcol,
-                    vcol + vwidth,
-                    format!(
-                        "cannot differentiate by `{v}`: it is defined by `let`{}; expected a free variable",
-                        if *def_line > 0 { format!(" on line {def_line}") } else { String::new() }
-                    ),
-                ));
+            "delta" => {
+                let (j, jcol, jwidth) = self.ident("an index name")?;
+                self.check_index_name(&j, jcol, jwidth)?;
+                let j = self.add(Math::Var(Symbol::from(j.as_str())));
+                self.expect(Tok::Comma, "`,` and a second index name")?;
+                let (k, kcol, kwidth) = self.ident("an index name")?;
+                self.check_index_name(&k, kcol, kwidth)?;
+                let k = self.add(Math::Var(Symbol::from(k.as_str())));
+                self.add(Math::Delta([j, k]))
             }
-            if is_reserved(&v) {
-                return Err(Error::Syntax {
-                    line: self.line,
-                    column: var.column,
-                    width: var.width,
-                    expected: "a variable to differentiate by".into(),
-                    found: var.tok.describe(),
-                });
+            _ if arity == 1 => {
+                let arg = self.sum()?;
+                match name {
+                    "exp" => self.add(Math::Exp(arg.id)),
+                    "log" => self.add(Math::Log(arg.id)),
+                    _ => self.add(Math::Sqrt(arg.id)),
+                }
             }
-            let x = self.add(Math::Var(sym));
-            self.add(Math::D([arg.id, x]))
+            _ => {
+                let arg = self.sum()?;
+                self.expect(Tok::Comma, "`,` and the variable to differentiate by")?;
+                let x = self.variable_to_differentiate_by()?;
+                self.add(Math::D([arg.id, x]))
+            }
         };
         let close = self.expect(Tok::RParen, "`)`")?;
         self.depth -= 1;
@@ -500,6 +680,37 @@ impl<'a> Parser<'a> {
             column,
             end: close.column + 1,
         })
+    }
+
+    /// The `x` of `d(E, x)`: a free variable or an element `a[k]` of a free family.
+    fn variable_to_differentiate_by(&mut self) -> Result<Id, Error> {
+        let var = self.peek().clone();
+        let (v, vcol, vwidth) = self.ident("a variable to differentiate by")?;
+        let sym = Symbol::from(v.as_str());
+        if let Some(def_line) = self.defined.get(&sym) {
+            return Err(self.semantic(
+                vcol,
+                vcol + vwidth,
+                format!(
+                    "cannot differentiate by `{v}`: it is defined by `let`{}; expected a free variable",
+                    if *def_line > 0 { format!(" on line {def_line}") } else { String::new() }
+                ),
+            ));
+        }
+        if is_reserved(&v) {
+            return Err(Error::Syntax {
+                line: self.line,
+                column: var.column,
+                width: var.width,
+                expected: "a variable to differentiate by".into(),
+                found: var.tok.describe(),
+            });
+        }
+        if self.peek().tok == Tok::LBracket {
+            return Ok(self.indexed(&v, vcol)?.id);
+        }
+        self.record(sym, Kind::Scalar, vcol, vwidth)?;
+        Ok(self.add(Math::Var(sym)))
     }
 }
 

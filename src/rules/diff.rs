@@ -25,8 +25,13 @@ pub enum Guard {
     IsConstant,
     /// `?x` is a free variable (not a `let` name).
     IsFreeVar,
-    /// `?y` and `?x` are distinct free variables.
+    /// `?y` and `?x` are different free variables (a scalar, or an element
+    /// `a[j]` of a free family; elements of one family are not different here).
     IsOtherFreeVar,
+    /// `?a` is a free family (not defined by `let`).
+    IsFreeFamily,
+    /// The index bound by `sum` (`?j`) is not free in `?x`.
+    NotCaptured,
 }
 
 /// One differentiation rule: `lhs => rhs` in egg's s-expression syntax.
@@ -69,6 +74,9 @@ pub const DIFF_RULES: &[DiffRule] = &[
     rule("d-exp",       "(d (exp ?a) ?x)",   "(* (exp ?a) (d ?a ?x))",                            Always),
     rule("d-log",       "(d (log ?a) ?x)",   "(/ (d ?a ?x) ?a)",                                  Always),
     rule("d-sqrt",      "(d (sqrt ?a) ?x)",  "(/ (d ?a ?x) (* 2 (sqrt ?a)))",                     Always),
+    rule("d-index",     "(d (idx ?a ?j) (idx ?a ?k))", "(delta ?j ?k)",                           IsFreeFamily),
+    rule("d-delta",     "(d (delta ?j ?k) ?x)", "0",                                              Always),
+    rule("d-sum",       "(d (sum ?j ?a) ?x)", "(sum ?j (d ?a ?x))",                               NotCaptured),
 ];
 
 /// The parsed sides of `rule` (parsed once per process).
@@ -96,6 +104,9 @@ pub fn rule_patterns(rule: &DiffRule) -> &'static (Pattern<Math>, Pattern<Math>)
 /// The name of the rule that unfolds `let` names under `d`.
 pub const UNFOLD: &str = "unfold";
 
+/// The name of the rule that renames a bound index out of the way of `d`'s variable.
+pub const RENAME: &str = "rename-index";
+
 /// The rule called `name`.
 pub fn diff_rule(name: &str) -> Option<&'static DiffRule> {
     DIFF_RULES.iter().find(|r| r.name == name)
@@ -105,7 +116,7 @@ pub fn diff_rule(name: &str) -> Option<&'static DiffRule> {
 fn var(name: &str) -> Var {
     static VARS: std::sync::OnceLock<Vec<(&'static str, Var)>> = std::sync::OnceLock::new();
     let vars = VARS.get_or_init(|| {
-        ["?a", "?b", "?c", "?f", "?x", "?y"]
+        ["?a", "?b", "?c", "?f", "?j", "?k", "?s", "?x", "?y"]
             .into_iter()
             .map(|n| (n, n.parse().expect("valid pattern variable")))
             .collect()
@@ -156,6 +167,55 @@ pub fn free_var(egraph: &EGraph, id: Id, defs: &BTreeMap<Symbol, RecExpr<Math>>)
     })
 }
 
+/// What a variable to differentiate by (or a variable under `d`) is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Head {
+    /// A free scalar variable.
+    Scalar(Symbol),
+    /// `a[j]` of the free family `a`, with its index name.
+    Element(Symbol, Symbol),
+}
+
+/// The free variable or free-family element in class `id`, if there is one.
+pub fn head(egraph: &EGraph, id: Id, defs: &BTreeMap<Symbol, RecExpr<Math>>) -> Option<Head> {
+    if let Some(s) = free_var(egraph, id, defs) {
+        return Some(Head::Scalar(s));
+    }
+    egraph[id].nodes.iter().find_map(|n| match n {
+        Math::Idx([a, j]) => {
+            let family = free_var(egraph, *a, defs)?;
+            let index = name_in(egraph, *j)?;
+            Some(Head::Element(family, index))
+        }
+        _ => None,
+    })
+}
+
+/// The name (a `Var` node) in class `id`.
+pub fn name_in(egraph: &EGraph, id: Id) -> Option<Symbol> {
+    egraph[id].nodes.iter().find_map(|n| match n {
+        Math::Var(s) => Some(*s),
+        _ => None,
+    })
+}
+
+/// Whether two heads are different variables (elements of one family are not).
+pub fn independent(y: Head, x: Head) -> bool {
+    match (y, x) {
+        (Head::Scalar(a), Head::Scalar(b)) => a != b,
+        (Head::Element(a, _), Head::Element(b, _)) => a != b,
+        _ => true,
+    }
+}
+
+/// The index names free in the variable `x`.
+pub fn head_indices(x: Head) -> Option<Symbol> {
+    match x {
+        Head::Scalar(_) => None,
+        Head::Element(_, j) => Some(j),
+    }
+}
+
 /// The `let` name in class `id`, if there is one.
 pub fn bound_name(
     egraph: &EGraph,
@@ -182,10 +242,14 @@ impl Applier<Math, ()> for Unfold {
         _searcher_ast: Option<&PatternAst<Math>>,
         _rule_name: Symbol,
     ) -> Vec<Id> {
-        let Some(name) = bound_name(egraph, subst[var("?f")], &self.defs) else {
+        let f = subst[var("?f")];
+        let body = if let Some(name) = bound_name(egraph, f, &self.defs) {
+            egraph.add_expr(&self.defs[&name])
+        } else if let Some(def) = defined_element(egraph, f, &self.defs) {
+            egraph.add_expr(&def)
+        } else {
             return vec![];
         };
-        let body = egraph.add_expr(&self.defs[&name]);
         let unfolded = egraph.add(Math::D([body, subst[var("?x")]]));
         if egraph.union(eclass, unfolded) {
             vec![eclass]
@@ -193,6 +257,86 @@ impl Applier<Math, ()> for Unfold {
             vec![]
         }
     }
+}
+
+/// The definition of `y[k]` instantiated at `k`, when class `id` holds an
+/// element `y[k]` of a family defined by `let y[j] = ...`.
+pub fn defined_element(
+    egraph: &EGraph,
+    id: Id,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+) -> Option<RecExpr<Math>> {
+    egraph[id].nodes.iter().find_map(|n| match n {
+        Math::Idx([a, k]) => {
+            let family = bound_name(egraph, *a, defs)?;
+            crate::index::instantiate(&defs[&family], name_in(egraph, *k)?)
+        }
+        _ => None,
+    })
+}
+
+/// Renames the index bound by a `sum` under `d` when `d`'s variable uses it:
+/// `d(sum(k, f(k)), a[k]) => d(sum(k2, f(k2)), a[k])`. The renamed sum joins
+/// the class of the original (they are the same term); `d-sum` then applies.
+struct Rename {
+    defs: Arc<BTreeMap<Symbol, RecExpr<Math>>>,
+}
+
+impl Applier<Math, ()> for Rename {
+    fn apply_one(
+        &self,
+        egraph: &mut EGraph,
+        _eclass: Id,
+        subst: &Subst,
+        _searcher_ast: Option<&PatternAst<Math>>,
+        _rule_name: Symbol,
+    ) -> Vec<Id> {
+        let (s, x) = (subst[var("?s")], subst[var("?x")]);
+        let Some(k) = head(egraph, x, &self.defs).and_then(head_indices) else {
+            return vec![];
+        };
+        let captured = egraph[s].nodes.iter().any(|n| match n {
+            Math::Sum([j, _]) => name_in(egraph, *j) == Some(k),
+            _ => false,
+        });
+        let free = egraph[s].nodes.iter().any(|n| match n {
+            Math::Sum([j, _]) => name_in(egraph, *j) != Some(k),
+            _ => false,
+        });
+        if !captured || free {
+            return vec![];
+        }
+        let extractor = egg::Extractor::new(egraph, crate::derive::DFree);
+        let (_, term) = extractor.find_best(s);
+        let renamed = rename_bound(&term, k);
+        let id = egraph.add_expr(&renamed);
+        if egraph.union(s, id) {
+            vec![s]
+        } else {
+            vec![]
+        }
+    }
+}
+
+/// `sum(k, body)` with its bound `k` renamed to a name fresh for the term and `k`.
+pub fn rename_bound(term: &RecExpr<Math>, k: Symbol) -> RecExpr<Math> {
+    let root = Id::from(term.as_ref().len() - 1);
+    let Math::Sum([j, body]) = term[root] else {
+        return term.clone();
+    };
+    let Math::Var(bound) = term[j] else {
+        return term.clone();
+    };
+    let mut avoid = crate::index::index_names(term);
+    avoid.insert(k);
+    let new = crate::index::fresh(bound, &avoid);
+    let renamed = crate::index::substitute(term, body, bound, new);
+    let mut nodes = renamed.as_ref().to_vec();
+    let b = Id::from(nodes.len() - 1);
+    nodes.push(Math::Var(new));
+    let j = Id::from(nodes.len() - 1);
+    nodes.push(Math::Sum([j, b]));
+    RecExpr::from(nodes)
 }
 
 /// `d-add` and `d-sub` applied along a whole chain at once:
@@ -279,10 +423,19 @@ pub fn diff_rewrites(defs: &BTreeMap<Symbol, RecExpr<Math>>) -> Vec<Rewrite> {
             let condition = move |eg: &mut EGraph, _: Id, s: &Subst| match guard {
                 Always => true,
                 IsConstant => is_constant(eg, s[var("?c")]),
-                IsFreeVar => free_var(eg, s[var("?x")], &d).is_some(),
+                IsFreeVar => head(eg, s[var("?x")], &d).is_some(),
                 IsOtherFreeVar => {
                     let (y, x) = (s[var("?y")], s[var("?x")]);
-                    y != x && free_var(eg, y, &d).is_some() && free_var(eg, x, &d).is_some()
+                    match (head(eg, y, &d), head(eg, x, &d)) {
+                        (Some(y), Some(x)) => independent(y, x),
+                        _ => false,
+                    }
+                }
+                IsFreeFamily => free_var(eg, s[var("?a")], &d).is_some(),
+                NotCaptured => {
+                    let bound = name_in(eg, s[var("?j")]);
+                    let x = head(eg, s[var("?x")], &d);
+                    bound.is_some() && x.is_some_and(|x| head_indices(x) != bound)
                 }
             };
             if r.name == "d-add" || r.name == "d-sub" {
@@ -301,7 +454,11 @@ pub fn diff_rewrites(defs: &BTreeMap<Symbol, RecExpr<Math>>) -> Vec<Rewrite> {
         })
         .collect();
     let lhs: Pattern<Math> = "(d ?f ?x)".parse().expect("unfold lhs parses");
-    rules.push(Rewrite::new(UNFOLD, lhs, Unfold { defs }).expect("unfold is well-formed"));
+    rules.push(
+        Rewrite::new(UNFOLD, lhs, Unfold { defs: defs.clone() }).expect("unfold is well-formed"),
+    );
+    let lhs: Pattern<Math> = "(d ?s ?x)".parse().expect("rename lhs parses");
+    rules.push(Rewrite::new(RENAME, lhs, Rename { defs }).expect("rename is well-formed"));
     rules
 }
 
@@ -323,6 +480,21 @@ pub fn rule_for(
                 "d-var-other"
             }
         }
+        Math::Idx([a, _]) if defs.contains_key(&name_in(egraph, *a)?) => UNFOLD,
+        Math::Idx([a, j]) => {
+            let family = name_in(egraph, *a)?;
+            match head(egraph, x, defs)? {
+                Head::Element(b, k) if b == family && Some(k) == name_in(egraph, *j) => "d-var",
+                Head::Element(b, _) if b == family => "d-index",
+                _ => "d-var-other",
+            }
+        }
+        Math::Delta(_) => "d-delta",
+        Math::Sum([j, _]) => match head(egraph, x, defs).and_then(head_indices) {
+            Some(k) if Some(k) == name_in(egraph, *j) => RENAME,
+            _ => "d-sum",
+        },
+        Math::Lambda(_) => return None,
         Math::Add(_) => "d-add",
         Math::Sub(_) => "d-sub",
         Math::Neg(_) => "d-neg",
@@ -337,12 +509,37 @@ pub fn rule_for(
 }
 
 /// Binds the variables of `rule`'s left side for `d(f, x)` whose `f` has node `f_node`.
-pub fn bind(rule: &DiffRule, f: Id, f_node: &Math, x: Id) -> Vec<(Var, Id)> {
+pub fn bind(rule: &DiffRule, f: Id, f_node: &Math, x: Id, egraph: &EGraph) -> Vec<(Var, Id)> {
     let mut out = vec![(var("?x"), x)];
+    match (rule.name, f_node) {
+        ("d-index", Math::Idx([a, j])) => {
+            let k = egraph[x].nodes.iter().find_map(|n| match n {
+                Math::Idx([_, k]) => Some(*k),
+                _ => None,
+            });
+            return vec![
+                (var("?a"), *a),
+                (var("?j"), *j),
+                (var("?k"), k.unwrap_or(x)),
+            ];
+        }
+        ("d-delta", Math::Delta([j, k])) => {
+            out.push((var("?j"), *j));
+            out.push((var("?k"), *k));
+            return out;
+        }
+        ("d-sum", Math::Sum([j, a])) => {
+            out.push((var("?j"), *j));
+            out.push((var("?a"), *a));
+            return out;
+        }
+        _ => {}
+    }
     match rule.guard {
         IsConstant if rule.name == "d-const" => out.push((var("?c"), f)),
         IsFreeVar => {}
         IsOtherFreeVar => out.push((var("?y"), f)),
+        IsFreeFamily | NotCaptured => {}
         _ => {
             let children = f_node.children();
             out.push((var("?a"), children[0]));

@@ -1,0 +1,220 @@
+//! Index names on terms: which slots hold index names, which indices are free
+//! in a subterm, and substitution of one index for another without capture
+//! (a bound index in the way is renamed first). Shared by the parser, the
+//! rules, the checker and the unroller; owns no algebra.
+
+use std::collections::BTreeSet;
+
+use egg::{Id, Language, RecExpr, Symbol};
+
+use crate::language::Math;
+
+/// What a node's position makes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// An ordinary term.
+    Term,
+    /// The family name of `a[j]`.
+    Family,
+    /// An index name (of `a[j]`, `delta`, or bound by `sum` or `lambda`).
+    Index,
+}
+
+/// The slot of every node of `expr` (a node shared between slots counts as a term).
+pub fn slots(expr: &RecExpr<Math>) -> Vec<Slot> {
+    let nodes = expr.as_ref();
+    let mut out = vec![Slot::Term; nodes.len()];
+    let mut used_as_term = vec![false; nodes.len()];
+    for node in nodes {
+        match node {
+            Math::Idx([a, j]) => {
+                out[usize::from(*a)] = Slot::Family;
+                out[usize::from(*j)] = Slot::Index;
+            }
+            Math::Sum([j, _]) | Math::Lambda([j, _]) => out[usize::from(*j)] = Slot::Index,
+            Math::Delta([j, k]) => {
+                out[usize::from(*j)] = Slot::Index;
+                out[usize::from(*k)] = Slot::Index;
+            }
+            _ => {
+                for c in node.children() {
+                    used_as_term[usize::from(*c)] = true;
+                }
+            }
+        }
+    }
+    for (slot, term) in out.iter_mut().zip(used_as_term) {
+        if term {
+            *slot = Slot::Term;
+        }
+    }
+    out
+}
+
+/// Whether `expr` uses indexed families, sums or deltas anywhere.
+pub fn is_indexed(expr: &RecExpr<Math>) -> bool {
+    expr.as_ref().iter().any(|n| {
+        matches!(
+            n,
+            Math::Idx(_) | Math::Sum(_) | Math::Delta(_) | Math::Lambda(_)
+        )
+    })
+}
+
+fn name(expr: &RecExpr<Math>, id: Id) -> Symbol {
+    match &expr[id] {
+        Math::Var(s) => *s,
+        other => panic!("an index slot holds a name, not {other:?}"),
+    }
+}
+
+/// The index names free in the subterm at `id`.
+///
+/// ```
+/// let e: egg::RecExpr<backprove::Math> = "(sum j (* (idx t j) (idx y k)))".parse().unwrap();
+/// let free = backprove::index::free_indices(&e, (e.as_ref().len() - 1).into());
+/// assert_eq!(free.into_iter().map(|s| s.to_string()).collect::<Vec<_>>(), ["k"]);
+/// ```
+pub fn free_indices(expr: &RecExpr<Math>, id: Id) -> BTreeSet<Symbol> {
+    let nodes = &expr.as_ref()[..=usize::from(id)];
+    let mut free: Vec<BTreeSet<Symbol>> = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        let get = |c: &Id| free[usize::from(*c)].clone();
+        let set = match node {
+            Math::Idx([_, j]) => BTreeSet::from([name(expr, *j)]),
+            Math::Delta([j, k]) => BTreeSet::from([name(expr, *j), name(expr, *k)]),
+            Math::Sum([j, body]) | Math::Lambda([j, body]) => {
+                let mut s = get(body);
+                s.remove(&name(expr, *j));
+                s
+            }
+            Math::Var(_) | Math::Num(_) => BTreeSet::new(),
+            other => {
+                let mut s = BTreeSet::new();
+                for c in other.children() {
+                    s.extend(get(c));
+                }
+                s
+            }
+        };
+        free.push(set);
+    }
+    free.pop().unwrap_or_default()
+}
+
+/// Every index name in `expr`, free or bound.
+pub fn index_names(expr: &RecExpr<Math>) -> BTreeSet<Symbol> {
+    slots(expr)
+        .iter()
+        .zip(expr.as_ref())
+        .filter_map(|(slot, node)| match (slot, node) {
+            (Slot::Index, Math::Var(s)) => Some(*s),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `base2`, `base3`, ...: the first not in `avoid`.
+pub fn fresh(base: Symbol, avoid: &BTreeSet<Symbol>) -> Symbol {
+    let stem = base.as_str().trim_end_matches(|c: char| c.is_ascii_digit());
+    (2..)
+        .map(|i| Symbol::from(format!("{stem}{i}")))
+        .find(|s| !avoid.contains(s))
+        .expect("some name is fresh")
+}
+
+/// The subterm at `id` with the free index `from` replaced by `to`; a binder
+/// of `to` whose body uses `from` freely is renamed first, so `to` is never
+/// captured. The fresh name depends only on the term, so anyone redoing the
+/// substitution gets the same text.
+///
+/// ```
+/// use backprove::index::substitute;
+/// let e: egg::RecExpr<backprove::Math> = "(* (idx a j) (sum k (idx b j)))".parse().unwrap();
+/// let out = substitute(&e, (e.as_ref().len() - 1).into(), "j".into(), "k".into());
+/// assert_eq!(backprove::to_infix(&out), "a[k]*sum(k2, b[k])");
+/// ```
+pub fn substitute(expr: &RecExpr<Math>, id: Id, from: Symbol, to: Symbol) -> RecExpr<Math> {
+    let mut avoid = index_names(expr);
+    avoid.insert(to);
+    avoid.insert(from);
+    let mut out: Vec<Math> = Vec::new();
+    copy(expr, id, &[(from, to)], &avoid, &mut out);
+    RecExpr::from(out)
+}
+
+/// Copies the subterm at `id` into `out` under the index renaming `map`
+/// (innermost binding last); returns the new root.
+fn copy(
+    expr: &RecExpr<Math>,
+    id: Id,
+    map: &[(Symbol, Symbol)],
+    avoid: &BTreeSet<Symbol>,
+    out: &mut Vec<Math>,
+) -> Id {
+    let lookup = |s: Symbol| {
+        map.iter()
+            .rev()
+            .find(|(f, _)| *f == s)
+            .map_or(s, |(_, t)| *t)
+    };
+    let push = |out: &mut Vec<Math>, node: Math| {
+        out.push(node);
+        Id::from(out.len() - 1)
+    };
+    match &expr[id] {
+        Math::Idx([a, j]) => {
+            let a = push(out, expr[*a].clone());
+            let j = push(out, Math::Var(lookup(name(expr, *j))));
+            push(out, Math::Idx([a, j]))
+        }
+        Math::Delta([j, k]) => {
+            let j = push(out, Math::Var(lookup(name(expr, *j))));
+            let k = push(out, Math::Var(lookup(name(expr, *k))));
+            push(out, Math::Delta([j, k]))
+        }
+        node @ (Math::Sum([j, body]) | Math::Lambda([j, body])) => {
+            let bound = name(expr, *j);
+            let free = free_indices(expr, *body);
+            // The names the body's free indices become: the binder must differ from all of them.
+            let targets: BTreeSet<Symbol> = free
+                .iter()
+                .filter(|s| **s != bound)
+                .map(|s| lookup(*s))
+                .collect();
+            let new = if targets.contains(&bound) {
+                let mut taken = avoid.clone();
+                taken.extend(targets.iter().copied());
+                taken.extend(map.iter().flat_map(|(a, b)| [*a, *b]));
+                fresh(bound, &taken)
+            } else {
+                bound
+            };
+            let mut inner = map.to_vec();
+            inner.push((bound, new));
+            let b = copy(expr, *body, &inner, avoid, out);
+            let j = push(out, Math::Var(new));
+            if matches!(node, Math::Sum(_)) {
+                push(out, Math::Sum([j, b]))
+            } else {
+                push(out, Math::Lambda([j, b]))
+            }
+        }
+        node => {
+            let node = node
+                .clone()
+                .map_children(|c| copy(expr, c, map, avoid, out));
+            push(out, node)
+        }
+    }
+}
+
+/// The body of the indexed definition `lambda(j, body)` at index `k`, or
+/// `None` when `def` is not an indexed definition.
+pub fn instantiate(def: &RecExpr<Math>, k: Symbol) -> Option<RecExpr<Math>> {
+    let root = Id::from(def.as_ref().len() - 1);
+    let Math::Lambda([j, body]) = def[root] else {
+        return None;
+    };
+    Some(substitute(def, body, name(def, j), k))
+}
