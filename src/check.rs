@@ -26,7 +26,10 @@ use crate::parse::{parse_problem, parse_term};
 use crate::print::{infix_at, to_infix};
 use crate::problem::{Problem, Relation};
 use crate::report::{ClaimReport, PointValues, Report, Status, Step};
-use crate::rules::diff::{rule_patterns, Guard, DIFF_RULES};
+use crate::unroll;
+use crate::rules::diff::{
+    head_indices, independent, rename_bound, rule_patterns, Guard, Head, DIFF_RULES, RENAME,
+};
 
 /// Why a certificate is not accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +113,8 @@ pub(crate) struct Context {
     problem: Problem,
     defs: BTreeMap<Symbol, RecExpr<Math>>,
     names: BTreeMap<Symbol, usize>,
+    /// The names defined with an index (`let y[j] = ...`).
+    families: BTreeSet<Symbol>,
 }
 
 impl Context {
@@ -132,21 +137,40 @@ impl Context {
             .iter()
             .map(|d| (d.name, d.line))
             .collect();
+        let families = problem
+            .definitions
+            .iter()
+            .filter(|d| crate::index::instantiate(&d.expr, d.name).is_some())
+            .map(|d| d.name)
+            .collect();
         Ok(Context {
             problem,
             defs,
             names,
+            families,
         })
     }
 
     fn term(&self, text: &str) -> Result<RecExpr<Math>, String> {
-        parse_term(text, &self.names).map_err(|e| format!("cannot read `{text}`: {e}"))
+        parse_term(text, &self.names, &self.families)
+            .map_err(|e| format!("cannot read `{text}`: {e}"))
     }
 
     fn is_free_var(&self, expr: &RecExpr<Math>, id: Id) -> Option<Symbol> {
         match &expr[id] {
             Math::Var(s) if !self.defs.contains_key(s) => Some(*s),
             _ => None,
+        }
+    }
+
+    /// The variable at `id`: a free scalar, or an element of a free family.
+    fn head(&self, expr: &RecExpr<Math>, id: Id) -> Option<Head> {
+        match &expr[id] {
+            Math::Idx([a, j]) => match (self.is_free_var(expr, *a), &expr[*j]) {
+                (Some(family), Math::Var(index)) => Some(Head::Element(family, *index)),
+                _ => None,
+            },
+            _ => self.is_free_var(expr, id).map(Head::Scalar),
         }
     }
 
@@ -171,8 +195,21 @@ impl Context {
                 return Err((Some(i + 1), format!("a second lemma for `{key}`")));
             }
         }
+        // A lemma with free indices holds for every value of them: it also
+        // serves its renamings (`d(exp(a[i]), a[k])` by the lemma for `d(exp(a[j]), a[k])`).
+        let mut schemas: HashMap<String, (String, Vec<Symbol>)> = HashMap::new();
+        for (key, _) in lemmas.iter() {
+            let before = self.term(key).map_err(|e| (None, e))?;
+            if crate::index::is_indexed(&before) {
+                let (canonical, order) = crate::index::canonical(&before);
+                schemas
+                    .entry(to_infix(&canonical))
+                    .or_insert((key.clone(), order));
+            }
+        }
         let expander = Expander {
             lemmas: &lemmas,
+            schemas: &schemas,
             used: Default::default(),
             done: Default::default(),
         };
@@ -219,12 +256,17 @@ impl Context {
         let Math::D([f, x]) = before[root] else {
             return Err(format!("`{}` is not a derivative", step.before));
         };
-        if self.is_free_var(&before, x).is_none() {
+        let Some(x_head) = self.head(&before, x) else {
             return Err("the variable of a derivative must be a free variable".into());
-        }
+        };
         let expected = if let Some(name) = step.rule.strip_prefix("unfold-") {
-            let Math::Var(s) = before[f] else {
-                return Err(format!("`{}` does not differentiate a name", step.before));
+            let (s, index) = match &before[f] {
+                Math::Var(s) => (*s, None),
+                Math::Idx([a, k]) => match (&before[*a], &before[*k]) {
+                    (Math::Var(s), Math::Var(k)) => (*s, Some(*k)),
+                    _ => return Err(format!("`{}` does not differentiate a name", step.before)),
+                },
+                _ => return Err(format!("`{}` does not differentiate a name", step.before)),
             };
             if s.as_str() != name {
                 return Err(format!("rule {} does not fit `{}`", step.rule, step.before));
@@ -233,10 +275,35 @@ impl Context {
                 .defs
                 .get(&s)
                 .ok_or_else(|| format!("`{name}` is not defined"))?;
+            let instance;
+            let def = match (index, crate::index::instantiate(def, s)) {
+                (Some(k), Some(_)) => {
+                    instance = crate::index::instantiate(def, k).expect("an indexed definition");
+                    &instance
+                }
+                (None, None) => def,
+                _ => return Err(format!("rule {} does not fit `{}`", step.rule, step.before)),
+            };
             let mut nodes = def.as_ref().to_vec();
             let body = Id::from(nodes.len() - 1);
-            nodes.push(before[x].clone());
-            let x2 = Id::from(nodes.len() - 1);
+            let x2 = copy_subterm(&before, x, &mut nodes);
+            nodes.push(Math::D([body, x2]));
+            RecExpr::from(nodes)
+        } else if step.rule == RENAME {
+            let Math::Sum(_) = before[f] else {
+                return Err(format!("rule {} does not fit `{}`", step.rule, step.before));
+            };
+            let Some(k) = head_indices(x_head) else {
+                return Err(format!("rule {} does not fit `{}`", step.rule, step.before));
+            };
+            let sum = RecExpr::from(before.as_ref()[..=usize::from(f)].to_vec());
+            if !matches!(sum[f], Math::Sum([j, _]) if sum[j] == Math::Var(k)) {
+                return Err("the bound index does not capture the variable's index".into());
+            }
+            let renamed = rename_bound(&sum, k);
+            let mut nodes = renamed.as_ref().to_vec();
+            let body = Id::from(nodes.len() - 1);
+            let x2 = copy_subterm(&before, x, &mut nodes);
             nodes.push(Math::D([body, x2]));
             RecExpr::from(nodes)
         } else if step.rule == "d-add" || step.rule == "d-add, d-sub" {
@@ -267,14 +334,24 @@ impl Context {
             let guard_holds = match rule.guard {
                 Guard::Always => true,
                 Guard::IsConstant => get("?c").is_some_and(|c| constant(&before, c).is_some()),
-                Guard::IsFreeVar => {
-                    get("?x").is_some_and(|x| self.is_free_var(&before, x).is_some())
-                }
+                Guard::IsFreeVar => get("?x").is_some_and(|x| self.head(&before, x).is_some()),
                 Guard::IsOtherFreeVar => match (get("?y"), get("?x")) {
-                    (Some(y), Some(x)) => {
-                        let (a, b) = (self.is_free_var(&before, y), self.is_free_var(&before, x));
-                        a.is_some() && b.is_some() && a != b
-                    }
+                    (Some(y), Some(x)) => match (self.head(&before, y), self.head(&before, x)) {
+                        (Some(a), Some(b)) => independent(a, b),
+                        _ => false,
+                    },
+                    _ => false,
+                },
+                Guard::IsFreeFamily => {
+                    get("?a").is_some_and(|a| self.is_free_var(&before, a).is_some())
+                }
+                Guard::NotCaptured => match (get("?j"), get("?x")) {
+                    (Some(j), Some(x)) => match &before[j] {
+                        Math::Var(bound) => {
+                            !crate::index::free_indices(&before, x).contains(bound)
+                        }
+                        _ => false,
+                    },
                     _ => false,
                 },
             };
@@ -320,7 +397,7 @@ impl Context {
             }
         }
         let mut current = to_infix(claim_lhs);
-        let mut substitution: Vec<(Symbol, RecExpr<Math>)> = Vec::new();
+        let mut substitution: Vec<(RecExpr<Math>, RecExpr<Math>)> = Vec::new();
         let mut needed: BTreeSet<String> = BTreeSet::new();
         // One normalizer with names kept whole serves the whole chain (substitutions
         // accumulate in step order); a step it cannot decide gets a fully unfolding one.
@@ -349,20 +426,18 @@ impl Context {
                     .split_once(" = ")
                     .ok_or_else(|| fail("an assumption step names `VAR = VALUE`".into()))?;
                 let var = self.term(var).map_err(&fail)?;
-                let var = self
-                    .is_free_var(&var, root(&var))
-                    .ok_or_else(|| fail("an assumption is solved for a free variable".into()))?;
                 let value = self.term(value).map_err(&fail)?;
-                self.check_solution(text, var, &value).map_err(&fail)?;
-                let v = norm.normalize(&value).map_err(|e| fail(algebra_error(e)))?;
-                norm.substitute(var, v);
+                self.check_solution(text, &var, &value).map_err(&fail)?;
+                substitute(&mut norm, &var, &value).map_err(&fail)?;
                 substitution.push((var, value));
             } else if !matches!(
                 step.rule.as_str(),
                 "algebra"
                     | "differentiate (lemmas above), algebra"
                     | "algebra, differentiate (lemmas above)"
-            ) {
+            ) && !step.rule.strip_prefix("algebra: ").is_some_and(|rules| {
+                rules.split(", ").all(|r| crate::algebra::SUM_RULES.contains(&r))
+            }) {
                 return Err(fail(format!("unknown rule `{}`", step.rule)));
             }
             let has_d = |e: &RecExpr<Math>| e.as_ref().iter().any(|n| matches!(n, Math::D(_)));
@@ -513,12 +588,11 @@ impl Context {
         &self,
         b: &RecExpr<Math>,
         a: &RecExpr<Math>,
-        substitution: &[(Symbol, RecExpr<Math>)],
+        substitution: &[(RecExpr<Math>, RecExpr<Math>)],
     ) -> Result<Vec<String>, String> {
         let mut norm = self.normalizer(false)?;
         for (var, value) in substitution {
-            let v = norm.normalize(value).map_err(algebra_error)?;
-            norm.substitute(*var, v);
+            substitute(&mut norm, var, value)?;
         }
         if difference(&mut norm, b, a)?.is_zero() {
             return Ok(norm.conditions());
@@ -526,33 +600,43 @@ impl Context {
         Err("the two sides do not have the same normal form".into())
     }
 
-    /// Checks that `var = value` solves the assumption `text` and that `value` is free of `var`.
-    fn check_solution(&self, text: &str, var: Symbol, value: &RecExpr<Math>) -> Result<(), String> {
+    /// Checks that `var = value` solves the assumption `text`, that `var` is a
+    /// free variable or an index-free sum, and that `value` is free of `var`.
+    fn check_solution(
+        &self,
+        text: &str,
+        var: &RecExpr<Math>,
+        value: &RecExpr<Math>,
+    ) -> Result<(), String> {
         let assumption = self
             .problem
             .assumptions
             .iter()
             .find(|a| a.relation == Relation::Eq && a.text() == text)
             .ok_or_else(|| format!("`{text}` is not an assumption"))?;
-        if value
-            .as_ref()
-            .iter()
-            .any(|n| matches!(n, Math::Var(s) if *s == var))
-        {
-            return Err(format!("the value of {var} mentions {var}"));
-        }
         let budget = Budget {
             max_work: 50_000_000,
             deadline: None,
         };
         let mut norm = Normalizer::new(&self.defs, false, budget);
+        let target = norm
+            .target_of(var)
+            .map_err(algebra_error)?
+            .ok_or("an assumption is solved for a free variable or a sum free of indices")?;
         let v = norm.normalize(value).map_err(algebra_error)?;
-        norm.substitute(var, v);
+        if norm.mentions_target(&v, target) {
+            return Err(format!(
+                "the value of {} mentions it",
+                to_infix(var)
+            ));
+        }
+        norm.substitute_target(target, v);
         if difference(&mut norm, &assumption.lhs, &assumption.rhs)?.is_zero() {
             Ok(())
         } else {
             Err(format!(
-                "{var} = {} does not solve `{text}`",
+                "{} = {} does not solve `{text}`",
+                to_infix(var),
                 to_infix(value)
             ))
         }
@@ -572,8 +656,60 @@ impl Context {
             let v = parse_rational(value).ok_or_else(|| format!("`{value}` is not a rational"))?;
             point.insert(Symbol::from(name.as_str()), v);
         }
-        let mut eval = Evaluator::new(&self.defs, &point);
-        for a in &self.problem.assumptions {
+        let indexed = unroll::is_indexed(&self.problem)
+            || crate::index::is_indexed(lhs)
+            || crate::index::is_indexed(rhs);
+        if !indexed {
+            return self.check_concrete_point(p, &self.problem, &self.defs, &point, lhs, rhs, agree);
+        }
+        // At the point's number of classes and index values.
+        let count = |key: &str| -> Result<usize, String> {
+            let v = p
+                .point
+                .get(key)
+                .ok_or_else(|| format!("the point gives no value for `{key}`"))?;
+            v.parse::<usize>()
+                .map_err(|_| format!("`{key}` = {v} is not a whole number"))
+        };
+        let n = count(unroll::CLASSES)?;
+        if !(1..=64).contains(&n) {
+            return Err(format!("the point has {n} classes; 1 to 64 are checked"));
+        }
+        let mut env = unroll::Env::new();
+        for side in [lhs, rhs] {
+            for s in crate::index::free_in_order(side) {
+                let v = count(s.as_str())?;
+                if !(1..=n).contains(&v) {
+                    return Err(format!("index `{s}` = {v} is not a class of 1..{n}"));
+                }
+                env.insert(s, v);
+            }
+        }
+        let concrete = unroll::unroll_problem(&self.problem, n)?;
+        let defs: BTreeMap<Symbol, RecExpr<Math>> = concrete
+            .definitions
+            .iter()
+            .map(|d| (d.name, d.expr.clone()))
+            .collect();
+        let l = unroll::unroll(lhs, n, &env)?;
+        let r = unroll::unroll(rhs, n, &env)?;
+        self.check_concrete_point(p, &concrete, &defs, &point, &l, &r, agree)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn check_concrete_point(
+        &self,
+        p: &PointValues,
+        problem: &Problem,
+        defs: &BTreeMap<Symbol, RecExpr<Math>>,
+        point: &BTreeMap<Symbol, BigRational>,
+        lhs: &RecExpr<Math>,
+        rhs: &RecExpr<Math>,
+        agree: bool,
+    ) -> Result<(), String> {
+        let point = point.clone();
+        let mut eval = Evaluator::new(defs, &point);
+        for a in &problem.assumptions {
             let (Some(l), Some(r)) = (eval.eval(&a.lhs), eval.eval(&a.rhs)) else {
                 return Err(format!(
                     "assumption `{}` is undefined at the point",
@@ -582,8 +718,8 @@ impl Context {
             };
             let holds = match a.relation {
                 Relation::Eq => {
-                    let l = exact_value(&a.lhs, &self.defs, &point);
-                    l.is_some() && l == exact_value(&a.rhs, &self.defs, &point)
+                    let l = exact_value(&a.lhs, defs, &point);
+                    l.is_some() && l == exact_value(&a.rhs, defs, &point)
                 }
                 Relation::Gt => l.lo > r.hi,
                 Relation::Ge => l.lo >= r.hi,
@@ -684,8 +820,19 @@ fn difference(norm: &mut Normalizer, a: &RecExpr<Math>, b: &RecExpr<Math>) -> Re
     norm.add(&x, &ny).map_err(algebra_error)
 }
 
+/// Lets `var` (a free variable or an index-free sum) stand for `value` in `norm`.
+fn substitute(norm: &mut Normalizer, var: &RecExpr<Math>, value: &RecExpr<Math>) -> Result<(), String> {
+    let target = norm
+        .target_of(var)
+        .map_err(algebra_error)?
+        .ok_or("an assumption is solved for a free variable or a sum free of indices")?;
+    let v = norm.normalize(value).map_err(algebra_error)?;
+    norm.substitute_target(target, v);
+    Ok(())
+}
+
 fn is_lemma_rule(rule: &str) -> bool {
-    rule.starts_with("d-") || rule.starts_with("unfold-")
+    rule.starts_with("d-") || rule.starts_with("unfold-") || rule == RENAME
 }
 
 fn root(expr: &RecExpr<Math>) -> Id {
@@ -696,6 +843,8 @@ fn root(expr: &RecExpr<Math>) -> Id {
 /// the result is a `d`-free term as a DAG.
 struct Expander<'a> {
     lemmas: &'a HashMap<String, RecExpr<Math>>,
+    /// Lemmas with free indices by their canonical text, with their index names in order.
+    schemas: &'a HashMap<String, (String, Vec<Symbol>)>,
     used: std::cell::RefCell<BTreeSet<String>>,
     /// Terms already expanded, by their text.
     done: std::cell::RefCell<HashMap<String, RecExpr<Math>>>,
@@ -716,6 +865,23 @@ impl Expander<'_> {
         self.add(expr, &mut out, &mut memo, &mut depth)?;
         self.done.borrow_mut().insert(text, out.clone());
         Ok(out)
+    }
+
+    /// `d(f, x)` by a lemma that differs from it only in the names of free
+    /// indices: that lemma's right side with the names renamed; and the lemma's key.
+    fn instance(&self, out: &RecExpr<Math>, f: Id, x: Id) -> Option<(RecExpr<Math>, String)> {
+        let mut nodes: Vec<Math> = Vec::new();
+        let f = copy_subterm(out, f, &mut nodes);
+        let x = copy_subterm(out, x, &mut nodes);
+        nodes.push(Math::D([f, x]));
+        let term = RecExpr::from(nodes);
+        let (canonical, order) = crate::index::canonical(&term);
+        let (key, lemma_order) = self.schemas.get(&to_infix(&canonical))?;
+        let after = &self.lemmas[key];
+        Some((
+            crate::index::rename_all(after, lemma_order, &order),
+            key.clone(),
+        ))
     }
 
     /// Every lemma must have been used: a proof carries no unchecked baggage.
@@ -752,16 +918,18 @@ impl Expander<'_> {
                     match memo.get(&key) {
                         Some(id) => *id,
                         None => {
-                            let lemma = self
-                                .lemmas
-                                .get(&key)
-                                .ok_or_else(|| format!("no lemma for `{key}`"))?;
-                            self.used.borrow_mut().insert(key.clone());
+                            let (lemma, used) = match self.lemmas.get(&key) {
+                                Some(lemma) => (lemma.clone(), key.clone()),
+                                None => self
+                                    .instance(out, ids[usize::from(*f)], ids[usize::from(*x)])
+                                    .ok_or_else(|| format!("no lemma for `{key}`"))?,
+                            };
+                            self.used.borrow_mut().insert(used);
                             *depth += 1;
                             if *depth > 1_000 {
                                 return Err("lemmas nest too deeply".into());
                             }
-                            let id = self.add(lemma, out, memo, depth)?;
+                            let id = self.add(&lemma, out, memo, depth)?;
                             *depth -= 1;
                             memo.insert(key, id);
                             id

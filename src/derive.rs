@@ -13,7 +13,8 @@ use crate::language::Math;
 use crate::print::to_infix;
 use crate::report::Step;
 use crate::rules::diff::{
-    bind, bound_name, diff_rule, rule_for, rule_patterns, sum_terms, EGraph, Rewrite, UNFOLD,
+    bind, bound_name, diff_rule, head, head_indices, name_in, rename_bound, rule_for,
+    rule_patterns, sum_terms, EGraph, Rewrite, RENAME, UNFOLD,
 };
 
 /// A cost that makes any remaining `d` prohibitively expensive.
@@ -54,6 +55,8 @@ pub struct Derivation<'a> {
     d_terms: Vec<Vec<(Id, Id)>>,
     /// The cheapest node of each class and its cost, `d`-free where possible.
     best: FxHashMap<Id, (usize, Math)>,
+    /// Whether the terms use indices (so lemmas are shared between renamings).
+    indexed: bool,
 }
 
 impl<'a> Derivation<'a> {
@@ -84,12 +87,15 @@ impl<'a> Derivation<'a> {
         let egraph = saturate(egraph, rules, limits)?;
         let roots = roots.iter().map(|r| egraph.find(*r)).collect();
         let best = cheapest_nodes(&egraph);
+        let indexed = exprs.iter().any(|e| crate::index::is_indexed(e))
+            || defs.values().any(crate::index::is_indexed);
         Ok(Derivation {
             egraph,
             defs,
             roots,
             d_terms,
             best,
+            indexed,
         })
     }
 
@@ -128,27 +134,90 @@ impl<'a> Derivation<'a> {
             .flatten()
             .map(|(f, x)| (self.egraph.find(*f), self.egraph.find(*x)))
             .collect();
+        // A lemma with free indices serves all its renamings: emit one per shape.
+        let mut shapes: FxHashSet<String> = FxHashSet::default();
         while let Some((f, x)) = queue.pop_front() {
             if !seen.insert((f, x)) {
                 continue;
+            }
+            if self.indexed {
+                let mut nodes = print(f).as_ref().to_vec();
+                let fi = Id::from(nodes.len() - 1);
+                let offset = nodes.len();
+                nodes.extend(
+                    print(x)
+                        .as_ref()
+                        .iter()
+                        .map(|n| n.clone().map_children(|c| Id::from(usize::from(c) + offset))),
+                );
+                let xi = Id::from(nodes.len() - 1);
+                nodes.push(Math::D([fi, xi]));
+                let (canonical, _) = crate::index::canonical(&RecExpr::from(nodes));
+                if !shapes.insert(to_infix(&canonical)) {
+                    continue;
+                }
             }
             let f_node = self.best[&self.egraph.find(f)].1.clone();
             let Some(name) = rule_for(&f_node, &self.egraph, x, self.defs) else {
                 continue;
             };
             if name == UNFOLD {
-                let Some(bound) = bound_name(&self.egraph, f, self.defs) else {
-                    continue;
+                let (bound, shown, def) = if let Some(bound) =
+                    bound_name(&self.egraph, f, self.defs)
+                {
+                    (bound, bound.to_string(), self.defs[&bound].clone())
+                } else {
+                    let Math::Idx([a, k]) = &f_node else {
+                        continue;
+                    };
+                    let (Some(family), Some(k)) =
+                        (name_in(&self.egraph, *a), name_in(&self.egraph, *k))
+                    else {
+                        continue;
+                    };
+                    let Some(def) = crate::index::instantiate(&self.defs[&family], k) else {
+                        continue;
+                    };
+                    (family, format!("{family}[{k}]"), def)
                 };
-                let def = &self.defs[&bound];
-                let Some(body) = self.egraph.lookup_expr(def) else {
+                let Some(body) = self.egraph.lookup_expr(&def) else {
                     continue;
                 };
                 let x_text = to_infix(&print(x));
                 steps.push(Step {
                     rule: format!("unfold-{bound}"),
-                    before: format!("d({bound}, {x_text})"),
-                    after: format!("d({}, {x_text})", to_infix(def)),
+                    before: format!("d({shown}, {x_text})"),
+                    after: format!("d({}, {x_text})", to_infix(&def)),
+                });
+                queue.push_back((self.egraph.find(body), x));
+                continue;
+            }
+            if name == RENAME {
+                // `d(sum(k, f), a[k])`: the bound `k` is renamed, then `d-sum` applies.
+                let Some(k) = head(&self.egraph, x, self.defs).and_then(head_indices) else {
+                    continue;
+                };
+                let sum = print(f);
+                let renamed = rename_bound(&sum, k);
+                let x_text = to_infix(&print(x));
+                let Some(Math::Sum([j, body])) = self.egraph[self.egraph.find(f)]
+                    .nodes
+                    .iter()
+                    .find(|n| matches!(n, Math::Sum([j, _]) if name_in(&self.egraph, *j) != Some(k)))
+                    .cloned()
+                else {
+                    continue;
+                };
+                let new = name_in(&self.egraph, j).unwrap_or(k);
+                steps.push(Step {
+                    rule: RENAME.to_string(),
+                    before: format!("d({}, {x_text})", to_infix(&sum)),
+                    after: format!("d({}, {x_text})", to_infix(&renamed)),
+                });
+                steps.push(Step {
+                    rule: "d-sum".to_string(),
+                    before: format!("d({}, {x_text})", to_infix(&renamed)),
+                    after: format!("sum({new}, d({}, {x_text}))", to_infix(&print(body))),
                 });
                 queue.push_back((self.egraph.find(body), x));
                 continue;

@@ -218,3 +218,62 @@ pub fn instantiate(def: &RecExpr<Math>, k: Symbol) -> Option<RecExpr<Math>> {
     };
     Some(substitute(def, body, name(def, j), k))
 }
+
+/// The free index names of `expr` in order of first appearance (preorder).
+pub fn free_in_order(expr: &RecExpr<Math>) -> Vec<Symbol> {
+    let mut out: Vec<Symbol> = Vec::new();
+    let mut bound: Vec<Symbol> = Vec::new();
+    walk(expr, Id::from(expr.as_ref().len() - 1), &mut bound, &mut out);
+    out
+}
+
+fn walk(expr: &RecExpr<Math>, id: Id, bound: &mut Vec<Symbol>, out: &mut Vec<Symbol>) {
+    let mut see = |s: Symbol, bound: &Vec<Symbol>| {
+        if !bound.contains(&s) && !out.contains(&s) {
+            out.push(s);
+        }
+    };
+    match &expr[id] {
+        Math::Idx([_, j]) => see(name(expr, *j), bound),
+        Math::Delta([j, k]) => {
+            see(name(expr, *j), bound);
+            see(name(expr, *k), bound);
+        }
+        Math::Sum([j, body]) | Math::Lambda([j, body]) => {
+            bound.push(name(expr, *j));
+            walk(expr, *body, bound, out);
+            bound.pop();
+        }
+        node => {
+            for c in node.children() {
+                walk(expr, *c, bound, out);
+            }
+        }
+    }
+}
+
+/// `expr` with its free indices renamed `#1`, `#2`, ... in order of first
+/// appearance: two terms that differ only in the names of their free indices
+/// print the same. Returns the term and the names in that order.
+pub fn canonical(expr: &RecExpr<Math>) -> (RecExpr<Math>, Vec<Symbol>) {
+    let order = free_in_order(expr);
+    let targets: Vec<Symbol> = (1..=order.len())
+        .map(|i| Symbol::from(format!("#{i}")))
+        .collect();
+    (rename_all(expr, &order, &targets), order)
+}
+
+/// `expr` with each free index `from[i]` renamed `to[i]` (simultaneously, without capture).
+pub fn rename_all(expr: &RecExpr<Math>, from: &[Symbol], to: &[Symbol]) -> RecExpr<Math> {
+    // Through names no input can spell, so that swaps do not interfere.
+    let mut out = expr.clone();
+    for (i, f) in from.iter().enumerate() {
+        let root = Id::from(out.as_ref().len() - 1);
+        out = substitute(&out, root, *f, Symbol::from(format!("#tmp{i}")));
+    }
+    for (i, t) in to.iter().enumerate() {
+        let root = Id::from(out.as_ref().len() - 1);
+        out = substitute(&out, root, Symbol::from(format!("#tmp{i}")), *t);
+    }
+    out
+}

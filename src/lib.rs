@@ -24,6 +24,7 @@ mod error;
 mod examples;
 mod graph;
 pub mod index;
+pub mod unroll;
 mod language;
 mod numeric;
 mod parse;

@@ -9,16 +9,19 @@ use std::time::{Duration, Instant};
 use egg::{RecExpr, Symbol};
 use num_rational::BigRational;
 
-use crate::algebra::{natural_cmp, AlgebraError, Budget, Discharge, Normalizer, Rat, Sign};
+use crate::algebra::{
+    natural_cmp, AlgebraError, Budget, Discharge, Normalizer, Rat, Sign, Target,
+};
 use crate::derive::{Derivation, SaturationLimits};
 use crate::language::Math;
 use crate::numeric::{Evaluator, Interval, Rng};
-use crate::print::to_infix;
+use crate::print::{infix_at as to_infix_at, to_infix};
 use crate::problem::{Claim, Problem, Relation};
 use crate::report::{
     ClaimReport, NamedDefinition, PointValues, Report, SideCondition, Status, Step,
 };
 use crate::rules::diff::{diff_rewrites, Rewrite};
+use crate::unroll;
 
 /// Resource limits for deciding one claim.
 #[derive(Debug, Clone, Copy)]
@@ -138,9 +141,18 @@ pub(crate) fn named_definitions(problem: &Problem) -> Vec<NamedDefinition> {
     problem
         .definitions
         .iter()
-        .map(|d| NamedDefinition {
-            name: d.name.to_string(),
-            expr: to_infix(&d.expr),
+        .map(|d| {
+            let nodes = d.expr.as_ref();
+            match nodes.last() {
+                Some(Math::Lambda([j, body])) => NamedDefinition {
+                    name: format!("{}[{}]", d.name, to_infix_at(&d.expr, *j)),
+                    expr: to_infix_at(&d.expr, *body),
+                },
+                _ => NamedDefinition {
+                    name: d.name.to_string(),
+                    expr: to_infix(&d.expr),
+                },
+            }
         })
         .collect()
 }
@@ -204,7 +216,7 @@ fn prove_claim(
     };
 
     let algebra = decide_algebra(problem, defs, claim, &lhs, &rhs, budget(limits, deadline));
-    let refutation = |count| refute(problem, defs, claim, &lhs, &rhs, count);
+    let refutation = |count| refute_any(problem, defs, claim, &lhs, &rhs, count);
     match algebra {
         Ok(Outcome::Equal {
             chain,
@@ -314,13 +326,30 @@ fn decide_algebra(
         // The domain conditions of the claim as written, including inside `d`.
         norm.normalize(&claim.lhs)?;
         norm.normalize(&claim.rhs)?;
+        norm.take_used_rules();
         let a = norm.normalize(lhs)?;
+        let sum_rules = norm.take_used_rules();
         let b = norm.normalize(rhs)?;
         let nb = norm.neg(&b);
         let diff = norm.add(&a, &nb)?;
+        // With sums: the derivative as a sum first, then the `sum-*` rules.
+        let mut start: Vec<(String, Option<String>)> = Vec::new();
+        if !sum_rules.is_empty() {
+            let mut whole = Normalizer::new(defs, opaque, budget);
+            add_sign_facts(&mut whole, problem)?;
+            whole.set_expand_sums(false);
+            let r = whole.normalize(lhs)?;
+            start.push((readable(&mut whole, &r)?, None));
+            start.push((
+                readable(&mut norm, &a)?,
+                Some(format!("algebra: {}", sum_rules.join(", "))),
+            ));
+        } else {
+            start.push((readable(&mut norm, &a)?, None));
+        }
         if diff.is_zero() {
             norm.minimize_conditions();
-            let chain = chain(claim, &[(norm.print(&a), None)]);
+            let chain = chain(claim, &start);
             return Ok(Outcome::Equal {
                 chain,
                 side_conditions: norm.side_conditions(),
@@ -334,14 +363,15 @@ fn decide_algebra(
         if solved.is_empty() {
             continue;
         }
-        let mut marks = vec![(norm.print(&a), None)];
+        let mut marks = start;
         let mut a = a;
-        for (var, value, text) in &solved {
-            norm.substitute(*var, value.clone());
+        for (target, value, text) in &solved {
+            let shown = norm.print_target(*target);
+            norm.substitute_target(*target, value.clone());
             a = norm.normalize(lhs)?;
             marks.push((
-                norm.print(&a),
-                Some(format!("assume {text}: {var} = {}", norm.print(value))),
+                readable(&mut norm, &a)?,
+                Some(format!("assume {text}: {shown} = {}", norm.print(value))),
             ));
         }
         let b = norm.normalize(rhs)?;
@@ -355,6 +385,16 @@ fn decide_algebra(
         }
     }
     Ok(Outcome::Differ { residual })
+}
+
+/// A normal form as a step shows it: products that a name stands for written
+/// as the name (`t1*y1` for `t1*exp(a1)/S`), for forms short enough to read.
+fn readable(norm: &mut Normalizer, r: &Rat) -> Result<String, AlgebraError> {
+    if r.num.len() > 64 {
+        return Ok(norm.print(r));
+    }
+    let folded = norm.fold_names(r)?;
+    Ok(norm.print(&folded))
 }
 
 /// The equational chain `lhs = derivative = normal form (= after assumptions) = ... = rhs`.
@@ -419,11 +459,11 @@ pub(crate) fn add_sign_facts(norm: &mut Normalizer, problem: &Problem) -> Result
     })
 }
 
-/// Solves each `assume` equation for one free variable, in source order.
+/// Solves each `assume` equation for one free variable (or index-free sum), in source order.
 pub(crate) fn solve_equations(
     norm: &mut Normalizer,
     problem: &Problem,
-) -> Result<Vec<(Symbol, Rat, String)>, AlgebraError> {
+) -> Result<Vec<(Target, Rat, String)>, AlgebraError> {
     norm.without_conditions(|norm| {
         let mut solved = Vec::new();
         for a in problem
@@ -438,6 +478,68 @@ pub(crate) fn solve_equations(
         }
         Ok(solved)
     })
+}
+
+/// [`refute`], at `n` = 1, 2, 3 classes and every value of the claim's free
+/// indices when the problem has indexed families (smallest `n` first).
+fn refute_any(
+    problem: &Problem,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    claim: &Claim,
+    lhs: &RecExpr<Math>,
+    rhs: &RecExpr<Math>,
+    count: usize,
+) -> Refutation {
+    if !unroll::is_indexed(problem) {
+        return refute(problem, defs, claim, lhs, rhs, count);
+    }
+    let mut indices = crate::index::free_in_order(&claim.lhs);
+    for s in crate::index::free_in_order(&claim.rhs) {
+        if !indices.contains(&s) {
+            indices.push(s);
+        }
+    }
+    let mut agreeing = Vec::new();
+    for n in 1..=3 {
+        let Ok(concrete) = unroll::unroll_problem(problem, n) else {
+            return Refutation::Agree(agreeing);
+        };
+        let concrete_defs = definitions(&concrete);
+        let valuations = unroll::valuations(&indices, n);
+        let per_case = count.div_ceil(valuations.len()).max(2);
+        for env in valuations {
+            let terms = [&claim.lhs, &claim.rhs, lhs, rhs].map(|e| unroll::unroll(e, n, &env));
+            let [Ok(cl), Ok(cr), Ok(l), Ok(r)] = terms else {
+                return Refutation::Agree(agreeing);
+            };
+            let unrolled = Claim {
+                lhs: cl,
+                rhs: cr,
+                line: claim.line,
+            };
+            let mark = |p: &mut PointValues| {
+                p.point.insert(unroll::CLASSES.to_string(), n.to_string());
+                for (s, v) in &env {
+                    p.point.insert(s.to_string(), v.to_string());
+                }
+            };
+            match refute(&concrete, &concrete_defs, &unrolled, &l, &r, per_case) {
+                Refutation::Differ(mut cx) => {
+                    mark(&mut cx);
+                    return Refutation::Differ(cx);
+                }
+                Refutation::Agree(points) => {
+                    for mut p in points.into_iter().take(2) {
+                        if agreeing.len() < CHECK_POINTS {
+                            mark(&mut p);
+                            agreeing.push(p);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Refutation::Agree(agreeing)
 }
 
 /// Looks for a point that satisfies the assumptions where the sides certainly differ.
@@ -477,7 +579,14 @@ fn refute(
     }
     let mut vars: Vec<Symbol> = vars.into_iter().collect();
     vars.sort_by(|a, b| natural_cmp(a.as_str(), b.as_str()));
-    let solved_vars: BTreeSet<Symbol> = solved.iter().map(|s| s.0).collect();
+    let mut solved_vars: BTreeSet<Symbol> = BTreeSet::new();
+    for (target, _, _) in &solved {
+        match target {
+            Target::Var(v) => solved_vars.insert(*v),
+            // Sums are solved for on unrolled problems only.
+            Target::Sum(_) => return Refutation::Agree(Vec::new()),
+        };
+    }
     let mut rng = Rng::new(seed(claim));
     let mut agreeing = Vec::new();
     for attempt in 0..count * 3 {
@@ -494,7 +603,8 @@ fn refute(
             point.insert(*v, value);
         }
         let mut ok = true;
-        for (var, value, _) in solved.iter().rev() {
+        for (target, value, _) in solved.iter().rev() {
+            let Target::Var(var) = target else { continue };
             match norm.evaluate_exact(value, &point) {
                 Some(x) => {
                     point.insert(*var, x);

@@ -382,8 +382,8 @@ impl<'a> Simplifier<'a> {
                     if solved.is_empty() {
                         continue;
                     }
-                    for (var, value, _) in solved {
-                        norm.substitute(var, value);
+                    for (target, value, _) in solved {
+                        norm.substitute_target(target, value);
                     }
                 }
                 normalizers.push((substituted, norm));

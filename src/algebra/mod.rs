@@ -5,5 +5,7 @@ mod normalize;
 mod poly;
 mod sign;
 
-pub use normalize::{natural_cmp, AlgebraError, Budget, Discharge, Normalizer, Rat};
+pub use normalize::{
+    natural_cmp, AlgebraError, Budget, Discharge, Normalizer, Rat, Target, SUM_RULES,
+};
 pub use sign::Sign;

@@ -4,8 +4,13 @@
 //! equal wherever both are defined; the side conditions that equality relies on
 //! are collected as the term is read. Owns no e-graph and no printing of proofs.
 
+mod sums;
+
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Instant;
+
+pub use sums::SUM_RULES;
 
 use egg::{RecExpr, Symbol};
 use num_bigint::BigInt;
@@ -70,8 +75,26 @@ pub enum Atom {
     Sqrt(Rat),
     /// A normal form to a non-integer constant power (other than 1/2).
     Root(Rat, Constant),
-    /// Something the algebra does not look into (an unevaluated derivative).
-    Opaque(String),
+    /// `a[j]` of a free family.
+    Element(Symbol, Symbol),
+    /// `y[j]` of a family defined with an index, kept whole.
+    NameElement(Symbol, Symbol),
+    /// `delta(j, k)`, the names in order.
+    Delta(Symbol, Symbol),
+    /// `sum(#d, body)` over the canonical bound index `#d` (see `sums`).
+    Sum(Rat, Symbol),
+    /// Something the algebra does not look into (an unevaluated derivative),
+    /// with the index names free in it.
+    Opaque(String, BTreeSet<Symbol>),
+}
+
+/// What an `assume` equation is solved for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A free variable.
+    Var(Symbol),
+    /// An index-free sum such as `sum(j, t[j])` (an atom of this normalizer).
+    Sum(AtomId),
 }
 
 /// How a side condition is discharged.
@@ -111,9 +134,24 @@ pub struct Normalizer<'a> {
     atoms: Vec<Atom>,
     atom_index: HashMap<Atom, AtomId>,
     atom_signs: HashMap<AtomId, Sign>,
+    /// The index names free in each atom.
+    atom_free: Vec<BTreeSet<Symbol>>,
     factors: Vec<Poly>,
     factor_index: HashMap<Poly, usize>,
+    /// The index names free in each factor.
+    factor_free: Vec<BTreeSet<Symbol>>,
     names: HashMap<Symbol, Rat>,
+    element_names: HashMap<(Symbol, Symbol), Rat>,
+    /// Whether sums are expanded by the `sum-*` rules (else kept as atoms).
+    expand_sums: bool,
+    /// The `sum-*` rules applied so far.
+    used_rules: BTreeSet<&'static str>,
+    /// The bound index name a sum atom was first written with.
+    sum_hints: HashMap<AtomId, Symbol>,
+    /// Index-free sums that `assume` equations give values.
+    atom_substitution: HashMap<AtomId, Rat>,
+    /// Canonical bound indices and the names they print as, innermost last.
+    print_scope: RefCell<Vec<(Symbol, Symbol)>>,
     substitution: BTreeMap<Symbol, Rat>,
     facts: Vec<(Rat, Sign)>,
     /// Every side condition met, in input syntax: `true` when stated (not established).
@@ -145,9 +183,17 @@ impl<'a> Normalizer<'a> {
             atoms: Vec::new(),
             atom_index: HashMap::new(),
             atom_signs: HashMap::new(),
+            atom_free: Vec::new(),
             factors: Vec::new(),
             factor_index: HashMap::new(),
+            factor_free: Vec::new(),
             names: HashMap::new(),
+            element_names: HashMap::new(),
+            expand_sums: true,
+            used_rules: BTreeSet::new(),
+            sum_hints: HashMap::new(),
+            atom_substitution: HashMap::new(),
+            print_scope: RefCell::new(Vec::new()),
             substitution: BTreeMap::new(),
             facts: Vec::new(),
             conditions: BTreeMap::new(),
@@ -164,6 +210,32 @@ impl<'a> Normalizer<'a> {
     pub fn keep_all_names(&mut self) {
         self.opaque_all = true;
         self.names.clear();
+        self.element_names.clear();
+    }
+
+    /// Whether sums are expanded by the `sum-*` rules (the default) or kept
+    /// whole with normalized bodies (to show a derivative before they apply).
+    pub fn set_expand_sums(&mut self, expand: bool) {
+        self.expand_sums = expand;
+        self.names.clear();
+        self.element_names.clear();
+    }
+
+    /// The `sum-*` rules applied since the last call, in table order.
+    pub fn take_used_rules(&mut self) -> Vec<&'static str> {
+        let used = std::mem::take(&mut self.used_rules);
+        SUM_RULES.iter().copied().filter(|r| used.contains(r)).collect()
+    }
+
+    /// Whether a name whose value is `value` stays an atom: always with
+    /// [`Normalizer::keep_all_names`], and for sums when names are kept whole.
+    fn keeps_whole(&self, value: &Rat) -> bool {
+        let has_sum = value
+            .num
+            .0
+            .keys()
+            .any(|m| m.0.iter().any(|(a, _)| matches!(self.atoms[*a], Atom::Sum(..))));
+        self.opaque_all || (self.opaque_sums && (!value.is_monomial() || has_sum))
     }
 
     /// How many atom factors `r` is written with: a measure of how simple it reads.
@@ -185,33 +257,79 @@ impl<'a> Normalizer<'a> {
     /// (`exp(a1)/S` as `y1`), wherever the product occurs whole in a term.
     pub fn fold_names(&mut self, r: &Rat) -> Res<Rat> {
         let names: Vec<Symbol> = self.defs.keys().copied().collect();
-        let mut out = r.clone();
+        let indices: Vec<Symbol> = self.free_of(r).into_iter().collect();
+        let mut out = self.fold_in_sums(r)?;
         for name in names {
             if self.substitution.contains_key(&name) {
                 continue;
             }
-            let value = self.variable(name)?;
-            let Some((m, c)) = value.num.as_term() else {
-                continue;
+            // `y[k]` for each free index `k` when `y` is defined with an index.
+            let instances: Vec<(Rat, Atom)> = if crate::index::is_indexed(&self.defs[&name])
+                && matches!(self.defs[&name].as_ref().last(), Some(Math::Lambda(_)))
+            {
+                let mut v = Vec::new();
+                for k in &indices {
+                    v.push((self.name_element(name, *k)?, Atom::NameElement(name, *k)));
+                }
+                v
+            } else {
+                vec![(self.variable(name)?, Atom::Name(name))]
             };
-            if !value.den.is_empty() || !c.is_one() || m.0.len() < 2 {
-                continue;
-            }
-            let m = m.clone();
-            let id = self.atom(Atom::Name(name));
-            let mut folded = Poly::zero();
-            for (term, coef) in &out.num.0 {
-                let fits = m.0.iter().all(|(a, e)| term.exponent(*a) == *e);
-                let term = if fits {
-                    term.mul(&m.inv()).mul(&Monomial::atom(id, 1))
-                } else {
-                    term.clone()
+            for (value, atom) in instances {
+                let Some((m, c)) = value.num.as_term() else {
+                    continue;
                 };
-                folded.add_term(term, coef.clone());
+                if !value.den.is_empty() || !c.is_one() || m.0.len() < 2 {
+                    continue;
+                }
+                let m = m.clone();
+                let id = self.atom(atom);
+                let mut folded = Poly::zero();
+                for (term, coef) in &out.num.0 {
+                    let fits = m.0.iter().all(|(a, e)| term.exponent(*a) == *e);
+                    let term = if fits {
+                        term.mul(&m.inv()).mul(&Monomial::atom(id, 1))
+                    } else {
+                        term.clone()
+                    };
+                    folded.add_term(term, coef.clone());
+                }
+                out.num = folded;
             }
-            out.num = folded;
         }
         Ok(out)
+    }
+
+    /// The bodies of the sums in `r` folded too (for printing only: the
+    /// atoms made here are not normal forms).
+    fn fold_in_sums(&mut self, r: &Rat) -> Res<Rat> {
+        let has_sum = |n: &Self| {
+            r.num
+                .0
+                .keys()
+                .any(|m| m.0.iter().any(|(a, _)| matches!(n.atoms[*a], Atom::Sum(..))))
+        };
+        if !has_sum(self) {
+            return Ok(r.clone());
+        }
+        let mut num = Poly::zero();
+        for (m, c) in r.num.0.clone() {
+            let mut term = Monomial::one();
+            for (a, e) in m.0 {
+                let Atom::Sum(body, bound) = self.atoms[a].clone() else {
+                    term = term.mul(&Monomial::atom(a, e));
+                    continue;
+                };
+                let folded = self.fold_names(&body)?;
+                let id = self.atom(Atom::Sum(folded, bound));
+                if let Some(hint) = self.sum_hints.get(&a).copied() {
+                    self.sum_hints.entry(id).or_insert(hint);
+                }
+                term = term.mul(&Monomial::atom(id, e));
+            }
+            num.add_term(term, c);
+        }
+        Ok(Rat { num, den: r.den.clone() })
     }
 
     /// Like [`Normalizer::print`], with a monomial common to every term
@@ -370,6 +488,8 @@ impl<'a> Normalizer<'a> {
             return id;
         }
         let id = self.atoms.len();
+        let free = self.free_of_atom(&atom);
+        self.atom_free.push(free);
         self.atoms.push(atom.clone());
         self.atom_index.insert(atom, id);
         id
@@ -399,8 +519,21 @@ impl<'a> Normalizer<'a> {
                 }
             }
         }
+        let slots = if crate::index::is_indexed(expr) {
+            crate::index::slots(expr)
+        } else {
+            Vec::new()
+        };
+        let name_at = |id: &egg::Id| match &nodes[usize::from(*id)] {
+            Math::Var(s) => *s,
+            _ => Symbol::from("?"),
+        };
         let mut out: Vec<Rat> = Vec::with_capacity(nodes.len());
-        for node in nodes {
+        for (i, node) in nodes.iter().enumerate() {
+            if slots.get(i).is_some_and(|s| *s != crate::index::Slot::Term) {
+                out.push(Rat::default());
+                continue;
+            }
             // The factors of a divisor `u^k * v`, each of which must be non-zero.
             let factors: Vec<(Rat, i64)> = match node {
                 Math::Div([_, b]) => divisor_factors(nodes, *b)
@@ -455,8 +588,28 @@ impl<'a> Normalizer<'a> {
                     self.sqrt(&arg)?
                 }
                 Math::D([f, x]) => {
-                    let text = format!("d({}, {})", self.print(&get(f)), self.print(&get(x)));
-                    self.atom_rat(Atom::Opaque(text), 1)
+                    let (f, x) = (get(f), get(x));
+                    let text = format!("d({}, {})", self.print(&f), self.print(&x));
+                    let mut free = self.free_of(&f);
+                    free.extend(self.free_of(&x));
+                    self.atom_rat(Atom::Opaque(text, free), 1)
+                }
+                Math::Idx([a, j]) => {
+                    let (family, j) = (name_at(a), name_at(j));
+                    if self.defs.contains_key(&family) {
+                        self.name_element(family, j)?
+                    } else {
+                        self.element(family, j)
+                    }
+                }
+                Math::Delta([j, k]) => self.delta(name_at(j), name_at(k)),
+                Math::Sum([j, body]) => {
+                    let body = get(body);
+                    self.sum_over(&body, name_at(j))?
+                }
+                Math::Lambda(_) => {
+                    let text = crate::print::infix_at(expr, egg::Id::from(i));
+                    self.atom_rat(Atom::Opaque(text, BTreeSet::new()), 1)
                 }
             };
             out.push(r);
@@ -527,7 +680,7 @@ impl<'a> Normalizer<'a> {
             return Ok(r.clone());
         }
         let value = self.normalize(def)?;
-        let r = if self.opaque_all || (self.opaque_sums && !value.is_monomial()) {
+        let r = if self.keeps_whole(&value) {
             let sign = self.sign(&value);
             let id = self.atom(Atom::Name(v));
             self.atom_signs.insert(id, sign);
@@ -662,6 +815,12 @@ impl<'a> Normalizer<'a> {
                 Some(&id) => id,
                 None => {
                     let id = self.factors.len();
+                    let free: BTreeSet<Symbol> = monic
+                        .0
+                        .keys()
+                        .flat_map(|m| m.0.iter().flat_map(|(a, _)| self.atom_free[*a].iter().copied()))
+                        .collect();
+                    self.factor_free.push(free);
                     self.factors.push(monic.clone());
                     self.factor_index.insert(monic, id);
                     id
@@ -900,6 +1059,21 @@ impl<'a> Normalizer<'a> {
     fn atom_sign(&self, atom: AtomId) -> Sign {
         let base = match &self.atoms[atom] {
             Atom::Exp(_) => Sign::POS,
+            Atom::Sum(body, _) => self.sum_sign(body),
+            // Facts with free indices hold for every index: one on `t[j]` speaks of `t[k]`.
+            Atom::Element(family, _) => self.facts.iter().fold(Sign::ANY, |s, (value, sign)| {
+                match value.num.as_term() {
+                    Some((m, c)) if value.den.is_empty() && m.0.len() == 1 && m.0[0].1 == 1 => {
+                        match &self.atoms[m.0[0].0] {
+                            Atom::Element(f, _) if f == family => {
+                                s.meet(if c.is_positive() { *sign } else { sign.neg() })
+                            }
+                            _ => s,
+                        }
+                    }
+                    _ => s,
+                }
+            }),
             Atom::Sqrt(arg) => {
                 if self.sign(arg).is_pos() {
                     Sign::POS
@@ -993,12 +1167,62 @@ impl<'a> Normalizer<'a> {
         s.meet(self.fact_sign(r))
     }
 
-    /// If `p = 0` can be solved for a free variable that occurs linearly with a
-    /// constant coefficient, returns the last such variable and its value.
-    pub fn solve_linear(&mut self, p: &Rat) -> Option<(Symbol, Rat)> {
+    /// If `p = 0` can be solved for a free variable (the last such) or else
+    /// for an index-free sum, that occurs linearly with a constant
+    /// coefficient, returns it and its value.
+    pub fn solve_linear(&mut self, p: &Rat) -> Option<(Target, Rat)> {
         if !p.den.is_empty() {
             return None;
         }
+        if let Some((v, value)) = self.solve_for_var(p) {
+            return Some((Target::Var(v), value));
+        }
+        self.solve_for_sum(p).map(|(a, value)| (Target::Sum(a), value))
+    }
+
+    /// From now on `target` stands for `value`.
+    pub fn substitute_target(&mut self, target: Target, value: Rat) {
+        match target {
+            Target::Var(v) => self.substitute(v, value),
+            Target::Sum(a) => self.substitute_atom(a, value),
+        }
+    }
+
+    /// The target in input syntax.
+    pub fn print_target(&self, target: Target) -> String {
+        match target {
+            Target::Var(v) => v.to_string(),
+            Target::Sum(a) => self.print_atom(a),
+        }
+    }
+
+    /// The target `expr` names: a free variable, or a sum free of indices
+    /// (normalized, so any way of writing it names the same sum).
+    pub fn target_of(&mut self, expr: &RecExpr<Math>) -> Res<Option<Target>> {
+        if let [Math::Var(v)] = expr.as_ref() {
+            return Ok((!self.defs.contains_key(v)).then_some(Target::Var(*v)));
+        }
+        let value = self.without_conditions(|n| n.normalize(expr))?;
+        Ok(match value.num.as_term() {
+            Some((m, c)) if value.den.is_empty() && c.is_one() && m.0.len() == 1 => {
+                let (a, e) = m.0[0];
+                (e == 1 && matches!(self.atoms[a], Atom::Sum(..)) && self.atom_free[a].is_empty())
+                    .then_some(Target::Sum(a))
+            }
+            _ => None,
+        })
+    }
+
+    /// Whether `value` mentions `target`.
+    pub fn mentions_target(&self, value: &Rat, target: Target) -> bool {
+        let mut atoms = value.num.0.keys().flat_map(|m| m.0.iter().map(|(a, _)| *a));
+        match target {
+            Target::Var(v) => value.num.0.keys().any(|m| self.mentions(m, v)),
+            Target::Sum(t) => atoms.any(|a| self.atom_contains(a, t)),
+        }
+    }
+
+    fn solve_for_var(&mut self, p: &Rat) -> Option<(Symbol, Rat)> {
         let mut candidates: Vec<(Symbol, AtomId)> = Vec::new();
         for m in p.num.0.keys() {
             for &(a, _) in &m.0 {
@@ -1052,8 +1276,14 @@ impl<'a> Normalizer<'a> {
         };
         match &self.atoms[a] {
             Atom::Var(w) => *w == v,
-            Atom::Name(_) | Atom::Opaque(_) => false,
-            Atom::Exp(r) | Atom::Log(r) | Atom::Sqrt(r) | Atom::Root(r, _) => rat_mentions(r),
+            Atom::Name(_)
+            | Atom::Opaque(..)
+            | Atom::Element(..)
+            | Atom::NameElement(..)
+            | Atom::Delta(..) => false,
+            Atom::Exp(r) | Atom::Log(r) | Atom::Sqrt(r) | Atom::Root(r, _) | Atom::Sum(r, _) => {
+                rat_mentions(r)
+            }
         }
     }
 
@@ -1225,7 +1455,12 @@ impl<'a> Normalizer<'a> {
                 };
                 format!("{base}^({c})")
             }
-            Atom::Opaque(s) => s.clone(),
+            Atom::Element(f, i) | Atom::NameElement(f, i) => {
+                format!("{f}[{}]", self.index_name(*i))
+            }
+            Atom::Delta(i, k) => format!("delta({}, {})", self.index_name(*i), self.index_name(*k)),
+            Atom::Sum(body, bound) => self.print_sum(a, body, *bound),
+            Atom::Opaque(s, _) => s.clone(),
         }
     }
 }

@@ -1,0 +1,189 @@
+//! Symbolic-n problems at a concrete number of classes: `a[j]` becomes the
+//! variable `a[2]` once `j` has a value, `sum(j, e)` the sum of its `n`
+//! instances and `delta(j, k)` a 0 or 1. Used for spot checks and
+//! counterexamples only: agreement at a concrete `n` is evidence, not proof.
+
+use std::collections::BTreeMap;
+
+use egg::{Id, Language, RecExpr, Symbol};
+
+use crate::language::{Constant, Math};
+use crate::problem::{Assumption, Definition, Problem};
+
+/// The point key that holds the number of classes.
+pub const CLASSES: &str = "n";
+
+/// Values of index names.
+pub type Env = BTreeMap<Symbol, usize>;
+
+/// Whether a problem uses indexed families, sums or deltas.
+pub fn is_indexed(problem: &Problem) -> bool {
+    problem
+        .definitions
+        .iter()
+        .any(|d| crate::index::is_indexed(&d.expr))
+        || problem
+            .assumptions
+            .iter()
+            .any(|a| crate::index::is_indexed(&a.lhs) || crate::index::is_indexed(&a.rhs))
+        || problem
+            .claims
+            .iter()
+            .any(|c| crate::index::is_indexed(&c.lhs) || crate::index::is_indexed(&c.rhs))
+}
+
+/// `expr` with `n` classes and the free indices valued by `env`.
+///
+/// ```
+/// use backprove::unroll::unroll;
+/// let e: egg::RecExpr<backprove::Math> = "(sum j (* (idx t j) (delta j k)))".parse().unwrap();
+/// let env = [("k".into(), 2)].into_iter().collect();
+/// let out = unroll(&e, 3, &env).unwrap();
+/// assert_eq!(backprove::to_infix(&out), "t[1]*0 + t[2]*1 + t[3]*0");
+/// ```
+pub fn unroll(expr: &RecExpr<Math>, n: usize, env: &Env) -> Result<RecExpr<Math>, String> {
+    let mut out: Vec<Math> = Vec::new();
+    let mut env = env.clone();
+    copy(
+        expr,
+        Id::from(expr.as_ref().len() - 1),
+        n,
+        &mut env,
+        &mut out,
+    )?;
+    Ok(RecExpr::from(out))
+}
+
+fn copy(
+    expr: &RecExpr<Math>,
+    id: Id,
+    n: usize,
+    env: &mut Env,
+    out: &mut Vec<Math>,
+) -> Result<Id, String> {
+    let push = |out: &mut Vec<Math>, node: Math| {
+        out.push(node);
+        Id::from(out.len() - 1)
+    };
+    let name = |id: &Id| match &expr[*id] {
+        Math::Var(s) => Ok(*s),
+        _ => Err("an index slot holds a term".to_string()),
+    };
+    let value = |env: &Env, s: Symbol| {
+        env.get(&s)
+            .copied()
+            .ok_or_else(|| format!("index `{s}` has no value"))
+    };
+    Ok(match &expr[id] {
+        Math::Idx([a, j]) => {
+            let i = value(env, name(j)?)?;
+            push(out, Math::Var(element(name(a)?, i)))
+        }
+        Math::Delta([j, k]) => {
+            let same = value(env, name(j)?)? == value(env, name(k)?)?;
+            push(out, Math::Num(Constant::int(i64::from(same))))
+        }
+        Math::Sum([j, body]) => {
+            let j = name(j)?;
+            let saved = env.get(&j).copied();
+            let mut acc: Option<Id> = None;
+            for i in 1..=n {
+                env.insert(j, i);
+                let term = copy(expr, *body, n, env, out)?;
+                acc = Some(match acc {
+                    None => term,
+                    Some(acc) => push(out, Math::Add([acc, term])),
+                });
+            }
+            match saved {
+                Some(v) => env.insert(j, v),
+                None => env.remove(&j),
+            };
+            acc.ok_or("a sum over no classes")?
+        }
+        Math::Lambda(_) => return Err("an indexed definition is not a term".into()),
+        node => {
+            let mut failed = None;
+            let node = node.clone().map_children(|c| match copy(expr, c, n, env, out) {
+                Ok(id) => id,
+                Err(e) => {
+                    failed = Some(e);
+                    c
+                }
+            });
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            push(out, node)
+        }
+    })
+}
+
+/// The variable `a[i]` stands for once `a[j]` has `j = i`.
+pub fn element(family: Symbol, i: usize) -> Symbol {
+    Symbol::from(format!("{family}[{i}]"))
+}
+
+/// Every valuation of `indices` in `1..=n`, in order.
+pub fn valuations(indices: &[Symbol], n: usize) -> Vec<Env> {
+    let mut out = vec![Env::new()];
+    for s in indices {
+        out = out
+            .into_iter()
+            .flat_map(|env| {
+                (1..=n).map(move |i| {
+                    let mut e = env.clone();
+                    e.insert(*s, i);
+                    e
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+/// The problem's definitions and assumptions with `n` classes: `let y[j] = e`
+/// becomes `y[1]`, ..., `y[n]`, and an assumption with free indices holds
+/// for each of their values. Claims are left out.
+pub fn unroll_problem(problem: &Problem, n: usize) -> Result<Problem, String> {
+    let mut out = Problem::default();
+    for d in &problem.definitions {
+        match d.expr.as_ref().last() {
+            Some(Math::Lambda([j, body])) => {
+                let Math::Var(j) = d.expr[*j] else {
+                    return Err("an indexed definition without an index".into());
+                };
+                let body = RecExpr::from(d.expr.as_ref()[..=usize::from(*body)].to_vec());
+                for i in 1..=n {
+                    out.definitions.push(Definition {
+                        name: element(d.name, i),
+                        expr: unroll(&body, n, &Env::from([(j, i)]))?,
+                        line: d.line,
+                    });
+                }
+            }
+            _ => out.definitions.push(Definition {
+                name: d.name,
+                expr: unroll(&d.expr, n, &Env::new())?,
+                line: d.line,
+            }),
+        }
+    }
+    for a in &problem.assumptions {
+        let mut free: Vec<Symbol> = crate::index::free_in_order(&a.lhs);
+        for s in crate::index::free_in_order(&a.rhs) {
+            if !free.contains(&s) {
+                free.push(s);
+            }
+        }
+        for env in valuations(&free, n) {
+            out.assumptions.push(Assumption {
+                lhs: unroll(&a.lhs, n, &env)?,
+                relation: a.relation,
+                rhs: unroll(&a.rhs, n, &env)?,
+                line: a.line,
+            });
+        }
+    }
+    Ok(out)
+}
