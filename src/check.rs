@@ -28,7 +28,7 @@ use crate::problem::{Problem, Relation};
 use crate::report::{ClaimReport, PointValues, Report, Status, Step};
 use crate::unroll;
 use crate::rules::diff::{
-    head_indices, independent, rename_bound, rule_patterns, Guard, Head, DIFF_RULES, RENAME,
+    head_indices, independent, rule_patterns, Guard, Head, DIFF_RULES, RENAME,
 };
 
 /// Why a certificate is not accepted.
@@ -290,21 +290,37 @@ impl Context {
             nodes.push(Math::D([body, x2]));
             RecExpr::from(nodes)
         } else if step.rule == RENAME {
-            let Math::Sum(_) = before[f] else {
+            // `d(sum(k, B), a[k]) = d(sum(j, B[k := j]), a[k])` for a `j` free in neither.
+            let (Math::Sum([k_id, body]), Some(k)) = (&before[f], head_indices(x_head)) else {
                 return Err(format!("rule {} does not fit `{}`", step.rule, step.before));
             };
-            let Some(k) = head_indices(x_head) else {
-                return Err(format!("rule {} does not fit `{}`", step.rule, step.before));
-            };
-            let sum = RecExpr::from(before.as_ref()[..=usize::from(f)].to_vec());
-            if !matches!(sum[f], Math::Sum([j, _]) if sum[j] == Math::Var(k)) {
+            if before[*k_id] != Math::Var(k) {
                 return Err("the bound index does not capture the variable's index".into());
             }
-            let renamed = rename_bound(&sum, k);
+            let after_root = Id::from(after.as_ref().len() - 1);
+            let new = match &after[after_root] {
+                Math::D([g, _]) => match &after[*g] {
+                    Math::Sum([j, _]) => match &after[*j] {
+                        Math::Var(j) => Some(*j),
+                        _ => None,
+                    },
+                    _ => None,
+                },
+                _ => None,
+            }
+            .ok_or_else(|| format!("`{}` is not a derivative of a sum", step.after))?;
+            if new == k || crate::index::free_indices(&before, f).contains(&new) {
+                return Err(format!("renaming to `{new}` would capture an index"));
+            }
+            let renamed = crate::index::substitute(&before, *body, k, new);
             let mut nodes = renamed.as_ref().to_vec();
-            let body = Id::from(nodes.len() - 1);
+            let b = Id::from(nodes.len() - 1);
+            nodes.push(Math::Var(new));
+            let j = Id::from(nodes.len() - 1);
+            nodes.push(Math::Sum([j, b]));
+            let sum = Id::from(nodes.len() - 1);
             let x2 = copy_subterm(&before, x, &mut nodes);
-            nodes.push(Math::D([body, x2]));
+            nodes.push(Math::D([sum, x2]));
             RecExpr::from(nodes)
         } else if step.rule == "d-add" || step.rule == "d-add, d-sub" {
             let terms = chain_terms(&before, f);

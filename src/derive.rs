@@ -2,7 +2,7 @@
 //! saturation under limits, extracts `d`-free terms and lists one lemma per
 //! `d` term used, each an instance of a named rule. Owns no algebra.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Instant;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -13,7 +13,7 @@ use crate::language::Math;
 use crate::print::to_infix;
 use crate::report::Step;
 use crate::rules::diff::{
-    bind, bound_name, diff_rule, head, head_indices, name_in, rename_bound, rule_for,
+    bind, bound_name, diff_rule, head, head_indices, name_in, rule_for,
     rule_patterns, sum_terms, EGraph, Rewrite, RENAME, UNFOLD,
 };
 
@@ -86,9 +86,15 @@ impl<'a> Derivation<'a> {
         }
         let egraph = saturate(egraph, rules, limits)?;
         let roots = roots.iter().map(|r| egraph.find(*r)).collect();
-        let best = cheapest_nodes(&egraph);
         let indexed = exprs.iter().any(|e| crate::index::is_indexed(e))
             || defs.values().any(crate::index::is_indexed);
+        let mut original: BTreeSet<Symbol> = BTreeSet::new();
+        if indexed {
+            for e in exprs.iter().copied().chain(defs.values()) {
+                original.extend(crate::index::index_names(e));
+            }
+        }
+        let best = cheapest_nodes(&egraph, &original);
         Ok(Derivation {
             egraph,
             defs,
@@ -198,7 +204,6 @@ impl<'a> Derivation<'a> {
                     continue;
                 };
                 let sum = print(f);
-                let renamed = rename_bound(&sum, k);
                 let x_text = to_infix(&print(x));
                 let Some(Math::Sum([j, body])) = self.egraph[self.egraph.find(f)]
                     .nodes
@@ -209,14 +214,15 @@ impl<'a> Derivation<'a> {
                     continue;
                 };
                 let new = name_in(&self.egraph, j).unwrap_or(k);
+                let renamed = format!("sum({new}, {})", to_infix(&print(body)));
                 steps.push(Step {
                     rule: RENAME.to_string(),
                     before: format!("d({}, {x_text})", to_infix(&sum)),
-                    after: format!("d({}, {x_text})", to_infix(&renamed)),
+                    after: format!("d({renamed}, {x_text})"),
                 });
                 steps.push(Step {
                     rule: "d-sum".to_string(),
-                    before: format!("d({}, {x_text})", to_infix(&renamed)),
+                    before: format!("d({renamed}, {x_text})"),
                     after: format!("sum({new}, d({}, {x_text}))", to_infix(&print(body))),
                 });
                 queue.push_back((self.egraph.find(body), x));
@@ -365,7 +371,9 @@ fn saturate(
 
 /// The cheapest node of every class under [`DFree`], by propagating costs
 /// upwards from the leaves: a class is revisited only when a child got cheaper.
-fn cheapest_nodes(egraph: &EGraph) -> FxHashMap<Id, (usize, Math)> {
+/// A sum whose bound index is not one of the `original` names (it was
+/// renamed) costs one more than the sum as written, so proofs show the latter.
+fn cheapest_nodes(egraph: &EGraph, original: &BTreeSet<Symbol>) -> FxHashMap<Id, (usize, Math)> {
     let mut parents: FxHashMap<Id, Vec<(Id, usize)>> = FxHashMap::default();
     let mut queue: VecDeque<(Id, usize)> = VecDeque::new();
     let mut ids: Vec<Id> = egraph.classes().map(|c| c.id).collect();
@@ -384,7 +392,11 @@ fn cheapest_nodes(egraph: &EGraph) -> FxHashMap<Id, (usize, Math)> {
     while let Some((id, i)) = queue.pop_front() {
         let node = &egraph[id].nodes[i];
         let mut known = true;
-        let cost = DFree.cost(node, |c| match best.get(&egraph.find(c)) {
+        let renamed = match node {
+            Math::Sum([j, _]) => name_in(egraph, *j).is_some_and(|j| !original.contains(&j)),
+            _ => false,
+        };
+        let cost = usize::from(renamed) + DFree.cost(node, |c| match best.get(&egraph.find(c)) {
             Some((cost, _)) => *cost,
             None => {
                 known = false;

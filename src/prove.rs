@@ -55,7 +55,17 @@ const CHECK_POINTS: usize = 6;
 /// ```
 pub fn prove_problem(problem: &Problem, limits: &Limits) -> Report {
     let defs = definitions(problem);
-    let rules = diff_rewrites(&defs);
+    let mut reserved = BTreeSet::new();
+    for e in problem.definitions.iter().map(|d| &d.expr).chain(
+        problem
+            .claims
+            .iter()
+            .flat_map(|c| [&c.lhs, &c.rhs])
+            .chain(problem.assumptions.iter().flat_map(|a| [&a.lhs, &a.rhs])),
+    ) {
+        reserved.extend(crate::index::index_names(e));
+    }
+    let rules = diff_rewrites(&defs, &reserved);
     let mut report = Report {
         schema: 1,
         definitions: named_definitions(problem),
@@ -334,7 +344,8 @@ fn decide_algebra(
         let diff = norm.add(&a, &nb)?;
         // With sums: the derivative as a sum first, then the `sum-*` rules.
         let mut start: Vec<(String, Option<String>)> = Vec::new();
-        if !sum_rules.is_empty() {
+        let has_d = claim.lhs.as_ref().iter().any(|n| matches!(n, Math::D(_)));
+        if !sum_rules.is_empty() && has_d {
             let mut whole = Normalizer::new(defs, opaque, budget);
             add_sign_facts(&mut whole, problem)?;
             whole.set_expand_sums(false);
@@ -357,7 +368,14 @@ fn decide_algebra(
         }
         // The first (names kept whole) residual is the one a reader can follow.
         if residual.is_empty() {
-            residual = norm.print(&diff);
+            residual = readable(&mut norm, &diff)?;
+            let has_d = claim.lhs.as_ref().iter().any(|n| matches!(n, Math::D(_)));
+            if has_d {
+                let left = readable(&mut norm, &a)?;
+                if left != residual {
+                    residual = format!("{residual} (the left side simplifies to {left})");
+                }
+            }
         }
         let solved = solve_equations(&mut norm, problem)?;
         if solved.is_empty() {
@@ -734,7 +752,11 @@ pub fn differentiate(
         max_nodes: limits.max_nodes,
         deadline,
     };
-    let derivation = Derivation::run(&[&term], defs, &diff_rewrites(defs), saturation)?;
+    let mut reserved = crate::index::index_names(&term);
+    for def in defs.values() {
+        reserved.extend(crate::index::index_names(def));
+    }
+    let derivation = Derivation::run(&[&term], defs, &diff_rewrites(defs, &reserved), saturation)?;
     let result = derivation.result(0)?;
     let mut norm = Normalizer::new(defs, true, budget(limits, deadline));
     match norm.normalize(&result) {

@@ -2,7 +2,7 @@
 //! terms, their side conditions as named functions, and the rule that unfolds
 //! a `let` name under `d`. Running them is the prover's job.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use egg::{
@@ -280,6 +280,8 @@ pub fn defined_element(
 /// the class of the original (they are the same term); `d-sum` then applies.
 struct Rename {
     defs: Arc<BTreeMap<Symbol, RecExpr<Math>>>,
+    /// Index names the problem uses: a renamed index is none of them.
+    reserved: Arc<BTreeSet<Symbol>>,
 }
 
 impl Applier<Math, ()> for Rename {
@@ -308,7 +310,7 @@ impl Applier<Math, ()> for Rename {
         }
         let extractor = egg::Extractor::new(egraph, crate::derive::DFree);
         let (_, term) = extractor.find_best(s);
-        let renamed = rename_bound(&term, k);
+        let renamed = rename_bound(&term, k, &self.reserved);
         let id = egraph.add_expr(&renamed);
         if egraph.union(s, id) {
             vec![s]
@@ -318,8 +320,9 @@ impl Applier<Math, ()> for Rename {
     }
 }
 
-/// `sum(k, body)` with its bound `k` renamed to a name fresh for the term and `k`.
-pub fn rename_bound(term: &RecExpr<Math>, k: Symbol) -> RecExpr<Math> {
+/// `sum(k, body)` with its bound `k` renamed to a name fresh for the term,
+/// `k` and the `reserved` names.
+pub fn rename_bound(term: &RecExpr<Math>, k: Symbol, reserved: &BTreeSet<Symbol>) -> RecExpr<Math> {
     let root = Id::from(term.as_ref().len() - 1);
     let Math::Sum([j, body]) = term[root] else {
         return term.clone();
@@ -329,6 +332,7 @@ pub fn rename_bound(term: &RecExpr<Math>, k: Symbol) -> RecExpr<Math> {
     };
     let mut avoid = crate::index::index_names(term);
     avoid.insert(k);
+    avoid.extend(reserved.iter().copied());
     let new = crate::index::fresh(bound, &avoid);
     let renamed = crate::index::substitute(term, body, bound, new);
     let mut nodes = renamed.as_ref().to_vec();
@@ -411,9 +415,14 @@ pub fn sum_terms(egraph: &EGraph, f: Id) -> Vec<(bool, Id)> {
     out
 }
 
-/// The differentiation rewrites for a problem with these definitions.
-pub fn diff_rewrites(defs: &BTreeMap<Symbol, RecExpr<Math>>) -> Vec<Rewrite> {
+/// The differentiation rewrites for a problem with these definitions, whose
+/// terms use the index names `reserved` (a renamed bound index avoids them).
+pub fn diff_rewrites(
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    reserved: &BTreeSet<Symbol>,
+) -> Vec<Rewrite> {
     let defs = Arc::new(defs.clone());
+    let reserved = Arc::new(reserved.clone());
     let mut rules: Vec<Rewrite> = DIFF_RULES
         .iter()
         .map(|r| {
@@ -458,7 +467,7 @@ pub fn diff_rewrites(defs: &BTreeMap<Symbol, RecExpr<Math>>) -> Vec<Rewrite> {
         Rewrite::new(UNFOLD, lhs, Unfold { defs: defs.clone() }).expect("unfold is well-formed"),
     );
     let lhs: Pattern<Math> = "(d ?s ?x)".parse().expect("rename lhs parses");
-    rules.push(Rewrite::new(RENAME, lhs, Rename { defs }).expect("rename is well-formed"));
+    rules.push(Rewrite::new(RENAME, lhs, Rename { defs, reserved }).expect("rename is well-formed"));
     rules
 }
 
