@@ -356,7 +356,8 @@ fn decide_algebra(
                 Some(format!("algebra: {}", sum_rules.join(", "))),
             ));
         } else {
-            start.push((readable(&mut norm, &a)?, None));
+            let rule = (!sum_rules.is_empty()).then(|| format!("algebra: {}", sum_rules.join(", ")));
+            start.push((readable(&mut norm, &a)?, rule));
         }
         if diff.is_zero() {
             norm.minimize_conditions();

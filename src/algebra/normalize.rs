@@ -286,7 +286,11 @@ impl<'a> Normalizer<'a> {
                 let id = self.atom(atom);
                 let mut folded = Poly::zero();
                 for (term, coef) in &out.num.0 {
-                    let fits = m.0.iter().all(|(a, e)| term.exponent(*a) == *e);
+                    // `exp(a1)*exp(a2)/S^2` holds `exp(a1)/S` whole: same signs, at least as large.
+                    let fits = m.0.iter().all(|(a, e)| {
+                        let have = term.exponent(*a);
+                        have.signum() == e.signum() && have.abs() >= e.abs()
+                    });
                     let term = if fits {
                         term.mul(&m.inv()).mul(&Monomial::atom(id, 1))
                     } else {

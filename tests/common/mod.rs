@@ -20,14 +20,46 @@ pub fn settings(description: &str) -> insta::Settings {
 /// Evaluates `expr` at `point` in f64; `d(f, x)` by a central difference.
 /// `None` where undefined or not finite.
 pub fn eval(expr: &RecExpr<Math>, point: &BTreeMap<String, f64>) -> Option<f64> {
-    eval_at(expr, Id::from(expr.as_ref().len() - 1), point)
+    eval_at(expr, Id::from(expr.as_ref().len() - 1), point, &Defs::new())
 }
 
-fn eval_at(expr: &RecExpr<Math>, id: Id, point: &BTreeMap<String, f64>) -> Option<f64> {
-    let get = |c: &Id| eval_at(expr, *c, point);
+/// Definitions by name, for [`eval_with`].
+pub type Defs = BTreeMap<String, RecExpr<Math>>;
+
+/// [`eval`] where `let` names (with or without an index) are evaluated from `defs`.
+pub fn eval_with(expr: &RecExpr<Math>, defs: &Defs, point: &BTreeMap<String, f64>) -> Option<f64> {
+    eval_at(expr, Id::from(expr.as_ref().len() - 1), point, defs)
+}
+
+/// The definitions of `problem` by name.
+pub fn defs_of(problem: &backprove::Problem) -> Defs {
+    problem
+        .definitions
+        .iter()
+        .map(|d| (d.name.to_string(), d.expr.clone()))
+        .collect()
+}
+
+fn eval_at(expr: &RecExpr<Math>, id: Id, point: &BTreeMap<String, f64>, defs: &Defs) -> Option<f64> {
+    let get = |c: &Id| eval_at(expr, *c, point, defs);
     let v = match &expr[id] {
         Math::Num(c) => num_traits::ToPrimitive::to_f64(&c.0)?,
-        Math::Var(s) => *point.get(s.as_str())?,
+        Math::Var(s) => match defs.get(s.as_str()) {
+            Some(def) => eval_with(def, defs, point)?,
+            None => *point.get(s.as_str())?,
+        },
+        // `y[k]` of `let y[j] = body`: the body with `j` valued as `k` is.
+        Math::Idx([a, j]) if matches!(&expr[*a], Math::Var(y) if defs.contains_key(y.as_str())) => {
+            let Math::Var(y) = &expr[*a] else { return None };
+            let def = &defs[y.as_str()];
+            let Math::Lambda([param, body]) = def[Id::from(def.as_ref().len() - 1)] else {
+                return None;
+            };
+            let Math::Var(param) = &def[param] else { return None };
+            let mut p = point.clone();
+            p.insert(param.to_string(), index(expr, *j, point)? as f64);
+            eval_at(def, body, &p, defs)?
+        }
         Math::Add([a, b]) => get(a)? + get(b)?,
         Math::Sub([a, b]) => get(a)? - get(b)?,
         Math::Mul([a, b]) => get(a)? * get(b)?,
@@ -64,21 +96,53 @@ fn eval_at(expr: &RecExpr<Math>, id: Id, point: &BTreeMap<String, f64>) -> Optio
             }
             x.sqrt()
         }
+        // Indices are point entries too (`k` = 2); `a[k]` is the entry `a[2]`;
+        // `n` is the number of classes.
+        Math::Idx([a, j]) => *point.get(&element(expr, *a, *j, point)?)?,
+        Math::Delta([j, k]) => {
+            let (j, k) = (index(expr, *j, point)?, index(expr, *k, point)?);
+            f64::from(u8::from(j == k))
+        }
+        Math::Sum([j, body]) => {
+            let Math::Var(j) = &expr[*j] else { return None };
+            let n = *point.get("n")? as usize;
+            let mut p = point.clone();
+            let mut total = 0.0;
+            for i in 1..=n {
+                p.insert(j.to_string(), i as f64);
+                total += eval_at(expr, *body, &p, defs)?;
+            }
+            total
+        }
+        Math::Lambda(_) => return None,
         Math::D([f, x]) => {
-            let Math::Var(name) = &expr[*x] else {
-                return None;
+            let name = match &expr[*x] {
+                Math::Var(name) => name.to_string(),
+                Math::Idx([a, j]) => element(expr, *a, *j, point)?,
+                _ => return None,
             };
+            let name = &name;
             let x0 = *point.get(name.as_str())?;
             let h = 1e-5 * (1.0 + x0.abs());
             let mut p = point.clone();
             p.insert(name.to_string(), x0 + h);
-            let up = eval_at(expr, *f, &p)?;
+            let up = eval_at(expr, *f, &p, defs)?;
             p.insert(name.to_string(), x0 - h);
-            let down = eval_at(expr, *f, &p)?;
+            let down = eval_at(expr, *f, &p, defs)?;
             (up - down) / (2.0 * h)
         }
     };
     v.is_finite().then_some(v)
+}
+
+fn index(expr: &RecExpr<Math>, j: Id, point: &BTreeMap<String, f64>) -> Option<i64> {
+    let Math::Var(j) = &expr[j] else { return None };
+    Some(*point.get(j.as_str())? as i64)
+}
+
+fn element(expr: &RecExpr<Math>, a: Id, j: Id, point: &BTreeMap<String, f64>) -> Option<String> {
+    let Math::Var(a) = &expr[a] else { return None };
+    Some(format!("{a}[{}]", index(expr, j, point)?))
 }
 
 /// Whether two values agree to a relative tolerance.
