@@ -123,8 +123,10 @@ pub enum TranscriptFormat {
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum ExampleName {
-    /// The Softmax-with-Loss layer.
+    /// The Softmax-with-Loss layer for `--classes` classes.
     SoftmaxWithLoss,
+    /// The Softmax-with-Loss layer for every number of classes (indexed families and sums).
+    SoftmaxWithLossN,
 }
 
 /// Runs the command line and returns the process exit code.
@@ -198,11 +200,12 @@ pub fn run(cli: Cli) -> u8 {
                 }
             }
         }
-        Some(Command::Example {
-            name: ExampleName::SoftmaxWithLoss,
-            classes,
-        }) => {
-            let _ = out.write_all(softmax_with_loss(classes as usize).as_bytes());
+        Some(Command::Example { name, classes }) => {
+            let text = match name {
+                ExampleName::SoftmaxWithLoss => softmax_with_loss(classes as usize),
+                ExampleName::SoftmaxWithLossN => crate::examples::softmax_with_loss_n(),
+            };
+            let _ = out.write_all(text.as_bytes());
             0
         }
     }
@@ -263,7 +266,13 @@ fn derive_command(
         wrt.to_vec()
     };
     match crate::transcript::derive(&problem, &output, &inputs, &title) {
-        Ok(t) => {
+        Ok(mut t) => {
+            if what == "softmax-with-loss" {
+                match crate::transcript::general_case(&crate::examples::softmax_with_loss_n()) {
+                    Ok(g) => t.general = Some(g),
+                    Err(e) => return usage(&e),
+                }
+            }
             let text = crate::render::render_transcript(&t, format);
             let _ = out.write_all(text.as_bytes());
             if t.all_proved() {

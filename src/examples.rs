@@ -1,4 +1,5 @@
-//! Built-in problems: the Softmax-with-Loss layer for any number of classes.
+//! Built-in problems: the Softmax-with-Loss layer for a given number of
+//! classes, and for every number of classes at once.
 
 /// The Softmax-with-Loss problem file for `n` classes, with one claim per class.
 ///
@@ -24,4 +25,22 @@ pub fn softmax_with_loss(n: usize) -> String {
         out += &format!("prove d(L, a{k}) = y{k} - t{k}\n");
     }
     out
+}
+
+/// The Softmax-with-Loss problem for every number of classes `n`: indexed
+/// families, sums over the classes and one claim for a symbolic class `k`.
+///
+/// ```
+/// let p = backprove::parse_problem(&backprove::softmax_with_loss_n()).unwrap();
+/// assert_eq!(p.claims.len(), 1);
+/// ```
+pub fn softmax_with_loss_n() -> String {
+    "# Softmax-with-Loss, every number of classes n
+let S = sum(i, exp(a[i]))
+let y[j] = exp(a[j]) / S
+let L = -sum(j, t[j] * log(y[j]))
+assume sum(j, t[j]) = 1
+prove d(L, a[k]) = y[k] - t[k]
+"
+    .to_string()
 }

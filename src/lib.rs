@@ -39,7 +39,7 @@ mod transcript;
 pub use check::{check_certificate, check_report, CheckError};
 pub use cli::{render_error, run, Cli, TranscriptFormat};
 pub use error::Error;
-pub use examples::softmax_with_loss;
+pub use examples::{softmax_with_loss, softmax_with_loss_n};
 pub use language::{parse_rational, Constant, Math};
 pub use parse::{parse_expression, parse_problem};
 pub use print::{to_infix, to_latex};
@@ -49,5 +49,6 @@ pub use render::{figures, render, render_dot, render_svg, render_transcript, Fig
 pub use report::{ClaimReport, NamedDefinition, PointValues, Report, SideCondition, Status, Step};
 pub use rules::diff::{DiffRule, Guard, DIFF_RULES};
 pub use transcript::{
-    derive, Agreement, BackwardEdge, BackwardNode, ForwardNode, Simplification, Transcript,
+    derive, general_case, Agreement, BackwardEdge, BackwardNode, ForwardNode, GeneralCase,
+    Simplification, Transcript,
 };

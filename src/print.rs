@@ -190,6 +190,15 @@ pub fn to_latex(expr: &RecExpr<Math>) -> String {
                 s
             }
         };
+        // A sum inside a sum or product is bracketed, so no term after it
+        // reads as part of it: `y_k \left(\sum_j t_j\right) - t_k`.
+        let operand = |c: &Id, min: u8| {
+            if matches!(nodes[usize::from(*c)], Math::Sum(_)) {
+                format!("\\left({}\\right)", get(c))
+            } else {
+                wrap(c, min)
+            }
+        };
         let s = match node {
             Math::Num(c) if c.is_integer() => c.to_string(),
             Math::Num(c) => {
@@ -198,9 +207,9 @@ pub fn to_latex(expr: &RecExpr<Math>) -> String {
                 format!("{sign}\\frac{{{}}}{{{}}}", a.numer(), a.denom())
             }
             Math::Var(v) => latex_name(v.as_str()),
-            Math::Add([a, b]) => format!("{} + {}", wrap(a, 1), wrap(b, 2)),
-            Math::Sub([a, b]) => format!("{} - {}", wrap(a, 1), wrap(b, 2)),
-            Math::Mul([a, b]) => format!("{} \\, {}", wrap(a, 2), wrap(b, 4)),
+            Math::Add([a, b]) => format!("{} + {}", operand(a, 1), operand(b, 2)),
+            Math::Sub([a, b]) => format!("{} - {}", operand(a, 1), operand(b, 2)),
+            Math::Mul([a, b]) => format!("{} \\, {}", operand(a, 2), operand(b, 4)),
             Math::Div([a, b]) => format!("\\frac{{{}}}{{{}}}", get(a), get(b)),
             Math::Pow([a, b]) => format!("{{{}}}^{{{}}}", wrap(a, 5), get(b)),
             Math::Neg(a) => format!("-{}", wrap(a, 3)),

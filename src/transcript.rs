@@ -113,6 +113,42 @@ pub struct Transcript {
     pub backward: Vec<BackwardNode>,
     /// Agreement with the rule-based derivative, per input.
     pub agreements: Vec<Agreement>,
+    /// The same result for every number of classes, proved once with sums.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub general: Option<GeneralCase>,
+}
+
+/// A claim about every number of classes `n`, with its proof.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct GeneralCase {
+    /// The definitions, with indexed families and sums.
+    pub definitions: Vec<NamedDefinition>,
+    /// The assumptions.
+    pub assumptions: Vec<String>,
+    /// The claim, its verdict and its proof (checked by the independent checker).
+    pub claim: crate::report::ClaimReport,
+}
+
+/// Proves the single claim of the symbolic problem `text` for the general-n section.
+///
+/// ```
+/// let g = backprove::general_case(&backprove::softmax_with_loss_n()).unwrap();
+/// assert_eq!(g.claim.status, backprove::Status::Proved);
+/// assert!(g.claim.steps.len() <= 15);
+/// ```
+pub fn general_case(text: &str) -> Result<GeneralCase, String> {
+    let problem = crate::parse::parse_problem(text).map_err(|e| e.to_string())?;
+    let report = prove_problem(&problem, &Limits::default());
+    let claim = report
+        .claims
+        .into_iter()
+        .next()
+        .ok_or("the general case has no claim")?;
+    Ok(GeneralCase {
+        definitions: report.definitions,
+        assumptions: report.assumptions,
+        claim,
+    })
 }
 
 impl Transcript {
@@ -124,6 +160,10 @@ impl Transcript {
             .flat_map(|n| std::iter::once(&n.gradient).chain(n.edges.iter().map(|e| &e.gradient)));
         edges.into_iter().all(|s| s.status == Status::Proved)
             && self.agreements.iter().all(|a| a.status == Status::Proved)
+            && self
+                .general
+                .as_ref()
+                .is_none_or(|g| g.claim.status == Status::Proved)
     }
 }
 
@@ -346,6 +386,7 @@ pub fn derive(
         forward,
         backward,
         agreements,
+        general: None,
     })
 }
 

@@ -88,3 +88,25 @@ fn example_prints_a_problem_file_that_proves() {
     assert_eq!(file, backprove::softmax_with_loss(4));
     assert_eq!(backprove(&["prove", "-"], &file).0, 0);
 }
+
+#[test]
+fn the_default_transcript_ends_with_the_proof_for_every_n() {
+    let (code, out, _) = backprove(&[], "");
+    assert_eq!(code, 0);
+    let general = out.find("For every number of classes n").expect("section present");
+    assert!(general > out.find("dL/da3 = y3 - t3").unwrap());
+    assert!(out.contains("claim d(L, a[k]) = y[k] - t[k]: proved"), "{out}");
+}
+
+#[test]
+fn the_symbolic_example_proves_and_its_certificate_checks() {
+    let (code, text, _) = backprove(&["example", "softmax-with-loss-n"], "");
+    assert_eq!(code, 0);
+    let (code, json, _) = backprove(&["prove", "-", "--format", "json"], &text);
+    assert_eq!(code, 0, "{json}");
+    let (code, out, _) = backprove(&["check", "-"], &json);
+    assert_eq!((code, out.trim()), (0, "certificate valid: 1 verdicts checked"));
+    let forged = json.replace("delta(j, k)", "delta(j, j)");
+    assert_ne!(forged, json);
+    assert_eq!(backprove(&["check", "-"], &forged).0, 1);
+}

@@ -211,3 +211,43 @@ fn many_classes_show_one_node_per_family_and_a_table_over_k() {
     common::settings(&softmax_with_loss(12))
         .bind(|| insta::assert_snapshot!("softmax_12_text", text));
 }
+
+#[test]
+fn the_general_case_follows_the_walk_proved_once_for_every_n() {
+    let mut t = transcript(3);
+    let general = backprove::general_case(&backprove::softmax_with_loss_n()).unwrap();
+    assert_eq!(general.claim.status, Status::Proved);
+    assert!(general.claim.steps.len() <= 15, "{} steps", general.claim.steps.len());
+    let rules: Vec<&str> = general.claim.steps.iter().map(|s| s.rule.as_str()).collect();
+    for needed in ["d-sum", "d-index", "unfold-y"] {
+        assert!(rules.contains(&needed), "{needed} missing from {rules:?}");
+    }
+    assert!(rules.iter().any(|r| r.contains("sum-delta")));
+    assert!(rules.iter().any(|r| r.starts_with("assume sum(j, t[j]) = 1")));
+    // The section's proof is a certificate the independent checker accepts.
+    let report = backprove::Report {
+        schema: 1,
+        definitions: general.definitions.clone(),
+        assumptions: general.assumptions.clone(),
+        claims: vec![general.claim.clone()],
+    };
+    assert_eq!(backprove::check_report(&report), Ok(1));
+    t.general = Some(general);
+    assert!(t.all_proved());
+    for (name, format) in [
+        ("text", backprove::TranscriptFormat::Text),
+        ("markdown", backprove::TranscriptFormat::Markdown),
+        ("latex", backprove::TranscriptFormat::Latex),
+    ] {
+        let out = backprove::render_transcript(&t, format);
+        let at = out
+            .find("every number of classes")
+            .expect("the general section is rendered");
+        // After the n = 3 walk.
+        assert!(at > out.find("Result").unwrap(), "{name}");
+        let start = out[..at].rfind('\n').map_or(0, |i| i + 1);
+        let section = out[start..].to_string();
+        common::settings(&backprove::softmax_with_loss_n())
+            .bind(|| insta::assert_snapshot!(format!("softmax_n_{name}"), section));
+    }
+}

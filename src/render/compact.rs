@@ -269,5 +269,6 @@ pub fn compact(t: &Transcript) -> Transcript {
         forward,
         backward,
         agreements: t.agreements.clone(),
+        general: t.general.clone(),
     }
 }

@@ -119,6 +119,24 @@ pub fn render_text(t: &Transcript) -> String {
             a.proof_steps
         );
     }
+    if let Some(g) = &t.general {
+        let title = "For every number of classes n";
+        let _ = writeln!(out, "\n{title}\n{}", "-".repeat(title.chars().count()));
+        out.push_str("The same result once for all n, with indexed families and sums over j = 1..n:\n");
+        for d in &g.definitions {
+            let _ = writeln!(out, "  {} = {}", d.name, d.expr);
+        }
+        for a in &g.assumptions {
+            let _ = writeln!(out, "  assume {a}");
+        }
+        let _ = writeln!(out, "  claim {}: {}", g.claim.claim, g.claim.status.word());
+        for (i, s) in g.claim.steps.iter().enumerate() {
+            let _ = writeln!(out, "  {:>2}. {} = {}  [{}]", i + 1, s.before, s.after, s.rule);
+        }
+        if let Some(reason) = &g.claim.reason {
+            let _ = writeln!(out, "  {reason}");
+        }
+    }
     out
 }
 
@@ -194,6 +212,31 @@ pub fn render_markdown(t: &Transcript) -> String {
             a.status.word(),
             a.proof_steps
         );
+    }
+    if let Some(g) = &t.general {
+        out.push_str("\n## For every number of classes n\n\nThe same result once for all $n$, with indexed families and sums over $j = 1, \\dots, n$:\n\n");
+        for d in &g.definitions {
+            let _ = writeln!(out, "- {} $=$ {}", math(&d.name), math(&d.expr));
+        }
+        for a in &g.assumptions {
+            let _ = writeln!(out, "- assume `{a}`");
+        }
+        let _ = writeln!(
+            out,
+            "\nClaim `{}`: **{}**.\n\n| # | step | rule |\n|---|---|---|",
+            g.claim.claim,
+            g.claim.status.word()
+        );
+        for (i, s) in g.claim.steps.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "| {} | {} $=$ {} | `{}` |",
+                i + 1,
+                math(&s.before),
+                math(&s.after),
+                s.rule
+            );
+        }
     }
     out
 }
@@ -290,6 +333,41 @@ pub fn render_latex(t: &Transcript) -> String {
             tex(&t.output)
         );
     }
-    out.push_str("\\end{align*}\n\\end{document}\n");
+    out.push_str("\\end{align*}\n");
+    if let Some(g) = &t.general {
+        out.push_str("\\subsection*{For every number of classes $n$}\nThe same result once for all $n$, with indexed families and sums over $j = 1, \\dots, n$:\n\\begin{align*}\n");
+        for d in &g.definitions {
+            let _ = writeln!(out, "  {} &= {} \\\\", tex(&d.name), tex(&d.expr));
+        }
+        out.push_str("\\end{align*}\n");
+        for a in &g.assumptions {
+            let _ = writeln!(out, "Assume ${}$.\n", tex_relation(a));
+        }
+        let _ = writeln!(
+            out,
+            "Claim \\texttt{{{}}}: {}.\n\\begin{{enumerate}}",
+            super::latex::escape(&g.claim.claim),
+            g.claim.status.word()
+        );
+        for s in &g.claim.steps {
+            let _ = writeln!(
+                out,
+                "  \\item $\\displaystyle {} = {}$ \\hfill \\textsf{{{}}}",
+                tex(&s.before),
+                tex(&s.after),
+                super::latex::escape(&s.rule)
+            );
+        }
+        out.push_str("\\end{enumerate}\n");
+    }
+    out.push_str("\\end{document}\n");
     out
+}
+
+/// `lhs = rhs` (an assumption's text) in LaTeX.
+fn tex_relation(text: &str) -> String {
+    match text.split_once(" = ") {
+        Some((l, r)) => format!("{} = {}", tex(l), tex(r)),
+        None => format!("\\texttt{{{}}}", super::latex::escape(text)),
+    }
 }
