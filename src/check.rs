@@ -26,10 +26,10 @@ use crate::parse::{parse_problem, parse_term};
 use crate::print::{infix_at, to_infix};
 use crate::problem::{Problem, Relation};
 use crate::report::{ClaimReport, PointValues, Report, Status, Step};
-use crate::unroll;
 use crate::rules::diff::{
     head_indices, independent, rule_patterns, Guard, Head, DIFF_RULES, RENAME,
 };
+use crate::unroll;
 
 /// Why a certificate is not accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -363,9 +363,7 @@ impl Context {
                 }
                 Guard::NotCaptured => match (get("?j"), get("?x")) {
                     (Some(j), Some(x)) => match &before[j] {
-                        Math::Var(bound) => {
-                            !crate::index::free_indices(&before, x).contains(bound)
-                        }
+                        Math::Var(bound) => !crate::index::free_indices(&before, x).contains(bound),
                         _ => false,
                     },
                     _ => false,
@@ -452,7 +450,9 @@ impl Context {
                     | "differentiate (lemmas above), algebra"
                     | "algebra, differentiate (lemmas above)"
             ) && !step.rule.strip_prefix("algebra: ").is_some_and(|rules| {
-                rules.split(", ").all(|r| crate::algebra::SUM_RULES.contains(&r))
+                rules
+                    .split(", ")
+                    .all(|r| crate::algebra::SUM_RULES.contains(&r))
             }) {
                 return Err(fail(format!("unknown rule `{}`", step.rule)));
             }
@@ -641,10 +641,7 @@ impl Context {
             .ok_or("an assumption is solved for a free variable or a sum free of indices")?;
         let v = norm.normalize(value).map_err(algebra_error)?;
         if norm.mentions_target(&v, target) {
-            return Err(format!(
-                "the value of {} mentions it",
-                to_infix(var)
-            ));
+            return Err(format!("the value of {} mentions it", to_infix(var)));
         }
         norm.substitute_target(target, v);
         if difference(&mut norm, &assumption.lhs, &assumption.rhs)?.is_zero() {
@@ -676,7 +673,15 @@ impl Context {
             || crate::index::is_indexed(lhs)
             || crate::index::is_indexed(rhs);
         if !indexed {
-            return self.check_concrete_point(p, &self.problem, &self.defs, &point, lhs, rhs, agree);
+            return self.check_concrete_point(
+                p,
+                &self.problem,
+                &self.defs,
+                &point,
+                lhs,
+                rhs,
+                agree,
+            );
         }
         // At the point's number of classes and index values.
         let count = |key: &str| -> Result<usize, String> {
@@ -837,7 +842,11 @@ fn difference(norm: &mut Normalizer, a: &RecExpr<Math>, b: &RecExpr<Math>) -> Re
 }
 
 /// Lets `var` (a free variable or an index-free sum) stand for `value` in `norm`.
-fn substitute(norm: &mut Normalizer, var: &RecExpr<Math>, value: &RecExpr<Math>) -> Result<(), String> {
+fn substitute(
+    norm: &mut Normalizer,
+    var: &RecExpr<Math>,
+    value: &RecExpr<Math>,
+) -> Result<(), String> {
     let target = norm
         .target_of(var)
         .map_err(algebra_error)?
@@ -984,11 +993,9 @@ fn chain_terms(expr: &RecExpr<Math>, f: Id) -> Vec<(bool, Id)> {
 fn linear_expansion(expr: &RecExpr<Math>, terms: &[(bool, Id)], x: Id) -> RecExpr<Math> {
     let mut out: Vec<Math> = Vec::new();
     let mut acc: Option<Id> = None;
-    let x_node = expr[x].clone();
     for (negative, term) in terms {
         let t = copy_subterm(expr, *term, &mut out);
-        out.push(x_node.clone());
-        let xv = Id::from(out.len() - 1);
+        let xv = copy_subterm(expr, x, &mut out);
         out.push(Math::D([t, xv]));
         let d = Id::from(out.len() - 1);
         let next = match (acc, negative) {

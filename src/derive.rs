@@ -13,8 +13,8 @@ use crate::language::Math;
 use crate::print::to_infix;
 use crate::report::Step;
 use crate::rules::diff::{
-    bind, bound_name, diff_rule, head, head_indices, name_in, rule_for,
-    rule_patterns, sum_terms, EGraph, Rewrite, RENAME, UNFOLD,
+    bind, bound_name, diff_rule, head, head_indices, name_in, rule_for, rule_patterns, sum_terms,
+    EGraph, Rewrite, RENAME, UNFOLD,
 };
 
 /// A cost that makes any remaining `d` prohibitively expensive.
@@ -150,12 +150,10 @@ impl<'a> Derivation<'a> {
                 let mut nodes = print(f).as_ref().to_vec();
                 let fi = Id::from(nodes.len() - 1);
                 let offset = nodes.len();
-                nodes.extend(
-                    print(x)
-                        .as_ref()
-                        .iter()
-                        .map(|n| n.clone().map_children(|c| Id::from(usize::from(c) + offset))),
-                );
+                nodes.extend(print(x).as_ref().iter().map(|n| {
+                    n.clone()
+                        .map_children(|c| Id::from(usize::from(c) + offset))
+                }));
                 let xi = Id::from(nodes.len() - 1);
                 nodes.push(Math::D([fi, xi]));
                 let (canonical, _) = crate::index::canonical(&RecExpr::from(nodes));
@@ -168,24 +166,23 @@ impl<'a> Derivation<'a> {
                 continue;
             };
             if name == UNFOLD {
-                let (bound, shown, def) = if let Some(bound) =
-                    bound_name(&self.egraph, f, self.defs)
-                {
-                    (bound, bound.to_string(), self.defs[&bound].clone())
-                } else {
-                    let Math::Idx([a, k]) = &f_node else {
-                        continue;
+                let (bound, shown, def) =
+                    if let Some(bound) = bound_name(&self.egraph, f, self.defs) {
+                        (bound, bound.to_string(), self.defs[&bound].clone())
+                    } else {
+                        let Math::Idx([a, k]) = &f_node else {
+                            continue;
+                        };
+                        let (Some(family), Some(k)) =
+                            (name_in(&self.egraph, *a), name_in(&self.egraph, *k))
+                        else {
+                            continue;
+                        };
+                        let Some(def) = crate::index::instantiate(&self.defs[&family], k) else {
+                            continue;
+                        };
+                        (family, format!("{family}[{k}]"), def)
                     };
-                    let (Some(family), Some(k)) =
-                        (name_in(&self.egraph, *a), name_in(&self.egraph, *k))
-                    else {
-                        continue;
-                    };
-                    let Some(def) = crate::index::instantiate(&self.defs[&family], k) else {
-                        continue;
-                    };
-                    (family, format!("{family}[{k}]"), def)
-                };
                 let Some(body) = self.egraph.lookup_expr(&def) else {
                     continue;
                 };
@@ -208,7 +205,9 @@ impl<'a> Derivation<'a> {
                 let Some(Math::Sum([j, body])) = self.egraph[self.egraph.find(f)]
                     .nodes
                     .iter()
-                    .find(|n| matches!(n, Math::Sum([j, _]) if name_in(&self.egraph, *j) != Some(k)))
+                    .find(
+                        |n| matches!(n, Math::Sum([j, _]) if name_in(&self.egraph, *j) != Some(k)),
+                    )
                     .cloned()
                 else {
                     continue;
@@ -396,13 +395,14 @@ fn cheapest_nodes(egraph: &EGraph, original: &BTreeSet<Symbol>) -> FxHashMap<Id,
             Math::Sum([j, _]) => name_in(egraph, *j).is_some_and(|j| !original.contains(&j)),
             _ => false,
         };
-        let cost = usize::from(renamed) + DFree.cost(node, |c| match best.get(&egraph.find(c)) {
-            Some((cost, _)) => *cost,
-            None => {
-                known = false;
-                D_COST
-            }
-        });
+        let cost = usize::from(renamed)
+            + DFree.cost(node, |c| match best.get(&egraph.find(c)) {
+                Some((cost, _)) => *cost,
+                None => {
+                    known = false;
+                    D_COST
+                }
+            });
         if !known || best.get(&id).is_some_and(|(old, _)| *old <= cost) {
             continue;
         }

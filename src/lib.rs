@@ -24,7 +24,6 @@ mod error;
 mod examples;
 mod graph;
 pub mod index;
-pub mod unroll;
 mod language;
 mod numeric;
 mod parse;
@@ -35,6 +34,7 @@ mod render;
 mod report;
 mod rules;
 mod transcript;
+pub mod unroll;
 
 pub use check::{check_certificate, check_report, CheckError};
 pub use cli::{render_error, run, Cli, TranscriptFormat};

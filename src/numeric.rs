@@ -186,9 +186,7 @@ impl<'a> Evaluator<'a> {
                     }),
                 },
                 // Index terms are evaluated after unrolling (see `unroll`), never here.
-                Math::D(_) | Math::Idx(_) | Math::Sum(_) | Math::Delta(_) | Math::Lambda(_) => {
-                    None
-                }
+                Math::D(_) | Math::Idx(_) | Math::Sum(_) | Math::Delta(_) | Math::Lambda(_) => None,
             };
             vals.push(v);
         }

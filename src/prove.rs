@@ -9,9 +9,7 @@ use std::time::{Duration, Instant};
 use egg::{RecExpr, Symbol};
 use num_rational::BigRational;
 
-use crate::algebra::{
-    natural_cmp, AlgebraError, Budget, Discharge, Normalizer, Rat, Sign, Target,
-};
+use crate::algebra::{natural_cmp, AlgebraError, Budget, Discharge, Normalizer, Rat, Sign, Target};
 use crate::derive::{Derivation, SaturationLimits};
 use crate::language::Math;
 use crate::numeric::{Evaluator, Interval, Rng};
@@ -356,7 +354,8 @@ fn decide_algebra(
                 Some(format!("algebra: {}", sum_rules.join(", "))),
             ));
         } else {
-            let rule = (!sum_rules.is_empty()).then(|| format!("algebra: {}", sum_rules.join(", ")));
+            let rule =
+                (!sum_rules.is_empty()).then(|| format!("algebra: {}", sum_rules.join(", ")));
             start.push((readable(&mut norm, &a)?, rule));
         }
         if diff.is_zero() {

@@ -104,13 +104,15 @@ fn copy(
         Math::Lambda(_) => return Err("an indexed definition is not a term".into()),
         node => {
             let mut failed = None;
-            let node = node.clone().map_children(|c| match copy(expr, c, n, env, out) {
-                Ok(id) => id,
-                Err(e) => {
-                    failed = Some(e);
-                    c
-                }
-            });
+            let node = node
+                .clone()
+                .map_children(|c| match copy(expr, c, n, env, out) {
+                    Ok(id) => id,
+                    Err(e) => {
+                        failed = Some(e);
+                        c
+                    }
+                });
             if let Some(e) = failed {
                 return Err(e);
             }

@@ -93,9 +93,14 @@ fn example_prints_a_problem_file_that_proves() {
 fn the_default_transcript_ends_with_the_proof_for_every_n() {
     let (code, out, _) = backprove(&[], "");
     assert_eq!(code, 0);
-    let general = out.find("For every number of classes n").expect("section present");
+    let general = out
+        .find("For every number of classes n")
+        .expect("section present");
     assert!(general > out.find("dL/da3 = y3 - t3").unwrap());
-    assert!(out.contains("claim d(L, a[k]) = y[k] - t[k]: proved"), "{out}");
+    assert!(
+        out.contains("claim d(L, a[k]) = y[k] - t[k]: proved"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -105,7 +110,10 @@ fn the_symbolic_example_proves_and_its_certificate_checks() {
     let (code, json, _) = backprove(&["prove", "-", "--format", "json"], &text);
     assert_eq!(code, 0, "{json}");
     let (code, out, _) = backprove(&["check", "-"], &json);
-    assert_eq!((code, out.trim()), (0, "certificate valid: 1 verdicts checked"));
+    assert_eq!(
+        (code, out.trim()),
+        (0, "certificate valid: 1 verdicts checked")
+    );
     let forged = json.replace("delta(j, k)", "delta(j, j)");
     assert_ne!(forged, json);
     assert_eq!(backprove(&["check", "-"], &forged).0, 1);

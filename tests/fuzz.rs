@@ -38,6 +38,25 @@ proptest! {
         let mutated: String = chars[..pos].iter().chain(insert.chars().collect::<Vec<_>>().iter()).chain(chars[end..].iter()).collect();
         check(&mutated);
     }
+
+    #[test]
+    fn mutated_symbolic_problems_never_panic(pos in 0usize..200, len in 0usize..6, insert in "[-+*/^(),=\\[\\]ijkn ]{0,4}") {
+        // Indexed families, sums and deltas, parsed and, when they parse, proved.
+        let base = backprove::softmax_with_loss_n();
+        let chars: Vec<char> = base.chars().collect();
+        let pos = pos.min(chars.len());
+        let end = (pos + len).min(chars.len());
+        let mutated: String = chars[..pos].iter().chain(insert.chars().collect::<Vec<_>>().iter()).chain(chars[end..].iter()).collect();
+        check(&mutated);
+        if let Ok(problem) = parse_problem(&mutated) {
+            let limits = backprove::Limits { timeout: std::time::Duration::from_secs(2), max_nodes: 20_000 };
+            let report = backprove::prove_problem(&problem, &limits);
+            for claim in &report.claims {
+                let reason = claim.reason.clone().unwrap_or_default();
+                prop_assert!(!reason.contains("internal error"), "{}: {}", mutated, reason);
+            }
+        }
+    }
 }
 
 #[test]
@@ -61,11 +80,36 @@ fn certificate() -> &'static str {
     })
 }
 
+/// A certificate of the symbolic Softmax proof and a symbolic disproof.
+fn symbolic_certificate() -> &'static str {
+    static CERT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CERT.get_or_init(|| {
+        let text = format!(
+            "{}prove d(L, a[k]) = y[k]\nprove d(sum(k, a[k]^2), a[k]) = 2*a[k]\n",
+            backprove::softmax_with_loss_n()
+        );
+        let problem = parse_problem(&text).unwrap();
+        let report = backprove::prove_problem(&problem, &backprove::Limits::default());
+        assert_eq!(backprove::check_report(&report), Ok(3));
+        backprove::render(&report, backprove::Format::Json)
+    })
+}
+
 proptest! {
     #![proptest_config(common::fixed(300))]
     #[test]
     fn check_never_panics_on_mutated_certificates(pos in 0usize..20_000, len in 0usize..8, insert in "[-+*/^(),=a-z0-9 \"{}\\[\\]:]{0,6}") {
         let base = certificate();
+        let chars: Vec<char> = base.chars().collect();
+        let pos = pos % chars.len();
+        let end = (pos + len).min(chars.len());
+        let mutated: String = chars[..pos].iter().chain(insert.chars().collect::<Vec<_>>().iter()).chain(chars[end..].iter()).collect();
+        let _ = check_certificate(&mutated);
+    }
+
+    #[test]
+    fn check_never_panics_on_mutated_symbolic_certificates(pos in 0usize..20_000, len in 0usize..8, insert in "[-+*/^(),=a-z0-9 \"{}\\[\\]:]{0,6}") {
+        let base = symbolic_certificate();
         let chars: Vec<char> = base.chars().collect();
         let pos = pos % chars.len();
         let end = (pos + len).min(chars.len());

@@ -171,7 +171,10 @@ fn every_index_rule_is_evaluated_and_holds() {
                     p.insert("k".into(), k);
                     let l = common::eval(&lhs, &p).expect("left side evaluates");
                     let r = common::eval(&rhs, &p).expect("right side evaluates");
-                    assert!(common::close(l, r, 1e-4), "{name}: {l} vs {r} at j={j}, k={k}");
+                    assert!(
+                        common::close(l, r, 1e-4),
+                        "{name}: {l} vs {r} at j={j}, k={k}"
+                    );
                 }
             }
         }
@@ -183,8 +186,12 @@ fn summing_under_d_with_a_captured_index_would_be_wrong() {
     // Why d-sum has a guard: with the bound index equal to the variable's
     // index, moving `d` inside the sum gives a different value.
     let point = indexed_point();
-    let lhs: RecExpr<Math> = "(d (sum k (* (idx a k) (idx a k))) (idx a k))".parse().unwrap();
-    let naive: RecExpr<Math> = "(sum k (d (* (idx a k) (idx a k)) (idx a k)))".parse().unwrap();
+    let lhs: RecExpr<Math> = "(d (sum k (* (idx a k) (idx a k))) (idx a k))"
+        .parse()
+        .unwrap();
+    let naive: RecExpr<Math> = "(sum k (d (* (idx a k) (idx a k)) (idx a k)))"
+        .parse()
+        .unwrap();
     let (l, r) = (
         common::eval(&lhs, &point).unwrap(),
         common::eval(&naive, &point).unwrap(),

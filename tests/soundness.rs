@@ -99,3 +99,85 @@ proptest! {
         }
     }
 }
+
+/// Terms over indexed families: free index `k`, sums binding `j` or `k`
+/// (so captures and shadowing happen), deltas, elements of `a`, `b`, and `x`.
+fn indexed_term() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("x".to_string()),
+        Just("a[k]".to_string()),
+        Just("b[k]".to_string()),
+        Just("2".to_string()),
+        Just("-1/2".to_string()),
+    ];
+    leaf.prop_recursive(4, 20, 2, |inner| {
+        prop_oneof![
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} + {b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} - {b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} * {b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} / (({b})^2 + 1))")),
+            inner.clone().prop_map(|a| format!("exp({a})")),
+            inner.clone().prop_map(|a| format!("sum(j, {a}*a[j])")),
+            inner
+                .clone()
+                .prop_map(|a| format!("sum(j, {a}*delta(j, k))")),
+            inner.clone().prop_map(|a| format!("sum(k, {a})")),
+            inner.clone().prop_map(|a| format!("sum(j, {a} + b[j])")),
+        ]
+    })
+}
+
+/// Identity shapes over indexed terms (true, true where defined, or false).
+const INDEXED_SHAPES: &[&str] = &[
+    "sum(j, {a}*delta(j, k)) = {a}",
+    "sum(j, ({a})*b[j]) = ({a})*sum(j, b[j])",
+    "sum(j, ({a}) + ({b})) = sum(j, {a}) + sum(j, {b})",
+    "d({a}, a[k]) + d({b}, a[k]) = d(({a}) + ({b}), a[k])",
+    "d(sum(k, {a}), a[k]) = sum(k, d({a}, a[k]))",
+    "d(sum(j, ({a})*a[j]), x) = sum(j, d({a}, x)*a[j])",
+    "sum(j, {a}) = {a}",
+    "d({a}, a[k]) = d({a}, b[k])",
+    "{a} = {b}",
+];
+
+/// Points with `n` = 1, 2, 3 classes and `k` each class in turn.
+fn indexed_points() -> Vec<BTreeMap<String, f64>> {
+    let mut out = Vec::new();
+    for n in 1..=3usize {
+        for k in 1..=n {
+            for x in [0.3, -1.1] {
+                let mut p: BTreeMap<String, f64> = BTreeMap::new();
+                p.insert("n".into(), n as f64);
+                p.insert("k".into(), k as f64);
+                p.insert("x".into(), x);
+                for i in 1..=n {
+                    p.insert(format!("a[{i}]"), x * 0.5 + 0.4 * i as f64 - 0.7);
+                    p.insert(format!("b[{i}]"), 0.9 - 0.35 * i as f64);
+                }
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(common::fixed(200))]
+    #[test]
+    fn proved_indexed_claims_hold_for_small_n(shape in 0..INDEXED_SHAPES.len(), a in indexed_term(), b in indexed_term()) {
+        let text = format!("prove {}", INDEXED_SHAPES[shape].replace("{a}", &a).replace("{b}", &b));
+        let Ok(problem) = parse_problem(&text) else { return Ok(()) };
+        let limits = Limits { timeout: std::time::Duration::from_secs(2), max_nodes: 50_000 };
+        let report = prove_problem(&problem, &limits);
+        let reason = report.claims[0].reason.clone().unwrap_or_default();
+        prop_assert!(!reason.contains("internal error"), "{}: {}", text, reason);
+        if report.claims[0].status == Status::Proved {
+            let (l, r) = (&problem.claims[0].lhs, &problem.claims[0].rhs);
+            for p in indexed_points() {
+                if let (Some(u), Some(v)) = (common::eval(l, &p), common::eval(r, &p)) {
+                    prop_assert!(common::close(u, v, 1e-5), "proved {} but {} != {} at {:?}", text, u, v, p);
+                }
+            }
+        }
+    }
+}

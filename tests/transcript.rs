@@ -217,13 +217,24 @@ fn the_general_case_follows_the_walk_proved_once_for_every_n() {
     let mut t = transcript(3);
     let general = backprove::general_case(&backprove::softmax_with_loss_n()).unwrap();
     assert_eq!(general.claim.status, Status::Proved);
-    assert!(general.claim.steps.len() <= 15, "{} steps", general.claim.steps.len());
-    let rules: Vec<&str> = general.claim.steps.iter().map(|s| s.rule.as_str()).collect();
+    assert!(
+        general.claim.steps.len() <= 15,
+        "{} steps",
+        general.claim.steps.len()
+    );
+    let rules: Vec<&str> = general
+        .claim
+        .steps
+        .iter()
+        .map(|s| s.rule.as_str())
+        .collect();
     for needed in ["d-sum", "d-index", "unfold-y"] {
         assert!(rules.contains(&needed), "{needed} missing from {rules:?}");
     }
     assert!(rules.iter().any(|r| r.contains("sum-delta")));
-    assert!(rules.iter().any(|r| r.starts_with("assume sum(j, t[j]) = 1")));
+    assert!(rules
+        .iter()
+        .any(|r| r.starts_with("assume sum(j, t[j]) = 1")));
     // The section's proof is a certificate the independent checker accepts.
     let report = backprove::Report {
         schema: 1,

@@ -224,17 +224,20 @@ impl<'a> Normalizer<'a> {
     /// The `sum-*` rules applied since the last call, in table order.
     pub fn take_used_rules(&mut self) -> Vec<&'static str> {
         let used = std::mem::take(&mut self.used_rules);
-        SUM_RULES.iter().copied().filter(|r| used.contains(r)).collect()
+        SUM_RULES
+            .iter()
+            .copied()
+            .filter(|r| used.contains(r))
+            .collect()
     }
 
     /// Whether a name whose value is `value` stays an atom: always with
     /// [`Normalizer::keep_all_names`], and for sums when names are kept whole.
     fn keeps_whole(&self, value: &Rat) -> bool {
-        let has_sum = value
-            .num
-            .0
-            .keys()
-            .any(|m| m.0.iter().any(|(a, _)| matches!(self.atoms[*a], Atom::Sum(..))));
+        let has_sum = value.num.0.keys().any(|m| {
+            m.0.iter()
+                .any(|(a, _)| matches!(self.atoms[*a], Atom::Sum(..)))
+        });
         self.opaque_all || (self.opaque_sums && (!value.is_monomial() || has_sum))
     }
 
@@ -308,10 +311,10 @@ impl<'a> Normalizer<'a> {
     /// atoms made here are not normal forms).
     fn fold_in_sums(&mut self, r: &Rat) -> Res<Rat> {
         let has_sum = |n: &Self| {
-            r.num
-                .0
-                .keys()
-                .any(|m| m.0.iter().any(|(a, _)| matches!(n.atoms[*a], Atom::Sum(..))))
+            r.num.0.keys().any(|m| {
+                m.0.iter()
+                    .any(|(a, _)| matches!(n.atoms[*a], Atom::Sum(..)))
+            })
         };
         if !has_sum(self) {
             return Ok(r.clone());
@@ -333,7 +336,10 @@ impl<'a> Normalizer<'a> {
             }
             num.add_term(term, c);
         }
-        Ok(Rat { num, den: r.den.clone() })
+        Ok(Rat {
+            num,
+            den: r.den.clone(),
+        })
     }
 
     /// Like [`Normalizer::print`], with a monomial common to every term
@@ -822,7 +828,10 @@ impl<'a> Normalizer<'a> {
                     let free: BTreeSet<Symbol> = monic
                         .0
                         .keys()
-                        .flat_map(|m| m.0.iter().flat_map(|(a, _)| self.atom_free[*a].iter().copied()))
+                        .flat_map(|m| {
+                            m.0.iter()
+                                .flat_map(|(a, _)| self.atom_free[*a].iter().copied())
+                        })
                         .collect();
                     self.factor_free.push(free);
                     self.factors.push(monic.clone());
@@ -1065,19 +1074,21 @@ impl<'a> Normalizer<'a> {
             Atom::Exp(_) => Sign::POS,
             Atom::Sum(body, _) => self.sum_sign(body),
             // Facts with free indices hold for every index: one on `t[j]` speaks of `t[k]`.
-            Atom::Element(family, _) => self.facts.iter().fold(Sign::ANY, |s, (value, sign)| {
-                match value.num.as_term() {
-                    Some((m, c)) if value.den.is_empty() && m.0.len() == 1 && m.0[0].1 == 1 => {
-                        match &self.atoms[m.0[0].0] {
-                            Atom::Element(f, _) if f == family => {
-                                s.meet(if c.is_positive() { *sign } else { sign.neg() })
+            Atom::Element(family, _) => {
+                self.facts
+                    .iter()
+                    .fold(Sign::ANY, |s, (value, sign)| match value.num.as_term() {
+                        Some((m, c)) if value.den.is_empty() && m.0.len() == 1 && m.0[0].1 == 1 => {
+                            match &self.atoms[m.0[0].0] {
+                                Atom::Element(f, _) if f == family => {
+                                    s.meet(if c.is_positive() { *sign } else { sign.neg() })
+                                }
+                                _ => s,
                             }
-                            _ => s,
                         }
-                    }
-                    _ => s,
-                }
-            }),
+                        _ => s,
+                    })
+            }
             Atom::Sqrt(arg) => {
                 if self.sign(arg).is_pos() {
                     Sign::POS
@@ -1181,7 +1192,8 @@ impl<'a> Normalizer<'a> {
         if let Some((v, value)) = self.solve_for_var(p) {
             return Some((Target::Var(v), value));
         }
-        self.solve_for_sum(p).map(|(a, value)| (Target::Sum(a), value))
+        self.solve_for_sum(p)
+            .map(|(a, value)| (Target::Sum(a), value))
     }
 
     /// From now on `target` stands for `value`.

@@ -286,7 +286,13 @@ impl<'a> Parser<'a> {
     }
 
     /// Records that `name` is used as `kind`; a name has one kind per problem.
-    fn record(&mut self, name: Symbol, kind: Kind, column: usize, width: usize) -> Result<(), Error> {
+    fn record(
+        &mut self,
+        name: Symbol,
+        kind: Kind,
+        column: usize,
+        width: usize,
+    ) -> Result<(), Error> {
         let line = self.line;
         let Some(kinds) = self.kinds.as_deref_mut() else {
             return Ok(());
@@ -335,7 +341,10 @@ impl<'a> Parser<'a> {
         let (j, column, width) = self.ident("an index name")?;
         self.check_index_name(&j, column, width)?;
         let close = self.expect(Tok::RBracket, "`]`")?;
-        Ok((self.add(Math::Var(Symbol::from(j.as_str()))), close.column + 1))
+        Ok((
+            self.add(Math::Var(Symbol::from(j.as_str()))),
+            close.column + 1,
+        ))
     }
 
     /// `a[j]`, with the family name already read.
@@ -343,7 +352,11 @@ impl<'a> Parser<'a> {
         let sym = Symbol::from(name);
         let width = name.chars().count();
         if is_reserved(name) {
-            return Err(self.semantic(column, column + width, format!("`{name}` cannot be indexed")));
+            return Err(self.semantic(
+                column,
+                column + width,
+                format!("`{name}` cannot be indexed"),
+            ));
         }
         if self.defined.contains_key(&sym) && !self.families.contains(&sym) {
             return Err(self.semantic(

@@ -122,7 +122,9 @@ pub fn render_text(t: &Transcript) -> String {
     if let Some(g) = &t.general {
         let title = "For every number of classes n";
         let _ = writeln!(out, "\n{title}\n{}", "-".repeat(title.chars().count()));
-        out.push_str("The same result once for all n, with indexed families and sums over j = 1..n:\n");
+        out.push_str(
+            "The same result once for all n, with indexed families and sums over j = 1..n:\n",
+        );
         for d in &g.definitions {
             let _ = writeln!(out, "  {} = {}", d.name, d.expr);
         }
@@ -131,7 +133,14 @@ pub fn render_text(t: &Transcript) -> String {
         }
         let _ = writeln!(out, "  claim {}: {}", g.claim.claim, g.claim.status.word());
         for (i, s) in g.claim.steps.iter().enumerate() {
-            let _ = writeln!(out, "  {:>2}. {} = {}  [{}]", i + 1, s.before, s.after, s.rule);
+            let _ = writeln!(
+                out,
+                "  {:>2}. {} = {}  [{}]",
+                i + 1,
+                s.before,
+                s.after,
+                s.rule
+            );
         }
         if let Some(reason) = &g.claim.reason {
             let _ = writeln!(out, "  {reason}");

@@ -467,7 +467,8 @@ pub fn diff_rewrites(
         Rewrite::new(UNFOLD, lhs, Unfold { defs: defs.clone() }).expect("unfold is well-formed"),
     );
     let lhs: Pattern<Math> = "(d ?s ?x)".parse().expect("rename lhs parses");
-    rules.push(Rewrite::new(RENAME, lhs, Rename { defs, reserved }).expect("rename is well-formed"));
+    rules
+        .push(Rewrite::new(RENAME, lhs, Rename { defs, reserved }).expect("rename is well-formed"));
     rules
 }
 

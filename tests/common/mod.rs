@@ -40,7 +40,12 @@ pub fn defs_of(problem: &backprove::Problem) -> Defs {
         .collect()
 }
 
-fn eval_at(expr: &RecExpr<Math>, id: Id, point: &BTreeMap<String, f64>, defs: &Defs) -> Option<f64> {
+fn eval_at(
+    expr: &RecExpr<Math>,
+    id: Id,
+    point: &BTreeMap<String, f64>,
+    defs: &Defs,
+) -> Option<f64> {
     let get = |c: &Id| eval_at(expr, *c, point, defs);
     let v = match &expr[id] {
         Math::Num(c) => num_traits::ToPrimitive::to_f64(&c.0)?,
@@ -55,7 +60,9 @@ fn eval_at(expr: &RecExpr<Math>, id: Id, point: &BTreeMap<String, f64>, defs: &D
             let Math::Lambda([param, body]) = def[Id::from(def.as_ref().len() - 1)] else {
                 return None;
             };
-            let Math::Var(param) = &def[param] else { return None };
+            let Math::Var(param) = &def[param] else {
+                return None;
+            };
             let mut p = point.clone();
             p.insert(param.to_string(), index(expr, *j, point)? as f64);
             eval_at(def, body, &p, defs)?

@@ -135,11 +135,10 @@ impl Normalizer<'_> {
         let mut total = Rat::default();
         for (m, c) in body.num.0.clone() {
             self.charge(1)?;
-            let (inner, outer): (Vec<(AtomId, i64)>, Vec<(AtomId, i64)>) = m
-                .0
-                .iter()
-                .copied()
-                .partition(|(a, _)| self.atom_free[*a].contains(&j));
+            let (inner, outer): (Vec<(AtomId, i64)>, Vec<(AtomId, i64)>) =
+                m.0.iter()
+                    .copied()
+                    .partition(|(a, _)| self.atom_free[*a].contains(&j));
             let outside = Rat {
                 num: Poly::term(Monomial(outer), c),
                 den: den_0.iter().copied().collect(),
@@ -195,7 +194,15 @@ impl Normalizer<'_> {
             free.remove(&j);
             return Ok(self.atom_rat(Atom::Opaque(text, free), 1));
         }
-        let depth = self.sum_depth(body) + 1;
+        // Fresh for the body: deeper than the sums inside it and than the
+        // canonical indices of enclosing sums it mentions.
+        let outer = self
+            .free_of(body)
+            .iter()
+            .filter_map(|s| s.as_str().strip_prefix('#')?.parse::<usize>().ok())
+            .max()
+            .unwrap_or(0);
+        let depth = self.sum_depth(body).max(outer) + 1;
         let bound = Symbol::from(format!("#{depth}"));
         let canonical = self.rename_index(body, j, bound)?;
         let id = self.atom(Atom::Sum(canonical, bound));
@@ -214,13 +221,27 @@ impl Normalizer<'_> {
     /// How deeply sums nest inside `r`.
     fn sum_depth(&self, r: &Rat) -> usize {
         let mut depth = 0;
-        let mut atoms: Vec<AtomId> = r.num.0.keys().flat_map(|m| m.0.iter().map(|(a, _)| *a)).collect();
+        let mut atoms: Vec<AtomId> = r
+            .num
+            .0
+            .keys()
+            .flat_map(|m| m.0.iter().map(|(a, _)| *a))
+            .collect();
         for f in r.den.keys() {
-            atoms.extend(self.factors[*f].0.keys().flat_map(|m| m.0.iter().map(|(a, _)| *a)));
+            atoms.extend(
+                self.factors[*f]
+                    .0
+                    .keys()
+                    .flat_map(|m| m.0.iter().map(|(a, _)| *a)),
+            );
         }
         for a in atoms {
             let d = match &self.atoms[a] {
-                Atom::Sum(body, _) => self.sum_depth(body) + 1,
+                Atom::Sum(_, bound) => bound
+                    .as_str()
+                    .strip_prefix('#')
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .unwrap_or(1),
                 Atom::Exp(r) | Atom::Log(r) | Atom::Sqrt(r) | Atom::Root(r, _) => self.sum_depth(r),
                 _ => 0,
             };
@@ -231,9 +252,19 @@ impl Normalizer<'_> {
 
     /// Whether every atom of `r` that depends on `j` can be rewritten with another index.
     fn renamable(&self, r: &Rat, j: Symbol) -> bool {
-        let mut atoms: Vec<AtomId> = r.num.0.keys().flat_map(|m| m.0.iter().map(|(a, _)| *a)).collect();
+        let mut atoms: Vec<AtomId> = r
+            .num
+            .0
+            .keys()
+            .flat_map(|m| m.0.iter().map(|(a, _)| *a))
+            .collect();
         for f in r.den.keys() {
-            atoms.extend(self.factors[*f].0.keys().flat_map(|m| m.0.iter().map(|(a, _)| *a)));
+            atoms.extend(
+                self.factors[*f]
+                    .0
+                    .keys()
+                    .flat_map(|m| m.0.iter().map(|(a, _)| *a)),
+            );
         }
         atoms.into_iter().all(|a| {
             !self.atom_free[a].contains(&j)
@@ -314,7 +345,9 @@ impl Normalizer<'_> {
                 let body = self.rename_index(&body, from, to)?;
                 self.sum_over(&body, b)?
             }
-            Atom::Var(_) | Atom::Name(_) | Atom::Opaque(..) => self.atom_rat(self.atoms[a].clone(), 1),
+            Atom::Var(_) | Atom::Name(_) | Atom::Opaque(..) => {
+                self.atom_rat(self.atoms[a].clone(), 1)
+            }
         })
     }
 
@@ -370,7 +403,10 @@ impl Normalizer<'_> {
             return true;
         }
         let within = |r: &Rat| {
-            r.num.0.keys().any(|m| m.0.iter().any(|(b, _)| self.atom_contains(*b, t)))
+            r.num
+                .0
+                .keys()
+                .any(|m| m.0.iter().any(|(b, _)| self.atom_contains(*b, t)))
                 || r.den.keys().any(|f| {
                     self.factors[*f]
                         .0
@@ -396,7 +432,13 @@ impl Normalizer<'_> {
     /// How an index name prints: canonical bound names by the name chosen for their sum.
     pub(super) fn index_name(&self, s: Symbol) -> String {
         if is_canonical(s) {
-            if let Some((_, shown)) = self.print_scope.borrow().iter().rev().find(|(b, _)| *b == s) {
+            if let Some((_, shown)) = self
+                .print_scope
+                .borrow()
+                .iter()
+                .rev()
+                .find(|(b, _)| *b == s)
+            {
                 return shown.to_string();
             }
         }
