@@ -24,6 +24,9 @@ use super::{Atom, AtomId, Monomial, Normalizer, Poly, Rat, Res, Sign};
 /// The index-rule names a normalization used, for the proof's step labels.
 pub const SUM_RULES: &[&str] = &["sum-linear", "sum-factor", "sum-delta", "sum-const"];
 
+/// Atoms with their exponents.
+type Factors = Vec<(AtomId, i64)>;
+
 /// Whether `s` is a canonical bound index (`#1`, `#2`, ...), which no input can spell.
 fn is_canonical(s: Symbol) -> bool {
     s.as_str().starts_with('#')
@@ -135,7 +138,7 @@ impl Normalizer<'_> {
         let mut total = Rat::default();
         for (m, c) in body.num.0.clone() {
             self.charge(1)?;
-            let (inner, outer): (Vec<(AtomId, i64)>, Vec<(AtomId, i64)>) =
+            let (inner, outer): (Factors, Factors) =
                 m.0.iter()
                     .copied()
                     .partition(|(a, _)| self.atom_free[*a].contains(&j));
@@ -147,7 +150,7 @@ impl Normalizer<'_> {
                 num: Poly::term(Monomial(inner), BigRational::one()),
                 den: den_j.iter().copied().collect(),
             };
-            if !outside.as_constant().is_some_and(|c| c.is_one()) && !inside.as_constant().is_some()
+            if !outside.as_constant().is_some_and(|c| c.is_one()) && inside.as_constant().is_none()
             {
                 self.used_rules.insert("sum-factor");
             }
