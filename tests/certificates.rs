@@ -268,6 +268,9 @@ fn swap_words(text: &str, a: &str, b: &str) -> String {
 /// sign assumptions (used only for mutants that come out proved).
 fn holds_numerically(text: &str) -> bool {
     let problem = parse_problem(text).unwrap();
+    if text.contains('[') {
+        return holds_for_small_n(&problem);
+    }
     assert!(
         problem
             .assumptions
@@ -276,9 +279,6 @@ fn holds_numerically(text: &str) -> bool {
         "a proved mutant under an equation cannot be confirmed independently"
     );
     let claim = &problem.claims[0];
-    if text.contains('[') {
-        return holds_for_small_n(&problem);
-    }
     let (l, r) = (
         common::inline(&claim.lhs, &problem),
         common::inline(&claim.rhs, &problem),
@@ -369,6 +369,33 @@ fn holds_for_small_n(problem: &backprove::Problem) -> bool {
                 for i in 1..=n {
                     point.insert(format!("{fam}[{i}]"), x - 0.61 * i as f64 + 0.23 * f as f64);
                 }
+            }
+            // `assume sum(j, t[j]) = c`: the last class takes up the difference.
+            for a in &problem.assumptions {
+                let root = a.lhs.as_ref().last();
+                if let (backprove::Relation::Eq, Some(backprove::Math::Sum([_, body]))) =
+                    (a.relation, root)
+                {
+                    if let backprove::Math::Idx([f, _]) = &a.lhs[*body] {
+                        let gap = common::eval_with(&a.rhs, &defs, &point).unwrap_or(0.0)
+                            - common::eval_with(&a.lhs, &defs, &point).unwrap_or(0.0);
+                        *point.get_mut(&format!("{}[{n}]", a.lhs[*f])).unwrap() += gap;
+                    }
+                }
+            }
+            let meets = problem.assumptions.iter().all(|a| {
+                let v = common::eval_with(&a.lhs, &defs, &point)
+                    .zip(common::eval_with(&a.rhs, &defs, &point));
+                match (a.relation, v) {
+                    (backprove::Relation::Eq, Some((u, w))) => (u - w).abs() < 1e-9,
+                    (backprove::Relation::Gt, Some((u, w))) => u > w,
+                    (backprove::Relation::Ge, Some((u, w))) => u >= w,
+                    (backprove::Relation::Ne, Some((u, w))) => u != w,
+                    _ => false,
+                }
+            });
+            if !meets {
+                continue;
             }
             let sides = (
                 common::eval_with(&claim.lhs, &defs, &point),

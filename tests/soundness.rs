@@ -107,6 +107,8 @@ fn indexed_term() -> impl Strategy<Value = String> {
         Just("x".to_string()),
         Just("a[k]".to_string()),
         Just("b[k]".to_string()),
+        Just("a[m]".to_string()),
+        Just("delta(k, m)".to_string()),
         Just("2".to_string()),
         Just("-1/2".to_string()),
     ];
@@ -137,18 +139,21 @@ const INDEXED_SHAPES: &[&str] = &[
     "d(sum(j, ({a})*a[j]), x) = sum(j, d({a}, x)*a[j])",
     "sum(j, {a}) = {a}",
     "d({a}, a[k]) = d({a}, b[k])",
+    "d({a}, a[m])*delta(k, m) = d({a}, a[k])*delta(k, m)",
+    "({a})*delta(k, m) = ({b})*delta(k, m)",
     "{a} = {b}",
 ];
 
-/// Points with `n` = 1, 2, 3 classes and `k` each class in turn.
+/// Points with `n` = 1, 2, 3 classes and `k`, `m` each class in turn.
 fn indexed_points() -> Vec<BTreeMap<String, f64>> {
     let mut out = Vec::new();
     for n in 1..=3usize {
-        for k in 1..=n {
+        for (k, m) in (1..=n).flat_map(|k| (1..=n).map(move |m| (k, m))) {
             for x in [0.3, -1.1] {
                 let mut p: BTreeMap<String, f64> = BTreeMap::new();
                 p.insert("n".into(), n as f64);
                 p.insert("k".into(), k as f64);
+                p.insert("m".into(), m as f64);
                 p.insert("x".into(), x);
                 for i in 1..=n {
                     p.insert(format!("a[{i}]"), x * 0.5 + 0.4 * i as f64 - 0.7);

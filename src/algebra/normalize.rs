@@ -148,6 +148,10 @@ pub struct Normalizer<'a> {
     used_rules: BTreeSet<&'static str>,
     /// The bound index name a sum atom was first written with.
     sum_hints: HashMap<AtomId, Symbol>,
+    /// Whether a `delta` atom exists (else `reduce_delta` has nothing to do).
+    has_deltas: bool,
+    /// Set while `reduce_delta` runs (it multiplies, and must not re-enter).
+    reducing_deltas: bool,
     /// Index-free sums that `assume` equations give values.
     atom_substitution: HashMap<AtomId, Rat>,
     /// Canonical bound indices and the names they print as, innermost last.
@@ -193,6 +197,8 @@ impl<'a> Normalizer<'a> {
             used_rules: BTreeSet::new(),
             sum_hints: HashMap::new(),
             atom_substitution: HashMap::new(),
+            has_deltas: false,
+            reducing_deltas: false,
             print_scope: RefCell::new(Vec::new()),
             substitution: BTreeMap::new(),
             facts: Vec::new(),
@@ -624,7 +630,10 @@ impl<'a> Normalizer<'a> {
             };
             out.push(r);
         }
-        Ok(out.pop().unwrap_or_default())
+        // `delta-subst` on the whole result only: a product inside it may still
+        // meet a denominator, and the rule leaves terms over such denominators alone.
+        let r = out.pop().unwrap_or_default();
+        self.reduce_delta(r)
     }
 
     /// Whether the sign facts establish `value REL 0` (`REL` one of `>`, `>=`, `!=`).

@@ -5,7 +5,9 @@
 //! - `sum-linear`: a sum of terms sums term by term;
 //! - `sum-factor`: a factor free of `j` moves out of the sum;
 //! - `sum-delta`: `sum(j, delta(j, k) * f(j)) = f(k)`;
-//! - `sum-const`: a term free of `j` sums to `sum(j, 1)` (that is `n`) times itself.
+//! - `sum-const`: a term free of `j` sums to `sum(j, 1)` (that is `n`) times itself;
+//! - `delta-subst`: outside sums, `delta(k, m) * f(m) = delta(k, m) * f(k)` (both
+//!   sides are 0 unless `k = m`), and `delta^e = delta` for `e >= 1`.
 //!
 //! What is left is an atom `sum(#d, m)` whose body `m` is one monomial (over
 //! the factors that depend on `j`), with the bound index renamed to the
@@ -22,7 +24,13 @@ use num_traits::One;
 use super::{Atom, AtomId, Monomial, Normalizer, Poly, Rat, Res, Sign};
 
 /// The index-rule names a normalization used, for the proof's step labels.
-pub const SUM_RULES: &[&str] = &["sum-linear", "sum-factor", "sum-delta", "sum-const"];
+pub const SUM_RULES: &[&str] = &[
+    "sum-linear",
+    "sum-factor",
+    "sum-delta",
+    "sum-const",
+    "delta-subst",
+];
 
 /// Atoms with their exponents.
 type Factors = Vec<(AtomId, i64)>;
@@ -116,14 +124,81 @@ impl Normalizer<'_> {
         };
         let id = self.atom(Atom::Delta(a, b));
         self.atom_signs.insert(id, Sign::NON_NEG);
+        self.has_deltas = true;
         Rat {
             num: Poly::term(Monomial::atom(id, 1), BigRational::one()),
             den: Default::default(),
         }
     }
 
+    /// Rule `delta-subst` on every term of `r`: in a term with `delta(p, q)`,
+    /// the other factors have `q` replaced by `p` (the names in order) and the
+    /// delta's power is 1, unless the denominator mentions `q`. Applied to whole
+    /// normal forms (and sum bodies), never to partial products, so that the
+    /// result does not depend on the order the term was built in.
+    pub(super) fn reduce_delta(&mut self, r: Rat) -> Res<Rat> {
+        if !self.has_deltas || self.reducing_deltas {
+            return Ok(r);
+        }
+        self.reducing_deltas = true;
+        let out = self.reduce_delta_terms(r);
+        self.reducing_deltas = false;
+        out
+    }
+
+    fn reduce_delta_terms(&mut self, mut r: Rat) -> Res<Rat> {
+        for _ in 0..10_000 {
+            let den_mentions =
+                |n: &Self, q: Symbol| r.den.keys().any(|f| n.factor_free[*f].contains(&q));
+            let found = r.num.0.iter().find_map(|(m, c)| {
+                m.0.iter().find_map(|&(a, e)| match self.atoms[a] {
+                    Atom::Delta(p, q) if e > 0 => {
+                        let others =
+                            m.0.iter()
+                                .any(|(b, _)| *b != a && self.atom_free[*b].contains(&q));
+                        ((others || e > 1) && !den_mentions(self, q))
+                            .then(|| (m.clone(), c.clone(), a, p, q))
+                    }
+                    _ => None,
+                })
+            });
+            let Some((m, c, a, p, q)) = found else {
+                return Ok(r);
+            };
+            self.used_rules.insert("delta-subst");
+            r.num.0.remove(&m);
+            let rest = Rat {
+                num: Poly::term(
+                    Monomial(m.0.iter().copied().filter(|(b, _)| *b != a).collect()),
+                    c,
+                ),
+                den: Default::default(),
+            };
+            let renamed = self.rename_index(&rest, q, p)?;
+            let delta = Rat {
+                num: Poly::term(Monomial::atom(a, 1), BigRational::one()),
+                den: Default::default(),
+            };
+            let term = self.mul(&renamed, &delta)?;
+            let term = Rat {
+                num: term.num,
+                den: {
+                    let mut d = term.den;
+                    for (f, e) in &r.den {
+                        *d.entry(*f).or_insert(0) += e;
+                    }
+                    d
+                },
+            };
+            r = self.add_owned(r, &term)?;
+        }
+        Err(super::AlgebraError::Limit)
+    }
+
     /// `sum(j, body)` over `j = 1..n`.
     pub(super) fn sum_over(&mut self, body: &Rat, j: Symbol) -> Res<Rat> {
+        let reduced = self.reduce_delta(body.clone())?;
+        let body = &reduced;
         if !self.expand_sums {
             return self.sum_atom(body, j);
         }
