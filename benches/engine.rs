@@ -38,3 +38,23 @@ fn derive_transcript(bencher: divan::Bencher, n: usize) {
     let inputs: Vec<String> = (1..=n).map(|k| format!("a{k}")).collect();
     bencher.bench(|| derive(&problem, "L", &inputs, "bench").unwrap());
 }
+
+/// The proof for every number of classes at once (`softmax-with-loss-n`):
+/// differentiate with sums, the `sum-*` rules, the assumption, spot checks
+/// at n = 1, 2, 3, and the checker's self-check.
+#[divan::bench(sample_count = 20)]
+fn prove_every_n(bencher: divan::Bencher) {
+    let problem = parse_problem(&backprove::softmax_with_loss_n()).unwrap();
+    bencher.bench(|| prove_problem(&problem, &Limits::default()));
+}
+
+/// The Hessian `d(d(L, a[k]), a[m])` for every number of classes.
+#[divan::bench(sample_count = 10)]
+fn prove_hessian_every_n(bencher: divan::Bencher) {
+    let text = backprove::softmax_with_loss_n().replace(
+        "prove d(L, a[k]) = y[k] - t[k]",
+        "prove d(d(L, a[k]), a[m]) = y[k]*(delta(k, m) - y[m])",
+    );
+    let problem = parse_problem(&text).unwrap();
+    bencher.bench(|| prove_problem(&problem, &Limits::default()));
+}

@@ -449,11 +449,15 @@ impl Context {
                 "algebra"
                     | "differentiate (lemmas above), algebra"
                     | "algebra, differentiate (lemmas above)"
-            ) && !step.rule.strip_prefix("algebra: ").is_some_and(|rules| {
-                rules
-                    .split(", ")
-                    .all(|r| crate::algebra::SUM_RULES.contains(&r))
-            }) {
+            ) && !["algebra: ", "differentiate (lemmas above), algebra: "]
+                .iter()
+                .filter_map(|p| step.rule.strip_prefix(p))
+                .any(|rules| {
+                    rules
+                        .split(", ")
+                        .all(|r| crate::algebra::SUM_RULES.contains(&r))
+                })
+            {
                 return Err(fail(format!("unknown rule `{}`", step.rule)));
             }
             let has_d = |e: &RecExpr<Math>| e.as_ref().iter().any(|n| matches!(n, Math::D(_)));

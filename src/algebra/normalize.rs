@@ -219,8 +219,9 @@ impl<'a> Normalizer<'a> {
         self.element_names.clear();
     }
 
-    /// Whether sums are expanded by the `sum-*` rules (the default) or kept
-    /// whole with normalized bodies (to show a derivative before they apply).
+    /// Whether sums are expanded by the `sum-*` rules (the default) or the
+    /// outermost ones kept whole with normalized bodies (to show a derivative
+    /// before they apply).
     pub fn set_expand_sums(&mut self, expand: bool) {
         self.expand_sums = expand;
         self.names.clear();
@@ -540,6 +541,12 @@ impl<'a> Normalizer<'a> {
         } else {
             Vec::new()
         };
+        // With sums kept whole, only the outermost are: those inside a sum are expanded.
+        let nested = if !self.expand_sums && !slots.is_empty() {
+            nested_in_sums(nodes)
+        } else {
+            Vec::new()
+        };
         let name_at = |id: &egg::Id| match &nodes[usize::from(*id)] {
             Math::Var(s) => *s,
             _ => Symbol::from("?"),
@@ -621,7 +628,8 @@ impl<'a> Normalizer<'a> {
                 Math::Delta([j, k]) => self.delta(name_at(j), name_at(k)),
                 Math::Sum([j, body]) => {
                     let body = get(body);
-                    self.sum_over(&body, name_at(j))?
+                    let expand = self.expand_sums || nested.get(i).copied().unwrap_or(false);
+                    self.sum_over(&body, name_at(j), expand)?
                 }
                 Math::Lambda(_) => {
                     let text = crate::print::infix_at(expr, egg::Id::from(i));
@@ -1488,6 +1496,20 @@ impl<'a> Normalizer<'a> {
             Atom::Opaque(s, _) => s.clone(),
         }
     }
+}
+
+/// Which nodes lie inside the body of a `sum` (top-down from every `sum` node).
+fn nested_in_sums(nodes: &[Math]) -> Vec<bool> {
+    let mut inside = vec![false; nodes.len()];
+    for i in (0..nodes.len()).rev() {
+        let mark = inside[i] || matches!(nodes[i], Math::Sum(_));
+        if mark {
+            for c in egg::Language::children(&nodes[i]) {
+                inside[usize::from(*c)] = true;
+            }
+        }
+    }
+    inside
 }
 
 /// Plain names before function applications, then natural order: `t1*exp(a1)`.

@@ -137,22 +137,27 @@ impl Normalizer<'_> {
     /// normal forms (and sum bodies), never to partial products, so that the
     /// result does not depend on the order the term was built in.
     pub(super) fn reduce_delta(&mut self, r: Rat) -> Res<Rat> {
+        self.reduce_delta_except(r, None)
+    }
+
+    /// [`Normalizer::reduce_delta`], leaving deltas of `bound` to `sum-delta`.
+    fn reduce_delta_except(&mut self, r: Rat, bound: Option<Symbol>) -> Res<Rat> {
         if !self.has_deltas || self.reducing_deltas {
             return Ok(r);
         }
         self.reducing_deltas = true;
-        let out = self.reduce_delta_terms(r);
+        let out = self.reduce_delta_terms(r, bound);
         self.reducing_deltas = false;
         out
     }
 
-    fn reduce_delta_terms(&mut self, mut r: Rat) -> Res<Rat> {
+    fn reduce_delta_terms(&mut self, mut r: Rat, bound: Option<Symbol>) -> Res<Rat> {
         for _ in 0..10_000 {
             let den_mentions =
                 |n: &Self, q: Symbol| r.den.keys().any(|f| n.factor_free[*f].contains(&q));
             let found = r.num.0.iter().find_map(|(m, c)| {
                 m.0.iter().find_map(|&(a, e)| match self.atoms[a] {
-                    Atom::Delta(p, q) if e > 0 => {
+                    Atom::Delta(p, q) if e > 0 && bound != Some(p) && bound != Some(q) => {
                         let others =
                             m.0.iter()
                                 .any(|(b, _)| *b != a && self.atom_free[*b].contains(&q));
@@ -196,10 +201,10 @@ impl Normalizer<'_> {
     }
 
     /// `sum(j, body)` over `j = 1..n`.
-    pub(super) fn sum_over(&mut self, body: &Rat, j: Symbol) -> Res<Rat> {
-        let reduced = self.reduce_delta(body.clone())?;
+    pub(super) fn sum_over(&mut self, body: &Rat, j: Symbol, expand: bool) -> Res<Rat> {
+        let reduced = self.reduce_delta_except(body.clone(), Some(j))?;
         let body = &reduced;
-        if !self.expand_sums {
+        if !expand {
             return self.sum_atom(body, j);
         }
         if body.num.len() > 1 {
@@ -421,7 +426,7 @@ impl Normalizer<'_> {
             }
             Atom::Sum(body, b) => {
                 let body = self.rename_index(&body, from, to)?;
-                self.sum_over(&body, b)?
+                self.sum_over(&body, b, self.expand_sums)?
             }
             Atom::Var(_) | Atom::Name(_) | Atom::Opaque(..) => {
                 self.atom_rat(self.atoms[a].clone(), 1)
