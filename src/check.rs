@@ -8,7 +8,10 @@
 //!   not egg's e-matching;
 //! - the exact algebra (`algebra`): normal forms over `BigRational`, used to
 //!   re-decide every algebra step and re-derive every side condition;
-//! - the interval evaluator (`numeric`) for spot checks and counterexamples.
+//! - the interval evaluator (`numeric`) for spot checks and counterexamples,
+//!   and the unroller (`unroll`) that puts a symbolic-n problem at the point's
+//!   number of classes;
+//! - the index helpers (`index`): free indices and substitution without capture.
 //!
 //! What it does not use: the e-graph, the extraction, the prover's choice of
 //! steps. Every step is re-derived from the certificate's text alone.
