@@ -9,8 +9,8 @@ use egg::Symbol;
 
 use crate::error::Error;
 use crate::examples::softmax_with_loss;
-use crate::parse::{parse_expression, parse_problem};
-use crate::prove::{differentiate, prove_problem, Limits};
+use crate::parse::parse_problem;
+use crate::prove::{prove_problem, Limits};
 use crate::render::{render, Format};
 
 /// Exit code for bad input or usage.
@@ -339,28 +339,44 @@ fn diff_command(
         }
     };
     let names: Vec<Symbol> = problem.definitions.iter().map(|d| d.name).collect();
-    let var = Symbol::from(wrt.trim());
-    let valid_var = wrt
-        .trim()
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic())
-        && wrt
-            .trim()
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !valid_var || names.contains(&var) {
-        return usage(&format!("--wrt {wrt}: expected a free variable name"));
-    }
-    let term = match parse_expression(expr, &names) {
+    let defined: std::collections::BTreeMap<Symbol, usize> = problem
+        .definitions
+        .iter()
+        .map(|d| (d.name, d.line))
+        .collect();
+    let families: std::collections::BTreeSet<Symbol> = problem
+        .definitions
+        .iter()
+        .filter(|d| {
+            matches!(
+                d.expr.as_ref().last(),
+                Some(crate::language::Math::Lambda(_))
+            )
+        })
+        .map(|d| d.name)
+        .collect();
+    let term = match crate::parse::parse_term(expr, &defined, &families) {
         Ok(t) => t,
         Err(e) => {
             eprint!("{}", render_error(&e, expr, "EXPR"));
             return EXIT_INPUT;
         }
     };
+    // The variable: a free variable `x` or an element `a[k]` of a free family.
+    let var = match crate::parse::parse_term(wrt.trim(), &defined, &families) {
+        Ok(v) => match v.as_ref() {
+            [crate::language::Math::Var(s)] if !names.contains(s) => v,
+            [crate::language::Math::Var(a), crate::language::Math::Var(_), crate::language::Math::Idx(_)]
+                if !names.contains(a) =>
+            {
+                v
+            }
+            _ => return usage(&format!("--wrt {wrt}: expected a free variable or `a[k]`")),
+        },
+        Err(_) => return usage(&format!("--wrt {wrt}: expected a free variable or `a[k]`")),
+    };
     let defs = crate::prove::definitions(&problem);
-    match differentiate(&term, var, &defs, limits) {
+    match crate::prove::differentiate_by(&term, &var, &defs, limits) {
         Ok(d) => {
             let _ = writeln!(out, "{d}");
             0

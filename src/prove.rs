@@ -748,10 +748,30 @@ pub fn differentiate(
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
     limits: &Limits,
 ) -> Result<String, String> {
+    differentiate_by(expr, &RecExpr::from(vec![Math::Var(var)]), defs, limits)
+}
+
+/// [`differentiate`] by a variable given as a term: `x`, or an element `a[k]`.
+///
+/// ```
+/// let p = backprove::parse_problem("prove sum(j, a[j]^2) = 0").unwrap();
+/// let x = backprove::parse_expression("a[k]", &[]).unwrap();
+/// let d = backprove::differentiate_by(&p.claims[0].lhs, &x, &Default::default(), &backprove::Limits::default());
+/// assert_eq!(d.unwrap(), "2*a[k]");
+/// ```
+pub fn differentiate_by(
+    expr: &RecExpr<Math>,
+    var: &RecExpr<Math>,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    limits: &Limits,
+) -> Result<String, String> {
     let deadline = Instant::now() + limits.timeout;
     let mut nodes = expr.as_ref().to_vec();
     let root = egg::Id::from(nodes.len() - 1);
-    nodes.push(Math::Var(var));
+    let offset = nodes.len();
+    nodes.extend(var.as_ref().iter().map(|n| {
+        egg::Language::map_children(n.clone(), |c| egg::Id::from(usize::from(c) + offset))
+    }));
     let x = egg::Id::from(nodes.len() - 1);
     nodes.push(Math::D([root, x]));
     let term = RecExpr::from(nodes);
@@ -767,7 +787,7 @@ pub fn differentiate(
     let result = derivation.result(0)?;
     let mut norm = Normalizer::new(defs, true, budget(limits, deadline));
     match norm.normalize(&result) {
-        Ok(r) => Ok(norm.print(&r)),
+        Ok(r) => Ok(readable(&mut norm, &r).unwrap_or_else(|_| norm.print(&r))),
         Err(AlgebraError::Limit) => Ok(to_infix(&result)),
         Err(AlgebraError::ZeroDivisor(d)) => Err(format!("a divisor is identically zero: {d}")),
     }

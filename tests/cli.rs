@@ -118,3 +118,28 @@ fn the_symbolic_example_proves_and_its_certificate_checks() {
     assert_ne!(forged, json);
     assert_eq!(backprove(&["check", "-"], &forged).0, 1);
 }
+
+#[test]
+fn diff_by_an_element_of_a_family() {
+    let args = [
+        "diff",
+        "y[k]",
+        "--wrt",
+        "a[m]",
+        "--let",
+        "S=sum(i, exp(a[i]))",
+        "--let",
+        "y[j]=exp(a[j])/S",
+    ];
+    let (code, out, err) = backprove(&args, "");
+    assert_eq!(
+        (code, out.trim()),
+        (0, "y[k]*delta(k, m) - y[k]*y[m]"),
+        "{err}"
+    );
+    // A defined name or a number is no variable to differentiate by.
+    let (code, _, err) = backprove(&["diff", "x^2", "--wrt", "S", "--let", "S=x"], "");
+    assert_eq!(code, 2, "{err}");
+    let (code, _, _) = backprove(&["diff", "x^2", "--wrt", "y[k]", "--let", "y[j]=a[j]"], "");
+    assert_eq!(code, 2);
+}
