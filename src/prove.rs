@@ -338,6 +338,7 @@ fn decide_algebra(
         let a = norm.normalize(lhs)?;
         let sum_rules = norm.take_used_rules();
         let b = norm.normalize(rhs)?;
+        let rhs_rules = norm.take_used_rules();
         let nb = norm.neg(&b);
         let diff = norm.add(&a, &nb)?;
         // With sums: the derivative as a sum first, then the `sum-*` rules.
@@ -367,7 +368,7 @@ fn decide_algebra(
         }
         if diff.is_zero() {
             norm.minimize_conditions();
-            let chain = chain(claim, &start);
+            let chain = chain(claim, &start, &rhs_rules);
             return Ok(Outcome::Equal {
                 chain,
                 side_conditions: norm.side_conditions(),
@@ -404,7 +405,7 @@ fn decide_algebra(
         if norm.add(&a, &nb)?.is_zero() {
             norm.minimize_conditions();
             return Ok(Outcome::Equal {
-                chain: chain(claim, &marks),
+                chain: chain(claim, &marks, &rhs_rules),
                 side_conditions: norm.side_conditions(),
             });
         }
@@ -423,7 +424,7 @@ fn readable(norm: &mut Normalizer, r: &Rat) -> Result<String, AlgebraError> {
 }
 
 /// The equational chain `lhs = derivative = normal form (= after assumptions) = ... = rhs`.
-fn chain(claim: &Claim, marks: &[(String, Option<String>)]) -> Vec<Step> {
+fn chain(claim: &Claim, marks: &[(String, Option<String>)], rhs_rules: &[&str]) -> Vec<Step> {
     let has_d = |e: &RecExpr<Math>| e.as_ref().iter().any(|n| matches!(n, Math::D(_)));
     let mut terms: Vec<(String, String)> = Vec::new();
     // The d-free derivative itself is not printed: as a tree it grows with the
@@ -437,11 +438,13 @@ fn chain(claim: &Claim, marks: &[(String, Option<String>)]) -> Vec<Step> {
         terms.push((rule, text.clone()));
     }
     let last = if has_d(&claim.rhs) {
-        "algebra, differentiate (lemmas above)"
+        "algebra, differentiate (lemmas above)".to_string()
+    } else if rhs_rules.is_empty() {
+        "algebra".to_string()
     } else {
-        "algebra"
+        format!("algebra: {}", rhs_rules.join(", "))
     };
-    terms.push((last.into(), to_infix(&claim.rhs)));
+    terms.push((last, to_infix(&claim.rhs)));
     let mut steps = Vec::new();
     let mut current = to_infix(&claim.lhs);
     for (rule, next) in terms {
