@@ -301,9 +301,8 @@ impl Normalizer<'_> {
         })
     }
 
-    /// How deeply sums nest inside `r`.
-    fn sum_depth(&self, r: &Rat) -> usize {
-        let mut depth = 0;
+    /// The atoms of `r`'s numerator and denominator factors (with repeats).
+    fn atoms_of(&self, r: &Rat) -> Vec<AtomId> {
         let mut atoms: Vec<AtomId> = r
             .num
             .0
@@ -318,6 +317,13 @@ impl Normalizer<'_> {
                     .flat_map(|m| m.0.iter().map(|(a, _)| *a)),
             );
         }
+        atoms
+    }
+
+    /// How deeply sums nest inside `r`.
+    fn sum_depth(&self, r: &Rat) -> usize {
+        let mut depth = 0;
+        let atoms = self.atoms_of(r);
         for a in atoms {
             let d = match &self.atoms[a] {
                 Atom::Sum(_, bound) => bound
@@ -335,20 +341,7 @@ impl Normalizer<'_> {
 
     /// Whether every atom of `r` that depends on `j` can be rewritten with another index.
     fn renamable(&self, r: &Rat, j: Symbol) -> bool {
-        let mut atoms: Vec<AtomId> = r
-            .num
-            .0
-            .keys()
-            .flat_map(|m| m.0.iter().map(|(a, _)| *a))
-            .collect();
-        for f in r.den.keys() {
-            atoms.extend(
-                self.factors[*f]
-                    .0
-                    .keys()
-                    .flat_map(|m| m.0.iter().map(|(a, _)| *a)),
-            );
-        }
+        let atoms = self.atoms_of(r);
         atoms.into_iter().all(|a| {
             !self.atom_free[a].contains(&j)
                 || match &self.atoms[a] {
