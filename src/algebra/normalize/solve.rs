@@ -1,0 +1,174 @@
+//! `assume` equations: solving for a free variable or an index-free sum,
+//! and exact evaluation of a normal form at a rational point.
+
+use std::collections::BTreeMap;
+
+use egg::{RecExpr, Symbol};
+use num_rational::BigRational;
+use num_traits::{One, Zero};
+
+use super::{natural_cmp, Atom, AtomId, Math, Monomial, Normalizer, Poly, Rat, Res, Target};
+
+impl Normalizer<'_> {
+    /// If `p = 0` can be solved for a free variable (the last such) or else
+    /// for an index-free sum, that occurs linearly with a constant
+    /// coefficient, returns it and its value.
+    pub fn solve_linear(&mut self, p: &Rat) -> Option<(Target, Rat)> {
+        if !p.den.is_empty() {
+            return None;
+        }
+        if let Some((v, value)) = self.solve_for_var(p) {
+            return Some((Target::Var(v), value));
+        }
+        self.solve_for_sum(p)
+            .map(|(a, value)| (Target::Sum(a), value))
+    }
+
+    /// From now on `target` stands for `value`.
+    pub fn substitute_target(&mut self, target: Target, value: Rat) {
+        match target {
+            Target::Var(v) => self.substitute(v, value),
+            Target::Sum(a) => self.substitute_atom(a, value),
+        }
+    }
+
+    /// The target in input syntax.
+    pub fn print_target(&self, target: Target) -> String {
+        match target {
+            Target::Var(v) => v.to_string(),
+            Target::Sum(a) => self.print_atom(a),
+        }
+    }
+
+    /// The target `expr` names: a free variable, or a sum free of indices
+    /// (normalized, so any way of writing it names the same sum).
+    pub fn target_of(&mut self, expr: &RecExpr<Math>) -> Res<Option<Target>> {
+        if let [Math::Var(v)] = expr.as_ref() {
+            return Ok((!self.defs.contains_key(v)).then_some(Target::Var(*v)));
+        }
+        let value = self.without_conditions(|n| n.normalize(expr))?;
+        Ok(match value.num.as_term() {
+            Some((m, c)) if value.den.is_empty() && c.is_one() && m.0.len() == 1 => {
+                let (a, e) = m.0[0];
+                (e == 1 && matches!(self.atoms[a], Atom::Sum(..)) && self.atom_free[a].is_empty())
+                    .then_some(Target::Sum(a))
+            }
+            _ => None,
+        })
+    }
+
+    /// Whether `value` mentions `target`.
+    pub fn mentions_target(&self, value: &Rat, target: Target) -> bool {
+        let mut atoms = value.num.0.keys().flat_map(|m| m.0.iter().map(|(a, _)| *a));
+        match target {
+            Target::Var(v) => value.num.0.keys().any(|m| self.mentions(m, v)),
+            Target::Sum(t) => atoms.any(|a| self.atom_contains(a, t)),
+        }
+    }
+
+    pub(super) fn solve_for_var(&mut self, p: &Rat) -> Option<(Symbol, Rat)> {
+        let mut candidates: Vec<(Symbol, AtomId)> = Vec::new();
+        for m in p.num.0.keys() {
+            for &(a, _) in &m.0 {
+                if let Atom::Var(v) = self.atoms[a] {
+                    if !candidates.iter().any(|(_, b)| *b == a) {
+                        candidates.push((v, a));
+                    }
+                }
+            }
+        }
+        candidates.sort_by(|x, y| natural_cmp(x.0.as_str(), y.0.as_str()));
+        for (v, a) in candidates.into_iter().rev() {
+            let with: Vec<(&Monomial, &BigRational)> =
+                p.num.0.iter().filter(|(m, _)| m.exponent(a) != 0).collect();
+            if with.len() != 1 || with[0].0 .0.len() != 1 || with[0].0.exponent(a) != 1 {
+                continue;
+            }
+            let coef = with[0].1.clone();
+            if p.num
+                .0
+                .iter()
+                .any(|(m, _)| self.mentions(m, v) && m.exponent(a) == 0)
+            {
+                continue;
+            }
+            let mut rest = p.num.clone();
+            rest.0.remove(&Monomial::atom(a, 1));
+            let value = rest.scale(&(-coef.recip()));
+            return Some((
+                v,
+                Rat {
+                    num: value,
+                    den: BTreeMap::new(),
+                },
+            ));
+        }
+        None
+    }
+
+    /// Whether any atom of `m` other than the variable itself mentions `v`.
+    pub(super) fn mentions(&self, m: &Monomial, v: Symbol) -> bool {
+        m.0.iter().any(|(a, _)| self.atom_mentions(*a, v))
+    }
+
+    pub(super) fn atom_mentions(&self, a: AtomId, v: Symbol) -> bool {
+        let rat_mentions = |r: &Rat| {
+            r.num.0.keys().any(|m| self.mentions(m, v))
+                || r.den
+                    .keys()
+                    .any(|f| self.factors[*f].0.keys().any(|m| self.mentions(m, v)))
+        };
+        match &self.atoms[a] {
+            Atom::Var(w) => *w == v,
+            Atom::Name(_)
+            | Atom::Opaque(..)
+            | Atom::Element(..)
+            | Atom::NameElement(..)
+            | Atom::Delta(..) => false,
+            Atom::Exp(r) | Atom::Log(r) | Atom::Sqrt(r) | Atom::Root(r, _) | Atom::Sum(r, _) => {
+                rat_mentions(r)
+            }
+        }
+    }
+
+    /// The exact value of `r` at `point` when every atom is a free variable there.
+    pub fn evaluate_exact(
+        &self,
+        r: &Rat,
+        point: &BTreeMap<Symbol, BigRational>,
+    ) -> Option<BigRational> {
+        let eval_poly = |p: &Poly| -> Option<BigRational> {
+            let mut total = BigRational::zero();
+            for (m, c) in &p.0 {
+                let mut t = c.clone();
+                for &(a, e) in &m.0 {
+                    let Atom::Var(v) = self.atoms[a] else {
+                        return None;
+                    };
+                    let x = point.get(&v)?;
+                    if x.is_zero() && e < 0 {
+                        return None;
+                    }
+                    for _ in 0..e.unsigned_abs() {
+                        if e > 0 {
+                            t *= x;
+                        } else {
+                            t /= x;
+                        }
+                    }
+                }
+                total += t;
+            }
+            Some(total)
+        };
+        let mut value = eval_poly(&r.num)?;
+        for (f, e) in &r.den {
+            let d = eval_poly(&self.factors[*f])?;
+            if d.is_zero() {
+                return None;
+            }
+            value /= num_traits::pow::Pow::pow(&d, *e as i32);
+        }
+        Some(value)
+    }
+}
