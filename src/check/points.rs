@@ -1,0 +1,192 @@
+//! Spot checks and counterexamples: a point's values recomputed with
+//! interval arithmetic, after unrolling a symbolic-n problem at the point's
+//! number of classes; equations among the assumptions checked exactly.
+
+use std::collections::BTreeMap;
+
+use egg::{Id, RecExpr, Symbol};
+use num_rational::BigRational;
+use num_traits::{ToPrimitive, Zero};
+
+use super::{root, Context};
+use crate::language::{parse_rational, Math};
+use crate::numeric::{Evaluator, Interval};
+use crate::problem::{Problem, Relation};
+use crate::report::PointValues;
+use crate::unroll;
+
+impl Context {
+    /// Checks a point: it satisfies the assumptions, and the sides agree there
+    /// (spot check) or certainly differ (counterexample), with the values stated.
+    pub(super) fn check_point(
+        &self,
+        p: &PointValues,
+        lhs: &RecExpr<Math>,
+        rhs: &RecExpr<Math>,
+        agree: bool,
+    ) -> Result<(), String> {
+        let mut point: BTreeMap<Symbol, BigRational> = BTreeMap::new();
+        for (name, value) in &p.point {
+            let v = parse_rational(value).ok_or_else(|| format!("`{value}` is not a rational"))?;
+            point.insert(Symbol::from(name.as_str()), v);
+        }
+        let indexed = unroll::is_indexed(&self.problem)
+            || crate::index::is_indexed(lhs)
+            || crate::index::is_indexed(rhs);
+        if !indexed {
+            return self.check_concrete_point(
+                p,
+                &self.problem,
+                &self.defs,
+                &point,
+                lhs,
+                rhs,
+                agree,
+            );
+        }
+        // At the point's number of classes and index values.
+        let count = |key: &str| -> Result<usize, String> {
+            let v = p
+                .point
+                .get(key)
+                .ok_or_else(|| format!("the point gives no value for `{key}`"))?;
+            v.parse::<usize>()
+                .map_err(|_| format!("`{key}` = {v} is not a whole number"))
+        };
+        let n = count(unroll::CLASSES)?;
+        if !(1..=64).contains(&n) {
+            return Err(format!("the point has {n} classes; 1 to 64 are checked"));
+        }
+        let mut env = unroll::Env::new();
+        for side in [lhs, rhs] {
+            for s in crate::index::free_in_order(side) {
+                let v = count(s.as_str())?;
+                if !(1..=n).contains(&v) {
+                    return Err(format!("index `{s}` = {v} is not a class of 1..{n}"));
+                }
+                env.insert(s, v);
+            }
+        }
+        let concrete = unroll::unroll_problem(&self.problem, n)?;
+        let defs: BTreeMap<Symbol, RecExpr<Math>> = concrete
+            .definitions
+            .iter()
+            .map(|d| (d.name, d.expr.clone()))
+            .collect();
+        let l = unroll::unroll(lhs, n, &env)?;
+        let r = unroll::unroll(rhs, n, &env)?;
+        self.check_concrete_point(p, &concrete, &defs, &point, &l, &r, agree)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn check_concrete_point(
+        &self,
+        p: &PointValues,
+        problem: &Problem,
+        defs: &BTreeMap<Symbol, RecExpr<Math>>,
+        point: &BTreeMap<Symbol, BigRational>,
+        lhs: &RecExpr<Math>,
+        rhs: &RecExpr<Math>,
+        agree: bool,
+    ) -> Result<(), String> {
+        let point = point.clone();
+        let mut eval = Evaluator::new(defs, &point);
+        for a in &problem.assumptions {
+            let (Some(l), Some(r)) = (eval.eval(&a.lhs), eval.eval(&a.rhs)) else {
+                return Err(format!(
+                    "assumption `{}` is undefined at the point",
+                    a.text()
+                ));
+            };
+            let holds = match a.relation {
+                Relation::Eq => {
+                    let l = exact_value(&a.lhs, defs, &point);
+                    l.is_some() && l == exact_value(&a.rhs, defs, &point)
+                }
+                Relation::Gt => l.lo > r.hi,
+                Relation::Ge => l.lo >= r.hi,
+                Relation::Ne => l.disjoint(&r),
+            };
+            if !holds {
+                return Err(format!("the point does not satisfy `{}`", a.text()));
+            }
+        }
+        let (Some(l), Some(r)) = (eval.eval(lhs), eval.eval(rhs)) else {
+            return Err("a side is undefined at the point (or a variable has no value)".into());
+        };
+        if agree && l.disjoint(&r) {
+            return Err("the sides differ at a spot-check point".into());
+        }
+        if !agree && !l.disjoint(&r) {
+            return Err("the sides do not certainly differ at the counterexample".into());
+        }
+        for (stated, value) in [(&p.lhs, l), (&p.rhs, r)] {
+            let stated: f64 = stated
+                .parse()
+                .map_err(|_| format!("`{stated}` is not a number"))?;
+            if !close(stated, &value) {
+                return Err(format!(
+                    "a side is {:.6} at the point, not {stated}",
+                    value.mid()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The exact value of a rational expression at a rational point (no `exp`, `log`, `sqrt`).
+pub(super) fn exact_value(
+    expr: &RecExpr<Math>,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    point: &BTreeMap<Symbol, BigRational>,
+) -> Option<BigRational> {
+    exact_at(expr, root(expr), defs, point)
+}
+
+/// [`exact_value`] of the subterm at `id`.
+pub(super) fn exact_at(
+    expr: &RecExpr<Math>,
+    id: Id,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    point: &BTreeMap<Symbol, BigRational>,
+) -> Option<BigRational> {
+    let mut vals: Vec<Option<BigRational>> = Vec::with_capacity(usize::from(id) + 1);
+    for node in &expr.as_ref()[..=usize::from(id)] {
+        let get = |c: &Id| vals[usize::from(*c)].clone();
+        let v = match node {
+            Math::Num(c) => Some(c.0.clone()),
+            Math::Var(s) => match defs.get(s) {
+                Some(def) => exact_value(def, defs, point),
+                None => point.get(s).cloned(),
+            },
+            Math::Add([a, b]) => get(a).zip(get(b)).map(|(a, b)| a + b),
+            Math::Sub([a, b]) => get(a).zip(get(b)).map(|(a, b)| a - b),
+            Math::Mul([a, b]) => get(a).zip(get(b)).map(|(a, b)| a * b),
+            Math::Div([a, b]) => get(a)
+                .zip(get(b))
+                .and_then(|(a, b)| (!b.is_zero()).then(|| a / b)),
+            Math::Neg(a) => get(a).map(|a| -a),
+            // A closure, so that `?` leaves this node undefined, not the whole evaluation.
+            Math::Pow([a, b]) => (|| {
+                let e = get(b)?;
+                let e = if e.is_integer() {
+                    e.to_integer().to_i32()?
+                } else {
+                    return None;
+                };
+                let base = get(a)?;
+                (e.abs() <= 64 && (e >= 0 || !base.is_zero()))
+                    .then(|| num_traits::Pow::pow(base, e))
+            })(),
+            _ => None,
+        };
+        vals.push(v);
+    }
+    vals.pop().flatten()
+}
+
+fn close(stated: f64, value: &Interval) -> bool {
+    let slack = 1e-6 * (1.0 + stated.abs());
+    stated >= value.lo - slack && stated <= value.hi + slack
+}
