@@ -180,16 +180,20 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
             }
         }
     }
-    // In a problem with indexed families, `n` is the number of classes.
-    if kinds.values().any(|k| k.0 == Kind::Family) {
-        if let Some((Kind::Scalar, line, column)) = kinds.get(&Symbol::from("n")) {
-            return Err(Error::Semantic {
-                line: *line,
-                column: *column,
-                width: 1,
-                message: "`n` names the number of classes in a problem with indexed families; use another name".into(),
-            });
-        }
+    // In a problem with indices, an undefined `n` is the number of classes:
+    // it is defined, first, as `sum(j, 1)`.
+    let n = Symbol::from("n");
+    let indexed = kinds.values().any(|k| k.0 != Kind::Scalar);
+    if indexed && kinds.get(&n).is_some_and(|k| k.0 == Kind::Scalar) && !defined.contains_key(&n) {
+        let expr: RecExpr<Math> = "(sum j 1)".parse().expect("a well-formed term");
+        problem.definitions.insert(
+            0,
+            Definition {
+                name: n,
+                expr,
+                line: 0,
+            },
+        );
     }
     Ok(problem)
 }

@@ -256,6 +256,11 @@ impl Normalizer<'_> {
                 format!("{f}[{}]", self.index_name(*i))
             }
             Atom::Delta(i, k) => format!("delta({}, {})", self.index_name(*i), self.index_name(*k)),
+            Atom::Sum(body, _)
+                if body.as_constant().is_some_and(|c| c.is_one()) && self.classes_named() =>
+            {
+                "n".to_string()
+            }
             Atom::Sum(body, bound) => self.print_sum(a, body, *bound),
             Atom::Opaque(s, _) => s.clone(),
         }

@@ -21,7 +21,7 @@ use egg::Symbol;
 use num_rational::BigRational;
 use num_traits::One;
 
-use super::{Atom, AtomId, Monomial, Normalizer, Poly, Rat, Res, Sign};
+use super::{Atom, AtomId, Math, Monomial, Normalizer, Poly, Rat, Res, Sign};
 
 /// The index-rule names a normalization used, for the proof's step labels.
 pub const SUM_RULES: &[&str] = &[
@@ -204,6 +204,9 @@ impl Normalizer<'_> {
     pub(super) fn sum_over(&mut self, body: &Rat, j: Symbol, expand: bool) -> Res<Rat> {
         let reduced = self.reduce_delta_except(body.clone(), Some(j))?;
         let body = &reduced;
+        if body.is_zero() {
+            return Ok(Rat::default());
+        }
         if !expand {
             return self.sum_atom(body, j);
         }
@@ -503,6 +506,14 @@ impl Normalizer<'_> {
         self.atom_substitution.insert(a, value);
         self.names.clear();
         self.element_names.clear();
+    }
+
+    /// Whether `n` is defined as the number of classes (`let n = sum(j, 1)`),
+    /// so that `sum(j, 1)` prints as `n`.
+    pub(super) fn classes_named(&self) -> bool {
+        self.defs
+            .get(&Symbol::from("n"))
+            .is_some_and(|d| matches!(d.as_ref(), [_, Math::Num(c), Math::Sum(_)] if c.is_one()))
     }
 
     /// How an index name prints: canonical bound names by the name chosen for their sum.
