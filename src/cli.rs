@@ -62,7 +62,7 @@ enum Command {
     Derive {
         /// `softmax-with-loss`, or a problem file (`-` reads standard input).
         what: String,
-        /// Number of classes, for `softmax-with-loss` (at least 2).
+        /// Number of classes, for `softmax-with-loss` and problems with indexed families (at least 2).
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=10_000))]
         classes: u32,
         /// The inputs to differentiate by, comma-separated (default: every input named `a…`).
@@ -234,13 +234,31 @@ fn derive_command(
             Err(e) => return usage(&e),
         }
     };
-    let problem = match parse_problem(&text) {
+    let mut problem = match parse_problem(&text) {
         Ok(p) => p,
         Err(e) => {
             eprint!("{}", render_error(&e, &text, &name));
             return EXIT_INPUT;
         }
     };
+    // A problem for every n: the walk runs at `--classes` classes, and the
+    // problem's first claim, proved for every n, follows it.
+    let mut general_text = None;
+    let mut title = title;
+    if crate::unroll::is_indexed(&problem) {
+        let concrete = match crate::unroll::unroll_to_text(&problem, classes) {
+            Ok(t) => t,
+            Err(e) => return usage(&e),
+        };
+        if !problem.claims.is_empty() {
+            general_text = Some(text.clone());
+        }
+        problem = match parse_problem(&concrete) {
+            Ok(p) => p,
+            Err(e) => return usage(&format!("the problem at {classes} classes: {e}")),
+        };
+        title = format!("{name} at {classes} classes: the backward pass node by node");
+    }
     let Some(output) = output
         .map(str::to_string)
         .or_else(|| problem.definitions.last().map(|d| d.name.to_string()))
@@ -268,7 +286,10 @@ fn derive_command(
     match crate::transcript::derive(&problem, &output, &inputs, &title) {
         Ok(mut t) => {
             if what == "softmax-with-loss" {
-                match crate::transcript::general_case(&crate::examples::softmax_with_loss_n()) {
+                general_text = Some(crate::examples::softmax_with_loss_n());
+            }
+            if let Some(general) = general_text {
+                match crate::transcript::general_case(&general) {
                     Ok(g) => t.general = Some(g),
                     Err(e) => return usage(&e),
                 }

@@ -189,3 +189,104 @@ pub fn unroll_problem(problem: &Problem, n: usize) -> Result<Problem, String> {
     }
     Ok(out)
 }
+
+/// The problem at `n` classes as a concrete problem file: `a[2]` becomes the
+/// variable `a2` (`y[2]` the name `y2`), each claim is stated for every value
+/// of its free indices, and an undefined `n` becomes the number itself. The
+/// walk of `backprove derive` runs on this file. Fails when a new name would
+/// clash with a name the problem already uses.
+///
+/// ```
+/// let p = backprove::parse_problem(&backprove::softmax_with_loss_n()).unwrap();
+/// let text = backprove::unroll::unroll_to_text(&p, 2).unwrap();
+/// assert!(text.contains("let y2 = exp(a2)/S"));
+/// assert!(text.contains("prove d(L, a2) = y2 - t2"));
+/// ```
+pub fn unroll_to_text(problem: &Problem, n: usize) -> Result<String, String> {
+    let concrete = unroll_problem(problem, n)?;
+    let mut claims = Vec::new();
+    for c in &problem.claims {
+        let mut free = crate::index::free_in_order(&c.lhs);
+        for s in crate::index::free_in_order(&c.rhs) {
+            if !free.contains(&s) {
+                free.push(s);
+            }
+        }
+        for env in valuations(&free, n) {
+            claims.push((unroll(&c.lhs, n, &env)?, unroll(&c.rhs, n, &env)?));
+        }
+    }
+    // Names the problem already uses, which a flattened element must not take.
+    let mut taken: std::collections::BTreeSet<Symbol> = std::collections::BTreeSet::new();
+    let exprs = concrete
+        .definitions
+        .iter()
+        .map(|d| &d.expr)
+        .chain(concrete.assumptions.iter().flat_map(|a| [&a.lhs, &a.rhs]))
+        .chain(claims.iter().flat_map(|(l, r)| [l, r]));
+    for e in exprs {
+        for node in e.as_ref() {
+            if let Math::Var(s) = node {
+                if !s.as_str().contains('[') {
+                    taken.insert(*s);
+                }
+            }
+        }
+    }
+    for d in &concrete.definitions {
+        if !d.name.as_str().contains('[') {
+            taken.insert(d.name);
+        }
+    }
+    let flat = |s: Symbol| -> Result<Symbol, String> {
+        match s.as_str().split_once('[') {
+            Some((family, rest)) => {
+                let name = Symbol::from(format!("{family}{}", rest.trim_end_matches(']')));
+                if taken.contains(&name) {
+                    return Err(format!(
+                        "`{s}` would become `{name}`, which the problem already uses"
+                    ));
+                }
+                Ok(name)
+            }
+            None => Ok(s),
+        }
+    };
+    let rename = |e: &RecExpr<Math>| -> Result<String, String> {
+        let mut nodes = Vec::with_capacity(e.as_ref().len());
+        for node in e.as_ref() {
+            nodes.push(match node {
+                Math::Var(s) => Math::Var(flat(*s)?),
+                other => other.clone(),
+            });
+        }
+        Ok(crate::print::to_infix(&RecExpr::from(nodes)))
+    };
+    let mut out = format!("# {n} classes\n");
+    let classes = Symbol::from(CLASSES);
+    for d in &concrete.definitions {
+        // The number of classes is a number here.
+        let body = if d.name == classes && d.line == 0 {
+            n.to_string()
+        } else {
+            rename(&d.expr)?
+        };
+        if d.name == classes && d.line == 0 {
+            out += &format!("let {} = {body}\n", d.name);
+            continue;
+        }
+        out += &format!("let {} = {body}\n", flat(d.name)?);
+    }
+    for a in &concrete.assumptions {
+        out += &format!(
+            "assume {} {} {}\n",
+            rename(&a.lhs)?,
+            a.relation.symbol(),
+            rename(&a.rhs)?
+        );
+    }
+    for (l, r) in &claims {
+        out += &format!("prove {} = {}\n", rename(l)?, rename(r)?);
+    }
+    Ok(out)
+}

@@ -143,3 +143,20 @@ fn diff_by_an_element_of_a_family() {
     let (code, _, _) = backprove(&["diff", "x^2", "--wrt", "y[k]", "--let", "y[j]=a[j]"], "");
     assert_eq!(code, 2);
 }
+
+#[test]
+fn derive_walks_a_symbolic_problem_at_a_number_of_classes_then_proves_it_for_every_n() {
+    let (_, text, _) = backprove(&["example", "softmax-with-loss-n"], "");
+    let (code, out, err) = backprove(&["derive", "-", "--classes", "4"], &text);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("at 4 classes"), "{out}");
+    assert!(out.contains("y4 = exp(a4)/S"), "{out}");
+    let walk = out
+        .find("dL/da4 = y4 - t4")
+        .expect("the walk reaches every class");
+    let general = out
+        .find("For every number of classes n")
+        .expect("the general section");
+    assert!(walk < general);
+    assert!(out.contains("claim d(L, a[k]) = y[k] - t[k]: proved"));
+}
