@@ -81,3 +81,19 @@ fn json_has_the_documented_fields() {
         .unwrap()
         .starts_with("assume t1 + t2 = 1")));
 }
+
+#[test]
+fn the_problem_for_every_n_unrolled_at_2_to_5_classes_is_proved_class_by_class() {
+    // One language, one engine: the symbolic file, unrolled, is an ordinary
+    // concrete problem, and every class of it is proved the concrete way too.
+    let symbolic = parse_problem(&backprove::softmax_with_loss_n()).unwrap();
+    for n in 2..=5 {
+        let text = backprove::unroll::unroll_to_text(&symbolic, n).unwrap();
+        assert_eq!(statuses(&text), vec![Status::Proved; n], "n = {n}:\n{text}");
+    }
+    // And a wrong claim for every n is wrong class by class.
+    let wrong = backprove::softmax_with_loss_n().replace("y[k] - t[k]", "t[k] - y[k]");
+    let wrong = parse_problem(&wrong).unwrap();
+    let text = backprove::unroll::unroll_to_text(&wrong, 3).unwrap();
+    assert_eq!(statuses(&text), vec![Status::Disproved; 3]);
+}
