@@ -533,7 +533,9 @@ fn refute_any(
             return Refutation::Agree(agreeing);
         };
         let concrete_defs = definitions(&concrete);
-        let valuations = unroll::valuations(&indices, n);
+        // At most 27 valuations per n (all of them for up to three free indices).
+        let mut valuations = unroll::valuations(&indices, n);
+        valuations.truncate(27);
         let per_case = count.div_ceil(valuations.len()).max(2);
         for env in valuations {
             let terms = [&claim.lhs, &claim.rhs, lhs, rhs].map(|e| unroll::unroll(e, n, &env));
