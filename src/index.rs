@@ -223,14 +223,22 @@ pub fn instantiate(def: &RecExpr<Math>, k: Symbol) -> Option<RecExpr<Math>> {
 
 /// The free index names of `expr` in order of first appearance (preorder).
 pub fn free_in_order(expr: &RecExpr<Math>) -> Vec<Symbol> {
+    free_in_order_of(&[expr])
+}
+
+/// The free index names of the terms, in order of first appearance, each once
+/// (the two sides of an equation, say).
+pub fn free_in_order_of(exprs: &[&RecExpr<Math>]) -> Vec<Symbol> {
     let mut out: Vec<Symbol> = Vec::new();
     let mut bound: Vec<Symbol> = Vec::new();
-    walk(
-        expr,
-        Id::from(expr.as_ref().len() - 1),
-        &mut bound,
-        &mut out,
-    );
+    for expr in exprs {
+        walk(
+            expr,
+            Id::from(expr.as_ref().len() - 1),
+            &mut bound,
+            &mut out,
+        );
+    }
     out
 }
 

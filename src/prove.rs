@@ -521,12 +521,7 @@ fn refute_any(
     if !unroll::is_indexed(problem) {
         return refute(problem, defs, claim, lhs, rhs, count);
     }
-    let mut indices = crate::index::free_in_order(&claim.lhs);
-    for s in crate::index::free_in_order(&claim.rhs) {
-        if !indices.contains(&s) {
-            indices.push(s);
-        }
-    }
+    let indices = crate::index::free_in_order_of(&[&claim.lhs, &claim.rhs]);
     let mut agreeing = Vec::new();
     for n in 1..=3 {
         let Ok(concrete) = unroll::unroll_problem(problem, n) else {

@@ -172,12 +172,7 @@ pub fn unroll_problem(problem: &Problem, n: usize) -> Result<Problem, String> {
         }
     }
     for a in &problem.assumptions {
-        let mut free: Vec<Symbol> = crate::index::free_in_order(&a.lhs);
-        for s in crate::index::free_in_order(&a.rhs) {
-            if !free.contains(&s) {
-                free.push(s);
-            }
-        }
+        let free = crate::index::free_in_order_of(&[&a.lhs, &a.rhs]);
         for env in valuations(&free, n) {
             out.assumptions.push(Assumption {
                 lhs: unroll(&a.lhs, n, &env)?,
@@ -206,12 +201,7 @@ pub fn unroll_to_text(problem: &Problem, n: usize) -> Result<String, String> {
     let concrete = unroll_problem(problem, n)?;
     let mut claims = Vec::new();
     for c in &problem.claims {
-        let mut free = crate::index::free_in_order(&c.lhs);
-        for s in crate::index::free_in_order(&c.rhs) {
-            if !free.contains(&s) {
-                free.push(s);
-            }
-        }
+        let free = crate::index::free_in_order_of(&[&c.lhs, &c.rhs]);
         for env in valuations(&free, n) {
             claims.push((unroll(&c.lhs, n, &env)?, unroll(&c.rhs, n, &env)?));
         }

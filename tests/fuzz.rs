@@ -6,6 +6,19 @@ mod common;
 use backprove::{check_certificate, parse_problem, softmax_with_loss};
 use proptest::prelude::*;
 
+/// `base` with `len` characters at `pos` replaced by `insert` (positions past the end clamp).
+fn splice(base: &str, pos: usize, len: usize, insert: &str) -> String {
+    let chars: Vec<char> = base.chars().collect();
+    let pos = pos.min(chars.len());
+    let end = (pos + len).min(chars.len());
+    chars[..pos]
+        .iter()
+        .copied()
+        .chain(insert.chars())
+        .chain(chars[end..].iter().copied())
+        .collect()
+}
+
 fn check(text: &str) {
     if let Err(e) = parse_problem(text) {
         let (line, column, _) = e.location();
@@ -32,10 +45,7 @@ proptest! {
     #[test]
     fn mutated_problems_never_panic(pos in 0usize..400, len in 0usize..6, insert in "[-+*/^(),=a-z0-9 ]{0,4}") {
         let base = softmax_with_loss(3);
-        let chars: Vec<char> = base.chars().collect();
-        let pos = pos.min(chars.len());
-        let end = (pos + len).min(chars.len());
-        let mutated: String = chars[..pos].iter().chain(insert.chars().collect::<Vec<_>>().iter()).chain(chars[end..].iter()).collect();
+        let mutated = splice(&base, pos, len, &insert);
         check(&mutated);
     }
 
@@ -43,10 +53,7 @@ proptest! {
     fn mutated_symbolic_problems_never_panic(pos in 0usize..200, len in 0usize..6, insert in "[-+*/^(),=\\[\\]ijkn ]{0,4}") {
         // Indexed families, sums and deltas, parsed and, when they parse, proved.
         let base = backprove::softmax_with_loss_n();
-        let chars: Vec<char> = base.chars().collect();
-        let pos = pos.min(chars.len());
-        let end = (pos + len).min(chars.len());
-        let mutated: String = chars[..pos].iter().chain(insert.chars().collect::<Vec<_>>().iter()).chain(chars[end..].iter()).collect();
+        let mutated = splice(&base, pos, len, &insert);
         check(&mutated);
         if let Ok(problem) = parse_problem(&mutated) {
             let limits = backprove::Limits { timeout: std::time::Duration::from_secs(2), max_nodes: 20_000 };
@@ -100,20 +107,14 @@ proptest! {
     #[test]
     fn check_never_panics_on_mutated_certificates(pos in 0usize..20_000, len in 0usize..8, insert in "[-+*/^(),=a-z0-9 \"{}\\[\\]:]{0,6}") {
         let base = certificate();
-        let chars: Vec<char> = base.chars().collect();
-        let pos = pos % chars.len();
-        let end = (pos + len).min(chars.len());
-        let mutated: String = chars[..pos].iter().chain(insert.chars().collect::<Vec<_>>().iter()).chain(chars[end..].iter()).collect();
+        let mutated = splice(base, pos % base.chars().count(), len, &insert);
         let _ = check_certificate(&mutated);
     }
 
     #[test]
     fn check_never_panics_on_mutated_symbolic_certificates(pos in 0usize..20_000, len in 0usize..8, insert in "[-+*/^(),=a-z0-9 \"{}\\[\\]:]{0,6}") {
         let base = symbolic_certificate();
-        let chars: Vec<char> = base.chars().collect();
-        let pos = pos % chars.len();
-        let end = (pos + len).min(chars.len());
-        let mutated: String = chars[..pos].iter().chain(insert.chars().collect::<Vec<_>>().iter()).chain(chars[end..].iter()).collect();
+        let mutated = splice(base, pos % base.chars().count(), len, &insert);
         let _ = check_certificate(&mutated);
     }
 
