@@ -301,12 +301,8 @@ fn holds_numerically(text: &str) -> bool {
             let sign_ok = problem.assumptions.iter().all(|a| {
                 let v = common::eval(&common::inline(&a.lhs, &problem), &point)
                     .zip(common::eval(&common::inline(&a.rhs, &problem), &point));
-                match (a.relation, v) {
-                    (backprove::Relation::Gt, Some((u, w))) => u > w,
-                    (backprove::Relation::Ge, Some((u, w))) => u >= w,
-                    (backprove::Relation::Ne, Some((u, w))) => u != w,
-                    _ => false,
-                }
+                a.relation != backprove::Relation::Eq
+                    && v.is_some_and(|(u, w)| common::relation_holds(a.relation, u, w))
             });
             if !sign_ok {
                 continue;
@@ -386,13 +382,7 @@ fn holds_for_small_n(problem: &backprove::Problem) -> bool {
             let meets = problem.assumptions.iter().all(|a| {
                 let v = common::eval_with(&a.lhs, &defs, &point)
                     .zip(common::eval_with(&a.rhs, &defs, &point));
-                match (a.relation, v) {
-                    (backprove::Relation::Eq, Some((u, w))) => (u - w).abs() < 1e-9,
-                    (backprove::Relation::Gt, Some((u, w))) => u > w,
-                    (backprove::Relation::Ge, Some((u, w))) => u >= w,
-                    (backprove::Relation::Ne, Some((u, w))) => u != w,
-                    _ => false,
-                }
+                v.is_some_and(|(u, w)| common::relation_holds(a.relation, u, w))
             });
             if !meets {
                 continue;

@@ -474,19 +474,24 @@ impl<'a> Normalizer<'a> {
             return Ok(r.clone());
         }
         let value = self.normalize(def)?;
-        let r = if self.keeps_whole(&value) {
-            let sign = self.sign(&value);
-            let id = self.atom(Atom::Name(v));
-            self.atom_signs.insert(id, sign);
-            Rat {
-                num: Poly::term(Monomial::atom(id, 1), BigRational::one()),
-                den: BTreeMap::new(),
-            }
-        } else {
-            value
-        };
+        let r = self.whole_or_unfolded(value, Atom::Name(v));
         self.names.insert(v, r.clone());
         Ok(r)
+    }
+
+    /// A name's value, or the name as an atom (with the value's sign) when
+    /// names of such values stay whole.
+    fn whole_or_unfolded(&mut self, value: Rat, name: Atom) -> Rat {
+        if !self.keeps_whole(&value) {
+            return value;
+        }
+        let sign = self.sign(&value);
+        let id = self.atom(name);
+        self.atom_signs.insert(id, sign);
+        Rat {
+            num: Poly::term(Monomial::atom(id, 1), BigRational::one()),
+            den: BTreeMap::new(),
+        }
     }
 
     fn expand_factors(&mut self, exps: &BTreeMap<usize, u32>) -> Res<Poly> {

@@ -152,6 +152,16 @@ fn element(expr: &RecExpr<Math>, a: Id, j: Id, point: &BTreeMap<String, f64>) ->
     Some(format!("{a}[{}]", index(expr, j, point)?))
 }
 
+/// Whether `u REL w` holds for an assumption's relation (equations to 1e-9).
+pub fn relation_holds(relation: backprove::Relation, u: f64, w: f64) -> bool {
+    match relation {
+        backprove::Relation::Eq => (u - w).abs() < 1e-9,
+        backprove::Relation::Gt => u > w,
+        backprove::Relation::Ge => u >= w,
+        backprove::Relation::Ne => u != w,
+    }
+}
+
 /// Whether two values agree to a relative tolerance.
 pub fn close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol * (1.0 + a.abs().max(b.abs()))

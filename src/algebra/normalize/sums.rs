@@ -97,17 +97,7 @@ impl Normalizer<'_> {
             return Ok(self.element(family, j));
         };
         let value = self.normalize(&body)?;
-        let r = if self.keeps_whole(&value) {
-            let sign = self.sign(&value);
-            let id = self.atom(Atom::NameElement(family, j));
-            self.atom_signs.insert(id, sign);
-            Rat {
-                num: Poly::term(Monomial::atom(id, 1), BigRational::one()),
-                den: Default::default(),
-            }
-        } else {
-            value
-        };
+        let r = self.whole_or_unfolded(value, Atom::NameElement(family, j));
         self.element_names.insert((family, j), r.clone());
         Ok(r)
     }
