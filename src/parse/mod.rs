@@ -240,10 +240,12 @@ impl Kind {
 /// Each name's kind, with where it was first used.
 type Kinds = BTreeMap<Symbol, (Kind, usize, usize)>;
 
+/// Names that cannot be variables. (`delta` can: only `delta(j, k)` is the
+/// Kronecker delta, so files that call a variable `delta` keep working.)
 fn is_reserved(name: &str) -> bool {
     matches!(
         name,
-        "exp" | "log" | "sqrt" | "d" | "sum" | "delta" | "let" | "assume" | "prove"
+        "exp" | "log" | "sqrt" | "d" | "sum" | "let" | "assume" | "prove"
     )
 }
 
