@@ -341,34 +341,21 @@ fn decide_algebra(
         let rhs_rules = norm.take_used_rules();
         let nb = norm.neg(&b);
         let diff = norm.add(&a, &nb)?;
-        // With sums: the derivative as a sum first, then the `sum-*` rules.
-        let mut start: Vec<(String, Option<String>)> = Vec::new();
         let has_d = claim.lhs.as_ref().iter().any(|n| matches!(n, Math::D(_)));
-        if !sum_rules.is_empty() && has_d {
-            let mut whole = Normalizer::new(defs, opaque, budget);
-            add_sign_facts(&mut whole, problem)?;
-            whole.set_expand_sums(false);
-            let r = whole.normalize(lhs)?;
-            let inner = whole.take_used_rules();
-            let rule = (!inner.is_empty()).then(|| {
-                format!(
-                    "differentiate (lemmas above), algebra: {}",
-                    inner.join(", ")
-                )
-            });
-            start.push((readable(&mut whole, &r)?, rule));
-            start.push((
-                readable(&mut norm, &a)?,
-                Some(format!("algebra: {}", sum_rules.join(", "))),
-            ));
-        } else {
-            let rule =
-                (!sum_rules.is_empty()).then(|| format!("algebra: {}", sum_rules.join(", ")));
-            start.push((readable(&mut norm, &a)?, rule));
-        }
+        let start = |norm: &mut Normalizer| -> Result<Vec<Mark>, AlgebraError> {
+            let first = Start {
+                problem,
+                defs,
+                lhs,
+                opaque,
+                budget,
+                has_d,
+            };
+            first.marks(norm, &a, &sum_rules)
+        };
         if diff.is_zero() {
             norm.minimize_conditions();
-            let chain = chain(claim, &start, &rhs_rules);
+            let chain = chain(claim, &start(&mut norm)?, &rhs_rules);
             return Ok(Outcome::Equal {
                 chain,
                 side_conditions: norm.side_conditions(),
@@ -377,7 +364,6 @@ fn decide_algebra(
         // The first (names kept whole) residual is the one a reader can follow.
         if residual.is_empty() {
             residual = readable(&mut norm, &diff)?;
-            let has_d = claim.lhs.as_ref().iter().any(|n| matches!(n, Math::D(_)));
             if has_d {
                 let left = readable(&mut norm, &a)?;
                 if left != residual {
@@ -389,8 +375,8 @@ fn decide_algebra(
         if solved.is_empty() {
             continue;
         }
-        let mut marks = start;
-        let mut a = a;
+        let mut marks = start(&mut norm)?;
+        let mut a = a.clone();
         for (target, value, text) in &solved {
             let shown = norm.print_target(*target);
             norm.substitute_target(*target, value.clone());
@@ -413,6 +399,49 @@ fn decide_algebra(
     Ok(Outcome::Differ { residual })
 }
 
+/// One point of the chain: a term and the rule that leads to it (`None`: the default).
+type Mark = (String, Option<String>);
+
+/// How the chain starts: the derivative's normal form, and with sums first the
+/// derivative with its outermost sums kept whole (as the book writes it),
+/// then the `sum-*` rules.
+struct Start<'a> {
+    problem: &'a Problem,
+    defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
+    lhs: &'a RecExpr<Math>,
+    opaque: bool,
+    budget: Budget,
+    has_d: bool,
+}
+
+impl Start<'_> {
+    fn marks(
+        &self,
+        norm: &mut Normalizer,
+        a: &Rat,
+        sum_rules: &[&str],
+    ) -> Result<Vec<Mark>, AlgebraError> {
+        let labelled = |prefix: &str, rules: &[&str]| {
+            (!rules.is_empty()).then(|| format!("{prefix}: {}", rules.join(", ")))
+        };
+        if sum_rules.is_empty() || !self.has_d {
+            return Ok(vec![(readable(norm, a)?, labelled("algebra", sum_rules))]);
+        }
+        let mut whole = Normalizer::new(self.defs, self.opaque, self.budget);
+        add_sign_facts(&mut whole, self.problem)?;
+        whole.set_expand_sums(false);
+        let r = whole.normalize(self.lhs)?;
+        let inner = whole.take_used_rules();
+        Ok(vec![
+            (
+                readable(&mut whole, &r)?,
+                labelled("differentiate (lemmas above), algebra", &inner),
+            ),
+            (readable(norm, a)?, labelled("algebra", sum_rules)),
+        ])
+    }
+}
+
 /// A normal form as a step shows it: products that a name stands for written
 /// as the name (`t1*y1` for `t1*exp(a1)/S`), for forms short enough to read.
 fn readable(norm: &mut Normalizer, r: &Rat) -> Result<String, AlgebraError> {
@@ -424,7 +453,7 @@ fn readable(norm: &mut Normalizer, r: &Rat) -> Result<String, AlgebraError> {
 }
 
 /// The equational chain `lhs = derivative = normal form (= after assumptions) = ... = rhs`.
-fn chain(claim: &Claim, marks: &[(String, Option<String>)], rhs_rules: &[&str]) -> Vec<Step> {
+fn chain(claim: &Claim, marks: &[Mark], rhs_rules: &[&str]) -> Vec<Step> {
     let has_d = |e: &RecExpr<Math>| e.as_ref().iter().any(|n| matches!(n, Math::D(_)));
     let mut terms: Vec<(String, String)> = Vec::new();
     // The d-free derivative itself is not printed: as a tree it grows with the
