@@ -23,6 +23,7 @@ mod derive;
 mod error;
 mod examples;
 mod graph;
+mod kernel;
 pub mod index;
 mod language;
 mod numeric;

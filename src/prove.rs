@@ -65,7 +65,7 @@ pub fn prove_problem(problem: &Problem, limits: &Limits) -> Report {
     }
     let rules = diff_rewrites(&defs, &reserved);
     let mut report = Report {
-        schema: 1,
+        schema: crate::check::SCHEMA,
         definitions: named_definitions(problem),
         assumptions: problem.assumptions.iter().map(|a| a.text()).collect(),
         claims: Vec::new(),
@@ -73,6 +73,9 @@ pub fn prove_problem(problem: &Problem, limits: &Limits) -> Report {
     let context = crate::check::Context::new(&report);
     report.claims = parallel_map(&problem.claims, |claim| {
         let mut decided = prove_claim(problem, &defs, &rules, claim, limits);
+        if let Ok(context) = &context {
+            certify(context, &mut decided);
+        }
         self_check(&context, &mut decided);
         decided
     });
@@ -96,6 +99,50 @@ fn self_check(context: &Result<crate::check::Context, String>, claim: &mut Claim
         let at = step.map(|s| format!("step {s}: ")).unwrap_or_default();
         withdraw(claim, &format!("{at}{reason}"));
     }
+}
+
+/// Has the kernel name each algebra step's laws and derive the conditions
+/// the proof needs: the ones it cannot establish become the claim's stated
+/// conditions, so what the checker demands is what the report lists.
+fn certify(context: &crate::check::Context, claim: &mut ClaimReport) {
+    if claim.status != Status::Proved {
+        return;
+    }
+    let outcome = context
+        .proof(claim)
+        .and_then(|proof| {
+            crate::kernel::check(&context.statement, &proof, true).map_err(|r| (r.step, r.reason))
+        });
+    let accepted = match outcome {
+        Ok(a) => a,
+        Err((step, reason)) => {
+            let at = step.map(|s| format!("step {s}: ")).unwrap_or_default();
+            return withdraw(claim, &format!("{at}{reason}"));
+        }
+    };
+    let chain = claim.steps.iter_mut().filter(|s| !s.by.is_lemma());
+    for (step, used) in chain.zip(&accepted.laws) {
+        let names: Vec<String> = used.iter().cloned().collect();
+        match &mut step.by {
+            crate::report::Justification::Algebra { laws, .. }
+            | crate::report::Justification::Assume { laws, .. } => *laws = names,
+            _ => {}
+        }
+        step.rule = step.by.label();
+    }
+    let shown = crate::check::side_conditions(&accepted);
+    claim.conditions = shown
+        .iter()
+        .filter(|(_, how)| how == "stated")
+        .map(|(c, _)| c.clone())
+        .collect();
+    claim.side_conditions = shown
+        .into_iter()
+        .map(|(condition, discharged)| SideCondition {
+            condition,
+            discharged,
+        })
+        .collect();
 }
 
 /// `items.iter().map(f)`, spread over the machine's cores; the order of the
@@ -478,11 +525,7 @@ fn chain(claim: &Claim, marks: &[Mark], rhs_rules: &[&str]) -> Vec<Step> {
     let mut current = to_infix(&claim.lhs);
     for (rule, next) in terms {
         if next != current {
-            steps.push(Step {
-                rule,
-                before: current.clone(),
-                after: next.clone(),
-            });
+            steps.push(Step::new(rule, current.clone(), next.clone()));
             current = next;
         }
     }

@@ -31,12 +31,135 @@ impl Status {
 /// One justified equation of a proof, in input syntax.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Step {
-    /// The rule or reason, e.g. `d-add`, `unfold-S`, `algebra`, `assume t1 + t2 + t3 = 1`.
+    /// The justification as shown, e.g. `d-add`, `unfold-S`, `algebra: sum-delta`,
+    /// `assume t1 + t2 + t3 = 1: t3 = 1 - t1 - t2` (always `by`'s label).
     pub rule: String,
     /// The term before the step.
     pub before: String,
     /// The term after the step.
     pub after: String,
+    /// Why the step holds, typed: what the kernel checks.
+    pub by: Justification,
+}
+
+impl Step {
+    /// A step whose justification is read from its label (`d-mul`, `unfold-S`, `algebra`, …).
+    pub fn new(rule: impl Into<String>, before: impl Into<String>, after: impl Into<String>) -> Step {
+        let rule = rule.into();
+        let by = Justification::from_label(&rule);
+        Step {
+            rule: by.label(),
+            before: before.into(),
+            after: after.into(),
+            by,
+        }
+    }
+}
+
+/// Why a step holds (schema 2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Justification {
+    /// A differentiation rule of the table, by name.
+    Rule {
+        /// Its name, e.g. `d-mul`.
+        rule: String,
+    },
+    /// `d(NAME, x) = d(its definition, x)`.
+    Unfold {
+        /// The name unfolded.
+        name: String,
+    },
+    /// `d(sum(k, f), a[k]) = d(sum(j, f[k := j]), a[k])`.
+    RenameIndex,
+    /// `d-add` over a whole sum: `d(u1 + u2 - …, x) = d(u1, x) + d(u2, x) - …`.
+    Linear {
+        /// `d-add`, or `d-add, d-sub` when some term is subtracted.
+        rule: String,
+    },
+    /// Field arithmetic and the named laws (after replacing each `d` by its lemma).
+    Algebra {
+        /// Whether each `d` is replaced by its lemma first.
+        differentiate: bool,
+        /// The laws beyond field arithmetic, e.g. `sum-delta`, `unfold-S`.
+        laws: Vec<String>,
+    },
+    /// An assumption solved for one term, substituted, then algebra.
+    Assume {
+        /// The equation, as among the assumptions.
+        equation: String,
+        /// The term solved for: a variable, or a sum free of indices.
+        target: String,
+        /// Its value.
+        value: String,
+        /// The target's coefficient when not a constant (then it must be non-zero).
+        coefficient: Option<String>,
+        /// The laws beyond field arithmetic.
+        laws: Vec<String>,
+    },
+}
+
+impl Justification {
+    /// The label proofs show.
+    pub fn label(&self) -> String {
+        let with = |head: String, laws: &[String]| {
+            if laws.is_empty() {
+                head
+            } else {
+                format!("{head}: {}", laws.join(", "))
+            }
+        };
+        match self {
+            Justification::Rule { rule } | Justification::Linear { rule } => rule.clone(),
+            Justification::Unfold { name } => format!("unfold-{name}"),
+            Justification::RenameIndex => "rename-index".into(),
+            Justification::Algebra { differentiate, laws } => with(
+                if *differentiate { "differentiate (lemmas above), algebra" } else { "algebra" }.into(),
+                laws,
+            ),
+            Justification::Assume { equation, target, value, laws, .. } => {
+                let head = format!("assume {equation}: {target} = {value}");
+                if laws.is_empty() {
+                    head
+                } else {
+                    format!("{head} (with {})", laws.join(", "))
+                }
+            }
+        }
+    }
+
+    /// The justification a label names (the inverse of [`Justification::label`]
+    /// for labels without laws).
+    pub fn from_label(rule: &str) -> Justification {
+        if let Some(rest) = rule.strip_prefix("assume ") {
+            let (equation, solution) = rest.rsplit_once(": ").unwrap_or((rest, ""));
+            let (target, value) = solution.split_once(" = ").unwrap_or((solution, ""));
+            return Justification::Assume {
+                equation: equation.into(),
+                target: target.into(),
+                value: value.into(),
+                coefficient: None,
+                laws: vec![],
+            };
+        }
+        if let Some(name) = rule.strip_prefix("unfold-") {
+            return Justification::Unfold { name: name.into() };
+        }
+        match rule {
+            "rename-index" => Justification::RenameIndex,
+            "d-add" | "d-add, d-sub" => Justification::Linear { rule: rule.into() },
+            r if r.starts_with("d-") => Justification::Rule { rule: r.into() },
+            r => Justification::Algebra {
+                differentiate: r.contains("differentiate"),
+                laws: vec![],
+            },
+        }
+    }
+
+    /// Whether this justifies a lemma `d(f, x) = …` rather than a chain step.
+    pub fn is_lemma(&self) -> bool {
+        !matches!(self, Justification::Algebra { .. } | Justification::Assume { .. })
+    }
 }
 
 /// Both sides evaluated at one point: a counterexample, or a spot check.

@@ -123,7 +123,12 @@ impl Context {
         for (stated, value) in [(&p.lhs, l), (&p.rhs, r)] {
             let stated: f64 = stated
                 .parse()
-                .map_err(|_| format!("`{stated}` is not a number"))?;
+                .ok()
+                .filter(|v: &f64| v.is_finite())
+                .ok_or_else(|| format!("`{stated}` is not a finite number"))?;
+            if !(value.lo.is_finite() && value.hi.is_finite()) {
+                return Err("a side's value at the point is too large to check".into());
+            }
             if !close(stated, &value) {
                 return Err(format!(
                     "a side is {:.6} at the point, not {stated}",

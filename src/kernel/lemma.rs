@@ -1,0 +1,314 @@
+//! Lemmas `d(f, x) = …`: each checked against the rule it names (the rule
+//! table's patterns, matched by the kernel's own tree matcher, and the rule's
+//! side condition), and the expansion of a term's `d` subterms by them.
+//! Owns no algebra.
+
+use std::collections::{BTreeSet, HashMap};
+
+use egg::{ENodeOrVar, Id, Language, Pattern, RecExpr, Symbol, Var};
+
+use super::norm::Defs;
+use super::term::{self, alpha_key, copy, root};
+use super::Justification;
+use crate::language::Math;
+use crate::rules::diff::{Guard, DIFF_RULES};
+
+/// The variable of a derivative: a free scalar, or an element of a free family.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Head {
+    Scalar(Symbol),
+    Element(Symbol, Symbol),
+}
+
+fn head(defs: &Defs, e: &RecExpr<Math>, id: Id) -> Option<Head> {
+    let free = |i: Id| term::name(e, i).filter(|s| !defs.contains_key(s));
+    match &e[id] {
+        Math::Idx([a, j]) => Some(Head::Element(free(*a)?, term::name(e, *j)?)),
+        Math::Var(_) => free(id).map(Head::Scalar),
+        _ => None,
+    }
+}
+
+fn is_constant(e: &RecExpr<Math>, id: Id) -> bool {
+    let sub = term::sub(e, id);
+    sub.as_ref().iter().all(|n| {
+        matches!(
+            n,
+            Math::Num(_) | Math::Add(_) | Math::Sub(_) | Math::Mul(_) | Math::Div(_)
+                | Math::Pow(_) | Math::Neg(_) | Math::Exp(_) | Math::Log(_) | Math::Sqrt(_)
+        )
+    })
+}
+
+/// Checks the lemma `before = after` justified by `by`; `Err` says why not.
+pub fn check(defs: &Defs, by: &Justification, before: &RecExpr<Math>, after: &RecExpr<Math>) -> Result<(), String> {
+    let r = root(before);
+    let Math::D([f, x]) = before[r] else {
+        return Err("a lemma's left side must be a derivative".into());
+    };
+    let Some(x_head) = head(defs, before, x) else {
+        return Err("the variable of a derivative must be a free variable or an element of a free family".into());
+    };
+    let expected = match by {
+        Justification::Unfold(name) => unfold(defs, before, f, x, *name)?,
+        Justification::RenameIndex => {
+            let Math::Sum([k, _]) = before[f] else {
+                return Err("rename-index renames the index of a sum".into());
+            };
+            if !matches!((x_head, term::name(before, k)), (Head::Element(_, i), Some(b)) if i == b) {
+                return Err("the bound index does not capture the variable's index".into());
+            }
+            // Terms are compared up to the names of bound indices: the renamed sum is the same term.
+            after.clone()
+        }
+        Justification::Linear => {
+            let terms = chain_terms(before, f);
+            if terms.len() < 2 {
+                return Err("d-add spreads over a sum of at least two terms".into());
+            }
+            linear(before, &terms, x)
+        }
+        Justification::Rule(name) => by_rule(defs, name, before)?,
+        _ => return Err("a lemma is justified by a differentiation rule, an unfolding or rename-index".into()),
+    };
+    if alpha_key(&expected, root(&expected)) != alpha_key(after, root(after)) {
+        return Err(format!("the rule gives {}, not {}", expected, after));
+    }
+    Ok(())
+}
+
+fn unfold(defs: &Defs, e: &RecExpr<Math>, f: Id, x: Id, name: Symbol) -> Result<RecExpr<Math>, String> {
+    let (def_index, body) = defs.get(&name).ok_or_else(|| format!("`{name}` is not defined"))?;
+    let mut nodes: Vec<Math> = Vec::new();
+    let value = match (&e[f], def_index) {
+        (Math::Var(s), None) if *s == name => copy(body, root(body), &mut nodes),
+        (Math::Idx([a, k]), Some(j)) if term::name(e, *a) == Some(name) => {
+            let k = term::name(e, *k).ok_or("an element's index must be a name")?;
+            let Math::Lambda([_, b]) = body[root(body)] else {
+                return Err(format!("the definition of `{name}` is not indexed"));
+            };
+            let instance = term::rename(body, b, *j, k);
+            copy(&instance, root(&instance), &mut nodes)
+        }
+        _ => return Err(format!("unfold-{name} does not fit this derivative")),
+    };
+    let x2 = copy(e, x, &mut nodes);
+    nodes.push(Math::D([value, x2]));
+    Ok(RecExpr::from(nodes))
+}
+
+fn by_rule(defs: &Defs, name: &str, before: &RecExpr<Math>) -> Result<RecExpr<Math>, String> {
+    let rule = DIFF_RULES.iter().find(|r| r.name == name).ok_or_else(|| format!("unknown rule `{name}`"))?;
+    let lhs: Pattern<Math> = rule.lhs.parse().map_err(|_| "the rule table does not parse")?;
+    let rhs: Pattern<Math> = rule.rhs.parse().map_err(|_| "the rule table does not parse")?;
+    let mut binding: Vec<(Var, Id)> = Vec::new();
+    if !matches_at(&lhs.ast, root_of(&lhs.ast), before, root(before), &mut binding) {
+        return Err(format!("rule {name} does not match"));
+    }
+    let get = |v: &str| {
+        let v: Var = v.parse().expect("a pattern variable");
+        binding.iter().find(|(w, _)| *w == v).map(|(_, id)| *id)
+    };
+    let holds = match rule.guard {
+        Guard::Always => true,
+        Guard::IsConstant => get("?c").is_some_and(|c| is_constant(before, c)),
+        Guard::IsFreeVar => get("?x").is_some_and(|x| head(defs, before, x).is_some()),
+        Guard::IsOtherFreeVar => match (get("?y").and_then(|y| head(defs, before, y)), get("?x").and_then(|x| head(defs, before, x))) {
+            (Some(Head::Scalar(a)), Some(Head::Scalar(b))) => a != b,
+            (Some(Head::Element(a, _)), Some(Head::Element(b, _))) => a != b,
+            (Some(_), Some(_)) => true,
+            _ => false,
+        },
+        Guard::IsFreeFamily => get("?a").is_some_and(|a| term::name(before, a).is_some_and(|s| !defs.contains_key(&s))),
+        Guard::NotCaptured => match (get("?j").and_then(|j| term::name(before, j)), get("?x")) {
+            (Some(j), Some(x)) => !term::free_indices(before, x).contains(&j),
+            _ => false,
+        },
+    };
+    if !holds {
+        return Err(format!("the side condition of rule {name} fails"));
+    }
+    let mut out: Vec<Math> = Vec::new();
+    let mut ids: Vec<Id> = Vec::new();
+    for node in rhs.ast.as_ref() {
+        let id = match node {
+            ENodeOrVar::Var(v) => {
+                let bound = binding.iter().find(|(w, _)| w == v).map(|(_, id)| *id).ok_or("a rule's right side uses an unbound variable")?;
+                copy(before, bound, &mut out)
+            }
+            ENodeOrVar::ENode(n) => {
+                out.push(n.clone().map_children(|c| ids[usize::from(c)]));
+                Id::from(out.len() - 1)
+            }
+        };
+        ids.push(id);
+    }
+    Ok(RecExpr::from(out))
+}
+
+fn root_of<T: Language>(e: &RecExpr<T>) -> Id {
+    Id::from(e.as_ref().len() - 1)
+}
+
+fn matches_at(p: &RecExpr<ENodeOrVar<Math>>, pi: Id, e: &RecExpr<Math>, t: Id, binding: &mut Vec<(Var, Id)>) -> bool {
+    match &p[pi] {
+        ENodeOrVar::Var(v) => match binding.iter().find(|(w, _)| w == v) {
+            Some((_, bound)) => alpha_key(e, *bound) == alpha_key(e, t),
+            None => {
+                binding.push((*v, t));
+                true
+            }
+        },
+        ENodeOrVar::ENode(n) => {
+            let term = &e[t];
+            n.matches(term) && n.children().iter().zip(term.children()).all(|(pc, tc)| matches_at(p, *pc, e, *tc, binding))
+        }
+    }
+}
+
+/// The terms of the `+`/`-` chain at `f`, left to right, with whether each is subtracted.
+fn chain_terms(e: &RecExpr<Math>, f: Id) -> Vec<(bool, Id)> {
+    let mut out = Vec::new();
+    let mut todo = vec![(false, f)];
+    while let Some((negative, id)) = todo.pop() {
+        match &e[id] {
+            Math::Add([a, b]) => {
+                todo.push((negative, *b));
+                todo.push((negative, *a));
+            }
+            Math::Sub([a, b]) if !negative => {
+                todo.push((true, *b));
+                todo.push((false, *a));
+            }
+            _ => out.push((negative, id)),
+        }
+    }
+    out
+}
+
+/// `d(u1, x) + d(u2, x) - …` for the chain `terms`.
+fn linear(e: &RecExpr<Math>, terms: &[(bool, Id)], x: Id) -> RecExpr<Math> {
+    let mut out: Vec<Math> = Vec::new();
+    let mut acc: Option<Id> = None;
+    for (negative, t) in terms {
+        let t = copy(e, *t, &mut out);
+        let xv = copy(e, x, &mut out);
+        out.push(Math::D([t, xv]));
+        let d = Id::from(out.len() - 1);
+        let next = match (acc, negative) {
+            (None, false) => None,
+            (None, true) => Some(Math::Neg(d)),
+            (Some(a), false) => Some(Math::Add([a, d])),
+            (Some(a), true) => Some(Math::Sub([a, d])),
+        };
+        acc = Some(match next {
+            Some(n) => {
+                out.push(n);
+                Id::from(out.len() - 1)
+            }
+            None => d,
+        });
+    }
+    RecExpr::from(out)
+}
+
+/// Replaces every `d` term by its lemma, bottom-up; a lemma with free
+/// indices also serves its renamings.
+pub struct Expander {
+    lemmas: HashMap<String, RecExpr<Math>>,
+    schemas: HashMap<String, (RecExpr<Math>, Vec<Symbol>, String)>,
+    /// The lemmas used, by key.
+    pub used: std::cell::RefCell<BTreeSet<String>>,
+}
+
+impl Expander {
+    /// An expander by checked lemmas `(lhs, rhs)`; `Err` names a duplicate.
+    pub fn new(lemmas: &[(RecExpr<Math>, RecExpr<Math>)]) -> Result<Expander, usize> {
+        let mut map = HashMap::new();
+        let mut schemas = HashMap::new();
+        for (i, (l, r)) in lemmas.iter().enumerate() {
+            // A renaming of a bound index is the same term here: nothing to record.
+            if alpha_key(l, root(l)) == alpha_key(r, root(r)) {
+                continue;
+            }
+            if map.insert(alpha_key(l, root(l)), r.clone()).is_some() {
+                return Err(i);
+            }
+            let order = term::free_in_order(l);
+            if !order.is_empty() {
+                let canon: Vec<Symbol> = (0..order.len()).map(|i| Symbol::from(format!("%{i}"))).collect();
+                let c = term::rename_all(l, &order, &canon);
+                let rc = term::rename_all(r, &order, &canon);
+                schemas.entry(alpha_key(&c, root(&c))).or_insert((rc, canon, alpha_key(l, root(l))));
+            }
+        }
+        Ok(Expander { lemmas: map, schemas, used: Default::default() })
+    }
+
+    /// The lemma keys, for "every lemma is used".
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.lemmas.keys()
+    }
+
+    fn lookup(&self, d: &RecExpr<Math>) -> Option<RecExpr<Math>> {
+        let k = alpha_key(d, root(d));
+        if let Some(r) = self.lemmas.get(&k) {
+            self.used.borrow_mut().insert(k);
+            return Some(r.clone());
+        }
+        let order = term::free_in_order(d);
+        let canon: Vec<Symbol> = (0..order.len()).map(|i| Symbol::from(format!("%{i}"))).collect();
+        let c = term::rename_all(d, &order, &canon);
+        let (rhs, names, key) = self.schemas.get(&alpha_key(&c, root(&c)))?;
+        self.used.borrow_mut().insert(key.clone());
+        Some(term::rename_all(rhs, names, &order))
+    }
+
+    /// The term with every `d` replaced, recursively; `Err` names a `d` without a lemma.
+    pub fn expand(&self, e: &RecExpr<Math>) -> Result<RecExpr<Math>, String> {
+        if !term::has_d(e) {
+            return Ok(e.clone());
+        }
+        let mut out: Vec<Math> = Vec::new();
+        let mut memo: HashMap<String, Id> = HashMap::new();
+        let mut depth = 0;
+        self.add(e, root(e), &mut out, &mut memo, &mut depth)?;
+        Ok(RecExpr::from(out))
+    }
+
+    fn add(&self, e: &RecExpr<Math>, at: Id, out: &mut Vec<Math>, memo: &mut HashMap<String, Id>, depth: &mut usize) -> Result<Id, String> {
+        let mut ids: Vec<Id> = Vec::with_capacity(usize::from(at) + 1);
+        for node in &e.as_ref()[..=usize::from(at)] {
+            let id = match node {
+                Math::D([f, x]) => {
+                    let mut nodes: Vec<Math> = Vec::new();
+                    let f2 = term::copy_nodes(out, ids[usize::from(*f)], &mut nodes);
+                    let x2 = term::copy_nodes(out, ids[usize::from(*x)], &mut nodes);
+                    nodes.push(Math::D([f2, x2]));
+                    let d = RecExpr::from(nodes);
+                    let key = alpha_key(&d, root(&d));
+                    match memo.get(&key) {
+                        Some(id) => *id,
+                        None => {
+                            let lemma = self.lookup(&d).ok_or_else(|| format!("no lemma for {d}"))?;
+                            *depth += 1;
+                            if *depth > 1000 {
+                                return Err("lemmas nest too deeply".into());
+                            }
+                            let id = self.add(&lemma, root(&lemma), out, memo, depth)?;
+                            *depth -= 1;
+                            memo.insert(key, id);
+                            id
+                        }
+                    }
+                }
+                other => {
+                    out.push(other.clone().map_children(|c| ids[usize::from(c)]));
+                    Id::from(out.len() - 1)
+                }
+            };
+            ids.push(id);
+        }
+        Ok(ids[usize::from(at)])
+    }
+}
