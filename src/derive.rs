@@ -187,7 +187,11 @@ impl<'a> Derivation<'a> {
                     continue;
                 };
                 let x_text = to_infix(&print(x));
-                steps.push(Step::new(format!("unfold-{bound}"), format!("d({shown}, {x_text})"), format!("d({}, {x_text})", to_infix(&def))));
+                steps.push(Step::new(
+                    format!("unfold-{bound}"),
+                    format!("d({shown}, {x_text})"),
+                    format!("d({}, {x_text})", to_infix(&def)),
+                ));
                 queue.push_back((self.egraph.find(body), x));
                 continue;
             }
@@ -210,8 +214,16 @@ impl<'a> Derivation<'a> {
                 };
                 let new = name_in(&self.egraph, j).unwrap_or(k);
                 let renamed = format!("sum({new}, {})", to_infix(&print(body)));
-                steps.push(Step::new(RENAME.to_string(), format!("d({}, {x_text})", to_infix(&sum)), format!("d({renamed}, {x_text})")));
-                steps.push(Step::new("d-sum".to_string(), format!("d({renamed}, {x_text})"), format!("sum({new}, d({}, {x_text}))", to_infix(&print(body)))));
+                steps.push(Step::new(
+                    RENAME.to_string(),
+                    format!("d({}, {x_text})", to_infix(&sum)),
+                    format!("d({renamed}, {x_text})"),
+                ));
+                steps.push(Step::new(
+                    "d-sum".to_string(),
+                    format!("d({renamed}, {x_text})"),
+                    format!("sum({new}, d({}, {x_text}))", to_infix(&print(body))),
+                ));
                 queue.push_back((self.egraph.find(body), x));
                 continue;
             }
@@ -238,7 +250,11 @@ impl<'a> Derivation<'a> {
                 } else {
                     "d-add"
                 };
-                steps.push(Step::new(rules.to_string(), format!("d({}, {x_text})", to_infix(&print(f))), pieces.concat()));
+                steps.push(Step::new(
+                    rules.to_string(),
+                    format!("d({}, {x_text})", to_infix(&print(f))),
+                    pieces.concat(),
+                ));
                 queue.extend(terms.iter().map(|(_, id)| (self.egraph.find(*id), x)));
                 continue;
             }
@@ -247,7 +263,11 @@ impl<'a> Derivation<'a> {
             let terms: Vec<(Var, RecExpr<Math>)> =
                 binding.iter().map(|(v, id)| (*v, print(*id))).collect();
             let (lhs, rhs) = rule_patterns(rule);
-            steps.push(Step::new(rule.name.to_string(), to_infix(&instantiate(&lhs.ast, &terms)), to_infix(&instantiate(&rhs.ast, &terms))));
+            steps.push(Step::new(
+                rule.name.to_string(),
+                to_infix(&instantiate(&lhs.ast, &terms)),
+                to_infix(&instantiate(&rhs.ast, &terms)),
+            ));
             for node in rhs.ast.as_ref() {
                 if let ENodeOrVar::ENode(Math::D([a, v])) = node {
                     let lookup = |i: &Id| match &rhs.ast[*i] {

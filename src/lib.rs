@@ -23,8 +23,8 @@ mod derive;
 mod error;
 mod examples;
 mod graph;
-mod kernel;
 pub mod index;
+mod kernel;
 mod language;
 mod numeric;
 mod parse;
@@ -47,7 +47,9 @@ pub use print::{to_infix, to_latex};
 pub use problem::{Assumption, Claim, Definition, Problem, Relation};
 pub use prove::{definitions, differentiate, differentiate_by, prove_problem, Limits};
 pub use render::{figures, render, render_dot, render_svg, render_transcript, Figure, Format};
-pub use report::{ClaimReport, NamedDefinition, PointValues, Report, SideCondition, Status, Step};
+pub use report::{
+    ClaimReport, Justification, NamedDefinition, PointValues, Report, SideCondition, Status, Step,
+};
 pub use rules::diff::{DiffRule, Guard, DIFF_RULES};
 pub use transcript::{
     derive, general_case, Agreement, BackwardEdge, BackwardNode, ForwardNode, GeneralCase,

@@ -108,11 +108,22 @@ fn certify(context: &crate::check::Context, claim: &mut ClaimReport) {
     if claim.status != Status::Proved {
         return;
     }
-    let outcome = context
-        .proof(claim)
-        .and_then(|proof| {
-            crate::kernel::check(&context.statement, &proof, true).map_err(|r| (r.step, r.reason))
+    // A step between terms that differ only in bound index names says nothing.
+    if let Ok(proof) = context.proof(claim) {
+        let lemmas = proof.lemmas.len();
+        let mut i = 0;
+        claim.steps.retain(|_| {
+            let keep = i < lemmas || {
+                let s = &proof.chain[i - lemmas];
+                !crate::kernel::same_term(&s.before, &s.after)
+            };
+            i += 1;
+            keep
         });
+    }
+    let outcome = context.proof(claim).and_then(|proof| {
+        crate::kernel::check(&context.statement, &proof, true).map_err(|r| (r.step, r.reason))
+    });
     let accepted = match outcome {
         Ok(a) => a,
         Err((step, reason)) => {
@@ -309,7 +320,12 @@ fn prove_claim(
                             .into(),
                     );
                 }
-                report.spot_checks = points;
+                // A value too large for a finite number checks nothing: leave it out.
+                let finite = |v: &str| v.parse::<f64>().is_ok_and(f64::is_finite);
+                report.spot_checks = points
+                    .into_iter()
+                    .filter(|p| finite(&p.lhs) && finite(&p.rhs))
+                    .collect();
                 report.steps = derivation.lemmas();
                 report.steps.extend(chain);
             }

@@ -44,7 +44,11 @@ pub struct Step {
 
 impl Step {
     /// A step whose justification is read from its label (`d-mul`, `unfold-S`, `algebra`, …).
-    pub fn new(rule: impl Into<String>, before: impl Into<String>, after: impl Into<String>) -> Step {
+    pub fn new(
+        rule: impl Into<String>,
+        before: impl Into<String>,
+        after: impl Into<String>,
+    ) -> Step {
         let rule = rule.into();
         let by = Justification::from_label(&rule);
         Step {
@@ -113,11 +117,25 @@ impl Justification {
             Justification::Rule { rule } | Justification::Linear { rule } => rule.clone(),
             Justification::Unfold { name } => format!("unfold-{name}"),
             Justification::RenameIndex => "rename-index".into(),
-            Justification::Algebra { differentiate, laws } => with(
-                if *differentiate { "differentiate (lemmas above), algebra" } else { "algebra" }.into(),
+            Justification::Algebra {
+                differentiate,
+                laws,
+            } => with(
+                if *differentiate {
+                    "differentiate (lemmas above), algebra"
+                } else {
+                    "algebra"
+                }
+                .into(),
                 laws,
             ),
-            Justification::Assume { equation, target, value, laws, .. } => {
+            Justification::Assume {
+                equation,
+                target,
+                value,
+                laws,
+                ..
+            } => {
                 let head = format!("assume {equation}: {target} = {value}");
                 if laws.is_empty() {
                     head
@@ -158,7 +176,10 @@ impl Justification {
 
     /// Whether this justifies a lemma `d(f, x) = …` rather than a chain step.
     pub fn is_lemma(&self) -> bool {
-        !matches!(self, Justification::Algebra { .. } | Justification::Assume { .. })
+        !matches!(
+            self,
+            Justification::Algebra { .. } | Justification::Assume { .. }
+        )
     }
 }
 

@@ -237,7 +237,7 @@ fn the_general_case_follows_the_walk_proved_once_for_every_n() {
         .any(|r| r.starts_with("assume sum(j, t[j]) = 1")));
     // The section's proof is a certificate the independent checker accepts.
     let report = backprove::Report {
-        schema: 1,
+        schema: 2,
         definitions: general.definitions.clone(),
         assumptions: general.assumptions.clone(),
         claims: vec![general.claim.clone()],

@@ -34,20 +34,36 @@ fn is_constant(e: &RecExpr<Math>, id: Id) -> bool {
     sub.as_ref().iter().all(|n| {
         matches!(
             n,
-            Math::Num(_) | Math::Add(_) | Math::Sub(_) | Math::Mul(_) | Math::Div(_)
-                | Math::Pow(_) | Math::Neg(_) | Math::Exp(_) | Math::Log(_) | Math::Sqrt(_)
+            Math::Num(_)
+                | Math::Add(_)
+                | Math::Sub(_)
+                | Math::Mul(_)
+                | Math::Div(_)
+                | Math::Pow(_)
+                | Math::Neg(_)
+                | Math::Exp(_)
+                | Math::Log(_)
+                | Math::Sqrt(_)
         )
     })
 }
 
 /// Checks the lemma `before = after` justified by `by`; `Err` says why not.
-pub fn check(defs: &Defs, by: &Justification, before: &RecExpr<Math>, after: &RecExpr<Math>) -> Result<(), String> {
+pub fn check(
+    defs: &Defs,
+    by: &Justification,
+    before: &RecExpr<Math>,
+    after: &RecExpr<Math>,
+) -> Result<(), String> {
     let r = root(before);
     let Math::D([f, x]) = before[r] else {
         return Err("a lemma's left side must be a derivative".into());
     };
     let Some(x_head) = head(defs, before, x) else {
-        return Err("the variable of a derivative must be a free variable or an element of a free family".into());
+        return Err(
+            "the variable of a derivative must be a free variable or an element of a free family"
+                .into(),
+        );
     };
     let expected = match by {
         Justification::Unfold(name) => unfold(defs, before, f, x, *name)?,
@@ -55,7 +71,8 @@ pub fn check(defs: &Defs, by: &Justification, before: &RecExpr<Math>, after: &Re
             let Math::Sum([k, _]) = before[f] else {
                 return Err("rename-index renames the index of a sum".into());
             };
-            if !matches!((x_head, term::name(before, k)), (Head::Element(_, i), Some(b)) if i == b) {
+            if !matches!((x_head, term::name(before, k)), (Head::Element(_, i), Some(b)) if i == b)
+            {
                 return Err("the bound index does not capture the variable's index".into());
             }
             // Terms are compared up to the names of bound indices: the renamed sum is the same term.
@@ -69,7 +86,12 @@ pub fn check(defs: &Defs, by: &Justification, before: &RecExpr<Math>, after: &Re
             linear(before, &terms, x)
         }
         Justification::Rule(name) => by_rule(defs, name, before)?,
-        _ => return Err("a lemma is justified by a differentiation rule, an unfolding or rename-index".into()),
+        _ => {
+            return Err(
+                "a lemma is justified by a differentiation rule, an unfolding or rename-index"
+                    .into(),
+            )
+        }
     };
     if alpha_key(&expected, root(&expected)) != alpha_key(after, root(after)) {
         return Err(format!("the rule gives {}, not {}", expected, after));
@@ -77,8 +99,16 @@ pub fn check(defs: &Defs, by: &Justification, before: &RecExpr<Math>, after: &Re
     Ok(())
 }
 
-fn unfold(defs: &Defs, e: &RecExpr<Math>, f: Id, x: Id, name: Symbol) -> Result<RecExpr<Math>, String> {
-    let (def_index, body) = defs.get(&name).ok_or_else(|| format!("`{name}` is not defined"))?;
+fn unfold(
+    defs: &Defs,
+    e: &RecExpr<Math>,
+    f: Id,
+    x: Id,
+    name: Symbol,
+) -> Result<RecExpr<Math>, String> {
+    let (def_index, body) = defs
+        .get(&name)
+        .ok_or_else(|| format!("`{name}` is not defined"))?;
     let mut nodes: Vec<Math> = Vec::new();
     let value = match (&e[f], def_index) {
         (Math::Var(s), None) if *s == name => copy(body, root(body), &mut nodes),
@@ -98,11 +128,26 @@ fn unfold(defs: &Defs, e: &RecExpr<Math>, f: Id, x: Id, name: Symbol) -> Result<
 }
 
 fn by_rule(defs: &Defs, name: &str, before: &RecExpr<Math>) -> Result<RecExpr<Math>, String> {
-    let rule = DIFF_RULES.iter().find(|r| r.name == name).ok_or_else(|| format!("unknown rule `{name}`"))?;
-    let lhs: Pattern<Math> = rule.lhs.parse().map_err(|_| "the rule table does not parse")?;
-    let rhs: Pattern<Math> = rule.rhs.parse().map_err(|_| "the rule table does not parse")?;
+    let rule = DIFF_RULES
+        .iter()
+        .find(|r| r.name == name)
+        .ok_or_else(|| format!("unknown rule `{name}`"))?;
+    let lhs: Pattern<Math> = rule
+        .lhs
+        .parse()
+        .map_err(|_| "the rule table does not parse")?;
+    let rhs: Pattern<Math> = rule
+        .rhs
+        .parse()
+        .map_err(|_| "the rule table does not parse")?;
     let mut binding: Vec<(Var, Id)> = Vec::new();
-    if !matches_at(&lhs.ast, root_of(&lhs.ast), before, root(before), &mut binding) {
+    if !matches_at(
+        &lhs.ast,
+        root_of(&lhs.ast),
+        before,
+        root(before),
+        &mut binding,
+    ) {
         return Err(format!("rule {name} does not match"));
     }
     let get = |v: &str| {
@@ -113,13 +158,18 @@ fn by_rule(defs: &Defs, name: &str, before: &RecExpr<Math>) -> Result<RecExpr<Ma
         Guard::Always => true,
         Guard::IsConstant => get("?c").is_some_and(|c| is_constant(before, c)),
         Guard::IsFreeVar => get("?x").is_some_and(|x| head(defs, before, x).is_some()),
-        Guard::IsOtherFreeVar => match (get("?y").and_then(|y| head(defs, before, y)), get("?x").and_then(|x| head(defs, before, x))) {
+        Guard::IsOtherFreeVar => match (
+            get("?y").and_then(|y| head(defs, before, y)),
+            get("?x").and_then(|x| head(defs, before, x)),
+        ) {
             (Some(Head::Scalar(a)), Some(Head::Scalar(b))) => a != b,
             (Some(Head::Element(a, _)), Some(Head::Element(b, _))) => a != b,
             (Some(_), Some(_)) => true,
             _ => false,
         },
-        Guard::IsFreeFamily => get("?a").is_some_and(|a| term::name(before, a).is_some_and(|s| !defs.contains_key(&s))),
+        Guard::IsFreeFamily => {
+            get("?a").is_some_and(|a| term::name(before, a).is_some_and(|s| !defs.contains_key(&s)))
+        }
         Guard::NotCaptured => match (get("?j").and_then(|j| term::name(before, j)), get("?x")) {
             (Some(j), Some(x)) => !term::free_indices(before, x).contains(&j),
             _ => false,
@@ -133,7 +183,11 @@ fn by_rule(defs: &Defs, name: &str, before: &RecExpr<Math>) -> Result<RecExpr<Ma
     for node in rhs.ast.as_ref() {
         let id = match node {
             ENodeOrVar::Var(v) => {
-                let bound = binding.iter().find(|(w, _)| w == v).map(|(_, id)| *id).ok_or("a rule's right side uses an unbound variable")?;
+                let bound = binding
+                    .iter()
+                    .find(|(w, _)| w == v)
+                    .map(|(_, id)| *id)
+                    .ok_or("a rule's right side uses an unbound variable")?;
                 copy(before, bound, &mut out)
             }
             ENodeOrVar::ENode(n) => {
@@ -150,7 +204,13 @@ fn root_of<T: Language>(e: &RecExpr<T>) -> Id {
     Id::from(e.as_ref().len() - 1)
 }
 
-fn matches_at(p: &RecExpr<ENodeOrVar<Math>>, pi: Id, e: &RecExpr<Math>, t: Id, binding: &mut Vec<(Var, Id)>) -> bool {
+fn matches_at(
+    p: &RecExpr<ENodeOrVar<Math>>,
+    pi: Id,
+    e: &RecExpr<Math>,
+    t: Id,
+    binding: &mut Vec<(Var, Id)>,
+) -> bool {
     match &p[pi] {
         ENodeOrVar::Var(v) => match binding.iter().find(|(w, _)| w == v) {
             Some((_, bound)) => alpha_key(e, *bound) == alpha_key(e, t),
@@ -161,7 +221,11 @@ fn matches_at(p: &RecExpr<ENodeOrVar<Math>>, pi: Id, e: &RecExpr<Math>, t: Id, b
         },
         ENodeOrVar::ENode(n) => {
             let term = &e[t];
-            n.matches(term) && n.children().iter().zip(term.children()).all(|(pc, tc)| matches_at(p, *pc, e, *tc, binding))
+            n.matches(term)
+                && n.children()
+                    .iter()
+                    .zip(term.children())
+                    .all(|(pc, tc)| matches_at(p, *pc, e, *tc, binding))
         }
     }
 }
@@ -236,13 +300,23 @@ impl Expander {
             }
             let order = term::free_in_order(l);
             if !order.is_empty() {
-                let canon: Vec<Symbol> = (0..order.len()).map(|i| Symbol::from(format!("%{i}"))).collect();
+                let canon: Vec<Symbol> = (0..order.len())
+                    .map(|i| Symbol::from(format!("%{i}")))
+                    .collect();
                 let c = term::rename_all(l, &order, &canon);
                 let rc = term::rename_all(r, &order, &canon);
-                schemas.entry(alpha_key(&c, root(&c))).or_insert((rc, canon, alpha_key(l, root(l))));
+                schemas.entry(alpha_key(&c, root(&c))).or_insert((
+                    rc,
+                    canon,
+                    alpha_key(l, root(l)),
+                ));
             }
         }
-        Ok(Expander { lemmas: map, schemas, used: Default::default() })
+        Ok(Expander {
+            lemmas: map,
+            schemas,
+            used: Default::default(),
+        })
     }
 
     /// The lemma keys, for "every lemma is used".
@@ -257,7 +331,9 @@ impl Expander {
             return Some(r.clone());
         }
         let order = term::free_in_order(d);
-        let canon: Vec<Symbol> = (0..order.len()).map(|i| Symbol::from(format!("%{i}"))).collect();
+        let canon: Vec<Symbol> = (0..order.len())
+            .map(|i| Symbol::from(format!("%{i}")))
+            .collect();
         let c = term::rename_all(d, &order, &canon);
         let (rhs, names, key) = self.schemas.get(&alpha_key(&c, root(&c)))?;
         self.used.borrow_mut().insert(key.clone());
@@ -276,7 +352,14 @@ impl Expander {
         Ok(RecExpr::from(out))
     }
 
-    fn add(&self, e: &RecExpr<Math>, at: Id, out: &mut Vec<Math>, memo: &mut HashMap<String, Id>, depth: &mut usize) -> Result<Id, String> {
+    fn add(
+        &self,
+        e: &RecExpr<Math>,
+        at: Id,
+        out: &mut Vec<Math>,
+        memo: &mut HashMap<String, Id>,
+        depth: &mut usize,
+    ) -> Result<Id, String> {
         let mut ids: Vec<Id> = Vec::with_capacity(usize::from(at) + 1);
         for node in &e.as_ref()[..=usize::from(at)] {
             let id = match node {
@@ -290,7 +373,8 @@ impl Expander {
                     match memo.get(&key) {
                         Some(id) => *id,
                         None => {
-                            let lemma = self.lookup(&d).ok_or_else(|| format!("no lemma for {d}"))?;
+                            let lemma =
+                                self.lookup(&d).ok_or_else(|| format!("no lemma for {d}"))?;
                             *depth += 1;
                             if *depth > 1000 {
                                 return Err("lemmas nest too deeply".into());

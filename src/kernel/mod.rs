@@ -126,8 +126,10 @@ pub struct Proof {
 pub enum Discharge {
     /// By the signs and the assumptions.
     Signs,
-    /// By the stated conditions.
+    /// Stated: listed among the conditions of the result.
     Stated,
+    /// Implied by the stated conditions (`x != 0` by `x > 0`).
+    Implied,
 }
 
 /// A condition the proof needs: `term REL 0`.
@@ -160,7 +162,10 @@ pub struct Rejection {
 }
 
 fn reject<T>(step: Option<usize>, reason: impl Into<String>) -> Result<T, Rejection> {
-    Err(Rejection { step, reason: reason.into() })
+    Err(Rejection {
+        step,
+        reason: reason.into(),
+    })
 }
 
 fn stop(step: Option<usize>) -> impl Fn(Stop) -> Rejection {
@@ -173,11 +178,17 @@ fn stop(step: Option<usize>) -> impl Fn(Stop) -> Rejection {
     }
 }
 
+/// Whether two terms are the same up to the names of bound indices.
+pub fn same_term(a: &RecExpr<Math>, b: &RecExpr<Math>) -> bool {
+    alpha_key(a, root(a)) == alpha_key(b, root(b))
+}
+
 /// Checks the lemmas and builds the expander of `d` terms.
 pub fn lemmas(statement: &Statement, lemmas: &[Step]) -> Result<Expander, Rejection> {
     let mut pairs = Vec::new();
     for (i, l) in lemmas.iter().enumerate() {
-        lemma::check(&statement.defs, &l.by, &l.before, &l.after).or_else(|e| reject(Some(i + 1), e))?;
+        lemma::check(&statement.defs, &l.by, &l.before, &l.after)
+            .or_else(|e| reject(Some(i + 1), e))?;
         pairs.push((l.before.clone(), l.after.clone()));
     }
     Expander::new(&pairs).or_else(|i| reject(Some(i + 1), "a second lemma for the same derivative"))
@@ -194,7 +205,14 @@ pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Acc
     let mut needed: BTreeMap<(String, Rel), usize> = BTreeMap::new();
     let mut substitutions: Vec<(RecExpr<Math>, RecExpr<Math>)> = Vec::new();
     let mut current = alpha_key(&proof.lhs, root(&proof.lhs));
-    let mut ctx = Ctx { statement, proof, discover, needed: &mut needed, accepted: &mut accepted, domain: vec![] };
+    let mut ctx = Ctx {
+        statement,
+        proof,
+        discover,
+        needed: &mut needed,
+        accepted: &mut accepted,
+        domain: vec![],
+    };
 
     // The claim's own domain: both sides as written, inside `d` too. The
     // claim is about where both sides are defined, so every step may use it.
@@ -211,9 +229,26 @@ pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Acc
             return reject(at, "the step does not start where the chain stands");
         }
         let (laws, differentiate) = match &step.by {
-            Justification::Algebra { laws, differentiate } => (laws, *differentiate),
-            Justification::Assume { equation, target, value, coefficient, laws } => {
-                ctx.solve(*equation, target, value, coefficient.as_ref(), laws, &substitutions, at)?;
+            Justification::Algebra {
+                laws,
+                differentiate,
+            } => (laws, *differentiate),
+            Justification::Assume {
+                equation,
+                target,
+                value,
+                coefficient,
+                laws,
+            } => {
+                ctx.solve(
+                    *equation,
+                    target,
+                    value,
+                    coefficient.as_ref(),
+                    laws,
+                    &substitutions,
+                    at,
+                )?;
                 substitutions.push((target.clone(), value.clone()));
                 (laws, false)
             }
@@ -236,7 +271,48 @@ pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Acc
     if let Some(k) = expander.keys().find(|k| !used.contains(*k)) {
         return reject(None, format!("the lemma for {k} is never used"));
     }
+    if discover {
+        // State as few as needed: a condition the others imply is not listed.
+        for i in 0..accepted.needed.len() {
+            if accepted.needed[i].discharge != Discharge::Stated {
+                continue;
+            }
+            let others: Vec<(RecExpr<Math>, Rel)> = accepted
+                .needed
+                .iter()
+                .enumerate()
+                .filter(|(j, n)| *j != i && n.discharge == Discharge::Stated)
+                .map(|(_, n)| (n.term.clone(), n.rel))
+                .collect();
+            let c = &accepted.needed[i];
+            if implied(statement, &others, &c.term, c.rel).unwrap_or(false) {
+                accepted.needed[i].discharge = Discharge::Implied;
+            }
+        }
+    }
     Ok(accepted)
+}
+
+/// Whether `term REL 0` follows from the signs, the assumptions and `given`.
+fn implied(
+    statement: &Statement,
+    given: &[(RecExpr<Math>, Rel)],
+    term: &RecExpr<Math>,
+    rel: Rel,
+) -> Result<bool, Stop> {
+    let mut n = Normalizer::new(&statement.defs, None, true);
+    for a in &statement.assumptions {
+        if let Some(r) = a.rel {
+            let v = n.quietly(&a.lhs, &a.rhs)?;
+            n.add_fact(v, r);
+        }
+    }
+    for (t, r) in given {
+        let v = n.quietly(t, &zero())?;
+        n.add_fact(v, *r);
+    }
+    let v = n.quietly(term, &zero())?;
+    Ok(n.holds(&v, rel))
 }
 
 struct Ctx<'a> {
@@ -284,10 +360,16 @@ impl<'a> Ctx<'a> {
         substitutions: &[(RecExpr<Math>, RecExpr<Math>)],
         at: Option<usize>,
     ) -> Result<BTreeSet<String>, Rejection> {
-        let tries: &[bool] = if self.discover { &[false, true] } else { &[true] };
+        let tries: &[bool] = if self.discover {
+            &[false, true]
+        } else {
+            &[true]
+        };
         for &unfold_all in tries {
             let allowed = (!self.discover).then_some(laws);
-            let mut n = self.normalizer(allowed, unfold_all, substitutions).map_err(stop(at))?;
+            let mut n = self
+                .normalizer(allowed, unfold_all, substitutions)
+                .map_err(stop(at))?;
             let d = match n.difference(b, a) {
                 Ok(d) => d,
                 Err(Stop::Limit) => return Err(stop(at)(Stop::Limit)),
@@ -302,7 +384,10 @@ impl<'a> Ctx<'a> {
                 return Ok(std::mem::take(&mut n.used));
             }
         }
-        reject(at, "the two sides are not equal under the laws the step names")
+        reject(
+            at,
+            "the two sides are not equal under the laws the step names",
+        )
     }
 
     /// Checks that `target = value` is what assumption `equation` forces.
@@ -316,20 +401,33 @@ impl<'a> Ctx<'a> {
         substitutions: &[(RecExpr<Math>, RecExpr<Math>)],
         at: Option<usize>,
     ) -> Result<(), Rejection> {
-        let Some(eq) = self.statement.assumptions.get(equation).filter(|a| a.rel.is_none()) else {
+        let Some(eq) = self
+            .statement
+            .assumptions
+            .get(equation)
+            .filter(|a| a.rel.is_none())
+        else {
             return reject(at, "the step names no equation among the assumptions");
         };
         if !matches!(target.as_ref().last(), Some(Math::Var(_) | Math::Sum(_))) {
             return reject(at, "an assumption is solved for a variable or a sum");
         }
         let allowed = (!self.discover).then_some(laws);
-        let mut n = self.normalizer(allowed, true, substitutions).map_err(stop(at))?;
+        let mut n = self
+            .normalizer(allowed, true, substitutions)
+            .map_err(stop(at))?;
         let f = n.quietly(&eq.lhs, &eq.rhs).map_err(stop(at))?;
         let Some((coef, rest)) = n.linear_in(&f, target).map_err(stop(at))? else {
-            return reject(at, "the equation is not linear in the term solved for, so it does not determine it");
+            return reject(
+                at,
+                "the equation is not linear in the term solved for, so it does not determine it",
+            );
         };
         if coef.is_zero() {
-            return reject(at, "the term solved for does not occur in the equation, so it is not determined");
+            return reject(
+                at,
+                "the term solved for does not occur in the equation, so it is not determined",
+            );
         }
         let v = n.normalize(value).map_err(stop(at))?;
         match n.linear_in(&v, target).map_err(stop(at))? {
@@ -358,17 +456,29 @@ impl<'a> Ctx<'a> {
     /// Classifies the conditions a normalizer met; a condition neither
     /// established nor stated rejects the proof (in discovery it is stated).
     fn conditions(&mut self, n: &mut Normalizer, at: Option<usize>) -> Result<(), Rejection> {
-        let open = n.open_conditions();
-        let open_keys: BTreeSet<(String, Rel)> = open.iter().map(|m| (alpha_key(&m.term, root(&m.term)), m.rel)).collect();
-        if !self.discover && !open.is_empty() {
-            for (t, rel) in &self.proof.stated {
-                let v = n.quietly(t, &zero()).map_err(stop(at))?;
-                n.add_fact(v, *rel);
+        // Established with names kept whole, or else with every name unfolded
+        // (`1 - s > 0` for `s = 1/(1 + exp(-z))`).
+        let mut open = Vec::new();
+        for m in n.open_conditions() {
+            if !implied(self.statement, &[], &m.term, m.rel).map_err(stop(at))? {
+                open.push(m);
             }
+        }
+        let open_keys: BTreeSet<(String, Rel)> = open
+            .iter()
+            .map(|m| (alpha_key(&m.term, root(&m.term)), m.rel))
+            .collect();
+        if !self.discover {
             for m in &open {
-                let v = n.quietly(&m.term, &zero()).map_err(stop(at))?;
-                if !n.holds(&v, m.rel) {
-                    return reject(at, format!("the proof needs {} {} 0, which is neither established nor stated", m.term, rel_text(m.rel)));
+                if !implied(self.statement, &self.proof.stated, &m.term, m.rel).map_err(stop(at))? {
+                    return reject(
+                        at,
+                        format!(
+                            "the proof needs {} {} 0, which is neither established nor stated",
+                            m.term,
+                            rel_text(m.rel)
+                        ),
+                    );
                 }
             }
         }
@@ -379,8 +489,22 @@ impl<'a> Ctx<'a> {
                 continue;
             }
             self.needed.insert(key.clone(), self.accepted.needed.len());
-            let discharge = if open_keys.contains(&key) { Discharge::Stated } else { Discharge::Signs };
-            self.accepted.needed.push(Needed { term: m.term, rel: m.rel, discharge });
+            let stated = self.discover
+                || self
+                    .proof
+                    .stated
+                    .iter()
+                    .any(|(t, r)| *r == m.rel && alpha_key(t, root(t)) == key.0);
+            let discharge = match (open_keys.contains(&key), stated) {
+                (false, _) => Discharge::Signs,
+                (true, true) => Discharge::Stated,
+                (true, false) => Discharge::Implied,
+            };
+            self.accepted.needed.push(Needed {
+                term: m.term,
+                rel: m.rel,
+                discharge,
+            });
         }
         Ok(())
     }

@@ -21,16 +21,31 @@ use crate::language::{Constant, Math};
 /// under which the normalizer applies it (`unfold-NAME` is the fifteenth).
 pub const LAWS: &[(&str, &str)] = &[
     ("exp-sum", "exp(u + v) = exp(u)*exp(v), exp(k*u) = exp(u)^k"),
-    ("exp-log", "exp(k*log(u)) = u^k for an integer k, where u > 0"),
-    ("log-product", "log(c*u^a*v^b) = log(c) + a*log(u) + b*log(v) where c, u, v > 0"),
+    (
+        "exp-log",
+        "exp(k*log(u)) = u^k for an integer k, where u > 0",
+    ),
+    (
+        "log-product",
+        "log(c*u^a*v^b) = log(c) + a*log(u) + b*log(v) where c, u, v > 0",
+    ),
     ("log-exp", "log(exp(u)) = u"),
-    ("sqrt-square", "sqrt(u)^2 = u where u >= 0; sqrt(p^2/q^2) = p/q"),
-    ("power-root", "u^(p/2) = sqrt(u)^p where u >= 0 (u > 0 for p < 0)"),
+    (
+        "sqrt-square",
+        "sqrt(u)^2 = u where u >= 0; sqrt(p^2/q^2) = p/q",
+    ),
+    (
+        "power-root",
+        "u^(p/2) = sqrt(u)^p where u >= 0 (u > 0 for p < 0)",
+    ),
     ("power-exp", "u^v = exp(v*log(u)) where u > 0"),
     ("sum-linear", "sum(j, u + v) = sum(j, u) + sum(j, v)"),
     ("sum-factor", "sum(j, c*u) = c*sum(j, u) for c free of j"),
     ("sum-const", "sum(j, c) = c*n for c free of j"),
-    ("sum-delta", "sum(j, delta(j, k)*u) = u[j := k]; delta(j, j) = 1; delta^e = delta"),
+    (
+        "sum-delta",
+        "sum(j, delta(j, k)*u) = u[j := k]; delta(j, j) = 1; delta^e = delta",
+    ),
     ("delta-subst", "delta(k, m)*u(m) = delta(k, m)*u(k)"),
     ("delta-symmetric", "delta(j, k) = delta(k, j)"),
 ];
@@ -242,7 +257,10 @@ impl<'a> Normalizer<'a> {
     }
 
     fn frac_height(&self, f: &Frac) -> u32 {
-        let den = f.den.iter().flat_map(|(k, _)| self.factors[*k as usize].atoms());
+        let den = f
+            .den
+            .iter()
+            .flat_map(|(k, _)| self.factors[*k as usize].atoms());
         f.num
             .atoms()
             .chain(den)
@@ -254,15 +272,38 @@ impl<'a> Normalizer<'a> {
     fn describe(&self, atom: &Atom) -> (BTreeSet<Symbol>, u32, Signs) {
         let set = |v: &[Symbol]| v.iter().copied().collect::<BTreeSet<_>>();
         match atom {
-            Atom::Var(v) => (BTreeSet::new(), 0, self.fact_sign(|a| matches!(a, Atom::Var(w) if w == v), None)),
-            Atom::Name(_) | Atom::Classes => (BTreeSet::new(), 0, if matches!(atom, Atom::Classes) { Signs::POS } else { Signs::ANY }),
+            Atom::Var(v) => (
+                BTreeSet::new(),
+                0,
+                self.fact_sign(|a| matches!(a, Atom::Var(w) if w == v), None),
+            ),
+            Atom::Name(_) | Atom::Classes => (
+                BTreeSet::new(),
+                0,
+                if matches!(atom, Atom::Classes) {
+                    Signs::POS
+                } else {
+                    Signs::ANY
+                },
+            ),
             Atom::NameElem(_, j) => (set(&[*j]), 0, Signs::ANY),
-            Atom::Elem(a, j) => (set(&[*j]), 0, self.fact_sign(|x| matches!(x, Atom::Elem(b, k) if b == a && k == j), Some(*a))),
+            Atom::Elem(a, j) => (
+                set(&[*j]),
+                0,
+                self.fact_sign(
+                    |x| matches!(x, Atom::Elem(b, k) if b == a && k == j),
+                    Some(*a),
+                ),
+            ),
             Atom::Delta(j, k) => (set(&[*j, *k]), 0, Signs::NON_NEG),
             Atom::Exp(f) => (self.frac_free(f), self.frac_height(f), Signs::POS),
             Atom::Log(f) => (self.frac_free(f), self.frac_height(f), Signs::ANY),
             Atom::Sqrt(f) | Atom::Root(f, _) => {
-                let s = if self.frac_sign(f).within(Signs::POS) { Signs::POS } else { Signs::NON_NEG };
+                let s = if self.frac_sign(f).within(Signs::POS) {
+                    Signs::POS
+                } else {
+                    Signs::NON_NEG
+                };
                 (self.frac_free(f), self.frac_height(f), s)
             }
             Atom::Sum(f, h) => {
@@ -308,7 +349,8 @@ impl<'a> Normalizer<'a> {
     /// From now on the atom that `target` reads as stands for `value`.
     pub fn substitute(&mut self, target: &RecExpr<Math>, value: Frac) -> Res<()> {
         let t = self.normalize(target)?;
-        let a = single_atom(&t).ok_or_else(|| Stop::Unsupported("a target that is not a variable or a sum".into()))?;
+        let a = single_atom(&t)
+            .ok_or_else(|| Stop::Unsupported("a target that is not a variable or a sum".into()))?;
         self.substitution.insert(a, value);
         self.names.clear();
         Ok(())
@@ -339,7 +381,17 @@ impl<'a> Normalizer<'a> {
 
     /// Adds the fact `value REL 0` (from an assumption or a stated condition).
     pub fn add_fact(&mut self, value: Frac, rel: Rel) {
-        if let Some(a) = single_atom(&value) {
+        // `c*u REL 0` for a constant `c > 0` says `u REL 0`.
+        let scaled = match value.num.0.iter().next() {
+            Some((m, c)) if value.den.is_empty() && value.num.len() == 1 && c.is_positive() => {
+                Frac {
+                    num: Poly::term(m.clone(), BigRational::one()),
+                    den: vec![],
+                }
+            }
+            _ => value.clone(),
+        };
+        if let Some(a) = single_atom(&scaled) {
             if let Atom::Elem(fam, _) = &self.atoms[a as usize] {
                 self.family_facts.push((*fam, rel));
             }
@@ -383,6 +435,9 @@ impl<'a> Normalizer<'a> {
     /// Whether `a = c*b` for a constant `c > 0` (any `c != 0` with `any_sign`),
     /// also after renaming free indices of `a` to those of `b`.
     fn same_up_to(&mut self, a: &Frac, b: &Frac, any_sign: bool) -> bool {
+        if a == b {
+            return true;
+        }
         let (fa, fb) = (self.frac_free(a), self.frac_free(b));
         if fa.len() != fb.len() || fa.len() > 3 {
             return false;
@@ -408,7 +463,8 @@ impl<'a> Normalizer<'a> {
             if !ok || renamed.den != b.den || renamed.num.len() != b.num.len() {
                 continue;
             }
-            let (Some((m, c)), Some(d)) = (renamed.num.0.iter().next(), b.num.0.values().next()) else {
+            let (Some((m, c)), Some(d)) = (renamed.num.0.iter().next(), b.num.0.values().next())
+            else {
                 continue;
             };
             if !b.num.0.contains_key(m) {
@@ -424,7 +480,9 @@ impl<'a> Normalizer<'a> {
     }
 
     fn condition(&mut self, expr: &RecExpr<Math>, id: Id, value: &Frac, rel: Rel) {
-        if !self.collecting || self.frac_sign(value).within(rel.allowed()) && value.as_constant().is_some() {
+        if !self.collecting
+            || self.frac_sign(value).within(rel.allowed()) && value.as_constant().is_some()
+        {
             return;
         }
         if self.seen.insert((value.clone(), rel)) {
@@ -439,7 +497,9 @@ impl<'a> Normalizer<'a> {
     /// Splits the conditions met into those the signs and facts establish and the rest.
     pub fn open_conditions(&mut self) -> Vec<Met> {
         let met = self.met.clone();
-        met.into_iter().filter(|m| !self.holds(&m.value, m.rel)).collect()
+        met.into_iter()
+            .filter(|m| !self.holds(&m.value, m.rel))
+            .collect()
     }
 
     // ---- arithmetic --------------------------------------------------------
@@ -447,7 +507,10 @@ impl<'a> Normalizer<'a> {
     fn add(&mut self, a: &Frac, b: &Frac) -> Res<Frac> {
         self.charge(a.num.len() + b.num.len())?;
         if a.den == b.den {
-            return Ok(self.cancel(Frac { num: a.num.add(&b.num), den: a.den.clone() }));
+            return Ok(self.cancel(Frac {
+                num: a.num.add(&b.num),
+                den: a.den.clone(),
+            }));
         }
         let mut lcm: BTreeMap<u32, u32> = a.den.iter().copied().collect();
         for (k, e) in &b.den {
@@ -456,7 +519,10 @@ impl<'a> Normalizer<'a> {
         }
         let na = self.lift(&a.num, &a.den, &lcm)?;
         let nb = self.lift(&b.num, &b.den, &lcm)?;
-        Ok(self.cancel(Frac { num: na.add(&nb), den: lcm.into_iter().collect() }))
+        Ok(self.cancel(Frac {
+            num: na.add(&nb),
+            den: lcm.into_iter().collect(),
+        }))
     }
 
     /// `num * (lcm / den)`, expanded.
@@ -474,7 +540,10 @@ impl<'a> Normalizer<'a> {
     }
 
     fn neg(&self, a: &Frac) -> Frac {
-        Frac { num: a.num.scale(&-BigRational::one()), den: a.den.clone() }
+        Frac {
+            num: a.num.scale(&-BigRational::one()),
+            den: a.den.clone(),
+        }
     }
 
     fn mul(&mut self, a: &Frac, b: &Frac) -> Res<Frac> {
@@ -484,7 +553,10 @@ impl<'a> Normalizer<'a> {
             *den.entry(*k).or_insert(0) += e;
         }
         let num = a.num.mul(&b.num).ok_or(Stop::Limit)?;
-        let r = self.cancel(Frac { num, den: den.into_iter().collect() });
+        let r = self.cancel(Frac {
+            num,
+            den: den.into_iter().collect(),
+        });
         self.reduce(r)
     }
 
@@ -501,7 +573,9 @@ impl<'a> Normalizer<'a> {
                 }
                 let (m0, c0) = f.0.iter().next().expect("a factor has terms");
                 for (m, c) in &r.num.0 {
-                    let Some(shift) = m.mul(&m0.pow(-1).unwrap_or_default()) else { continue };
+                    let Some(shift) = m.mul(&m0.pow(-1).unwrap_or_default()) else {
+                        continue;
+                    };
                     let scale = c / c0;
                     if f.mul_term(&shift, &scale).as_ref() == Some(&r.num) {
                         r.num = Poly::term(shift, scale);
@@ -529,10 +603,15 @@ impl<'a> Normalizer<'a> {
         }
         let content = a.num.content();
         let inv_content = content.pow(-1).ok_or(Stop::Limit)?;
-        let rest = a.num.mul_term(&inv_content, &BigRational::one()).ok_or(Stop::Limit)?;
+        let rest = a
+            .num
+            .mul_term(&inv_content, &BigRational::one())
+            .ok_or(Stop::Limit)?;
         let lead = rest.lead();
         let monic = rest.scale(&lead.recip());
-        num = num.mul_term(&inv_content, &lead.recip()).ok_or(Stop::Limit)?;
+        num = num
+            .mul_term(&inv_content, &lead.recip())
+            .ok_or(Stop::Limit)?;
         let mut den = vec![];
         if monic.len() > 1 {
             let id = match self.factor_index.get(&monic) {
@@ -567,10 +646,28 @@ impl<'a> Normalizer<'a> {
     /// `sqrt(u)^e` with `|e| >= 2` as `u^(e div 2)*sqrt(u)^(e mod 2)`;
     /// `delta^e = delta`; `delta(k, m)*u(m) = delta(k, m)*u(k)`.
     fn reduce(&mut self, r: Frac) -> Res<Frac> {
+        self.reduce_with(r, false)
+    }
+
+    /// [`Normalizer::reduce`] with `delta-subst` too, to a fixed point: applied
+    /// to whole numerators (a difference, a sum's body), where every monomial
+    /// is reached the same way.
+    fn reduce_all(&mut self, mut r: Frac) -> Res<Frac> {
+        for _ in 0..8 {
+            let next = self.reduce_with(r.clone(), true)?;
+            if next == r {
+                break;
+            }
+            r = next;
+        }
+        Ok(r)
+    }
+
+    fn reduce_with(&mut self, r: Frac, deltas: bool) -> Res<Frac> {
         let needs = r.num.0.keys().any(|m| {
             m.0.iter().any(|(a, e)| match &self.atoms[*a as usize] {
                 Atom::Sqrt(_) => e.abs() >= 2,
-                Atom::Delta(..) => *e >= 2 || m.0.len() > 1,
+                Atom::Delta(..) => *e >= 2 || deltas && m.0.len() > 1,
                 _ => false,
             })
         });
@@ -591,25 +688,36 @@ impl<'a> Normalizer<'a> {
                             rest.push((a, 1));
                         }
                     }
-                    Atom::Delta(j, k) if e >= 1 && delta.is_none() && (e == 1 || self.law("sum-delta")) => {
+                    Atom::Delta(j, k)
+                        if e >= 1 && delta.is_none() && (e == 1 || self.law("sum-delta")) =>
+                    {
                         delta = Some((j, k));
                         rest.push((a, 1));
                     }
                     _ => rest.push((a, e)),
                 }
             }
-            let mut t = Frac { num: Poly::term(Mono(rest), BigRational::one()), den: vec![] };
+            let mut t = Frac {
+                num: Poly::term(Mono(rest), BigRational::one()),
+                den: vec![],
+            };
             if let Some((j, k)) = delta {
                 // Substitute the later name by the earlier in the other factors.
                 let (keep, gone) = if j < k { (j, k) } else { (k, j) };
                 let d = self.intern(Atom::Delta(j, k));
                 let others = Frac {
-                    num: Poly::term(t.num.0.keys().next().expect("one").without(d), BigRational::one()),
+                    num: Poly::term(
+                        t.num.0.keys().next().expect("one").without(d),
+                        BigRational::one(),
+                    ),
                     den: vec![],
                 };
-                if self.frac_free(&others).contains(&gone) && self.law("delta-subst") {
+                if deltas && self.frac_free(&others).contains(&gone) && self.law("delta-subst") {
                     let moved = self.subst_index(&others, gone, keep)?;
-                    let dd = Frac { num: Poly::term(Mono::atom(d, 1), BigRational::one()), den: vec![] };
+                    let dd = Frac {
+                        num: Poly::term(Mono::atom(d, 1), BigRational::one()),
+                        den: vec![],
+                    };
                     t = self.mul_plain(&moved, &dd)?;
                 }
             }
@@ -620,7 +728,10 @@ impl<'a> Normalizer<'a> {
         for (k, e) in r.den {
             *den.entry(k).or_insert(0) += e;
         }
-        Ok(self.cancel(Frac { num: total.num, den: den.into_iter().collect() }))
+        Ok(self.cancel(Frac {
+            num: total.num,
+            den: den.into_iter().collect(),
+        }))
     }
 
     fn mul_plain(&mut self, a: &Frac, b: &Frac) -> Res<Frac> {
@@ -630,7 +741,10 @@ impl<'a> Normalizer<'a> {
             *den.entry(*k).or_insert(0) += e;
         }
         let num = a.num.mul(&b.num).ok_or(Stop::Limit)?;
-        Ok(self.cancel(Frac { num, den: den.into_iter().collect() }))
+        Ok(self.cancel(Frac {
+            num,
+            den: den.into_iter().collect(),
+        }))
     }
 
     /// `lhs - rhs`.
@@ -638,7 +752,20 @@ impl<'a> Normalizer<'a> {
         let a = self.normalize(lhs)?;
         let b = self.normalize(rhs)?;
         let nb = self.neg(&b);
-        self.add(&a, &nb)
+        let d = self.add(&a, &nb)?;
+        // Zero exactly when its numerator is.
+        let num = self.reduce_all(Frac {
+            num: d.num,
+            den: vec![],
+        })?;
+        let mut den: BTreeMap<u32, u32> = num.den.iter().copied().collect();
+        for (k, e) in d.den {
+            *den.entry(k).or_insert(0) += e;
+        }
+        Ok(Frac {
+            num: num.num,
+            den: den.into_iter().collect(),
+        })
     }
 
     // ---- reading a term ----------------------------------------------------
@@ -682,10 +809,16 @@ impl<'a> Normalizer<'a> {
                 Math::Mul([a, b]) => self.mul(&get(a), &get(b))?,
                 Math::Neg(a) => self.neg(&get(a)),
                 Math::Div([a, b]) => {
-                    let d = get(b);
-                    self.condition(expr, *b, &d, Rel::Ne);
-                    let inv = self.inv(&d)?;
-                    self.mul(&get(a), &inv)?
+                    // `a / (u^k * v)` as `a * (1/u)^k * (1/v)`: the divisor keeps its factors.
+                    let mut acc = get(a);
+                    for (f, k) in divisor_factors(nodes, *b) {
+                        let d = out[usize::from(f)].clone();
+                        self.condition(expr, f, &d, Rel::Ne);
+                        let inv = self.inv(&d)?;
+                        let p = self.powi(&inv, k)?;
+                        acc = self.mul(&acc, &p)?;
+                    }
+                    acc
                 }
                 Math::Pow([a, b]) => {
                     let base = get(a);
@@ -711,7 +844,11 @@ impl<'a> Normalizer<'a> {
                 Math::Idx([a, j]) => self.element(name(a), name(j))?,
                 Math::Delta([j, k]) => self.delta(name(j), name(k))?,
                 Math::Sum([j, body]) => self.sum(&get(body), name(j))?,
-                Math::Lambda(_) => return Err(Stop::Unsupported("an indexed definition inside a term".into())),
+                Math::Lambda(_) => {
+                    return Err(Stop::Unsupported(
+                        "an indexed definition inside a term".into(),
+                    ))
+                }
             };
             out.push(r);
         }
@@ -739,7 +876,9 @@ impl<'a> Normalizer<'a> {
                 self.names.insert(v, r.clone());
                 Ok(r)
             }
-            Some((Some(_), _)) => Err(Stop::Unsupported(format!("the family `{v}` without an index"))),
+            Some((Some(_), _)) => Err(Stop::Unsupported(format!(
+                "the family `{v}` without an index"
+            ))),
             None => self.atom_frac(Atom::Var(v), 1),
         }
     }
@@ -768,7 +907,11 @@ impl<'a> Normalizer<'a> {
         if j == k && self.law("sum-delta") {
             return Ok(Frac::constant(BigRational::one()));
         }
-        let (a, b) = if j <= k || !self.law("delta-symmetric") { (j, k) } else { (k, j) };
+        let (a, b) = if j <= k || !self.law("delta-symmetric") {
+            (j, k)
+        } else {
+            (k, j)
+        };
         self.atom_frac(Atom::Delta(a, b), 1)
     }
 
@@ -776,29 +919,47 @@ impl<'a> Normalizer<'a> {
         let Some(c) = e.as_constant() else {
             self.condition(expr, at, &base, Rel::Gt);
             if !self.law("power-exp") {
-                return Err(Stop::Unsupported("a power with a variable exponent without power-exp".into()));
+                return Err(Stop::Unsupported(
+                    "a power with a variable exponent without power-exp".into(),
+                ));
             }
             let l = self.log(&base)?;
             let p = self.mul(&e, &l)?;
             return self.exp(&p);
         };
         if c.is_integer() {
-            let k = c.to_integer().to_i32().filter(|k| k.abs() <= 4096).ok_or(Stop::Limit)?;
+            let k = c
+                .to_integer()
+                .to_i32()
+                .filter(|k| k.abs() <= 4096)
+                .ok_or(Stop::Limit)?;
             if k < 0 {
                 self.condition(expr, at, &base, Rel::Ne);
             }
             return self.powi(&base, k);
         }
-        self.condition(expr, at, &base, if c.is_negative() { Rel::Gt } else { Rel::Ge });
+        self.condition(
+            expr,
+            at,
+            &base,
+            if c.is_negative() { Rel::Gt } else { Rel::Ge },
+        );
         if c.denom() == &BigInt::from(2) && self.law("power-root") {
             let s = self.sqrt(&base)?;
-            let k = c.numer().to_i32().filter(|k| k.abs() <= 4096).ok_or(Stop::Limit)?;
+            let k = c
+                .numer()
+                .to_i32()
+                .filter(|k| k.abs() <= 4096)
+                .ok_or(Stop::Limit)?;
             return self.powi(&s, k);
         }
         self.atom_frac(Atom::Root(base, c), 1)
     }
 
     fn exp(&mut self, a: &Frac) -> Res<Frac> {
+        if a.is_zero() {
+            return Ok(Frac::constant(BigRational::one()));
+        }
         if !a.den.is_empty() || !self.law_quiet("exp-sum") && a.num.len() != 1 {
             return self.atom_frac(Atom::Exp(a.clone()), 1);
         }
@@ -811,7 +972,11 @@ impl<'a> Normalizer<'a> {
             if let [(l, 1)] = m.0.as_slice() {
                 if let Atom::Log(u) = self.atoms[*l as usize].clone() {
                     if c.is_integer() && self.law("exp-log") {
-                        let k = c.to_integer().to_i32().filter(|k| k.abs() <= 4096).ok_or(Stop::Limit)?;
+                        let k = c
+                            .to_integer()
+                            .to_i32()
+                            .filter(|k| k.abs() <= 4096)
+                            .ok_or(Stop::Limit)?;
                         let p = self.powi(&u, k)?;
                         acc = self.mul(&acc, &p)?;
                         continue;
@@ -823,7 +988,10 @@ impl<'a> Normalizer<'a> {
             if !whole && !self.law("exp-sum") {
                 return self.atom_frac(Atom::Exp(a.clone()), 1);
             }
-            let arg = Frac { num: Poly::term(m.clone(), BigRational::new(BigInt::one(), q)), den: vec![] };
+            let arg = Frac {
+                num: Poly::term(m.clone(), BigRational::new(BigInt::one(), q)),
+                den: vec![],
+            };
             let k = p.to_i32().filter(|k| k.abs() <= 4096).ok_or(Stop::Limit)?;
             let f = self.atom_frac(Atom::Exp(arg), k)?;
             acc = self.mul(&acc, &f)?;
@@ -842,20 +1010,38 @@ impl<'a> Normalizer<'a> {
         let single = a.num.len() == 1 && {
             let (m, c) = a.num.0.iter().next().expect("one term");
             c.is_positive()
-                && m.0.iter().all(|(x, _)| self.signs[*x as usize].within(Signs::POS))
-                && a.den.iter().all(|(k, _)| self.poly_sign(&self.factors[*k as usize]).within(Signs::POS))
+                && m.0
+                    .iter()
+                    .all(|(x, _)| self.signs[*x as usize].within(Signs::POS))
+                && a.den.iter().all(|(k, _)| {
+                    self.poly_sign(&self.factors[*k as usize])
+                        .within(Signs::POS)
+                })
         };
         if !single {
             return self.atom_frac(Atom::Log(a.clone()), 1);
         }
-        let (m, c) = a.num.0.iter().next().map(|(m, c)| (m.clone(), c.clone())).expect("one");
+        let (m, c) = a
+            .num
+            .0
+            .iter()
+            .next()
+            .map(|(m, c)| (m.clone(), c.clone()))
+            .expect("one");
         let pieces = m.0.len() + a.den.len() + usize::from(!c.is_one());
-        let plain_exp = pieces == 1 && m.0.first().is_some_and(|(x, e)| *e == 1 && matches!(self.atoms[*x as usize], Atom::Exp(_)));
+        let plain_exp = pieces == 1
+            && m.0
+                .first()
+                .is_some_and(|(x, e)| *e == 1 && matches!(self.atoms[*x as usize], Atom::Exp(_)));
         let whole = pieces == 1 && m.0.first().is_some_and(|(_, e)| *e == 1);
         if !whole && !self.law("log-product") {
             return self.atom_frac(Atom::Log(a.clone()), 1);
         }
-        let mut acc = if c.is_one() { Frac::default() } else { self.atom_frac(Atom::Log(Frac::constant(c)), 1)? };
+        let mut acc = if c.is_one() {
+            Frac::default()
+        } else {
+            self.atom_frac(Atom::Log(Frac::constant(c)), 1)?
+        };
         for (x, e) in m.0 {
             let part = match self.atoms[x as usize].clone() {
                 Atom::Exp(u) if self.law("log-exp") => u,
@@ -863,17 +1049,29 @@ impl<'a> Normalizer<'a> {
                     if plain_exp || whole {
                         return self.atom_frac(Atom::Log(a.clone()), 1);
                     }
-                    let one = Frac { num: Poly::term(Mono::atom(x, 1), BigRational::one()), den: vec![] };
+                    let one = Frac {
+                        num: Poly::term(Mono::atom(x, 1), BigRational::one()),
+                        den: vec![],
+                    };
                     self.atom_frac(Atom::Log(one), 1)?
                 }
             };
-            let scaled = Frac { num: part.num.scale(&BigRational::from_integer(e.into())), den: part.den };
+            let scaled = Frac {
+                num: part.num.scale(&BigRational::from_integer(e.into())),
+                den: part.den,
+            };
             acc = self.add(&acc, &scaled)?;
         }
         for (k, e) in a.den.clone() {
-            let f = Frac { num: self.factors[k as usize].clone(), den: vec![] };
+            let f = Frac {
+                num: self.factors[k as usize].clone(),
+                den: vec![],
+            };
             let l = self.atom_frac(Atom::Log(f), 1)?;
-            let scaled = Frac { num: l.num.scale(&-BigRational::from_integer(e.into())), den: l.den };
+            let scaled = Frac {
+                num: l.num.scale(&-BigRational::from_integer(e.into())),
+                den: l.den,
+            };
             acc = self.add(&acc, &scaled)?;
         }
         Ok(acc)
@@ -899,9 +1097,18 @@ impl<'a> Normalizer<'a> {
             .den
             .iter()
             .copied()
-            .filter(|(k, _)| self.factors[*k as usize].atoms().any(|a| self.free[a as usize].contains(&j)))
+            .filter(|(k, _)| {
+                self.factors[*k as usize]
+                    .atoms()
+                    .any(|a| self.free[a as usize].contains(&j))
+            })
             .collect();
-        let den_free: Vec<(u32, u32)> = body.den.iter().copied().filter(|d| !den_dep.contains(d)).collect();
+        let den_free: Vec<(u32, u32)> = body
+            .den
+            .iter()
+            .copied()
+            .filter(|d| !den_dep.contains(d))
+            .collect();
         let split = body.num.len() > 1 && self.law_quiet("sum-linear");
         if !split && body.num.len() > 1 || body.num.is_zero() {
             if body.num.is_zero() {
@@ -914,16 +1121,29 @@ impl<'a> Normalizer<'a> {
         }
         let mut total = Frac::default();
         for (m, c) in body.num.0.clone() {
-            let (dep, free): (Vec<_>, Vec<_>) = m.0.iter().copied().partition(|(a, _)| self.free[*a as usize].contains(&j));
-            let delta = dep.iter().find_map(|(a, e)| match &self.atoms[*a as usize] {
-                Atom::Delta(x, y) if *e >= 1 && (*x == j) != (*y == j) => Some((*a, if *x == j { *y } else { *x })),
-                _ => None,
-            });
-            let outside = Frac { num: Poly::term(Mono(free.clone()), c.clone()), den: vec![] };
+            let (dep, free): (Vec<_>, Vec<_>) =
+                m.0.iter()
+                    .copied()
+                    .partition(|(a, _)| self.free[*a as usize].contains(&j));
+            let delta = dep
+                .iter()
+                .find_map(|(a, e)| match &self.atoms[*a as usize] {
+                    Atom::Delta(x, y) if *e >= 1 && (*x == j) != (*y == j) => {
+                        Some((*a, if *x == j { *y } else { *x }))
+                    }
+                    _ => None,
+                });
+            let outside = Frac {
+                num: Poly::term(Mono(free.clone()), c.clone()),
+                den: vec![],
+            };
             let factored = !free.is_empty() || !c.is_one();
             let value = if let Some((d, k)) = delta.filter(|_| self.law_quiet("sum-delta")) {
                 self.law("sum-delta");
-                let rest = Frac { num: Poly::term(Mono(dep.clone()).without(d), BigRational::one()), den: den_dep.clone() };
+                let rest = Frac {
+                    num: Poly::term(Mono(dep.clone()).without(d), BigRational::one()),
+                    den: den_dep.clone(),
+                };
                 let moved = self.subst_index(&rest, j, k)?;
                 self.mul(&outside, &moved)?
             } else if dep.is_empty() && den_dep.is_empty() && self.law_quiet("sum-const") {
@@ -931,24 +1151,44 @@ impl<'a> Normalizer<'a> {
                 let n = self.atom_frac(Atom::Classes, 1)?;
                 self.mul(&outside, &n)?
             } else if factored && !self.law_quiet("sum-factor") {
-                let whole = Frac { num: Poly::term(m.clone(), c.clone()), den: den_dep.clone() };
+                let whole = Frac {
+                    num: Poly::term(m.clone(), c.clone()),
+                    den: den_dep.clone(),
+                };
                 self.sum_atom(whole, j)?
             } else {
                 if factored {
                     self.law("sum-factor");
                 }
-                let inner = Frac { num: Poly::term(Mono(dep), BigRational::one()), den: den_dep.clone() };
+                let inner = Frac {
+                    num: Poly::term(Mono(dep), BigRational::one()),
+                    den: den_dep.clone(),
+                };
                 let s = self.sum_atom(inner, j)?;
                 self.mul(&outside, &s)?
             };
             total = self.add(&total, &value)?;
         }
-        let free_part = Frac { num: Poly::constant(BigRational::one()), den: den_free };
+        let free_part = Frac {
+            num: Poly::constant(BigRational::one()),
+            den: den_free,
+        };
         self.mul(&total, &free_part)
     }
 
     /// `sum(j, body)` as an atom, its bound index renamed to `#h` by its height.
     fn sum_atom(&mut self, body: Frac, j: Symbol) -> Res<Frac> {
+        let reduced = self.reduce_all(Frac {
+            num: body.num,
+            den: vec![],
+        })?;
+        let body = self.mul_plain(
+            &reduced,
+            &Frac {
+                num: Poly::constant(BigRational::one()),
+                den: body.den,
+            },
+        )?;
         let h = self.frac_height(&body) + 1;
         let canonical = self.subst_index(&body, j, Symbol::from(format!("#{h}")))?;
         self.atom_frac(Atom::Sum(canonical, h), 1)
@@ -987,7 +1227,10 @@ impl<'a> Normalizer<'a> {
                     let rebuilt = self.subst_atom(a, from, to)?;
                     self.powi(&rebuilt, e)?
                 } else {
-                    Frac { num: Poly::term(Mono::atom(a, e), BigRational::one()), den: vec![] }
+                    Frac {
+                        num: Poly::term(Mono::atom(a, e), BigRational::one()),
+                        den: vec![],
+                    }
                 };
                 t = self.mul(&t, &x)?;
             }
@@ -1035,9 +1278,15 @@ impl<'a> Normalizer<'a> {
     /// when it is `coefficient*target + rest` with neither mentioning it.
     pub fn linear_in(&mut self, value: &Frac, target: &RecExpr<Math>) -> Res<Option<(Frac, Frac)>> {
         let t = self.normalize(target)?;
-        let Some(a) = single_atom(&t) else { return Ok(None) };
+        let Some(a) = single_atom(&t) else {
+            return Ok(None);
+        };
         let mentions = |n: &Self, p: &Poly| p.atoms().any(|x| x == a || n.atom_mentions(x, a));
-        if value.den.iter().any(|(k, _)| mentions(self, &self.factors[*k as usize])) {
+        if value
+            .den
+            .iter()
+            .any(|(k, _)| mentions(self, &self.factors[*k as usize]))
+        {
             return Ok(None);
         }
         let mut coef = Poly::default();
@@ -1052,16 +1301,34 @@ impl<'a> Normalizer<'a> {
         if mentions(self, &coef) || mentions(self, &rest) {
             return Ok(None);
         }
-        Ok(Some((Frac { num: coef, den: value.den.clone() }, Frac { num: rest, den: value.den.clone() })))
+        Ok(Some((
+            Frac {
+                num: coef,
+                den: value.den.clone(),
+            },
+            Frac {
+                num: rest,
+                den: value.den.clone(),
+            },
+        )))
     }
 
     /// Whether atom `x` has atom `a` inside it.
     fn atom_mentions(&self, x: AtomId, a: AtomId) -> bool {
         let inner = |f: &Frac| {
-            f.num.atoms().chain(f.den.iter().flat_map(|(k, _)| self.factors[*k as usize].atoms())).any(|y| y == a || self.atom_mentions(y, a))
+            f.num
+                .atoms()
+                .chain(
+                    f.den
+                        .iter()
+                        .flat_map(|(k, _)| self.factors[*k as usize].atoms()),
+                )
+                .any(|y| y == a || self.atom_mentions(y, a))
         };
         match &self.atoms[x as usize] {
-            Atom::Exp(f) | Atom::Log(f) | Atom::Sqrt(f) | Atom::Root(f, _) | Atom::Sum(f, _) => inner(f),
+            Atom::Exp(f) | Atom::Log(f) | Atom::Sqrt(f) | Atom::Root(f, _) | Atom::Sum(f, _) => {
+                inner(f)
+            }
             _ => false,
         }
     }
@@ -1085,9 +1352,39 @@ impl<'a> Normalizer<'a> {
             return;
         }
         if self.seen.insert((value.clone(), Rel::Ne)) {
-            self.met.push(Met { term, rel: Rel::Ne, value: value.clone() });
+            self.met.push(Met {
+                term,
+                rel: Rel::Ne,
+                value: value.clone(),
+            });
         }
     }
+}
+
+/// The factors of the divisor at `id` with their exponents: products split,
+/// small positive integer powers peeled.
+fn divisor_factors(nodes: &[Math], id: Id) -> Vec<(Id, i32)> {
+    let mut out = Vec::new();
+    let mut todo = vec![(id, 1i32)];
+    while let Some((id, k)) = todo.pop() {
+        match &nodes[usize::from(id)] {
+            Math::Mul([a, b]) => {
+                todo.push((*b, k));
+                todo.push((*a, k));
+            }
+            Math::Pow([base, e]) => match &nodes[usize::from(*e)] {
+                Math::Num(c) if c.is_integer() => match c.0.to_integer().to_i32() {
+                    Some(p) if (1..=1000).contains(&p) && k.saturating_mul(p) <= 1000 => {
+                        todo.push((*base, k * p))
+                    }
+                    _ => out.push((id, k)),
+                },
+                _ => out.push((id, k)),
+            },
+            _ => out.push((id, k)),
+        }
+    }
+    out
 }
 
 /// The atom when `f` is exactly one atom to the first power.

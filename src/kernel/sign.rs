@@ -95,7 +95,14 @@ impl Signs {
         let base = if e < 0 { self.nonzero() } else { self };
         match e.unsigned_abs() {
             0 => Signs::POS,
-            k if k % 2 == 0 => base.mul(base),
+            k if k % 2 == 0 => {
+                // A square: each possible sign of the base, squared.
+                let mut out = Signs(0);
+                for s in base.each() {
+                    out = out.or(Signs::one(s * s));
+                }
+                out
+            }
             _ => base,
         }
     }

@@ -129,7 +129,9 @@ fn rename_into(
         Id::from(out.len() - 1)
     };
     let index = |out: &mut Vec<Math>, i: Id| {
-        let s = name(expr, i).filter(|s| *s == from).map_or(expr[i].clone(), |_| Math::Var(to));
+        let s = name(expr, i)
+            .filter(|s| *s == from)
+            .map_or(expr[i].clone(), |_| Math::Var(to));
         push(out, s)
     };
     match &expr[id] {
@@ -211,7 +213,11 @@ fn write_key(expr: &RecExpr<Math>, id: Id, bound: &mut Vec<Symbol>, out: &mut St
             out.push(')');
         }
         Math::Sum([j, body]) | Math::Lambda([j, body]) => {
-            out.push_str(if matches!(expr[id], Math::Sum(_)) { "(sum " } else { "(lambda " });
+            out.push_str(if matches!(expr[id], Math::Sum(_)) {
+                "(sum "
+            } else {
+                "(lambda "
+            });
             bound.push(name(expr, *j).unwrap_or_else(|| Symbol::from("?")));
             write_key(expr, *body, bound, out);
             bound.pop();
