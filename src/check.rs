@@ -86,9 +86,11 @@ pub fn read(json: &str) -> Result<Report, CheckError> {
         serde_json::from_str(json).map_err(|e| CheckError::Malformed(e.to_string()))?;
     match value.get("schema").and_then(|s| s.as_u64()) {
         Some(s) if s == u64::from(SCHEMA) => {}
-        Some(s) => return Err(CheckError::Malformed(format!(
+        Some(s) => {
+            return Err(CheckError::Malformed(format!(
             "unsupported schema {s} (this checker reads schema {SCHEMA}; prove the problem again)"
-        ))),
+        )))
+        }
         None => return Err(CheckError::Malformed("no schema number".into())),
     }
     serde_json::from_value(value).map_err(|e| CheckError::Malformed(e.to_string()))
@@ -241,6 +243,20 @@ impl Context {
                 s.rule,
                 s.by.label()
             ));
+        }
+        let known = |l: &String| {
+            kernel::LAWS.iter().any(|(name, _)| name == l)
+                || l.strip_prefix("unfold-")
+                    .is_some_and(|n| self.defs.contains_key(&Symbol::from(n)))
+        };
+        let laws_of = match &s.by {
+            Justification::Algebra { laws, .. } | Justification::Assume { laws, .. } => {
+                laws.as_slice()
+            }
+            _ => &[],
+        };
+        if let Some(l) = laws_of.iter().find(|l| !known(l)) {
+            return Err(format!("`{l}` is not a law of the kernel"));
         }
         let laws = |l: &[String]| l.iter().cloned().collect::<BTreeSet<String>>();
         let by = match &s.by {

@@ -79,6 +79,10 @@ enum Command {
     Check {
         /// The certificate (`-` reads standard input).
         file: PathBuf,
+        /// The problem file the certificate must be about (its definitions,
+        /// assumptions and claims exactly).
+        #[arg(long)]
+        problem: Option<PathBuf>,
     },
     /// Print the simplified derivative of an expression.
     Diff {
@@ -183,22 +187,8 @@ pub fn run(cli: Cli) -> u8 {
             };
             diff_command(&expr, &wrt, &lets, &limits, &mut out)
         }
-        Some(Command::Check { file }) => {
-            let (text, _) = match read_input(&file) {
-                Ok(t) => t,
-                Err(e) => return usage(&e),
-            };
-            match crate::check::check_certificate(&text) {
-                Ok(n) => {
-                    let _ = writeln!(out, "certificate valid: {n} verdicts checked");
-                    0
-                }
-                Err(e @ crate::check::CheckError::Malformed(_)) => usage(&e.to_string()),
-                Err(e) => {
-                    let _ = writeln!(out, "certificate invalid: {e}");
-                    1
-                }
-            }
+        Some(Command::Check { file, problem }) => {
+            check_command(&file, problem.as_deref(), &mut out)
         }
         Some(Command::Example { name, classes }) => {
             let text = match name {
@@ -207,6 +197,67 @@ pub fn run(cli: Cli) -> u8 {
             };
             let _ = out.write_all(text.as_bytes());
             0
+        }
+    }
+}
+
+/// `check CERT [--problem FILE]`: the kernel's verdict on each claim.
+fn check_command(
+    file: &std::path::Path,
+    problem: Option<&std::path::Path>,
+    out: &mut impl Write,
+) -> u8 {
+    use crate::check::CheckError;
+    let (text, _) = match read_input(&file.to_path_buf()) {
+        Ok(t) => t,
+        Err(e) => return usage(&e),
+    };
+    let report = match crate::check::read(&text) {
+        Ok(r) => r,
+        Err(e) => return usage(&e.to_string()),
+    };
+    if let Some(path) = problem {
+        let (source, _) = match read_input(&path.to_path_buf()) {
+            Ok(t) => t,
+            Err(e) => return usage(&e),
+        };
+        let parsed = match crate::parse::parse_problem(&source) {
+            Ok(p) => p,
+            Err(e) => return usage(&e.to_string()),
+        };
+        if let Err(e) = crate::check::same_problem(&report, &parsed) {
+            let _ = writeln!(out, "certificate invalid: {e}");
+            return 1;
+        }
+    }
+    match crate::check::check_report(&report) {
+        Ok(n) => {
+            for c in &report.claims {
+                let how = match c.status {
+                    crate::report::Status::Proved if c.conditions.is_empty() => {
+                        "proved".to_string()
+                    }
+                    crate::report::Status::Proved => {
+                        format!("proved where {}", c.conditions.join(" and "))
+                    }
+                    crate::report::Status::Disproved => "disproved (counterexample checked)".into(),
+                    crate::report::Status::Undecided => "undecided (nothing to check)".into(),
+                };
+                let _ = writeln!(out, "line {}: {}: {how}", c.line, c.claim);
+            }
+            let _ = writeln!(out, "certificate valid: {n} verdicts checked");
+            if problem.is_none() {
+                let _ = writeln!(
+                    out,
+                    "(checked against the certificate's own statement only; give --problem FILE to check it is about your file)"
+                );
+            }
+            0
+        }
+        Err(e @ CheckError::Malformed(_)) => usage(&e.to_string()),
+        Err(e) => {
+            let _ = writeln!(out, "certificate invalid: {e}");
+            1
         }
     }
 }

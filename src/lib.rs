@@ -37,7 +37,7 @@ mod rules;
 mod transcript;
 pub mod unroll;
 
-pub use check::{check_certificate, check_report, CheckError};
+pub use check::{check_certificate, check_report, same_problem, CheckError};
 pub use cli::{render_error, run, Cli, TranscriptFormat};
 pub use error::Error;
 pub use examples::{softmax_with_loss, softmax_with_loss_n};

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use backprove::{
     check_certificate, check_report, parse_problem, prove_problem, render, softmax_with_loss,
-    CheckError, Format, Justification, Limits, Report, Status, DIFF_RULES,
+    Format, Justification, Limits, Report, Status, DIFF_RULES,
 };
 
 /// The corpus files with verdicts, plus Softmax-with-Loss for 2, 3 and 5 classes.

@@ -391,6 +391,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Checks that `target = value` is what assumption `equation` forces.
+    #[allow(clippy::too_many_arguments)]
     fn solve(
         &mut self,
         equation: usize,

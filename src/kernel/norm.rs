@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use egg::{Id, Language, RecExpr, Symbol};
+use egg::{Id, RecExpr, Symbol};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, ToPrimitive, Zero};
@@ -15,7 +15,7 @@ use num_traits::{One, Signed, ToPrimitive, Zero};
 use super::poly::{AtomId, Mono, Poly};
 use super::sign::Signs;
 use super::term;
-use crate::language::{Constant, Math};
+use crate::language::Math;
 
 /// The algebra laws beyond field arithmetic, each with the side condition
 /// under which the normalizer applies it (`unfold-NAME` is the fifteenth).
@@ -1412,9 +1412,4 @@ fn permutations(n: usize) -> Vec<Vec<usize>> {
         }
     }
     out
-}
-
-/// A constant of the language as a normal form's coefficient.
-pub fn constant_of(c: &Constant) -> BigRational {
-    c.0.clone()
 }

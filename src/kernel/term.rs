@@ -46,11 +46,6 @@ pub fn sub(expr: &RecExpr<Math>, id: Id) -> RecExpr<Math> {
     RecExpr::from(out)
 }
 
-/// The subterm at `id` as an s-expression: equal keys, equal trees.
-pub fn key(expr: &RecExpr<Math>, id: Id) -> String {
-    sub(expr, id).to_string()
-}
-
 /// Whether the term has a `d` node.
 pub fn has_d(expr: &RecExpr<Math>) -> bool {
     expr.as_ref().iter().any(|n| matches!(n, Math::D(_)))

@@ -4,37 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use egg::RecExpr;
 use num_rational::BigRational;
 use num_traits::{One, Signed};
 
-use super::{
-    AlgebraError, Atom, AtomId, Discharge, Math, Monomial, Normalizer, Poly, Rat, Res, Sign,
-};
+use super::{AlgebraError, Atom, AtomId, Discharge, Monomial, Normalizer, Poly, Rat, Res, Sign};
 
 impl Normalizer<'_> {
-    /// Takes `expr`'s sign to be in `sign`, without recording the conditions
-    /// (or keeping the facts) that reading `expr` itself would bring.
-    pub fn assume_quietly(&mut self, expr: &RecExpr<Math>, sign: Sign) -> Res<()> {
-        let facts = self.facts.len();
-        let value = self.without_conditions(|n| n.normalize(expr))?;
-        self.facts.truncate(facts);
-        self.facts.push((value, sign));
-        Ok(())
-    }
-
     /// Records that `value` has a sign in `sign` (from an `assume`).
     pub fn add_fact(&mut self, value: Rat, sign: Sign) {
         self.facts.push((value, sign));
-    }
-
-    /// The side conditions met so far that could not be established, in input syntax, sorted.
-    pub fn conditions(&self) -> Vec<String> {
-        self.conditions
-            .iter()
-            .filter(|(c, stated)| **stated && !self.implied.contains(*c))
-            .map(|(c, _)| c.clone())
-            .collect()
     }
 
     /// Every side condition met so far, sorted, with how it is discharged.

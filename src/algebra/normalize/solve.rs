@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use egg::{RecExpr, Symbol};
+use egg::Symbol;
 use num_rational::BigRational;
-use num_traits::{One, Zero};
+use num_traits::Zero;
 
-use super::{natural_cmp, Atom, AtomId, Math, Monomial, Normalizer, Poly, Rat, Res, Target};
+use super::{natural_cmp, Atom, AtomId, Monomial, Normalizer, Poly, Rat, Target};
 
 impl Normalizer<'_> {
     /// If `p = 0` can be solved for a free variable (the last such) or else
@@ -37,32 +37,6 @@ impl Normalizer<'_> {
         match target {
             Target::Var(v) => v.to_string(),
             Target::Sum(a) => self.print_atom(a),
-        }
-    }
-
-    /// The target `expr` names: a free variable, or a sum free of indices
-    /// (normalized, so any way of writing it names the same sum).
-    pub fn target_of(&mut self, expr: &RecExpr<Math>) -> Res<Option<Target>> {
-        if let [Math::Var(v)] = expr.as_ref() {
-            return Ok((!self.defs.contains_key(v)).then_some(Target::Var(*v)));
-        }
-        let value = self.without_conditions(|n| n.normalize(expr))?;
-        Ok(match value.num.as_term() {
-            Some((m, c)) if value.den.is_empty() && c.is_one() && m.0.len() == 1 => {
-                let (a, e) = m.0[0];
-                (e == 1 && matches!(self.atoms[a], Atom::Sum(..)) && self.atom_free[a].is_empty())
-                    .then_some(Target::Sum(a))
-            }
-            _ => None,
-        })
-    }
-
-    /// Whether `value` mentions `target`.
-    pub fn mentions_target(&self, value: &Rat, target: Target) -> bool {
-        let mut atoms = value.num.0.keys().flat_map(|m| m.0.iter().map(|(a, _)| *a));
-        match target {
-            Target::Var(v) => value.num.0.keys().any(|m| self.mentions(m, v)),
-            Target::Sum(t) => atoms.any(|a| self.atom_contains(a, t)),
         }
     }
 

@@ -1,0 +1,261 @@
+//! Forged certificates: proofs of false claims written by hand, and real
+//! certificates weakened where a checker is easiest to fool. The kernel must
+//! reject every one, for the reason stated; the honest counterparts pass.
+
+use backprove::{
+    check_certificate, check_report, parse_problem, prove_problem, render, CheckError, ClaimReport,
+    Format, Justification, Limits, Report, SideCondition, Status, Step,
+};
+
+fn assume_step(equation: &str, target: &str, value: &str, coefficient: Option<&str>) -> Step {
+    let by = Justification::Assume {
+        equation: equation.into(),
+        target: target.into(),
+        value: value.into(),
+        coefficient: coefficient.map(String::from),
+        laws: vec![],
+    };
+    Step {
+        rule: by.label(),
+        before: target.into(),
+        after: value.into(),
+        by,
+    }
+}
+
+/// A certificate claiming `claim` by one assumption step.
+fn forged(assumption: &str, claim: &str, step: Step, conditions: &[(&str, &str)]) -> Report {
+    Report {
+        schema: 2,
+        definitions: vec![],
+        assumptions: vec![assumption.into()],
+        claims: vec![ClaimReport {
+            claim: claim.into(),
+            line: 2,
+            status: Status::Proved,
+            conditions: conditions
+                .iter()
+                .filter(|(_, how)| *how == "stated")
+                .map(|(c, _)| c.to_string())
+                .collect(),
+            side_conditions: conditions
+                .iter()
+                .map(|(c, how)| SideCondition {
+                    condition: c.to_string(),
+                    discharged: how.to_string(),
+                })
+                .collect(),
+            counterexample: None,
+            spot_checks: vec![],
+            steps: vec![step],
+            reason: None,
+        }],
+    }
+}
+
+fn rejected_because(report: &Report, why: &str) {
+    match check_report(report) {
+        Err(CheckError::Invalid { reason, .. }) => {
+            assert!(reason.contains(why), "rejected, but because: {reason}")
+        }
+        other => panic!("not rejected as expected ({why}): {other:?}"),
+    }
+}
+
+#[test]
+fn an_assumption_that_does_not_determine_the_value_proves_nothing() {
+    let cases = [
+        ("1 = 1", "x", "7", "does not occur in the equation"),
+        ("0*x = 0", "x", "7", "does not occur in the equation"),
+        ("x^2 = 1", "x", "1", "not linear"),
+        ("x^2 + x = 2", "x", "1", "not linear"),
+        ("exp(x) = 1", "x", "0", "not linear"),
+        ("x*y = y", "x", "1", "not a non-zero constant"),
+        ("x*(y - y) = 3", "x", "1", "does not occur in the equation"),
+        ("2*x = 6", "x", "4", "not what the equation gives"),
+        ("x + y = 3", "x", "3 - x", "mentions the term solved for"),
+    ];
+    for (equation, target, value, why) in cases {
+        let claim = format!("{target} = {value}");
+        let report = forged(
+            equation,
+            &claim,
+            assume_step(equation, target, value, None),
+            &[],
+        );
+        rejected_because(&report, why);
+    }
+}
+
+#[test]
+fn a_coefficient_that_may_vanish_must_be_stated_non_zero() {
+    let step = || assume_step("x*y = y", "x", "1", Some("y"));
+    rejected_because(
+        &forged("x*y = y", "x = 1", step(), &[]),
+        "neither established nor stated",
+    );
+    // The honest version: x = 1 wherever y != 0.
+    let honest = forged("x*y = y", "x = 1", step(), &[("y != 0", "stated")]);
+    assert_eq!(check_report(&honest), Ok(1));
+    // A coefficient that is not the equation's.
+    rejected_because(
+        &forged(
+            "x*y = y",
+            "x = 1",
+            assume_step("x*y = y", "x", "1", Some("2*y")),
+            &[("2*y != 0", "stated")],
+        ),
+        "not the equation's",
+    );
+}
+
+fn real(text: &str) -> Report {
+    let report = prove_problem(&parse_problem(text).unwrap(), &Limits::default());
+    assert!(report.claims.iter().all(|c| c.status == Status::Proved));
+    assert_eq!(check_report(&report), Ok(report.claims.len()));
+    report
+}
+
+/// The real certificate with its assumption replaced, everywhere it is named.
+fn with_assumption(report: &Report, from: &str, to: &str) -> Report {
+    let mut r = report.clone();
+    for a in r.assumptions.iter_mut() {
+        if a == from {
+            *a = to.into();
+        }
+    }
+    for c in r.claims.iter_mut() {
+        for s in c.steps.iter_mut() {
+            if let Justification::Assume { equation, .. } = &mut s.by {
+                if equation == from {
+                    *equation = to.into();
+                }
+            }
+            s.rule = s.by.label();
+        }
+    }
+    r
+}
+
+#[test]
+fn weakened_assumptions_in_real_certificates_are_rejected() {
+    let every_n = real(&backprove::softmax_with_loss_n());
+    let three = real(&backprove::softmax_with_loss(3));
+    let cases = [
+        (
+            &every_n,
+            "sum(j, t[j]) = 1",
+            "sum(j, t[j])^2 = 1",
+            "not linear",
+        ),
+        (
+            &every_n,
+            "sum(j, t[j]) = 1",
+            "0*sum(j, t[j]) = 0",
+            "does not occur",
+        ),
+        (
+            &every_n,
+            "sum(j, t[j]) = 1",
+            "sum(j, t[j]) >= 1",
+            "names no equation",
+        ),
+        (
+            &three,
+            "t1 + t2 + t3 = 1",
+            "(t1 + t2 + t3)^2 = 1",
+            "not linear",
+        ),
+        (
+            &three,
+            "t1 + t2 + t3 = 1",
+            "t1 + t2 + t3 = 2",
+            "not what the equation gives",
+        ),
+        (
+            &three,
+            "t1 + t2 + t3 = 1",
+            "t1*t2 + t3 = 1",
+            "not what the equation gives",
+        ),
+        (
+            &three,
+            "t1 + t2 + t3 = 1",
+            "t3^2 + t1 + t2 = 1",
+            "not linear",
+        ),
+    ];
+    for (report, from, to, why) in cases {
+        let weakened = with_assumption(report, from, to);
+        assert_ne!(&weakened, report, "{from} is named in the certificate");
+        rejected_because(&weakened, why);
+    }
+}
+
+#[test]
+fn non_finite_values_are_rejected() {
+    let report = real("prove d(x^2, x) = 2*x");
+    for bad in ["inf", "-inf", "infinity", "NaN", "1e999"] {
+        for side in [0, 1] {
+            let mut r = report.clone();
+            let p = &mut r.claims[0].spot_checks[0];
+            if side == 0 {
+                p.lhs = bad.into();
+            } else {
+                p.rhs = bad.into();
+            }
+            rejected_because(&r, "not a finite number");
+        }
+        let mut r = report.clone();
+        r.claims[0].spot_checks[0]
+            .point
+            .insert("x".into(), bad.into());
+        assert!(check_report(&r).is_err(), "point x = {bad}");
+    }
+}
+
+#[test]
+fn schema_and_side_condition_tampering_is_rejected() {
+    let report = real("prove x/x = 1\nprove d(log(x), x) = 1/x");
+    let json = render(&report, Format::Json);
+    for schema in ["1", "3", "\"2\""] {
+        let other = json.replacen("\"schema\": 2", &format!("\"schema\": {schema}"), 1);
+        assert_ne!(other, json);
+        match check_certificate(&other) {
+            Err(CheckError::Malformed(m)) => assert!(m.contains("schema"), "{m}"),
+            r => panic!("schema {schema}: {r:?}"),
+        }
+    }
+    let mut r = report.clone();
+    r.claims[0].side_conditions.clear();
+    rejected_because(&r, "side conditions shown");
+    let mut r = report.clone();
+    r.claims[1].side_conditions[0].discharged = "sign facts".into();
+    rejected_because(&r, "side conditions shown");
+    let mut r = report.clone();
+    r.claims[1].side_conditions[0].condition = "x != 0".into();
+    rejected_because(&r, "side conditions shown");
+    let mut r = report.clone();
+    r.claims[0].conditions.clear();
+    rejected_because(&r, "neither established nor stated");
+}
+
+#[test]
+fn a_certificate_is_checked_against_the_problem_it_is_about() {
+    let text = "let s = 1/(1 + exp(-z))\nprove d(s, z) = s*(1 - s)\n";
+    let report = real(text);
+    let problem = parse_problem(text).unwrap();
+    assert_eq!(backprove::same_problem(&report, &problem), Ok(()));
+    for other in [
+        "let s = 1/(1 + exp(z))\nprove d(s, z) = s*(1 - s)\n",
+        "let s = 1/(1 + exp(-z))\nprove d(s, z) = s*(1 + s)\n",
+        "let s = 1/(1 + exp(-z))\nassume z > 0\nprove d(s, z) = s*(1 - s)\n",
+        "let s = 1/(1 + exp(-z))\nprove d(s, z) = s*(1 - s)\nprove s = s\n",
+    ] {
+        let p = parse_problem(other).unwrap();
+        assert!(matches!(
+            backprove::same_problem(&report, &p),
+            Err(CheckError::OtherProblem(_))
+        ));
+    }
+}
