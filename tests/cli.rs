@@ -110,10 +110,33 @@ fn the_symbolic_example_proves_and_its_certificate_checks() {
     let (code, json, _) = backprove(&["prove", "-", "--format", "json"], &text);
     assert_eq!(code, 0, "{json}");
     let (code, out, _) = backprove(&["check", "-"], &json);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with(
+            "line 6: d(L, a[k]) = y[k] - t[k]: proved\ncertificate valid: 1 verdicts checked\n"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("own statement only"), "{out}");
+    // Against the problem file it is about, and against another.
+    let dir = std::env::temp_dir().join(format!("backprove-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mine = dir.join("softmax-n.txt");
+    std::fs::write(&mine, &text).unwrap();
+    let other = dir.join("other.txt");
+    std::fs::write(&other, text.replace("y[k] - t[k]", "t[k] - y[k]")).unwrap();
+    let (code, out, _) = backprove(&["check", "-", "--problem", mine.to_str().unwrap()], &json);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("own statement only"), "{out}");
+    let (code, out, _) = backprove(&["check", "-", "--problem", other.to_str().unwrap()], &json);
     assert_eq!(
         (code, out.trim()),
-        (0, "certificate valid: 1 verdicts checked")
+        (
+            1,
+            "certificate invalid: the certificate is not about this problem: the claims differ"
+        )
     );
+    let _ = std::fs::remove_dir_all(&dir);
     let forged = json.replace("delta(j, k)", "delta(j, j)");
     assert_ne!(forged, json);
     assert_eq!(backprove(&["check", "-"], &forged).0, 1);
