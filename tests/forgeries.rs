@@ -259,3 +259,22 @@ fn a_certificate_is_checked_against_the_problem_it_is_about() {
         ));
     }
 }
+
+#[test]
+fn a_renaming_of_a_bound_index_renames_nothing_else() {
+    let report = real("prove d(sum(k, a[k]^2), a[k]) = 2*a[k]");
+    let at = report.claims[0]
+        .steps
+        .iter()
+        .position(|s| s.rule == "rename-index")
+        .expect("the proof renames the bound index");
+    for after in [
+        "d(sum(k2, 0), a[k])",
+        "d(sum(k2, a[k2]^3), a[k])",
+        "d(sum(k2, a[k]^2), a[k])",
+    ] {
+        let mut r = report.clone();
+        r.claims[0].steps[at].after = after.into();
+        assert!(check_report(&r).is_err(), "rename-index to {after}");
+    }
+}

@@ -75,8 +75,9 @@ pub fn check(
             {
                 return Err("the bound index does not capture the variable's index".into());
             }
-            // Terms are compared up to the names of bound indices: the renamed sum is the same term.
-            after.clone()
+            // Terms are compared up to the names of bound indices: the renamed
+            // sum is the same term, so the right side must be the left side.
+            before.clone()
         }
         Justification::Linear => {
             let terms = chain_terms(before, f);
