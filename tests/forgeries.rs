@@ -278,3 +278,40 @@ fn a_renaming_of_a_bound_index_renames_nothing_else() {
         assert!(check_report(&r).is_err(), "rename-index to {after}");
     }
 }
+
+#[test]
+fn a_forged_renaming_cannot_carry_a_false_derivative() {
+    // d(sum(k, a[k]^2), a[k]) = 0, "renaming" the sum into sum(k2, 0).
+    let lemma = |rule: &str, before: &str, after: &str| Step::new(rule, before, after);
+    let chain = Step::new(
+        "differentiate (lemmas above), algebra",
+        "d(sum(k, a[k]^2), a[k])",
+        "0",
+    );
+    let report = Report {
+        schema: 2,
+        definitions: vec![],
+        assumptions: vec![],
+        claims: vec![ClaimReport {
+            claim: "d(sum(k, a[k]^2), a[k]) = 0".into(),
+            line: 1,
+            status: Status::Proved,
+            conditions: vec![],
+            side_conditions: vec![],
+            counterexample: None,
+            spot_checks: vec![],
+            steps: vec![
+                lemma(
+                    "rename-index",
+                    "d(sum(k, a[k]^2), a[k])",
+                    "d(sum(k2, 0), a[k])",
+                ),
+                lemma("d-sum", "d(sum(k2, 0), a[k])", "sum(k2, d(0, a[k]))"),
+                lemma("d-const", "d(0, a[k])", "0"),
+                chain,
+            ],
+            reason: None,
+        }],
+    };
+    rejected_because(&report, "the rule gives");
+}
