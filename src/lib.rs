@@ -45,7 +45,10 @@ pub use parse::{parse_expression, parse_problem};
 pub use print::{to_infix, to_latex};
 pub use problem::{Assumption, Claim, Definition, Problem, Relation};
 pub use prove::{definitions, differentiate, differentiate_by, prove_problem, Limits};
-pub use render::{figures, render, render_dot, render_svg, render_transcript, Figure, Format};
+pub use render::{
+    figures, render, render_dot, render_svg, render_transcript, Figure, Format, Scene, SceneBox,
+    SceneEdge, SceneNode, Shape,
+};
 pub use report::{ClaimReport, NamedDefinition, PointValues, Report, SideCondition, Status, Step};
 pub use rules::diff::{DiffRule, Guard, DIFF_RULES};
 pub use transcript::{

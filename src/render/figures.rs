@@ -1,197 +1,532 @@
-//! Figures in the book's style: the computation graph left to right, inputs
-//! on the left, the output on the right, the forward value on every edge and,
-//! in backward figures, the backward value under it. Pure functions from a
-//! transcript to Graphviz DOT, and to SVG through the pure-Rust `layout-rs`.
+//! The book's figure set, for any transcript, from its graph and layers:
+//! a-1 the layers as boxes; one forward figure per layer (a-2, a-3); the
+//! output layer backward (a-4); the other layers backward stage by stage,
+//! the node being processed highlighted (a-4(1)…); the whole graph (a-5).
+//! Pure functions from a transcript to [`Scene`]s; drawing is `svg` and `dot`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write;
 
+use super::scene::{text_width, typeset, Scene, SceneBox, SceneEdge, Shape, LABEL_SIZE};
 use crate::transcript::Transcript;
 
 /// One figure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Figure {
-    /// A short identifier (`forward-inner`, `forward-output`, `backward-output`, `backward`).
-    pub name: &'static str,
+    /// The book's number (`a-1`, `a-4(3)`).
+    pub name: String,
     /// What it shows.
     pub title: String,
-    /// The figure as a DOT graph.
-    pub dot: String,
+    /// What is drawn.
+    pub scene: Scene,
 }
 
-/// Which nodes each figure shows, and whether with backward values.
-fn stages(t: &Transcript) -> Vec<(&'static str, String, BTreeSet<usize>, bool)> {
-    let n = t.forward.len();
-    let output = n - 1;
-    // The output's own layer: reached from the output without passing through
-    // another named value; the named values where it stops are its boundary.
-    let mut own: BTreeSet<usize> = BTreeSet::new();
-    let mut boundary: BTreeSet<usize> = BTreeSet::new();
-    let mut todo = vec![output];
-    while let Some(i) = todo.pop() {
-        let node = &t.forward[i];
-        let named_inner = i != output && node.name.is_some();
-        if named_inner || node.inputs.is_empty() {
-            boundary.insert(i);
-            continue;
+/// Values wider than this many px are written by a short name on the edge.
+const LONGEST_LABEL: f64 = 118.0;
+
+/// Short names for long values, numbered across the whole figure set.
+#[derive(Default)]
+struct Names {
+    taken: BTreeSet<String>,
+    given: BTreeMap<String, String>,
+    count: [usize; 2],
+}
+
+impl Names {
+    /// `value`, or its short name (`f1` forward, `g1` backward) when too wide.
+    fn label(&mut self, value: &str, backward: bool, legend: &mut Vec<(String, String)>) -> String {
+        if text_width(&typeset(value), LABEL_SIZE) <= LONGEST_LABEL {
+            return value.to_string();
         }
-        if own.insert(i) {
-            todo.extend(node.inputs.iter().copied());
+        let name = match self.given.get(value) {
+            Some(n) => n.clone(),
+            None => {
+                let prefix = if backward { "g" } else { "f" };
+                let name = loop {
+                    self.count[usize::from(backward)] += 1;
+                    let n = format!("{prefix}{}", self.count[usize::from(backward)]);
+                    if !self.taken.contains(&n) {
+                        break n;
+                    }
+                };
+                self.given.insert(value.to_string(), name.clone());
+                name
+            }
+        };
+        let entry = (name.clone(), value.to_string());
+        if !legend.contains(&entry) {
+            legend.push(entry);
         }
+        name
     }
-    let all: BTreeSet<usize> = (0..n).collect();
-    // Inputs used only by the output's layer belong to it alone.
-    let used_inside = |i: usize| {
-        t.forward
+}
+
+/// Which backward values a figure shows.
+#[derive(Clone, Copy)]
+enum Shown<'a> {
+    /// None: a forward figure.
+    Forward,
+    /// Every one.
+    All,
+    /// Those on these edges (input, user), and at the layer's outputs when `arrived`.
+    Some {
+        edges: &'a BTreeSet<(usize, usize)>,
+        arrived: bool,
+    },
+}
+
+/// The transcript read as a graph.
+struct Graph<'a> {
+    t: &'a Transcript,
+    /// Per node, its layer.
+    layer: Vec<Option<usize>>,
+    /// Gradient sent along (input, user).
+    sent: BTreeMap<(usize, usize), String>,
+    /// Gradient at each node.
+    gradient: BTreeMap<usize, String>,
+    walked: BTreeSet<usize>,
+    output: usize,
+}
+
+impl<'a> Graph<'a> {
+    fn new(t: &'a Transcript) -> Self {
+        let n = t.forward.len();
+        let mut layer = vec![None; n];
+        for (l, g) in t.layers.iter().enumerate() {
+            for &i in &g.nodes {
+                layer[i] = Some(l);
+            }
+        }
+        let mut sent = BTreeMap::new();
+        let mut gradient = BTreeMap::new();
+        for b in &t.backward {
+            gradient.insert(b.id, b.gradient.simplified.clone());
+            for e in &b.edges {
+                sent.insert((e.to, e.from), e.gradient.simplified.clone());
+            }
+        }
+        let walked = t
+            .forward
             .iter()
-            .enumerate()
-            .any(|(u, n)| !own.contains(&u) && n.inputs.contains(&i))
-    };
-    let inner: BTreeSet<usize> = all
-        .difference(&own)
-        .copied()
-        .filter(|&i| !t.forward[i].inputs.is_empty() || used_inside(i))
-        .collect();
-    let outer: BTreeSet<usize> = own.union(&boundary).copied().collect();
-    let layered = inner.iter().any(|i| !t.forward[*i].inputs.is_empty());
-    let mut out = Vec::new();
-    if layered {
-        out.push((
-            "forward-inner",
-            "the layers feeding the output, forward".to_string(),
-            inner,
-            false,
-        ));
-        out.push((
-            "forward-output",
-            format!("the layer computing {}, forward", t.output),
-            outer.clone(),
-            false,
-        ));
-        out.push((
-            "backward-output",
-            format!("the layer computing {}, backward", t.output),
-            outer,
-            true,
-        ));
-    } else {
-        out.push((
-            "forward",
-            "the whole graph, forward".to_string(),
-            all.clone(),
-            false,
-        ));
+            .filter(|f| f.inputs.is_empty() && t.inputs.contains(&f.op_or_name()))
+            .map(|f| f.id)
+            .collect();
+        Graph {
+            t,
+            layer,
+            sent,
+            gradient,
+            walked,
+            output: n - 1,
+        }
     }
-    out.push((
-        "backward",
-        "the whole graph, forward values above and backward values below every edge".to_string(),
-        all,
-        true,
-    ));
-    out
+
+    fn short(&self, i: usize) -> String {
+        let n = &self.t.forward[i];
+        n.name.clone().unwrap_or_else(|| n.value.clone())
+    }
+
+    fn is_leaf(&self, i: usize) -> bool {
+        self.t.forward[i].inputs.is_empty()
+    }
+
+    fn users(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        self.t
+            .forward
+            .iter()
+            .filter(move |u| u.inputs.contains(&i))
+            .map(|u| u.id)
+    }
+
+    /// The scene of the nodes `shown`, their outside inputs as leaves and
+    /// their outside uses as arrows leaving to the right.
+    fn scene(
+        &self,
+        shown: &BTreeSet<usize>,
+        values: Shown,
+        highlight: &BTreeSet<usize>,
+        names: &mut Names,
+    ) -> Scene {
+        let mut scene = Scene {
+            backward: !matches!(values, Shown::Forward),
+            ..Scene::default()
+        };
+        let knows = |c: usize, i: usize| match values {
+            Shown::Forward => false,
+            Shown::All => true,
+            Shown::Some { edges, .. } => edges.contains(&(c, i)),
+        };
+        let mut at: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); self.t.layers.len()];
+        for &i in shown {
+            let node = &self.t.forward[i];
+            let shape = if self.is_leaf(i) {
+                Shape::Leaf(self.short(i))
+            } else if node.op.starts_with('*') {
+                Shape::Op("×".into())
+            } else {
+                Shape::Op(node.op.clone())
+            };
+            let s = scene.node(shape);
+            scene.nodes[s].highlight = highlight.contains(&i);
+            at.insert(i, s);
+            if let Some(l) = self.layer[i] {
+                members[l].push(s);
+            }
+        }
+        for &i in shown {
+            let node = &self.t.forward[i];
+            for &c in &node.inputs {
+                let from = match at.get(&c) {
+                    Some(&s) => s,
+                    None => {
+                        let s = scene.node(Shape::Leaf(self.short(c)));
+                        scene.nodes[s].highlight = highlight.contains(&c);
+                        at.insert(c, s);
+                        s
+                    }
+                };
+                let forward = match scene.nodes[from].shape {
+                    Shape::Leaf(_) => None,
+                    _ => Some(names.label(&self.short(c), false, &mut scene.legend)),
+                };
+                let value = self.sent.get(&(c, i)).filter(|_| scene.backward);
+                let backward = value
+                    .filter(|_| knows(c, i))
+                    .map(|g| names.label(g, true, &mut scene.legend));
+                // Room for the value, or for the short name it will have.
+                let room = value.map(|g| {
+                    let mut unused = Vec::new();
+                    names.label(g, true, &mut unused)
+                });
+                scene.edges.push(SceneEdge {
+                    from,
+                    to: at[&i],
+                    forward,
+                    backward,
+                    room,
+                });
+            }
+            // `c*x` is drawn as the book draws the negation: a `×` with the constant as input.
+            if let Some(constant) = node.op.strip_prefix('*').filter(|c| !c.is_empty()) {
+                let s = scene.node(Shape::Leaf(constant.to_string()));
+                if let Some(l) = self.layer[i] {
+                    members[l].push(s);
+                }
+                scene.edges.push(SceneEdge {
+                    from: s,
+                    to: at[&i],
+                    forward: None,
+                    backward: None,
+                    room: None,
+                });
+            }
+        }
+        // Values leaving the figure: the output, and values used outside it.
+        for &i in shown {
+            let outside: Vec<usize> = self.users(i).filter(|u| !shown.contains(u)).collect();
+            if i != self.output && (outside.is_empty() || self.is_leaf(i)) {
+                continue;
+            }
+            let arrived = match values {
+                Shown::Forward => false,
+                Shown::All => true,
+                Shown::Some { arrived, .. } => arrived,
+            };
+            let value = if matches!(values, Shown::Forward) {
+                None
+            } else if i == self.output {
+                Some("1".to_string())
+            } else {
+                let parts: Vec<String> = outside
+                    .iter()
+                    .filter_map(|u| self.sent.get(&(i, *u)).cloned())
+                    .collect();
+                (!parts.is_empty()).then(|| parts.join(" + "))
+            };
+            let room = value.as_ref().map(|b| {
+                let mut unused = Vec::new();
+                names.label(b, true, &mut unused)
+            });
+            let backward = value
+                .filter(|_| arrived)
+                .map(|b| names.label(&b, true, &mut scene.legend));
+            let sink = scene.node(Shape::Sink);
+            let forward = if i == self.output {
+                self.t.output.clone()
+            } else {
+                self.short(i)
+            };
+            scene.edges.push(SceneEdge {
+                from: at[&i],
+                to: sink,
+                forward: Some(names.label(&forward, false, &mut scene.legend)),
+                backward,
+                room,
+            });
+        }
+        for (l, nodes) in members.into_iter().enumerate() {
+            if !nodes.is_empty() {
+                scene.boxes.push(SceneBox {
+                    title: self.t.layers[l].name.clone(),
+                    nodes,
+                });
+            }
+        }
+        scene
+    }
+
+    /// a-1: each layer one box, the inputs into them, the output out.
+    fn overview(&self, names: &mut Names) -> Scene {
+        let mut scene = Scene {
+            backward: true,
+            ..Scene::default()
+        };
+        let boxes: Vec<usize> = self
+            .t
+            .layers
+            .iter()
+            .map(|l| scene.node(Shape::Layer(l.name.clone())))
+            .collect();
+        let mut leaves: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut carried: BTreeSet<(usize, usize)> = BTreeSet::new();
+        for user in &self.t.forward {
+            let Some(to) = self.layer[user.id] else {
+                continue;
+            };
+            for &c in &user.inputs {
+                let node = &self.t.forward[c];
+                let constant = node.inputs.is_empty() && node.name.is_none();
+                if constant || (self.layer[c] == Some(to) && !node.inputs.is_empty()) {
+                    continue;
+                }
+                if !carried.insert((c, to)) {
+                    continue;
+                }
+                let (from, forward) = if node.inputs.is_empty() {
+                    let s = *leaves
+                        .entry(c)
+                        .or_insert_with(|| scene.node(Shape::Leaf(self.short(c))));
+                    (s, None)
+                } else {
+                    let Some(l) = self.layer[c] else { continue };
+                    (boxes[l], Some(names.label(&self.short(c), false, &mut scene.legend)))
+                };
+                let backward = self
+                    .t
+                    .agreements
+                    .iter()
+                    .find(|a| self.walked.contains(&c) && a.input == self.short(c))
+                    .map(|a| names.label(&a.walk, true, &mut scene.legend));
+                scene.edges.push(SceneEdge {
+                    from,
+                    to: boxes[to],
+                    forward,
+                    backward,
+                    room: None,
+                });
+            }
+        }
+        if let Some(l) = self.layer[self.output] {
+            let sink = scene.node(Shape::Sink);
+            scene.edges.push(SceneEdge {
+                from: boxes[l],
+                to: sink,
+                forward: Some(self.t.output.clone()),
+                backward: Some("1".into()),
+                room: None,
+            });
+        }
+        scene
+    }
+
+    /// How far each node is from the output: the walk's order.
+    fn levels(&self) -> Vec<usize> {
+        let n = self.t.forward.len();
+        let mut level = vec![0; n];
+        for i in (0..n).rev() {
+            for &c in &self.t.forward[i].inputs {
+                level[c] = level[c].max(level[i] + 1);
+            }
+        }
+        level
+    }
 }
 
-fn quote(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
+trait OpOrName {
+    fn op_or_name(&self) -> String;
+}
+
+impl OpOrName for crate::transcript::ForwardNode {
+    fn op_or_name(&self) -> String {
+        self.name.clone().unwrap_or_else(|| self.value.clone())
+    }
+}
+
+fn list(names: &[String]) -> String {
+    names.join(", ")
 }
 
 /// The figures of a transcript, in the book's order.
 pub fn figures(t: &Transcript) -> Vec<Figure> {
-    // The gradient each edge carries backwards, by (input, user).
-    let mut sent: BTreeMap<(usize, usize), String> = BTreeMap::new();
-    let mut gradient: BTreeMap<usize, String> = BTreeMap::new();
-    for b in &t.backward {
-        gradient.insert(b.id, b.gradient.simplified.clone());
-        for e in &b.edges {
-            sent.insert((e.to, e.from), e.gradient.simplified.clone());
+    let g = Graph::new(t);
+    let mut names = Names::default();
+    for f in &t.forward {
+        if let Some(n) = &f.name {
+            names.taken.insert(n.clone());
         }
     }
-    let short = |i: usize| {
-        let n = &t.forward[i];
-        n.name.clone().unwrap_or_else(|| n.value.clone())
-    };
-    let output = t.forward.len() - 1;
-    stages(t)
-        .into_iter()
-        .map(|(name, title, nodes, backward)| {
-            let mut dot = String::new();
-            let _ = writeln!(dot, "digraph \"{}\" {{", name);
-            let _ = writeln!(dot, "  label=\"{}\";", quote(&title));
-            dot.push_str("  rankdir=LR;\n  node [shape=circle, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n");
-            for &i in &nodes {
-                let n = &t.forward[i];
-                let drawn_as_source = n.inputs.is_empty() || !n.inputs.iter().any(|c| nodes.contains(c));
-                if drawn_as_source {
-                    let _ = writeln!(dot, "  n{i} [label=\"{}\", shape=plaintext];", quote(&short(i)));
-                } else {
-                    let _ = writeln!(dot, "  n{i} [label=\"{}\"];", quote(&n.op));
-                }
+    let mut out = Vec::new();
+    let layer_nodes: Vec<BTreeSet<usize>> = t
+        .layers
+        .iter()
+        .map(|l| l.nodes.iter().copied().collect())
+        .collect();
+    let titles: Vec<String> = t.layers.iter().map(|l| l.name.clone()).collect();
+    out.push(Figure {
+        name: "a-1".into(),
+        title: format!(
+            "{}: the layers, forward values above the arrows, the gradient at the inputs below",
+            titles.join(" → ")
+        ),
+        scene: g.overview(&mut names),
+    });
+    let none = BTreeSet::new();
+    for (l, nodes) in layer_nodes.iter().enumerate() {
+        out.push(Figure {
+            name: format!("a-{}", 2 + l),
+            title: format!("{}, forward", titles[l]),
+            scene: g.scene(nodes, Shown::Forward, &none, &mut names),
+        });
+    }
+    let m = layer_nodes.len();
+    let last = m.saturating_sub(1);
+    let backward_name = format!("a-{}", m + 2);
+    if let Some(nodes) = layer_nodes.get(last) {
+        out.push(Figure {
+            name: backward_name.clone(),
+            title: format!("{}, backward", titles[last]),
+            scene: g.scene(nodes, Shown::All, &none, &mut names),
+        });
+    }
+    // The other layers (or the only one) backward, stage by stage.
+    let staged: Vec<usize> = if m > 1 { (0..last).rev().collect() } else { vec![0] };
+    let levels = g.levels();
+    let mut stage = 0;
+    for l in staged {
+        let nodes = &layer_nodes[l];
+        let mut figure = |title: String, scene: Scene| {
+            stage += 1;
+            out.push(Figure {
+                name: format!("{backward_name}({stage})"),
+                title: title.replace("STAGE", &stage.to_string()),
+                scene,
+            });
+        };
+        let exits: BTreeSet<usize> = nodes
+            .iter()
+            .copied()
+            .filter(|&i| i == g.output || g.users(i).any(|u| !nodes.contains(&u)))
+            .collect();
+        let exit_names: Vec<String> = exits.iter().map(|&i| g.short(i)).collect();
+        let mut known: BTreeSet<(usize, usize)> = BTreeSet::new();
+        figure(
+            format!(
+                "{}, backward, stage 1: the gradients arrive at {}",
+                titles[l],
+                list(&exit_names)
+            ),
+            g.scene(
+                nodes,
+                Shown::Some {
+                    edges: &known,
+                    arrived: true,
+                },
+                &exits,
+                &mut names,
+            ),
+        );
+        let mut walked: Vec<usize> = t
+            .backward
+            .iter()
+            .map(|b| b.id)
+            .filter(|i| nodes.contains(i) && !t.forward[*i].inputs.is_empty())
+            .collect();
+        walked.sort_by_key(|&i| (levels[i], i));
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for i in walked {
+            match groups.last_mut() {
+                Some(group) if levels[group[0]] == levels[i] => group.push(i),
+                _ => groups.push(vec![i]),
             }
-            for &i in &nodes {
+        }
+        for group in groups {
+            for &i in &group {
                 for &c in &t.forward[i].inputs {
-                    if !nodes.contains(&c) {
-                        continue;
-                    }
-                    let mut label = short(c);
-                    if backward {
-                        if let Some(g) = sent.get(&(c, i)) {
-                            label = format!("{label}\\n{g}");
-                        }
-                    }
-                    let color = if backward && sent.contains_key(&(c, i)) { ", fontcolor=\"#b00000\"" } else { "" };
-                    let _ = writeln!(dot, "  n{c} -> n{i} [label=\"{}\"{color}];", quote(&label).replace("\\\\n", "\\n"));
+                    known.insert((c, i));
                 }
             }
-            if nodes.contains(&output) {
-                let mut label = t.output.clone();
-                if backward {
-                    label = format!("{label}\\n{}", gradient.get(&output).cloned().unwrap_or_else(|| "1".into()));
-                }
-                let _ = writeln!(dot, "  out [label=\"{}\", shape=plaintext];", quote(&t.output));
-                let _ = writeln!(dot, "  n{output} -> out [label=\"{}\"];", quote(&label).replace("\\\\n", "\\n"));
-            }
-            dot.push_str("}\n");
-            Figure { name, title, dot }
-        })
-        .collect()
+            let symbols: BTreeSet<String> = group
+                .iter()
+                .map(|&i| typeset(&t.forward[i].op).replace('·', "×"))
+                .collect();
+            let node_names: Vec<String> = group.iter().map(|&i| g.short(i)).collect();
+            let symbols: Vec<String> = symbols.into_iter().collect();
+            figure(
+                format!(
+                    "{}, backward, stage STAGE: the {} node{} ({}) send{} the gradient back",
+                    titles[l],
+                    symbols.join(" and "),
+                    if group.len() > 1 { "s" } else { "" },
+                    list(&node_names),
+                    if group.len() > 1 { "" } else { "s" },
+                ),
+                g.scene(
+                    nodes,
+                    Shown::Some {
+                        edges: &known,
+                        arrived: true,
+                    },
+                    &group.iter().copied().collect(),
+                    &mut names,
+                ),
+            );
+        }
+        let receiving: BTreeSet<usize> = nodes
+            .iter()
+            .flat_map(|&i| t.forward[i].inputs.iter().copied())
+            .filter(|c| !nodes.contains(c) && g.gradient.contains_key(c))
+            .collect();
+        if !receiving.is_empty() {
+            let received: Vec<String> = receiving.iter().map(|&c| g.short(c)).collect();
+            figure(
+                format!(
+                    "{}, backward, stage STAGE: {} receive their gradients",
+                    titles[l],
+                    list(&received)
+                ),
+                g.scene(nodes, Shown::All, &receiving, &mut names),
+            );
+        }
+    }
+    let all: BTreeSet<usize> = (0..t.forward.len()).collect();
+    out.push(Figure {
+        name: format!("a-{}", m + 3),
+        title: "the whole graph, forward values above and backward values below every edge".into(),
+        scene: g.scene(&all, Shown::All, &none, &mut names),
+    });
+    out
+}
+
+/// One figure as SVG, drawn without Graphviz.
+pub fn render_svg(figure: &Figure) -> String {
+    super::svg::draw(&figure.scene, &format!("Figure {}: {}", figure.name, figure.title))
 }
 
 /// Every figure as one DOT file (Graphviz draws each graph in turn).
 pub fn render_dot(t: &Transcript) -> String {
     figures(t)
-        .into_iter()
-        .map(|f| f.dot)
+        .iter()
+        .map(super::dot::draw)
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// One figure drawn as SVG, without Graphviz.
-pub fn render_svg(dot: &str) -> Result<String, String> {
-    let mut parser = layout::gv::DotParser::new(dot);
-    let graph = parser.process()?;
-    let mut builder = layout::gv::GraphBuilder::new();
-    builder.visit_graph(&graph);
-    let mut visual = builder.get();
-    let mut svg = layout::backends::svg::SVGWriter::new();
-    visual.do_it(false, false, false, &mut svg);
-    Ok(sort_style_block(&svg.finalize()))
-}
-
-/// `layout-rs` writes its font classes in hash order; sorting them makes the
-/// SVG byte-identical from run to run.
-fn sort_style_block(svg: &str) -> String {
-    let (Some(start), Some(end)) = (svg.find("<style>\n"), svg.find("</style>\n")) else {
-        return svg.to_string();
-    };
-    let body_start = start + "<style>\n".len();
-    let mut lines: Vec<&str> = svg[body_start..end].lines().collect();
-    lines.sort_unstable();
-    let mut out = String::with_capacity(svg.len());
-    out.push_str(&svg[..body_start]);
-    for l in lines {
-        out.push_str(l);
-        out.push('\n');
-    }
-    out.push_str(&svg[end..]);
-    out
 }
