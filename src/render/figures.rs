@@ -6,7 +6,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::scene::{text_width, typeset, Scene, SceneBox, SceneEdge, Shape, LABEL_SIZE};
+use super::layout::layout;
+use super::scene::{
+    text_width, typeset, Scene, SceneBox, SceneEdge, Shape, LABEL_SIZE, READABLE_WIDTH,
+};
 use crate::transcript::Transcript;
 
 /// One figure.
@@ -20,21 +23,37 @@ pub struct Figure {
     pub scene: Scene,
 }
 
-/// Values wider than this many px are written by a short name on the edge.
-const LONGEST_LABEL: f64 = 118.0;
+/// Values wider than these many px are written by a short name on the edge:
+/// the first limit that lets the figure be read at 880 px.
+const LONGEST_LABEL: [f64; 4] = [118.0, 90.0, 64.0, 40.0];
 
 /// Short names for long values, numbered across the whole figure set.
-#[derive(Default)]
+#[derive(Clone)]
 struct Names {
     taken: BTreeSet<String>,
     given: BTreeMap<String, String>,
     count: [usize; 2],
+    limit: f64,
 }
 
 impl Names {
+    /// Builds a scene with the widest labels that still fit [`READABLE_WIDTH`].
+    fn fitted(&mut self, build: impl Fn(&mut Names) -> Scene) -> Scene {
+        for limit in LONGEST_LABEL {
+            let mut trial = self.clone();
+            trial.limit = limit;
+            let scene = build(&mut trial);
+            if limit == LONGEST_LABEL[3] || layout(&scene).width <= READABLE_WIDTH {
+                *self = trial;
+                return scene;
+            }
+        }
+        unreachable!("the last limit always returns")
+    }
+
     /// `value`, or its short name (`f1` forward, `g1` backward) when too wide.
     fn label(&mut self, value: &str, backward: bool, legend: &mut Vec<(String, String)>) -> String {
-        if text_width(&typeset(value), LABEL_SIZE) <= LONGEST_LABEL {
+        if text_width(&typeset(value), LABEL_SIZE) <= self.limit {
             return value.to_string();
         }
         let name = match self.given.get(value) {
@@ -159,6 +178,10 @@ impl<'a> Graph<'a> {
         let mut members: Vec<Vec<usize>> = vec![Vec::new(); self.t.layers.len()];
         for &i in shown {
             let node = &self.t.forward[i];
+            if self.is_leaf(i) && !self.walked.contains(&i) {
+                // Drawn at each use, as the book draws `t1` and `-1`.
+                continue;
+            }
             let shape = if self.is_leaf(i) {
                 Shape::Leaf(self.short(i))
             } else if node.op.starts_with('*') {
@@ -181,7 +204,14 @@ impl<'a> Graph<'a> {
                     None => {
                         let s = scene.node(Shape::Leaf(self.short(c)));
                         scene.nodes[s].highlight = highlight.contains(&c);
-                        at.insert(c, s);
+                        if self.is_leaf(c) && !self.walked.contains(&c) {
+                            // A label or a constant: one leaf per use, in the user's box.
+                            if let Some(l) = self.layer[i].filter(|_| shown.contains(&c)) {
+                                members[l].push(s);
+                            }
+                        } else {
+                            at.insert(c, s);
+                        }
                         s
                     }
                 };
@@ -369,7 +399,12 @@ fn list(names: &[String]) -> String {
 /// The figures of a transcript, in the book's order.
 pub fn figures(t: &Transcript) -> Vec<Figure> {
     let g = Graph::new(t);
-    let mut names = Names::default();
+    let mut names = Names {
+        taken: BTreeSet::new(),
+        given: BTreeMap::new(),
+        count: [0, 0],
+        limit: LONGEST_LABEL[0],
+    };
     for f in &t.forward {
         if let Some(n) = &f.name {
             names.taken.insert(n.clone());
@@ -388,14 +423,14 @@ pub fn figures(t: &Transcript) -> Vec<Figure> {
             "{}: the layers, forward values above the arrows, the gradient at the inputs below",
             titles.join(" → ")
         ),
-        scene: g.overview(&mut names),
+        scene: names.fitted(|n| g.overview(n)),
     });
     let none = BTreeSet::new();
     for (l, nodes) in layer_nodes.iter().enumerate() {
         out.push(Figure {
             name: format!("a-{}", 2 + l),
             title: format!("{}, forward", titles[l]),
-            scene: g.scene(nodes, Shown::Forward, &none, &mut names),
+            scene: names.fitted(|n| g.scene(nodes, Shown::Forward, &none, n)),
         });
     }
     let m = layer_nodes.len();
@@ -405,7 +440,7 @@ pub fn figures(t: &Transcript) -> Vec<Figure> {
         out.push(Figure {
             name: backward_name.clone(),
             title: format!("{}, backward", titles[last]),
-            scene: g.scene(nodes, Shown::All, &none, &mut names),
+            scene: names.fitted(|n| g.scene(nodes, Shown::All, &none, n)),
         });
     }
     // The other layers (or the only one) backward, stage by stage.
@@ -435,15 +470,10 @@ pub fn figures(t: &Transcript) -> Vec<Figure> {
                 titles[l],
                 list(&exit_names)
             ),
-            g.scene(
-                nodes,
-                Shown::Some {
-                    edges: &known,
-                    arrived: true,
-                },
-                &exits,
-                &mut names,
-            ),
+            names.fitted(|n| {
+                let edges = &known;
+                g.scene(nodes, Shown::Some { edges, arrived: true }, &exits, n)
+            }),
         );
         let mut walked: Vec<usize> = t
             .backward
@@ -467,7 +497,10 @@ pub fn figures(t: &Transcript) -> Vec<Figure> {
             }
             let symbols: BTreeSet<String> = group
                 .iter()
-                .map(|&i| typeset(&t.forward[i].op).replace('·', "×"))
+                .map(|&i| match t.forward[i].op.as_str() {
+                    op if op.starts_with('*') => "×".to_string(),
+                    op => op.to_string(),
+                })
                 .collect();
             let node_names: Vec<String> = group.iter().map(|&i| g.short(i)).collect();
             let symbols: Vec<String> = symbols.into_iter().collect();
@@ -480,15 +513,10 @@ pub fn figures(t: &Transcript) -> Vec<Figure> {
                     list(&node_names),
                     if group.len() > 1 { "" } else { "s" },
                 ),
-                g.scene(
-                    nodes,
-                    Shown::Some {
-                        edges: &known,
-                        arrived: true,
-                    },
-                    &group.iter().copied().collect(),
-                    &mut names,
-                ),
+                names.fitted(|n| {
+                    let (edges, processed) = (&known, group.iter().copied().collect());
+                    g.scene(nodes, Shown::Some { edges, arrived: true }, &processed, n)
+                }),
             );
         }
         let receiving: BTreeSet<usize> = nodes
@@ -500,11 +528,16 @@ pub fn figures(t: &Transcript) -> Vec<Figure> {
             let received: Vec<String> = receiving.iter().map(|&c| g.short(c)).collect();
             figure(
                 format!(
-                    "{}, backward, stage STAGE: {} receive their gradients",
+                    "{}, backward, stage STAGE: {} {}",
                     titles[l],
-                    list(&received)
+                    list(&received),
+                    if received.len() > 1 {
+                        "receive their gradients"
+                    } else {
+                        "receives its gradient"
+                    }
                 ),
-                g.scene(nodes, Shown::All, &receiving, &mut names),
+                names.fitted(|n| g.scene(nodes, Shown::All, &receiving, n)),
             );
         }
     }
@@ -512,7 +545,7 @@ pub fn figures(t: &Transcript) -> Vec<Figure> {
     out.push(Figure {
         name: format!("a-{}", m + 3),
         title: "the whole graph, forward values above and backward values below every edge".into(),
-        scene: g.scene(&all, Shown::All, &none, &mut names),
+        scene: names.fitted(|n| g.scene(&all, Shown::All, &none, n)),
     });
     out
 }

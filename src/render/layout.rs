@@ -1,7 +1,7 @@
 //! The one layout every figure uses: a layered drawing, left to right.
 //!
-//! Columns come from the longest path (a leaf sits just left of its first
-//! user); an edge spanning several columns passes through one waypoint per
+//! Columns come from the longest path to the end (a leaf sits just left of
+//! its first user); an edge spanning several columns passes through one waypoint per
 //! column. The order within a column starts from a depth-first walk, is
 //! improved by barycenter sweeps (keeping the order with fewest crossings),
 //! and puts the leaves of one family in index order (`a1` above `a2`).
@@ -119,18 +119,22 @@ fn shape_size(shape: &Shape) -> (f64, f64) {
 impl<'a> Layered<'a> {
     fn new(scene: &'a Scene) -> Self {
         let n = scene.nodes.len();
-        // Longest path from a source; leaves then move right, next to their first user.
-        let mut column = vec![0usize; n];
+        // As late as possible: the longest path to the end decides the column,
+        // so a side computation sits next to its use; leaves then move right,
+        // next to their first user.
+        let mut to_end = vec![0usize; n];
         let mut changed = true;
         while changed {
             changed = false;
             for e in &scene.edges {
-                if column[e.to] < column[e.from] + 1 {
-                    column[e.to] = column[e.from] + 1;
+                if to_end[e.from] < to_end[e.to] + 1 {
+                    to_end[e.from] = to_end[e.to] + 1;
                     changed = true;
                 }
             }
         }
+        let last = to_end.iter().copied().max().unwrap_or(0);
+        let mut column: Vec<usize> = to_end.iter().map(|d| last - d).collect();
         for (i, node) in scene.nodes.iter().enumerate() {
             if matches!(node.shape, Shape::Leaf(_)) {
                 if let Some(c) = scene
@@ -574,7 +578,16 @@ pub fn layout(scene: &Scene) -> Geometry {
         .iter()
         .map(|b| {
             let mut r = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
-            for &i in &b.nodes {
+            // A leaf drawn at its use may sit in another layer's column: the
+            // box holds its operations, and leaves enter it from the side.
+            let ops: Vec<usize> = b
+                .nodes
+                .iter()
+                .copied()
+                .filter(|&i| !matches!(scene.nodes[i].shape, Shape::Leaf(_)))
+                .collect();
+            let held = if ops.is_empty() { &b.nodes } else { &ops };
+            for &i in held {
                 let c = l.column[i];
                 let (above, below) = l.reach(i);
                 r.0 = r.0.min(x[c] - col_width[c] / 2.0 - 6.0);

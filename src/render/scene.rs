@@ -80,6 +80,8 @@ impl Scene {
 
 /// Font size of edge values and leaves, in px.
 pub const LABEL_SIZE: f64 = 13.0;
+/// The widest drawing whose labels are still 11 px at 880 px.
+pub const READABLE_WIDTH: f64 = 880.0 * LABEL_SIZE / 11.0;
 /// Font size of operation symbols.
 pub const SYMBOL_SIZE: f64 = 14.0;
 /// Font size of layer titles.
@@ -107,8 +109,11 @@ pub fn text_width(text: &str, size: f64) -> f64 {
     em * size
 }
 
-/// A value as the book prints it: `−` for minus, `·` for a product, `×` never
-/// (that is the node's symbol).
+/// A value as the book prints it: `−` for minus (`a + -b` as `a − b`), `·`
+/// for a product, `×` never (that is the node's symbol).
 pub fn typeset(value: &str) -> String {
-    value.replace('-', "−").replace('*', "·")
+    value
+        .replace("+ -", "- ")
+        .replace('-', "−")
+        .replace('*', "·")
 }

@@ -48,15 +48,18 @@ fn text(out: &mut String, x: f64, y: f64, size: f64, attrs: &str, body: &str) {
 /// Draws `scene` as a standalone SVG document titled `title`.
 pub fn draw(scene: &Scene, title: &str) -> String {
     let g: Geometry = layout(scene);
-    let legend_lines = scene.legend.len() + usize::from(scene.backward);
+    // The key and the short names below the drawing, wrapped to its width.
+    let room = g.width.max(KEY_WIDTH) - 2.0 * MARGIN;
+    let mut legend: Vec<String> = Vec::new();
+    if scene.backward {
+        legend.push(KEY.to_string());
+    }
+    for (k, v) in &scene.legend {
+        legend.extend(wrap(&format!("{k} = {}", typeset(v)), room));
+    }
+    let legend_lines = legend.len();
     let line = LABEL_SIZE + 6.0;
-    let legend_width = scene
-        .legend
-        .iter()
-        .map(|(k, v)| text_width(&format!("{k} = {}", typeset(v)), LABEL_SIZE))
-        .chain(std::iter::once(text_width(KEY, LABEL_SIZE) * f64::from(u8::from(scene.backward))))
-        .fold(0.0, f64::max);
-    let width = g.width.max(legend_width + 2.0 * MARGIN).round();
+    let width = g.width.max(KEY_WIDTH).round();
     let height = (g.height + legend_lines as f64 * line + if legend_lines > 0 { 6.0 } else { 0.0 }).round();
     let mut out = String::new();
     let _ = writeln!(
@@ -165,21 +168,12 @@ pub fn draw(scene: &Scene, title: &str) -> String {
         }
     }
     let mut y = g.height + 6.0;
-    if scene.backward {
+    for entry in &legend {
         y += LABEL_SIZE;
         let _ = writeln!(
             out,
             "<text x=\"{MARGIN:.1}\" y=\"{y:.1}\" font-size=\"{LABEL_SIZE}\">{}</text>",
-            escape(KEY)
-        );
-        y += 6.0;
-    }
-    for (k, v) in &scene.legend {
-        y += LABEL_SIZE;
-        let _ = writeln!(
-            out,
-            "<text x=\"{MARGIN:.1}\" y=\"{y:.1}\" font-size=\"{LABEL_SIZE}\">{}</text>",
-            escape(&format!("{k} = {}", typeset(v)))
+            escape(entry)
         );
         y += 6.0;
     }
@@ -188,4 +182,26 @@ pub fn draw(scene: &Scene, title: &str) -> String {
 }
 
 /// The key to a backward figure's colours.
-const KEY: &str = "above: forward value (black); below: backward value (red, pointing back)";
+const KEY: &str = "black, above: forward value · red, below: backward value";
+/// Room for the key, margins included.
+const KEY_WIDTH: f64 = 400.0;
+
+/// `text` in lines at most `room` wide, broken at spaces; later lines indented.
+fn wrap(text: &str, room: f64) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split(' ') {
+        let candidate = if current.is_empty() {
+            word.to_string()
+        } else {
+            format!("{current} {word}")
+        };
+        if !current.is_empty() && text_width(&candidate, LABEL_SIZE) > room {
+            lines.push(std::mem::replace(&mut current, format!("    {word}")));
+        } else {
+            current = candidate;
+        }
+    }
+    lines.push(current);
+    lines
+}
