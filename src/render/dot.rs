@@ -1,13 +1,18 @@
 //! A figure as Graphviz DOT, with the same conventions as the SVG: left to
 //! right, layers as labelled clusters, operations as circles, leaves as plain
-//! text, the forward value on a black edge and the backward value on a red
-//! edge pointing back.
+//! text, the forward value on each edge and under it, in red, the backward
+//! value behind an arrow pointing back.
 
 use std::fmt::Write;
 
 use super::figures::Figure;
 use super::scene::{typeset, Shape};
 use super::svg::RED;
+
+/// Text inside an HTML-like label.
+fn html(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
 
 fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
@@ -78,21 +83,21 @@ pub fn draw(figure: &Figure) -> String {
         }
     }
     for e in &scene.edges {
-        let label = e
-            .forward
-            .as_ref()
-            .map(|f| format!(" [label={}]", quote(&typeset(f))))
-            .unwrap_or_default();
-        let _ = writeln!(out, "  n{} -> n{}{label};", e.from, e.to);
-        if let Some(b) = &e.backward {
-            let _ = writeln!(
-                out,
-                "  n{} -> n{} [dir=back, color=\"{RED}\", fontcolor=\"{RED}\", label={}, constraint=false];",
-                e.from,
-                e.to,
-                quote(&typeset(b))
-            );
+        // One edge, its label two rows: the forward value, and under it in red
+        // the backward value behind an arrow pointing back.
+        let mut rows = Vec::new();
+        if let Some(f) = &e.forward {
+            rows.push(html(&typeset(f)));
         }
+        if let Some(b) = &e.backward {
+            rows.push(format!("<font color=\"{RED}\">← {}</font>", html(&typeset(b))));
+        }
+        let label = if rows.is_empty() {
+            String::new()
+        } else {
+            format!(" [label=<{}>]", rows.join("<br/>"))
+        };
+        let _ = writeln!(out, "  n{} -> n{}{label};", e.from, e.to);
     }
     out.push_str("}\n");
     out
