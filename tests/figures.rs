@@ -34,7 +34,7 @@ fn advance(c: char) -> f64 {
         c if c.is_ascii_digit() => 0.636,
         '(' | ')' => 0.390,
         '/' => 0.337,
-        '·' | ' ' | ',' | '.' | ':' => 0.318,
+        '·' | ' ' | ',' | '.' | ':' => 0.3179,
         '−' | '+' | '=' | '×' | '^' => 0.838,
         '-' => 0.361,
         _ => 0.7,
@@ -187,10 +187,12 @@ fn problems(name: &str, svg: &str) -> Vec<String> {
                 Some((index, l.rect.1))
             })
             .collect();
-        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found.sort_by_key(|f| f.0);
         found.dedup_by_key(|f| f.0);
         if found.windows(2).any(|w| w[0].1 >= w[1].1) {
-            out.push(format!("{name}: {family}1, {family}2, … are not top to bottom: {found:?}"));
+            out.push(format!(
+                "{name}: {family}1, {family}2, … are not top to bottom: {found:?}"
+            ));
         }
     }
     out
@@ -207,7 +209,13 @@ fn page(args: &[&str]) -> String {
     let file = every_n_file();
     let args: Vec<&str> = args
         .iter()
-        .map(|a| if *a == "softmax-with-loss-n" { file.as_str() } else { a })
+        .map(|a| {
+            if *a == "softmax-with-loss-n" {
+                file.as_str()
+            } else {
+                a
+            }
+        })
         .collect();
     let out = Command::new(env!("CARGO_BIN_EXE_backprove"))
         .arg("derive")
@@ -215,7 +223,12 @@ fn page(args: &[&str]) -> String {
         .args(["--format", "html"])
         .output()
         .expect("binary runs");
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -256,14 +269,25 @@ fn every_figure_is_readable_at_880_px_with_no_overlaps_and_inputs_in_order() {
 fn the_whole_graph_figure_is_readable_at_three_and_five_classes() {
     for n in ["3", "5"] {
         let out = Command::new(env!("CARGO_BIN_EXE_backprove"))
-            .args(["derive", "softmax-with-loss", "--classes", n, "--format", "svg"])
+            .args([
+                "derive",
+                "softmax-with-loss",
+                "--classes",
+                n,
+                "--format",
+                "svg",
+            ])
             .output()
             .unwrap();
         let svg = String::from_utf8(out.stdout).unwrap();
         let found = problems(&format!("{n} classes"), &svg);
         assert!(found.is_empty(), "{}", found.join("\n"));
         let d = read(&svg);
-        let smallest = d.labels.iter().map(|l| l.size).fold(f64::INFINITY, f64::min);
+        let smallest = d
+            .labels
+            .iter()
+            .map(|l| l.size)
+            .fold(f64::INFINITY, f64::min);
         eprintln!(
             "{n} classes: {} px wide, smallest text {:.2} px at {PAGE} px",
             d.width,
@@ -285,9 +309,8 @@ fn the_geometry_check_catches_what_it_is_for() {
 
 #[test]
 fn every_problem_gets_the_books_figure_set() {
-    let names = |args: &[&str]| -> Vec<String> {
-        figures(&page(args)).into_iter().map(|f| f.0).collect()
-    };
+    let names =
+        |args: &[&str]| -> Vec<String> { figures(&page(args)).into_iter().map(|f| f.0).collect() };
     let book: Vec<String> = [
         "a-1", "a-2", "a-3", "a-4", "a-4(1)", "a-4(2)", "a-4(3)", "a-4(4)", "a-4(5)", "a-4(6)",
         "a-5",

@@ -10,7 +10,12 @@ use std::time::Instant;
 fn chromium() -> Option<&'static str> {
     ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()
-        .find(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
+        .find(|c| {
+            Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
 }
 
 fn page(what: &str) -> String {
@@ -18,7 +23,12 @@ fn page(what: &str) -> String {
         .args(["derive", what, "--format", "html"])
         .output()
         .expect("binary runs");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -50,23 +60,44 @@ fn check(browser: &str, name: &str, html: &str) {
 
     let started = Instant::now();
     let dom = headless(browser, &dir, &file, &["--dump-dom"]);
-    assert!(dom.status.success(), "{}", String::from_utf8_lossy(&dom.stderr));
+    assert!(
+        dom.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
     let dom = String::from_utf8(dom.stdout).unwrap();
     let formulas = dom.matches("<math").count();
     let figures = dom.matches("<figure>").count();
     let inline_svgs = dom.matches("<svg").count();
-    assert!(formulas >= 20, "{name}: {formulas} MathML formulas in the rendered DOM");
-    assert!(figures >= 8 && inline_svgs >= figures, "{name}: {figures} figures, {inline_svgs} inline SVGs");
+    assert!(
+        formulas >= 20,
+        "{name}: {formulas} MathML formulas in the rendered DOM"
+    );
+    assert!(
+        figures >= 8 && inline_svgs >= figures,
+        "{name}: {figures} figures, {inline_svgs} inline SVGs"
+    );
     for caption in ["a-1", "a-2", "a-3", "a-4", "a-4(1)", "a-4(6)", "a-5"] {
-        assert!(dom.contains(&format!("Figure {caption}:")), "{name}: no figure {caption}");
+        assert!(
+            dom.contains(&format!("Figure {caption}:")),
+            "{name}: no figure {caption}"
+        );
     }
     // Nothing from outside the file: no script, style sheet, image, frame or font.
-    for reference in ["<script", "<link", "<img", "<iframe", "src=", "href=", "url(", "@import"] {
-        assert!(!dom.contains(reference), "{name}: the page refers outside with `{reference}`");
+    for reference in [
+        "<script", "<link", "<img", "<iframe", "src=", "href=", "url(", "@import",
+    ] {
+        assert!(
+            !dom.contains(reference),
+            "{name}: the page refers outside with `{reference}`"
+        );
     }
     let outside = html.matches("http").count();
     let namespaces = html.matches("http://www.w3.org/").count();
-    assert_eq!(outside, namespaces, "{name}: an address other than an XML namespace");
+    assert_eq!(
+        outside, namespaces,
+        "{name}: an address other than an XML namespace"
+    );
 
     let shot = dir.join("page-880.png");
     let _ = std::fs::remove_file(&shot);
@@ -79,9 +110,16 @@ fn check(browser: &str, name: &str, html: &str) {
             "--window-size=880,2400",
         ],
     );
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let png = std::fs::read(&shot).expect("a screenshot is written");
-    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{name}: empty screenshot");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "{name}: empty screenshot"
+    );
     // The PNG's width, from its header: the page was laid out at 880 px.
     let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
     assert_eq!(width, 880, "{name}");
@@ -117,5 +155,8 @@ fn the_page_is_one_self_contained_file_without_a_browser() {
     assert!(html.matches("<math").count() >= 20);
     assert!(html.matches("<figure>").count() >= 8);
     assert!(!html.contains("<script"));
-    assert_eq!(html.matches("http").count(), html.matches("http://www.w3.org/").count());
+    assert_eq!(
+        html.matches("http").count(),
+        html.matches("http://www.w3.org/").count()
+    );
 }

@@ -122,19 +122,37 @@ fn the_figures_follow_the_books_stages() {
     assert_eq!(
         names,
         [
-            "a-1", "a-2", "a-3", "a-4", "a-4(1)", "a-4(2)", "a-4(3)", "a-4(4)", "a-4(5)",
-            "a-4(6)", "a-5"
+            "a-1", "a-2", "a-3", "a-4", "a-4(1)", "a-4(2)", "a-4(3)", "a-4(4)", "a-4(5)", "a-4(6)",
+            "a-5"
         ]
     );
     let titles: Vec<&str> = figures.iter().map(|f| f.title.as_str()).collect();
     assert!(titles[1].starts_with("Softmax, forward"), "{titles:?}");
-    assert!(titles[2].starts_with("Cross Entropy Error, forward"), "{titles:?}");
+    assert!(
+        titles[2].starts_with("Cross Entropy Error, forward"),
+        "{titles:?}"
+    );
     assert!(titles[6].contains("the / node (1/S)"), "{titles:?}");
     // Each stage highlights the node it processes, and shows more backward values than the last.
-    let shown = |f: &backprove::Figure| f.scene.edges.iter().filter(|e| e.backward.is_some()).count();
+    let shown = |f: &backprove::Figure| {
+        f.scene
+            .edges
+            .iter()
+            .filter(|e| e.backward.is_some())
+            .count()
+    };
     for w in figures[4..10].windows(2) {
-        assert!(shown(&w[0]) <= shown(&w[1]), "{} then {}", w[0].name, w[1].name);
-        assert!(w[1].scene.nodes.iter().any(|n| n.highlight), "{}", w[1].name);
+        assert!(
+            shown(&w[0]) <= shown(&w[1]),
+            "{} then {}",
+            w[0].name,
+            w[1].name
+        );
+        assert!(
+            w[1].scene.nodes.iter().any(|n| n.highlight),
+            "{}",
+            w[1].name
+        );
     }
     // The layers are boxed by the names the problem file gives them.
     let whole = figures.last().unwrap();

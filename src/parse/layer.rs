@@ -52,7 +52,11 @@ pub(super) fn parse_layer(
         pos += 1;
     }
     if tokens[pos].tok != Tok::Eq {
-        return Err(syntax(&tokens[pos], line, "a word of the layer's name or `=`"));
+        return Err(syntax(
+            &tokens[pos],
+            line,
+            "a word of the layer's name or `=`",
+        ));
     }
     let name = words.join(" ");
     if let Some(other) = earlier.iter().find(|l| l.name == name) {

@@ -11,7 +11,9 @@ use super::svg::RED;
 
 /// Text inside an HTML-like label.
 fn html(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn quote(s: &str) -> String {
@@ -77,10 +79,8 @@ pub fn draw(figure: &Figure) -> String {
         }
         out.push_str("  }\n");
     }
-    for i in 0..scene.nodes.len() {
-        if !boxed[i] {
-            let _ = writeln!(out, "  {}", node(i));
-        }
+    for (i, _) in boxed.iter().enumerate().filter(|(_, b)| !**b) {
+        let _ = writeln!(out, "  {}", node(i));
     }
     for e in &scene.edges {
         // One edge, its label two rows: the forward value, and under it in red
@@ -90,7 +90,10 @@ pub fn draw(figure: &Figure) -> String {
             rows.push(html(&typeset(f)));
         }
         if let Some(b) = &e.backward {
-            rows.push(format!("<font color=\"{RED}\">← {}</font>", html(&typeset(b))));
+            rows.push(format!(
+                "<font color=\"{RED}\">← {}</font>",
+                html(&typeset(b))
+            ));
         }
         let label = if rows.is_empty() {
             String::new()

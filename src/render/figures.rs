@@ -339,7 +339,10 @@ impl<'a> Graph<'a> {
                     (s, None)
                 } else {
                     let Some(l) = self.layer[c] else { continue };
-                    (boxes[l], Some(names.label(&self.short(c), false, &mut scene.legend)))
+                    (
+                        boxes[l],
+                        Some(names.label(&self.short(c), false, &mut scene.legend)),
+                    )
                 };
                 let backward = self
                     .t
@@ -444,7 +447,11 @@ pub fn figures(t: &Transcript) -> Vec<Figure> {
         });
     }
     // The other layers (or the only one) backward, stage by stage.
-    let staged: Vec<usize> = if m > 1 { (0..last).rev().collect() } else { vec![0] };
+    let staged: Vec<usize> = if m > 1 {
+        (0..last).rev().collect()
+    } else {
+        vec![0]
+    };
     let levels = g.levels();
     let mut stage = 0;
     for l in staged {
@@ -472,7 +479,15 @@ pub fn figures(t: &Transcript) -> Vec<Figure> {
             ),
             names.fitted(|n| {
                 let edges = &known;
-                g.scene(nodes, Shown::Some { edges, arrived: true }, &exits, n)
+                g.scene(
+                    nodes,
+                    Shown::Some {
+                        edges,
+                        arrived: true,
+                    },
+                    &exits,
+                    n,
+                )
             }),
         );
         let mut walked: Vec<usize> = t
@@ -515,7 +530,15 @@ pub fn figures(t: &Transcript) -> Vec<Figure> {
                 ),
                 names.fitted(|n| {
                     let (edges, processed) = (&known, group.iter().copied().collect());
-                    g.scene(nodes, Shown::Some { edges, arrived: true }, &processed, n)
+                    g.scene(
+                        nodes,
+                        Shown::Some {
+                            edges,
+                            arrived: true,
+                        },
+                        &processed,
+                        n,
+                    )
                 }),
             );
         }
@@ -552,7 +575,10 @@ pub fn figures(t: &Transcript) -> Vec<Figure> {
 
 /// One figure as SVG, drawn without Graphviz.
 pub fn render_svg(figure: &Figure) -> String {
-    super::svg::draw(&figure.scene, &format!("Figure {}: {}", figure.name, figure.title))
+    super::svg::draw(
+        &figure.scene,
+        &format!("Figure {}: {}", figure.name, figure.title),
+    )
 }
 
 /// Every figure as one DOT file (Graphviz draws each graph in turn).

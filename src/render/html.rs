@@ -179,7 +179,11 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
 
     page.out.push_str("<h2>The problem</h2>\n<ul>\n");
     for d in &t.definitions {
-        let _ = writeln!(page.out, "<li>{}</li>", page.math.equation(&d.name, &d.expr));
+        let _ = writeln!(
+            page.out,
+            "<li>{}</li>",
+            page.math.equation(&d.name, &d.expr)
+        );
     }
     for a in &t.assumptions {
         let _ = writeln!(page.out, "<li>assume {}</li>", assumption(&page.math, a));
@@ -190,7 +194,9 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
     let layers = t.layers.len().max(1);
     let (forward, rest) = rest.split_at(layers.min(rest.len()));
     let (whole, rest) = rest.split_last().expect("there is always a whole graph");
-    let (backward_last, stages) = rest.split_first().expect("there is always a backward figure");
+    let (backward_last, stages) = rest
+        .split_first()
+        .expect("there is always a backward figure");
 
     page.out.push_str("<h2>The layers</h2>\n");
     page.figure(overview);
@@ -198,7 +204,8 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
     for f in forward {
         page.figure(f);
     }
-    page.out.push_str("<table><tr><th>node</th><th>operation</th><th>value</th></tr>\n");
+    page.out
+        .push_str("<table><tr><th>node</th><th>operation</th><th>value</th></tr>\n");
     for n in t.forward.iter().filter(|n| !n.inputs.is_empty()) {
         let value = match &n.name {
             Some(name) => page.math.equation(name, &n.value),
@@ -220,7 +227,10 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
         let _ = writeln!(
             page.out,
             "<p>The walk starts at the output with {} and goes through {} first.</p>",
-            page.math.latex(&format!("\\frac{{\\partial {0}}}{{\\partial {0}}} = 1", t.output), "dL/dL = 1"),
+            page.math.latex(
+                &format!("\\frac{{\\partial {0}}}{{\\partial {0}}} = 1", t.output),
+                "dL/dL = 1"
+            ),
             escape(&t.layers.last().map(|l| l.name.clone()).unwrap_or_default())
         );
     }
@@ -241,7 +251,11 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
     page.out.push_str("<h2>Result</h2>\n<table><tr><th>input</th><th>gradient</th><th>against the rule-based derivative</th></tr>\n");
     for a in &t.agreements {
         let lhs = page.math.latex(
-            &format!("\\frac{{\\partial {}}}{{\\partial {}}}", latex_name(&t.output), latex_name(&a.input)),
+            &format!(
+                "\\frac{{\\partial {}}}{{\\partial {}}}",
+                latex_name(&t.output),
+                latex_name(&a.input)
+            ),
             &format!("d{}/d{}", t.output, a.input),
         );
         let _ = writeln!(
@@ -257,7 +271,11 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
     if let Some(g) = &view.general {
         page.out.push_str("<h2>For every number of classes n</h2>\n<p>The same result once for all <i>n</i>, with indexed families and sums over <i>j</i> = 1, …, <i>n</i>:</p>\n<ul>\n");
         for d in &g.definitions {
-            let _ = writeln!(page.out, "<li>{}</li>", page.math.equation(&d.name, &d.expr));
+            let _ = writeln!(
+                page.out,
+                "<li>{}</li>",
+                page.math.equation(&d.name, &d.expr)
+            );
         }
         for a in &g.assumptions {
             let _ = writeln!(page.out, "<li>assume {}</li>", assumption(&page.math, a));
@@ -289,7 +307,9 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
         }
     }
     if !legend.is_empty() {
-        page.out.push_str("<h2>Short names in the figures</h2>\n<table><tr><th>name</th><th>value</th></tr>\n");
+        page.out.push_str(
+            "<h2>Short names in the figures</h2>\n<table><tr><th>name</th><th>value</th></tr>\n",
+        );
         for (k, v) in &legend {
             let _ = writeln!(
                 page.out,

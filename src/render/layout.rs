@@ -314,7 +314,8 @@ impl<'a> Layered<'a> {
                 },
                 Station::Waypoint(_) => None,
             };
-            let mut families: Vec<&str> = col.iter().filter_map(|&s| leaf(s).map(|f| f.0)).collect();
+            let mut families: Vec<&str> =
+                col.iter().filter_map(|&s| leaf(s).map(|f| f.0)).collect();
             families.sort_unstable();
             families.dedup();
             for family in families {
@@ -577,7 +578,12 @@ pub fn layout(scene: &Scene) -> Geometry {
         .boxes
         .iter()
         .map(|b| {
-            let mut r = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+            let mut r = (
+                f64::INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::NEG_INFINITY,
+            );
             // A leaf drawn at its use may sit in another layer's column: the
             // box holds its operations, and leaves enter it from the side.
             let ops: Vec<usize> = b
@@ -599,7 +605,9 @@ pub fn layout(scene: &Scene) -> Geometry {
             (round(r.0), round(r.1), round(r.2), round(r.3))
         })
         .collect();
-    let right = x.last().map_or(0.0, |&last| last + col_width[width - 1] / 2.0);
+    let right = x
+        .last()
+        .map_or(0.0, |&last| last + col_width[width - 1] / 2.0);
     let right = boxes
         .iter()
         .map(|b| b.2)

@@ -24,7 +24,10 @@ impl MathMl {
 
     /// LaTeX math as inline MathML.
     pub fn latex(&self, tex: &str, fallback: &str) -> String {
-        match self.converter.convert_with_local_state(tex, MathDisplay::Inline) {
+        match self
+            .converter
+            .convert_with_local_state(tex, MathDisplay::Inline)
+        {
             Ok(r) => r.mathml,
             Err(_) => code(fallback),
         }

@@ -60,7 +60,8 @@ pub fn draw(scene: &Scene, title: &str) -> String {
     let legend_lines = legend.len();
     let line = LABEL_SIZE + 6.0;
     let width = g.width.max(KEY_WIDTH).round();
-    let height = (g.height + legend_lines as f64 * line + if legend_lines > 0 { 6.0 } else { 0.0 }).round();
+    let height =
+        (g.height + legend_lines as f64 * line + if legend_lines > 0 { 6.0 } else { 0.0 }).round();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -103,7 +104,10 @@ pub fn draw(scene: &Scene, title: &str) -> String {
                 }
             })
             .collect();
-        let list: Vec<String> = points.iter().map(|p| format!("{:.1},{:.1}", p.0, p.1)).collect();
+        let list: Vec<String> = points
+            .iter()
+            .map(|p| format!("{:.1},{:.1}", p.0, p.1))
+            .collect();
         let _ = writeln!(
             out,
             "<polyline points=\"{}\" fill=\"none\" stroke=\"black\" stroke-width=\"1.2\"/>",
@@ -127,7 +131,14 @@ pub fn draw(scene: &Scene, title: &str) -> String {
             );
             arrowhead(&mut out, (le, y), (ls, y), RED);
             let fill = format!(" fill=\"{RED}\"");
-            text(&mut out, mid, y + 4.0 + LABEL_SIZE * 0.8, LABEL_SIZE, &fill, &typeset(b));
+            text(
+                &mut out,
+                mid,
+                y + 4.0 + LABEL_SIZE * 0.8,
+                LABEL_SIZE,
+                &fill,
+                &typeset(b),
+            );
         }
     }
     for (n, p) in scene.nodes.iter().zip(&g.nodes) {
@@ -143,7 +154,14 @@ pub fn draw(scene: &Scene, title: &str) -> String {
                     "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{:.1}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{sw}\"/>",
                     p.x, p.y, p.hw
                 );
-                text(&mut out, p.x, p.y + SYMBOL_SIZE * 0.35, SYMBOL_SIZE, "", symbol);
+                text(
+                    &mut out,
+                    p.x,
+                    p.y + SYMBOL_SIZE * 0.35,
+                    SYMBOL_SIZE,
+                    "",
+                    symbol,
+                );
             }
             Shape::Leaf(label) => {
                 let style = if n.highlight {
@@ -151,7 +169,14 @@ pub fn draw(scene: &Scene, title: &str) -> String {
                 } else {
                     String::new()
                 };
-                text(&mut out, p.x, p.y + LABEL_SIZE * 0.35, LABEL_SIZE, &style, &typeset(label));
+                text(
+                    &mut out,
+                    p.x,
+                    p.y + LABEL_SIZE * 0.35,
+                    LABEL_SIZE,
+                    &style,
+                    &typeset(label),
+                );
             }
             Shape::Layer(title) => {
                 let _ = writeln!(
@@ -162,7 +187,14 @@ pub fn draw(scene: &Scene, title: &str) -> String {
                     2.0 * p.hw,
                     2.0 * p.hh
                 );
-                text(&mut out, p.x, p.y + TITLE_SIZE * 0.35, TITLE_SIZE, " font-weight=\"bold\"", title);
+                text(
+                    &mut out,
+                    p.x,
+                    p.y + TITLE_SIZE * 0.35,
+                    TITLE_SIZE,
+                    " font-weight=\"bold\"",
+                    title,
+                );
             }
             Shape::Sink => {}
         }
