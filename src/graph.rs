@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use egg::{Id, RecExpr, Symbol};
-use num_traits::One;
+use num_traits::{One, Zero};
 
 use crate::language::{Constant, Math};
 
@@ -251,6 +251,14 @@ impl Builder<'_> {
                     self.node(Op::Mul, vec![a, b])
                 }
             },
+            // Division by a constant is multiplication by its reciprocal, as a textbook draws it.
+            Math::Div([a, b]) if matches!(&expr[*b], Math::Num(c) if !c.0.is_zero()) => {
+                let Math::Num(c) = &expr[*b] else {
+                    unreachable!("matched above")
+                };
+                let a = self.at(expr, *a)?;
+                self.node(Op::Scale(Constant(c.0.recip())), vec![a])
+            }
             Math::Div([a, b]) => {
                 let r = self.at(expr, *b)?;
                 let r = self.node(Op::Recip, vec![r]);

@@ -241,6 +241,18 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
     let others: Vec<usize> = (0..t.forward.len())
         .filter(|i| !staged || !last_layer.contains(i))
         .collect();
+    if staged {
+        let earlier: Vec<String> = t.layers[..t.layers.len() - 1]
+            .iter()
+            .rev()
+            .map(|l| escape(&l.name))
+            .collect();
+        let _ = writeln!(
+            page.out,
+            "<p>Then through {}, stage by stage: in each figure the nodes being processed are highlighted and the backward values found so far are on the edges.</p>",
+            earlier.join(", then ")
+        );
+    }
     for f in stages {
         page.figure(f);
     }
@@ -282,8 +294,11 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
         }
         let _ = writeln!(
             page.out,
-            "</ul>\n<p>Claim <code>{}</code>: {}.</p>\n<details open><summary>the proof, {} steps, checked by the independent checker</summary><ol>",
-            escape(&g.claim.claim),
+            "</ul>\n<p>Claim {}: {}.</p>\n<details open><summary>the proof, {} steps, checked by the independent checker</summary><ol>",
+            match g.claim.claim.split_once(" = ") {
+                Some((lhs, rhs)) => page.math.equation(lhs, rhs),
+                None => format!("<code>{}</code>", escape(&g.claim.claim)),
+            },
             status(g.claim.status),
             g.claim.steps.len()
         );
