@@ -9,6 +9,7 @@ mod layout;
 mod mathml;
 mod scene;
 mod svg;
+mod views;
 
 pub use figures::{figures, render_dot, render_svg, Figure};
 pub use scene::{Scene, SceneBox, SceneEdge, SceneNode, Shape};
