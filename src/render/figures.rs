@@ -19,6 +19,8 @@ pub struct Figure {
     pub title: String,
     /// What is drawn.
     pub scene: Scene,
+    /// The nodes of the walk it illustrates (a stage's highlighted nodes), by index.
+    pub walk: Vec<usize>,
 }
 
 fn list(names: &[String]) -> String {
@@ -43,13 +45,23 @@ pub fn figures(t: &Transcript) -> Vec<Figure> {
             titles.join(" → ")
         ),
         scene: names.fitted(|n| g.overview(n)),
+        walk: Vec::new(),
     });
     let none = BTreeSet::new();
+    // The walk's nodes among `nodes`, in the walk's order.
+    let walk_order = |nodes: &BTreeSet<usize>| -> Vec<usize> {
+        t.backward
+            .iter()
+            .map(|b| b.id)
+            .filter(|i| nodes.contains(i))
+            .collect()
+    };
     for (l, nodes) in layer_nodes.iter().enumerate() {
         out.push(Figure {
             name: format!("a-{}", 2 + l),
             title: format!("{}, forward", titles[l]),
             scene: names.fitted(|n| g.scene(nodes, Shown::Forward, &none, n)),
+            walk: Vec::new(),
         });
     }
     let m = layer_nodes.len();
@@ -60,6 +72,8 @@ pub fn figures(t: &Transcript) -> Vec<Figure> {
             name: backward_name.clone(),
             title: format!("{}, backward", titles[last]),
             scene: names.fitted(|n| g.scene(nodes, Shown::All, &none, n)),
+            // With one layer, its stages carry the walk.
+            walk: if m > 1 { walk_order(nodes) } else { Vec::new() },
         });
     }
     // The other layers (or the only one) backward, stage by stage.
@@ -72,12 +86,13 @@ pub fn figures(t: &Transcript) -> Vec<Figure> {
     let mut stage = 0;
     for l in staged {
         let nodes = &layer_nodes[l];
-        let mut figure = |title: String, scene: Scene| {
+        let mut figure = |title: String, scene: Scene, walk: Vec<usize>| {
             stage += 1;
             out.push(Figure {
                 name: format!("{backward_name}({stage})"),
                 title: title.replace("STAGE", &stage.to_string()),
                 scene,
+                walk,
             });
         };
         let exits: BTreeSet<usize> = nodes
@@ -105,6 +120,7 @@ pub fn figures(t: &Transcript) -> Vec<Figure> {
                     n,
                 )
             }),
+            Vec::new(),
         );
         let mut walked: Vec<usize> = t
             .backward
@@ -156,6 +172,7 @@ pub fn figures(t: &Transcript) -> Vec<Figure> {
                         n,
                     )
                 }),
+                group.clone(),
             );
         }
         let receiving: BTreeSet<usize> = nodes
@@ -177,6 +194,7 @@ pub fn figures(t: &Transcript) -> Vec<Figure> {
                     }
                 ),
                 names.fitted(|n| g.scene(nodes, Shown::All, &receiving, n)),
+                receiving.iter().copied().collect(),
             );
         }
     }
@@ -185,6 +203,7 @@ pub fn figures(t: &Transcript) -> Vec<Figure> {
         name: format!("a-{}", m + 3),
         title: "the whole graph, forward values above and backward values below every edge".into(),
         scene: names.fitted(|n| g.scene(&all, Shown::All, &none, n)),
+        walk: Vec::new(),
     });
     out
 }

@@ -221,42 +221,37 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
     page.out.push_str("</table>\n");
 
     page.out.push_str("<h2>Backward, node by node</h2>\n");
-    let last_layer: Vec<usize> = t.layers.last().map(|l| l.nodes.clone()).unwrap_or_default();
-    let staged = t.layers.len() > 1;
-    if staged {
-        let _ = writeln!(
-            page.out,
-            "<p>The walk starts at the output with {} and goes through {} first.</p>",
-            page.math.latex(
-                &format!("\\frac{{\\partial {0}}}{{\\partial {0}}} = 1", t.output),
-                "dL/dL = 1"
-            ),
-            escape(&t.layers.last().map(|l| l.name.clone()).unwrap_or_default())
-        );
-    }
-    page.figure(backward_last);
-    if staged {
-        page.walk(&last_layer);
-    }
-    let others: Vec<usize> = (0..t.forward.len())
-        .filter(|i| !staged || !last_layer.contains(i))
-        .collect();
-    if staged {
-        let earlier: Vec<String> = t.layers[..t.layers.len() - 1]
-            .iter()
-            .rev()
-            .map(|l| escape(&l.name))
-            .collect();
-        let _ = writeln!(
-            page.out,
-            "<p>Then through {}, stage by stage: in each figure the nodes being processed are highlighted and the backward values found so far are on the edges.</p>",
-            earlier.join(", then ")
-        );
-    }
-    for f in stages {
+    let _ = writeln!(
+        page.out,
+        "<p>The walk starts at the output with {}. Each figure is followed by the steps it shows.</p>",
+        page.math.latex(
+            &format!("\\frac{{\\partial {0}}}{{\\partial {0}}} = 1", latex_name(&t.output)),
+            "dL/dL = 1"
+        )
+    );
+    let mut walked: Vec<usize> = Vec::new();
+    for (k, f) in std::iter::once(backward_last).chain(stages).enumerate() {
+        if k == 1 && t.layers.len() > 1 {
+            let earlier: Vec<String> = t.layers[..t.layers.len() - 1]
+                .iter()
+                .rev()
+                .map(|l| escape(&l.name))
+                .collect();
+            let _ = writeln!(
+                page.out,
+                "<p>Then through {}, stage by stage: the nodes being processed are highlighted and the backward values found so far are on the edges.</p>",
+                earlier.join(", then ")
+            );
+        }
         page.figure(f);
+        page.walk(&f.walk);
+        walked.extend(&f.walk);
     }
-    page.walk(&others);
+    // Whatever no figure illustrates (the labels' gradients, say) still belongs to the walk.
+    let rest: Vec<usize> = (0..t.forward.len())
+        .filter(|i| !walked.contains(i))
+        .collect();
+    page.walk(&rest);
     page.out.push_str("<h2>The whole graph</h2>\n");
     page.figure(whole);
 
