@@ -1,6 +1,7 @@
 //! The columns and the order within them: the first half of the layout.
 //! Owns the stations (nodes and the waypoints of long edges), the hops
-//! between neighbouring columns, and the crossing-reducing order.
+//! between neighbouring columns, and the crossing-reducing order (barycenter
+//! sweeps, then swaps of neighbours).
 
 use super::super::scene::{Scene, Shape};
 
@@ -225,6 +226,41 @@ impl<'a> Layered<'a> {
             }
         }
         self.columns = best.1;
+        self.transpose(best.0);
+    }
+
+    /// Swaps neighbours in a column while that removes crossings (never two
+    /// leaves of one family, whose order is fixed).
+    fn transpose(&mut self, mut crossings: usize) {
+        let family = |l: &Self, s: usize| match l.stations[s] {
+            Station::Node(i) => match &l.scene.nodes[i].shape {
+                Shape::Leaf(text) => family_index(text).map(|f| f.0.to_string()),
+                _ => None,
+            },
+            Station::Waypoint(_) => None,
+        };
+        for _ in 0..10 {
+            let mut improved = false;
+            for c in 0..self.columns.len() {
+                for i in 0..self.columns[c].len().saturating_sub(1) {
+                    let (a, b) = (self.columns[c][i], self.columns[c][i + 1]);
+                    if family(self, a).is_some() && family(self, a) == family(self, b) {
+                        continue;
+                    }
+                    self.columns[c].swap(i, i + 1);
+                    let after = self.crossings();
+                    if after < crossings {
+                        crossings = after;
+                        improved = true;
+                    } else {
+                        self.columns[c].swap(i, i + 1);
+                    }
+                }
+            }
+            if !improved {
+                break;
+            }
+        }
     }
 
     /// The leaves of one family in index order, in the slots they hold.
