@@ -213,9 +213,9 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
         };
         let _ = writeln!(
             page.out,
-            "<tr><td>{}</td><td><code>{}</code></td><td>{value}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{value}</td></tr>",
             n.id,
-            escape(&n.op)
+            escape(&symbol(&n.op))
         );
     }
     page.out.push_str("</table>\n");
@@ -332,6 +332,15 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
     }
     page.out.push_str("</main>\n</body>\n</html>\n");
     page.out
+}
+
+/// An operation as the figures draw it: `×` for a product, `× −1` for a negation.
+fn symbol(op: &str) -> String {
+    match op.strip_prefix('*') {
+        Some("") => "×".into(),
+        Some(c) => format!("× {}", super::scene::typeset(c)),
+        None => op.into(),
+    }
 }
 
 /// `t1 + t2 = 1` with each side as a term, else as code.
