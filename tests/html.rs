@@ -146,6 +146,97 @@ fn the_lecture_page_renders_in_chromium_with_its_math_and_figures_and_nothing_fr
     check(browser, "softmax-n", &page(every_n.to_str().unwrap()));
 }
 
+/// Measures the figures as Chromium lays them out in the page: each text's
+/// own bounding box, the size its font is shown at, and every edge segment.
+/// (A copy of the page for the test; the page itself has no script.)
+const MEASURE: &str = r#"<script>
+const problems = []; let smallest = 1e9;
+document.querySelectorAll('figure svg').forEach((svg, f) => {
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  const boxes = [...svg.querySelectorAll('text')].map(t => {
+    const b = t.getBBox();
+    smallest = Math.min(smallest, parseFloat(t.getAttribute('font-size')) * scale);
+    return {s: t.textContent, x0: b.x + 0.5, y0: b.y + 0.5, x1: b.x + b.width - 0.5, y1: b.y + b.height - 0.5};
+  });
+  const segments = [];
+  svg.querySelectorAll('polyline').forEach(p => {
+    const pts = [...p.points];
+    for (let i = 1; i < pts.length; i++) segments.push([pts[i-1].x, pts[i-1].y, pts[i].x, pts[i].y]);
+  });
+  svg.querySelectorAll('line').forEach(l => segments.push(
+    ['x1', 'y1', 'x2', 'y2'].map(a => parseFloat(l.getAttribute(a)))));
+  const crosses = (s, r) => {
+    const [x0, y0, x1, y1] = s; const dx = x1 - x0, dy = y1 - y0; let t0 = 0, t1 = 1;
+    for (const [p, q] of [[-dx, x0 - r.x0], [dx, r.x1 - x0], [-dy, y0 - r.y0], [dy, r.y1 - y0]]) {
+      if (p === 0) { if (q < 0) return false; }
+      else { const t = q / p; if (p < 0) t0 = Math.max(t0, t); else t1 = Math.min(t1, t); }
+    }
+    return t0 < t1;
+  };
+  boxes.forEach((a, i) => {
+    boxes.slice(i + 1).forEach(b => {
+      if (a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1)
+        problems.push(`figure ${f + 1}: ${a.s} overlaps ${b.s}`);
+    });
+    segments.forEach(s => { if (crosses(s, a)) problems.push(`figure ${f + 1}: an edge crosses ${a.s}`); });
+  });
+});
+const pre = document.createElement('pre'); pre.id = 'measured';
+pre.textContent = 'MEASURED ' + smallest.toFixed(2) + ' px; ' + problems.length + ' problems: ' + problems.join('; ') + ' END';
+document.body.appendChild(pre);
+</script>"#;
+
+#[test]
+fn in_chromium_no_label_is_under_11_px_on_another_label_or_crossed_by_an_edge() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "Chromium is required under CI (.ci/run installs it)"
+        );
+        eprintln!("skipped: Chromium is not installed (CI installs it through .ci/run)");
+        return;
+    };
+    for n in ["3", "5"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_backprove"))
+            .args([
+                "derive",
+                "softmax-with-loss",
+                "--classes",
+                n,
+                "--format",
+                "html",
+            ])
+            .output()
+            .unwrap();
+        let html = String::from_utf8(out.stdout)
+            .unwrap()
+            .replace("</body>", &format!("{MEASURE}</body>"));
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("measure-{n}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("page.html");
+        std::fs::write(&file, html).unwrap();
+        let dom = headless(
+            browser,
+            &dir,
+            &file,
+            &["--window-size=880,2000", "--dump-dom"],
+        );
+        let dom = String::from_utf8(dom.stdout).unwrap();
+        let marker = "<pre id=\"measured\">";
+        let start = dom.find(marker).expect("the measuring script ran") + marker.len();
+        let report = &dom[start..dom[start..].find(" END").unwrap() + start];
+        eprintln!("{n} classes: {report}");
+        let smallest: f64 = report["MEASURED ".len()..]
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(smallest >= 11.0, "{n} classes: {report}");
+        assert!(report.contains("; 0 problems"), "{n} classes: {report}");
+    }
+}
+
 #[test]
 fn the_page_is_one_self_contained_file_without_a_browser() {
     let html = page("softmax-with-loss");
