@@ -123,6 +123,8 @@ pub enum TranscriptFormat {
     Dot,
     /// The whole-graph figure as SVG, drawn without Graphviz.
     Svg,
+    /// One self-contained HTML page: the walk, the proofs, MathML and every figure.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

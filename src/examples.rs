@@ -24,6 +24,10 @@ pub fn softmax_with_loss(n: usize) -> String {
     for k in 1..=n {
         out += &format!("prove d(L, a{k}) = y{k} - t{k}\n");
     }
+    out += &format!(
+        "layer Softmax = S, {}\nlayer Cross Entropy Error = L\n",
+        join(&|k| format!("y{k}"), ", ")
+    );
     out
 }
 
@@ -41,6 +45,8 @@ let y[j] = exp(a[j]) / S
 let L = -sum(j, t[j] * log(y[j]))
 assume sum(j, t[j]) = 1
 prove d(L, a[k]) = y[k] - t[k]
+layer Softmax = S, y
+layer Cross Entropy Error = L
 "
     .to_string()
 }

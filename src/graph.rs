@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use egg::{Id, RecExpr, Symbol};
-use num_traits::One;
+use num_traits::{One, Zero};
 
 use crate::language::{Constant, Math};
 
@@ -251,6 +251,14 @@ impl Builder<'_> {
                     self.node(Op::Mul, vec![a, b])
                 }
             },
+            // Division by a constant is multiplication by its reciprocal, as a textbook draws it.
+            Math::Div([a, b]) if matches!(&expr[*b], Math::Num(c) if !c.0.is_zero()) => {
+                let Math::Num(c) = &expr[*b] else {
+                    unreachable!("matched above")
+                };
+                let a = self.at(expr, *a)?;
+                self.node(Op::Scale(Constant(c.0.recip())), vec![a])
+            }
             Math::Div([a, b]) => {
                 let r = self.at(expr, *b)?;
                 let r = self.node(Op::Recip, vec![r]);
@@ -297,5 +305,92 @@ impl Builder<'_> {
                 )
             }
         })
+    }
+}
+
+/// The layers of a graph: each a title and its nodes, in forward order.
+pub type Layers = Vec<(String, Vec<usize>)>;
+
+impl Graph {
+    /// Groups the nodes into layers, as the figures box them. A node named in
+    /// a `layer` statement is in that layer; any other node except a walked
+    /// input is in the layer of its users (the first user's where they
+    /// disagree), so the `exp` under `y1` and the labels `t1` join the layer
+    /// that uses them. Without `layer` statements there are two: the one that
+    /// computes the output from the named values it uses, and the rest.
+    pub fn layers(&self, declared: &[crate::problem::Layer], walked: &[usize]) -> Layers {
+        let declared = if declared.is_empty() {
+            self.automatic_layers()
+        } else {
+            declared
+                .iter()
+                .map(|l| {
+                    let names = l.members.iter().map(|m| m.to_string()).collect();
+                    (l.name.clone(), names)
+                })
+                .collect()
+        };
+        let mut layer: Vec<Option<usize>> = vec![None; self.nodes.len()];
+        // Users come after their inputs, so walking backwards sees them first.
+        for i in (0..self.nodes.len()).rev() {
+            let node = &self.nodes[i];
+            let named = node
+                .name
+                .as_ref()
+                .and_then(|n| declared.iter().position(|(_, m)| m.contains(n)));
+            layer[i] = match named {
+                Some(l) if !matches!(node.op, Op::Input(_)) => Some(l),
+                _ if walked.contains(&i) => None,
+                _ => (i + 1..self.nodes.len())
+                    .find(|&u| self.nodes[u].inputs.contains(&i) && layer[u].is_some())
+                    .and_then(|u| layer[u]),
+            };
+        }
+        let mut out: Layers = declared
+            .into_iter()
+            .enumerate()
+            .map(|(l, (title, _))| {
+                let nodes = (0..self.nodes.len())
+                    .filter(|&i| layer[i] == Some(l))
+                    .collect();
+                (title, nodes)
+            })
+            .filter(|(_, nodes): &(String, Vec<usize>)| !nodes.is_empty())
+            .collect();
+        // In forward order: a layer before the layers that use it.
+        out.sort_by_key(|(_, nodes)| nodes.iter().max().copied());
+        out
+    }
+
+    /// The output's own layer (reached from it without passing a named
+    /// value) and, when it uses named values, the layer computing them.
+    fn automatic_layers(&self) -> Vec<(String, Vec<String>)> {
+        let mut boundary: Vec<String> = Vec::new();
+        let mut seen = vec![false; self.nodes.len()];
+        let mut todo = vec![self.output];
+        while let Some(i) = todo.pop() {
+            if std::mem::replace(&mut seen[i], true) {
+                continue;
+            }
+            let node = &self.nodes[i];
+            if i != self.output && node.name.is_some() {
+                if !matches!(node.op, Op::Input(_)) {
+                    boundary.push(node.name.clone().unwrap_or_default());
+                }
+                continue;
+            }
+            todo.extend(node.inputs.iter().copied());
+        }
+        boundary.sort_by(|a, b| crate::algebra::natural_cmp(a, b));
+        let output = self.nodes[self.output]
+            .name
+            .clone()
+            .unwrap_or_else(|| "the output".into());
+        let mut out = Vec::new();
+        if !boundary.is_empty() {
+            out.push((format!("computing {}", boundary.join(", ")), boundary));
+        }
+        out.push((format!("computing {output}"), vec![output]));
+        out
     }
 }

@@ -46,7 +46,10 @@ pub use parse::{parse_expression, parse_problem};
 pub use print::{to_infix, to_latex};
 pub use problem::{Assumption, Claim, Definition, Problem, Relation};
 pub use prove::{definitions, differentiate, differentiate_by, prove_problem, Limits};
-pub use render::{figures, render, render_dot, render_svg, render_transcript, Figure, Format};
+pub use render::{
+    figures, render, render_dot, render_svg, render_transcript, Figure, Format, Scene, SceneBox,
+    SceneEdge, SceneNode, Shape,
+};
 pub use report::{
     ClaimReport, Justification, NamedDefinition, PointValues, Report, SideCondition, Status, Step,
 };

@@ -87,6 +87,18 @@ impl Claim {
     }
 }
 
+/// `layer NAME = y1, y2, S`: a named box of the figures, holding the values
+/// the file defines under those names (a family name stands for all its elements).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layer {
+    /// The layer's title, as written (`Cross Entropy Error`).
+    pub name: String,
+    /// The `let` names it holds, in the order written.
+    pub members: Vec<Symbol>,
+    /// 1-based source line.
+    pub line: usize,
+}
+
 /// A whole problem file, checked: every name is defined before use.
 #[derive(Debug, Clone, Default)]
 pub struct Problem {
@@ -96,6 +108,8 @@ pub struct Problem {
     pub assumptions: Vec<Assumption>,
     /// Claims in source order.
     pub claims: Vec<Claim>,
+    /// Named layers, for the figures; they change no proof.
+    pub layers: Vec<Layer>,
 }
 
 impl Problem {

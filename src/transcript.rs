@@ -116,6 +116,19 @@ pub struct Transcript {
     /// The same result for every number of classes, proved once with sums.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub general: Option<GeneralCase>,
+    /// The layers the figures box, in forward order: the file's `layer`
+    /// statements, or the output's own layer and the one feeding it.
+    #[serde(default)]
+    pub layers: Vec<LayerGroup>,
+}
+
+/// One layer of the figures: its title and its nodes.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct LayerGroup {
+    /// The title (`Softmax`, `Cross Entropy Error`).
+    pub name: String,
+    /// Its nodes, by index.
+    pub nodes: Vec<usize>,
 }
 
 /// A claim about every number of classes `n`, with its proof.
@@ -387,6 +400,11 @@ pub fn derive(
         backward,
         agreements,
         general: None,
+        layers: graph
+            .layers(&problem.layers, &input_ids)
+            .into_iter()
+            .map(|(name, nodes)| LayerGroup { name, nodes })
+            .collect(),
     })
 }
 

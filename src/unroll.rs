@@ -278,5 +278,24 @@ pub fn unroll_to_text(problem: &Problem, n: usize) -> Result<String, String> {
     for (l, r) in &claims {
         out += &format!("prove {} = {}\n", rename(l)?, rename(r)?);
     }
+    // A family in a layer stands for its elements.
+    for layer in &problem.layers {
+        let mut names = Vec::new();
+        for m in &layer.members {
+            let elements: Vec<Symbol> = concrete
+                .definitions
+                .iter()
+                .map(|d| d.name)
+                .filter(|d| d.as_str().split_once('[').map(|(f, _)| f) == Some(m.as_str()))
+                .collect();
+            if elements.is_empty() {
+                names.push(flat(*m)?.to_string());
+            }
+            for e in elements {
+                names.push(flat(e)?.to_string());
+            }
+        }
+        out += &format!("layer {} = {}\n", layer.name, names.join(", "));
+    }
     Ok(out)
 }

@@ -105,7 +105,7 @@ fn svg_figures_are_well_formed_xml_and_the_three_class_one_is_snapshotted() {
     for n in [2, 3, 5] {
         let t = transcript(n);
         for figure in backprove::figures(&t) {
-            let svg = backprove::render_svg(&figure.dot).expect("the figure lays out");
+            let svg = backprove::render_svg(&figure);
             roxmltree::Document::parse(&svg)
                 .unwrap_or_else(|e| panic!("n = {n}, {}: {e}", figure.name));
             assert!(svg.contains("<svg"));
@@ -117,19 +117,47 @@ fn svg_figures_are_well_formed_xml_and_the_three_class_one_is_snapshotted() {
 
 #[test]
 fn the_figures_follow_the_books_stages() {
-    let names: Vec<&str> = backprove::figures(&transcript(3))
-        .iter()
-        .map(|f| f.name)
-        .collect();
+    let figures = backprove::figures(&transcript(3));
+    let names: Vec<&str> = figures.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(
         names,
         [
-            "forward-inner",
-            "forward-output",
-            "backward-output",
-            "backward"
+            "a-1", "a-2", "a-3", "a-4", "a-4(1)", "a-4(2)", "a-4(3)", "a-4(4)", "a-4(5)", "a-4(6)",
+            "a-5"
         ]
     );
+    let titles: Vec<&str> = figures.iter().map(|f| f.title.as_str()).collect();
+    assert!(titles[1].starts_with("Softmax, forward"), "{titles:?}");
+    assert!(
+        titles[2].starts_with("Cross Entropy Error, forward"),
+        "{titles:?}"
+    );
+    assert!(titles[6].contains("the / node (1/S)"), "{titles:?}");
+    // Each stage highlights the node it processes, and shows more backward values than the last.
+    let shown = |f: &backprove::Figure| {
+        f.scene
+            .edges
+            .iter()
+            .filter(|e| e.backward.is_some())
+            .count()
+    };
+    for w in figures[4..10].windows(2) {
+        assert!(
+            shown(&w[0]) <= shown(&w[1]),
+            "{} then {}",
+            w[0].name,
+            w[1].name
+        );
+        assert!(
+            w[1].scene.nodes.iter().any(|n| n.highlight),
+            "{}",
+            w[1].name
+        );
+    }
+    // The layers are boxed by the names the problem file gives them.
+    let whole = figures.last().unwrap();
+    let boxes: Vec<&str> = whole.scene.boxes.iter().map(|b| b.title.as_str()).collect();
+    assert_eq!(boxes, ["Softmax", "Cross Entropy Error"]);
 }
 
 #[test]
@@ -173,7 +201,7 @@ fn graphviz_accepts_every_figure() {
         );
         assert_eq!(
             String::from_utf8_lossy(&out.stdout).matches("<svg").count(),
-            4
+            11
         );
     }
 }

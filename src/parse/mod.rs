@@ -2,6 +2,7 @@
 //! precedence, name resolution and the checks that need source positions.
 //! Does not evaluate or simplify anything beyond spotting a constant zero divisor.
 
+mod layer;
 mod lexer;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,6 +41,11 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
             continue;
         }
         let tokens = tokenize(content, line)?;
+        if layer::is_layer(&tokens) {
+            let l = layer::parse_layer(&tokens, line, &defined, &problem.layers)?;
+            problem.layers.push(l);
+            continue;
+        }
         let used = used_names(&tokens);
         if let (Some(Tok::Ident(k)), Some(Tok::Ident(name))) = (
             tokens.first().map(|t| &t.tok),
@@ -75,7 +81,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
         p.kinds = Some(&mut kinds);
         let keyword = match &tokens[0].tok {
             Tok::Ident(k) if k == "let" || k == "assume" || k == "prove" => k.clone(),
-            _ => return Err(p.expected("`let`, `assume` or `prove`")),
+            _ => return Err(p.expected("`let`, `assume`, `prove` or `layer`")),
         };
         p.pos = 1;
         match keyword.as_str() {

@@ -1,197 +1,226 @@
-//! Figures in the book's style: the computation graph left to right, inputs
-//! on the left, the output on the right, the forward value on every edge and,
-//! in backward figures, the backward value under it. Pure functions from a
-//! transcript to Graphviz DOT, and to SVG through the pure-Rust `layout-rs`.
+//! The book's figure set, for any transcript, from its graph and layers:
+//! a-1 the layers as boxes; one forward figure per layer (a-2, a-3); the
+//! output layer backward (a-4); the other layers backward stage by stage,
+//! the node being processed highlighted (a-4(1)…); the whole graph (a-5).
+//! Pure functions from a transcript to [`Scene`]s; drawing is `svg` and `dot`.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write;
+use std::collections::BTreeSet;
 
+use super::scene::Scene;
+use super::views::{Graph, Names, Shown};
 use crate::transcript::Transcript;
 
 /// One figure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Figure {
-    /// A short identifier (`forward-inner`, `forward-output`, `backward-output`, `backward`).
-    pub name: &'static str,
+    /// The book's number (`a-1`, `a-4(3)`).
+    pub name: String,
     /// What it shows.
     pub title: String,
-    /// The figure as a DOT graph.
-    pub dot: String,
+    /// What is drawn.
+    pub scene: Scene,
+    /// The nodes of the walk it illustrates (a stage's highlighted nodes), by index.
+    pub walk: Vec<usize>,
 }
 
-/// Which nodes each figure shows, and whether with backward values.
-fn stages(t: &Transcript) -> Vec<(&'static str, String, BTreeSet<usize>, bool)> {
-    let n = t.forward.len();
-    let output = n - 1;
-    // The output's own layer: reached from the output without passing through
-    // another named value; the named values where it stops are its boundary.
-    let mut own: BTreeSet<usize> = BTreeSet::new();
-    let mut boundary: BTreeSet<usize> = BTreeSet::new();
-    let mut todo = vec![output];
-    while let Some(i) = todo.pop() {
-        let node = &t.forward[i];
-        let named_inner = i != output && node.name.is_some();
-        if named_inner || node.inputs.is_empty() {
-            boundary.insert(i);
-            continue;
-        }
-        if own.insert(i) {
-            todo.extend(node.inputs.iter().copied());
-        }
-    }
-    let all: BTreeSet<usize> = (0..n).collect();
-    // Inputs used only by the output's layer belong to it alone.
-    let used_inside = |i: usize| {
-        t.forward
-            .iter()
-            .enumerate()
-            .any(|(u, n)| !own.contains(&u) && n.inputs.contains(&i))
-    };
-    let inner: BTreeSet<usize> = all
-        .difference(&own)
-        .copied()
-        .filter(|&i| !t.forward[i].inputs.is_empty() || used_inside(i))
-        .collect();
-    let outer: BTreeSet<usize> = own.union(&boundary).copied().collect();
-    let layered = inner.iter().any(|i| !t.forward[*i].inputs.is_empty());
-    let mut out = Vec::new();
-    if layered {
-        out.push((
-            "forward-inner",
-            "the layers feeding the output, forward".to_string(),
-            inner,
-            false,
-        ));
-        out.push((
-            "forward-output",
-            format!("the layer computing {}, forward", t.output),
-            outer.clone(),
-            false,
-        ));
-        out.push((
-            "backward-output",
-            format!("the layer computing {}, backward", t.output),
-            outer,
-            true,
-        ));
-    } else {
-        out.push((
-            "forward",
-            "the whole graph, forward".to_string(),
-            all.clone(),
-            false,
-        ));
-    }
-    out.push((
-        "backward",
-        "the whole graph, forward values above and backward values below every edge".to_string(),
-        all,
-        true,
-    ));
-    out
-}
-
-fn quote(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
+fn list(names: &[String]) -> String {
+    names.join(", ")
 }
 
 /// The figures of a transcript, in the book's order.
 pub fn figures(t: &Transcript) -> Vec<Figure> {
-    // The gradient each edge carries backwards, by (input, user).
-    let mut sent: BTreeMap<(usize, usize), String> = BTreeMap::new();
-    let mut gradient: BTreeMap<usize, String> = BTreeMap::new();
-    for b in &t.backward {
-        gradient.insert(b.id, b.gradient.simplified.clone());
-        for e in &b.edges {
-            sent.insert((e.to, e.from), e.gradient.simplified.clone());
+    let g = Graph::new(t);
+    let mut names = Names::new(t);
+    let mut out = Vec::new();
+    let layer_nodes: Vec<BTreeSet<usize>> = t
+        .layers
+        .iter()
+        .map(|l| l.nodes.iter().copied().collect())
+        .collect();
+    let titles: Vec<String> = t.layers.iter().map(|l| l.name.clone()).collect();
+    out.push(Figure {
+        name: "a-1".into(),
+        title: format!(
+            "{}: the layers, forward values above the arrows, the gradient at the inputs below",
+            titles.join(" → ")
+        ),
+        scene: names.fitted(|n| g.overview(n)),
+        walk: Vec::new(),
+    });
+    let none = BTreeSet::new();
+    // The walk's nodes among `nodes`, in the walk's order.
+    let walk_order = |nodes: &BTreeSet<usize>| -> Vec<usize> {
+        t.backward
+            .iter()
+            .map(|b| b.id)
+            .filter(|i| nodes.contains(i))
+            .collect()
+    };
+    for (l, nodes) in layer_nodes.iter().enumerate() {
+        out.push(Figure {
+            name: format!("a-{}", 2 + l),
+            title: format!("{}, forward", titles[l]),
+            scene: names.fitted(|n| g.scene(nodes, Shown::Forward, &none, n)),
+            walk: Vec::new(),
+        });
+    }
+    let m = layer_nodes.len();
+    let last = m.saturating_sub(1);
+    let backward_name = format!("a-{}", m + 2);
+    if let Some(nodes) = layer_nodes.get(last) {
+        out.push(Figure {
+            name: backward_name.clone(),
+            title: format!("{}, backward", titles[last]),
+            scene: names.fitted(|n| g.scene(nodes, Shown::All, &none, n)),
+            // With one layer, its stages carry the walk.
+            walk: if m > 1 { walk_order(nodes) } else { Vec::new() },
+        });
+    }
+    // The other layers (or the only one) backward, stage by stage.
+    let staged: Vec<usize> = if m > 1 {
+        (0..last).rev().collect()
+    } else {
+        vec![0]
+    };
+    let levels = g.levels();
+    let mut stage = 0;
+    for l in staged {
+        let nodes = &layer_nodes[l];
+        let mut figure = |title: String, scene: Scene, walk: Vec<usize>| {
+            stage += 1;
+            out.push(Figure {
+                name: format!("{backward_name}({stage})"),
+                title: title.replace("STAGE", &stage.to_string()),
+                scene,
+                walk,
+            });
+        };
+        let exits: BTreeSet<usize> = nodes
+            .iter()
+            .copied()
+            .filter(|&i| i == g.output || g.users(i).any(|u| !nodes.contains(&u)))
+            .collect();
+        let exit_names: Vec<String> = exits.iter().map(|&i| g.short(i)).collect();
+        let mut known: BTreeSet<(usize, usize)> = BTreeSet::new();
+        figure(
+            format!(
+                "{}, backward, stage 1: the gradients arrive at {}",
+                titles[l],
+                list(&exit_names)
+            ),
+            names.fitted(|n| {
+                let edges = &known;
+                g.scene(
+                    nodes,
+                    Shown::Some {
+                        edges,
+                        arrived: true,
+                    },
+                    &exits,
+                    n,
+                )
+            }),
+            Vec::new(),
+        );
+        let mut walked: Vec<usize> = t
+            .backward
+            .iter()
+            .map(|b| b.id)
+            .filter(|i| nodes.contains(i) && !t.forward[*i].inputs.is_empty())
+            .collect();
+        walked.sort_by_key(|&i| (levels[i], i));
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for i in walked {
+            match groups.last_mut() {
+                Some(group) if levels[group[0]] == levels[i] => group.push(i),
+                _ => groups.push(vec![i]),
+            }
+        }
+        for group in groups {
+            for &i in &group {
+                for &c in &t.forward[i].inputs {
+                    known.insert((c, i));
+                }
+            }
+            let symbols: BTreeSet<String> = group
+                .iter()
+                .map(|&i| match t.forward[i].op.as_str() {
+                    op if op.starts_with('*') => "×".to_string(),
+                    op => op.to_string(),
+                })
+                .collect();
+            let node_names: Vec<String> = group.iter().map(|&i| g.short(i)).collect();
+            let symbols: Vec<String> = symbols.into_iter().collect();
+            figure(
+                format!(
+                    "{}, backward, stage STAGE: the {} node{} ({}) send{} the gradient back",
+                    titles[l],
+                    symbols.join(" and "),
+                    if group.len() > 1 { "s" } else { "" },
+                    list(&node_names),
+                    if group.len() > 1 { "" } else { "s" },
+                ),
+                names.fitted(|n| {
+                    let (edges, processed) = (&known, group.iter().copied().collect());
+                    g.scene(
+                        nodes,
+                        Shown::Some {
+                            edges,
+                            arrived: true,
+                        },
+                        &processed,
+                        n,
+                    )
+                }),
+                group.clone(),
+            );
+        }
+        let receiving: BTreeSet<usize> = nodes
+            .iter()
+            .flat_map(|&i| t.forward[i].inputs.iter().copied())
+            .filter(|c| !nodes.contains(c) && g.gradient.contains_key(c))
+            .collect();
+        if !receiving.is_empty() {
+            let received: Vec<String> = receiving.iter().map(|&c| g.short(c)).collect();
+            figure(
+                format!(
+                    "{}, backward, stage STAGE: {} {}",
+                    titles[l],
+                    list(&received),
+                    if received.len() > 1 {
+                        "receive their gradients"
+                    } else {
+                        "receives its gradient"
+                    }
+                ),
+                names.fitted(|n| g.scene(nodes, Shown::All, &receiving, n)),
+                receiving.iter().copied().collect(),
+            );
         }
     }
-    let short = |i: usize| {
-        let n = &t.forward[i];
-        n.name.clone().unwrap_or_else(|| n.value.clone())
-    };
-    let output = t.forward.len() - 1;
-    stages(t)
-        .into_iter()
-        .map(|(name, title, nodes, backward)| {
-            let mut dot = String::new();
-            let _ = writeln!(dot, "digraph \"{}\" {{", name);
-            let _ = writeln!(dot, "  label=\"{}\";", quote(&title));
-            dot.push_str("  rankdir=LR;\n  node [shape=circle, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n");
-            for &i in &nodes {
-                let n = &t.forward[i];
-                let drawn_as_source = n.inputs.is_empty() || !n.inputs.iter().any(|c| nodes.contains(c));
-                if drawn_as_source {
-                    let _ = writeln!(dot, "  n{i} [label=\"{}\", shape=plaintext];", quote(&short(i)));
-                } else {
-                    let _ = writeln!(dot, "  n{i} [label=\"{}\"];", quote(&n.op));
-                }
-            }
-            for &i in &nodes {
-                for &c in &t.forward[i].inputs {
-                    if !nodes.contains(&c) {
-                        continue;
-                    }
-                    let mut label = short(c);
-                    if backward {
-                        if let Some(g) = sent.get(&(c, i)) {
-                            label = format!("{label}\\n{g}");
-                        }
-                    }
-                    let color = if backward && sent.contains_key(&(c, i)) { ", fontcolor=\"#b00000\"" } else { "" };
-                    let _ = writeln!(dot, "  n{c} -> n{i} [label=\"{}\"{color}];", quote(&label).replace("\\\\n", "\\n"));
-                }
-            }
-            if nodes.contains(&output) {
-                let mut label = t.output.clone();
-                if backward {
-                    label = format!("{label}\\n{}", gradient.get(&output).cloned().unwrap_or_else(|| "1".into()));
-                }
-                let _ = writeln!(dot, "  out [label=\"{}\", shape=plaintext];", quote(&t.output));
-                let _ = writeln!(dot, "  n{output} -> out [label=\"{}\"];", quote(&label).replace("\\\\n", "\\n"));
-            }
-            dot.push_str("}\n");
-            Figure { name, title, dot }
-        })
-        .collect()
+    let all: BTreeSet<usize> = (0..t.forward.len()).collect();
+    out.push(Figure {
+        name: format!("a-{}", m + 3),
+        title: "the whole graph, forward values above and backward values below every edge".into(),
+        scene: names.fitted(|n| g.scene(&all, Shown::All, &none, n)),
+        walk: Vec::new(),
+    });
+    out
+}
+
+/// One figure as SVG, drawn without Graphviz.
+pub fn render_svg(figure: &Figure) -> String {
+    super::svg::draw(
+        &figure.scene,
+        &format!("Figure {}: {}", figure.name, figure.title),
+    )
 }
 
 /// Every figure as one DOT file (Graphviz draws each graph in turn).
 pub fn render_dot(t: &Transcript) -> String {
     figures(t)
-        .into_iter()
-        .map(|f| f.dot)
+        .iter()
+        .map(super::dot::draw)
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// One figure drawn as SVG, without Graphviz.
-pub fn render_svg(dot: &str) -> Result<String, String> {
-    let mut parser = layout::gv::DotParser::new(dot);
-    let graph = parser.process()?;
-    let mut builder = layout::gv::GraphBuilder::new();
-    builder.visit_graph(&graph);
-    let mut visual = builder.get();
-    let mut svg = layout::backends::svg::SVGWriter::new();
-    visual.do_it(false, false, false, &mut svg);
-    Ok(sort_style_block(&svg.finalize()))
-}
-
-/// `layout-rs` writes its font classes in hash order; sorting them makes the
-/// SVG byte-identical from run to run.
-fn sort_style_block(svg: &str) -> String {
-    let (Some(start), Some(end)) = (svg.find("<style>\n"), svg.find("</style>\n")) else {
-        return svg.to_string();
-    };
-    let body_start = start + "<style>\n".len();
-    let mut lines: Vec<&str> = svg[body_start..end].lines().collect();
-    lines.sort_unstable();
-    let mut out = String::with_capacity(svg.len());
-    out.push_str(&svg[..body_start]);
-    for l in lines {
-        out.push_str(l);
-        out.push('\n');
-    }
-    out.push_str(&svg[end..]);
-    out
 }

@@ -1,10 +1,18 @@
 //! Pure renderers: [`Report`] to text, markdown, LaTeX or JSON. No IO, no proving.
 
 mod compact;
+mod dot;
 mod figures;
+mod html;
 mod latex;
+mod layout;
+mod mathml;
+mod scene;
+mod svg;
+mod views;
 
 pub use figures::{figures, render_dot, render_svg, Figure};
+pub use scene::{Scene, SceneBox, SceneEdge, SceneNode, Shape};
 mod markdown;
 mod text;
 mod transcript_text;
@@ -33,9 +41,9 @@ pub fn render_transcript(
             let whole = figures::figures(t)
                 .pop()
                 .expect("there is always a whole-graph figure");
-            figures::render_svg(&whole.dot)
-                .unwrap_or_else(|e| format!("<!-- layout failed: {e} -->\n"))
+            figures::render_svg(&whole)
         }
+        TranscriptFormat::Html => html::render(t, &view),
     }
 }
 

@@ -1,0 +1,107 @@
+//! The `layer` statement: `layer Cross Entropy Error = L` names a box of the
+//! figures and the `let` names it holds. Owns only this statement's grammar
+//! and checks; the layers change no proof.
+
+use std::collections::BTreeMap;
+
+use egg::Symbol;
+
+use super::lexer::{Tok, Token};
+use crate::error::Error;
+use crate::problem::Layer;
+
+/// Whether the line is a `layer` statement.
+pub(super) fn is_layer(tokens: &[Token]) -> bool {
+    matches!(
+        (tokens.first().map(|t| &t.tok), tokens.get(1).map(|t| &t.tok)),
+        (Some(Tok::Ident(k)), Some(Tok::Ident(_))) if k == "layer"
+    )
+}
+
+fn syntax(t: &Token, line: usize, expected: &str) -> Error {
+    Error::Syntax {
+        line,
+        column: t.column,
+        width: t.width,
+        expected: expected.into(),
+        found: t.tok.describe(),
+    }
+}
+
+fn semantic(t: &Token, line: usize, message: String) -> Error {
+    Error::Semantic {
+        line,
+        column: t.column,
+        width: t.width,
+        message,
+    }
+}
+
+/// `layer WORDS = NAME, NAME, ...`: every name defined by a `let` above and in
+/// no other layer; the title unused by another layer.
+pub(super) fn parse_layer(
+    tokens: &[Token],
+    line: usize,
+    defined: &BTreeMap<Symbol, usize>,
+    earlier: &[Layer],
+) -> Result<Layer, Error> {
+    let mut pos = 1;
+    let mut words = Vec::new();
+    while let Tok::Ident(w) = &tokens[pos].tok {
+        words.push(w.clone());
+        pos += 1;
+    }
+    if tokens[pos].tok != Tok::Eq {
+        return Err(syntax(
+            &tokens[pos],
+            line,
+            "a word of the layer's name or `=`",
+        ));
+    }
+    let name = words.join(" ");
+    if let Some(other) = earlier.iter().find(|l| l.name == name) {
+        return Err(semantic(
+            &tokens[1],
+            line,
+            format!("layer `{name}` is already named on line {}", other.line),
+        ));
+    }
+    pos += 1;
+    let mut members = Vec::new();
+    loop {
+        let t = &tokens[pos];
+        let Tok::Ident(member) = &t.tok else {
+            return Err(syntax(t, line, "a name defined by `let`"));
+        };
+        let sym = Symbol::from(member.as_str());
+        if !defined.contains_key(&sym) {
+            return Err(semantic(
+                t,
+                line,
+                format!("`{member}` is not defined by a `let` above this line"),
+            ));
+        }
+        if let Some(other) = earlier.iter().find(|l| l.members.contains(&sym)) {
+            return Err(semantic(
+                t,
+                line,
+                format!("`{member}` is already in layer `{}`", other.name),
+            ));
+        }
+        if members.contains(&sym) {
+            return Err(semantic(t, line, format!("`{member}` is listed twice")));
+        }
+        members.push(sym);
+        pos += 1;
+        match tokens[pos].tok {
+            Tok::Comma => pos += 1,
+            Tok::End => break,
+            _ => return Err(syntax(&tokens[pos], line, "`,` or end of line")),
+        }
+    }
+    Ok(Layer {
+        name,
+        members,
+        line,
+    })
+}

@@ -1,0 +1,159 @@
+//! Sizes and heights: how far each station reaches with its lanes and
+//! labels, and the heights that put lanes level with their tails while
+//! keeping every column's stations apart. The second half of the layout.
+
+use super::super::scene::{text_width, Shape, LABEL_SIZE, SYMBOL_SIZE, TITLE_SIZE};
+use super::order::{Layered, Station};
+use super::{PITCH, RADIUS};
+
+fn shape_size(shape: &Shape) -> (f64, f64) {
+    match shape {
+        Shape::Op(symbol) => {
+            let r = RADIUS.max(text_width(symbol, SYMBOL_SIZE) / 2.0 + 6.0);
+            (r, r)
+        }
+        Shape::Leaf(text) => (text_width(text, LABEL_SIZE) / 2.0 + 3.0, LABEL_SIZE * 0.6),
+        Shape::Layer(title) => (text_width(title, TITLE_SIZE) / 2.0 + 14.0, 30.0),
+        Shape::Sink => (0.0, 0.0),
+    }
+}
+
+impl Layered<'_> {
+    pub(super) fn size(&self, s: usize) -> (f64, f64) {
+        match self.stations[s] {
+            // A layer box is tall enough for every lane in and out of it.
+            Station::Node(i) if matches!(self.scene.nodes[i].shape, Shape::Layer(_)) => {
+                let (hw, hh) = shape_size(&self.scene.nodes[i].shape);
+                let lanes = self.ins[s].len().max(self.outs[s].len()) as f64;
+                (hw, hh.max((lanes - 1.0) / 2.0 * PITCH + 14.0))
+            }
+            Station::Node(i) => shape_size(&self.scene.nodes[i].shape),
+            Station::Waypoint(_) => (0.0, 0.0),
+        }
+    }
+
+    /// The offset of each hop's lane from its head's centre, lanes in the order of their tails.
+    pub(super) fn lane_offsets(&self) -> Vec<f64> {
+        let mut offset = vec![0.0; self.hops.len()];
+        for s in 0..self.stations.len() {
+            let mut ins = self.ins[s].clone();
+            ins.sort_by(|&a, &b| {
+                self.y[self.hops[a].from]
+                    .total_cmp(&self.y[self.hops[b].from])
+                    .then(a.cmp(&b))
+            });
+            let k = ins.len() as f64;
+            for (j, h) in ins.into_iter().enumerate() {
+                offset[h] = (j as f64 - (k - 1.0) / 2.0) * PITCH;
+            }
+        }
+        offset
+    }
+
+    /// How far a station reaches above and below its centre, lanes and labels included.
+    pub(super) fn reach(&self, s: usize) -> (f64, f64) {
+        let (_, hh) = self.size(s);
+        let k = self.ins[s].len();
+        if k == 0 {
+            return (hh, hh);
+        }
+        let spread = (k as f64 - 1.0) / 2.0 * PITCH;
+        let labelled = self.ins[s]
+            .iter()
+            .any(|&h| self.scene.edges[self.hops[h].edge].forward.is_some());
+        let is_waypoint = matches!(self.stations[s], Station::Waypoint(_));
+        let above = if labelled && !is_waypoint {
+            LABEL_SIZE + 9.0
+        } else {
+            6.0
+        };
+        let below = if self.scene.backward && !is_waypoint {
+            LABEL_SIZE + 12.0
+        } else {
+            6.0
+        };
+        (hh.max(spread + above), hh.max(spread + below))
+    }
+
+    /// Heights: each station between its neighbours' lanes, columns kept apart.
+    pub(super) fn place(&mut self) {
+        for c in 0..self.columns.len() {
+            let mut y = 0.0;
+            for (i, &s) in self.columns[c].iter().enumerate() {
+                let (above, below) = self.reach(s);
+                if i > 0 {
+                    y += above;
+                }
+                self.y[s] = y;
+                y += below + 8.0;
+            }
+        }
+        let width = self.columns.len();
+        for round in 0..40 {
+            let offset = self.lane_offsets();
+            let order: Vec<usize> = if round % 2 == 0 {
+                (0..width).collect()
+            } else {
+                (0..width).rev().collect()
+            };
+            for c in order {
+                let desired: Vec<f64> = self.columns[c]
+                    .iter()
+                    .map(|&s| {
+                        let mut wanted = Vec::new();
+                        for &h in &self.ins[s] {
+                            wanted.push(self.y[self.hops[h].from] - offset[h]);
+                        }
+                        for &h in &self.outs[s] {
+                            wanted.push(self.y[self.hops[h].to] + offset[h]);
+                        }
+                        if wanted.is_empty() {
+                            self.y[s]
+                        } else {
+                            wanted.iter().sum::<f64>() / wanted.len() as f64
+                        }
+                    })
+                    .collect();
+                let gaps: Vec<f64> = self.columns[c]
+                    .windows(2)
+                    .map(|w| self.reach(w[0]).1 + self.reach(w[1]).0 + 8.0)
+                    .collect();
+                let placed = separated(&desired, &gaps);
+                for (&s, y) in self.columns[c].iter().zip(placed) {
+                    self.y[s] = y.round();
+                }
+            }
+        }
+    }
+}
+
+/// The heights closest to `desired` (least squares) with consecutive ones at
+/// least `gaps` apart: pool-adjacent-violators on the shifted problem.
+fn separated(desired: &[f64], gaps: &[f64]) -> Vec<f64> {
+    let mut shift = vec![0.0; desired.len()];
+    for i in 1..desired.len() {
+        shift[i] = shift[i - 1] + gaps[i - 1];
+    }
+    // Blocks of (mean, count).
+    let mut blocks: Vec<(f64, usize)> = Vec::new();
+    for (d, s) in desired.iter().zip(&shift) {
+        blocks.push((d - s, 1));
+        while blocks.len() > 1 {
+            let (b, nb) = blocks[blocks.len() - 1];
+            let (a, na) = blocks[blocks.len() - 2];
+            if a <= b {
+                break;
+            }
+            blocks.pop();
+            let last = blocks.len() - 1;
+            blocks[last] = ((a * na as f64 + b * nb as f64) / (na + nb) as f64, na + nb);
+        }
+    }
+    let mut out = Vec::with_capacity(desired.len());
+    for (mean, count) in blocks {
+        for _ in 0..count {
+            out.push(mean + shift[out.len()]);
+        }
+    }
+    out
+}

@@ -1,0 +1,243 @@
+//! The one layout every figure uses: a layered drawing, left to right.
+//!
+//! Columns come from the longest path to the end (a leaf sits just left of
+//! its first user); an edge spanning several columns passes through one waypoint per
+//! column. The order within a column starts from a depth-first walk, is
+//! improved by barycenter sweeps (keeping the order with fewest crossings),
+//! and puts the leaves of one family in index order (`a1` above `a2`).
+//!
+//! Every gap between two columns has a routing band (sloped lines, no text)
+//! and a label band where each edge runs horizontally in its own lane just
+//! before its head, with the forward value above and the backward value
+//! below. Lanes into one node are spread a fixed pitch apart and nodes in a
+//! column are kept far enough apart that no two lanes' labels meet; the
+//! heights then follow the neighbours' lanes (least squares under those
+//! separations) so most lanes are straight. No label can be crossed by an
+//! edge: only lanes enter a label band, one per label pair.
+
+mod heights;
+mod order;
+
+use super::scene::{text_width, Scene, Shape, LABEL_SIZE, TITLE_SIZE};
+use order::{Layered, Station};
+
+/// Vertical distance between two lanes into one node.
+const PITCH: f64 = 46.0;
+/// Width of the routing band between columns.
+const ROUTING: f64 = 16.0;
+/// Space between a lane's end and its head.
+const CONNECTOR: f64 = 6.0;
+/// Margin around the drawing.
+pub const MARGIN: f64 = 12.0;
+/// Radius of an operation circle (wider symbols get wider circles).
+const RADIUS: f64 = 15.0;
+/// Vertical half-gap between the two arrows of a lane in a backward figure.
+pub const ARROW_GAP: f64 = 5.0;
+/// Height of a layer box's title band.
+const TITLE_BAND: f64 = 24.0;
+
+/// A laid-out node.
+#[derive(Debug, Clone, Copy)]
+pub struct Placed {
+    /// Centre.
+    pub x: f64,
+    /// Centre.
+    pub y: f64,
+    /// Half width.
+    pub hw: f64,
+    /// Half height of the shape.
+    pub hh: f64,
+}
+
+/// A laid-out edge: its polyline, tail to head, and the lane its labels sit on.
+#[derive(Debug, Clone)]
+pub struct Routed {
+    /// The points, tail to head.
+    pub points: Vec<(f64, f64)>,
+    /// The labelled lane: start x, end x, y.
+    pub lane: (f64, f64, f64),
+}
+
+/// A whole figure's geometry.
+#[derive(Debug, Clone)]
+pub struct Geometry {
+    /// Width of the drawing.
+    pub width: f64,
+    /// Height of the drawing (the legend follows below).
+    pub height: f64,
+    /// Per scene node.
+    pub nodes: Vec<Placed>,
+    /// Per scene edge.
+    pub edges: Vec<Routed>,
+    /// Per box: left, top, right, bottom.
+    pub boxes: Vec<(f64, f64, f64, f64)>,
+}
+
+/// Lays a scene out.
+pub fn layout(scene: &Scene) -> Geometry {
+    let mut l = Layered::new(scene);
+    l.place();
+    let offset = l.lane_offsets();
+    let width = l.columns.len();
+    // Column widths, and each gap's label band from the widest label in it.
+    let mut col_width = vec![0.0f64; width];
+    for (s, &c) in l.column.iter().enumerate() {
+        col_width[c] = col_width[c].max(2.0 * l.size(s).0);
+    }
+    let mut band = vec![24.0f64; width];
+    for h in &l.hops {
+        if let Station::Node(_) = l.stations[h.to] {
+            let e = &scene.edges[h.edge];
+            for text in [&e.forward, &e.backward, &e.room].into_iter().flatten() {
+                let w = text_width(text, LABEL_SIZE) + 10.0;
+                let c = l.column[h.from];
+                band[c] = band[c].max(w);
+            }
+        }
+    }
+    let mut x = vec![0.0; width];
+    let mut at = MARGIN;
+    for c in 0..width {
+        x[c] = at + col_width[c] / 2.0;
+        at = x[c] + col_width[c] / 2.0 + ROUTING + band[c] + CONNECTOR;
+    }
+    // Top of everything at the margin, leaving room for box titles.
+    let top = (0..l.stations.len())
+        .map(|s| l.y[s] - l.reach(s).0)
+        .fold(f64::INFINITY, f64::min);
+    let title_room = if scene.boxes.is_empty() {
+        0.0
+    } else {
+        TITLE_BAND + 10.0
+    };
+    let lift = MARGIN + title_room - top;
+    for y in &mut l.y {
+        *y += lift;
+    }
+    let station_xy = |s: usize| (x[l.column[s]], l.y[s]);
+    let nodes: Vec<Placed> = (0..scene.nodes.len())
+        .map(|i| {
+            let (hw, hh) = l.size(i);
+            Placed {
+                x: x[l.column[i]],
+                y: l.y[i],
+                hw,
+                hh,
+            }
+        })
+        .collect();
+    let mut edges: Vec<Routed> = vec![
+        Routed {
+            points: Vec::new(),
+            lane: (0.0, 0.0, 0.0),
+        };
+        scene.edges.len()
+    ];
+    for (h, hop) in l.hops.iter().enumerate() {
+        let c = l.column[hop.from];
+        let lane_y = l.y[hop.to] + offset[h];
+        let (fx, fy) = station_xy(hop.from);
+        let start = match l.stations[hop.from] {
+            Station::Node(i) => {
+                let p = nodes[i];
+                let y = match scene.nodes[i].shape {
+                    Shape::Layer(_) => lane_y.clamp(p.y - p.hh + 8.0, p.y + p.hh - 8.0),
+                    _ => fy,
+                };
+                (fx + p.hw, y)
+            }
+            Station::Waypoint(_) => (fx, fy),
+        };
+        let lane_start = x[c] + col_width[c] / 2.0 + ROUTING;
+        let lane_end = lane_start + band[c];
+        let (tx, ty) = station_xy(hop.to);
+        let end = match l.stations[hop.to] {
+            Station::Node(i) => {
+                let p = nodes[i];
+                match scene.nodes[i].shape {
+                    Shape::Op(_) => {
+                        let (dx, dy) = (lane_end - tx, lane_y - ty);
+                        let d = (dx * dx + dy * dy).sqrt().max(1e-9);
+                        (tx + dx / d * p.hw, ty + dy / d * p.hw)
+                    }
+                    Shape::Sink => (lane_end + CONNECTOR, lane_y),
+                    _ => (tx - p.hw, lane_y.clamp(ty - p.hh, ty + p.hh)),
+                }
+            }
+            Station::Waypoint(_) => (tx, ty),
+        };
+        let points = &mut edges[hop.edge].points;
+        for p in [start, (lane_start, lane_y), (lane_end, lane_y), end] {
+            let p = (round(p.0), round(p.1));
+            if points.last() != Some(&p) {
+                points.push(p);
+            }
+        }
+        if let Station::Node(_) = l.stations[hop.to] {
+            edges[hop.edge].lane = (round(lane_start), round(lane_end), round(lane_y));
+        }
+    }
+    let boxes: Vec<(f64, f64, f64, f64)> = scene
+        .boxes
+        .iter()
+        .map(|b| {
+            let mut r = (
+                f64::INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::NEG_INFINITY,
+            );
+            // A leaf drawn at its use may sit in another layer's column: the
+            // box holds its operations, and leaves enter it from the side.
+            let ops: Vec<usize> = b
+                .nodes
+                .iter()
+                .copied()
+                .filter(|&i| !matches!(scene.nodes[i].shape, Shape::Leaf(_)))
+                .collect();
+            let held = if ops.is_empty() { &b.nodes } else { &ops };
+            for &i in held {
+                let c = l.column[i];
+                let (above, below) = l.reach(i);
+                r.0 = r.0.min(x[c] - col_width[c] / 2.0 - 6.0);
+                r.2 = r.2.max(x[c] + col_width[c] / 2.0 + 6.0);
+                r.1 = r.1.min(l.y[i] - above - 6.0 - TITLE_BAND);
+                r.3 = r.3.max(l.y[i] + below + 6.0);
+            }
+            r.2 = r.2.max(r.0 + text_width(&b.title, TITLE_SIZE) + 20.0);
+            (round(r.0), round(r.1), round(r.2), round(r.3))
+        })
+        .collect();
+    let right = x
+        .last()
+        .map_or(0.0, |&last| last + col_width[width - 1] / 2.0);
+    let right = boxes
+        .iter()
+        .map(|b| b.2)
+        .chain(edges.iter().flat_map(|e| e.points.iter().map(|p| p.0)))
+        .fold(right, f64::max);
+    let bottom = (0..l.stations.len())
+        .map(|s| l.y[s] + l.reach(s).1)
+        .chain(boxes.iter().map(|b| b.3))
+        .fold(0.0f64, f64::max);
+    Geometry {
+        width: round(right + MARGIN),
+        height: round(bottom + MARGIN),
+        nodes: nodes
+            .into_iter()
+            .map(|p| Placed {
+                x: round(p.x),
+                y: round(p.y),
+                hw: round(p.hw),
+                hh: round(p.hh),
+            })
+            .collect(),
+        edges,
+        boxes,
+    }
+}
+
+/// Coordinates to a tenth of a pixel, so the output is the same on every machine.
+fn round(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
