@@ -278,12 +278,53 @@ fn linear(e: &RecExpr<Math>, terms: &[(bool, Id)], x: Id) -> RecExpr<Math> {
 }
 
 /// Replaces every `d` term by its lemma, bottom-up; a lemma with free
-/// indices also serves its renamings.
+/// indices also serves its renamings. Terms are hash-consed in one store, so
+/// a `d` term is found by its node; only a miss looks further (up to bound
+/// index names, then up to a renaming of free indices).
 pub struct Expander {
     lemmas: HashMap<String, RecExpr<Math>>,
     schemas: HashMap<String, (RecExpr<Math>, Vec<Symbol>, String)>,
+    store: std::cell::RefCell<Store>,
     /// The lemmas used, by key.
     pub used: std::cell::RefCell<BTreeSet<String>>,
+}
+
+/// Hash-consed nodes, and what each `d` node expands to.
+#[derive(Default)]
+struct Store {
+    nodes: Vec<Math>,
+    index: HashMap<Math, Id>,
+    /// `d` node -> (the lemma's key, its right side in the store), exact left sides only.
+    exact: HashMap<Id, (String, Id)>,
+    /// `d` node -> its expansion.
+    expanded: HashMap<Id, Id>,
+}
+
+impl Store {
+    fn add(&mut self, node: Math) -> Id {
+        if let Some(id) = self.index.get(&node) {
+            return *id;
+        }
+        let id = Id::from(self.nodes.len());
+        self.nodes.push(node.clone());
+        self.index.insert(node, id);
+        id
+    }
+
+    fn term(&mut self, e: &RecExpr<Math>) -> Id {
+        let mut ids: Vec<Id> = Vec::with_capacity(e.as_ref().len());
+        for n in e.as_ref() {
+            let id = self.add(n.clone().map_children(|c| ids[usize::from(c)]));
+            ids.push(id);
+        }
+        *ids.last().expect("a term has a node")
+    }
+
+    fn extract(&self, id: Id) -> RecExpr<Math> {
+        let mut out = Vec::new();
+        term::copy_nodes(&self.nodes, id, &mut out);
+        RecExpr::from(out)
+    }
 }
 
 impl Expander {
@@ -291,14 +332,18 @@ impl Expander {
     pub fn new(lemmas: &[(RecExpr<Math>, RecExpr<Math>)]) -> Result<Expander, usize> {
         let mut map = HashMap::new();
         let mut schemas = HashMap::new();
+        let mut store = Store::default();
         for (i, (l, r)) in lemmas.iter().enumerate() {
+            let key = alpha_key(l, root(l));
             // A renaming of a bound index is the same term here: nothing to record.
-            if alpha_key(l, root(l)) == alpha_key(r, root(r)) {
+            if key == alpha_key(r, root(r)) {
                 continue;
             }
-            if map.insert(alpha_key(l, root(l)), r.clone()).is_some() {
+            if map.insert(key.clone(), r.clone()).is_some() {
                 return Err(i);
             }
+            let (lid, rid) = (store.term(l), store.term(r));
+            store.exact.insert(lid, (key.clone(), rid));
             let order = term::free_in_order(l);
             if !order.is_empty() {
                 let canon: Vec<Symbol> = (0..order.len())
@@ -306,16 +351,15 @@ impl Expander {
                     .collect();
                 let c = term::rename_all(l, &order, &canon);
                 let rc = term::rename_all(r, &order, &canon);
-                schemas.entry(alpha_key(&c, root(&c))).or_insert((
-                    rc,
-                    canon,
-                    alpha_key(l, root(l)),
-                ));
+                schemas
+                    .entry(alpha_key(&c, root(&c)))
+                    .or_insert((rc, canon, key));
             }
         }
         Ok(Expander {
             lemmas: map,
             schemas,
+            store: std::cell::RefCell::new(store),
             used: Default::default(),
         })
     }
@@ -325,6 +369,7 @@ impl Expander {
         self.lemmas.keys()
     }
 
+    /// The right side of the lemma for `d`, up to bound names or a renaming of free indices.
     fn lookup(&self, d: &RecExpr<Math>) -> Option<RecExpr<Math>> {
         let k = alpha_key(d, root(d));
         if let Some(r) = self.lemmas.get(&k) {
@@ -346,54 +391,59 @@ impl Expander {
         if !term::has_d(e) {
             return Ok(e.clone());
         }
-        let mut out: Vec<Math> = Vec::new();
-        let mut memo: HashMap<String, Id> = HashMap::new();
-        let mut depth = 0;
-        self.add(e, root(e), &mut out, &mut memo, &mut depth)?;
-        Ok(RecExpr::from(out))
+        let id = self.store.borrow_mut().term(e);
+        let out = self.expand_id(id, 0)?;
+        Ok(self.store.borrow().extract(out))
     }
 
-    fn add(
-        &self,
-        e: &RecExpr<Math>,
-        at: Id,
-        out: &mut Vec<Math>,
-        memo: &mut HashMap<String, Id>,
-        depth: &mut usize,
-    ) -> Result<Id, String> {
-        let mut ids: Vec<Id> = Vec::with_capacity(usize::from(at) + 1);
-        for node in &e.as_ref()[..=usize::from(at)] {
-            let id = match node {
-                Math::D([f, x]) => {
-                    let mut nodes: Vec<Math> = Vec::new();
-                    let f2 = term::copy_nodes(out, ids[usize::from(*f)], &mut nodes);
-                    let x2 = term::copy_nodes(out, ids[usize::from(*x)], &mut nodes);
-                    nodes.push(Math::D([f2, x2]));
-                    let d = RecExpr::from(nodes);
-                    let key = alpha_key(&d, root(&d));
-                    match memo.get(&key) {
-                        Some(id) => *id,
-                        None => {
-                            let lemma =
-                                self.lookup(&d).ok_or_else(|| format!("no lemma for {d}"))?;
-                            *depth += 1;
-                            if *depth > 1000 {
-                                return Err("lemmas nest too deeply".into());
-                            }
-                            let id = self.add(&lemma, root(&lemma), out, memo, depth)?;
-                            *depth -= 1;
-                            memo.insert(key, id);
-                            id
-                        }
-                    }
-                }
-                other => {
-                    out.push(other.clone().map_children(|c| ids[usize::from(c)]));
-                    Id::from(out.len() - 1)
-                }
-            };
-            ids.push(id);
+    /// The expansion of the node `id`: its subterm bottom-up (children are
+    /// older than their parents in the store), recursing only into lemmas.
+    fn expand_id(&self, id: Id, depth: usize) -> Result<Id, String> {
+        if depth > 1000 {
+            return Err("lemmas nest too deeply".into());
         }
-        Ok(ids[usize::from(at)])
+        let mut reach: Vec<Id> = Vec::new();
+        {
+            let store = self.store.borrow();
+            let mut seen: std::collections::HashSet<Id> = Default::default();
+            let mut todo = vec![id];
+            while let Some(n) = todo.pop() {
+                if store.expanded.contains_key(&n) || !seen.insert(n) {
+                    continue;
+                }
+                reach.push(n);
+                todo.extend(store.nodes[usize::from(n)].children().iter().copied());
+            }
+        }
+        reach.sort();
+        for n in reach {
+            let node = self.store.borrow().nodes[usize::from(n)].clone();
+            let rebuilt = {
+                let store = self.store.borrow();
+                node.map_children(|c| store.expanded[&c])
+            };
+            let new = self.store.borrow_mut().add(rebuilt.clone());
+            let result = if let Math::D(_) = rebuilt {
+                let exact = self.store.borrow().exact.get(&new).cloned();
+                let rhs = match exact {
+                    Some((key, rhs)) => {
+                        self.used.borrow_mut().insert(key);
+                        rhs
+                    }
+                    None => {
+                        let d = self.store.borrow().extract(new);
+                        let lemma = self.lookup(&d).ok_or_else(|| format!("no lemma for {d}"))?;
+                        self.store.borrow_mut().term(&lemma)
+                    }
+                };
+                self.expand_id(rhs, depth + 1)?
+            } else {
+                new
+            };
+            let mut store = self.store.borrow_mut();
+            store.expanded.insert(n, result);
+            store.expanded.insert(new, result);
+        }
+        Ok(self.store.borrow().expanded[&id])
     }
 }

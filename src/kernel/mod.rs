@@ -333,6 +333,17 @@ impl<'a> Ctx<'a> {
         unfold_all: bool,
         substitutions: &[(RecExpr<Math>, RecExpr<Math>)],
     ) -> Result<Normalizer<'a>, Stop> {
+        self.normalizer_with(laws, unfold_all, substitutions, true)
+    }
+
+    /// [`Ctx::normalizer`], with the claim's domain as facts or without.
+    fn normalizer_with(
+        &self,
+        laws: Option<&'a BTreeSet<String>>,
+        unfold_all: bool,
+        substitutions: &[(RecExpr<Math>, RecExpr<Math>)],
+        domain: bool,
+    ) -> Result<Normalizer<'a>, Stop> {
         let mut n = Normalizer::new(&self.statement.defs, laws, unfold_all);
         for a in &self.statement.assumptions {
             if let Some(rel) = a.rel {
@@ -340,7 +351,7 @@ impl<'a> Ctx<'a> {
                 n.add_fact(v, rel);
             }
         }
-        for (t, rel) in &self.domain {
+        for (t, rel) in self.domain.iter().filter(|_| domain) {
             let v = n.quietly(t, &zero())?;
             n.add_fact(v, *rel);
         }
@@ -415,7 +426,7 @@ impl<'a> Ctx<'a> {
         }
         let allowed = (!self.discover).then_some(laws);
         let mut n = self
-            .normalizer(allowed, true, substitutions)
+            .normalizer_with(allowed, true, substitutions, false)
             .map_err(stop(at))?;
         let f = n.quietly(&eq.lhs, &eq.rhs).map_err(stop(at))?;
         let Some((coef, rest)) = n.linear_in(&f, target).map_err(stop(at))? else {

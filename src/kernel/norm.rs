@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use egg::{Id, RecExpr, Symbol};
+use egg::{Id, Language, RecExpr, Symbol};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, ToPrimitive, Zero};
@@ -168,6 +168,7 @@ pub struct Normalizer<'a> {
     factors: Vec<Poly>,
     factor_index: HashMap<Poly, u32>,
     names: HashMap<Symbol, Frac>,
+    inverses: HashMap<Frac, Frac>,
     substitution: HashMap<AtomId, Frac>,
     /// Sign facts: whole values, and family-wide facts about single elements.
     facts: Vec<(Frac, Rel)>,
@@ -195,6 +196,7 @@ impl<'a> Normalizer<'a> {
             factors: vec![],
             factor_index: HashMap::new(),
             names: HashMap::new(),
+            inverses: HashMap::new(),
             substitution: HashMap::new(),
             facts: vec![],
             family_facts: vec![],
@@ -505,13 +507,19 @@ impl<'a> Normalizer<'a> {
     // ---- arithmetic --------------------------------------------------------
 
     fn add(&mut self, a: &Frac, b: &Frac) -> Res<Frac> {
-        self.charge(a.num.len() + b.num.len())?;
+        self.add_owned(a.clone(), b)
+    }
+
+    /// `a + b`, reusing `a`: a long sum costs linear time.
+    fn add_owned(&mut self, mut a: Frac, b: &Frac) -> Res<Frac> {
+        self.charge(b.num.len())?;
         if a.den == b.den {
-            return Ok(self.cancel(Frac {
-                num: a.num.add(&b.num),
-                den: a.den.clone(),
-            }));
+            for (m, c) in &b.num.0 {
+                a.num.add_term(m.clone(), c.clone());
+            }
+            return Ok(self.cancel(a));
         }
+        self.charge(a.num.len())?;
         let mut lcm: BTreeMap<u32, u32> = a.den.iter().copied().collect();
         for (k, e) in &b.den {
             let v = lcm.entry(*k).or_insert(0);
@@ -594,6 +602,19 @@ impl<'a> Normalizer<'a> {
         if a.is_zero() {
             return Err(Stop::Unsupported("a division by zero".into()));
         }
+        // A long sum such as `S` is inverted once per normalizer.
+        if a.num.len() > 8 {
+            if let Some(r) = self.inverses.get(a) {
+                return Ok(r.clone());
+            }
+            let r = self.invert(a)?;
+            self.inverses.insert(a.clone(), r.clone());
+            return Ok(r);
+        }
+        self.invert(a)
+    }
+
+    fn invert(&mut self, a: &Frac) -> Res<Frac> {
         let mut num = Poly::constant(BigRational::one());
         for (k, e) in &a.den {
             for _ in 0..*e {
@@ -789,6 +810,18 @@ impl<'a> Normalizer<'a> {
                 _ => {}
             }
         }
+        // A node used once hands its normal form over instead of cloning it.
+        let mut uses = vec![0u32; nodes.len()];
+        for n in nodes {
+            for c in n.children() {
+                uses[usize::from(*c)] += 1;
+            }
+            if let Math::Div([_, b]) = n {
+                for (f, _) in divisor_factors(nodes, *b) {
+                    uses[usize::from(f)] += 1;
+                }
+            }
+        }
         let mut out: Vec<Frac> = Vec::with_capacity(nodes.len());
         for (i, node) in nodes.iter().enumerate() {
             if slot[i] {
@@ -796,15 +829,26 @@ impl<'a> Normalizer<'a> {
                 continue;
             }
             self.charge(1)?;
-            let get = |c: &Id| out[usize::from(*c)].clone();
+            let mut get = |c: &Id| {
+                let c = usize::from(*c);
+                if uses[c] == 1 {
+                    std::mem::take(&mut out[c])
+                } else {
+                    out[c].clone()
+                }
+            };
             let name = |c: &Id| term::name(expr, *c).unwrap_or_else(|| Symbol::from("?"));
             let r = match node {
                 Math::Num(c) => Frac::constant(c.0.clone()),
                 Math::Var(v) => self.variable(*v)?,
-                Math::Add([a, b]) => self.add(&get(a), &get(b))?,
+                Math::Add([a, b]) => {
+                    let (a, b) = (get(a), get(b));
+                    self.add_owned(a, &b)?
+                }
                 Math::Sub([a, b]) => {
-                    let nb = self.neg(&get(b));
-                    self.add(&get(a), &nb)?
+                    let (a, b) = (get(a), get(b));
+                    let nb = self.neg(&b);
+                    self.add_owned(a, &nb)?
                 }
                 Math::Mul([a, b]) => self.mul(&get(a), &get(b))?,
                 Math::Neg(a) => self.neg(&get(a)),

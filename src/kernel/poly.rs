@@ -137,22 +137,22 @@ impl Poly {
 
     /// The monomial dividing every term with the lowest exponents (its "content").
     pub fn content(&self) -> Mono {
-        let mut terms = self.0.keys();
-        let Some(first) = terms.next() else {
-            return Mono::default();
-        };
-        let mut low: BTreeMap<AtomId, i32> = first.0.iter().copied().collect();
-        for m in terms {
-            for (a, e) in low.iter_mut() {
-                *e = (*e).min(m.degree(*a));
-            }
+        // Per atom: the lowest exponent and in how many terms it occurs (absent is 0).
+        let mut low: BTreeMap<AtomId, (i32, usize)> = BTreeMap::new();
+        for m in self.0.keys() {
             for (a, e) in &m.0 {
-                if !first.0.iter().any(|(b, _)| b == a) {
-                    low.insert(*a, (*e).min(0));
-                }
+                let slot = low.entry(*a).or_insert((*e, 0));
+                slot.0 = slot.0.min(*e);
+                slot.1 += 1;
             }
         }
-        Mono(low.into_iter().filter(|(_, e)| *e != 0).collect())
+        let terms = self.0.len();
+        Mono(
+            low.into_iter()
+                .map(|(a, (e, n))| (a, if n == terms { e } else { e.min(0) }))
+                .filter(|(_, e)| *e != 0)
+                .collect(),
+        )
     }
 
     /// The first term's coefficient (in the map's order), or one when zero.
