@@ -230,7 +230,11 @@ impl<'a> Derivation<'a> {
             if name == "d-add" || name == "d-sub" {
                 // A chain `u1 + u2 - u3 ...` is split in one step, so a long sum
                 // costs one line, not one line per prefix.
-                let terms = sum_terms(&self.egraph, f);
+                // The chain as it is printed: through each class's chosen node.
+                let terms = sum_terms(&self.egraph, f, |id, _| {
+                    let node = &self.best.get(&self.egraph.find(id))?.1;
+                    matches!(node, Math::Add(_) | Math::Sub(_)).then(|| node.clone())
+                });
                 let x_text = to_infix(&print(x));
                 let pieces: Vec<String> = terms
                     .iter()
