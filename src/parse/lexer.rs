@@ -60,6 +60,10 @@ pub struct Token {
     pub width: usize,
 }
 
+/// The most characters a number literal may have: reading a longer one
+/// (and computing with it) would take longer than any limit allows.
+pub const MAX_LITERAL_DIGITS: usize = 1000;
+
 /// Tokenizes `text` (one line, comments already removed); the last token is [`Tok::End`].
 pub fn tokenize(text: &str, line: usize) -> Result<Vec<Token>, Error> {
     let chars: Vec<char> = text.chars().collect();
@@ -83,6 +87,17 @@ pub fn tokenize(text: &str, line: usize) -> Result<Vec<Token>, Error> {
                 i += 1;
             }
             let s: String = chars[start..i].iter().collect();
+            if i - start > MAX_LITERAL_DIGITS {
+                return Err(Error::Semantic {
+                    line,
+                    column: start + 1,
+                    width: i - start,
+                    message: format!(
+                        "a number of {} digits is longer than the {MAX_LITERAL_DIGITS} digits a literal may have",
+                        i - start
+                    ),
+                });
+            }
             let value = parse_rational(&s).ok_or_else(|| Error::Syntax {
                 line,
                 column: start + 1,

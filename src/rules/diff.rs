@@ -153,7 +153,11 @@ fn constant_value(egraph: &EGraph, id: Id, depth: usize) -> Option<num_rational:
             let e = value(b)?;
             let e = e.is_integer().then(|| e.to_integer().to_i32()).flatten()?;
             let base = value(a)?;
-            (e.abs() <= 64 && (e >= 0 || !base.is_zero())).then(|| num_traits::Pow::pow(base, e))
+            // A power too large to compute is not known to be a constant here.
+            let bits = base.numer().bits().max(base.denom().bits());
+            let small = bits.saturating_mul(u64::from(e.unsigned_abs())) <= 100_000;
+            (small && e.abs() <= 64 && (e >= 0 || !base.is_zero()))
+                .then(|| num_traits::Pow::pow(base, e))
         }
         _ => None,
     })

@@ -238,6 +238,20 @@ impl Normalizer<'_> {
     }
 
     pub(super) fn print_atom(&self, a: AtomId) -> String {
+        let key = (
+            a,
+            self.print_scope.borrow().clone(),
+            self.sum_hints.get(&a).copied(),
+        );
+        if let Some(text) = self.printed.borrow().get(&key) {
+            return text.clone();
+        }
+        let text = self.print_atom_uncached(a);
+        self.printed.borrow_mut().insert(key, text.clone());
+        text
+    }
+
+    fn print_atom_uncached(&self, a: AtomId) -> String {
         match &self.atoms[a] {
             Atom::Var(v) | Atom::Name(v) => v.to_string(),
             Atom::Exp(r) => format!("exp({})", self.print(r)),
@@ -245,7 +259,8 @@ impl Normalizer<'_> {
             Atom::Sqrt(r) => format!("sqrt({})", self.print(r)),
             Atom::Root(r, c) => {
                 let base = self.print(r);
-                let base = if r.is_monomial() && !base.contains(['/', '*', '-']) {
+                // `^` is right-associative: `x^2` as a base needs parentheses too.
+                let base = if r.is_monomial() && !base.contains(['/', '*', '-', '^', ' ']) {
                     base
                 } else {
                     format!("({base})")
