@@ -10,6 +10,8 @@
 
 mod facts;
 mod printing;
+#[cfg(test)]
+mod round_trip;
 mod solve;
 mod sums;
 

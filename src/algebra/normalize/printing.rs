@@ -197,12 +197,12 @@ impl Normalizer<'_> {
         let mut up: Vec<String> = Vec::new();
         let mut down: Vec<String> = Vec::new();
         for &(a, e) in &m.0 {
-            let base = self.print_atom_operand(a);
+            // A root is a power: it needs parentheses only under another power.
             let text = |k: i64| {
                 if k == 1 {
-                    base.clone()
+                    self.print_atom(a)
                 } else {
-                    format!("{base}^{k}")
+                    format!("{}^{k}", self.print_atom_operand(a))
                 }
             };
             if e > 0 {
