@@ -16,6 +16,13 @@ use crate::render::{render, Format};
 /// Exit code for bad input or usage.
 pub const EXIT_INPUT: u8 = 2;
 
+/// Exit code for a verdict or walk left undecided within the limits.
+pub const EXIT_UNDECIDED: u8 = 3;
+
+/// The most classes `derive` walks and `example` writes: the walk grows with
+/// the square of the classes, and a thousand is far past any textbook figure.
+pub const MAX_CLASSES: u32 = 1000;
+
 /// backprove: differentiate with named rules and prove gradients.
 #[derive(Debug, Parser)]
 #[command(name = "backprove", version, about)]
@@ -26,7 +33,7 @@ pub struct Cli {
 
 #[derive(Debug, Clone, clap::Args)]
 struct LimitArgs {
-    /// Seconds allowed per claim.
+    /// Seconds allowed per claim (for `derive`: for the whole walk).
     #[arg(long, default_value_t = 10.0)]
     timeout: f64,
     /// Maximum e-nodes per claim (the algebra gets a proportional budget).
@@ -62,8 +69,8 @@ enum Command {
     Derive {
         /// `softmax-with-loss`, or a problem file (`-` reads standard input).
         what: String,
-        /// Number of classes, for `softmax-with-loss` and problems with indexed families (at least 2).
-        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=10_000))]
+        /// Number of classes, for `softmax-with-loss` and problems with indexed families (2 to 1000).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=MAX_CLASSES as i64))]
         classes: u32,
         /// The inputs to differentiate by, comma-separated (default: every input named `a…`).
         #[arg(long, value_delimiter = ',')]
@@ -74,6 +81,8 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = TranscriptFormat::Text)]
         format: TranscriptFormat,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Re-verify a certificate (the JSON of `prove --format json`) without the prover.
     Check {
@@ -98,8 +107,8 @@ enum Command {
         /// Which example.
         #[arg(value_enum)]
         name: ExampleName,
-        /// Number of classes (at least 2).
-        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=100_000))]
+        /// Number of classes (2 to 1000).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=MAX_CLASSES as i64))]
         classes: u32,
     },
 }
@@ -140,6 +149,7 @@ pub fn run(cli: Cli) -> u8 {
             &[],
             None,
             TranscriptFormat::Text,
+            &Limits::default(),
             &mut out,
         ),
         Some(Command::Derive {
@@ -148,14 +158,22 @@ pub fn run(cli: Cli) -> u8 {
             wrt,
             output,
             format,
-        }) => derive_command(
-            &what,
-            classes as usize,
-            &wrt,
-            output.as_deref(),
-            format,
-            &mut out,
-        ),
+            limits,
+        }) => {
+            let limits = match limits.limits() {
+                Ok(l) => l,
+                Err(e) => return usage(&e),
+            };
+            derive_command(
+                &what,
+                classes as usize,
+                &wrt,
+                output.as_deref(),
+                format,
+                &limits,
+                &mut out,
+            )
+        }
         Some(Command::Prove {
             file,
             format,
@@ -217,6 +235,7 @@ fn derive_command(
     wrt: &[String],
     output: Option<&str>,
     format: TranscriptFormat,
+    limits: &Limits,
     out: &mut impl Write,
 ) -> u8 {
     let (text, name, title) = if what == "softmax-with-loss" {
@@ -283,7 +302,7 @@ fn derive_command(
     } else {
         wrt.to_vec()
     };
-    match crate::transcript::derive(&problem, &output, &inputs, &title) {
+    match crate::transcript::derive_within(&problem, &output, &inputs, &title, limits) {
         Ok(mut t) => {
             if what == "softmax-with-loss" {
                 general_text = Some(crate::examples::softmax_with_loss_n());
@@ -299,8 +318,12 @@ fn derive_command(
             if t.all_proved() {
                 0
             } else {
-                3
+                EXIT_UNDECIDED
             }
+        }
+        Err(e) if e.starts_with(crate::transcript::WALK_LIMIT) => {
+            eprintln!("undecided: {e}");
+            EXIT_UNDECIDED
         }
         Err(e) => usage(&e),
     }

@@ -49,6 +49,6 @@ pub use render::{figures, render, render_dot, render_svg, render_transcript, Fig
 pub use report::{ClaimReport, NamedDefinition, PointValues, Report, SideCondition, Status, Step};
 pub use rules::diff::{DiffRule, Guard, DIFF_RULES};
 pub use transcript::{
-    derive, general_case, Agreement, BackwardEdge, BackwardNode, ForwardNode, GeneralCase,
-    Simplification, Transcript,
+    derive, derive_within, general_case, Agreement, BackwardEdge, BackwardNode, ForwardNode,
+    GeneralCase, Simplification, Transcript,
 };

@@ -52,6 +52,16 @@ const CHECK_POINTS: usize = 6;
 /// assert_eq!(report.claims[0].status, backprove::Status::Proved);
 /// ```
 pub fn prove_problem(problem: &Problem, limits: &Limits) -> Report {
+    prove_problem_until(problem, limits, None)
+}
+
+/// [`prove_problem`], where no claim runs past `until` (a walk's deadline
+/// bounds all its claims together, not each one).
+pub(crate) fn prove_problem_until(
+    problem: &Problem,
+    limits: &Limits,
+    until: Option<Instant>,
+) -> Report {
     let defs = definitions(problem);
     let mut reserved = BTreeSet::new();
     for e in problem.definitions.iter().map(|d| &d.expr).chain(
@@ -72,7 +82,7 @@ pub fn prove_problem(problem: &Problem, limits: &Limits) -> Report {
     };
     let context = crate::check::Context::new(&report);
     report.claims = parallel_map(&problem.claims, |claim| {
-        let mut decided = prove_claim(problem, &defs, &rules, claim, limits);
+        let mut decided = prove_claim(problem, &defs, &rules, claim, limits, until);
         self_check(&context, &mut decided);
         decided
     });
@@ -188,8 +198,10 @@ fn prove_claim(
     rules: &[Rewrite],
     claim: &Claim,
     limits: &Limits,
+    until: Option<Instant>,
 ) -> ClaimReport {
-    let deadline = Instant::now() + limits.timeout;
+    let own = Instant::now() + limits.timeout;
+    let deadline = until.map_or(own, |until| until.min(own));
     let mut report = ClaimReport {
         claim: claim.text(),
         line: claim.line,

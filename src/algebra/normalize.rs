@@ -319,7 +319,7 @@ impl<'a> Normalizer<'a> {
         }
     }
 
-    fn charge(&mut self, units: usize) -> Res<()> {
+    pub(super) fn charge(&mut self, units: usize) -> Res<()> {
         self.work += units;
         if self.work > self.budget.max_work {
             return Err(AlgebraError::Limit);
@@ -356,7 +356,7 @@ impl<'a> Normalizer<'a> {
         Ok(out)
     }
 
-    fn check_deadline(&self) -> Res<()> {
+    pub(super) fn check_deadline(&self) -> Res<()> {
         match self.budget.deadline {
             Some(deadline) if Instant::now() > deadline => Err(AlgebraError::Limit),
             _ => Ok(()),

@@ -18,6 +18,9 @@ impl Normalizer<'_> {
         let indices: Vec<Symbol> = self.free_of(r).into_iter().collect();
         let mut out = self.fold_in_sums(r)?;
         for name in names {
+            // A thousand names are a thousand trial divisions: mind the clock.
+            self.charge(out.num.len() + 1)?;
+            self.check_deadline()?;
             if self.substitution.contains_key(&name) {
                 continue;
             }
