@@ -46,9 +46,12 @@ impl LimitArgs {
         if !(self.timeout.is_finite() && self.timeout > 0.0) {
             return Err("--timeout must be a positive number of seconds".into());
         }
+        if self.max_nodes == 0 {
+            return Err("--max-nodes must be at least 1".into());
+        }
         Ok(Limits {
             timeout: Duration::from_secs_f64(self.timeout.min(1e6)),
-            max_nodes: self.max_nodes.max(1),
+            max_nodes: self.max_nodes,
         })
     }
 }
@@ -356,6 +359,11 @@ fn prove_text(text: &str, name: &str, format: Format, limits: &Limits, out: &mut
             return EXIT_INPUT;
         }
     };
+    if problem.claims.is_empty() {
+        return usage(&format!(
+            "{name} has no `prove` statement: there is nothing to decide"
+        ));
+    }
     let report = prove_problem(&problem, limits);
     let _ = out.write_all(render(&report, format).as_bytes());
     report.exit_code()
@@ -435,7 +443,20 @@ fn diff_command(
 /// `error: ...` with the source line and a caret under the offending span.
 pub fn render_error(e: &Error, source: &str, name: &str) -> String {
     let (line, column, width) = e.location();
-    let text = source.lines().nth(line.saturating_sub(1)).unwrap_or("");
+    let text = crate::parse::source_lines(source)
+        .nth(line.saturating_sub(1))
+        .unwrap_or("");
+    // Invisible characters are shown as one visible character each, so the caret still fits.
+    let text: String = text
+        .chars()
+        .map(|c| {
+            if crate::parse::is_invisible(c) {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect();
     let gutter = line.to_string().len();
     format!(
         "error: {e}\n{:gutter$}--> {name}:{line}:{column}\n{:gutter$} |\n{line} | {text}\n{:gutter$} | {}{}\n",

@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 mod algebra;
+mod assumptions;
 mod check;
 mod cli;
 mod derive;

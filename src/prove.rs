@@ -10,6 +10,7 @@ use egg::{RecExpr, Symbol};
 use num_rational::BigRational;
 
 use crate::algebra::{natural_cmp, AlgebraError, Budget, Discharge, Normalizer, Rat, Sign, Target};
+use crate::assumptions::System;
 use crate::derive::{Derivation, SaturationLimits};
 use crate::language::Math;
 use crate::numeric::{Evaluator, Interval, Rng};
@@ -242,6 +243,7 @@ fn prove_claim(
             chain,
             side_conditions,
         }) => match refutation(CHECK_POINTS) {
+            Refutation::Contradictory(text) => report.reason = Some(contradiction(&text)),
             Refutation::Differ(cx) => {
                 report.reason = Some(
                     "internal error: the algebra found the sides equal but they differ at a point; refusing to report proved"
@@ -249,7 +251,12 @@ fn prove_claim(
                 );
                 report.counterexample = Some(cx);
             }
-            Refutation::Agree(points) => {
+            // A proof needs no search; without one it rests on the algebra alone.
+            agreed @ (Refutation::Agree(_) | Refutation::NotSearched(_)) => {
+                let points = match agreed {
+                    Refutation::Agree(points) => points,
+                    _ => Vec::new(),
+                };
                 report.status = Status::Proved;
                 report.conditions = side_conditions
                     .iter()
@@ -289,10 +296,26 @@ fn prove_claim(
                 ));
                 report.counterexample = Some(cx);
             }
-            Refutation::Agree(_) => {
+            Refutation::Contradictory(text) => report.reason = Some(contradiction(&text)),
+            Refutation::NotSearched(text) => {
                 report.reason = Some(format!(
-                    "left side minus right side simplifies to {residual}, which the algebra cannot show is zero, and no counterexample was found"
+                    "left side minus right side simplifies to {residual}, which the algebra cannot show is zero; no counterexample was searched for, {}",
+                    not_searched(&text)
                 ));
+            }
+            Refutation::Agree(_) => {
+                let constant = crate::language::parse_rational(&residual);
+                report.reason = Some(
+                    if constant.is_some_and(|c| !num_traits::Zero::is_zero(&c)) {
+                        format!(
+                        "left side minus right side is the nonzero constant {residual}, a difference too small for the numeric check to confirm at a point"
+                    )
+                    } else {
+                        format!(
+                        "left side minus right side simplifies to {residual}, which the algebra cannot show is zero, and no counterexample was found"
+                    )
+                    },
+                );
             }
         },
         Err(AlgebraError::Limit) => match refutation(REFUTE_POINTS) {
@@ -303,7 +326,8 @@ fn prove_claim(
                     Some("the algebra ran out of budget, but the sides differ at a point".into());
                 report.counterexample = Some(cx);
             }
-            Refutation::Agree(_) => {
+            Refutation::Contradictory(text) => report.reason = Some(contradiction(&text)),
+            Refutation::Agree(_) | Refutation::NotSearched(_) => {
                 report.reason =
                     Some("not proved within limits: the algebra ran out of budget".into())
             }
@@ -313,6 +337,18 @@ fn prove_claim(
         }
     }
     report
+}
+
+fn contradiction(text: &str) -> String {
+    format!("the assumptions cannot all hold: `{text}` contradicts the equations assumed before it")
+}
+
+fn not_searched(text: &str) -> String {
+    if text.is_empty() {
+        "as solving the assumptions took more work than allowed".into()
+    } else {
+        format!("as points satisfying `{text}` cannot be chosen (it is solved for no variable)")
+    }
 }
 
 fn seed(claim: &Claim) -> u64 {
@@ -501,7 +537,7 @@ fn chain(claim: &Claim, marks: &[Mark], rhs_rules: &[&str]) -> Vec<Step> {
     steps
 }
 
-fn side_difference(
+pub(crate) fn side_difference(
     norm: &mut Normalizer,
     lhs: &RecExpr<Math>,
     rhs: &RecExpr<Math>,
@@ -590,6 +626,7 @@ fn refute_any(
                 }
             };
             match refute(&concrete, &concrete_defs, &unrolled, &l, &r, per_case) {
+                stop @ (Refutation::NotSearched(_) | Refutation::Contradictory(_)) => return stop,
                 Refutation::Differ(mut cx) => {
                     mark(&mut cx);
                     return Refutation::Differ(cx);
@@ -622,17 +659,13 @@ fn refute(
         deadline: None,
     };
     let mut norm = Normalizer::new(defs, false, budget);
-    let Ok(solved) = solve_equations(&mut norm, problem) else {
-        return Refutation::Agree(Vec::new());
+    // The equations as one system, so that every point satisfies all of them.
+    let solved = match crate::assumptions::solve_system(&mut norm, problem) {
+        Ok(System::Solved(solved)) => solved,
+        Ok(System::Contradictory(text)) => return Refutation::Contradictory(text),
+        Ok(System::Unsolvable(text)) => return Refutation::NotSearched(text),
+        Err(_) => return Refutation::NotSearched(String::new()),
     };
-    let equations = problem
-        .assumptions
-        .iter()
-        .filter(|a| a.relation == Relation::Eq)
-        .count();
-    if solved.len() < equations {
-        return Refutation::Agree(Vec::new());
-    }
     let mut vars: BTreeSet<Symbol> = BTreeSet::new();
     // The claim as written: a derivative may have lost variables the claim is about.
     collect_vars(&claim.lhs, defs, &mut vars);
@@ -645,14 +678,7 @@ fn refute(
     }
     let mut vars: Vec<Symbol> = vars.into_iter().collect();
     vars.sort_by(|a, b| natural_cmp(a.as_str(), b.as_str()));
-    let mut solved_vars: BTreeSet<Symbol> = BTreeSet::new();
-    for (target, _, _) in &solved {
-        match target {
-            Target::Var(v) => solved_vars.insert(*v),
-            // Sums are solved for on unrolled problems only.
-            Target::Sum(_) => return Refutation::Agree(Vec::new()),
-        };
-    }
+    let solved_vars: BTreeSet<Symbol> = solved.iter().map(|(v, _)| *v).collect();
     let mut rng = Rng::new(seed(claim));
     let mut agreeing = Vec::new();
     for attempt in 0..count * 3 {
@@ -669,8 +695,7 @@ fn refute(
             point.insert(*v, value);
         }
         let mut ok = true;
-        for (target, value, _) in solved.iter().rev() {
-            let Target::Var(var) = target else { continue };
+        for (var, value) in solved.iter().rev() {
             match norm.evaluate_exact(value, &point) {
                 Some(x) => {
                     point.insert(*var, x);
@@ -701,6 +726,11 @@ enum Refutation {
     Differ(PointValues),
     /// No such point; these points agree (up to [`CHECK_POINTS`] of them).
     Agree(Vec<PointValues>),
+    /// No search ran: points satisfying this `assume` equation cannot be chosen
+    /// (empty: the equations took more work than allowed).
+    NotSearched(String),
+    /// This `assume` equation contradicts the ones before it.
+    Contradictory(String),
 }
 
 fn values(point: &BTreeMap<Symbol, BigRational>, l: &Interval, r: &Interval) -> PointValues {

@@ -4,6 +4,8 @@
 
 mod lexer;
 
+pub(crate) use lexer::is_invisible;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use egg::{Id, RecExpr, Symbol};
@@ -19,6 +21,30 @@ use lexer::{tokenize, Tok, Token};
 /// How deeply parentheses and operators may nest before the input is refused.
 const MAX_DEPTH: usize = 200;
 
+/// The lines of a source text as the parser numbers them: a leading byte-order
+/// mark is dropped, and `\n`, `\r\n` and a lone `\r` all end a line (a file
+/// with old Mac line endings is not one long line).
+pub fn source_lines(text: &str) -> impl Iterator<Item = &str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    let mut rest = Some(text).filter(|t| !t.is_empty());
+    std::iter::from_fn(move || {
+        let t = rest?;
+        match t.find(['\n', '\r']) {
+            Some(i) => {
+                let skip = if t[i..].starts_with("\r\n") { 2 } else { 1 };
+                rest = Some(&t[i + skip..]);
+                Some(&t[..i])
+            }
+            None => {
+                rest = None;
+                Some(t)
+            }
+        }
+    })
+}
+
 /// Parses and checks a whole problem file.
 ///
 /// ```
@@ -33,7 +59,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
     // The first use of each name not (yet) defined: a later `let` of it is an error.
     let mut free_uses: std::collections::HashMap<String, (usize, usize)> =
         std::collections::HashMap::new();
-    for (index, raw) in text.lines().enumerate() {
+    for (index, raw) in source_lines(text).enumerate() {
         let line = index + 1;
         let content = raw.split('#').next().unwrap_or("");
         if content.trim().is_empty() {
