@@ -128,9 +128,57 @@ impl<'a> Derivation<'a> {
         (*cost, expr)
     }
 
+    /// How many nodes the term of class `id` has when printed as a tree
+    /// (shared subterms counted each time), saturating.
+    fn tree_size(&self, id: Id, memo: &mut FxHashMap<Id, usize>) -> usize {
+        let id = self.egraph.find(id);
+        if let Some(&n) = memo.get(&id) {
+            return n;
+        }
+        let Some((_, node)) = self.best.get(&id) else {
+            return 1;
+        };
+        let node = node.clone();
+        let n = node.children().iter().fold(1usize, |acc, c| {
+            acc.saturating_add(self.tree_size(*c, memo))
+        });
+        memo.insert(id, n);
+        n
+    }
+
     /// One lemma per `d` term reached from the inputs' `d` terms, top-down:
-    /// `d(f, x) = ...` by the rule that fits `f`'s operator.
-    pub fn lemmas(&self) -> Vec<Step> {
+    /// `d(f, x) = ...` by the rule that fits `f`'s operator. The terms are
+    /// printed as trees, which can be exponentially larger than the e-graph:
+    /// when the lemmas would hold more than `max_nodes` nodes in all, the
+    /// answer is an `Err` saying so, before anything large is printed.
+    pub fn lemmas(&self, max_nodes: usize) -> Result<Vec<Step>, String> {
+        let mut sizes: FxHashMap<Id, usize> = FxHashMap::default();
+        let mut total = 0usize;
+        for (f, x) in self.d_terms.iter().flatten() {
+            total = total.saturating_add(self.tree_size(*f, &mut sizes));
+            total = total.saturating_add(self.tree_size(*x, &mut sizes));
+        }
+        let mut seen_classes: FxHashSet<Id> = FxHashSet::default();
+        for class in self.egraph.classes() {
+            // Every `d` node's argument is printed once before and once after its rule.
+            for node in &class.nodes {
+                if let Math::D([f, _]) = node {
+                    if seen_classes.insert(self.egraph.find(*f)) {
+                        total =
+                            total.saturating_add(self.tree_size(*f, &mut sizes).saturating_mul(2));
+                    }
+                }
+            }
+        }
+        if total > max_nodes {
+            return Err(format!(
+                "the derivative's lemmas, printed, would have more than {max_nodes} nodes (--max-nodes)"
+            ));
+        }
+        Ok(self.lemmas_unchecked())
+    }
+
+    fn lemmas_unchecked(&self) -> Vec<Step> {
         let print = |id: Id| self.find_best(id).1;
         let mut steps = Vec::new();
         let mut seen: FxHashSet<(Id, Id)> = FxHashSet::default();

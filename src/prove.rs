@@ -237,7 +237,10 @@ fn prove_claim(
     };
 
     let algebra = decide_algebra(problem, defs, claim, &lhs, &rhs, budget(limits, deadline));
-    let refutation = |count| refute_any(problem, defs, claim, &lhs, &rhs, count);
+    // The numeric search gets what is left, and at least a tenth of the
+    // timeout, so a proof found late is still spot-checked.
+    let search_until = deadline.max(Instant::now() + limits.timeout / 10);
+    let refutation = |count| refute_any(problem, defs, claim, &lhs, &rhs, count, search_until);
     match algebra {
         Ok(Outcome::Equal {
             chain,
@@ -252,10 +255,18 @@ fn prove_claim(
                 report.counterexample = Some(cx);
             }
             // A proof needs no search; without one it rests on the algebra alone.
-            agreed @ (Refutation::Agree(_) | Refutation::NotSearched(_)) => {
+            agreed
+            @ (Refutation::Agree(_) | Refutation::NotSearched(_) | Refutation::OutOfTime) => {
                 let points = match agreed {
                     Refutation::Agree(points) => points,
                     _ => Vec::new(),
+                };
+                let lemmas = match derivation.lemmas(limits.max_nodes) {
+                    Ok(lemmas) => lemmas,
+                    Err(reason) => {
+                        report.reason = Some(format!("not proved within limits: {reason}"));
+                        return report;
+                    }
                 };
                 report.status = Status::Proved;
                 report.conditions = side_conditions
@@ -282,14 +293,22 @@ fn prove_claim(
                     );
                 }
                 report.spot_checks = points;
-                report.steps = derivation.lemmas();
+                report.steps = lemmas;
                 report.steps.extend(chain);
             }
         },
         Ok(Outcome::Differ { residual }) => match refutation(REFUTE_POINTS) {
             Refutation::Differ(cx) => {
                 // The lemmas let a checker evaluate the derivatives at the counterexample.
-                report.steps = derivation.lemmas();
+                report.steps = match derivation.lemmas(limits.max_nodes) {
+                    Ok(lemmas) => lemmas,
+                    Err(reason) => {
+                        report.reason = Some(format!(
+                            "not disproved within limits: the sides differ at a point, but {reason}"
+                        ));
+                        return report;
+                    }
+                };
                 report.status = Status::Disproved;
                 report.reason = Some(format!(
                     "left side minus right side simplifies to {residual}"
@@ -301,6 +320,11 @@ fn prove_claim(
                 report.reason = Some(format!(
                     "left side minus right side simplifies to {residual}, which the algebra cannot show is zero; no counterexample was searched for, {}",
                     not_searched(&text)
+                ));
+            }
+            Refutation::OutOfTime => {
+                report.reason = Some(format!(
+                    "not proved within limits: left side minus right side simplifies to {residual}, which the algebra cannot show is zero, and the search for a counterexample ran out of time"
                 ));
             }
             Refutation::Agree(_) => {
@@ -320,16 +344,28 @@ fn prove_claim(
         },
         Err(AlgebraError::Limit) => match refutation(REFUTE_POINTS) {
             Refutation::Differ(cx) => {
-                report.steps = derivation.lemmas();
+                report.steps = match derivation.lemmas(limits.max_nodes) {
+                    Ok(lemmas) => lemmas,
+                    Err(reason) => {
+                        report.reason = Some(format!(
+                            "not disproved within limits: the sides differ at a point, but {reason}"
+                        ));
+                        return report;
+                    }
+                };
                 report.status = Status::Disproved;
-                report.reason =
-                    Some("the algebra ran out of budget, but the sides differ at a point".into());
+                report.reason = Some(format!(
+                    "the algebra ran out of budget ({}), but the sides differ at a point",
+                    which_limit(deadline)
+                ));
                 report.counterexample = Some(cx);
             }
             Refutation::Contradictory(text) => report.reason = Some(contradiction(&text)),
-            Refutation::Agree(_) | Refutation::NotSearched(_) => {
-                report.reason =
-                    Some("not proved within limits: the algebra ran out of budget".into())
+            Refutation::Agree(_) | Refutation::NotSearched(_) | Refutation::OutOfTime => {
+                report.reason = Some(format!(
+                    "not proved within limits: the algebra ran out of budget ({})",
+                    which_limit(deadline)
+                ))
             }
         },
         Err(AlgebraError::ZeroDivisor(d)) => {
@@ -337,6 +373,15 @@ fn prove_claim(
         }
     }
     report
+}
+
+/// Which limit the algebra reached: the time, or the work that `--max-nodes` scales.
+fn which_limit(deadline: Instant) -> &'static str {
+    if Instant::now() > deadline {
+        "time: --timeout"
+    } else {
+        "work: 20 operations per --max-nodes"
+    }
 }
 
 fn contradiction(text: &str) -> String {
@@ -594,9 +639,10 @@ fn refute_any(
     lhs: &RecExpr<Math>,
     rhs: &RecExpr<Math>,
     count: usize,
+    until: Instant,
 ) -> Refutation {
     if !unroll::is_indexed(problem) {
-        return refute(problem, defs, claim, lhs, rhs, count);
+        return refute(problem, defs, claim, lhs, rhs, count, until);
     }
     let indices = crate::index::free_in_order_of(&[&claim.lhs, &claim.rhs]);
     let mut agreeing = Vec::new();
@@ -625,8 +671,18 @@ fn refute_any(
                     p.point.insert(s.to_string(), v.to_string());
                 }
             };
-            match refute(&concrete, &concrete_defs, &unrolled, &l, &r, per_case) {
-                stop @ (Refutation::NotSearched(_) | Refutation::Contradictory(_)) => return stop,
+            match refute(
+                &concrete,
+                &concrete_defs,
+                &unrolled,
+                &l,
+                &r,
+                per_case,
+                until,
+            ) {
+                stop @ (Refutation::NotSearched(_)
+                | Refutation::Contradictory(_)
+                | Refutation::OutOfTime) => return stop,
                 Refutation::Differ(mut cx) => {
                     mark(&mut cx);
                     return Refutation::Differ(cx);
@@ -653,10 +709,11 @@ fn refute(
     lhs: &RecExpr<Math>,
     rhs: &RecExpr<Math>,
     count: usize,
+    until: Instant,
 ) -> Refutation {
     let budget = Budget {
         max_work: 1_000_000,
-        deadline: None,
+        deadline: Some(until),
     };
     let mut norm = Normalizer::new(defs, false, budget);
     // The equations as one system, so that every point satisfies all of them.
@@ -684,6 +741,9 @@ fn refute(
     for attempt in 0..count * 3 {
         if attempt >= count && attempt % 3 != 0 {
             continue;
+        }
+        if Instant::now() > until {
+            return Refutation::OutOfTime;
         }
         let mut point: BTreeMap<Symbol, BigRational> = BTreeMap::new();
         for v in vars.iter().filter(|v| !solved_vars.contains(v)) {
@@ -731,6 +791,8 @@ enum Refutation {
     NotSearched(String),
     /// This `assume` equation contradicts the ones before it.
     Contradictory(String),
+    /// The search ran out of time before it was done.
+    OutOfTime,
 }
 
 fn values(point: &BTreeMap<Symbol, BigRational>, l: &Interval, r: &Interval) -> PointValues {
