@@ -13,8 +13,8 @@ use crate::language::Math;
 use crate::print::to_infix;
 use crate::report::Step;
 use crate::rules::diff::{
-    bind, bound_name, diff_rule, head, head_indices, name_in, rule_for, rule_patterns, sum_terms,
-    EGraph, Rewrite, RENAME, UNFOLD,
+    bind, bound_name, diff_rule, head, head_indices, is_constant, name_in, rule_for, rule_patterns,
+    sum_terms, EGraph, Rewrite, RENAME, UNFOLD,
 };
 
 /// A cost that makes any remaining `d` prohibitively expensive.
@@ -210,7 +210,16 @@ impl<'a> Derivation<'a> {
                 }
             }
             let f_node = self.best[&self.egraph.find(f)].1.clone();
-            let Some(name) = rule_for(&f_node, &self.egraph, x, self.defs) else {
+            // A constant (`1^2 + 1`) is differentiated by `d-const` whatever its
+            // operator, as in the e-graph: its derivative's printed form is `0`,
+            // and the lemmas must compose to the printed forms.
+            let constant = !matches!(f_node, Math::Num(_)) && is_constant(&self.egraph, f);
+            let name = if constant {
+                Some("d-const")
+            } else {
+                rule_for(&f_node, &self.egraph, x, self.defs)
+            };
+            let Some(name) = name else {
                 continue;
             };
             if name == UNFOLD {

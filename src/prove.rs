@@ -770,6 +770,10 @@ fn refute(
         let (Some(l), Some(r)) = (eval.eval(lhs), eval.eval(rhs)) else {
             continue;
         };
+        // A value beyond f64 says nothing, and prints as NaN.
+        if !(l.mid().is_finite() && r.mid().is_finite()) {
+            continue;
+        }
         if l.disjoint(&r) {
             return Refutation::Differ(values(&point, &l, &r));
         }
