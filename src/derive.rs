@@ -57,6 +57,8 @@ pub struct Derivation<'a> {
     best: FxHashMap<Id, (usize, Math)>,
     /// Whether the terms use indices (so lemmas are shared between renamings).
     indexed: bool,
+    /// The node limit, which also bounds the terms written out.
+    max_nodes: usize,
 }
 
 impl<'a> Derivation<'a> {
@@ -102,11 +104,21 @@ impl<'a> Derivation<'a> {
             d_terms,
             best,
             indexed,
+            max_nodes: limits.max_nodes,
         })
     }
 
-    /// The `d`-free form of the `i`-th term, or an error naming a `d` term no rule handles.
+    /// The `d`-free form of the `i`-th term, or an error naming a `d` term no
+    /// rule handles. Written out as a tree, a derivative can be exponentially
+    /// larger than its e-graph: beyond the node limit, that is the error.
     pub fn result(&self, i: usize) -> Result<RecExpr<Math>, String> {
+        let size = self.tree_size(self.roots[i], &mut FxHashMap::default());
+        if size > self.max_nodes {
+            return Err(format!(
+                "not proved within limits: the derivative, written out, would have more than {} nodes (--max-nodes)",
+                self.max_nodes
+            ));
+        }
         let (cost, expr) = self.find_best(self.roots[i]);
         if cost < D_COST {
             return Ok(expr);
