@@ -59,6 +59,8 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
     // The first use of each name not (yet) defined: a later `let` of it is an error.
     let mut free_uses: std::collections::HashMap<String, (usize, usize)> =
         std::collections::HashMap::new();
+    // Every scalar variable differentiated by: `n` may turn out to be the number of classes.
+    let mut diff_vars: Vec<(Symbol, usize, usize, usize)> = Vec::new();
     for (index, raw) in source_lines(text).enumerate() {
         let line = index + 1;
         let content = raw.split('#').next().unwrap_or("");
@@ -142,6 +144,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                 p.expect(Tok::Eq, "`=`")?;
                 let start = p.peek().column;
                 let body = p.whole_expression()?;
+                diff_vars.extend(p.diff_vars.drain(..).map(|(s, c, w)| (s, line, c, w)));
                 let root = Id::from(body.as_ref().len() - 1);
                 if let Some(stray) = free_indices(&body, root)
                     .into_iter()
@@ -191,6 +194,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                 };
                 p.pos += 1;
                 let rhs = p.whole_expression()?;
+                diff_vars.extend(p.diff_vars.into_iter().map(|(s, c, w)| (s, line, c, w)));
                 problem.assumptions.push(Assumption {
                     lhs,
                     relation,
@@ -202,6 +206,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                 let lhs = p.expression_rec()?;
                 p.expect(Tok::Eq, "`=`")?;
                 let rhs = p.whole_expression()?;
+                diff_vars.extend(p.diff_vars.into_iter().map(|(s, c, w)| (s, line, c, w)));
                 problem.claims.push(Claim { lhs, rhs, line });
             }
         }
@@ -211,6 +216,14 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
     let n = Symbol::from("n");
     let indexed = kinds.values().any(|k| k.0 != Kind::Scalar);
     if indexed && kinds.get(&n).is_some_and(|k| k.0 == Kind::Scalar) && !defined.contains_key(&n) {
+        if let Some((_, line, column, width)) = diff_vars.iter().find(|(s, ..)| *s == n) {
+            return Err(Error::Semantic {
+                line: *line,
+                column: *column,
+                width: *width,
+                message: "cannot differentiate by `n`: in a problem with indices it is the number of classes; expected a free variable".into(),
+            });
+        }
         let expr: RecExpr<Math> = "(sum j 1)".parse().expect("a well-formed term");
         problem.definitions.insert(
             0,
@@ -295,6 +308,8 @@ struct Parser<'a> {
     index_uses: Vec<(Symbol, usize)>,
     expr: RecExpr<Math>,
     depth: usize,
+    /// The scalar variables this line differentiates by, with column and width.
+    diff_vars: Vec<(Symbol, usize, usize)>,
 }
 
 impl<'a> Parser<'a> {
@@ -314,6 +329,7 @@ impl<'a> Parser<'a> {
             index_uses: Vec::new(),
             expr: RecExpr::default(),
             depth: 0,
+            diff_vars: Vec::new(),
         }
     }
 
@@ -755,6 +771,7 @@ impl<'a> Parser<'a> {
             return Ok(self.indexed(&v, vcol)?.id);
         }
         self.record(sym, Kind::Scalar, vcol, vwidth)?;
+        self.diff_vars.push((sym, vcol, vwidth));
         Ok(self.add(Math::Var(sym)))
     }
 }
