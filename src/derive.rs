@@ -59,6 +59,10 @@ pub struct Derivation<'a> {
     indexed: bool,
     /// The node limit, which also bounds the terms written out.
     max_nodes: usize,
+    /// The terms as given, and for each `d` in them (in order) whether its
+    /// argument holds another `d`.
+    exprs: Vec<RecExpr<Math>>,
+    nested: Vec<bool>,
 }
 
 impl<'a> Derivation<'a> {
@@ -73,10 +77,17 @@ impl<'a> Derivation<'a> {
         let mut egraph = EGraph::default();
         let mut roots = Vec::new();
         let mut d_terms = Vec::new();
+        let mut nested = Vec::new();
         for expr in exprs {
             let mut ids: Vec<Id> = Vec::with_capacity(expr.as_ref().len());
             let mut ds = Vec::new();
+            let mut has_d: Vec<bool> = Vec::with_capacity(expr.as_ref().len());
             for node in expr.as_ref() {
+                let inner = node.children().iter().any(|c| has_d[usize::from(*c)]);
+                if let Math::D([f, _]) = node {
+                    nested.push(has_d[usize::from(*f)]);
+                }
+                has_d.push(inner || matches!(node, Math::D(_)));
                 let node = node.clone().map_children(|c| ids[usize::from(c)]);
                 if let Math::D([f, x]) = node {
                     ds.push((f, x));
@@ -105,6 +116,8 @@ impl<'a> Derivation<'a> {
             best,
             indexed,
             max_nodes: limits.max_nodes,
+            exprs: exprs.iter().map(|e| (*e).clone()).collect(),
+            nested,
         })
     }
 
@@ -190,15 +203,37 @@ impl<'a> Derivation<'a> {
         Ok(self.lemmas_unchecked())
     }
 
+    /// The lemmas: from the e-graph, except that a `d` of a `d` gets lemmas
+    /// for the term its inner lemmas compose to (see `compose`), which the
+    /// e-graph may have merged with a simpler one.
     fn lemmas_unchecked(&self) -> Vec<Step> {
+        let all: Vec<(Id, Id)> = self.d_terms.iter().flatten().copied().collect();
+        if self.indexed || !self.nested.iter().any(|n| *n) {
+            return self.walk(all);
+        }
+        let inner: Vec<(Id, Id)> = all
+            .iter()
+            .zip(&self.nested)
+            .filter(|(_, nested)| !**nested)
+            .map(|(d, _)| *d)
+            .collect();
+        let mut steps = self.walk(inner);
+        let mut composer = crate::compose::Composer::new(self.defs, &steps, self.max_nodes);
+        if self.exprs.iter().all(|e| composer.compose(e).is_some()) {
+            steps.extend(composer.steps);
+            return steps;
+        }
+        self.walk(all)
+    }
+
+    /// The e-graph's lemmas for the `d` terms `starts` and every `d` term they reach.
+    fn walk(&self, starts: Vec<(Id, Id)>) -> Vec<Step> {
         let print = |id: Id| self.find_best(id).1;
         let mut steps = Vec::new();
         let mut seen: FxHashSet<(Id, Id)> = FxHashSet::default();
-        let mut queue: VecDeque<(Id, Id)> = self
-            .d_terms
-            .iter()
-            .flatten()
-            .map(|(f, x)| (self.egraph.find(*f), self.egraph.find(*x)))
+        let mut queue: VecDeque<(Id, Id)> = starts
+            .into_iter()
+            .map(|(f, x)| (self.egraph.find(f), self.egraph.find(x)))
             .collect();
         // A lemma with free indices serves all its renamings: emit one per shape.
         let mut shapes: FxHashSet<String> = FxHashSet::default();

@@ -20,6 +20,7 @@ mod algebra;
 mod assumptions;
 mod check;
 mod cli;
+mod compose;
 mod derive;
 mod error;
 mod examples;
