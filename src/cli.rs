@@ -311,7 +311,7 @@ fn derive_command(
                 general_text = Some(crate::examples::softmax_with_loss_n());
             }
             if let Some(general) = general_text {
-                match crate::transcript::general_case(&general) {
+                match crate::transcript::general_case_within(&general, limits) {
                     Ok(g) => t.general = Some(g),
                     Err(e) => return usage(&e),
                 }

@@ -51,6 +51,6 @@ pub use render::{figures, render, render_dot, render_svg, render_transcript, Fig
 pub use report::{ClaimReport, NamedDefinition, PointValues, Report, SideCondition, Status, Step};
 pub use rules::diff::{DiffRule, Guard, DIFF_RULES};
 pub use transcript::{
-    derive, derive_within, general_case, Agreement, BackwardEdge, BackwardNode, ForwardNode,
-    GeneralCase, Simplification, Transcript,
+    derive, derive_within, general_case, general_case_within, Agreement, BackwardEdge,
+    BackwardNode, ForwardNode, GeneralCase, Simplification, Transcript,
 };

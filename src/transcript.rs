@@ -137,8 +137,13 @@ pub struct GeneralCase {
 /// assert!(g.claim.steps.len() <= 15);
 /// ```
 pub fn general_case(text: &str) -> Result<GeneralCase, String> {
+    general_case_within(text, &Limits::default())
+}
+
+/// [`general_case`] within `limits` (as `derive` passes them on).
+pub fn general_case_within(text: &str, limits: &Limits) -> Result<GeneralCase, String> {
     let problem = crate::parse::parse_problem(text).map_err(|e| e.to_string())?;
-    let report = prove_problem(&problem, &Limits::default());
+    let report = prove_problem(&problem, limits);
     let claim = report
         .claims
         .into_iter()
