@@ -770,12 +770,12 @@ fn refute(
         let (Some(l), Some(r)) = (eval.eval(lhs), eval.eval(rhs)) else {
             continue;
         };
-        // A value beyond f64 says nothing, and prints as NaN.
-        if !(l.mid().is_finite() && r.mid().is_finite()) {
-            continue;
-        }
         if l.disjoint(&r) {
             return Refutation::Differ(values(&point, &l, &r));
+        }
+        // A value beyond f64 agrees with nothing in particular, and prints as NaN.
+        if !(l.mid().is_finite() && r.mid().is_finite()) {
+            continue;
         }
         if agreeing.len() < CHECK_POINTS {
             agreeing.push(values(&point, &l, &r));
