@@ -392,7 +392,7 @@ fn not_searched(text: &str) -> String {
     if text.is_empty() {
         "as solving the assumptions took more work than allowed".into()
     } else {
-        format!("as points satisfying `{text}` cannot be chosen (it is solved for no variable)")
+        format!("as points satisfying `{text}` cannot be chosen (it is solved for no variable, or holds at none of n = 1, 2, 3 classes)")
     }
 }
 
@@ -646,6 +646,7 @@ fn refute_any(
     }
     let indices = crate::index::free_in_order_of(&[&claim.lhs, &claim.rhs]);
     let mut agreeing = Vec::new();
+    let mut unsatisfiable = None;
     for n in 1..=3 {
         let Ok(concrete) = unroll::unroll_problem(problem, n) else {
             return Refutation::Agree(agreeing);
@@ -680,9 +681,13 @@ fn refute_any(
                 per_case,
                 until,
             ) {
-                stop @ (Refutation::NotSearched(_)
-                | Refutation::Contradictory(_)
-                | Refutation::OutOfTime) => return stop,
+                // At this number of classes the assumptions cannot hold (`n = 5`
+                // at n = 1): no point here, which says nothing about other n.
+                Refutation::Contradictory(text) => {
+                    unsatisfiable = Some(text);
+                    break;
+                }
+                stop @ (Refutation::NotSearched(_) | Refutation::OutOfTime) => return stop,
                 Refutation::Differ(mut cx) => {
                     mark(&mut cx);
                     return Refutation::Differ(cx);
@@ -698,7 +703,10 @@ fn refute_any(
             }
         }
     }
-    Refutation::Agree(agreeing)
+    match unsatisfiable {
+        Some(text) if agreeing.is_empty() => Refutation::NotSearched(text),
+        _ => Refutation::Agree(agreeing),
+    }
 }
 
 /// Looks for a point that satisfies the assumptions where the sides certainly differ.
