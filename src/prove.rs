@@ -470,7 +470,14 @@ fn decide_algebra(
         }
         let mut marks = start(&mut norm)?;
         let mut a = a.clone();
+        let mut used: Vec<Target> = Vec::new();
         for (target, value, text) in &solved {
+            // A second equation solved for the same target would replace the
+            // first one's value, and the chain would jump: use the first only.
+            if used.contains(target) {
+                continue;
+            }
+            used.push(*target);
             let shown = norm.print_target(*target);
             norm.substitute_target(*target, value.clone());
             a = norm.normalize(lhs)?;
