@@ -421,7 +421,19 @@ fn decide_algebra(
     budget: Budget,
 ) -> Result<Outcome, AlgebraError> {
     let mut residual = String::new();
-    for opaque in [true, false] {
+    // With several equations, a last pass uses them in reverse order: one
+    // substitution per target, so the order decides which value a variable gets.
+    let equations = problem
+        .assumptions
+        .iter()
+        .filter(|a| a.relation == Relation::Eq)
+        .count();
+    let passes: &[(bool, bool)] = if equations > 1 {
+        &[(true, false), (false, false), (true, true)]
+    } else {
+        &[(true, false), (false, false)]
+    };
+    for &(opaque, reversed) in passes {
         let mut norm = Normalizer::new(defs, opaque, budget);
         add_sign_facts(&mut norm, problem)?;
         // The domain conditions of the claim as written, including inside `d`.
@@ -464,9 +476,12 @@ fn decide_algebra(
                 }
             }
         }
-        let solved = solve_equations(&mut norm, problem)?;
+        let mut solved = solve_equations(&mut norm, problem)?;
         if solved.is_empty() {
             continue;
+        }
+        if reversed {
+            solved.reverse();
         }
         let mut marks = start(&mut norm)?;
         let mut a = a.clone();
