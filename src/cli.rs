@@ -16,6 +16,13 @@ use crate::render::{render, Format};
 /// Exit code for bad input or usage.
 pub const EXIT_INPUT: u8 = 2;
 
+/// Exit code for a verdict or walk left undecided within the limits.
+pub const EXIT_UNDECIDED: u8 = 3;
+
+/// The most classes `derive` walks and `example` writes: the walk grows with
+/// the square of the classes, and a thousand is far past any textbook figure.
+pub const MAX_CLASSES: u32 = 1000;
+
 /// backprove: differentiate with named rules and prove gradients.
 #[derive(Debug, Parser)]
 #[command(name = "backprove", version, about)]
@@ -26,7 +33,7 @@ pub struct Cli {
 
 #[derive(Debug, Clone, clap::Args)]
 struct LimitArgs {
-    /// Seconds allowed per claim.
+    /// Seconds allowed per claim (for `derive`: for the whole walk).
     #[arg(long, default_value_t = 10.0)]
     timeout: f64,
     /// Maximum e-nodes per claim (the algebra gets a proportional budget).
@@ -39,9 +46,12 @@ impl LimitArgs {
         if !(self.timeout.is_finite() && self.timeout > 0.0) {
             return Err("--timeout must be a positive number of seconds".into());
         }
+        if self.max_nodes == 0 {
+            return Err("--max-nodes must be at least 1".into());
+        }
         Ok(Limits {
             timeout: Duration::from_secs_f64(self.timeout.min(1e6)),
-            max_nodes: self.max_nodes.max(1),
+            max_nodes: self.max_nodes,
         })
     }
 }
@@ -62,8 +72,8 @@ enum Command {
     Derive {
         /// `softmax-with-loss`, or a problem file (`-` reads standard input).
         what: String,
-        /// Number of classes, for `softmax-with-loss` and problems with indexed families (at least 2).
-        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=10_000))]
+        /// Number of classes, for `softmax-with-loss` and problems with indexed families (2 to 1000).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=MAX_CLASSES as i64))]
         classes: u32,
         /// The inputs to differentiate by, comma-separated (default: every input named `a…`).
         #[arg(long, value_delimiter = ',')]
@@ -74,6 +84,8 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = TranscriptFormat::Text)]
         format: TranscriptFormat,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Re-verify a certificate (the JSON of `prove --format json`) without the prover.
     Check {
@@ -102,8 +114,8 @@ enum Command {
         /// Which example.
         #[arg(value_enum)]
         name: ExampleName,
-        /// Number of classes (at least 2).
-        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=100_000))]
+        /// Number of classes (2 to 1000).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=MAX_CLASSES as i64))]
         classes: u32,
     },
 }
@@ -146,6 +158,7 @@ pub fn run(cli: Cli) -> u8 {
             &[],
             None,
             TranscriptFormat::Text,
+            &Limits::default(),
             &mut out,
         ),
         Some(Command::Derive {
@@ -154,14 +167,22 @@ pub fn run(cli: Cli) -> u8 {
             wrt,
             output,
             format,
-        }) => derive_command(
-            &what,
-            classes as usize,
-            &wrt,
-            output.as_deref(),
-            format,
-            &mut out,
-        ),
+            limits,
+        }) => {
+            let limits = match limits.limits() {
+                Ok(l) => l,
+                Err(e) => return usage(&e),
+            };
+            derive_command(
+                &what,
+                classes as usize,
+                &wrt,
+                output.as_deref(),
+                format,
+                &limits,
+                &mut out,
+            )
+        }
         Some(Command::Prove {
             file,
             format,
@@ -270,6 +291,7 @@ fn derive_command(
     wrt: &[String],
     output: Option<&str>,
     format: TranscriptFormat,
+    limits: &Limits,
     out: &mut impl Write,
 ) -> u8 {
     let (text, name, title) = if what == "softmax-with-loss" {
@@ -336,13 +358,13 @@ fn derive_command(
     } else {
         wrt.to_vec()
     };
-    match crate::transcript::derive(&problem, &output, &inputs, &title) {
+    match crate::transcript::derive_within(&problem, &output, &inputs, &title, limits) {
         Ok(mut t) => {
             if what == "softmax-with-loss" {
                 general_text = Some(crate::examples::softmax_with_loss_n());
             }
             if let Some(general) = general_text {
-                match crate::transcript::general_case(&general) {
+                match crate::transcript::general_case_within(&general, limits) {
                     Ok(g) => t.general = Some(g),
                     Err(e) => return usage(&e),
                 }
@@ -352,8 +374,12 @@ fn derive_command(
             if t.all_proved() {
                 0
             } else {
-                3
+                EXIT_UNDECIDED
             }
+        }
+        Err(e) if e.starts_with(crate::transcript::WALK_LIMIT) => {
+            eprintln!("undecided: {e}");
+            EXIT_UNDECIDED
         }
         Err(e) => usage(&e),
     }
@@ -386,6 +412,11 @@ fn prove_text(text: &str, name: &str, format: Format, limits: &Limits, out: &mut
             return EXIT_INPUT;
         }
     };
+    if problem.claims.is_empty() {
+        return usage(&format!(
+            "{name} has no `prove` statement: there is nothing to decide"
+        ));
+    }
     let report = prove_problem(&problem, limits);
     let _ = out.write_all(render(&report, format).as_bytes());
     report.exit_code()
@@ -465,7 +496,20 @@ fn diff_command(
 /// `error: ...` with the source line and a caret under the offending span.
 pub fn render_error(e: &Error, source: &str, name: &str) -> String {
     let (line, column, width) = e.location();
-    let text = source.lines().nth(line.saturating_sub(1)).unwrap_or("");
+    let text = crate::parse::source_lines(source)
+        .nth(line.saturating_sub(1))
+        .unwrap_or("");
+    // Invisible characters are shown as one visible character each, so the caret still fits.
+    let text: String = text
+        .chars()
+        .map(|c| {
+            if crate::parse::is_invisible(c) {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect();
     let gutter = line.to_string().len();
     format!(
         "error: {e}\n{:gutter$}--> {name}:{line}:{column}\n{:gutter$} |\n{line} | {text}\n{:gutter$} | {}{}\n",

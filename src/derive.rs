@@ -13,8 +13,8 @@ use crate::language::Math;
 use crate::print::to_infix;
 use crate::report::Step;
 use crate::rules::diff::{
-    bind, bound_name, diff_rule, head, head_indices, name_in, rule_for, rule_patterns, sum_terms,
-    EGraph, Rewrite, RENAME, UNFOLD,
+    bind, bound_name, diff_rule, head, head_indices, is_constant, name_in, rule_for, rule_patterns,
+    sum_terms, EGraph, Rewrite, RENAME, UNFOLD,
 };
 
 /// A cost that makes any remaining `d` prohibitively expensive.
@@ -57,6 +57,12 @@ pub struct Derivation<'a> {
     best: FxHashMap<Id, (usize, Math)>,
     /// Whether the terms use indices (so lemmas are shared between renamings).
     indexed: bool,
+    /// The node limit, which also bounds the terms written out.
+    max_nodes: usize,
+    /// The terms as given, and for each `d` in them (in order) whether its
+    /// argument holds another `d`.
+    exprs: Vec<RecExpr<Math>>,
+    nested: Vec<bool>,
 }
 
 impl<'a> Derivation<'a> {
@@ -71,10 +77,17 @@ impl<'a> Derivation<'a> {
         let mut egraph = EGraph::default();
         let mut roots = Vec::new();
         let mut d_terms = Vec::new();
+        let mut nested = Vec::new();
         for expr in exprs {
             let mut ids: Vec<Id> = Vec::with_capacity(expr.as_ref().len());
             let mut ds = Vec::new();
+            let mut has_d: Vec<bool> = Vec::with_capacity(expr.as_ref().len());
             for node in expr.as_ref() {
+                let inner = node.children().iter().any(|c| has_d[usize::from(*c)]);
+                if let Math::D([f, _]) = node {
+                    nested.push(has_d[usize::from(*f)]);
+                }
+                has_d.push(inner || matches!(node, Math::D(_)));
                 let node = node.clone().map_children(|c| ids[usize::from(c)]);
                 if let Math::D([f, x]) = node {
                     ds.push((f, x));
@@ -102,11 +115,23 @@ impl<'a> Derivation<'a> {
             d_terms,
             best,
             indexed,
+            max_nodes: limits.max_nodes,
+            exprs: exprs.iter().map(|e| (*e).clone()).collect(),
+            nested,
         })
     }
 
-    /// The `d`-free form of the `i`-th term, or an error naming a `d` term no rule handles.
+    /// The `d`-free form of the `i`-th term, or an error naming a `d` term no
+    /// rule handles. Written out as a tree, a derivative can be exponentially
+    /// larger than its e-graph: beyond the node limit, that is the error.
     pub fn result(&self, i: usize) -> Result<RecExpr<Math>, String> {
+        let size = self.tree_size(self.roots[i], &mut FxHashMap::default());
+        if size > self.max_nodes {
+            return Err(format!(
+                "not proved within limits: the derivative, written out, would have more than {} nodes (--max-nodes)",
+                self.max_nodes
+            ));
+        }
         let (cost, expr) = self.find_best(self.roots[i]);
         if cost < D_COST {
             return Ok(expr);
@@ -128,17 +153,87 @@ impl<'a> Derivation<'a> {
         (*cost, expr)
     }
 
+    /// How many nodes the term of class `id` has when printed as a tree
+    /// (shared subterms counted each time), saturating.
+    fn tree_size(&self, id: Id, memo: &mut FxHashMap<Id, usize>) -> usize {
+        let id = self.egraph.find(id);
+        if let Some(&n) = memo.get(&id) {
+            return n;
+        }
+        let Some((_, node)) = self.best.get(&id) else {
+            return 1;
+        };
+        let node = node.clone();
+        let n = node.children().iter().fold(1usize, |acc, c| {
+            acc.saturating_add(self.tree_size(*c, memo))
+        });
+        memo.insert(id, n);
+        n
+    }
+
     /// One lemma per `d` term reached from the inputs' `d` terms, top-down:
-    /// `d(f, x) = ...` by the rule that fits `f`'s operator.
-    pub fn lemmas(&self) -> Vec<Step> {
+    /// `d(f, x) = ...` by the rule that fits `f`'s operator. The terms are
+    /// printed as trees, which can be exponentially larger than the e-graph:
+    /// when the lemmas would hold more than `max_nodes` nodes in all, the
+    /// answer is an `Err` saying so, before anything large is printed.
+    pub fn lemmas(&self, max_nodes: usize) -> Result<Vec<Step>, String> {
+        let mut sizes: FxHashMap<Id, usize> = FxHashMap::default();
+        let mut total = 0usize;
+        for (f, x) in self.d_terms.iter().flatten() {
+            total = total.saturating_add(self.tree_size(*f, &mut sizes));
+            total = total.saturating_add(self.tree_size(*x, &mut sizes));
+        }
+        let mut seen_classes: FxHashSet<Id> = FxHashSet::default();
+        for class in self.egraph.classes() {
+            // Every `d` node's argument is printed once before and once after its rule.
+            for node in &class.nodes {
+                if let Math::D([f, _]) = node {
+                    if seen_classes.insert(self.egraph.find(*f)) {
+                        total =
+                            total.saturating_add(self.tree_size(*f, &mut sizes).saturating_mul(2));
+                    }
+                }
+            }
+        }
+        if total > max_nodes {
+            return Err(format!(
+                "the derivative's lemmas, printed, would have more than {max_nodes} nodes (--max-nodes)"
+            ));
+        }
+        Ok(self.lemmas_unchecked())
+    }
+
+    /// The lemmas: from the e-graph, except that a `d` of a `d` gets lemmas
+    /// for the term its inner lemmas compose to (see `compose`), which the
+    /// e-graph may have merged with a simpler one.
+    fn lemmas_unchecked(&self) -> Vec<Step> {
+        let all: Vec<(Id, Id)> = self.d_terms.iter().flatten().copied().collect();
+        if self.indexed || !self.nested.iter().any(|n| *n) {
+            return self.walk(all);
+        }
+        let inner: Vec<(Id, Id)> = all
+            .iter()
+            .zip(&self.nested)
+            .filter(|(_, nested)| !**nested)
+            .map(|(d, _)| *d)
+            .collect();
+        let mut steps = self.walk(inner);
+        let mut composer = crate::compose::Composer::new(self.defs, &steps, self.max_nodes);
+        if self.exprs.iter().all(|e| composer.compose(e).is_some()) {
+            steps.extend(composer.steps);
+            return steps;
+        }
+        self.walk(all)
+    }
+
+    /// The e-graph's lemmas for the `d` terms `starts` and every `d` term they reach.
+    fn walk(&self, starts: Vec<(Id, Id)>) -> Vec<Step> {
         let print = |id: Id| self.find_best(id).1;
         let mut steps = Vec::new();
         let mut seen: FxHashSet<(Id, Id)> = FxHashSet::default();
-        let mut queue: VecDeque<(Id, Id)> = self
-            .d_terms
-            .iter()
-            .flatten()
-            .map(|(f, x)| (self.egraph.find(*f), self.egraph.find(*x)))
+        let mut queue: VecDeque<(Id, Id)> = starts
+            .into_iter()
+            .map(|(f, x)| (self.egraph.find(f), self.egraph.find(x)))
             .collect();
         // A lemma with free indices serves all its renamings: emit one per shape.
         let mut shapes: FxHashSet<String> = FxHashSet::default();
@@ -162,7 +257,16 @@ impl<'a> Derivation<'a> {
                 }
             }
             let f_node = self.best[&self.egraph.find(f)].1.clone();
-            let Some(name) = rule_for(&f_node, &self.egraph, x, self.defs) else {
+            // A constant (`1^2 + 1`) is differentiated by `d-const` whatever its
+            // operator, as in the e-graph: its derivative's printed form is `0`,
+            // and the lemmas must compose to the printed forms.
+            let constant = !matches!(f_node, Math::Num(_)) && is_constant(&self.egraph, f);
+            let name = if constant {
+                Some("d-const")
+            } else {
+                rule_for(&f_node, &self.egraph, x, self.defs)
+            };
+            let Some(name) = name else {
                 continue;
             };
             if name == UNFOLD {
@@ -230,7 +334,11 @@ impl<'a> Derivation<'a> {
             if name == "d-add" || name == "d-sub" {
                 // A chain `u1 + u2 - u3 ...` is split in one step, so a long sum
                 // costs one line, not one line per prefix.
-                let terms = sum_terms(&self.egraph, f);
+                // The chain as it is printed: through each class's chosen node.
+                let terms = sum_terms(&self.egraph, f, |id, _| {
+                    let node = &self.best.get(&self.egraph.find(id))?.1;
+                    matches!(node, Math::Add(_) | Math::Sub(_)).then(|| node.clone())
+                });
                 let x_text = to_infix(&print(x));
                 let pieces: Vec<String> = terms
                     .iter()

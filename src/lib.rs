@@ -17,8 +17,10 @@
 #![warn(missing_docs)]
 
 mod algebra;
+mod assumptions;
 mod check;
 mod cli;
+mod compose;
 mod derive;
 mod error;
 mod examples;
@@ -55,6 +57,6 @@ pub use report::{
 };
 pub use rules::diff::{DiffRule, Guard, DIFF_RULES};
 pub use transcript::{
-    derive, general_case, Agreement, BackwardEdge, BackwardNode, ForwardNode, GeneralCase,
-    Simplification, Transcript,
+    derive, derive_within, general_case, general_case_within, Agreement, BackwardEdge,
+    BackwardNode, ForwardNode, GeneralCase, Simplification, Transcript,
 };

@@ -11,8 +11,10 @@ fn precedence(node: &Math) -> u8 {
         Math::Add(_) | Math::Sub(_) => 1,
         Math::Mul(_) | Math::Div(_) => 2,
         Math::Neg(_) => 3,
-        Math::Num(c) if c.is_negative() => 3,
+        // A fraction prints as a quotient (`-1/2` too), so it binds like one:
+        // `x/(-1/2)`, never `x/-1/2`, which reads as `(x/-1)/2`.
         Math::Num(c) if !c.is_integer() => 2,
+        Math::Num(c) if c.is_negative() => 3,
         Math::Pow(_) => 4,
         _ => 5,
     }

@@ -10,6 +10,7 @@ use egg::{RecExpr, Symbol};
 use num_rational::BigRational;
 
 use crate::algebra::{natural_cmp, AlgebraError, Budget, Discharge, Normalizer, Rat, Sign, Target};
+use crate::assumptions::System;
 use crate::derive::{Derivation, SaturationLimits};
 use crate::language::Math;
 use crate::numeric::{Evaluator, Interval, Rng};
@@ -52,6 +53,16 @@ const CHECK_POINTS: usize = 6;
 /// assert_eq!(report.claims[0].status, backprove::Status::Proved);
 /// ```
 pub fn prove_problem(problem: &Problem, limits: &Limits) -> Report {
+    prove_problem_until(problem, limits, None)
+}
+
+/// [`prove_problem`], where no claim runs past `until` (a walk's deadline
+/// bounds all its claims together, not each one).
+pub(crate) fn prove_problem_until(
+    problem: &Problem,
+    limits: &Limits,
+    until: Option<Instant>,
+) -> Report {
     let defs = definitions(problem);
     let mut reserved = BTreeSet::new();
     for e in problem.definitions.iter().map(|d| &d.expr).chain(
@@ -72,7 +83,7 @@ pub fn prove_problem(problem: &Problem, limits: &Limits) -> Report {
     };
     let context = crate::check::Context::new(&report);
     report.claims = parallel_map(&problem.claims, |claim| {
-        let mut decided = prove_claim(problem, &defs, &rules, claim, limits);
+        let mut decided = prove_claim(problem, &defs, &rules, claim, limits, until);
         if let Ok(context) = &context {
             certify(context, &mut decided);
         }
@@ -246,8 +257,10 @@ fn prove_claim(
     rules: &[Rewrite],
     claim: &Claim,
     limits: &Limits,
+    until: Option<Instant>,
 ) -> ClaimReport {
-    let deadline = Instant::now() + limits.timeout;
+    let own = Instant::now() + limits.timeout;
+    let deadline = until.map_or(own, |until| until.min(own));
     let mut report = ClaimReport {
         claim: claim.text(),
         line: claim.line,
@@ -282,12 +295,16 @@ fn prove_claim(
     };
 
     let algebra = decide_algebra(problem, defs, claim, &lhs, &rhs, budget(limits, deadline));
-    let refutation = |count| refute_any(problem, defs, claim, &lhs, &rhs, count);
+    // The numeric search gets what is left, and at least a tenth of the
+    // timeout, so a proof found late is still spot-checked.
+    let search_until = deadline.max(Instant::now() + limits.timeout / 10);
+    let refutation = |count| refute_any(problem, defs, claim, &lhs, &rhs, count, search_until);
     match algebra {
         Ok(Outcome::Equal {
             chain,
             side_conditions,
         }) => match refutation(CHECK_POINTS) {
+            Refutation::Contradictory(text) => report.reason = Some(contradiction(&text)),
             Refutation::Differ(cx) => {
                 report.reason = Some(
                     "internal error: the algebra found the sides equal but they differ at a point; refusing to report proved"
@@ -295,7 +312,20 @@ fn prove_claim(
                 );
                 report.counterexample = Some(cx);
             }
-            Refutation::Agree(points) => {
+            // A proof needs no search; without one it rests on the algebra alone.
+            agreed
+            @ (Refutation::Agree(_) | Refutation::NotSearched(_) | Refutation::OutOfTime) => {
+                let points = match agreed {
+                    Refutation::Agree(points) => points,
+                    _ => Vec::new(),
+                };
+                let lemmas = match derivation.lemmas(limits.max_nodes) {
+                    Ok(lemmas) => lemmas,
+                    Err(reason) => {
+                        report.reason = Some(format!("not proved within limits: {reason}"));
+                        return report;
+                    }
+                };
                 report.status = Status::Proved;
                 report.conditions = side_conditions
                     .iter()
@@ -326,37 +356,79 @@ fn prove_claim(
                     .into_iter()
                     .filter(|p| finite(&p.lhs) && finite(&p.rhs))
                     .collect();
-                report.steps = derivation.lemmas();
+                report.steps = lemmas;
                 report.steps.extend(chain);
             }
         },
         Ok(Outcome::Differ { residual }) => match refutation(REFUTE_POINTS) {
             Refutation::Differ(cx) => {
                 // The lemmas let a checker evaluate the derivatives at the counterexample.
-                report.steps = derivation.lemmas();
+                report.steps = match derivation.lemmas(limits.max_nodes) {
+                    Ok(lemmas) => lemmas,
+                    Err(reason) => {
+                        report.reason = Some(format!(
+                            "not disproved within limits: the sides differ at a point, but {reason}"
+                        ));
+                        return report;
+                    }
+                };
                 report.status = Status::Disproved;
                 report.reason = Some(format!(
                     "left side minus right side simplifies to {residual}"
                 ));
                 report.counterexample = Some(cx);
             }
-            Refutation::Agree(_) => {
+            Refutation::Contradictory(text) => report.reason = Some(contradiction(&text)),
+            Refutation::NotSearched(text) => {
                 report.reason = Some(format!(
-                    "left side minus right side simplifies to {residual}, which the algebra cannot show is zero, and no counterexample was found"
+                    "left side minus right side simplifies to {residual}, which the algebra cannot show is zero; no counterexample was searched for, {}",
+                    not_searched(&text)
                 ));
+            }
+            Refutation::OutOfTime => {
+                report.reason = Some(format!(
+                    "not proved within limits: left side minus right side simplifies to {residual}, which the algebra cannot show is zero, and the search for a counterexample ran out of time"
+                ));
+            }
+            Refutation::Agree(_) => {
+                let constant = crate::language::parse_rational(&residual);
+                report.reason = Some(
+                    if constant.is_some_and(|c| !num_traits::Zero::is_zero(&c)) {
+                        format!(
+                        "left side minus right side is the nonzero constant {residual}, a difference too small for the numeric check to confirm at a point"
+                    )
+                    } else {
+                        format!(
+                        "left side minus right side simplifies to {residual}, which the algebra cannot show is zero, and no counterexample was found"
+                    )
+                    },
+                );
             }
         },
         Err(AlgebraError::Limit) => match refutation(REFUTE_POINTS) {
             Refutation::Differ(cx) => {
-                report.steps = derivation.lemmas();
+                report.steps = match derivation.lemmas(limits.max_nodes) {
+                    Ok(lemmas) => lemmas,
+                    Err(reason) => {
+                        report.reason = Some(format!(
+                            "not disproved within limits: the sides differ at a point, but {reason}"
+                        ));
+                        return report;
+                    }
+                };
                 report.status = Status::Disproved;
-                report.reason =
-                    Some("the algebra ran out of budget, but the sides differ at a point".into());
+                report.reason = Some(format!(
+                    "the algebra ran out of budget ({}), but the sides differ at a point",
+                    which_limit(deadline)
+                ));
                 report.counterexample = Some(cx);
             }
-            Refutation::Agree(_) => {
-                report.reason =
-                    Some("not proved within limits: the algebra ran out of budget".into())
+            Refutation::Contradictory(text) => report.reason = Some(contradiction(&text)),
+            Refutation::Agree(_) | Refutation::NotSearched(_) | Refutation::OutOfTime => {
+                report.reason = Some(format!(
+                    "not proved within limits: the algebra ran out of budget ({})",
+                    which_limit(deadline)
+                ))
             }
         },
         Err(AlgebraError::ZeroDivisor(d)) => {
@@ -364,6 +436,27 @@ fn prove_claim(
         }
     }
     report
+}
+
+/// Which limit the algebra reached: the time, or the work that `--max-nodes` scales.
+fn which_limit(deadline: Instant) -> &'static str {
+    if Instant::now() > deadline {
+        "time: --timeout"
+    } else {
+        "work: 20 operations per --max-nodes"
+    }
+}
+
+fn contradiction(text: &str) -> String {
+    format!("the assumptions cannot all hold: `{text}` contradicts the equations assumed before it")
+}
+
+fn not_searched(text: &str) -> String {
+    if text.is_empty() {
+        "as solving the assumptions took more work than allowed".into()
+    } else {
+        format!("as points satisfying `{text}` cannot be chosen (it is solved for no variable, or holds at none of n = 1, 2, 3 classes)")
+    }
 }
 
 fn seed(claim: &Claim) -> u64 {
@@ -391,7 +484,19 @@ fn decide_algebra(
     budget: Budget,
 ) -> Result<Outcome, AlgebraError> {
     let mut residual = String::new();
-    for opaque in [true, false] {
+    // With several equations, a last pass uses them in reverse order: one
+    // substitution per target, so the order decides which value a variable gets.
+    let equations = problem
+        .assumptions
+        .iter()
+        .filter(|a| a.relation == Relation::Eq)
+        .count();
+    let passes: &[(bool, bool)] = if equations > 1 {
+        &[(true, false), (false, false), (true, true)]
+    } else {
+        &[(true, false), (false, false)]
+    };
+    for &(opaque, reversed) in passes {
         let mut norm = Normalizer::new(defs, opaque, budget);
         add_sign_facts(&mut norm, problem)?;
         // The domain conditions of the claim as written, including inside `d`.
@@ -434,13 +539,23 @@ fn decide_algebra(
                 }
             }
         }
-        let solved = solve_equations(&mut norm, problem)?;
+        let mut solved = solve_equations(&mut norm, problem)?;
         if solved.is_empty() {
             continue;
         }
+        if reversed {
+            solved.reverse();
+        }
         let mut marks = start(&mut norm)?;
         let mut a = a.clone();
+        let mut used: Vec<Target> = Vec::new();
         for (target, value, text) in &solved {
+            // A second equation solved for the same target would replace the
+            // first one's value, and the chain would jump: use the first only.
+            if used.contains(target) {
+                continue;
+            }
+            used.push(*target);
             let shown = norm.print_target(*target);
             norm.substitute_target(*target, value.clone());
             a = norm.normalize(lhs)?;
@@ -548,7 +663,7 @@ fn chain(claim: &Claim, marks: &[Mark], rhs_rules: &[&str]) -> Vec<Step> {
     steps
 }
 
-fn side_difference(
+pub(crate) fn side_difference(
     norm: &mut Normalizer,
     lhs: &RecExpr<Math>,
     rhs: &RecExpr<Math>,
@@ -605,12 +720,14 @@ fn refute_any(
     lhs: &RecExpr<Math>,
     rhs: &RecExpr<Math>,
     count: usize,
+    until: Instant,
 ) -> Refutation {
     if !unroll::is_indexed(problem) {
-        return refute(problem, defs, claim, lhs, rhs, count);
+        return refute(problem, defs, claim, lhs, rhs, count, until);
     }
     let indices = crate::index::free_in_order_of(&[&claim.lhs, &claim.rhs]);
     let mut agreeing = Vec::new();
+    let mut unsatisfiable = None;
     for n in 1..=3 {
         let Ok(concrete) = unroll::unroll_problem(problem, n) else {
             return Refutation::Agree(agreeing);
@@ -636,7 +753,22 @@ fn refute_any(
                     p.point.insert(s.to_string(), v.to_string());
                 }
             };
-            match refute(&concrete, &concrete_defs, &unrolled, &l, &r, per_case) {
+            match refute(
+                &concrete,
+                &concrete_defs,
+                &unrolled,
+                &l,
+                &r,
+                per_case,
+                until,
+            ) {
+                // At this number of classes the assumptions cannot hold (`n = 5`
+                // at n = 1): no point here, which says nothing about other n.
+                Refutation::Contradictory(text) => {
+                    unsatisfiable = Some(text);
+                    break;
+                }
+                stop @ (Refutation::NotSearched(_) | Refutation::OutOfTime) => return stop,
                 Refutation::Differ(mut cx) => {
                     mark(&mut cx);
                     return Refutation::Differ(cx);
@@ -652,7 +784,10 @@ fn refute_any(
             }
         }
     }
-    Refutation::Agree(agreeing)
+    match unsatisfiable {
+        Some(text) if agreeing.is_empty() => Refutation::NotSearched(text),
+        _ => Refutation::Agree(agreeing),
+    }
 }
 
 /// Looks for a point that satisfies the assumptions where the sides certainly differ.
@@ -663,23 +798,20 @@ fn refute(
     lhs: &RecExpr<Math>,
     rhs: &RecExpr<Math>,
     count: usize,
+    until: Instant,
 ) -> Refutation {
     let budget = Budget {
         max_work: 1_000_000,
-        deadline: None,
+        deadline: Some(until),
     };
     let mut norm = Normalizer::new(defs, false, budget);
-    let Ok(solved) = solve_equations(&mut norm, problem) else {
-        return Refutation::Agree(Vec::new());
+    // The equations as one system, so that every point satisfies all of them.
+    let solved = match crate::assumptions::solve_system(&mut norm, problem) {
+        Ok(System::Solved(solved)) => solved,
+        Ok(System::Contradictory(text)) => return Refutation::Contradictory(text),
+        Ok(System::Unsolvable(text)) => return Refutation::NotSearched(text),
+        Err(_) => return Refutation::NotSearched(String::new()),
     };
-    let equations = problem
-        .assumptions
-        .iter()
-        .filter(|a| a.relation == Relation::Eq)
-        .count();
-    if solved.len() < equations {
-        return Refutation::Agree(Vec::new());
-    }
     let mut vars: BTreeSet<Symbol> = BTreeSet::new();
     // The claim as written: a derivative may have lost variables the claim is about.
     collect_vars(&claim.lhs, defs, &mut vars);
@@ -692,19 +824,15 @@ fn refute(
     }
     let mut vars: Vec<Symbol> = vars.into_iter().collect();
     vars.sort_by(|a, b| natural_cmp(a.as_str(), b.as_str()));
-    let mut solved_vars: BTreeSet<Symbol> = BTreeSet::new();
-    for (target, _, _) in &solved {
-        match target {
-            Target::Var(v) => solved_vars.insert(*v),
-            // Sums are solved for on unrolled problems only.
-            Target::Sum(_) => return Refutation::Agree(Vec::new()),
-        };
-    }
+    let solved_vars: BTreeSet<Symbol> = solved.iter().map(|(v, _)| *v).collect();
     let mut rng = Rng::new(seed(claim));
     let mut agreeing = Vec::new();
     for attempt in 0..count * 3 {
         if attempt >= count && attempt % 3 != 0 {
             continue;
+        }
+        if Instant::now() > until {
+            return Refutation::OutOfTime;
         }
         let mut point: BTreeMap<Symbol, BigRational> = BTreeMap::new();
         for v in vars.iter().filter(|v| !solved_vars.contains(v)) {
@@ -716,8 +844,7 @@ fn refute(
             point.insert(*v, value);
         }
         let mut ok = true;
-        for (target, value, _) in solved.iter().rev() {
-            let Target::Var(var) = target else { continue };
+        for (var, value) in solved.iter().rev() {
             match norm.evaluate_exact(value, &point) {
                 Some(x) => {
                     point.insert(*var, x);
@@ -735,6 +862,10 @@ fn refute(
         if l.disjoint(&r) {
             return Refutation::Differ(values(&point, &l, &r));
         }
+        // A value beyond f64 agrees with nothing in particular, and prints as NaN.
+        if !(l.mid().is_finite() && r.mid().is_finite()) {
+            continue;
+        }
         if agreeing.len() < CHECK_POINTS {
             agreeing.push(values(&point, &l, &r));
         }
@@ -748,6 +879,13 @@ enum Refutation {
     Differ(PointValues),
     /// No such point; these points agree (up to [`CHECK_POINTS`] of them).
     Agree(Vec<PointValues>),
+    /// No search ran: points satisfying this `assume` equation cannot be chosen
+    /// (empty: the equations took more work than allowed).
+    NotSearched(String),
+    /// This `assume` equation contradicts the ones before it.
+    Contradictory(String),
+    /// The search ran out of time before it was done.
+    OutOfTime,
 }
 
 fn values(point: &BTreeMap<Symbol, BigRational>, l: &Interval, r: &Interval) -> PointValues {

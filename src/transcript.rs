@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use egg::{RecExpr, Symbol};
 use serde::Serialize;
 
-use crate::algebra::{Budget, Normalizer};
+use crate::algebra::{AlgebraError, Budget, Normalizer};
 use crate::graph::{Graph, Op};
 use crate::language::Math;
 use crate::parse::parse_expression;
@@ -150,8 +150,13 @@ pub struct GeneralCase {
 /// assert!(g.claim.steps.len() <= 15);
 /// ```
 pub fn general_case(text: &str) -> Result<GeneralCase, String> {
+    general_case_within(text, &Limits::default())
+}
+
+/// [`general_case`] within `limits` (as `derive` passes them on).
+pub fn general_case_within(text: &str, limits: &Limits) -> Result<GeneralCase, String> {
     let problem = crate::parse::parse_problem(text).map_err(|e| e.to_string())?;
-    let report = prove_problem(&problem, &Limits::default());
+    let report = prove_problem(&problem, limits);
     let claim = report
         .claims
         .into_iter()
@@ -195,6 +200,21 @@ pub fn derive(
     inputs: &[String],
     title: &str,
 ) -> Result<Transcript, String> {
+    derive_within(problem, output, inputs, title, &Limits::default())
+}
+
+/// [`derive`] within `limits`: `timeout` bounds the whole walk (simplifying
+/// every value, then proving every step), `max_nodes` each proof and the
+/// algebra's work. Hitting one is an `Err` that starts with
+/// [`WALK_LIMIT`] and names the limit.
+pub fn derive_within(
+    problem: &Problem,
+    output: &str,
+    inputs: &[String],
+    title: &str,
+    limits: &Limits,
+) -> Result<Transcript, String> {
+    let deadline = std::time::Instant::now() + limits.timeout;
     let defs = definitions(problem);
     let names: Vec<Symbol> = problem.definitions.iter().map(|d| d.name).collect();
     let out_expr = parse_expression(output, &names).map_err(|e| e.to_string())?;
@@ -214,7 +234,11 @@ pub fn derive(
     for (i, n) in graph.nodes.iter().enumerate() {
         relevant[i] = input_ids.contains(&i) || n.inputs.iter().any(|c| relevant[*c]);
     }
-    let simplifier = Simplifier::new(problem, &defs)?;
+    let budget = Budget {
+        max_work: limits.max_nodes.saturating_mul(20),
+        deadline: Some(deadline),
+    };
+    let simplifier = Simplifier::new(problem, &defs, budget)?;
     let term = |i: usize| to_infix(&graph.term(i));
     // A node as a factor: by its name where it has one (`y1`), else its value (`exp(a1)`).
     let refer = |i: usize| {
@@ -324,7 +348,13 @@ pub fn derive(
         text += &format!("prove {raw} = {simple}\n");
     }
     let batch = crate::parse::parse_problem(&text).map_err(|e| format!("internal error: {e}"))?;
-    let report = prove_problem(&batch, &Limits::default());
+    let remaining = deadline.saturating_duration_since(std::time::Instant::now());
+    if remaining.is_zero() {
+        return Err(format!(
+            "{WALK_LIMIT}: the walk ran out of time (--timeout)"
+        ));
+    }
+    let report = crate::prove::prove_problem_until(&batch, limits, Some(deadline));
     let mut verdicts = report.claims.into_iter();
     let mut next = |raw: String, simplified: String| {
         if raw == simplified {
@@ -408,6 +438,13 @@ pub fn derive(
     })
 }
 
+/// How an `Err` of [`derive_within`] starts when a limit, not the input, ended the walk.
+pub const WALK_LIMIT: &str = "not proved within limits";
+
+fn limit_reached() -> String {
+    format!("{WALK_LIMIT}: simplifying the walk's values reached the time or work limit (--timeout, --max-nodes)")
+}
+
 /// Chooses the simplest way to write a backward value: names kept whole or
 /// unfolded, products folded back into names, assumptions used or not. Its
 /// normalizers live as long as the walk, so definitions are read once.
@@ -421,16 +458,16 @@ impl<'a> Simplifier<'a> {
     fn new(
         problem: &'a Problem,
         defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
+        budget: Budget,
     ) -> Result<Self, String> {
         let names = problem.definitions.iter().map(|d| d.name).collect();
-        let fail = |e| format!("the algebra failed on the assumptions: {e:?}");
+        let fail = |e| match e {
+            AlgebraError::Limit => limit_reached(),
+            e => format!("the algebra failed on the assumptions: {e:?}"),
+        };
         let mut normalizers = Vec::new();
         for all_names in [true, false] {
             for substituted in [false, true] {
-                let budget = Budget {
-                    max_work: usize::MAX,
-                    deadline: None,
-                };
                 let mut norm = Normalizer::new(defs, true, budget);
                 if all_names {
                     norm.keep_all_names();
@@ -465,7 +502,10 @@ impl<'a> Simplifier<'a> {
             if *substituted && !use_assumptions {
                 continue;
             }
-            let fail = |e| format!("the algebra failed on `{raw}`: {e:?}");
+            let fail = |e| match e {
+                AlgebraError::Limit => limit_reached(),
+                e => format!("the algebra failed on `{raw}`: {e:?}"),
+            };
             let r = norm.normalize(&expr).map_err(fail)?;
             let folded = norm.fold_names(&r).map_err(fail)?;
             for candidate in [&r, &folded] {

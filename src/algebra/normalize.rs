@@ -10,6 +10,8 @@
 
 mod facts;
 mod printing;
+#[cfg(test)]
+mod round_trip;
 mod solve;
 mod sums;
 
@@ -164,6 +166,10 @@ pub struct Normalizer<'a> {
     atom_substitution: HashMap<AtomId, Rat>,
     /// Canonical bound indices and the names they print as, innermost last.
     print_scope: RefCell<Vec<(Symbol, Symbol)>>,
+    /// Atoms already printed, by atom and print scope: an atom nested in
+    /// itself (`exp(exp(x))`) is printed for sorting and for output, and
+    /// without this each level would double the work.
+    printed: RefCell<HashMap<PrintKey, String>>,
     substitution: BTreeMap<Symbol, Rat>,
     facts: Vec<(Rat, Sign)>,
     /// Every side condition met, in input syntax: `true` when stated (not established).
@@ -178,6 +184,14 @@ pub struct Normalizer<'a> {
 }
 
 type Res<T> = Result<T, AlgebraError>;
+
+/// An atom, the print scope it is printed in and its sum's name hint.
+type PrintKey = (AtomId, Vec<(Symbol, Symbol)>, Option<Symbol>);
+
+/// The largest coefficient (numerator or denominator, in bits) the algebra
+/// computes with: about 30,000 decimal digits, far beyond any derivative's
+/// constants, small enough that arithmetic on it stays fast.
+pub const MAX_COEFFICIENT_BITS: u64 = 100_000;
 
 impl<'a> Normalizer<'a> {
     /// A normalizer over `defs`. With `opaque_sums`, a name whose definition is
@@ -208,6 +222,7 @@ impl<'a> Normalizer<'a> {
             has_deltas: false,
             reducing_deltas: false,
             print_scope: RefCell::new(Vec::new()),
+            printed: RefCell::new(HashMap::new()),
             substitution: BTreeMap::new(),
             facts: Vec::new(),
             conditions: BTreeMap::new(),
@@ -304,7 +319,7 @@ impl<'a> Normalizer<'a> {
         }
     }
 
-    fn charge(&mut self, units: usize) -> Res<()> {
+    pub(super) fn charge(&mut self, units: usize) -> Res<()> {
         self.work += units;
         if self.work > self.budget.max_work {
             return Err(AlgebraError::Limit);
@@ -317,6 +332,35 @@ impl<'a> Normalizer<'a> {
             }
         }
         Ok(())
+    }
+
+    /// `a * b`, charged row by row: one product of two long polynomials can
+    /// take seconds, so the deadline is looked at inside it, not only before.
+    /// Coefficients larger than [`MAX_COEFFICIENT_BITS`] end the work too.
+    fn poly_mul(&mut self, a: &Poly, b: &Poly) -> Res<Poly> {
+        let (a, b) = if a.len() < b.len() { (b, a) } else { (a, b) };
+        let mut out = Poly::zero();
+        for (m, c) in &a.0 {
+            self.charge(b.len() + 1)?;
+            self.check_deadline()?;
+            for (n, d) in &b.0 {
+                let product = c * d;
+                if product.numer().bits() > MAX_COEFFICIENT_BITS
+                    || product.denom().bits() > MAX_COEFFICIENT_BITS
+                {
+                    return Err(AlgebraError::Limit);
+                }
+                out.add_term(m.mul(n), product);
+            }
+        }
+        Ok(out)
+    }
+
+    pub(super) fn check_deadline(&self) -> Res<()> {
+        match self.budget.deadline {
+            Some(deadline) if Instant::now() > deadline => Err(AlgebraError::Limit),
+            _ => Ok(()),
+        }
     }
 
     fn atom(&mut self, atom: Atom) -> AtomId {
@@ -499,8 +543,7 @@ impl<'a> Normalizer<'a> {
         for (&f, &e) in exps {
             for _ in 0..e {
                 let factor = self.factors[f].clone();
-                self.charge(acc.len() * factor.len())?;
-                acc = acc.mul(&factor);
+                acc = self.poly_mul(&acc, &factor)?;
             }
         }
         Ok(acc)
@@ -534,8 +577,8 @@ impl<'a> Normalizer<'a> {
         let (ma, mb) = (missing(&a.den), missing(&b.den));
         let fa = self.expand_factors(&ma)?;
         let fb = self.expand_factors(&mb)?;
-        self.charge(a.num.len() * fa.len() + b.num.len() * fb.len())?;
-        let num = a.num.mul(&fa).add(&b.num.mul(&fb));
+        let num = self.poly_mul(&a.num, &fa)?;
+        let num = num.add(&self.poly_mul(&b.num, &fb)?);
         Ok(self.tidy(Rat { num, den: lcm }))
     }
 
@@ -584,15 +627,12 @@ impl<'a> Normalizer<'a> {
 
     /// `a * b`.
     pub fn mul(&mut self, a: &Rat, b: &Rat) -> Res<Rat> {
-        self.charge(a.num.len() * b.num.len())?;
         let mut den = a.den.clone();
         for (&f, &e) in &b.den {
             *den.entry(f).or_insert(0) += e;
         }
-        let r = self.tidy(Rat {
-            num: a.num.mul(&b.num),
-            den,
-        });
+        let num = self.poly_mul(&a.num, &b.num)?;
+        let r = self.tidy(Rat { num, den });
         self.reduce_sqrt(r)
     }
 
@@ -607,7 +647,7 @@ impl<'a> Normalizer<'a> {
         let lead = rest.primitive_scale();
         let monic = rest.scale(&lead.recip());
         let scale = Poly::term(content.inv(), lead.recip());
-        let num = moved.mul(&scale);
+        let num = self.poly_mul(&moved, &scale)?;
         let mut den = BTreeMap::new();
         if monic.len() > 1 {
             let id = match self.factor_index.get(&monic) {

@@ -171,17 +171,6 @@ impl Poly {
         Poly(self.0.iter().map(|(n, v)| (n.mul(m), v.clone())).collect())
     }
 
-    /// `self * other`.
-    pub fn mul(&self, other: &Poly) -> Poly {
-        let mut out = Poly::zero();
-        for (m, c) in &self.0 {
-            for (n, d) in &other.0 {
-                out.add_term(m.mul(n), c * d);
-            }
-        }
-        out
-    }
-
     /// The lowest exponent of each atom over all terms (absent counts as 0):
     /// the largest monomial dividing every term.
     pub fn monomial_content(&self) -> Monomial {

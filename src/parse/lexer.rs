@@ -60,6 +60,26 @@ pub struct Token {
     pub width: usize,
 }
 
+/// A character as an error message shows it: invisible ones (NUL, a
+/// byte-order mark, other control or format characters) by their code point.
+pub fn shown_char(c: char) -> String {
+    if is_invisible(c) || c.is_whitespace() {
+        format!("the character U+{:04X}", u32::from(c))
+    } else {
+        format!("`{c}`")
+    }
+}
+
+/// Whether `c` shows as nothing (or moves the cursor) in a terminal.
+pub fn is_invisible(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
+}
+
+/// The most characters a number literal may have: reading a longer one
+/// (and computing with it) would take longer than any limit allows.
+pub const MAX_LITERAL_DIGITS: usize = 1000;
+
 /// Tokenizes `text` (one line, comments already removed); the last token is [`Tok::End`].
 pub fn tokenize(text: &str, line: usize) -> Result<Vec<Token>, Error> {
     let chars: Vec<char> = text.chars().collect();
@@ -83,6 +103,17 @@ pub fn tokenize(text: &str, line: usize) -> Result<Vec<Token>, Error> {
                 i += 1;
             }
             let s: String = chars[start..i].iter().collect();
+            if i - start > MAX_LITERAL_DIGITS {
+                return Err(Error::Semantic {
+                    line,
+                    column: start + 1,
+                    width: i - start,
+                    message: format!(
+                        "a number of {} digits is longer than the {MAX_LITERAL_DIGITS} digits a literal may have",
+                        i - start
+                    ),
+                });
+            }
             let value = parse_rational(&s).ok_or_else(|| Error::Syntax {
                 line,
                 column: start + 1,
@@ -114,7 +145,7 @@ pub fn tokenize(text: &str, line: usize) -> Result<Vec<Token>, Error> {
                         column: start + 1,
                         width: 1,
                         expected: "a name, a number, an operator or a parenthesis".into(),
-                        found: format!("`{c}`"),
+                        found: shown_char(c),
                     })
                 }
             };

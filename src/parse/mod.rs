@@ -5,6 +5,8 @@
 mod layer;
 mod lexer;
 
+pub(crate) use lexer::is_invisible;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use egg::{Id, RecExpr, Symbol};
@@ -20,6 +22,30 @@ use lexer::{tokenize, Tok, Token};
 /// How deeply parentheses and operators may nest before the input is refused.
 const MAX_DEPTH: usize = 200;
 
+/// The lines of a source text as the parser numbers them: a leading byte-order
+/// mark is dropped, and `\n`, `\r\n` and a lone `\r` all end a line (a file
+/// with old Mac line endings is not one long line).
+pub fn source_lines(text: &str) -> impl Iterator<Item = &str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    let mut rest = Some(text).filter(|t| !t.is_empty());
+    std::iter::from_fn(move || {
+        let t = rest?;
+        match t.find(['\n', '\r']) {
+            Some(i) => {
+                let skip = if t[i..].starts_with("\r\n") { 2 } else { 1 };
+                rest = Some(&t[i + skip..]);
+                Some(&t[..i])
+            }
+            None => {
+                rest = None;
+                Some(t)
+            }
+        }
+    })
+}
+
 /// Parses and checks a whole problem file.
 ///
 /// ```
@@ -34,7 +60,9 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
     // The first use of each name not (yet) defined: a later `let` of it is an error.
     let mut free_uses: std::collections::HashMap<String, (usize, usize)> =
         std::collections::HashMap::new();
-    for (index, raw) in text.lines().enumerate() {
+    // Every scalar variable differentiated by: `n` may turn out to be the number of classes.
+    let mut diff_vars: Vec<(Symbol, usize, usize, usize)> = Vec::new();
+    for (index, raw) in source_lines(text).enumerate() {
         let line = index + 1;
         let content = raw.split('#').next().unwrap_or("");
         if content.trim().is_empty() {
@@ -122,6 +150,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                 p.expect(Tok::Eq, "`=`")?;
                 let start = p.peek().column;
                 let body = p.whole_expression()?;
+                diff_vars.extend(p.diff_vars.drain(..).map(|(s, c, w)| (s, line, c, w)));
                 let root = Id::from(body.as_ref().len() - 1);
                 if let Some(stray) = free_indices(&body, root)
                     .into_iter()
@@ -171,6 +200,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                 };
                 p.pos += 1;
                 let rhs = p.whole_expression()?;
+                diff_vars.extend(p.diff_vars.into_iter().map(|(s, c, w)| (s, line, c, w)));
                 problem.assumptions.push(Assumption {
                     lhs,
                     relation,
@@ -182,6 +212,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                 let lhs = p.expression_rec()?;
                 p.expect(Tok::Eq, "`=`")?;
                 let rhs = p.whole_expression()?;
+                diff_vars.extend(p.diff_vars.into_iter().map(|(s, c, w)| (s, line, c, w)));
                 problem.claims.push(Claim { lhs, rhs, line });
             }
         }
@@ -191,6 +222,14 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
     let n = Symbol::from("n");
     let indexed = kinds.values().any(|k| k.0 != Kind::Scalar);
     if indexed && kinds.get(&n).is_some_and(|k| k.0 == Kind::Scalar) && !defined.contains_key(&n) {
+        if let Some((_, line, column, width)) = diff_vars.iter().find(|(s, ..)| *s == n) {
+            return Err(Error::Semantic {
+                line: *line,
+                column: *column,
+                width: *width,
+                message: "cannot differentiate by `n`: in a problem with indices it is the number of classes; expected a free variable".into(),
+            });
+        }
         let expr: RecExpr<Math> = "(sum j 1)".parse().expect("a well-formed term");
         problem.definitions.insert(
             0,
@@ -275,6 +314,8 @@ struct Parser<'a> {
     index_uses: Vec<(Symbol, usize)>,
     expr: RecExpr<Math>,
     depth: usize,
+    /// The scalar variables this line differentiates by, with column and width.
+    diff_vars: Vec<(Symbol, usize, usize)>,
 }
 
 impl<'a> Parser<'a> {
@@ -294,6 +335,7 @@ impl<'a> Parser<'a> {
             index_uses: Vec::new(),
             expr: RecExpr::default(),
             depth: 0,
+            diff_vars: Vec::new(),
         }
     }
 
@@ -735,6 +777,7 @@ impl<'a> Parser<'a> {
             return Ok(self.indexed(&v, vcol)?.id);
         }
         self.record(sym, Kind::Scalar, vcol, vwidth)?;
+        self.diff_vars.push((sym, vcol, vwidth));
         Ok(self.add(Math::Var(sym)))
     }
 }

@@ -153,7 +153,11 @@ fn constant_value(egraph: &EGraph, id: Id, depth: usize) -> Option<num_rational:
             let e = value(b)?;
             let e = e.is_integer().then(|| e.to_integer().to_i32()).flatten()?;
             let base = value(a)?;
-            (e.abs() <= 64 && (e >= 0 || !base.is_zero())).then(|| num_traits::Pow::pow(base, e))
+            // A power too large to compute is not known to be a constant here.
+            let bits = base.numer().bits().max(base.denom().bits());
+            let small = bits.saturating_mul(u64::from(e.unsigned_abs())) <= 100_000;
+            (small && e.abs() <= 64 && (e >= 0 || !base.is_zero()))
+                .then(|| num_traits::Pow::pow(base, e))
         }
         _ => None,
     })
@@ -362,17 +366,33 @@ impl Applier<Math, ()> for Linearity {
         _rule_name: Symbol,
     ) -> Vec<Id> {
         let (a, b, x) = (subst[var("?a")], subst[var("?b")], subst[var("?x")]);
-        // The matched node itself: `+` for d-add, `-` for d-sub, never the other.
-        let f = if self.sub {
-            egraph.lookup(Math::Sub([a, b]))
-        } else {
-            egraph.lookup(Math::Add([a, b]))
-        };
-        let Some(f) = f else {
+        let Some(f) = matched_chain(egraph, eclass, [a, b], x, self.sub) else {
             return vec![];
         };
         let mut acc: Option<Id> = None;
-        for (negative, term) in sum_terms(egraph, f) {
+        // A class is looked into at most once, so a cycle such as `0 = 0 + 0`
+        // or a shared sub-sum cannot make the chain grow without end.
+        let opened = std::cell::RefCell::new(BTreeSet::new());
+        let terms = sum_terms(egraph, f, |id, negative| {
+            if !opened.borrow_mut().insert(id) {
+                return None;
+            }
+            let class = &egraph[id];
+            // A class that holds a constant is a leaf: `0 = 0 + 0` must not be unrolled.
+            if class.nodes.iter().any(|n| matches!(n, Math::Num(_))) {
+                return None;
+            }
+            class
+                .nodes
+                .iter()
+                .find(|n| match n {
+                    Math::Add(_) => true,
+                    Math::Sub(_) => !negative,
+                    _ => false,
+                })
+                .cloned()
+        });
+        for (negative, term) in terms {
             let d = egraph.add(Math::D([term, x]));
             acc = Some(match (acc, negative) {
                 (None, false) => d,
@@ -388,26 +408,53 @@ impl Applier<Math, ()> for Linearity {
     }
 }
 
+/// The class of the `+` (or `-`, for `d-sub`) node `a op b` that a match of
+/// `d(a op b, x)` in class `eclass` was made through. Rules run between
+/// rebuilds, so the hash-cons may be stale: the node is found among the `d`
+/// nodes of `eclass` rather than looked up (a missed lookup would leave the
+/// class unsearched for good, since its signature does not change).
+fn matched_chain(egraph: &EGraph, eclass: Id, [a, b]: [Id; 2], x: Id, sub: bool) -> Option<Id> {
+    let (a, b, x) = (egraph.find(a), egraph.find(b), egraph.find(x));
+    egraph[eclass].nodes.iter().find_map(|n| {
+        let Math::D([f, y]) = n else { return None };
+        if egraph.find(*y) != x {
+            return None;
+        }
+        let f = egraph.find(*f);
+        egraph[f]
+            .nodes
+            .iter()
+            .any(|m| match m {
+                Math::Add([p, q]) if !sub => egraph.find(*p) == a && egraph.find(*q) == b,
+                Math::Sub([p, q]) if sub => egraph.find(*p) == a && egraph.find(*q) == b,
+                _ => false,
+            })
+            .then_some(f)
+    })
+}
+
 /// The terms of the `+`/`-` chain at class `f`, left to right, each with
-/// whether it is subtracted; a class is looked into through its first `+` or `-` node.
-pub fn sum_terms(egraph: &EGraph, f: Id) -> Vec<(bool, Id)> {
+/// whether it is subtracted. `node_of` picks the `+` or `-` node a class is
+/// looked into through, given whether the class is subtracted (`None`: the
+/// class is a term); it must not return a node that leads back to `f`.
+pub fn sum_terms(
+    egraph: &EGraph,
+    f: Id,
+    node_of: impl Fn(Id, bool) -> Option<Math>,
+) -> Vec<(bool, Id)> {
     let mut out = Vec::new();
     let mut todo = vec![(false, f)];
     while let Some((negative, id)) = todo.pop() {
         let id = egraph.find(id);
-        let node = egraph[id].nodes.iter().find(|n| match n {
-            Math::Add(_) => true,
-            Math::Sub(_) => !negative,
-            _ => false,
-        });
-        match node {
+        match node_of(id, negative) {
             Some(Math::Add([a, b])) => {
-                todo.push((negative, *b));
-                todo.push((negative, *a));
+                todo.push((negative, b));
+                todo.push((negative, a));
             }
-            Some(Math::Sub([a, b])) => {
-                todo.push((true, *b));
-                todo.push((false, *a));
+            // `-(a - b)` is not opened: its terms would change sign twice.
+            Some(Math::Sub([a, b])) if !negative => {
+                todo.push((true, b));
+                todo.push((false, a));
             }
             _ => out.push((negative, id)),
         }

@@ -18,6 +18,9 @@ impl Normalizer<'_> {
         let indices: Vec<Symbol> = self.free_of(r).into_iter().collect();
         let mut out = self.fold_in_sums(r)?;
         for name in names {
+            // A thousand names are a thousand trial divisions: mind the clock.
+            self.charge(out.num.len() + 1)?;
+            self.check_deadline()?;
             if self.substitution.contains_key(&name) {
                 continue;
             }
@@ -197,12 +200,12 @@ impl Normalizer<'_> {
         let mut up: Vec<String> = Vec::new();
         let mut down: Vec<String> = Vec::new();
         for &(a, e) in &m.0 {
-            let base = self.print_atom_operand(a);
+            // A root is a power: it needs parentheses only under another power.
             let text = |k: i64| {
                 if k == 1 {
-                    base.clone()
+                    self.print_atom(a)
                 } else {
-                    format!("{base}^{k}")
+                    format!("{}^{k}", self.print_atom_operand(a))
                 }
             };
             if e > 0 {
@@ -238,6 +241,20 @@ impl Normalizer<'_> {
     }
 
     pub(super) fn print_atom(&self, a: AtomId) -> String {
+        let key = (
+            a,
+            self.print_scope.borrow().clone(),
+            self.sum_hints.get(&a).copied(),
+        );
+        if let Some(text) = self.printed.borrow().get(&key) {
+            return text.clone();
+        }
+        let text = self.print_atom_uncached(a);
+        self.printed.borrow_mut().insert(key, text.clone());
+        text
+    }
+
+    fn print_atom_uncached(&self, a: AtomId) -> String {
         match &self.atoms[a] {
             Atom::Var(v) | Atom::Name(v) => v.to_string(),
             Atom::Exp(r) => format!("exp({})", self.print(r)),
@@ -245,7 +262,8 @@ impl Normalizer<'_> {
             Atom::Sqrt(r) => format!("sqrt({})", self.print(r)),
             Atom::Root(r, c) => {
                 let base = self.print(r);
-                let base = if r.is_monomial() && !base.contains(['/', '*', '-']) {
+                // `^` is right-associative: `x^2` as a base needs parentheses too.
+                let base = if r.is_monomial() && !base.contains(['/', '*', '-', '^', ' ']) {
                     base
                 } else {
                     format!("({base})")

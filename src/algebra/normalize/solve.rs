@@ -36,7 +36,11 @@ impl Normalizer<'_> {
     pub fn print_target(&self, target: Target) -> String {
         match target {
             Target::Var(v) => v.to_string(),
-            Target::Sum(a) => self.print_atom(a),
+            // Written out, not as the class count `n`: a step solves for a sum.
+            Target::Sum(a) => match &self.atoms[a] {
+                Atom::Sum(body, bound) => self.print_sum(a, body, *bound),
+                _ => self.print_atom(a),
+            },
         }
     }
 

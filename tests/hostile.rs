@@ -1,0 +1,208 @@
+//! Hostile input (issue 11), end to end through the binary: every example of
+//! the issue ends in an answer within its limits, with a clear message and
+//! the documented exit code; none aborts, hangs or says "internal error".
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Runs the binary; returns the exit code, standard output, standard error and the time taken.
+fn run(args: &[&str], stdin: &[u8]) -> (i32, String, String, Duration) {
+    let start = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_backprove"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    // A process that exits before reading its input closes the pipe: not a failure.
+    let _ = child.stdin.take().unwrap().write_all(stdin);
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        start.elapsed(),
+    )
+}
+
+fn prove(text: &str, extra: &[&str]) -> (i32, String, String, Duration) {
+    let mut args = vec!["prove", "-"];
+    args.extend_from_slice(extra);
+    run(&args, text.as_bytes())
+}
+
+/// `backprove diff EXPR --wrt x` prints `expected`.
+fn diff(expr: &str, expected: &str) {
+    let (code, out, err, _) = run(&["diff", expr, "--wrt", "x"], b"");
+    assert_eq!((code, out.trim()), (0, expected), "diff {expr}: {err}");
+}
+
+#[test]
+fn nested_derivatives_are_answered_not_aborted() {
+    for claim in [
+        "d(d(2*x, x), x) = 0",
+        "d(d(exp(2*x), x), x) = 4*exp(2*x)",
+        "d(d(log(2*x), x), x) = -1/x^2",
+        "d(d(2*x + 1, x), x) = 0",
+    ] {
+        let (code, out, err, _) = prove(
+            &format!("prove {claim}\n"),
+            &["--timeout", "1", "--max-nodes", "1000"],
+        );
+        assert_eq!(code, 0, "{claim}: {out}{err}");
+    }
+    diff("d(2*x, x)", "0");
+}
+
+#[test]
+fn diff_does_not_depend_on_a_claim() {
+    diff("x*(x + 1)", "2*x + 1");
+    diff("x/(x + 1)", "1/(x + 1)^2");
+    diff("x/(x^2 + 1)", "(1 - x^2)/(x^2 + 1)^2");
+    diff("(x^2 + 1)/x", "1 - 1/x^2");
+    let (code, out, _, _) = prove("prove d(x*(x + 1), x) = 2*x\n", &[]);
+    assert_eq!(code, 1, "{out}");
+}
+
+#[test]
+fn a_root_of_a_power_prints_so_that_it_reads_back() {
+    diff("(x^2)^(1/3)", "2*x*(x^2)^(-2/3)/3");
+    let (code, out, _, _) = prove("prove d((x^2)^(1/3), x) = 2/3*x*(x^2)^(-2/3)\n", &[]);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn a_high_derivative_stays_within_the_limits() {
+    let mut e = "exp(x)*exp(2*x)*exp(3*x)".to_string();
+    for _ in 0..8 {
+        e = format!("d({e}, x)");
+    }
+    let (code, out, err, took) = prove(&format!("prove {e} = 0\n"), &["--timeout", "2"]);
+    assert!(matches!(code, 1 | 3), "{out}{err}");
+    assert!(took < Duration::from_secs(6), "took {took:?}");
+}
+
+#[test]
+fn the_timeout_holds_inside_printing_and_polynomial_products() {
+    let mut nested = "x".to_string();
+    for _ in 0..26 {
+        nested = format!("exp({nested})");
+    }
+    let x: Vec<String> = (1..=10).map(|i| format!("x{i}")).collect();
+    let y: Vec<String> = (1..=10).map(|i| format!("y{i}")).collect();
+    for claim in [
+        format!("d({nested}, x) = 0"),
+        format!("({})^12*({})^12 = 0", x.join(" + "), y.join(" + ")),
+    ] {
+        let (code, out, err, took) = prove(&format!("prove {claim}\n"), &["--timeout", "1"]);
+        assert!(matches!(code, 1 | 3), "{out}{err}");
+        // About 10% over the timeout, with room for a loaded test machine.
+        assert!(took < Duration::from_secs(3), "{claim}: took {took:?}");
+    }
+}
+
+#[test]
+fn a_huge_literal_is_an_input_error_at_its_spot() {
+    let text = format!("prove x = {}\n", "9".repeat(1_000_000));
+    let (code, _, err, took) = prove(&text, &["--timeout", "1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("line 1, column 11"), "{err}");
+    assert!(err.contains("longer than the 1000 digits"), "{err}");
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+}
+
+#[test]
+fn derive_honours_its_limits_and_caps_the_classes() {
+    let (code, _, err, took) = run(
+        &[
+            "derive",
+            "softmax-with-loss",
+            "--classes",
+            "200",
+            "--timeout",
+            "1",
+        ],
+        b"",
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("not proved within limits"), "{err}");
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+    for args in [
+        &["derive", "softmax-with-loss", "--classes", "100000"][..],
+        &["example", "softmax-with-loss", "--classes", "100000"][..],
+        &["prove", "-", "--max-nodes", "0"][..],
+    ] {
+        let (code, _, err, _) = run(args, b"prove x = x\n");
+        assert_eq!(code, 2, "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_file_without_a_claim_is_an_input_error() {
+    for text in ["", "# only a comment\n", "let a = 2\nassume b > 0\n"] {
+        let (code, _, err, _) = prove(text, &[]);
+        assert_eq!(code, 2, "{text:?}");
+        assert!(err.contains("no `prove` statement"), "{err}");
+    }
+}
+
+#[test]
+fn invisible_characters_and_line_endings_are_handled() {
+    let (code, _, err, _) = run(&["prove", "-"], b"prove x = x\0\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("U+0000") && !err.contains('\0'), "{err:?}");
+    let (code, out, _, _) = run(&["prove", "-"], "\u{feff}prove x + x = 2*x\n".as_bytes());
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _, _) = run(&["prove", "-"], b"prove x = x\rprove y + 1 = 2\r");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("claim 2 (line 2)"), "{out}");
+}
+
+#[test]
+fn sample_points_satisfy_every_equation_assumed() {
+    let system = "assume x = y + 1\nassume x + y = 3\n";
+    let (code, out, _, _) = prove(&format!("{system}prove x = 3\n"), &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("x = 2, y = 1"), "{out}");
+    for claim in ["x - y = 1", "x + y = 3"] {
+        let (code, out, _, _) = prove(&format!("{system}prove {claim}\n"), &[]);
+        assert_eq!(code, 0, "{claim}: {out}");
+    }
+    // True, but it needs both equations at once, and each proof step uses one:
+    // honestly undecided (the chain never jumps between two values of `x`).
+    let (code, out, _, _) = prove(&format!("{system}prove x = 2\n"), &[]);
+    assert_eq!(code, 3, "{out}");
+    assert!(!out.contains("internal error"), "{out}");
+}
+
+#[test]
+fn contradictory_assumptions_are_reported_as_such() {
+    for claim in ["x = 1", "y = 1"] {
+        let (code, out, _, _) = prove(&format!("assume x = 1\nassume x = 2\nprove {claim}\n"), &[]);
+        assert_eq!(code, 3, "{out}");
+        assert!(out.contains("the assumptions cannot all hold"), "{out}");
+    }
+}
+
+#[test]
+fn undecided_reasons_say_what_happened() {
+    let (code, out, _, _) = prove("prove 1/3 = 0.3333333333333333333333333333\n", &[]);
+    assert_eq!(code, 3);
+    assert!(out.contains("nonzero constant"), "{out}");
+    let (code, out, _, _) = prove("assume x*y + x^2*y^2 = 3\nprove x = 1\n", &[]);
+    assert_eq!(code, 3);
+    assert!(out.contains("no counterexample was searched for"), "{out}");
+}
+
+#[test]
+fn an_assumption_about_the_class_count_is_used() {
+    let (code, out, _, _) = prove("assume n = 5\nprove sum(j, 1) = 5\n", &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("[assume n = 5: sum(j, 1) = 5]"), "{out}");
+    // It holds at none of n = 1, 2, 3 classes: not a contradiction, no search.
+    let (code, out, _, _) = prove("assume n = 5\nprove sum(j, 1) = 4\n", &[]);
+    assert_eq!(code, 3, "{out}");
+    assert!(!out.contains("cannot all hold"), "{out}");
+}
