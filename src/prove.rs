@@ -748,7 +748,8 @@ fn refute_any(
                 line: claim.line,
             };
             let mark = |p: &mut PointValues| {
-                p.point.insert(unroll::CLASSES.to_string(), n.to_string());
+                p.point
+                    .insert(unroll::classes_key(problem).to_string(), n.to_string());
                 for (s, v) in &env {
                     p.point.insert(s.to_string(), v.to_string());
                 }

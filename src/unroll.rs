@@ -13,6 +13,22 @@ use crate::problem::{Assumption, Definition, Problem};
 /// The point key that holds the number of classes.
 pub const CLASSES: &str = "n";
 
+/// The point key for the number of classes in `problem`: `n`, unless the
+/// file defines `n` as something else (`let n = 2`), then `classes`.
+pub fn classes_key(problem: &Problem) -> &'static str {
+    let n = Symbol::from(CLASSES);
+    let own = problem.definitions.iter().any(|d| {
+        d.name == n
+            && !matches!(d.expr.as_ref().last(), Some(Math::Sum([_, b]))
+                if matches!(&d.expr[*b], Math::Num(c) if c.is_one()))
+    });
+    if own {
+        "classes"
+    } else {
+        CLASSES
+    }
+}
+
 /// Values of index names.
 pub type Env = BTreeMap<Symbol, usize>;
 

@@ -206,3 +206,21 @@ fn an_assumption_about_the_class_count_is_used() {
     assert_eq!(code, 3, "{out}");
     assert!(!out.contains("cannot all hold"), "{out}");
 }
+
+#[test]
+fn a_file_that_defines_n_keeps_it_apart_from_the_number_of_classes() {
+    let text = "let n = 2\nlet m = sum(j, a[j])\nprove d(m, a[k]) = 2\n";
+    let (code, out, _, _) = prove(text, &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("classes = 1") && !out.contains(" n = 1"),
+        "{out}"
+    );
+    let (code, json, _, _) = prove(text, &["--format", "json"]);
+    assert_eq!(code, 1);
+    let (code, out, _, _) = run(&["check", "-"], json.as_bytes());
+    assert_eq!(code, 0, "{out}");
+    // Without a definition of its own, `n` is the number of classes.
+    let (_, out, _, _) = prove("let m = sum(j, a[j])/n\nprove d(m, a[k]) = 2\n", &[]);
+    assert!(out.contains(" n = 1"), "{out}");
+}

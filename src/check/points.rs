@@ -53,7 +53,7 @@ impl Context {
             v.parse::<usize>()
                 .map_err(|_| format!("`{key}` = {v} is not a whole number"))
         };
-        let n = count(unroll::CLASSES)?;
+        let n = count(unroll::classes_key(&self.problem))?;
         if !(1..=64).contains(&n) {
             return Err(format!("the point has {n} classes; 1 to 64 are checked"));
         }
