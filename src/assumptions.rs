@@ -8,7 +8,6 @@ use egg::Symbol;
 
 use crate::algebra::{AlgebraError, Normalizer, Rat, Target};
 use crate::problem::{Problem, Relation};
-use crate::prove::side_difference;
 
 /// The equations solved one after another.
 pub(crate) enum System {
@@ -35,7 +34,7 @@ pub(crate) fn solve_system(
             .iter()
             .filter(|a| a.relation == Relation::Eq)
         {
-            let p = side_difference(norm, &a.lhs, &a.rhs)?;
+            let p = norm.difference(&a.lhs, &a.rhs)?;
             if p.is_zero() {
                 // Implied by the ones before it.
                 continue;

@@ -125,7 +125,7 @@ pub fn check_report(report: &Report) -> Result<usize, CheckError> {
 /// Checks that `report` states exactly the definitions, assumptions and
 /// claims of `problem` (as the prover prints them), in order.
 pub fn same_problem(report: &Report, problem: &Problem) -> Result<(), CheckError> {
-    let defs = crate::prove::named_definitions(problem);
+    let defs = problem.named_definitions();
     if defs != report.definitions {
         return Err(CheckError::OtherProblem("the definitions differ".into()));
     }
@@ -165,7 +165,7 @@ impl Context {
             text += &format!("assume {a}\n");
         }
         let problem = parse_problem(&text).map_err(|e| e.to_string())?;
-        if crate::prove::named_definitions(&problem) != report.definitions
+        if problem.named_definitions() != report.definitions
             || problem
                 .assumptions
                 .iter()
@@ -175,7 +175,7 @@ impl Context {
         {
             return Err("the definitions or assumptions do not read back as written".into());
         }
-        let defs = crate::prove::definitions(&problem);
+        let defs = problem.definitions_by_name();
         let names = problem
             .definitions
             .iter()

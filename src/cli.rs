@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::examples::softmax_with_loss;
 use crate::parse::parse_problem;
 use crate::prove::{prove_problem, Limits};
-use crate::render::{render, Format};
+use crate::render::{render, Format, TranscriptFormat};
 
 /// Exit code for bad input or usage.
 pub const EXIT_INPUT: u8 = 2;
@@ -118,25 +118,6 @@ enum Command {
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=MAX_CLASSES as i64))]
         classes: u32,
     },
-}
-
-/// How a transcript is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum TranscriptFormat {
-    /// Plain text for a terminal.
-    Text,
-    /// GitHub-flavoured markdown.
-    Markdown,
-    /// A standalone LaTeX document.
-    Latex,
-    /// The transcript's data as JSON.
-    Json,
-    /// The figures, as Graphviz DOT (one graph per figure).
-    Dot,
-    /// The whole-graph figure as SVG, drawn without Graphviz.
-    Svg,
-    /// One self-contained HTML page: the walk, the proofs, MathML and every figure.
-    Html,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

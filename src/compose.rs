@@ -11,11 +11,11 @@ use egg::{Id, Language, RecExpr, Symbol, Var};
 use num_rational::BigRational;
 use num_traits::{ToPrimitive, Zero};
 
-use crate::derive::instantiate;
 use crate::language::Math;
 use crate::print::{infix_at, to_infix};
 use crate::report::Step;
 use crate::rules::diff::{diff_rule, rule_patterns};
+use crate::rules::terms::instantiate;
 
 /// Composes derivatives over lemmas already made (by their `before` text)
 /// and makes the missing ones.

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use egg::{CostFunction, ENodeOrVar, Id, Language, PatternAst, RecExpr, Symbol, Var};
+use egg::{CostFunction, ENodeOrVar, Id, Language, RecExpr, Symbol, Var};
 
 use crate::language::Math;
 use crate::print::to_infix;
@@ -16,27 +16,7 @@ use crate::rules::diff::{
     bind, bound_name, diff_rule, head, head_indices, is_constant, name_in, rule_for, rule_patterns,
     sum_terms, EGraph, Rewrite, RENAME, UNFOLD,
 };
-
-/// A cost that makes any remaining `d` prohibitively expensive.
-pub(crate) struct DFree;
-
-/// Cost of a term that still contains `d`.
-const D_COST: usize = 1 << 40;
-
-impl CostFunction<Math> for DFree {
-    type Cost = usize;
-    fn cost<C>(&mut self, enode: &Math, mut costs: C) -> usize
-    where
-        C: FnMut(Id) -> usize,
-    {
-        let own = if matches!(enode, Math::D(_)) {
-            D_COST
-        } else {
-            1
-        };
-        enode.fold(own, |sum, id| sum.saturating_add(costs(id)))
-    }
-}
+use crate::rules::terms::{instantiate, DFree, D_COST};
 
 /// Limits for one saturation.
 #[derive(Debug, Clone, Copy)]
@@ -522,35 +502,4 @@ fn cheapest_nodes(egraph: &EGraph, original: &BTreeSet<Symbol>) -> FxHashMap<Id,
         }
     }
     best
-}
-
-/// Builds the term `ast` with each pattern variable replaced by its term.
-pub fn instantiate(ast: &PatternAst<Math>, terms: &[(Var, RecExpr<Math>)]) -> RecExpr<Math> {
-    let mut out: Vec<Math> = Vec::new();
-    let mut ids: Vec<Id> = Vec::new();
-    for node in ast.as_ref() {
-        let id = match node {
-            ENodeOrVar::Var(v) => {
-                let term = &terms
-                    .iter()
-                    .find(|(w, _)| w == v)
-                    .expect("every pattern variable is bound")
-                    .1;
-                let offset = out.len();
-                for n in term.as_ref() {
-                    out.push(
-                        n.clone()
-                            .map_children(|c| Id::from(usize::from(c) + offset)),
-                    );
-                }
-                Id::from(out.len() - 1)
-            }
-            ENodeOrVar::ENode(n) => {
-                out.push(n.clone().map_children(|c| ids[usize::from(c)]));
-                Id::from(out.len() - 1)
-            }
-        };
-        ids.push(id);
-    }
-    RecExpr::from(out)
 }

@@ -40,7 +40,7 @@ mod transcript;
 pub mod unroll;
 
 pub use check::{check_certificate, check_report, same_problem, CheckError};
-pub use cli::{render_error, run, Cli, TranscriptFormat};
+pub use cli::{render_error, run, Cli};
 pub use error::Error;
 pub use examples::{softmax_with_loss, softmax_with_loss_n};
 pub use language::{parse_rational, Constant, Math};
@@ -50,7 +50,7 @@ pub use problem::{Assumption, Claim, Definition, Problem, Relation};
 pub use prove::{definitions, differentiate, differentiate_by, prove_problem, Limits};
 pub use render::{
     figures, render, render_dot, render_svg, render_transcript, Figure, Format, Scene, SceneBox,
-    SceneEdge, SceneNode, Shape,
+    SceneEdge, SceneNode, Shape, TranscriptFormat,
 };
 pub use report::{
     ClaimReport, Justification, NamedDefinition, PointValues, Report, SideCondition, Status, Step,

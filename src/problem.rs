@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use egg::{RecExpr, Symbol};
 
 use crate::language::Math;
-use crate::print::to_infix;
+use crate::print::{infix_at, to_infix};
+use crate::report::NamedDefinition;
 
 /// `let NAME = EXPR`.
 #[derive(Debug, Clone)]
@@ -116,6 +117,32 @@ impl Problem {
     /// The definitions by name.
     pub fn definition_map(&self) -> BTreeMap<Symbol, &RecExpr<Math>> {
         self.definitions.iter().map(|d| (d.name, &d.expr)).collect()
+    }
+
+    /// The definitions by name, owned.
+    pub fn definitions_by_name(&self) -> BTreeMap<Symbol, RecExpr<Math>> {
+        self.definitions
+            .iter()
+            .map(|d| (d.name, d.expr.clone()))
+            .collect()
+    }
+
+    /// The definitions in input syntax, in order (`y[j]` for a family), as
+    /// certificates and transcripts show them.
+    pub fn named_definitions(&self) -> Vec<NamedDefinition> {
+        self.definitions
+            .iter()
+            .map(|d| match d.expr.as_ref().last() {
+                Some(Math::Lambda([j, body])) => NamedDefinition {
+                    name: format!("{}[{}]", d.name, infix_at(&d.expr, *j)),
+                    expr: infix_at(&d.expr, *body),
+                },
+                _ => NamedDefinition {
+                    name: d.name.to_string(),
+                    expr: to_infix(&d.expr),
+                },
+            })
+            .collect()
     }
 
     /// Whether `name` is bound by a `let`.

@@ -14,7 +14,7 @@ use crate::assumptions::System;
 use crate::derive::{Derivation, SaturationLimits};
 use crate::language::Math;
 use crate::numeric::{Evaluator, Interval, Rng};
-use crate::print::{infix_at as to_infix_at, to_infix};
+use crate::print::to_infix;
 use crate::problem::{Claim, Problem, Relation};
 use crate::report::{
     ClaimReport, NamedDefinition, PointValues, Report, SideCondition, Status, Step,
@@ -215,32 +215,12 @@ fn withdraw(claim: &mut ClaimReport, why: &str) {
 
 /// The definitions in input syntax, in order (as certificates and transcripts show them).
 pub(crate) fn named_definitions(problem: &Problem) -> Vec<NamedDefinition> {
-    problem
-        .definitions
-        .iter()
-        .map(|d| {
-            let nodes = d.expr.as_ref();
-            match nodes.last() {
-                Some(Math::Lambda([j, body])) => NamedDefinition {
-                    name: format!("{}[{}]", d.name, to_infix_at(&d.expr, *j)),
-                    expr: to_infix_at(&d.expr, *body),
-                },
-                _ => NamedDefinition {
-                    name: d.name.to_string(),
-                    expr: to_infix(&d.expr),
-                },
-            }
-        })
-        .collect()
+    problem.named_definitions()
 }
 
 /// The definitions by name.
 pub fn definitions(problem: &Problem) -> BTreeMap<Symbol, RecExpr<Math>> {
-    problem
-        .definitions
-        .iter()
-        .map(|d| (d.name, d.expr.clone()))
-        .collect()
+    problem.definitions_by_name()
 }
 
 fn budget(limits: &Limits, deadline: Instant) -> Budget {
@@ -663,17 +643,6 @@ fn chain(claim: &Claim, marks: &[Mark], rhs_rules: &[&str]) -> Vec<Step> {
     steps
 }
 
-pub(crate) fn side_difference(
-    norm: &mut Normalizer,
-    lhs: &RecExpr<Math>,
-    rhs: &RecExpr<Math>,
-) -> Result<Rat, AlgebraError> {
-    let a = norm.normalize(lhs)?;
-    let b = norm.normalize(rhs)?;
-    let nb = norm.neg(&b);
-    norm.add(&a, &nb)
-}
-
 pub(crate) fn add_sign_facts(norm: &mut Normalizer, problem: &Problem) -> Result<(), AlgebraError> {
     norm.without_conditions(|norm| {
         for a in &problem.assumptions {
@@ -683,7 +652,7 @@ pub(crate) fn add_sign_facts(norm: &mut Normalizer, problem: &Problem) -> Result
                 Relation::Ge => Sign::NON_NEG,
                 Relation::Ne => Sign::NON_ZERO,
             };
-            let value = side_difference(norm, &a.lhs, &a.rhs)?;
+            let value = norm.difference(&a.lhs, &a.rhs)?;
             norm.add_fact(value, sign);
         }
         Ok(())
@@ -702,7 +671,7 @@ pub(crate) fn solve_equations(
             .iter()
             .filter(|a| a.relation == Relation::Eq)
         {
-            let p = side_difference(norm, &a.lhs, &a.rhs)?;
+            let p = norm.difference(&a.lhs, &a.rhs)?;
             if let Some((var, value)) = norm.solve_linear(&p) {
                 solved.push((var, value, a.text()));
             }

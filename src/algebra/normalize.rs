@@ -549,6 +549,14 @@ impl<'a> Normalizer<'a> {
         Ok(acc)
     }
 
+    /// The normal form of `lhs - rhs`.
+    pub fn difference(&mut self, lhs: &RecExpr<Math>, rhs: &RecExpr<Math>) -> Res<Rat> {
+        let a = self.normalize(lhs)?;
+        let b = self.normalize(rhs)?;
+        let nb = self.neg(&b);
+        self.add_owned(a, &nb)
+    }
+
     /// `a + b` over the least common denominator.
     pub fn add(&mut self, a: &Rat, b: &Rat) -> Res<Rat> {
         self.add_owned(a.clone(), b)

@@ -18,11 +18,7 @@ mod text;
 mod transcript_text;
 
 /// Renders a transcript in `format`.
-pub fn render_transcript(
-    t: &crate::transcript::Transcript,
-    format: crate::cli::TranscriptFormat,
-) -> String {
-    use crate::cli::TranscriptFormat;
+pub fn render_transcript(t: &crate::transcript::Transcript, format: TranscriptFormat) -> String {
     // Many classes: one node per family, with k for the class index.
     let view = if t.inputs.len() > compact::COMPACT_AFTER {
         compact::compact(t)
@@ -48,6 +44,25 @@ pub fn render_transcript(
 }
 
 use crate::report::Report;
+
+/// How a transcript is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TranscriptFormat {
+    /// Plain text for a terminal.
+    Text,
+    /// GitHub-flavoured markdown.
+    Markdown,
+    /// A standalone LaTeX document.
+    Latex,
+    /// The transcript's data as JSON.
+    Json,
+    /// The figures, as Graphviz DOT (one graph per figure).
+    Dot,
+    /// The whole-graph figure as SVG, drawn without Graphviz.
+    Svg,
+    /// One self-contained HTML page: the walk, the proofs, MathML and every figure.
+    Html,
+}
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -312,7 +312,7 @@ impl Applier<Math, ()> for Rename {
         if !captured || free {
             return vec![];
         }
-        let extractor = egg::Extractor::new(egraph, crate::derive::DFree);
+        let extractor = egg::Extractor::new(egraph, crate::rules::terms::DFree);
         let (_, term) = extractor.find_best(s);
         let renamed = rename_bound(&term, k, &self.reserved);
         let id = egraph.add_expr(&renamed);

@@ -1,3 +1,4 @@
-//! Rewrite rules, one file per family.
+//! Rewrite rules, one file per family, and the terms built from them.
 
 pub mod diff;
+pub(crate) mod terms;
