@@ -1,0 +1,242 @@
+//! The equational chain of a proof: comparing normal forms (names kept
+//! whole, then unfolded), the assumption steps, and the chain's marks as
+//! steps. Owns no verdict and no refutation.
+
+use super::*;
+
+pub(super) enum Outcome {
+    Equal {
+        chain: Vec<Step>,
+        /// Every side condition, with whether it is stated rather than established.
+        side_conditions: Vec<(String, Discharge)>,
+    },
+    Differ {
+        residual: String,
+    },
+}
+
+/// Compares normal forms, first with sums kept as names, then fully unfolded.
+pub(super) fn decide_algebra(
+    problem: &Problem,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    claim: &Claim,
+    lhs: &RecExpr<Math>,
+    rhs: &RecExpr<Math>,
+    budget: Budget,
+) -> Result<Outcome, AlgebraError> {
+    let mut residual = String::new();
+    // With several equations, a last pass uses them in reverse order: one
+    // substitution per target, so the order decides which value a variable gets.
+    let equations = problem
+        .assumptions
+        .iter()
+        .filter(|a| a.relation == Relation::Eq)
+        .count();
+    let passes: &[(bool, bool)] = if equations > 1 {
+        &[(true, false), (false, false), (true, true)]
+    } else {
+        &[(true, false), (false, false)]
+    };
+    for &(opaque, reversed) in passes {
+        let mut norm = Normalizer::new(defs, opaque, budget);
+        add_sign_facts(&mut norm, problem)?;
+        // The domain conditions of the claim as written, including inside `d`.
+        norm.normalize(&claim.lhs)?;
+        norm.normalize(&claim.rhs)?;
+        norm.take_used_rules();
+        let a = norm.normalize(lhs)?;
+        let sum_rules = norm.take_used_rules();
+        let b = norm.normalize(rhs)?;
+        let rhs_rules = norm.take_used_rules();
+        let nb = norm.neg(&b);
+        let diff = norm.add(&a, &nb)?;
+        let has_d = claim.lhs.as_ref().iter().any(|n| matches!(n, Math::D(_)));
+        let start = |norm: &mut Normalizer| -> Result<Vec<Mark>, AlgebraError> {
+            let first = Start {
+                problem,
+                defs,
+                lhs,
+                opaque,
+                budget,
+                has_d,
+            };
+            first.marks(norm, &a, &sum_rules)
+        };
+        if diff.is_zero() {
+            norm.minimize_conditions();
+            let chain = chain(claim, &start(&mut norm)?, &rhs_rules);
+            return Ok(Outcome::Equal {
+                chain,
+                side_conditions: norm.side_conditions(),
+            });
+        }
+        // The first (names kept whole) residual is the one a reader can follow.
+        if residual.is_empty() {
+            residual = readable(&mut norm, &diff)?;
+            if has_d {
+                let left = readable(&mut norm, &a)?;
+                if left != residual {
+                    residual = format!("{residual} (the left side simplifies to {left})");
+                }
+            }
+        }
+        let mut solved = solve_equations(&mut norm, problem)?;
+        if solved.is_empty() {
+            continue;
+        }
+        if reversed {
+            solved.reverse();
+        }
+        let mut marks = start(&mut norm)?;
+        let mut a = a.clone();
+        let mut used: Vec<Target> = Vec::new();
+        for (target, value, text) in &solved {
+            // A second equation solved for the same target would replace the
+            // first one's value, and the chain would jump: use the first only.
+            if used.contains(target) {
+                continue;
+            }
+            used.push(*target);
+            let shown = norm.print_target(*target);
+            norm.substitute_target(*target, value.clone());
+            a = norm.normalize(lhs)?;
+            marks.push((
+                readable(&mut norm, &a)?,
+                Some(format!("assume {text}: {shown} = {}", norm.print(value))),
+            ));
+        }
+        let b = norm.normalize(rhs)?;
+        let nb = norm.neg(&b);
+        if norm.add(&a, &nb)?.is_zero() {
+            norm.minimize_conditions();
+            return Ok(Outcome::Equal {
+                chain: chain(claim, &marks, &rhs_rules),
+                side_conditions: norm.side_conditions(),
+            });
+        }
+    }
+    Ok(Outcome::Differ { residual })
+}
+
+/// One point of the chain: a term and the rule that leads to it (`None`: the default).
+pub(super) type Mark = (String, Option<String>);
+
+/// How the chain starts: the derivative's normal form, and with sums first the
+/// derivative with its outermost sums kept whole (as the book writes it),
+/// then the `sum-*` rules.
+pub(super) struct Start<'a> {
+    problem: &'a Problem,
+    defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
+    lhs: &'a RecExpr<Math>,
+    opaque: bool,
+    budget: Budget,
+    has_d: bool,
+}
+
+impl Start<'_> {
+    fn marks(
+        &self,
+        norm: &mut Normalizer,
+        a: &Rat,
+        sum_rules: &[&str],
+    ) -> Result<Vec<Mark>, AlgebraError> {
+        let labelled = |prefix: &str, rules: &[&str]| {
+            (!rules.is_empty()).then(|| format!("{prefix}: {}", rules.join(", ")))
+        };
+        if sum_rules.is_empty() || !self.has_d {
+            return Ok(vec![(readable(norm, a)?, labelled("algebra", sum_rules))]);
+        }
+        let mut whole = Normalizer::new(self.defs, self.opaque, self.budget);
+        add_sign_facts(&mut whole, self.problem)?;
+        whole.set_expand_sums(false);
+        let r = whole.normalize(self.lhs)?;
+        let inner = whole.take_used_rules();
+        Ok(vec![
+            (
+                readable(&mut whole, &r)?,
+                labelled("differentiate (lemmas above), algebra", &inner),
+            ),
+            (readable(norm, a)?, labelled("algebra", sum_rules)),
+        ])
+    }
+}
+
+/// A normal form as a step shows it: products that a name stands for written
+/// as the name (`t1*y1` for `t1*exp(a1)/S`), for forms short enough to read.
+pub(super) fn readable(norm: &mut Normalizer, r: &Rat) -> Result<String, AlgebraError> {
+    if r.num.len() > 64 {
+        return Ok(norm.print(r));
+    }
+    let folded = norm.fold_names(r)?;
+    Ok(norm.print(&folded))
+}
+
+/// The equational chain `lhs = derivative = normal form (= after assumptions) = ... = rhs`.
+pub(super) fn chain(claim: &Claim, marks: &[Mark], rhs_rules: &[&str]) -> Vec<Step> {
+    let has_d = |e: &RecExpr<Math>| e.as_ref().iter().any(|n| matches!(n, Math::D(_)));
+    let mut terms: Vec<(String, String)> = Vec::new();
+    // The d-free derivative itself is not printed: as a tree it grows with the
+    // square of the number of terms; the lemmas above justify it piece by piece.
+    for (i, (text, rule)) in marks.iter().enumerate() {
+        let rule = match (i, rule) {
+            (_, Some(r)) => r.clone(),
+            (0, None) if has_d(&claim.lhs) => "differentiate (lemmas above), algebra".into(),
+            _ => "algebra".into(),
+        };
+        terms.push((rule, text.clone()));
+    }
+    let last = if has_d(&claim.rhs) {
+        "algebra, differentiate (lemmas above)".to_string()
+    } else if rhs_rules.is_empty() {
+        "algebra".to_string()
+    } else {
+        format!("algebra: {}", rhs_rules.join(", "))
+    };
+    terms.push((last, to_infix(&claim.rhs)));
+    let mut steps = Vec::new();
+    let mut current = to_infix(&claim.lhs);
+    for (rule, next) in terms {
+        if next != current {
+            steps.push(Step::new(rule, current.clone(), next.clone()));
+            current = next;
+        }
+    }
+    steps
+}
+
+pub(crate) fn add_sign_facts(norm: &mut Normalizer, problem: &Problem) -> Result<(), AlgebraError> {
+    norm.without_conditions(|norm| {
+        for a in &problem.assumptions {
+            let sign = match a.relation {
+                Relation::Eq => continue,
+                Relation::Gt => Sign::POS,
+                Relation::Ge => Sign::NON_NEG,
+                Relation::Ne => Sign::NON_ZERO,
+            };
+            let value = norm.difference(&a.lhs, &a.rhs)?;
+            norm.add_fact(value, sign);
+        }
+        Ok(())
+    })
+}
+
+/// Solves each `assume` equation for one free variable (or index-free sum), in source order.
+pub(crate) fn solve_equations(
+    norm: &mut Normalizer,
+    problem: &Problem,
+) -> Result<Vec<(Target, Rat, String)>, AlgebraError> {
+    norm.without_conditions(|norm| {
+        let mut solved = Vec::new();
+        for a in problem
+            .assumptions
+            .iter()
+            .filter(|a| a.relation == Relation::Eq)
+        {
+            let p = norm.difference(&a.lhs, &a.rhs)?;
+            if let Some((var, value)) = norm.solve_linear(&p) {
+                solved.push((var, value, a.text()));
+            }
+        }
+        Ok(solved)
+    })
+}

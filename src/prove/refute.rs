@@ -1,0 +1,259 @@
+//! Looking for a counterexample: sample points that satisfy the
+//! assumptions, evaluated with interval arithmetic, at n = 1, 2, 3 classes
+//! for indexed problems. Evidence for a disproof, never a proof.
+
+use super::*;
+
+/// [`refute`], at `n` = 1, 2, 3 classes and every value of the claim's free
+/// indices when the problem has indexed families (smallest `n` first).
+pub(super) fn refute_any(
+    problem: &Problem,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    claim: &Claim,
+    lhs: &RecExpr<Math>,
+    rhs: &RecExpr<Math>,
+    count: usize,
+    until: Instant,
+) -> Refutation {
+    if !unroll::is_indexed(problem) {
+        return refute(problem, defs, claim, lhs, rhs, count, until);
+    }
+    let indices = crate::index::free_in_order_of(&[&claim.lhs, &claim.rhs]);
+    let mut agreeing = Vec::new();
+    let mut unsatisfiable = None;
+    for n in 1..=3 {
+        let Ok(concrete) = unroll::unroll_problem(problem, n) else {
+            return Refutation::Agree(agreeing);
+        };
+        let concrete_defs = definitions(&concrete);
+        // At most 27 valuations per n (all of them for up to three free indices).
+        let mut valuations = unroll::valuations(&indices, n);
+        valuations.truncate(27);
+        let per_case = count.div_ceil(valuations.len()).max(2);
+        for env in valuations {
+            let terms = [&claim.lhs, &claim.rhs, lhs, rhs].map(|e| unroll::unroll(e, n, &env));
+            let [Ok(cl), Ok(cr), Ok(l), Ok(r)] = terms else {
+                return Refutation::Agree(agreeing);
+            };
+            let unrolled = Claim {
+                lhs: cl,
+                rhs: cr,
+                line: claim.line,
+            };
+            let mark = |p: &mut PointValues| {
+                p.point
+                    .insert(unroll::classes_key(problem).to_string(), n.to_string());
+                for (s, v) in &env {
+                    p.point.insert(s.to_string(), v.to_string());
+                }
+            };
+            match refute(
+                &concrete,
+                &concrete_defs,
+                &unrolled,
+                &l,
+                &r,
+                per_case,
+                until,
+            ) {
+                // At this number of classes the assumptions cannot hold (`n = 5`
+                // at n = 1): no point here, which says nothing about other n.
+                Refutation::Contradictory(text) => {
+                    unsatisfiable = Some(text);
+                    break;
+                }
+                stop @ (Refutation::NotSearched(_) | Refutation::OutOfTime) => return stop,
+                Refutation::Differ(mut cx) => {
+                    mark(&mut cx);
+                    return Refutation::Differ(cx);
+                }
+                Refutation::Agree(points) => {
+                    for mut p in points.into_iter().take(1) {
+                        if agreeing.len() < CHECK_POINTS {
+                            mark(&mut p);
+                            agreeing.push(p);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    match unsatisfiable {
+        Some(text) if agreeing.is_empty() => Refutation::NotSearched(text),
+        _ => Refutation::Agree(agreeing),
+    }
+}
+
+/// Looks for a point that satisfies the assumptions where the sides certainly differ.
+pub(super) fn refute(
+    problem: &Problem,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    claim: &Claim,
+    lhs: &RecExpr<Math>,
+    rhs: &RecExpr<Math>,
+    count: usize,
+    until: Instant,
+) -> Refutation {
+    let budget = Budget {
+        max_work: 1_000_000,
+        deadline: Some(until),
+    };
+    let mut norm = Normalizer::new(defs, false, budget);
+    // The equations as one system, so that every point satisfies all of them.
+    let solved = match crate::assumptions::solve_system(&mut norm, problem) {
+        Ok(System::Solved(solved)) => solved,
+        Ok(System::Contradictory(text)) => return Refutation::Contradictory(text),
+        Ok(System::Unsolvable(text)) => return Refutation::NotSearched(text),
+        Err(_) => return Refutation::NotSearched(String::new()),
+    };
+    let mut vars: BTreeSet<Symbol> = BTreeSet::new();
+    // The claim as written: a derivative may have lost variables the claim is about.
+    collect_vars(&claim.lhs, defs, &mut vars);
+    collect_vars(&claim.rhs, defs, &mut vars);
+    collect_vars(lhs, defs, &mut vars);
+    collect_vars(rhs, defs, &mut vars);
+    for a in &problem.assumptions {
+        collect_vars(&a.lhs, defs, &mut vars);
+        collect_vars(&a.rhs, defs, &mut vars);
+    }
+    let mut vars: Vec<Symbol> = vars.into_iter().collect();
+    vars.sort_by(|a, b| natural_cmp(a.as_str(), b.as_str()));
+    let solved_vars: BTreeSet<Symbol> = solved.iter().map(|(v, _)| *v).collect();
+    let mut rng = Rng::new(seed(claim));
+    let mut agreeing = Vec::new();
+    for attempt in 0..count * 3 {
+        if attempt >= count && attempt % 3 != 0 {
+            continue;
+        }
+        if Instant::now() > until {
+            return Refutation::OutOfTime;
+        }
+        let mut point: BTreeMap<Symbol, BigRational> = BTreeMap::new();
+        for v in vars.iter().filter(|v| !solved_vars.contains(v)) {
+            let value = if positive_by_assumption(problem, *v) {
+                rng.quarter(1, 12)
+            } else {
+                rng.quarter(-12, 12)
+            };
+            point.insert(*v, value);
+        }
+        let mut ok = true;
+        for (var, value) in solved.iter().rev() {
+            match norm.evaluate_exact(value, &point) {
+                Some(x) => {
+                    point.insert(*var, x);
+                }
+                None => ok = false,
+            }
+        }
+        if !ok || !satisfies_facts(problem, defs, &point) {
+            continue;
+        }
+        let mut eval = Evaluator::new(defs, &point);
+        let (Some(l), Some(r)) = (eval.eval(lhs), eval.eval(rhs)) else {
+            continue;
+        };
+        if l.disjoint(&r) {
+            return Refutation::Differ(values(&point, &l, &r));
+        }
+        // A value beyond f64 agrees with nothing in particular, and prints as NaN.
+        if !(l.mid().is_finite() && r.mid().is_finite()) {
+            continue;
+        }
+        if agreeing.len() < CHECK_POINTS {
+            agreeing.push(values(&point, &l, &r));
+        }
+    }
+    Refutation::Agree(agreeing)
+}
+
+/// What the numeric search found.
+pub(super) enum Refutation {
+    /// A point where the sides certainly differ.
+    Differ(PointValues),
+    /// No such point; these points agree (up to [`CHECK_POINTS`] of them).
+    Agree(Vec<PointValues>),
+    /// No search ran: points satisfying this `assume` equation cannot be chosen
+    /// (empty: the equations took more work than allowed).
+    NotSearched(String),
+    /// This `assume` equation contradicts the ones before it.
+    Contradictory(String),
+    /// The search ran out of time before it was done.
+    OutOfTime,
+}
+
+pub(super) fn values(
+    point: &BTreeMap<Symbol, BigRational>,
+    l: &Interval,
+    r: &Interval,
+) -> PointValues {
+    PointValues {
+        point: point
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    crate::language::Constant(v.clone()).to_string(),
+                )
+            })
+            .collect(),
+        lhs: display(l),
+        rhs: display(r),
+    }
+}
+
+pub(super) fn display(i: &Interval) -> String {
+    format!("{:.6}", i.mid())
+}
+
+pub(super) fn collect_vars(
+    expr: &RecExpr<Math>,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    out: &mut BTreeSet<Symbol>,
+) {
+    let mut visited: BTreeSet<Symbol> = BTreeSet::new();
+    let mut todo = vec![expr];
+    while let Some(e) = todo.pop() {
+        for node in e.as_ref() {
+            if let Math::Var(s) = node {
+                match defs.get(s) {
+                    Some(def) => {
+                        if visited.insert(*s) {
+                            todo.push(def);
+                        }
+                    }
+                    None => {
+                        out.insert(*s);
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn positive_by_assumption(problem: &Problem, v: Symbol) -> bool {
+    problem.assumptions.iter().any(|a| {
+        matches!(a.relation, Relation::Gt | Relation::Ge)
+            && matches!(a.lhs.as_ref(), [Math::Var(s)] if *s == v)
+            && matches!(a.rhs.as_ref(), [Math::Num(c)] if !c.is_negative())
+    })
+}
+
+pub(super) fn satisfies_facts(
+    problem: &Problem,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    point: &BTreeMap<Symbol, BigRational>,
+) -> bool {
+    let mut eval = Evaluator::new(defs, point);
+    problem.assumptions.iter().all(|a| {
+        let (Some(l), Some(r)) = (eval.eval(&a.lhs), eval.eval(&a.rhs)) else {
+            return false;
+        };
+        match a.relation {
+            Relation::Eq => true,
+            Relation::Gt => l.lo > r.hi,
+            Relation::Ge => l.lo >= r.hi,
+            Relation::Ne => l.disjoint(&r),
+        }
+    })
+}
