@@ -107,17 +107,6 @@ pub enum Target {
     Sum(AtomId),
 }
 
-/// How a side condition is discharged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Discharge {
-    /// Established from constants, `exp > 0`, sums and products of positives, squares, `assume` facts.
-    Sign,
-    /// Left as a condition of the result.
-    Stated,
-    /// Implied by the stated conditions.
-    Implied,
-}
-
 /// Why normalization stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AlgebraError {
@@ -176,8 +165,6 @@ pub struct Normalizer<'a> {
     conditions: BTreeMap<String, bool>,
     /// The stated conditions' values and facts, by text.
     stated: BTreeMap<String, (Rat, Sign)>,
-    /// Stated conditions found implied by the others.
-    implied: BTreeSet<String>,
     seen_conditions: HashSet<(Rat, &'static str)>,
     budget: Budget,
     work: usize,
@@ -228,7 +215,6 @@ impl<'a> Normalizer<'a> {
             conditions: BTreeMap::new(),
             seen_conditions: HashSet::new(),
             stated: BTreeMap::new(),
-            implied: BTreeSet::new(),
             budget,
             work: 0,
         }

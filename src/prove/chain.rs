@@ -5,10 +5,9 @@
 use super::*;
 
 pub(super) enum Outcome {
+    /// The chain; the conditions it needs are the kernel's to derive.
     Equal {
         chain: Vec<Step>,
-        /// Every side condition, with whether it is stated rather than established.
-        side_conditions: Vec<(String, Discharge)>,
     },
     Differ {
         residual: String,
@@ -63,12 +62,8 @@ pub(super) fn decide_algebra(
             first.marks(norm, &a, &sum_rules)
         };
         if diff.is_zero() {
-            norm.minimize_conditions();
             let chain = chain(claim, &start(&mut norm)?, &rhs_rules);
-            return Ok(Outcome::Equal {
-                chain,
-                side_conditions: norm.side_conditions(),
-            });
+            return Ok(Outcome::Equal { chain });
         }
         // The first (names kept whole) residual is the one a reader can follow.
         if residual.is_empty() {
@@ -108,10 +103,8 @@ pub(super) fn decide_algebra(
         let b = norm.normalize(rhs)?;
         let nb = norm.neg(&b);
         if norm.add(&a, &nb)?.is_zero() {
-            norm.minimize_conditions();
             return Ok(Outcome::Equal {
                 chain: chain(claim, &marks, &rhs_rules),
-                side_conditions: norm.side_conditions(),
             });
         }
     }

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use egg::{RecExpr, Symbol};
 use num_rational::BigRational;
 
-use crate::algebra::{natural_cmp, AlgebraError, Budget, Discharge, Normalizer, Rat, Sign, Target};
+use crate::algebra::{natural_cmp, AlgebraError, Budget, Normalizer, Rat, Sign, Target};
 use crate::assumptions::System;
 use crate::derive::{Derivation, SaturationLimits};
 use crate::language::Math;
@@ -291,10 +291,7 @@ fn prove_claim(
     let search_until = deadline.max(Instant::now() + limits.timeout / 10);
     let refutation = |count| refute_any(problem, defs, claim, &lhs, &rhs, count, search_until);
     match algebra {
-        Ok(Outcome::Equal {
-            chain,
-            side_conditions,
-        }) => match refutation(CHECK_POINTS) {
+        Ok(Outcome::Equal { chain }) => match refutation(CHECK_POINTS) {
             Refutation::Contradictory(text) => report.reason = Some(contradiction(&text)),
             Refutation::Differ(cx) => {
                 report.reason = Some(
@@ -318,23 +315,7 @@ fn prove_claim(
                     }
                 };
                 report.status = Status::Proved;
-                report.conditions = side_conditions
-                    .iter()
-                    .filter(|(_, how)| *how == Discharge::Stated)
-                    .map(|(c, _)| c.clone())
-                    .collect();
-                report.side_conditions = side_conditions
-                    .into_iter()
-                    .map(|(condition, how)| SideCondition {
-                        condition,
-                        discharged: match how {
-                            Discharge::Sign => "sign facts",
-                            Discharge::Stated => "stated",
-                            Discharge::Implied => "implied by the stated conditions",
-                        }
-                        .into(),
-                    })
-                    .collect();
+                // `certify` fills the conditions: the kernel derives them.
                 if points.is_empty() {
                     report.reason = Some(
                         "no point where both sides are defined and the assumptions hold was found: the claim may be vacuous"

@@ -7,52 +7,12 @@ use std::collections::BTreeMap;
 use num_rational::BigRational;
 use num_traits::{One, Signed};
 
-use super::{AlgebraError, Atom, AtomId, Discharge, Monomial, Normalizer, Poly, Rat, Res, Sign};
+use super::{AlgebraError, Atom, AtomId, Monomial, Normalizer, Poly, Rat, Res, Sign};
 
 impl Normalizer<'_> {
     /// Records that `value` has a sign in `sign` (from an `assume`).
     pub fn add_fact(&mut self, value: Rat, sign: Sign) {
         self.facts.push((value, sign));
-    }
-
-    /// Every side condition met so far, sorted, with how it is discharged.
-    pub fn side_conditions(&self) -> Vec<(String, Discharge)> {
-        self.conditions
-            .iter()
-            .map(|(c, stated)| {
-                let how = match (*stated, self.implied.contains(c)) {
-                    (false, _) => Discharge::Sign,
-                    (true, true) => Discharge::Implied,
-                    (true, false) => Discharge::Stated,
-                };
-                (c.clone(), how)
-            })
-            .collect()
-    }
-
-    /// Leaves out stated conditions that the other stated ones imply
-    /// (`x >= 0` next to `sqrt(x) != 0`), so the statement lists only what it needs.
-    pub fn minimize_conditions(&mut self) {
-        let texts: Vec<String> = self.stated.keys().cloned().collect();
-        for text in texts {
-            let (value, sign) = self.stated[&text].clone();
-            let Some(pos) = self.facts.iter().position(|f| f.0 == value && f.1 == sign) else {
-                continue;
-            };
-            let own = self.facts.remove(pos);
-            let rel = if sign == Sign::POS {
-                ">"
-            } else if sign == Sign::NON_NEG {
-                ">="
-            } else {
-                "!="
-            };
-            if self.holds(&value, rel) {
-                self.implied.insert(text);
-            } else {
-                self.facts.insert(pos, own);
-            }
-        }
     }
 
     /// Runs `f` without recording its side conditions (for reading assumptions,
