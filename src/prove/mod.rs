@@ -131,19 +131,24 @@ fn certify(context: &crate::check::Context, claim: &mut ClaimReport) {
         return;
     }
     // A step between terms that differ only in bound index names says nothing.
-    if let Ok(proof) = context.proof(claim) {
+    let outcome = context.proof(claim).and_then(|mut proof| {
         let lemmas = proof.lemmas.len();
-        let mut i = 0;
-        claim.steps.retain(|_| {
-            let keep = i < lemmas || {
-                let s = &proof.chain[i - lemmas];
-                !crate::kernel::same_term(&s.before, &s.after)
-            };
-            i += 1;
-            keep
-        });
-    }
-    let outcome = context.proof(claim).and_then(|proof| {
+        let keep: Vec<bool> = (0..claim.steps.len())
+            .map(|i| {
+                i < lemmas || {
+                    let s = &proof.chain[i - lemmas];
+                    !crate::kernel::same_term(&s.before, &s.after)
+                }
+            })
+            .collect();
+        let mut flags = keep.iter();
+        claim
+            .steps
+            .retain(|_| *flags.next().expect("one flag per step"));
+        let mut flags = keep[lemmas..].iter();
+        proof
+            .chain
+            .retain(|_| *flags.next().expect("one flag per chain step"));
         crate::kernel::check(&context.statement, &proof, true).map_err(|r| (r.step, r.reason))
     });
     let accepted = match outcome {
