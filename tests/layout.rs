@@ -175,3 +175,21 @@ fn no_source_file_is_over_600_lines_and_each_says_what_it_owns() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[test]
+fn the_readme_and_the_architecture_name_every_differentiation_rule() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let missing: Vec<&str> = backprove::DIFF_RULES
+        .iter()
+        .map(|r| r.name)
+        .filter(|name| !readme.contains(&format!("`{name}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README.md does not list the rules {missing:?}"
+    );
+    let architecture = std::fs::read_to_string(root().join("docs/ARCHITECTURE.md")).unwrap();
+    for module in ["kernel", "parse", "prove", "render", "rules"] {
+        assert!(architecture.contains(&format!("`{module}")), "{module}");
+    }
+}
