@@ -14,6 +14,8 @@ mod printing;
 mod round_trip;
 mod solve;
 mod sums;
+#[cfg(test)]
+mod tests;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};

@@ -4,6 +4,8 @@
 
 mod layer;
 mod lexer;
+#[cfg(test)]
+mod tests;
 
 pub(crate) use lexer::is_invisible;
 
