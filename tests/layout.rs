@@ -150,10 +150,19 @@ fn the_cycle_finder_finds_a_cycle_and_reads_grouped_imports() {
     let refs = crate_references("use crate::{parse::{lexer, Token}, render::Format};");
     assert_eq!(refs, BTreeSet::from(["parse".into(), "render".into()]));
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    graph.entry("cli".into()).or_default().insert("render".into());
-    graph.entry("render".into()).or_default().insert("print".into());
+    graph
+        .entry("cli".into())
+        .or_default()
+        .insert("render".into());
+    graph
+        .entry("render".into())
+        .or_default()
+        .insert("print".into());
     assert_eq!(find_cycle(&graph), None);
-    graph.entry("print".into()).or_default().insert("cli".into());
+    graph
+        .entry("print".into())
+        .or_default()
+        .insert("cli".into());
     assert_eq!(
         find_cycle(&graph).unwrap(),
         ["cli", "render", "print", "cli"].map(String::from)

@@ -23,6 +23,7 @@ use num_rational::BigRational;
 use crate::algebra::{natural_cmp, AlgebraError, Budget, Normalizer, Rat, Sign, Target};
 use crate::assumptions::System;
 use crate::derive::{Derivation, SaturationLimits};
+use crate::kernel::Rel;
 use crate::language::Math;
 use crate::numeric::{Evaluator, Interval, Rng};
 use crate::print::to_infix;
@@ -96,7 +97,7 @@ pub(crate) fn prove_problem_until(
     report.claims = parallel_map(&problem.claims, |claim| {
         let mut decided = prove_claim(problem, &defs, &rules, claim, limits, until);
         if let Ok(context) = &context {
-            certify(context, &mut decided);
+            certify(context, &defs, &mut decided);
         }
         self_check(&context, &mut decided);
         decided
@@ -126,7 +127,11 @@ fn self_check(context: &Result<crate::check::Context, String>, claim: &mut Claim
 /// Has the kernel name each algebra step's laws and derive the conditions
 /// the proof needs: the ones it cannot establish become the claim's stated
 /// conditions, so what the checker demands is what the report lists.
-fn certify(context: &crate::check::Context, claim: &mut ClaimReport) {
+fn certify(
+    context: &crate::check::Context,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    claim: &mut ClaimReport,
+) {
     if claim.status != Status::Proved {
         return;
     }
@@ -158,6 +163,22 @@ fn certify(context: &crate::check::Context, claim: &mut ClaimReport) {
             return withdraw(claim, &format!("{at}{reason}"));
         }
     };
+    // A condition on constants alone that is false (`-1 >= 0` for
+    // `sqrt(-1)`): the claim speaks of a term that is never defined.
+    if let Some(never) = accepted
+        .needed
+        .iter()
+        .find(|n| never_holds(defs, &n.term, n.rel))
+    {
+        claim.status = Status::Undecided;
+        claim.steps.clear();
+        claim.reason = Some(format!(
+            "the claim is never defined: it needs {} {} 0, which is false",
+            to_infix(&never.term),
+            crate::kernel::rel_text(never.rel)
+        ));
+        return;
+    }
     let chain = claim.steps.iter_mut().filter(|s| !s.by.is_lemma());
     for (step, used) in chain.zip(&accepted.laws) {
         let names: Vec<String> = used.iter().cloned().collect();
@@ -181,6 +202,26 @@ fn certify(context: &crate::check::Context, claim: &mut ClaimReport) {
             discharged,
         })
         .collect();
+}
+
+/// Whether `term REL 0` is false everywhere: its exact normal form is a
+/// constant on the wrong side of zero (`x - x - 1 > 0`). Only ever turns a
+/// verdict into "undecided", so the algebra is trusted with nothing here.
+fn never_holds(defs: &BTreeMap<Symbol, RecExpr<Math>>, term: &RecExpr<Math>, rel: Rel) -> bool {
+    let budget = Budget {
+        max_work: 100_000,
+        deadline: None,
+    };
+    let mut norm = Normalizer::new(defs, false, budget);
+    let Some(c) = norm.normalize(term).ok().and_then(|v| v.as_constant()) else {
+        return false;
+    };
+    use num_traits::{Signed, Zero};
+    match rel {
+        Rel::Gt => !c.is_positive(),
+        Rel::Ge => c.is_negative(),
+        Rel::Ne => c.is_zero(),
+    }
 }
 
 /// `items.iter().map(f)`, spread over the machine's cores; the order of the
