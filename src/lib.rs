@@ -47,7 +47,7 @@ pub use language::{parse_rational, Constant, Math};
 pub use parse::{parse_expression, parse_problem};
 pub use print::{to_infix, to_latex};
 pub use problem::{Assumption, Claim, Definition, Problem, Relation};
-pub use prove::{definitions, differentiate, differentiate_by, prove_problem, Limits};
+pub use prove::{definitions, differentiate, differentiate_by, prove_problem, Limits, StopReason};
 pub use render::{
     figures, render, render_dot, render_svg, render_transcript, Figure, Format, Scene, SceneBox,
     SceneEdge, SceneNode, Shape, TranscriptFormat,

@@ -259,3 +259,17 @@ fn a_value_too_large_for_floating_point_is_no_counterexample_and_no_internal_err
         assert!(code == 1 || code == 3, "{claim}: {out}");
     }
 }
+
+#[test]
+fn a_limit_is_an_outcome_named_in_the_json() {
+    let claim = "prove d(exp(x)^10*exp(x)^11, x) = 21*exp(x)^21";
+    let (code, out, _, _) = prove(claim, &["--max-nodes", "10", "--format", "json"]);
+    assert_eq!(code, 3, "{out}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["claims"][0]["limit"], "nodes", "{out}");
+    // Decided claims name no limit.
+    let (code, out, _, _) = prove(claim, &["--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(report["claims"][0].get("limit").is_none(), "{out}");
+}

@@ -8,14 +8,18 @@
 //! chain's steps, `refute` the search for a counterexample.
 
 mod chain;
+mod limits;
 mod refute;
 
 use chain::*;
 pub(crate) use chain::{add_sign_facts, solve_equations};
 use refute::*;
 
+pub use crate::report::StopReason;
+pub use limits::Limits;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use egg::{RecExpr, Symbol};
 use num_rational::BigRational;
@@ -33,24 +37,6 @@ use crate::report::{
 };
 use crate::rules::diff::{diff_rewrites, Rewrite};
 use crate::unroll;
-
-/// Resource limits for deciding one claim.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Wall-clock time per claim.
-    pub timeout: Duration,
-    /// E-nodes in the differentiation e-graph; also scales the algebra budget.
-    pub max_nodes: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            timeout: Duration::from_secs(10),
-            max_nodes: 1_000_000,
-        }
-    }
-}
 
 /// How many random points a refutation attempt tries.
 const REFUTE_POINTS: usize = 40;
@@ -308,6 +294,7 @@ fn prove_claim(
         spot_checks: Vec::new(),
         steps: Vec::new(),
         reason: None,
+        limit: None,
     };
     let saturation = SaturationLimits {
         max_nodes: limits.max_nodes,
@@ -315,8 +302,9 @@ fn prove_claim(
     };
     let derivation = match Derivation::run(&[&claim.lhs, &claim.rhs], defs, rules, saturation) {
         Ok(d) => d,
-        Err(reason) => {
-            report.reason = Some(reason);
+        Err(e) => {
+            report.limit = e.limit();
+            report.reason = Some(e.to_string());
             return report;
         }
     };
@@ -325,8 +313,9 @@ fn prove_claim(
         .and_then(|l| Ok((l, derivation.result(1)?)));
     let (lhs, rhs) = match sides {
         Ok(s) => s,
-        Err(reason) => {
-            report.reason = Some(reason);
+        Err(e) => {
+            report.limit = e.limit();
+            report.reason = Some(e.to_string());
             return report;
         }
     };
@@ -355,8 +344,9 @@ fn prove_claim(
                 };
                 let lemmas = match derivation.lemmas(limits.max_nodes) {
                     Ok(lemmas) => lemmas,
-                    Err(reason) => {
-                        report.reason = Some(format!("not proved within limits: {reason}"));
+                    Err(e) => {
+                        report.limit = e.limit();
+                        report.reason = Some(format!("not proved within limits: {}", e.what()));
                         return report;
                     }
                 };
@@ -383,9 +373,11 @@ fn prove_claim(
                 // The lemmas let a checker evaluate the derivatives at the counterexample.
                 report.steps = match derivation.lemmas(limits.max_nodes) {
                     Ok(lemmas) => lemmas,
-                    Err(reason) => {
+                    Err(e) => {
+                        report.limit = e.limit();
                         report.reason = Some(format!(
-                            "not disproved within limits: the sides differ at a point, but {reason}"
+                            "not disproved within limits: the sides differ at a point, but {}",
+                            e.what()
                         ));
                         return report;
                     }
@@ -404,6 +396,7 @@ fn prove_claim(
                 ));
             }
             Refutation::OutOfTime => {
+                report.limit = Some(StopReason::Time);
                 report.reason = Some(format!(
                     "not proved within limits: left side minus right side simplifies to {residual}, which the algebra cannot show is zero, and the search for a counterexample ran out of time"
                 ));
@@ -427,9 +420,11 @@ fn prove_claim(
             Refutation::Differ(cx) => {
                 report.steps = match derivation.lemmas(limits.max_nodes) {
                     Ok(lemmas) => lemmas,
-                    Err(reason) => {
+                    Err(e) => {
+                        report.limit = e.limit();
                         report.reason = Some(format!(
-                            "not disproved within limits: the sides differ at a point, but {reason}"
+                            "not disproved within limits: the sides differ at a point, but {}",
+                            e.what()
                         ));
                         return report;
                     }
@@ -437,15 +432,17 @@ fn prove_claim(
                 report.status = Status::Disproved;
                 report.reason = Some(format!(
                     "the algebra ran out of budget ({}), but the sides differ at a point",
-                    which_limit(deadline)
+                    limit_text(which_limit(deadline))
                 ));
                 report.counterexample = Some(cx);
             }
             Refutation::Contradictory(text) => report.reason = Some(contradiction(&text)),
             Refutation::Agree(_) | Refutation::NotSearched(_) | Refutation::OutOfTime => {
+                let which = which_limit(deadline);
+                report.limit = Some(which);
                 report.reason = Some(format!(
                     "not proved within limits: the algebra ran out of budget ({})",
-                    which_limit(deadline)
+                    limit_text(which)
                 ))
             }
         },
@@ -457,11 +454,19 @@ fn prove_claim(
 }
 
 /// Which limit the algebra reached: the time, or the work that `--max-nodes` scales.
-fn which_limit(deadline: Instant) -> &'static str {
+fn which_limit(deadline: Instant) -> StopReason {
     if Instant::now() > deadline {
-        "time: --timeout"
+        StopReason::Time
     } else {
-        "work: 20 operations per --max-nodes"
+        StopReason::Work
+    }
+}
+
+/// The algebra's limit as the reason names it.
+fn limit_text(which: StopReason) -> &'static str {
+    match which {
+        StopReason::Time => "time: --timeout",
+        StopReason::Work | StopReason::Nodes => "work: 20 operations per --max-nodes",
     }
 }
 
@@ -530,8 +535,9 @@ pub fn differentiate_by(
     for def in defs.values() {
         reserved.extend(crate::index::index_names(def));
     }
-    let derivation = Derivation::run(&[&term], defs, &diff_rewrites(defs, &reserved), saturation)?;
-    let result = derivation.result(0)?;
+    let derivation = Derivation::run(&[&term], defs, &diff_rewrites(defs, &reserved), saturation)
+        .map_err(|e| e.to_string())?;
+    let result = derivation.result(0).map_err(|e| e.to_string())?;
     let mut norm = Normalizer::new(defs, true, budget(limits, deadline));
     match norm.normalize(&result) {
         Ok(r) => Ok(readable(&mut norm, &r).unwrap_or_else(|_| norm.print(&r))),
