@@ -304,6 +304,13 @@ impl Builder<'_> {
                         .into(),
                 )
             }
+            // Every other node is a built-in function.
+            f => {
+                return Err(format!(
+                    "`{f}` has no node in the graph yet; its derivative is proved with `prove`"
+                )
+                .into())
+            }
         })
     }
 }

@@ -43,7 +43,7 @@ pub use check::{check_certificate, check_report, same_problem, CheckError};
 pub use cli::{render_error, run, Cli};
 pub use error::Error;
 pub use examples::{softmax_with_loss, softmax_with_loss_n};
-pub use language::{parse_rational, Constant, Math};
+pub use language::{parse_rational, Constant, Math, FUNCTIONS};
 pub use parse::{parse_expression, parse_problem};
 pub use print::{to_infix, to_latex};
 pub use problem::{Assumption, Claim, Definition, Problem, Relation};

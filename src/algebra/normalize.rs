@@ -10,6 +10,7 @@
 
 mod arith;
 mod facts;
+mod functions;
 mod printing;
 #[cfg(test)]
 mod round_trip;
@@ -95,6 +96,8 @@ pub enum Atom {
     Delta(Symbol, Symbol),
     /// `sum(#d, body)` over the canonical bound index `#d` (see `sums`).
     Sum(Rat, Symbol),
+    /// A built-in function of normal forms (by its name in `FUNCTIONS`).
+    Func(&'static str, Vec<Rat>),
     /// Something the algebra does not look into (an unevaluated derivative),
     /// with the index names free in it.
     Opaque(String, BTreeSet<Symbol>),
@@ -485,6 +488,11 @@ impl<'a> Normalizer<'a> {
                 Math::Lambda(_) => {
                     let text = crate::print::infix_at(expr, egg::Id::from(i));
                     self.atom_rat(Atom::Opaque(text, BTreeSet::new()), 1)
+                }
+                // Every other node is a built-in function.
+                f => {
+                    let args = egg::Language::children(f).iter().map(&mut get).collect();
+                    self.function(&f.to_string(), args)?
                 }
             };
             out.push(r);

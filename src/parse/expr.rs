@@ -415,17 +415,28 @@ impl<'a> Parser<'a> {
     }
 
     pub(super) fn call(&mut self, name: &str, column: usize) -> Result<Node, Error> {
+        let builtin = crate::language::FUNCTIONS
+            .iter()
+            .find(|(f, _)| *f == name)
+            .map(|(_, n)| *n);
         let arity = match name {
             "exp" | "log" | "sqrt" => 1,
             "d" | "sum" | "delta" => 2,
+            _ if builtin.is_some() => 0,
             _ => {
+                let known: Vec<&str> = ["exp", "log", "sqrt"]
+                    .into_iter()
+                    .chain(crate::language::FUNCTIONS.iter().map(|(f, _)| *f))
+                    .chain(["d", "sum", "delta"])
+                    .collect();
                 return Err(self.semantic(
                     column,
                     column + name.chars().count(),
                     format!(
-                        "unknown function `{name}`; expected one of exp, log, sqrt, d, sum, delta"
+                        "unknown function `{name}`; expected one of {}",
+                        known.join(", ")
                     ),
-                ))
+                ));
             }
         };
         self.pos += 1; // the `(`
@@ -448,6 +459,15 @@ impl<'a> Parser<'a> {
                 self.check_index_name(&k, kcol, kwidth)?;
                 let k = self.add(Math::Var(Symbol::from(k.as_str())));
                 self.add(Math::Delta([j, k]))
+            }
+            _ if arity == 0 => {
+                let mut args = vec![self.sum()?.id];
+                while args.len() < builtin.unwrap_or(1) {
+                    self.expect(Tok::Comma, "`,` and the next argument")?;
+                    args.push(self.sum()?.id);
+                }
+                let node = Math::function(name, &args).expect("a built-in function");
+                self.add(node)
             }
             _ if arity == 1 => {
                 let arg = self.sum()?;

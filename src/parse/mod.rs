@@ -291,7 +291,7 @@ fn is_reserved(name: &str) -> bool {
     matches!(
         name,
         "exp" | "log" | "sqrt" | "d" | "sum" | "let" | "assume" | "prove"
-    )
+    ) || crate::language::FUNCTIONS.iter().any(|(f, _)| *f == name)
 }
 
 /// The names a statement uses (not its keyword, not function names), with

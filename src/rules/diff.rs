@@ -24,6 +24,8 @@ pub enum Guard {
     IsFreeFamily,
     /// The index bound by `sum` (`?j`) is not free in `?x`.
     NotCaptured,
+    /// The exponent `?b` is not a constant (else `d-pow-const` applies).
+    IsVariableExponent,
 }
 
 /// One differentiation rule: `lhs => rhs` in egg's s-expression syntax.
@@ -50,8 +52,13 @@ const fn rule(name: &'static str, lhs: &'static str, rhs: &'static str, guard: G
 
 use Guard::*;
 
-/// Every differentiation rule. Each is a true identity wherever its left side
-/// is differentiable (checked numerically in `tests/rules.rs`).
+/// Every differentiation rule. Each is a true identity wherever its right
+/// side is defined (checked numerically in `tests/rules.rs`), and its right
+/// side is undefined where the left side is not differentiable: `d-relu`,
+/// `d-abs`, `d-step` divide by the argument and `d-max`, `d-min` by the
+/// difference of the arguments, so a proof through them holds only where
+/// that is non-zero, and says so; `d-pow` takes `log` of the base, so it
+/// holds where the base is positive.
 #[rustfmt::skip]
 pub const DIFF_RULES: &[DiffRule] = &[
     rule("d-const",     "(d ?c ?x)",         "0",                                                 IsConstant),
@@ -66,6 +73,17 @@ pub const DIFF_RULES: &[DiffRule] = &[
     rule("d-exp",       "(d (exp ?a) ?x)",   "(* (exp ?a) (d ?a ?x))",                            Always),
     rule("d-log",       "(d (log ?a) ?x)",   "(/ (d ?a ?x) ?a)",                                  Always),
     rule("d-sqrt",      "(d (sqrt ?a) ?x)",  "(/ (d ?a ?x) (* 2 (sqrt ?a)))",                     Always),
+    rule("d-pow",       "(d (^ ?a ?b) ?x)",  "(* (^ ?a ?b) (+ (* (d ?b ?x) (log ?a)) (/ (* ?b (d ?a ?x)) ?a)))", IsVariableExponent),
+    rule("d-tanh",      "(d (tanh ?a) ?x)",  "(* (- 1 (^ (tanh ?a) 2)) (d ?a ?x))",               Always),
+    rule("d-sigmoid",   "(d (sigmoid ?a) ?x)", "(* (* (sigmoid ?a) (- 1 (sigmoid ?a))) (d ?a ?x))", Always),
+    rule("d-softplus",  "(d (softplus ?a) ?x)", "(* (sigmoid ?a) (d ?a ?x))",                     Always),
+    rule("d-relu",      "(d (relu ?a) ?x)",  "(* (* (step ?a) (/ ?a ?a)) (d ?a ?x))",             Always),
+    rule("d-step",      "(d (step ?a) ?x)",  "(/ 0 ?a)",                                          Always),
+    rule("d-abs",       "(d (abs ?a) ?x)",   "(* (/ (abs ?a) ?a) (d ?a ?x))",                     Always),
+    rule("d-max",       "(d (max ?a ?b) ?x)", "(* (/ (- ?a ?b) (- ?a ?b)) (+ (* (step (- ?a ?b)) (d ?a ?x)) (* (step (- ?b ?a)) (d ?b ?x))))", Always),
+    rule("d-min",       "(d (min ?a ?b) ?x)", "(* (/ (- ?a ?b) (- ?a ?b)) (+ (* (step (- ?b ?a)) (d ?a ?x)) (* (step (- ?a ?b)) (d ?b ?x))))", Always),
+    rule("d-sin",       "(d (sin ?a) ?x)",   "(* (cos ?a) (d ?a ?x))",                            Always),
+    rule("d-cos",       "(d (cos ?a) ?x)",   "(neg (* (sin ?a) (d ?a ?x)))",                      Always),
     rule("d-index",     "(d (idx ?a ?j) (idx ?a ?k))", "(delta ?j ?k)",                           IsFreeFamily),
     rule("d-delta",     "(d (delta ?j ?k) ?x)", "0",                                              Always),
     rule("d-sum",       "(d (sum ?j ?a) ?x)", "(sum ?j (d ?a ?x))",                               NotCaptured),

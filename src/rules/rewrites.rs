@@ -395,6 +395,7 @@ pub fn diff_rewrites(
                     }
                 }
                 IsFreeFamily => free_var(eg, s[var("?a")], &d).is_some(),
+                IsVariableExponent => !is_constant(eg, s[var("?b")]),
                 NotCaptured => {
                     let bound = name_in(eg, s[var("?j")]);
                     let x = head(eg, s[var("?x")], &d);
@@ -427,7 +428,7 @@ pub fn diff_rewrites(
 }
 
 /// The rule that applies to `d(f, x)` given the operator of `f`'s chosen node,
-/// or `None` when no rule applies (for example `x^y` with a non-constant exponent).
+/// or `None` when no rule applies (a `d` under `d`).
 pub fn rule_for(
     f_node: &Math,
     egraph: &EGraph,
@@ -468,7 +469,18 @@ pub fn rule_for(
         Math::Exp(_) => "d-exp",
         Math::Log(_) => "d-log",
         Math::Sqrt(_) => "d-sqrt",
-        Math::Pow(_) | Math::D(_) => return None,
+        Math::Pow(_) => "d-pow",
+        Math::Tanh(_) => "d-tanh",
+        Math::Sigmoid(_) => "d-sigmoid",
+        Math::Softplus(_) => "d-softplus",
+        Math::Relu(_) => "d-relu",
+        Math::Step(_) => "d-step",
+        Math::Abs(_) => "d-abs",
+        Math::Max(_) => "d-max",
+        Math::Min(_) => "d-min",
+        Math::Sin(_) => "d-sin",
+        Math::Cos(_) => "d-cos",
+        Math::D(_) => return None,
     })
 }
 
