@@ -12,8 +12,8 @@ use std::time::Duration;
 use backprove::{differentiate, parse_expression, parse_problem, prove_problem, Limits, Status};
 use proptest::prelude::*;
 
-/// Terms from the rule table: `+ - * /`, constant powers, `exp`, `log`,
-/// `sqrt`; half of them differentiated once more, so the claims hold
+/// Terms from the rule table: `+ - * /`, constant and variable powers,
+/// `exp`, `log`, `sqrt`, the built-in functions; half of them differentiated once more, so the claims hold
 /// derivatives of derivatives (whose inner derivative the e-graph may merge
 /// with a simpler term: `d(y + y, x)` with `0`). Three levels are not
 /// generated: `d(d(d(y, x), x), x) = 0` is refused by the current checker,
@@ -44,6 +44,27 @@ fn rule_table_term() -> impl Strategy<Value = String> {
             inner.clone().prop_map(|a| format!("exp({a})")),
             inner.clone().prop_map(|a| format!("log(({a})^2 + 1)")),
             inner.clone().prop_map(|a| format!("sqrt(({a})^2 + 1)")),
+            (
+                inner.clone(),
+                prop_oneof![
+                    Just("tanh"),
+                    Just("sigmoid"),
+                    Just("softplus"),
+                    Just("relu"),
+                    Just("abs"),
+                    Just("step"),
+                    Just("sin"),
+                    Just("cos"),
+                ]
+            )
+                .prop_map(|(a, f)| format!("{f}({a})")),
+            (
+                inner.clone(),
+                inner.clone(),
+                prop_oneof![Just("max"), Just("min")]
+            )
+                .prop_map(|(a, b, f)| format!("{f}({a}, {b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("(({a})^2 + 1)^({b})")),
         ]
     })
 }
