@@ -109,23 +109,18 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
-    /// Print a built-in problem file.
+    /// Print a built-in problem file (`--list` names them).
     Example {
         /// Which example.
-        #[arg(value_enum)]
-        name: ExampleName,
+        #[arg(required_unless_present = "list")]
+        name: Option<String>,
+        /// List the built-in examples.
+        #[arg(long)]
+        list: bool,
         /// Number of classes (2 to 1000).
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=MAX_CLASSES as i64))]
         classes: u32,
     },
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum ExampleName {
-    /// The Softmax-with-Loss layer for `--classes` classes.
-    SoftmaxWithLoss,
-    /// The Softmax-with-Loss layer for every number of classes (indexed families and sums).
-    SoftmaxWithLossN,
 }
 
 /// Runs the command line and returns the process exit code.
@@ -194,13 +189,31 @@ pub fn run(cli: Cli) -> u8 {
         Some(Command::Check { file, problem }) => {
             check_command(&file, problem.as_deref(), &mut out)
         }
-        Some(Command::Example { name, classes }) => {
-            let text = match name {
-                ExampleName::SoftmaxWithLoss => softmax_with_loss(classes as usize),
-                ExampleName::SoftmaxWithLossN => crate::examples::softmax_with_loss_n(),
-            };
-            let _ = out.write_all(text.as_bytes());
-            0
+        Some(Command::Example {
+            name,
+            list,
+            classes,
+        }) => {
+            if list {
+                for (name, what, _) in crate::examples::EXAMPLES {
+                    let _ = writeln!(out, "{name:<22}{what}");
+                }
+                return 0;
+            }
+            let name = name.unwrap_or_default();
+            match crate::examples::example(&name, classes as usize) {
+                Some(text) => {
+                    let _ = out.write_all(text.as_bytes());
+                    0
+                }
+                None => {
+                    let names: Vec<&str> = crate::examples::EXAMPLES.iter().map(|e| e.0).collect();
+                    usage(&format!(
+                        "unknown example `{name}`; expected one of {}",
+                        names.join(", ")
+                    ))
+                }
+            }
         }
     }
 }
@@ -315,13 +328,21 @@ fn derive_command(
         };
         title = format!("{name} at {classes} classes: the backward pass node by node");
     }
+    // Without --output and --wrt, the walk is the one the claims ask about:
+    // `prove d(L, x) = …` walks from `L` back to `x`.
+    let (claimed_output, claimed_inputs) = claimed_derivatives(&problem);
     let Some(output) = output
         .map(str::to_string)
+        .or(claimed_output)
         .or_else(|| problem.definitions.last().map(|d| d.name.to_string()))
     else {
         return usage("the problem defines nothing to differentiate; pass --output");
     };
-    let inputs: Vec<String> = if wrt.is_empty() {
+    let inputs: Vec<String> = if !wrt.is_empty() {
+        wrt.to_vec()
+    } else if !claimed_inputs.is_empty() {
+        claimed_inputs
+    } else {
         let defs = crate::prove::definitions(&problem);
         let mut vars = std::collections::BTreeSet::new();
         for d in &problem.definitions {
@@ -336,8 +357,6 @@ fn derive_command(
         let mut v: Vec<String> = vars.into_iter().collect();
         v.sort_by(|a, b| crate::algebra::natural_cmp(a, b));
         v
-    } else {
-        wrt.to_vec()
     };
     match crate::transcript::derive_within(&problem, &output, &inputs, &title, limits) {
         Ok(mut t) => {
@@ -364,6 +383,32 @@ fn derive_command(
         }
         Err(e) => usage(&e),
     }
+}
+
+/// The name the claims differentiate (`L` of `prove d(L, x) = …`, when it is
+/// a `let` name) and the variables they differentiate by, in order.
+fn claimed_derivatives(problem: &crate::problem::Problem) -> (Option<String>, Vec<String>) {
+    let defs = crate::prove::definitions(problem);
+    let mut output = None;
+    let mut inputs: Vec<String> = Vec::new();
+    for claim in &problem.claims {
+        let e = &claim.lhs;
+        let root = egg::Id::from(e.as_ref().len() - 1);
+        let crate::language::Math::D([f, x]) = e[root] else {
+            continue;
+        };
+        if let (crate::language::Math::Var(f), None) = (&e[f], &output) {
+            if defs.contains_key(f) {
+                output = Some(f.to_string());
+            }
+        }
+        if let crate::language::Math::Var(x) = &e[x] {
+            if !inputs.contains(&x.to_string()) {
+                inputs.push(x.to_string());
+            }
+        }
+    }
+    (output, inputs)
 }
 
 fn usage(message: &str) -> u8 {

@@ -42,7 +42,7 @@ pub mod unroll;
 pub use check::{check_certificate, check_report, same_problem, CheckError};
 pub use cli::{render_error, run, Cli};
 pub use error::Error;
-pub use examples::{softmax_with_loss, softmax_with_loss_n};
+pub use examples::{example, softmax_with_loss, softmax_with_loss_n, EXAMPLES};
 pub use language::{parse_rational, Constant, Math, FUNCTIONS};
 pub use parse::{parse_expression, parse_problem};
 pub use print::{to_infix, to_latex};
