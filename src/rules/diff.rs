@@ -24,7 +24,9 @@ pub enum Guard {
     IsFreeFamily,
     /// The index bound by `sum` (`?j`) is not free in `?x`.
     NotCaptured,
-    /// The exponent `?b` is not a constant (else `d-pow-const` applies).
+    /// The exponent `?b` is not a constant (else `d-pow-const` applies). A
+    /// preference, not a condition: `d-pow` holds for any exponent where the
+    /// base is positive, so the kernel does not re-check it.
     IsVariableExponent,
 }
 
