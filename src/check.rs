@@ -245,7 +245,10 @@ impl Context {
             ));
         }
         let known = |l: &String| {
-            kernel::LAWS.iter().any(|(name, _)| name == l)
+            kernel::LAWS
+                .iter()
+                .chain(kernel::FUNCTION_LAWS)
+                .any(|(name, _)| name == l)
                 || l.strip_prefix("unfold-")
                     .is_some_and(|n| self.defs.contains_key(&Symbol::from(n)))
         };

@@ -170,7 +170,7 @@ impl<'a> Composer<'a> {
 }
 
 /// The terms of the `+`/`-` chain at `root`, left to right, each with whether
-/// it is subtracted (as `rules::diff::sum_terms` splits a chain).
+/// it is subtracted (as `rules::rewrites::sum_terms` splits a chain).
 fn chain(f: &RecExpr<Math>, root: Id) -> Vec<(bool, Id)> {
     let mut out = Vec::new();
     let mut todo = vec![(false, root)];
@@ -191,7 +191,7 @@ fn chain(f: &RecExpr<Math>, root: Id) -> Vec<(bool, Id)> {
 }
 
 /// The value of a constant subterm, as the e-graph's guard computes it
-/// (`rules::diff::is_constant`): numbers and `+ - * /`, small integer powers.
+/// (`rules::rewrites::is_constant`): numbers and `+ - * /`, small integer powers.
 fn constant(f: &RecExpr<Math>, id: Id, depth: usize) -> Option<BigRational> {
     if depth == 0 {
         return None;

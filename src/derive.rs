@@ -12,9 +12,10 @@ use egg::{CostFunction, ENodeOrVar, Id, Language, RecExpr, Symbol, Var};
 use crate::language::Math;
 use crate::print::to_infix;
 use crate::report::{Step, StopReason};
-use crate::rules::diff::{
-    bind, bound_name, diff_rule, head, head_indices, is_constant, name_in, rule_for, rule_patterns,
-    sum_terms, EGraph, Rewrite, RENAME, UNFOLD,
+use crate::rules::diff::{diff_rule, rule_patterns, RENAME, UNFOLD};
+use crate::rules::rewrites::{
+    bind, bound_name, head, head_indices, is_constant, name_in, rule_for, sum_terms, EGraph,
+    Rewrite,
 };
 use crate::rules::terms::{instantiate, DFree, D_COST};
 

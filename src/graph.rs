@@ -32,6 +32,8 @@ pub enum Op {
     Scale(Constant),
     /// `x^c` for a constant `c`.
     Pow(Constant),
+    /// A built-in function of `FUNCTIONS` (`tanh`, `relu`, `max` …).
+    Func(&'static str),
 }
 
 impl Op {
@@ -47,6 +49,7 @@ impl Op {
             Op::Log => "log".into(),
             Op::Scale(c) => format!("*{c}"),
             Op::Pow(c) => format!("^{c}"),
+            Op::Func(name) => name.to_string(),
         }
     }
 
@@ -61,7 +64,39 @@ impl Op {
             Op::Log => "log multiplies by 1/x",
             Op::Scale(_) => "*c multiplies by c",
             Op::Pow(_) => "^c multiplies by c*x^(c - 1)",
+            Op::Func(name) => match *name {
+                "tanh" => "tanh multiplies by 1 - y^2",
+                "sigmoid" => "sigmoid multiplies by y*(1 - y)",
+                "softplus" => "softplus multiplies by sigmoid(x)",
+                "relu" => "relu multiplies by step(x) (x != 0)",
+                "step" => "step multiplies by 0 (x != 0)",
+                "abs" => "abs multiplies by abs(x)/x (x != 0)",
+                "sin" => "sin multiplies by cos(x)",
+                "cos" => "cos multiplies by -sin(x)",
+                "max" => "max passes the gradient to the larger input",
+                _ => "min passes the gradient to the smaller input",
+            },
         }
+    }
+
+    /// The local derivative of a function node by its input `pos`, given
+    /// its inputs' terms `x` and its own value `y` (as text).
+    pub fn local_derivative(&self, pos: usize, x: &[String], y: &str) -> Option<String> {
+        let Op::Func(name) = self else { return None };
+        let a = &x[0];
+        let other = |p: usize| &x[1 - p];
+        Some(match *name {
+            "tanh" => format!("1 - ({y})^2"),
+            "sigmoid" => format!("({y})*(1 - ({y}))"),
+            "softplus" => format!("sigmoid({a})"),
+            "relu" => format!("step({a})"),
+            "step" => "0".to_string(),
+            "abs" => format!("abs({a})/({a})"),
+            "sin" => format!("cos({a})"),
+            "cos" => format!("-sin({a})"),
+            "max" => format!("step(({}) - ({}))", x[pos], other(pos)),
+            _ => format!("step(({}) - ({}))", other(pos), x[pos]),
+        })
     }
 }
 
@@ -151,6 +186,10 @@ impl Graph {
             Op::Pow(c) => {
                 let k = out.add(Math::Num(c.clone()));
                 out.add(Math::Pow([args[0], k]))
+            }
+            Op::Func(name) => {
+                let node = Math::function(name, &args).expect("a built-in function");
+                out.add(node)
             }
         }
     }
@@ -303,6 +342,19 @@ impl Builder<'_> {
                     "derive walks concrete graphs only; indexed families, sums and deltas are proved with `prove`"
                         .into(),
                 )
+            }
+            // Every other node is a built-in function.
+            f => {
+                let name = crate::language::FUNCTIONS
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .find(|n| *n == f.to_string())
+                    .ok_or_else(|| format!("`{f}` has no node in the graph"))?;
+                let mut inputs = Vec::new();
+                for c in egg::Language::children(f) {
+                    inputs.push(self.at(expr, *c)?);
+                }
+                self.node(Op::Func(name), inputs)
             }
         })
     }

@@ -105,8 +105,8 @@ impl fmt::Display for Constant {
 mod math {
     use super::*;
     define_language! {
-        /// The term language: arithmetic, `exp`, `log`, `sqrt`, derivatives,
-        /// exact constants and variables. Let-bound names are [`Math::Var`] too;
+        /// The term language: arithmetic, `exp`, `log`, `sqrt`, the built-in
+        /// functions of [`FUNCTIONS`], derivatives, exact constants and variables. Let-bound names are [`Math::Var`] too;
         /// the problem's definitions say which names are bound.
         ///
         /// Indexed families: `idx(a, j)` is `a[j]`, `sum(j, e)` sums `e` over
@@ -129,9 +129,78 @@ mod math {
             "exp" = Exp(Id),
             "log" = Log(Id),
             "sqrt" = Sqrt(Id),
+            "tanh" = Tanh(Id),
+            "sigmoid" = Sigmoid(Id),
+            "softplus" = Softplus(Id),
+            "relu" = Relu(Id),
+            "step" = Step(Id),
+            "abs" = Abs(Id),
+            "sin" = Sin(Id),
+            "cos" = Cos(Id),
+            "max" = Max([Id; 2]),
+            "min" = Min([Id; 2]),
             Num(Constant),
             Var(Symbol),
         }
     }
 }
 pub use math::Math;
+
+/// The built-in functions beyond `exp`, `log` and `sqrt`: their names as the
+/// parser reads them and their number of arguments. `step` is the Heaviside
+/// step (1 for a positive argument, 0 for a negative one; its value at 0 is
+/// left open, and nothing proved depends on it).
+pub const FUNCTIONS: &[(&str, usize)] = &[
+    ("tanh", 1),
+    ("sigmoid", 1),
+    ("softplus", 1),
+    ("relu", 1),
+    ("step", 1),
+    ("abs", 1),
+    ("sin", 1),
+    ("cos", 1),
+    ("max", 2),
+    ("min", 2),
+];
+
+impl Math {
+    /// The node for the built-in function `name` of [`FUNCTIONS`] applied to `args`.
+    ///
+    /// ```
+    /// use backprove::Math;
+    /// let node = Math::function("tanh", &[egg::Id::from(0)]).unwrap();
+    /// assert_eq!(node.to_string(), "tanh");
+    /// ```
+    pub fn function(name: &str, args: &[Id]) -> Option<Math> {
+        Some(match (name, args) {
+            ("tanh", [a]) => Math::Tanh(*a),
+            ("sigmoid", [a]) => Math::Sigmoid(*a),
+            ("softplus", [a]) => Math::Softplus(*a),
+            ("relu", [a]) => Math::Relu(*a),
+            ("step", [a]) => Math::Step(*a),
+            ("abs", [a]) => Math::Abs(*a),
+            ("sin", [a]) => Math::Sin(*a),
+            ("cos", [a]) => Math::Cos(*a),
+            ("max", [a, b]) => Math::Max([*a, *b]),
+            ("min", [a, b]) => Math::Min([*a, *b]),
+            _ => return None,
+        })
+    }
+
+    /// Whether this node is a built-in function of [`FUNCTIONS`].
+    pub fn is_function(&self) -> bool {
+        matches!(
+            self,
+            Math::Tanh(_)
+                | Math::Sigmoid(_)
+                | Math::Softplus(_)
+                | Math::Relu(_)
+                | Math::Step(_)
+                | Math::Abs(_)
+                | Math::Sin(_)
+                | Math::Cos(_)
+                | Math::Max(_)
+                | Math::Min(_)
+        )
+    }
+}

@@ -108,6 +108,93 @@ impl Interval {
         })
     }
 
+    /// The image under a non-decreasing `f` computed to within a few ulps.
+    fn monotone(self, f: impl Fn(f64) -> f64, ulps: u32) -> Option<Interval> {
+        Interval::new(f(self.lo), f(self.hi), ulps)
+    }
+
+    /// Clipped to `[lo, hi]`, where the true value surely lies.
+    fn clip(self, lo: f64, hi: f64) -> Interval {
+        Interval {
+            lo: self.lo.max(lo),
+            hi: self.hi.min(hi),
+        }
+    }
+
+    fn tanh(self) -> Option<Interval> {
+        Some(self.monotone(f64::tanh, 4)?.clip(-1.0, 1.0))
+    }
+
+    fn sigmoid(self) -> Option<Interval> {
+        let f = |x: f64| 1.0 / (1.0 + (-x).exp());
+        Some(self.monotone(f, 6)?.clip(0.0, 1.0))
+    }
+
+    fn softplus(self) -> Option<Interval> {
+        // log(1 + exp(x)) = max(x, 0) + log(1 + exp(-|x|)), which never overflows.
+        let f = |x: f64| x.max(0.0) + (-x.abs()).exp().ln_1p();
+        Some(self.monotone(f, 6)?.clip(0.0, f64::INFINITY))
+    }
+
+    fn relu(self) -> Interval {
+        Interval {
+            lo: self.lo.max(0.0),
+            hi: self.hi.max(0.0),
+        }
+    }
+
+    /// The Heaviside step: its value at 0 is left open, so an interval
+    /// reaching 0 gives `[0, 1]`.
+    fn step(self) -> Interval {
+        let (lo, hi) = if self.lo > 0.0 {
+            (1.0, 1.0)
+        } else if self.hi < 0.0 {
+            (0.0, 0.0)
+        } else {
+            (0.0, 1.0)
+        };
+        Interval { lo, hi }
+    }
+
+    fn abs(self) -> Interval {
+        if self.lo >= 0.0 {
+            self
+        } else if self.hi <= 0.0 {
+            self.neg()
+        } else {
+            Interval {
+                lo: 0.0,
+                hi: self.hi.max(-self.lo),
+            }
+        }
+    }
+
+    fn max(self, o: Interval) -> Interval {
+        Interval {
+            lo: self.lo.max(o.lo),
+            hi: self.hi.max(o.hi),
+        }
+    }
+
+    fn min(self, o: Interval) -> Interval {
+        Interval {
+            lo: self.lo.min(o.lo),
+            hi: self.hi.min(o.hi),
+        }
+    }
+
+    /// `f` is `sin` or `cos`: 1-Lipschitz, so its values on the interval lie
+    /// within the interval's width of its values at the ends.
+    fn periodic(self, f: impl Fn(f64) -> f64) -> Option<Interval> {
+        if !self.lo.is_finite() || !self.hi.is_finite() {
+            return None;
+        }
+        let width = up(self.hi - self.lo, 1);
+        let (a, b) = (f(self.lo), f(self.hi));
+        let i = Interval::new(a.min(b) - width, a.max(b) + width, 4)?;
+        Some(i.clip(-1.0, 1.0))
+    }
+
     fn powi(self, e: i64) -> Option<Interval> {
         if e < 0 {
             return self.powi(e.checked_neg()?)?.recip();
@@ -172,6 +259,16 @@ impl<'a> Evaluator<'a> {
                 Math::Exp(a) => get(a).and_then(Interval::exp),
                 Math::Log(a) => get(a).and_then(Interval::log),
                 Math::Sqrt(a) => get(a).and_then(Interval::sqrt),
+                Math::Tanh(a) => get(a).and_then(Interval::tanh),
+                Math::Sigmoid(a) => get(a).and_then(Interval::sigmoid),
+                Math::Softplus(a) => get(a).and_then(Interval::softplus),
+                Math::Relu(a) => get(a).map(Interval::relu),
+                Math::Step(a) => get(a).map(Interval::step),
+                Math::Abs(a) => get(a).map(Interval::abs),
+                Math::Sin(a) => get(a).and_then(|x| x.periodic(f64::sin)),
+                Math::Cos(a) => get(a).and_then(|x| x.periodic(f64::cos)),
+                Math::Max([a, b]) => get(a).zip(get(b)).map(|(a, b)| a.max(b)),
+                Math::Min([a, b]) => get(a).zip(get(b)).map(|(a, b)| a.min(b)),
                 Math::Pow([a, b]) => match constant(expr, *b) {
                     // A constant integer exponent (`2`, or `2 - 1` as the power rule writes it).
                     Some(c) if c.is_integer() => c

@@ -1,7 +1,7 @@
 //! Terms back to input syntax, with the fewest parentheses that re-parse to
 //! the same term. Owns printing only.
 
-use egg::{Id, RecExpr};
+use egg::{Id, Language, RecExpr};
 
 use crate::language::Math;
 
@@ -55,6 +55,18 @@ pub fn infix_at(expr: &RecExpr<Math>, id: Id) -> String {
         if precedence(node) < min {
             out.push('(');
             stack.push(Item::Text(")"));
+        }
+        if node.is_function() {
+            out.push_str(&node.to_string());
+            out.push('(');
+            stack.push(Item::Text(")"));
+            for (i, c) in node.children().iter().enumerate().rev() {
+                stack.push(Item::Node(*c, 0));
+                if i > 0 {
+                    stack.push(Item::Text(", "));
+                }
+            }
+            continue;
         }
         let (open, parts): (&str, [Option<Item>; 3]) = match node {
             Math::Num(c) => {
@@ -163,6 +175,8 @@ pub fn infix_at(expr: &RecExpr<Math>, id: Id) -> String {
                     ],
                 )
             }
+            // The built-in functions, printed above.
+            _ => continue,
         };
         out.push_str(open);
         if matches!(node, Math::Idx(_)) {
@@ -227,6 +241,19 @@ pub fn to_latex(expr: &RecExpr<Math>) -> String {
                 get(x),
                 get(f)
             ),
+            f => {
+                let name = match f {
+                    Math::Tanh(_) => "\\tanh".to_string(),
+                    Math::Sin(_) => "\\sin".to_string(),
+                    Math::Cos(_) => "\\cos".to_string(),
+                    Math::Max(_) => "\\max".to_string(),
+                    Math::Min(_) => "\\min".to_string(),
+                    Math::Sigmoid(_) => "\\sigma".to_string(),
+                    other => format!("\\operatorname{{{other}}}"),
+                };
+                let args: Vec<String> = f.children().iter().map(get).collect();
+                format!("{name}\\left({}\\right)", args.join(", "))
+            }
         };
         text.push(s);
     }

@@ -305,6 +305,12 @@ pub fn derive_within(
                 Op::Log => format!("1/({x})"),
                 Op::Scale(c) => c.to_string(),
                 Op::Pow(c) => format!("{c}*({x})^({c} - 1)"),
+                Op::Func(_) => {
+                    let xs: Vec<String> = node.inputs.iter().map(|&j| refer(j)).collect();
+                    node.op
+                        .local_derivative(pos, &xs, &value(i))
+                        .expect("a function node")
+                }
                 Op::Input(_) | Op::Const(_) => continue,
             };
             let raw = if local == "1" {

@@ -8,7 +8,9 @@
 //! conditions and signs, `printing` the input-syntax form, `solve` the
 //! `assume` equations, `sums` sums over classes and deltas.
 
+mod arith;
 mod facts;
+mod functions;
 mod printing;
 #[cfg(test)]
 mod round_trip;
@@ -16,6 +18,7 @@ mod solve;
 mod sums;
 #[cfg(test)]
 mod tests;
+mod transcendental;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -95,6 +98,8 @@ pub enum Atom {
     Delta(Symbol, Symbol),
     /// `sum(#d, body)` over the canonical bound index `#d` (see `sums`).
     Sum(Rat, Symbol),
+    /// A built-in function of normal forms (by its name in `FUNCTIONS`).
+    Func(&'static str, Vec<Rat>),
     /// Something the algebra does not look into (an unevaluated derivative),
     /// with the index names free in it.
     Opaque(String, BTreeSet<Symbol>),
@@ -486,6 +491,11 @@ impl<'a> Normalizer<'a> {
                     let text = crate::print::infix_at(expr, egg::Id::from(i));
                     self.atom_rat(Atom::Opaque(text, BTreeSet::new()), 1)
                 }
+                // Every other node is a built-in function.
+                f => {
+                    let args = egg::Language::children(f).iter().map(&mut get).collect();
+                    self.function(&f.to_string(), args)?
+                }
             };
             out.push(r);
         }
@@ -543,355 +553,6 @@ impl<'a> Normalizer<'a> {
         let b = self.normalize(rhs)?;
         let nb = self.neg(&b);
         self.add_owned(a, &nb)
-    }
-
-    /// `a + b` over the least common denominator.
-    pub fn add(&mut self, a: &Rat, b: &Rat) -> Res<Rat> {
-        self.add_owned(a.clone(), b)
-    }
-
-    /// `a + b`, reusing `a`'s storage: summing a long chain costs linear time.
-    fn add_owned(&mut self, mut a: Rat, b: &Rat) -> Res<Rat> {
-        if a.den == b.den {
-            self.charge(b.num.len() + 1)?;
-            for (m, c) in &b.num.0 {
-                a.num.add_term(m.clone(), c.clone());
-            }
-            return Ok(self.tidy(a));
-        }
-        let mut lcm = a.den.clone();
-        for (&f, &e) in &b.den {
-            let v = lcm.entry(f).or_insert(0);
-            *v = (*v).max(e);
-        }
-        let missing = |d: &BTreeMap<usize, u32>| -> BTreeMap<usize, u32> {
-            lcm.iter()
-                .map(|(f, e)| (*f, e - d.get(f).copied().unwrap_or(0)))
-                .filter(|(_, e)| *e > 0)
-                .collect()
-        };
-        let (ma, mb) = (missing(&a.den), missing(&b.den));
-        let fa = self.expand_factors(&ma)?;
-        let fb = self.expand_factors(&mb)?;
-        let num = self.poly_mul(&a.num, &fa)?;
-        let num = num.add(&self.poly_mul(&b.num, &fb)?);
-        Ok(self.tidy(Rat { num, den: lcm }))
-    }
-
-    fn tidy(&self, r: Rat) -> Rat {
-        if r.num.is_zero() {
-            return Rat::default();
-        }
-        self.cancel(r)
-    }
-
-    /// Cancels a denominator factor `f` when the numerator is `c*m*f` for a
-    /// constant `c` and monomial `m` (`A/A = 1`); no polynomial gcd beyond that.
-    fn cancel(&self, mut r: Rat) -> Rat {
-        loop {
-            let found = r.den.keys().copied().find_map(|f| {
-                let factor = &self.factors[f];
-                if factor.len() != r.num.len() || factor.len() > 64 {
-                    return None;
-                }
-                let (n1, d1) = factor.0.iter().next()?;
-                r.num.0.iter().find_map(|(m, c)| {
-                    let shift = m.mul(&n1.inv());
-                    let scale = c / d1;
-                    (factor.shift(&shift).scale(&scale) == r.num).then_some((f, shift, scale))
-                })
-            });
-            let Some((f, shift, scale)) = found else {
-                return r;
-            };
-            r.num = Poly::term(shift, scale);
-            let e = r.den.get_mut(&f).expect("the factor is in the denominator");
-            *e -= 1;
-            if *e == 0 {
-                r.den.remove(&f);
-            }
-        }
-    }
-
-    /// `-a`.
-    pub fn neg(&self, a: &Rat) -> Rat {
-        Rat {
-            num: a.num.scale(&-BigRational::one()),
-            den: a.den.clone(),
-        }
-    }
-
-    /// `a * b`.
-    pub fn mul(&mut self, a: &Rat, b: &Rat) -> Res<Rat> {
-        let mut den = a.den.clone();
-        for (&f, &e) in &b.den {
-            *den.entry(f).or_insert(0) += e;
-        }
-        let num = self.poly_mul(&a.num, &b.num)?;
-        let r = self.tidy(Rat { num, den });
-        self.reduce_sqrt(r)
-    }
-
-    /// `1 / a`; the caller has recorded `a != 0`.
-    fn inv(&mut self, a: &Rat) -> Res<Rat> {
-        if a.is_zero() {
-            return Err(AlgebraError::ZeroDivisor(self.print(a)));
-        }
-        let moved = self.expand_factors(&a.den)?;
-        let content = a.num.monomial_content();
-        let rest = a.num.shift(&content.inv());
-        let lead = rest.primitive_scale();
-        let monic = rest.scale(&lead.recip());
-        let scale = Poly::term(content.inv(), lead.recip());
-        let num = self.poly_mul(&moved, &scale)?;
-        let mut den = BTreeMap::new();
-        if monic.len() > 1 {
-            let id = match self.factor_index.get(&monic) {
-                Some(&id) => id,
-                None => {
-                    let id = self.factors.len();
-                    let free: BTreeSet<Symbol> = monic
-                        .0
-                        .keys()
-                        .flat_map(|m| {
-                            m.0.iter()
-                                .flat_map(|(a, _)| self.atom_free[*a].iter().copied())
-                        })
-                        .collect();
-                    self.factor_free.push(free);
-                    self.factors.push(monic.clone());
-                    self.factor_index.insert(monic, id);
-                    id
-                }
-            };
-            den.insert(id, 1);
-        }
-        Ok(Rat { num, den })
-    }
-
-    fn powi(&mut self, a: &Rat, e: i64) -> Res<Rat> {
-        if e < 0 {
-            // Invert first, so a sum keeps its own factor: `1/(x + y)^2`, not `1/(x^2 + 2*x*y + y^2)`.
-            let inv = self.inv(a)?;
-            return self.powi(&inv, -e);
-        }
-        let mut acc = Rat::constant(BigRational::one());
-        let mut base = a.clone();
-        let mut e = e;
-        while e > 0 {
-            if e & 1 == 1 {
-                acc = self.mul(&acc, &base)?;
-            }
-            e >>= 1;
-            if e > 0 {
-                base = self.mul(&base, &base)?;
-            }
-        }
-        Ok(acc)
-    }
-
-    fn pow(&mut self, base: &Rat, exponent: &Rat) -> Res<Rat> {
-        let Some(c) = exponent.as_constant() else {
-            // A general power is exp(exponent * log(base)), defined for base > 0.
-            self.require(base, Sign::POS, ">")?;
-            let l = self.log(base)?;
-            let prod = self.mul(exponent, &l)?;
-            return self.exp(&prod);
-        };
-        if c.is_integer() {
-            let e = c.to_integer().to_i64().ok_or(AlgebraError::Limit)?;
-            if e.abs() > 1000 {
-                return Err(AlgebraError::Limit);
-            }
-            if e < 0 {
-                self.require(base, Sign::NON_ZERO, "!=")?;
-            }
-            return self.powi(base, e);
-        }
-        if c.is_negative() {
-            self.require(base, Sign::POS, ">")?;
-        } else {
-            self.require(base, Sign::NON_NEG, ">=")?;
-        }
-        if c.denom() == &BigInt::from(2) {
-            let s = self.sqrt(base)?;
-            let e = c.numer().to_i64().ok_or(AlgebraError::Limit)?;
-            return self.powi(&s, e);
-        }
-        Ok(self.atom_rat(Atom::Root(base.clone(), Constant(c)), 1))
-    }
-
-    /// `exp(a)`, split over the terms of `a` so that `exp(u)*exp(v)` and `exp(u+v)` agree.
-    fn exp(&mut self, a: &Rat) -> Res<Rat> {
-        if !a.den.is_empty() {
-            return Ok(self.atom_rat(Atom::Exp(a.clone()), 1));
-        }
-        let mut acc = Rat::constant(BigRational::one());
-        for (m, c) in a.num.0.clone() {
-            if let Some(u) = self.log_argument(&m) {
-                if c.is_integer() {
-                    // exp(c*log(u)) = u^c where log(u) is defined, that is u > 0.
-                    let e = c.to_integer().to_i64().ok_or(AlgebraError::Limit)?;
-                    let p = self.powi(&u, e)?;
-                    acc = self.mul(&acc, &p)?;
-                    continue;
-                }
-            }
-            let q = BigRational::from_integer(c.denom().clone());
-            let p = c.numer().to_i64().ok_or(AlgebraError::Limit)?;
-            let arg = Rat {
-                num: Poly::term(m, q.recip()),
-                den: BTreeMap::new(),
-            };
-            let id = self.atom(Atom::Exp(arg));
-            self.atom_signs.insert(id, Sign::POS);
-            let factor = Rat {
-                num: Poly::term(Monomial::atom(id, p), BigRational::one()),
-                den: BTreeMap::new(),
-            };
-            acc = self.mul(&acc, &factor)?;
-        }
-        Ok(acc)
-    }
-
-    /// `u` when `m` is exactly `log(u)`.
-    fn log_argument(&self, m: &Monomial) -> Option<Rat> {
-        match m.0.as_slice() {
-            [(a, 1)] => match &self.atoms[*a] {
-                Atom::Log(u) => Some(u.clone()),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
-    /// `log(a)`: split into a sum of logs only where every factor is surely positive.
-    fn log(&mut self, a: &Rat) -> Res<Rat> {
-        if let Some(c) = a.as_constant() {
-            if c.is_one() {
-                return Ok(Rat::default());
-            }
-            return Ok(self.atom_rat(Atom::Log(a.clone()), 1));
-        }
-        let splittable = match a.num.as_term() {
-            Some((m, c)) => {
-                c.is_positive()
-                    && m.0.iter().all(|(atom, _)| self.atom_sign(*atom).is_pos())
-                    && a.den.keys().all(|f| {
-                        let p = self.factors[*f].clone();
-                        self.poly_sign(&p).is_pos()
-                    })
-            }
-            None => false,
-        };
-        if !splittable {
-            return Ok(self.atom_rat(Atom::Log(a.clone()), 1));
-        }
-        let (m, c) = a
-            .num
-            .as_term()
-            .map(|(m, c)| (m.clone(), c.clone()))
-            .expect("one term");
-        let mut acc = if c.is_one() {
-            Rat::default()
-        } else {
-            self.atom_rat(Atom::Log(Rat::constant(c)), 1)
-        };
-        for (atom, e) in m.0 {
-            let part = match self.atoms[atom].clone() {
-                Atom::Exp(arg) => arg,
-                _ => {
-                    let single = Rat {
-                        num: Poly::term(Monomial::atom(atom, 1), BigRational::one()),
-                        den: BTreeMap::new(),
-                    };
-                    self.atom_rat(Atom::Log(single), 1)
-                }
-            };
-            let scaled = Rat {
-                num: part.num.scale(&BigRational::from_integer(BigInt::from(e))),
-                den: part.den,
-            };
-            acc = self.add(&acc, &scaled)?;
-        }
-        for (f, e) in a.den.clone() {
-            let factor = Rat {
-                num: self.factors[f].clone(),
-                den: BTreeMap::new(),
-            };
-            let l = self.atom_rat(Atom::Log(factor), 1);
-            let scaled = Rat {
-                num: l.num.scale(&-BigRational::from_integer(BigInt::from(e))),
-                den: l.den,
-            };
-            acc = self.add(&acc, &scaled)?;
-        }
-        Ok(acc)
-    }
-
-    fn sqrt(&mut self, a: &Rat) -> Res<Rat> {
-        if let Some(c) = a.as_constant() {
-            if !c.is_negative() {
-                let (n, d) = (c.numer().clone(), c.denom().clone());
-                let (rn, rd) = (n.sqrt(), d.sqrt());
-                if &rn * &rn == n && &rd * &rd == d {
-                    return Ok(Rat::constant(BigRational::new(rn, rd)));
-                }
-            }
-        }
-        // Its sign is read from its argument when asked (see `atom_sign`), not
-        // cached: facts change, and a cached sign would outlive them.
-        let id = self.atom(Atom::Sqrt(a.clone()));
-        Ok(Rat {
-            num: Poly::term(Monomial::atom(id, 1), BigRational::one()),
-            den: BTreeMap::new(),
-        })
-    }
-
-    /// Rewrites `sqrt(u)^e` with `|e| >= 2` as `u^(e div 2) * sqrt(u)^(e mod 2)`.
-    fn reduce_sqrt(&mut self, r: Rat) -> Res<Rat> {
-        let needs = r.num.0.keys().any(|m| {
-            m.0.iter()
-                .any(|(a, e)| e.abs() >= 2 && matches!(self.atoms[*a], Atom::Sqrt(_)))
-        });
-        if !needs {
-            return Ok(r);
-        }
-        let mut total = Rat::default();
-        for (m, c) in r.num.0.clone() {
-            let mut keep = Vec::new();
-            let mut extra = Rat::constant(c);
-            for (a, e) in m.0 {
-                match (&self.atoms[a], e.abs() >= 2) {
-                    (Atom::Sqrt(u), true) => {
-                        let u = u.clone();
-                        let half = e.div_euclid(2);
-                        let p = self.powi(&u, half)?;
-                        extra = self.mul(&extra, &p)?;
-                        if e.rem_euclid(2) != 0 {
-                            keep.push((a, 1));
-                        }
-                    }
-                    _ => keep.push((a, e)),
-                }
-            }
-            let base = Rat {
-                num: Poly::term(Monomial(keep), BigRational::one()),
-                den: BTreeMap::new(),
-            };
-            let t = self.mul(&extra, &base)?;
-            total = self.add(&total, &t)?;
-        }
-        Ok(Rat {
-            num: total.num,
-            den: {
-                let mut d = total.den;
-                for (f, e) in r.den {
-                    *d.entry(f).or_insert(0) += e;
-                }
-                d
-            },
-        })
     }
 }
 

@@ -52,13 +52,21 @@ pub(super) fn derive_command(
         };
         title = format!("{name} at {classes} classes: the backward pass node by node");
     }
+    // Without --output and --wrt, the walk is the one the claims ask about:
+    // `prove d(L, x) = …` walks from `L` back to `x`.
+    let (claimed_output, claimed_inputs) = claimed_derivatives(&problem);
     let Some(output) = output
         .map(str::to_string)
+        .or(claimed_output)
         .or_else(|| problem.definitions.last().map(|d| d.name.to_string()))
     else {
         return usage("the problem defines nothing to differentiate; pass --output");
     };
-    let inputs: Vec<String> = if wrt.is_empty() {
+    let inputs: Vec<String> = if !wrt.is_empty() {
+        wrt.to_vec()
+    } else if !claimed_inputs.is_empty() {
+        claimed_inputs
+    } else {
         let defs = crate::prove::definitions(&problem);
         let mut vars = std::collections::BTreeSet::new();
         for d in &problem.definitions {
@@ -73,8 +81,6 @@ pub(super) fn derive_command(
         let mut v: Vec<String> = vars.into_iter().collect();
         v.sort_by(|a, b| crate::algebra::natural_cmp(a, b));
         v
-    } else {
-        wrt.to_vec()
     };
     match crate::transcript::derive_within(&problem, &output, &inputs, &title, limits) {
         Ok(mut t) => {
@@ -101,4 +107,30 @@ pub(super) fn derive_command(
         }
         Err(e) => usage(&e),
     }
+}
+
+/// The name the claims differentiate (`L` of `prove d(L, x) = …`, when it is
+/// a `let` name) and the variables they differentiate by, in order.
+fn claimed_derivatives(problem: &crate::problem::Problem) -> (Option<String>, Vec<String>) {
+    let defs = crate::prove::definitions(problem);
+    let mut output = None;
+    let mut inputs: Vec<String> = Vec::new();
+    for claim in &problem.claims {
+        let e = &claim.lhs;
+        let root = egg::Id::from(e.as_ref().len() - 1);
+        let crate::language::Math::D([f, x]) = e[root] else {
+            continue;
+        };
+        if let (crate::language::Math::Var(f), None) = (&e[f], &output) {
+            if defs.contains_key(f) {
+                output = Some(f.to_string());
+            }
+        }
+        if let crate::language::Math::Var(x) = &e[x] {
+            if !inputs.contains(&x.to_string()) {
+                inputs.push(x.to_string());
+            }
+        }
+    }
+    (output, inputs)
 }

@@ -120,23 +120,18 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
-    /// Print a built-in problem file.
+    /// Print a built-in problem file (`--list` names them).
     Example {
         /// Which example.
-        #[arg(value_enum)]
-        name: ExampleName,
+        #[arg(required_unless_present = "list")]
+        name: Option<String>,
+        /// List the built-in examples.
+        #[arg(long)]
+        list: bool,
         /// Number of classes (2 to 1000).
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=MAX_CLASSES as i64))]
         classes: u32,
     },
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum ExampleName {
-    /// The Softmax-with-Loss layer for `--classes` classes.
-    SoftmaxWithLoss,
-    /// The Softmax-with-Loss layer for every number of classes (indexed families and sums).
-    SoftmaxWithLossN,
 }
 
 /// Runs the command line and returns the process exit code.
@@ -205,13 +200,31 @@ pub fn run(cli: Cli) -> u8 {
         Some(Command::Check { file, problem }) => {
             check_command(&file, problem.as_deref(), &mut out)
         }
-        Some(Command::Example { name, classes }) => {
-            let text = match name {
-                ExampleName::SoftmaxWithLoss => softmax_with_loss(classes as usize),
-                ExampleName::SoftmaxWithLossN => crate::examples::softmax_with_loss_n(),
-            };
-            let _ = out.write_all(text.as_bytes());
-            0
+        Some(Command::Example {
+            name,
+            list,
+            classes,
+        }) => {
+            if list {
+                for (name, what, _) in crate::examples::EXAMPLES {
+                    let _ = writeln!(out, "{name:<22}{what}");
+                }
+                return 0;
+            }
+            let name = name.unwrap_or_default();
+            match crate::examples::example(&name, classes as usize) {
+                Some(text) => {
+                    let _ = out.write_all(text.as_bytes());
+                    0
+                }
+                None => {
+                    let names: Vec<&str> = crate::examples::EXAMPLES.iter().map(|e| e.0).collect();
+                    usage(&format!(
+                        "unknown example `{name}`; expected one of {}",
+                        names.join(", ")
+                    ))
+                }
+            }
         }
     }
 }

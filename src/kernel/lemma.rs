@@ -171,6 +171,9 @@ fn by_rule(defs: &Defs, name: &str, before: &RecExpr<Math>) -> Result<RecExpr<Ma
         Guard::IsFreeFamily => {
             get("?a").is_some_and(|a| term::name(before, a).is_some_and(|s| !defs.contains_key(&s)))
         }
+        // `d-pow` holds for every exponent where its right side is defined
+        // (`log` of the base): the guard only steers the prover to `d-pow-const`.
+        Guard::IsVariableExponent => true,
         Guard::NotCaptured => match (get("?j").and_then(|j| term::name(before, j)), get("?x")) {
             (Some(j), Some(x)) => !term::free_indices(before, x).contains(&j),
             _ => false,

@@ -33,7 +33,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use egg::{RecExpr, Symbol};
 
 pub use lemma::Expander;
-pub use norm::{Defs, Rel, LAWS};
+pub use norm::{Defs, Rel, FUNCTION_LAWS, LAWS};
 use norm::{Met, Normalizer, Stop};
 use term::{alpha_key, root};
 

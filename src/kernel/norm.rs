@@ -18,6 +18,7 @@ use num_traits::{One, ToPrimitive, Zero};
 
 mod arith;
 mod facts;
+mod functions;
 mod laws;
 mod solve;
 mod sums;
@@ -27,8 +28,11 @@ use super::sign::Signs;
 use super::term;
 use crate::language::Math;
 
+pub use functions::FUNCTION_LAWS;
+
 /// The algebra laws beyond field arithmetic, each with the side condition
-/// under which the normalizer applies it (`unfold-NAME` is the fifteenth).
+/// under which the normalizer applies it (besides `unfold-NAME` and the
+/// built-in functions' definitions, [`FUNCTION_LAWS`]).
 pub const LAWS: &[(&str, &str)] = &[
     ("exp-sum", "exp(u + v) = exp(u)*exp(v), exp(k*u) = exp(u)^k"),
     (
@@ -112,6 +116,8 @@ enum Atom {
     Sum(Frac, u32),
     /// The number of classes, `sum(j, 1)`.
     Classes,
+    /// A built-in function of its arguments (by its name in `FUNCTIONS`).
+    Func(&'static str, Vec<Frac>),
     /// A derivative, kept as written (with its free indices): `d` is not
     /// pointwise, so an assumption's substitution must not reach inside it.
     Deriv(RecExpr<Math>, Vec<Symbol>),
@@ -326,6 +332,21 @@ impl<'a> Normalizer<'a> {
                 (free, *h, s.add(s))
             }
             Atom::Deriv(_, free) => (free.iter().copied().collect(), 0, Signs::ANY),
+            Atom::Func(name, args) => {
+                let mut free = BTreeSet::new();
+                for a in args {
+                    free.extend(self.frac_free(a));
+                }
+                let height = args.iter().map(|a| self.frac_height(a)).max().unwrap_or(0);
+                let s = match *name {
+                    "sigmoid" | "softplus" => Signs::POS,
+                    "relu" | "abs" | "step" => Signs::NON_NEG,
+                    // tanh is odd and increasing: it has its argument's sign.
+                    "tanh" => self.frac_sign(&args[0]),
+                    _ => Signs::ANY,
+                };
+                (free, height, s)
+            }
         }
     }
 
@@ -471,6 +492,11 @@ impl<'a> Normalizer<'a> {
                     return Err(Stop::Unsupported(
                         "an indexed definition inside a term".into(),
                     ))
+                }
+                // Every other node is a built-in function.
+                f => {
+                    let args = f.children().iter().map(&mut get).collect();
+                    self.function(&f.to_string(), args)?
                 }
             };
             out.push(r);

@@ -35,7 +35,7 @@ use crate::problem::{Claim, Problem, Relation};
 use crate::report::{
     ClaimReport, NamedDefinition, PointValues, Report, SideCondition, Status, Step,
 };
-use crate::rules::diff::{diff_rewrites, Rewrite};
+use crate::rules::rewrites::{diff_rewrites, Rewrite};
 use crate::unroll;
 
 /// How many random points a refutation attempt tries.

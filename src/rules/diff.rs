@@ -1,20 +1,12 @@
-//! The differentiation rules: one aligned table of named rewrites on `d(...)`
-//! terms, their side conditions as named functions, and the rule that unfolds
-//! a `let` name under `d`. Running them is the prover's job.
+//! The differentiation rules as data: one aligned table of named rewrites on
+//! `d(...)` terms with their side conditions, and the names of the rules that
+//! unfold a `let` name and rename a bound index. The kernel reads this table;
+//! turning it into e-graph rewrites is `rules::rewrites`, running them the
+//! prover's job.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
-
-use egg::{
-    Applier, ConditionalApplier, Id, Language, Pattern, PatternAst, RecExpr, Subst, Symbol, Var,
-};
+use egg::Pattern;
 
 use crate::language::Math;
-
-/// The e-graph the prover works in.
-pub type EGraph = egg::EGraph<Math, ()>;
-/// A rewrite over [`Math`].
-pub type Rewrite = egg::Rewrite<Math, ()>;
 
 /// Which side condition a rule needs before it may fire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +24,10 @@ pub enum Guard {
     IsFreeFamily,
     /// The index bound by `sum` (`?j`) is not free in `?x`.
     NotCaptured,
+    /// The exponent `?b` is not a constant (else `d-pow-const` applies). A
+    /// preference, not a condition: `d-pow` holds for any exponent where the
+    /// base is positive, so the kernel does not re-check it.
+    IsVariableExponent,
 }
 
 /// One differentiation rule: `lhs => rhs` in egg's s-expression syntax.
@@ -58,8 +54,13 @@ const fn rule(name: &'static str, lhs: &'static str, rhs: &'static str, guard: G
 
 use Guard::*;
 
-/// Every differentiation rule. Each is a true identity wherever its left side
-/// is differentiable (checked numerically in `tests/rules.rs`).
+/// Every differentiation rule. Each is a true identity wherever its right
+/// side is defined (checked numerically in `tests/rules.rs`), and its right
+/// side is undefined where the left side is not differentiable: `d-relu`,
+/// `d-abs`, `d-step` divide by the argument and `d-max`, `d-min` by the
+/// difference of the arguments, so a proof through them holds only where
+/// that is non-zero, and says so; `d-pow` takes `log` of the base, so it
+/// holds where the base is positive.
 #[rustfmt::skip]
 pub const DIFF_RULES: &[DiffRule] = &[
     rule("d-const",     "(d ?c ?x)",         "0",                                                 IsConstant),
@@ -74,6 +75,17 @@ pub const DIFF_RULES: &[DiffRule] = &[
     rule("d-exp",       "(d (exp ?a) ?x)",   "(* (exp ?a) (d ?a ?x))",                            Always),
     rule("d-log",       "(d (log ?a) ?x)",   "(/ (d ?a ?x) ?a)",                                  Always),
     rule("d-sqrt",      "(d (sqrt ?a) ?x)",  "(/ (d ?a ?x) (* 2 (sqrt ?a)))",                     Always),
+    rule("d-pow",       "(d (^ ?a ?b) ?x)",  "(* (^ ?a ?b) (+ (* (d ?b ?x) (log ?a)) (/ (* ?b (d ?a ?x)) ?a)))", IsVariableExponent),
+    rule("d-tanh",      "(d (tanh ?a) ?x)",  "(* (- 1 (^ (tanh ?a) 2)) (d ?a ?x))",               Always),
+    rule("d-sigmoid",   "(d (sigmoid ?a) ?x)", "(* (* (sigmoid ?a) (- 1 (sigmoid ?a))) (d ?a ?x))", Always),
+    rule("d-softplus",  "(d (softplus ?a) ?x)", "(* (sigmoid ?a) (d ?a ?x))",                     Always),
+    rule("d-relu",      "(d (relu ?a) ?x)",  "(* (* (step ?a) (/ ?a ?a)) (d ?a ?x))",             Always),
+    rule("d-step",      "(d (step ?a) ?x)",  "(/ 0 ?a)",                                          Always),
+    rule("d-abs",       "(d (abs ?a) ?x)",   "(* (/ (abs ?a) ?a) (d ?a ?x))",                     Always),
+    rule("d-max",       "(d (max ?a ?b) ?x)", "(* (/ (- ?a ?b) (- ?a ?b)) (+ (* (step (- ?a ?b)) (d ?a ?x)) (* (step (- ?b ?a)) (d ?b ?x))))", Always),
+    rule("d-min",       "(d (min ?a ?b) ?x)", "(* (/ (- ?a ?b) (- ?a ?b)) (+ (* (step (- ?b ?a)) (d ?a ?x)) (* (step (- ?a ?b)) (d ?b ?x))))", Always),
+    rule("d-sin",       "(d (sin ?a) ?x)",   "(* (cos ?a) (d ?a ?x))",                            Always),
+    rule("d-cos",       "(d (cos ?a) ?x)",   "(neg (* (sin ?a) (d ?a ?x)))",                      Always),
     rule("d-index",     "(d (idx ?a ?j) (idx ?a ?k))", "(delta ?j ?k)",                           IsFreeFamily),
     rule("d-delta",     "(d (delta ?j ?k) ?x)", "0",                                              Always),
     rule("d-sum",       "(d (sum ?j ?a) ?x)", "(sum ?j (d ?a ?x))",                               NotCaptured),
@@ -110,505 +122,4 @@ pub const RENAME: &str = "rename-index";
 /// The rule called `name`.
 pub fn diff_rule(name: &str) -> Option<&'static DiffRule> {
     DIFF_RULES.iter().find(|r| r.name == name)
-}
-
-/// A pattern variable by name (`"?a"`); interned once, since guards run often.
-fn var(name: &str) -> Var {
-    static VARS: std::sync::OnceLock<Vec<(&'static str, Var)>> = std::sync::OnceLock::new();
-    let vars = VARS.get_or_init(|| {
-        ["?a", "?b", "?c", "?f", "?j", "?k", "?s", "?x", "?y"]
-            .into_iter()
-            .map(|n| (n, n.parse().expect("valid pattern variable")))
-            .collect()
-    });
-    vars.iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| *v)
-        .unwrap_or_else(|| name.parse().expect("valid pattern variable"))
-}
-
-/// Whether class `id` holds a constant expression (such as `3 - 1`).
-pub fn is_constant(egraph: &EGraph, id: Id) -> bool {
-    constant_value(egraph, id, 8).is_some()
-}
-
-/// The exact value of a constant expression in class `id`, looking `depth` levels down.
-fn constant_value(egraph: &EGraph, id: Id, depth: usize) -> Option<num_rational::BigRational> {
-    use num_traits::{ToPrimitive, Zero};
-    if depth == 0 {
-        return None;
-    }
-    let value = |c: &Id| constant_value(egraph, *c, depth - 1);
-    egraph[id].nodes.iter().find_map(|n| match n {
-        Math::Num(c) => Some(c.0.clone()),
-        Math::Add([a, b]) => Some(value(a)? + value(b)?),
-        Math::Sub([a, b]) => Some(value(a)? - value(b)?),
-        Math::Mul([a, b]) => Some(value(a)? * value(b)?),
-        Math::Neg(a) => Some(-value(a)?),
-        Math::Div([a, b]) => {
-            let d = value(b)?;
-            (!d.is_zero()).then(|| value(a).map(|n| n / d)).flatten()
-        }
-        Math::Pow([a, b]) => {
-            let e = value(b)?;
-            let e = e.is_integer().then(|| e.to_integer().to_i32()).flatten()?;
-            let base = value(a)?;
-            // A power too large to compute is not known to be a constant here.
-            let bits = base.numer().bits().max(base.denom().bits());
-            let small = bits.saturating_mul(u64::from(e.unsigned_abs())) <= 100_000;
-            (small && e.abs() <= 64 && (e >= 0 || !base.is_zero()))
-                .then(|| num_traits::Pow::pow(base, e))
-        }
-        _ => None,
-    })
-}
-
-/// The free variable (not a `let` name) in class `id`, if there is one.
-pub fn free_var(egraph: &EGraph, id: Id, defs: &BTreeMap<Symbol, RecExpr<Math>>) -> Option<Symbol> {
-    egraph[id].nodes.iter().find_map(|n| match n {
-        Math::Var(s) if !defs.contains_key(s) => Some(*s),
-        _ => None,
-    })
-}
-
-/// What a variable to differentiate by (or a variable under `d`) is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Head {
-    /// A free scalar variable.
-    Scalar(Symbol),
-    /// `a[j]` of the free family `a`, with its index name.
-    Element(Symbol, Symbol),
-}
-
-/// The free variable or free-family element in class `id`, if there is one.
-pub fn head(egraph: &EGraph, id: Id, defs: &BTreeMap<Symbol, RecExpr<Math>>) -> Option<Head> {
-    if let Some(s) = free_var(egraph, id, defs) {
-        return Some(Head::Scalar(s));
-    }
-    egraph[id].nodes.iter().find_map(|n| match n {
-        Math::Idx([a, j]) => {
-            let family = free_var(egraph, *a, defs)?;
-            let index = name_in(egraph, *j)?;
-            Some(Head::Element(family, index))
-        }
-        _ => None,
-    })
-}
-
-/// The name (a `Var` node) in class `id`.
-pub fn name_in(egraph: &EGraph, id: Id) -> Option<Symbol> {
-    egraph[id].nodes.iter().find_map(|n| match n {
-        Math::Var(s) => Some(*s),
-        _ => None,
-    })
-}
-
-/// Whether two heads are different variables (elements of one family are not).
-pub fn independent(y: Head, x: Head) -> bool {
-    match (y, x) {
-        (Head::Scalar(a), Head::Scalar(b)) => a != b,
-        (Head::Element(a, _), Head::Element(b, _)) => a != b,
-        _ => true,
-    }
-}
-
-/// The index names free in the variable `x`.
-pub fn head_indices(x: Head) -> Option<Symbol> {
-    match x {
-        Head::Scalar(_) => None,
-        Head::Element(_, j) => Some(j),
-    }
-}
-
-/// The `let` name in class `id`, if there is one.
-pub fn bound_name(
-    egraph: &EGraph,
-    id: Id,
-    defs: &BTreeMap<Symbol, RecExpr<Math>>,
-) -> Option<Symbol> {
-    egraph[id].nodes.iter().find_map(|n| match n {
-        Math::Var(s) if defs.contains_key(s) => Some(*s),
-        _ => None,
-    })
-}
-
-/// Unfolds a `let` name under `d`: `d(NAME, x) => d(DEFINITION, x)`.
-struct Unfold {
-    defs: Arc<BTreeMap<Symbol, RecExpr<Math>>>,
-}
-
-impl Applier<Math, ()> for Unfold {
-    fn apply_one(
-        &self,
-        egraph: &mut EGraph,
-        eclass: Id,
-        subst: &Subst,
-        _searcher_ast: Option<&PatternAst<Math>>,
-        _rule_name: Symbol,
-    ) -> Vec<Id> {
-        let f = subst[var("?f")];
-        let body = if let Some(name) = bound_name(egraph, f, &self.defs) {
-            egraph.add_expr(&self.defs[&name])
-        } else if let Some(def) = defined_element(egraph, f, &self.defs) {
-            egraph.add_expr(&def)
-        } else {
-            return vec![];
-        };
-        let unfolded = egraph.add(Math::D([body, subst[var("?x")]]));
-        if egraph.union(eclass, unfolded) {
-            vec![eclass]
-        } else {
-            vec![]
-        }
-    }
-}
-
-/// The definition of `y[k]` instantiated at `k`, when class `id` holds an
-/// element `y[k]` of a family defined by `let y[j] = ...`.
-pub fn defined_element(
-    egraph: &EGraph,
-    id: Id,
-    defs: &BTreeMap<Symbol, RecExpr<Math>>,
-) -> Option<RecExpr<Math>> {
-    egraph[id].nodes.iter().find_map(|n| match n {
-        Math::Idx([a, k]) => {
-            let family = bound_name(egraph, *a, defs)?;
-            crate::index::instantiate(&defs[&family], name_in(egraph, *k)?)
-        }
-        _ => None,
-    })
-}
-
-/// Renames the index bound by a `sum` under `d` when `d`'s variable uses it:
-/// `d(sum(k, f(k)), a[k]) => d(sum(k2, f(k2)), a[k])`. The renamed sum joins
-/// the class of the original (they are the same term); `d-sum` then applies.
-struct Rename {
-    defs: Arc<BTreeMap<Symbol, RecExpr<Math>>>,
-    /// Index names the problem uses: a renamed index is none of them.
-    reserved: Arc<BTreeSet<Symbol>>,
-}
-
-impl Applier<Math, ()> for Rename {
-    fn apply_one(
-        &self,
-        egraph: &mut EGraph,
-        _eclass: Id,
-        subst: &Subst,
-        _searcher_ast: Option<&PatternAst<Math>>,
-        _rule_name: Symbol,
-    ) -> Vec<Id> {
-        let (s, x) = (subst[var("?s")], subst[var("?x")]);
-        let Some(k) = head(egraph, x, &self.defs).and_then(head_indices) else {
-            return vec![];
-        };
-        let captured = egraph[s].nodes.iter().any(|n| match n {
-            Math::Sum([j, _]) => name_in(egraph, *j) == Some(k),
-            _ => false,
-        });
-        let free = egraph[s].nodes.iter().any(|n| match n {
-            Math::Sum([j, _]) => name_in(egraph, *j) != Some(k),
-            _ => false,
-        });
-        if !captured || free {
-            return vec![];
-        }
-        let extractor = egg::Extractor::new(egraph, crate::rules::terms::DFree);
-        let (_, term) = extractor.find_best(s);
-        let renamed = rename_bound(&term, k, &self.reserved);
-        let id = egraph.add_expr(&renamed);
-        if egraph.union(s, id) {
-            vec![s]
-        } else {
-            vec![]
-        }
-    }
-}
-
-/// `sum(k, body)` with its bound `k` renamed to a name fresh for the term,
-/// `k` and the `reserved` names.
-pub fn rename_bound(term: &RecExpr<Math>, k: Symbol, reserved: &BTreeSet<Symbol>) -> RecExpr<Math> {
-    let root = Id::from(term.as_ref().len() - 1);
-    let Math::Sum([j, body]) = term[root] else {
-        return term.clone();
-    };
-    let Math::Var(bound) = term[j] else {
-        return term.clone();
-    };
-    let mut avoid = crate::index::index_names(term);
-    avoid.insert(k);
-    avoid.extend(reserved.iter().copied());
-    let new = crate::index::fresh(bound, &avoid);
-    let renamed = crate::index::substitute(term, body, bound, new);
-    let mut nodes = renamed.as_ref().to_vec();
-    let b = Id::from(nodes.len() - 1);
-    nodes.push(Math::Var(new));
-    let j = Id::from(nodes.len() - 1);
-    nodes.push(Math::Sum([j, b]));
-    RecExpr::from(nodes)
-}
-
-/// `d-add` and `d-sub` applied along a whole chain at once:
-/// `d(u1 + u2 - u3, x) => d(u1, x) + d(u2, x) - d(u3, x)`, which is the table
-/// rule applied once per operator. One application instead of one per term
-/// keeps the number of saturation rounds independent of the length of a sum.
-struct Linearity {
-    /// Whether the matched operator is `-` (rule `d-sub`) rather than `+`.
-    sub: bool,
-}
-
-impl Applier<Math, ()> for Linearity {
-    fn apply_one(
-        &self,
-        egraph: &mut EGraph,
-        eclass: Id,
-        subst: &Subst,
-        _searcher_ast: Option<&PatternAst<Math>>,
-        _rule_name: Symbol,
-    ) -> Vec<Id> {
-        let (a, b, x) = (subst[var("?a")], subst[var("?b")], subst[var("?x")]);
-        let Some(f) = matched_chain(egraph, eclass, [a, b], x, self.sub) else {
-            return vec![];
-        };
-        let mut acc: Option<Id> = None;
-        // A class is looked into at most once, so a cycle such as `0 = 0 + 0`
-        // or a shared sub-sum cannot make the chain grow without end.
-        let opened = std::cell::RefCell::new(BTreeSet::new());
-        let terms = sum_terms(egraph, f, |id, negative| {
-            if !opened.borrow_mut().insert(id) {
-                return None;
-            }
-            let class = &egraph[id];
-            // A class that holds a constant is a leaf: `0 = 0 + 0` must not be unrolled.
-            if class.nodes.iter().any(|n| matches!(n, Math::Num(_))) {
-                return None;
-            }
-            class
-                .nodes
-                .iter()
-                .find(|n| match n {
-                    Math::Add(_) => true,
-                    Math::Sub(_) => !negative,
-                    _ => false,
-                })
-                .cloned()
-        });
-        for (negative, term) in terms {
-            let d = egraph.add(Math::D([term, x]));
-            acc = Some(match (acc, negative) {
-                (None, false) => d,
-                (None, true) => egraph.add(Math::Neg(d)),
-                (Some(acc), false) => egraph.add(Math::Add([acc, d])),
-                (Some(acc), true) => egraph.add(Math::Sub([acc, d])),
-            });
-        }
-        match acc {
-            Some(sum) if egraph.union(eclass, sum) => vec![eclass],
-            _ => vec![],
-        }
-    }
-}
-
-/// The class of the `+` (or `-`, for `d-sub`) node `a op b` that a match of
-/// `d(a op b, x)` in class `eclass` was made through. Rules run between
-/// rebuilds, so the hash-cons may be stale: the node is found among the `d`
-/// nodes of `eclass` rather than looked up (a missed lookup would leave the
-/// class unsearched for good, since its signature does not change).
-fn matched_chain(egraph: &EGraph, eclass: Id, [a, b]: [Id; 2], x: Id, sub: bool) -> Option<Id> {
-    let (a, b, x) = (egraph.find(a), egraph.find(b), egraph.find(x));
-    egraph[eclass].nodes.iter().find_map(|n| {
-        let Math::D([f, y]) = n else { return None };
-        if egraph.find(*y) != x {
-            return None;
-        }
-        let f = egraph.find(*f);
-        egraph[f]
-            .nodes
-            .iter()
-            .any(|m| match m {
-                Math::Add([p, q]) if !sub => egraph.find(*p) == a && egraph.find(*q) == b,
-                Math::Sub([p, q]) if sub => egraph.find(*p) == a && egraph.find(*q) == b,
-                _ => false,
-            })
-            .then_some(f)
-    })
-}
-
-/// The terms of the `+`/`-` chain at class `f`, left to right, each with
-/// whether it is subtracted. `node_of` picks the `+` or `-` node a class is
-/// looked into through, given whether the class is subtracted (`None`: the
-/// class is a term); it must not return a node that leads back to `f`.
-pub fn sum_terms(
-    egraph: &EGraph,
-    f: Id,
-    node_of: impl Fn(Id, bool) -> Option<Math>,
-) -> Vec<(bool, Id)> {
-    let mut out = Vec::new();
-    let mut todo = vec![(false, f)];
-    while let Some((negative, id)) = todo.pop() {
-        let id = egraph.find(id);
-        match node_of(id, negative) {
-            Some(Math::Add([a, b])) => {
-                todo.push((negative, b));
-                todo.push((negative, a));
-            }
-            // `-(a - b)` is not opened: its terms would change sign twice.
-            Some(Math::Sub([a, b])) if !negative => {
-                todo.push((true, b));
-                todo.push((false, a));
-            }
-            _ => out.push((negative, id)),
-        }
-    }
-    out
-}
-
-/// The differentiation rewrites for a problem with these definitions, whose
-/// terms use the index names `reserved` (a renamed bound index avoids them).
-pub fn diff_rewrites(
-    defs: &BTreeMap<Symbol, RecExpr<Math>>,
-    reserved: &BTreeSet<Symbol>,
-) -> Vec<Rewrite> {
-    let defs = Arc::new(defs.clone());
-    let reserved = Arc::new(reserved.clone());
-    let mut rules: Vec<Rewrite> = DIFF_RULES
-        .iter()
-        .map(|r| {
-            let (lhs, rhs) = rule_patterns(r).clone();
-            let d = defs.clone();
-            let guard = r.guard;
-            let condition = move |eg: &mut EGraph, _: Id, s: &Subst| match guard {
-                Always => true,
-                IsConstant => is_constant(eg, s[var("?c")]),
-                IsFreeVar => head(eg, s[var("?x")], &d).is_some(),
-                IsOtherFreeVar => {
-                    let (y, x) = (s[var("?y")], s[var("?x")]);
-                    match (head(eg, y, &d), head(eg, x, &d)) {
-                        (Some(y), Some(x)) => independent(y, x),
-                        _ => false,
-                    }
-                }
-                IsFreeFamily => free_var(eg, s[var("?a")], &d).is_some(),
-                NotCaptured => {
-                    let bound = name_in(eg, s[var("?j")]);
-                    let x = head(eg, s[var("?x")], &d);
-                    bound.is_some() && x.is_some_and(|x| head_indices(x) != bound)
-                }
-            };
-            if r.name == "d-add" || r.name == "d-sub" {
-                let sub = r.name == "d-sub";
-                return Rewrite::new(r.name, lhs, Linearity { sub }).expect("rule is well-formed");
-            }
-            Rewrite::new(
-                r.name,
-                lhs,
-                ConditionalApplier {
-                    condition,
-                    applier: rhs,
-                },
-            )
-            .expect("rule is well-formed")
-        })
-        .collect();
-    let lhs: Pattern<Math> = "(d ?f ?x)".parse().expect("unfold lhs parses");
-    rules.push(
-        Rewrite::new(UNFOLD, lhs, Unfold { defs: defs.clone() }).expect("unfold is well-formed"),
-    );
-    let lhs: Pattern<Math> = "(d ?s ?x)".parse().expect("rename lhs parses");
-    rules
-        .push(Rewrite::new(RENAME, lhs, Rename { defs, reserved }).expect("rename is well-formed"));
-    rules
-}
-
-/// The rule that applies to `d(f, x)` given the operator of `f`'s chosen node,
-/// or `None` when no rule applies (for example `x^y` with a non-constant exponent).
-pub fn rule_for(
-    f_node: &Math,
-    egraph: &EGraph,
-    x: Id,
-    defs: &BTreeMap<Symbol, RecExpr<Math>>,
-) -> Option<&'static str> {
-    Some(match f_node {
-        Math::Num(_) => "d-const",
-        Math::Var(s) if defs.contains_key(s) => UNFOLD,
-        Math::Var(s) => {
-            if free_var(egraph, x, defs) == Some(*s) {
-                "d-var"
-            } else {
-                "d-var-other"
-            }
-        }
-        Math::Idx([a, _]) if defs.contains_key(&name_in(egraph, *a)?) => UNFOLD,
-        Math::Idx([a, j]) => {
-            let family = name_in(egraph, *a)?;
-            match head(egraph, x, defs)? {
-                Head::Element(b, k) if b == family && Some(k) == name_in(egraph, *j) => "d-var",
-                Head::Element(b, _) if b == family => "d-index",
-                _ => "d-var-other",
-            }
-        }
-        Math::Delta(_) => "d-delta",
-        Math::Sum([j, _]) => match head(egraph, x, defs).and_then(head_indices) {
-            Some(k) if Some(k) == name_in(egraph, *j) => RENAME,
-            _ => "d-sum",
-        },
-        Math::Lambda(_) => return None,
-        Math::Add(_) => "d-add",
-        Math::Sub(_) => "d-sub",
-        Math::Neg(_) => "d-neg",
-        Math::Mul(_) => "d-mul",
-        Math::Div(_) => "d-div",
-        Math::Pow([_, c]) if is_constant(egraph, *c) => "d-pow-const",
-        Math::Exp(_) => "d-exp",
-        Math::Log(_) => "d-log",
-        Math::Sqrt(_) => "d-sqrt",
-        Math::Pow(_) | Math::D(_) => return None,
-    })
-}
-
-/// Binds the variables of `rule`'s left side for `d(f, x)` whose `f` has node `f_node`.
-pub fn bind(rule: &DiffRule, f: Id, f_node: &Math, x: Id, egraph: &EGraph) -> Vec<(Var, Id)> {
-    let mut out = vec![(var("?x"), x)];
-    match (rule.name, f_node) {
-        ("d-index", Math::Idx([a, j])) => {
-            let k = egraph[x].nodes.iter().find_map(|n| match n {
-                Math::Idx([_, k]) => Some(*k),
-                _ => None,
-            });
-            return vec![
-                (var("?a"), *a),
-                (var("?j"), *j),
-                (var("?k"), k.unwrap_or(x)),
-            ];
-        }
-        ("d-delta", Math::Delta([j, k])) => {
-            out.push((var("?j"), *j));
-            out.push((var("?k"), *k));
-            return out;
-        }
-        ("d-sum", Math::Sum([j, a])) => {
-            out.push((var("?j"), *j));
-            out.push((var("?a"), *a));
-            return out;
-        }
-        _ => {}
-    }
-    match rule.guard {
-        IsConstant if rule.name == "d-const" => out.push((var("?c"), f)),
-        IsFreeVar => {}
-        IsOtherFreeVar => out.push((var("?y"), f)),
-        IsFreeFamily | NotCaptured => {}
-        _ => {
-            let children = f_node.children();
-            out.push((var("?a"), children[0]));
-            if children.len() > 1 {
-                let second = if rule.name == "d-pow-const" {
-                    "?c"
-                } else {
-                    "?b"
-                };
-                out.push((var(second), children[1]));
-            }
-        }
-    }
-    out
 }

@@ -122,6 +122,26 @@ fn eval_at(
             total
         }
         Math::Lambda(_) => return None,
+        Math::Tanh(a) => get(a)?.tanh(),
+        Math::Sigmoid(a) => 1.0 / (1.0 + (-get(a)?).exp()),
+        Math::Softplus(a) => get(a)?.exp().ln_1p(),
+        Math::Sin(a) => get(a)?.sin(),
+        Math::Cos(a) => get(a)?.cos(),
+        // Too near a kink the central difference below is wrong, so the
+        // piecewise functions are left undefined there (as the rules are at it).
+        Math::Relu(a) => kinked(get(a)?)?.max(0.0),
+        Math::Abs(a) => kinked(get(a)?)?.abs(),
+        Math::Step(a) => f64::from(u8::from(kinked(get(a)?)? > 0.0)),
+        Math::Max([a, b]) => {
+            let (a, b) = (get(a)?, get(b)?);
+            kinked(a - b)?;
+            a.max(b)
+        }
+        Math::Min([a, b]) => {
+            let (a, b) = (get(a)?, get(b)?);
+            kinked(a - b)?;
+            a.min(b)
+        }
         Math::D([f, x]) => {
             let name = match &expr[*x] {
                 Math::Var(name) => name.to_string(),
@@ -140,6 +160,11 @@ fn eval_at(
         }
     };
     v.is_finite().then_some(v)
+}
+
+/// `x`, unless it is too near 0 for a central difference across it to be right.
+fn kinked(x: f64) -> Option<f64> {
+    (x.abs() > 1e-3).then_some(x)
 }
 
 fn index(expr: &RecExpr<Math>, j: Id, point: &BTreeMap<String, f64>) -> Option<i64> {

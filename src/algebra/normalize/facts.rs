@@ -81,6 +81,7 @@ impl Normalizer<'_> {
     pub(super) fn atom_sign(&self, atom: AtomId) -> Sign {
         let base = match &self.atoms[atom] {
             Atom::Exp(_) => Sign::POS,
+            Atom::Func(name, args) => self.function_sign(name, args),
             Atom::Sum(body, _) => self.sum_sign(body),
             // Facts with free indices hold for every index: one on `t[j]` speaks of `t[k]`.
             Atom::Element(family, _) => {

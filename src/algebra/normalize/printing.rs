@@ -260,6 +260,10 @@ impl Normalizer<'_> {
             Atom::Exp(r) => format!("exp({})", self.print(r)),
             Atom::Log(r) => format!("log({})", self.print(r)),
             Atom::Sqrt(r) => format!("sqrt({})", self.print(r)),
+            Atom::Func(name, args) => {
+                let args: Vec<String> = args.iter().map(|r| self.print(r)).collect();
+                format!("{name}({})", args.join(", "))
+            }
             Atom::Root(r, c) => {
                 let base = self.print(r);
                 // `^` is right-associative: `x^2` as a base needs parentheses too.

@@ -106,6 +106,7 @@ impl Normalizer<'_> {
             Atom::Exp(r) | Atom::Log(r) | Atom::Sqrt(r) | Atom::Root(r, _) | Atom::Sum(r, _) => {
                 rat_mentions(r)
             }
+            Atom::Func(_, args) => args.iter().any(rat_mentions),
         }
     }
 

@@ -49,6 +49,7 @@ impl Normalizer<'_> {
             Atom::Element(_, i) | Atom::NameElement(_, i) => BTreeSet::from([*i]),
             Atom::Delta(i, k) => BTreeSet::from([*i, *k]),
             Atom::Exp(r) | Atom::Log(r) | Atom::Sqrt(r) | Atom::Root(r, _) => self.free_of(r),
+            Atom::Func(_, args) => args.iter().flat_map(|r| self.free_of(r)).collect(),
             Atom::Sum(body, b) => {
                 let mut s = self.free_of(body);
                 s.remove(b);
@@ -325,6 +326,7 @@ impl Normalizer<'_> {
                     .and_then(|n| n.parse::<usize>().ok())
                     .unwrap_or(1),
                 Atom::Exp(r) | Atom::Log(r) | Atom::Sqrt(r) | Atom::Root(r, _) => self.sum_depth(r),
+                Atom::Func(_, args) => args.iter().map(|r| self.sum_depth(r)).max().unwrap_or(0),
                 _ => 0,
             };
             depth = depth.max(d);
@@ -343,6 +345,7 @@ impl Normalizer<'_> {
                         self.renamable(r, j)
                     }
                     Atom::Sum(body, _) => self.renamable(body, j),
+                    Atom::Func(_, args) => args.iter().all(|r| self.renamable(r, j)),
                     _ => true,
                 }
         })
@@ -413,6 +416,13 @@ impl Normalizer<'_> {
             Atom::Sum(body, b) => {
                 let body = self.rename_index(&body, from, to)?;
                 self.sum_over(&body, b, self.expand_sums)?
+            }
+            Atom::Func(name, args) => {
+                let mut renamed = Vec::with_capacity(args.len());
+                for r in &args {
+                    renamed.push(self.rename_index(r, from, to)?);
+                }
+                self.function(name, renamed)?
             }
             Atom::Var(_) | Atom::Name(_) | Atom::Opaque(..) => {
                 self.atom_rat(self.atoms[a].clone(), 1)
@@ -487,6 +497,7 @@ impl Normalizer<'_> {
             Atom::Exp(r) | Atom::Log(r) | Atom::Sqrt(r) | Atom::Root(r, _) | Atom::Sum(r, _) => {
                 within(r)
             }
+            Atom::Func(_, args) => args.iter().any(within),
             _ => false,
         }
     }

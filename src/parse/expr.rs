@@ -1,0 +1,538 @@
+//! The expression grammar: the recursive-descent [`Parser`] for one line's
+//! tokens (sums, products, unary minus, powers, calls, names and indices),
+//! building a [`Math`] term with the checks that need source positions.
+//! Owns no statement grammar (that is `mod.rs`) and no tokenizing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use egg::{Id, RecExpr, Symbol};
+use num_rational::BigRational;
+use num_traits::{Signed, Zero};
+
+use super::lexer::{Tok, Token};
+use super::{is_reserved, Kind, Kinds, MAX_DEPTH};
+use crate::error::Error;
+use crate::language::{Constant, Math};
+
+/// One parsed subexpression: its id, its value when it is a constant, its columns.
+pub(super) struct Node {
+    pub(super) id: Id,
+    pub(super) value: Option<BigRational>,
+    pub(super) column: usize,
+    pub(super) end: usize,
+}
+
+pub(super) struct Parser<'a> {
+    pub(super) tokens: &'a [Token],
+    pub(super) pos: usize,
+    pub(super) line: usize,
+    pub(super) defined: &'a BTreeMap<Symbol, usize>,
+    pub(super) families: &'a BTreeSet<Symbol>,
+    /// Kinds of names across the problem (absent when parsing a lone term).
+    pub(super) kinds: Option<&'a mut Kinds>,
+    /// Index names used on this line, with their columns.
+    pub(super) index_uses: Vec<(Symbol, usize)>,
+    pub(super) expr: RecExpr<Math>,
+    pub(super) depth: usize,
+    /// The scalar variables this line differentiates by, with column and width.
+    pub(super) diff_vars: Vec<(Symbol, usize, usize)>,
+}
+
+impl<'a> Parser<'a> {
+    pub(super) fn new(
+        tokens: &'a [Token],
+        line: usize,
+        defined: &'a BTreeMap<Symbol, usize>,
+        families: &'a BTreeSet<Symbol>,
+    ) -> Self {
+        Parser {
+            tokens,
+            pos: 0,
+            line,
+            defined,
+            families,
+            kinds: None,
+            index_uses: Vec::new(),
+            expr: RecExpr::default(),
+            depth: 0,
+            diff_vars: Vec::new(),
+        }
+    }
+
+    /// Records that `name` is used as `kind`; a name has one kind per problem.
+    pub(super) fn record(
+        &mut self,
+        name: Symbol,
+        kind: Kind,
+        column: usize,
+        width: usize,
+    ) -> Result<(), Error> {
+        let line = self.line;
+        let Some(kinds) = self.kinds.as_deref_mut() else {
+            return Ok(());
+        };
+        let (first, first_line, first_column) = *kinds.entry(name).or_insert((kind, line, column));
+        if first == kind {
+            return Ok(());
+        }
+        Err(Error::Semantic {
+            line,
+            column,
+            width,
+            message: format!(
+                "`{name}` is {} here but {} on line {first_line}, column {first_column}",
+                kind.word(),
+                first.word()
+            ),
+        })
+    }
+
+    /// The column of the first use of index `name` on this line.
+    pub(super) fn index_column(&self, name: Symbol) -> Option<usize> {
+        self.index_uses
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, c)| *c)
+    }
+
+    /// Checks and records an index name.
+    pub(super) fn check_index_name(
+        &mut self,
+        name: &str,
+        column: usize,
+        width: usize,
+    ) -> Result<(), Error> {
+        let sym = Symbol::from(name);
+        if is_reserved(name) || self.defined.contains_key(&sym) {
+            return Err(self.semantic(
+                column,
+                column + width,
+                format!("`{name}` cannot be an index name"),
+            ));
+        }
+        self.index_uses.push((sym, column));
+        self.record(sym, Kind::Index, column, width)
+    }
+
+    /// `[j]` after a family name: the index, as a node.
+    pub(super) fn index(&mut self) -> Result<(Id, usize), Error> {
+        self.expect(Tok::LBracket, "`[`")?;
+        let (j, column, width) = self.ident("an index name")?;
+        self.check_index_name(&j, column, width)?;
+        let close = self.expect(Tok::RBracket, "`]`")?;
+        Ok((
+            self.add(Math::Var(Symbol::from(j.as_str()))),
+            close.column + 1,
+        ))
+    }
+
+    /// `a[j]`, with the family name already read.
+    pub(super) fn indexed(&mut self, name: &str, column: usize) -> Result<Node, Error> {
+        let sym = Symbol::from(name);
+        let width = name.chars().count();
+        if is_reserved(name) {
+            return Err(self.semantic(
+                column,
+                column + width,
+                format!("`{name}` cannot be indexed"),
+            ));
+        }
+        if self.defined.contains_key(&sym) && !self.families.contains(&sym) {
+            return Err(self.semantic(
+                column,
+                column + width,
+                format!("`{name}` is defined without an index and cannot be indexed"),
+            ));
+        }
+        self.record(sym, Kind::Family, column, width)?;
+        let family = self.add(Math::Var(sym));
+        let (j, end) = self.index()?;
+        let id = self.add(Math::Idx([family, j]));
+        Ok(Node {
+            id,
+            value: None,
+            column,
+            end,
+        })
+    }
+
+    pub(super) fn peek(&self) -> &Token {
+        &self.tokens[self.pos.min(self.tokens.len() - 1)]
+    }
+
+    pub(super) fn expected(&self, what: &str) -> Error {
+        let t = self.peek();
+        Error::Syntax {
+            line: self.line,
+            column: t.column,
+            width: t.width,
+            expected: what.into(),
+            found: t.tok.describe(),
+        }
+    }
+
+    pub(super) fn semantic(&self, column: usize, end: usize, message: String) -> Error {
+        Error::Semantic {
+            line: self.line,
+            column,
+            width: end.saturating_sub(column).max(1),
+            message,
+        }
+    }
+
+    pub(super) fn expect(&mut self, tok: Tok, what: &str) -> Result<Token, Error> {
+        if self.peek().tok == tok {
+            self.pos += 1;
+            Ok(self.tokens[self.pos - 1].clone())
+        } else {
+            Err(self.expected(what))
+        }
+    }
+
+    pub(super) fn ident(&mut self, what: &str) -> Result<(String, usize, usize), Error> {
+        let t = self.peek().clone();
+        match t.tok {
+            Tok::Ident(name) => {
+                self.pos += 1;
+                Ok((name, t.column, t.width))
+            }
+            _ => Err(self.expected(what)),
+        }
+    }
+
+    /// An expression that must run to the end of the line.
+    pub(super) fn whole_expression(&mut self) -> Result<RecExpr<Math>, Error> {
+        let e = self.expression_rec()?;
+        if self.peek().tok != Tok::End {
+            return Err(self.expected("an operator or end of line"));
+        }
+        Ok(e)
+    }
+
+    /// Parses an expression into a fresh term and leaves the cursor after it.
+    pub(super) fn expression_rec(&mut self) -> Result<RecExpr<Math>, Error> {
+        self.expr = RecExpr::default();
+        self.sum()?;
+        Ok(std::mem::take(&mut self.expr))
+    }
+
+    pub(super) fn enter(&mut self) -> Result<(), Error> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let t = self.peek();
+            return Err(self.semantic(
+                t.column,
+                t.column + 1,
+                format!("expression nested more than {MAX_DEPTH} levels deep"),
+            ));
+        }
+        Ok(())
+    }
+
+    pub(super) fn add(&mut self, node: Math) -> Id {
+        self.expr.add(node)
+    }
+
+    pub(super) fn sum(&mut self) -> Result<Node, Error> {
+        self.enter()?;
+        let mut left = self.product()?;
+        loop {
+            let op = self.peek().tok.clone();
+            if op != Tok::Plus && op != Tok::Minus {
+                break;
+            }
+            self.pos += 1;
+            let right = self.product()?;
+            let value = match (&left.value, &right.value) {
+                (Some(a), Some(b)) if op == Tok::Plus => Some(a + b),
+                (Some(a), Some(b)) => Some(a - b),
+                _ => None,
+            };
+            let id = if op == Tok::Plus {
+                self.add(Math::Add([left.id, right.id]))
+            } else {
+                self.add(Math::Sub([left.id, right.id]))
+            };
+            left = Node {
+                id,
+                value,
+                column: left.column,
+                end: right.end,
+            };
+        }
+        self.depth -= 1;
+        Ok(left)
+    }
+
+    pub(super) fn product(&mut self) -> Result<Node, Error> {
+        let mut left = self.unary()?;
+        loop {
+            let op = self.peek().tok.clone();
+            if op != Tok::Star && op != Tok::Slash {
+                break;
+            }
+            self.pos += 1;
+            let right = self.unary()?;
+            if op == Tok::Slash && right.value.as_ref().is_some_and(Zero::is_zero) {
+                return Err(self.semantic(
+                    right.column,
+                    right.end,
+                    "division by the constant 0".into(),
+                ));
+            }
+            let value = match (&left.value, &right.value) {
+                (Some(a), Some(b)) if op == Tok::Star => Some(a * b),
+                (Some(a), Some(b)) => Some(a / b),
+                _ => None,
+            };
+            let id = if op == Tok::Star {
+                self.add(Math::Mul([left.id, right.id]))
+            } else {
+                self.add(Math::Div([left.id, right.id]))
+            };
+            left = Node {
+                id,
+                value,
+                column: left.column,
+                end: right.end,
+            };
+        }
+        Ok(left)
+    }
+
+    pub(super) fn unary(&mut self) -> Result<Node, Error> {
+        if self.peek().tok == Tok::Minus {
+            let column = self.peek().column;
+            self.pos += 1;
+            self.enter()?;
+            let inner = self.unary()?;
+            self.depth -= 1;
+            let (id, value) = match (&inner.value, &self.expr[inner.id]) {
+                (Some(v), Math::Num(_)) => {
+                    let v = -v.clone();
+                    self.expr = pop_last(std::mem::take(&mut self.expr), inner.id);
+                    (self.add(Math::Num(Constant(v.clone()))), Some(v))
+                }
+                (value, _) => (self.add(Math::Neg(inner.id)), value.as_ref().map(|v| -v)),
+            };
+            return Ok(Node {
+                id,
+                value,
+                column,
+                end: inner.end,
+            });
+        }
+        self.power()
+    }
+
+    pub(super) fn power(&mut self) -> Result<Node, Error> {
+        let base = self.primary()?;
+        if self.peek().tok != Tok::Caret {
+            return Ok(base);
+        }
+        self.pos += 1;
+        self.enter()?;
+        let exponent = self.unary()?;
+        self.depth -= 1;
+        if let (Some(b), Some(e)) = (&base.value, &exponent.value) {
+            if b.is_zero() && e.is_negative() {
+                return Err(self.semantic(
+                    base.column,
+                    exponent.end,
+                    "division by the constant 0 (zero to a negative power)".into(),
+                ));
+            }
+        }
+        let id = self.add(Math::Pow([base.id, exponent.id]));
+        Ok(Node {
+            id,
+            value: None,
+            column: base.column,
+            end: exponent.end,
+        })
+    }
+
+    pub(super) fn primary(&mut self) -> Result<Node, Error> {
+        let t = self.peek().clone();
+        let end = t.column + t.width;
+        match t.tok {
+            Tok::Number(v) => {
+                self.pos += 1;
+                let id = self.add(Math::Num(Constant(v.clone())));
+                Ok(Node {
+                    id,
+                    value: Some(v),
+                    column: t.column,
+                    end,
+                })
+            }
+            Tok::LParen => {
+                self.pos += 1;
+                let inner = self.sum()?;
+                let close = self.expect(Tok::RParen, "`)` or an operator")?;
+                Ok(Node {
+                    column: t.column,
+                    end: close.column + 1,
+                    ..inner
+                })
+            }
+            Tok::Ident(name) => {
+                self.pos += 1;
+                match self.peek().tok {
+                    Tok::LParen => self.call(&name, t.column),
+                    Tok::LBracket => self.indexed(&name, t.column),
+                    _ => self.name(&name, t.column, end),
+                }
+            }
+            _ => Err(self.expected("a number, a name, `-` or `(`")),
+        }
+    }
+
+    pub(super) fn name(&mut self, name: &str, column: usize, end: usize) -> Result<Node, Error> {
+        if is_reserved(name) {
+            return Err(self.semantic(
+                column,
+                end,
+                format!("`{name}` is a function and needs arguments in parentheses"),
+            ));
+        }
+        let sym = Symbol::from(name);
+        if self.families.contains(&sym) {
+            return Err(self.semantic(
+                column,
+                end,
+                format!("`{name}` is defined with an index: write `{name}[j]`"),
+            ));
+        }
+        self.record(sym, Kind::Scalar, column, end - column)?;
+        let id = self.add(Math::Var(Symbol::from(name)));
+        Ok(Node {
+            id,
+            value: None,
+            column,
+            end,
+        })
+    }
+
+    pub(super) fn call(&mut self, name: &str, column: usize) -> Result<Node, Error> {
+        let builtin = crate::language::FUNCTIONS
+            .iter()
+            .find(|(f, _)| *f == name)
+            .map(|(_, n)| *n);
+        let arity = match name {
+            "exp" | "log" | "sqrt" => 1,
+            "d" | "sum" | "delta" => 2,
+            _ if builtin.is_some() => 0,
+            _ => {
+                let known: Vec<&str> = ["exp", "log", "sqrt"]
+                    .into_iter()
+                    .chain(crate::language::FUNCTIONS.iter().map(|(f, _)| *f))
+                    .chain(["d", "sum", "delta"])
+                    .collect();
+                return Err(self.semantic(
+                    column,
+                    column + name.chars().count(),
+                    format!(
+                        "unknown function `{name}`; expected one of {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
+        };
+        self.pos += 1; // the `(`
+        self.enter()?;
+        let id = match name {
+            "sum" => {
+                let (j, jcol, jwidth) = self.ident("an index name to sum over")?;
+                self.check_index_name(&j, jcol, jwidth)?;
+                let j = self.add(Math::Var(Symbol::from(j.as_str())));
+                self.expect(Tok::Comma, "`,` and the term to sum")?;
+                let body = self.sum()?;
+                self.add(Math::Sum([j, body.id]))
+            }
+            "delta" => {
+                let (j, jcol, jwidth) = self.ident("an index name")?;
+                self.check_index_name(&j, jcol, jwidth)?;
+                let j = self.add(Math::Var(Symbol::from(j.as_str())));
+                self.expect(Tok::Comma, "`,` and a second index name")?;
+                let (k, kcol, kwidth) = self.ident("an index name")?;
+                self.check_index_name(&k, kcol, kwidth)?;
+                let k = self.add(Math::Var(Symbol::from(k.as_str())));
+                self.add(Math::Delta([j, k]))
+            }
+            _ if arity == 0 => {
+                let mut args = vec![self.sum()?.id];
+                while args.len() < builtin.unwrap_or(1) {
+                    self.expect(Tok::Comma, "`,` and the next argument")?;
+                    args.push(self.sum()?.id);
+                }
+                let node = Math::function(name, &args).expect("a built-in function");
+                self.add(node)
+            }
+            _ if arity == 1 => {
+                let arg = self.sum()?;
+                match name {
+                    "exp" => self.add(Math::Exp(arg.id)),
+                    "log" => self.add(Math::Log(arg.id)),
+                    _ => self.add(Math::Sqrt(arg.id)),
+                }
+            }
+            _ => {
+                let arg = self.sum()?;
+                self.expect(Tok::Comma, "`,` and the variable to differentiate by")?;
+                let x = self.variable_to_differentiate_by()?;
+                self.add(Math::D([arg.id, x]))
+            }
+        };
+        let close = self.expect(Tok::RParen, "`)`")?;
+        self.depth -= 1;
+        Ok(Node {
+            id,
+            value: None,
+            column,
+            end: close.column + 1,
+        })
+    }
+
+    /// The `x` of `d(E, x)`: a free variable or an element `a[k]` of a free family.
+    pub(super) fn variable_to_differentiate_by(&mut self) -> Result<Id, Error> {
+        let var = self.peek().clone();
+        let (v, vcol, vwidth) = self.ident("a variable to differentiate by")?;
+        let sym = Symbol::from(v.as_str());
+        if let Some(def_line) = self.defined.get(&sym) {
+            return Err(self.semantic(
+                vcol,
+                vcol + vwidth,
+                format!(
+                    "cannot differentiate by `{v}`: it is defined by `let`{}; expected a free variable",
+                    if *def_line > 0 { format!(" on line {def_line}") } else { String::new() }
+                ),
+            ));
+        }
+        if is_reserved(&v) {
+            return Err(Error::Syntax {
+                line: self.line,
+                column: var.column,
+                width: var.width,
+                expected: "a variable to differentiate by".into(),
+                found: var.tok.describe(),
+            });
+        }
+        if self.peek().tok == Tok::LBracket {
+            return Ok(self.indexed(&v, vcol)?.id);
+        }
+        self.record(sym, Kind::Scalar, vcol, vwidth)?;
+        self.diff_vars.push((sym, vcol, vwidth));
+        Ok(self.add(Math::Var(sym)))
+    }
+}
+
+/// Removes the last node of `expr` when it is `id` (a literal about to be negated).
+pub(super) fn pop_last(expr: RecExpr<Math>, id: Id) -> RecExpr<Math> {
+    let nodes: Vec<Math> = expr.as_ref().to_vec();
+    if usize::from(id) + 1 == nodes.len() {
+        RecExpr::from(nodes[..nodes.len() - 1].to_vec())
+    } else {
+        RecExpr::from(nodes)
+    }
+}
