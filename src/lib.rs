@@ -41,7 +41,7 @@ pub mod unroll;
 
 pub use check::{check_certificate, check_report, same_problem, CheckError};
 pub use cli::{render_error, run, Cli};
-pub use error::Error;
+pub use error::{Error, ErrorKind, Span};
 pub use examples::{example, softmax_with_loss, softmax_with_loss_n, EXAMPLES};
 pub use language::{parse_rational, Constant, Math, FUNCTIONS};
 pub use parse::{parse_expression, parse_problem};

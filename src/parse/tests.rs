@@ -113,3 +113,27 @@ fn every_corpus_file_prints_back_to_the_same_problem() {
     }
     assert!(seen >= 20, "only {seen} corpus files were read");
 }
+
+#[test]
+fn errors_of_meaning_say_what_they_are_about() {
+    use crate::error::{Error, ErrorKind};
+    let kind = |input: &str| match parse_problem(input) {
+        Err(Error::Semantic { kind, .. }) => Some(kind),
+        _ => None,
+    };
+    assert_eq!(kind("let y = z\nlet z = 1"), Some(ErrorKind::Name));
+    assert_eq!(kind("prove foo(x) = 1"), Some(ErrorKind::Name));
+    assert_eq!(kind("let y = 2\nprove y[j] = 1"), Some(ErrorKind::Index));
+    assert_eq!(kind("prove x/0 = 1"), Some(ErrorKind::Arithmetic));
+    assert_eq!(
+        kind("let y = x\nprove d(x, y) = 1"),
+        Some(ErrorKind::Differentiation)
+    );
+    assert_eq!(kind("let y = x\nlayer A = z"), Some(ErrorKind::Layer));
+    assert_eq!(
+        kind(&format!("prove x = {}", "9".repeat(5000))),
+        Some(ErrorKind::TooLarge)
+    );
+    // A syntax error is not an error of meaning.
+    assert_eq!(kind("prove (x = 1"), None);
+}
