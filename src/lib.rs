@@ -40,7 +40,11 @@ mod transcript;
 pub mod unroll;
 
 pub use check::{check_certificate, check_report, same_problem, CheckError};
-pub use cli::{render_error, run, Cli};
+pub use cli::render_error;
+/// The command line, for the `backprove` binary only: not part of the
+/// library's API.
+#[doc(hidden)]
+pub use cli::{run, Cli};
 pub use error::{Error, ErrorKind, Span};
 pub use examples::{example, softmax_with_loss, softmax_with_loss_n, EXAMPLES};
 pub use language::{parse_rational, Constant, Math, FUNCTIONS};
