@@ -1,5 +1,8 @@
-//! The result of deciding claims: our own data model, the one serialised type
-//! (`--format json`). Renderers read it; nothing here does IO or proving.
+//! The certificate: the result of deciding a problem's claims as data
+//! (`prove --format json`, schema 2) — verdicts, typed proof steps, side
+//! conditions, spot checks, counterexamples and which limit stopped a claim.
+//! The checker reads it back; renderers print it; nothing here does IO or
+//! proving. (Transcripts of the backward walk are `transcript`'s data.)
 
 use std::collections::BTreeMap;
 
