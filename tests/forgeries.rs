@@ -49,7 +49,9 @@ fn forged(assumption: &str, claim: &str, step: Step, conditions: &[(&str, &str)]
             spot_checks: vec![],
             steps: vec![step],
             reason: None,
+            instance: None,
         }],
+        rolled_up: None,
     }
 }
 
@@ -311,7 +313,9 @@ fn a_forged_renaming_cannot_carry_a_false_derivative() {
                 chain,
             ],
             reason: None,
+            instance: None,
         }],
+        rolled_up: None,
     };
     rejected_because(&report, "the rule gives");
 }
