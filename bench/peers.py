@@ -20,7 +20,8 @@ and fails unless each verifies the true claim and refutes the other two.
 Usage:
   python3 bench/peers.py [N ...]          # the table (default n = 10 100 300 1000)
   python3 bench/peers.py --check [N]      # the scripts' answers (tests/peers.rs runs this)
-Options: --repeats R (default 3), --timeout SECS per run (default 60).
+Options: --repeats R (default 3), --timeout SECS per run (default 60), --binary PATH (a
+backprove already built; otherwise `cargo build --release` first).
 """
 import os
 import shutil
@@ -30,7 +31,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BINARY = os.path.join(ROOT, "target", "release", "backprove")
+BINARY = os.path.join(ROOT, "target", "release", "backprove")  # --binary PATH: another build
 CLAIMS = ["true", "wrong", "no assumption"]
 
 
@@ -154,7 +155,8 @@ def run(name, make, n, claim, timeout):
     if name == "backprove":
         answer = {0: "verified", 1: "refuted"}.get(out.returncode)
     else:
-        answer = next((l.split()[-1] for l in out.stdout.splitlines() if l.startswith("RESULT ")), None)
+        lines = (out.stdout + "\n" + out.stderr).splitlines()
+        answer = next((l.split()[-1] for l in lines if l.startswith("RESULT ")), None)
     if answer is None:
         raise RuntimeError(f"{name} gave no answer on n = {n}, {claim}:\n{out.stdout}\n{out.stderr}")
     return elapsed, answer
@@ -220,7 +222,13 @@ def main():
             i = args.index(key)
             opts[key] = type(opts[key])(args[i + 1])
             del args[i:i + 2]
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    global BINARY
+    if "--binary" in args:
+        i = args.index("--binary")
+        BINARY = args[i + 1]
+        del args[i:i + 2]
+    else:
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     if args and args[0] == "--check":
         n = int(args[1]) if len(args) > 1 else 5
         sys.exit(0 if check(n, opts["--timeout"]) else 1)
