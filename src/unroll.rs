@@ -3,7 +3,9 @@
 //! instances and `delta(j, k)` a 0 or 1. Used for spot checks and
 //! counterexamples only: agreement at a concrete `n` is evidence, not proof.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 
 use egg::{Id, Language, RecExpr, Symbol};
 
@@ -62,7 +64,8 @@ pub fn unroll(expr: &RecExpr<Math>, n: usize, env: &Env) -> Result<RecExpr<Math>
         expr,
         n,
         free: free_indices(expr),
-        memo: HashMap::new(),
+        closed: vec![None; expr.as_ref().len()],
+        memo: FxHashMap::default(),
         out: Vec::new(),
     };
     let mut env = env.clone();
@@ -110,7 +113,10 @@ struct Unroller<'a> {
     expr: &'a RecExpr<Math>,
     n: usize,
     free: Vec<Vec<Symbol>>,
-    memo: HashMap<(Id, Vec<usize>), Id>,
+    /// Subterms without free indices, unrolled once.
+    closed: Vec<Option<Id>>,
+    /// Subterms with free indices, by the values of those indices.
+    memo: FxHashMap<(Id, Vec<usize>), Id>,
     out: Vec<Math>,
 }
 
@@ -121,6 +127,14 @@ impl Unroller<'_> {
     }
 
     fn copy(&mut self, id: Id, env: &mut Env) -> Result<Id, String> {
+        if self.free[usize::from(id)].is_empty() {
+            if let Some(done) = self.closed[usize::from(id)] {
+                return Ok(done);
+            }
+            let done = self.copy_node(id, env)?;
+            self.closed[usize::from(id)] = Some(done);
+            return Ok(done);
+        }
         let key: Vec<usize> = self.free[usize::from(id)]
             .iter()
             .map(|s| env.get(s).copied().unwrap_or(0))

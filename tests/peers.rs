@@ -12,7 +12,8 @@ fn every_peer_script_verifies_the_identity_and_refuses_the_wrong_ones() {
     let Ok(out) = Command::new("python3")
         .arg(script)
         .args(["--check", "4", "--binary", env!("CARGO_BIN_EXE_backprove")])
-        .output() else {
+        .output()
+    else {
         eprintln!("SKIP: python3 is not installed, so bench/peers.py cannot run");
         return;
     };
@@ -22,7 +23,10 @@ fn every_peer_script_verifies_the_identity_and_refuses_the_wrong_ones() {
     assert!(out.status.success(), "{stdout}\n{stderr}");
     // backprove itself always runs; its three answers are checked like the peers'.
     for claim in ["true: verified", "wrong: refuted", "no assumption: refuted"] {
-        assert!(stdout.contains(&format!("ok backprove n = 4 {claim}")), "{stdout}");
+        assert!(
+            stdout.contains(&format!("ok backprove n = 4 {claim}")),
+            "{stdout}"
+        );
     }
     assert!(!stdout.contains("WRONG"), "{stdout}");
 }

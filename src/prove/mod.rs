@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use egg::{RecExpr, Symbol};
 use num_rational::BigRational;
 
-use crate::algebra::{natural_cmp, AlgebraError, Budget, Normalizer, Rat, Sign, Target};
+use crate::algebra::{AlgebraError, Budget, Normalizer, Rat, Sign, Target};
 use crate::assumptions::System;
 use crate::derive::{Derivation, SaturationLimits};
 use crate::language::Math;
