@@ -108,7 +108,8 @@ pub(crate) fn prove_problem_until(
         let instance = rolled.as_ref().and_then(|(section, instances)| {
             let inst = instances.get(i)?.as_ref()?;
             let context = context.as_ref().ok()?;
-            shared::decide_instance(problem, &defs, claim, inst, section, context, limits, until)
+            let templates = shared::Templates { section, context };
+            shared::decide_instance(problem, &defs, claim, inst, templates, limits, until)
         });
         let mut decided = instance.unwrap_or_else(|| {
             let mut decided = prove_claim(problem, &defs, &rules, claim, limits, until);

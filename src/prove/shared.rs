@@ -29,19 +29,26 @@ pub(super) fn roll_up(
     Some((section, r.instances))
 }
 
-/// Decides `claim` as the instance `inst` of a template claim, or `None`
+/// The decided templates: the report's section, and the checker's context
+/// that verified it.
+pub(super) struct Templates<'a> {
+    pub section: &'a RolledUp,
+    pub context: &'a crate::check::Context,
+}
+
+/// Decides `claim` as the instance `(t, env)` of a template claim, or `None`
 /// when the template does not decide it.
 pub(super) fn decide_instance(
     problem: &Problem,
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
     claim: &Claim,
     (t, env): &Instance,
-    section: &RolledUp,
-    context: &crate::check::Context,
+    templates: Templates,
     limits: &Limits,
     until: Option<Instant>,
 ) -> Option<ClaimReport> {
-    let rolled = context.rolled_up()?;
+    let section = templates.section;
+    let rolled = templates.context.rolled_up()?;
     let template = section.claims.get(*t)?;
     let at: Vec<String> = env.iter().map(|(k, v)| format!("{k} = {v}")).collect();
     let at = if at.is_empty() {
