@@ -47,8 +47,33 @@ impl Rolled {
         };
         let template = Context::new(&header).map_err(|e| format!("the template: {e}"))?;
         let n = r.classes;
-        if !(1..=1_000_000).contains(&n) {
-            return Err(format!("{n} classes"));
+        // Unrolling makes at least n nodes per sum or family: a problem that
+        // small cannot be the instance, and a forged n must not cost more.
+        let size: usize = concrete
+            .definitions
+            .iter()
+            .map(|d| d.expr.as_ref().len() + 1)
+            .chain(
+                concrete
+                    .assumptions
+                    .iter()
+                    .map(|a| a.lhs.as_ref().len() + a.rhs.as_ref().len()),
+            )
+            .sum();
+        if n == 0 || n > size {
+            return Err(format!("{n} classes for a problem of {size} nodes"));
+        }
+        let families = template
+            .problem
+            .definitions
+            .iter()
+            .filter(|d| matches!(d.expr.as_ref().last(), Some(Math::Lambda(_))))
+            .count();
+        let scalars = template.problem.definitions.len() - families;
+        if families.checked_mul(n).and_then(|f| f.checked_add(scalars))
+            != Some(concrete.definitions.len())
+        {
+            return Err("the problem does not have the unrolled template's definitions".into());
         }
         let unrolled = unroll::unroll_problem(&template.problem, n)?;
         let mut scalars: BTreeSet<Symbol> = BTreeSet::new();
