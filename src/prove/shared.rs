@@ -50,7 +50,9 @@ pub(super) fn decide_instance(
     let section = templates.section;
     let rolled = templates.context.rolled_up()?;
     let template = section.claims.get(*t)?;
-    let at: Vec<String> = env.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+    // By name, not by symbol: the text must not depend on the order names were interned.
+    let indices: BTreeMap<String, usize> = env.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    let at: Vec<String> = indices.iter().map(|(k, v)| format!("{k} = {v}")).collect();
     let at = if at.is_empty() {
         String::new()
     } else {
@@ -68,7 +70,7 @@ pub(super) fn decide_instance(
         reason: None,
         instance: Some(InstanceOf {
             template: t + 1,
-            indices: env.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            indices,
         }),
     };
     match template.status {
