@@ -160,3 +160,36 @@ fn forged_roll_ups_and_instances_are_rejected() {
     r.rolled_up = None;
     assert!(rejected(&r).contains("without a roll-up"));
 }
+
+#[test]
+fn any_problem_whose_definitions_share_a_shape_rolls_up() {
+    let n = 20;
+    let terms: Vec<String> = (1..=n).map(|i| format!("(w{i}*x{i} - t{i})^2")).collect();
+    let mut text = format!("let E = {}\n", terms.join(" + "));
+    for k in [3, 17] {
+        text += &format!("prove d(E, w{k}) = 2*x{k}*(w{k}*x{k} - t{k})\n");
+    }
+    text += "prove d(E, w5) = x5*(w5*x5 - t5)\n";
+    let report = decide(&text);
+    let rolled = report.rolled_up.as_ref().expect("rolls up");
+    assert_eq!(rolled.definitions[0].expr, "sum(j, (w[j]*x[j] - t[j])^2)");
+    let statuses: Vec<Status> = report.claims.iter().map(|c| c.status).collect();
+    assert_eq!(
+        statuses,
+        [Status::Proved, Status::Proved, Status::Disproved]
+    );
+    assert!(report.claims.iter().all(|c| c.instance.is_some()));
+    assert_eq!(check_report(&report), Ok(3));
+}
+
+#[test]
+fn an_instance_of_a_refuted_template_that_holds_is_proved_on_its_own() {
+    // d(d(L, a[k]), a[m]) = -y[k]*y[m] fails at k = m, so the template is
+    // refuted; at k = 1, m = 2 it holds, and is proved the ordinary way.
+    let text = format!("{}prove d(d(L, a1), a2) = -y1*y2\n", softmax_with_loss(16));
+    let report = decide(&text);
+    let last = report.claims.last().unwrap();
+    assert_eq!(last.status, Status::Proved, "{:?}", last.reason);
+    assert!(last.instance.is_none());
+    assert_eq!(check_report(&report), Ok(17));
+}
