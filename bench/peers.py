@@ -1,40 +1,28 @@
 #!/usr/bin/env python3
-"""backprove side by side with the systems a user would pick instead.
+"""backprove side by side with SymPy, SymEngine, Maxima and Giac, on the same claim.
 
-The claim is the book's: for the n-class Softmax-with-Loss layer,
-dL/da1 = y1 - t1 given t1 + ... + tn = 1. Each system is asked three
-questions at each n:
+The claim: dL/da1 = y1 - t1 for the unrolled n-class Softmax-with-Loss given
+t1 + ... + tn = 1 ("true"); the wrong claim dL/da1 = y1 + t1 ("wrong"); and the
+true claim without the assumption ("no assumption"), which is false. Each
+system runs as a whole process (start-up, parsing and, for backprove, the
+self-check of its certificate included), interleaved: for each n and each
+repetition every system runs once in turn, and the best time is kept. Ratios
+are the peer's time over backprove's, in the same run.
 
-  true       the claim with the assumption      must be VERIFIED
-  false      dL/da1 = y1 + t1 with it           must be REFUSED
-  no-assume  the true claim without it          must be REFUSED (it is false then)
-
-Every system runs as a whole process (start-up, parsing, differentiation and
-the check), the runs interleaved (each round runs every system once, in
-turn), and the best of the rounds is reported with the ratio to backprove
-measured in the same run. How each peer verifies:
-
-  SymPy      diff; substitute tn = 1 - t1 - ... - t(n-1); together; expand the
-             numerator; zero is VERIFIED
-  SymEngine  S kept as an unknown function S(a1, ..., an) (SymEngine cannot
-             bring a sum over a common denominator); diff; dS/da1 replaced
-             by the derivative of S's definition; substitute; expand to 0
-  Maxima     ratfac: true; ratsimp of the substituted difference (the
-             `ratfac` setting the issue names)
-  Giac       normal of the substituted difference
-
-A peer that does not finish within --timeout seconds is shown as "> T s".
-`--check` runs only the three questions at n = 3 and 10 for every system
-present and fails unless each answers as it must: a peer script that
-"verifies" the false claim is not measuring verification.
+Each peer genuinely decides: it differentiates, substitutes tn = 1 - (t1 + ...
++ t(n-1)) (except without the assumption), brings the difference to its
+canonical rational normal form (SymPy: together + expand the numerator;
+SymEngine: as_numer_denom + expand; Maxima: ratsimp with ratfac: true; Giac:
+normal) and prints `RESULT verified` when it is zero, `RESULT refuted`
+otherwise. `--check` runs every present system on all three claims at small n
+and fails unless each verifies the true claim and refutes the other two.
 
 Usage:
-  python3 bench/peers.py [--rounds R] [--timeout T] [N ...]   (default 10 100 300 1000)
-  python3 bench/peers.py --check
-Peers: pip install sympy symengine; apt-get install maxima xcas (for giac).
-Missing peers are skipped and named.
+  python3 bench/peers.py [N ...]          # the table (default n = 10 100 300 1000)
+  python3 bench/peers.py --check [N]      # the scripts' answers (tests/peers.rs runs this)
+Options: --repeats R (default 3), --timeout SECS per run (default 60), --binary PATH (a
+backprove already built; otherwise `cargo build --release` first).
 """
-import argparse
 import os
 import shutil
 import subprocess
@@ -43,215 +31,210 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BINARY = os.path.join(ROOT, "target", "release", "backprove")
-KINDS = ["true", "false", "no-assume"]
-EXPECTED = {"true": "VERIFIED", "false": "REFUSED", "no-assume": "REFUSED"}
+BINARY = os.path.join(ROOT, "target", "release", "backprove")  # --binary PATH: another build
+CLAIMS = ["true", "wrong", "no assumption"]
 
 
-# ---- the claim, written for each system --------------------------------------------------
+def plus(terms):
+    return " + ".join(terms)
 
 
-def backprove_file(n, kind):
-    lines = [f"let S = {' + '.join(f'exp(a{i})' for i in range(1, n + 1))}"]
-    lines += [f"let y{i} = exp(a{i}) / S" for i in range(1, n + 1)]
-    lines.append(f"let L = -({' + '.join(f't{i}*log(y{i})' for i in range(1, n + 1))})")
-    if kind != "no-assume":
-        lines.append(f"assume {' + '.join(f't{i}' for i in range(1, n + 1))} = 1")
-    sign = "+" if kind == "false" else "-"
-    lines.append(f"prove d(L, a1) = y1 {sign} t1")
-    return "\n".join(lines) + "\n"
+def backprove_input(n, claim):
+    text = subprocess.run([BINARY, "example", "softmax-with-loss", "--classes", str(n)],
+                          check=True, capture_output=True, text=True).stdout
+    lines = [l for l in text.splitlines() if not l.startswith("prove")]
+    if claim == "no assumption":
+        lines = [l for l in lines if not l.startswith("assume")]
+    rhs = "y1 + t1" if claim == "wrong" else "y1 - t1"
+    return "\n".join(lines) + f"\nprove d(L, a1) = {rhs}\n"
 
 
-PYTHON_PEER = r"""
+SYMPY = r"""
 import sys
-n, kind, lib = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-if lib == "sympy":
-    import sympy as m
-else:
-    import symengine as m
-a = m.symbols(" ".join(f"a{i}" for i in range(1, n + 1)))
-t = m.symbols(" ".join(f"t{i}" for i in range(1, n + 1)))
-total = sum(m.exp(x) for x in a)
-# SymEngine cannot put a sum over a common denominator, so S stays an
-# unknown function of the inputs and its derivative, computed from its
-# definition, replaces dS/da1 after differentiating.
-S = total if lib == "sympy" else m.Function("S")(*a)
-y = [m.exp(x) / S for x in a]
-L = -sum(ti * m.log(yi) for ti, yi in zip(t, y))
-g = m.diff(L, a[0])
-if lib != "sympy":
-    g = g.subs(m.Derivative(S, a[0]), m.diff(total, a[0]))
-d = g - (y[0] + t[0] if kind == "false" else y[0] - t[0])
-if kind != "no-assume":
+import sympy as sp
+n, claim = int(sys.argv[1]), sys.argv[2]
+a = sp.symbols(f"a1:{n + 1}")
+t = sp.symbols(f"t1:{n + 1}")
+S = sum(sp.exp(x) for x in a)
+y = [sp.exp(x) / S for x in a]
+L = -sum(ti * sp.log(yi) for ti, yi in zip(t, y))
+g = sp.diff(L, a[0])
+d = g - (y[0] + t[0] if claim == "wrong" else y[0] - t[0])
+if claim != "no assumption":
     d = d.subs(t[-1], 1 - sum(t[:-1]))
-if lib == "sympy":
-    num, _ = m.fraction(m.together(d))
-    zero = m.expand(num) == 0
-else:
-    zero = m.expand(d) == 0
-print("VERIFIED" if zero else "REFUSED")
+num, _ = sp.fraction(sp.together(d))
+print("RESULT", "verified" if sp.expand(num) == 0 else "refuted")
+"""
+
+SYMENGINE = r"""
+import sys
+import symengine as se
+n, claim = int(sys.argv[1]), sys.argv[2]
+a = se.symbols(" ".join(f"a{i}" for i in range(1, n + 1)))
+t = se.symbols(" ".join(f"t{i}" for i in range(1, n + 1)))
+S = sum(se.exp(x) for x in a)
+y = [se.exp(x) / S for x in a]
+L = -sum(ti * se.log(yi) for ti, yi in zip(t, y))
+g = se.diff(L, a[0])
+d = g - (y[0] + t[0] if claim == "wrong" else y[0] - t[0])
+if claim != "no assumption":
+    d = d.subs({t[-1]: 1 - sum(t[:-1])})
+num, _ = d.as_numer_denom()
+print("RESULT", "verified" if se.expand(num) == 0 else "refuted")
 """
 
 
-def maxima_script(n, kind):
-    s = " + ".join(f"exp(a{i})" for i in range(1, n + 1))
-    loss = " + ".join(f"t{i}*log(exp(a{i})/S)" for i in range(1, n + 1))
-    rhs = "exp(a1)/S + t1" if kind == "false" else "exp(a1)/S - t1"
-    d = f"diff(L, a1) - ({rhs})"
-    if kind != "no-assume":
-        rest = " - ".join(f"t{i}" for i in range(1, n))
-        d = f"subst(t{n} = 1 - {rest}, {d})"
-    return (f"display2d: false$ ratfac: true$ S: {s}$ L: -({loss})$ r: ratsimp({d})$ "
-            # Maxima echoes its input: the answer is spelled out only when printed.
-            f'if r = 0 then print(concat("VERI", "FIED")) else print(concat("REF", "USED"))$')
+def maxima_input(n, claim):
+    S = plus(f"exp(a{i})" for i in range(1, n + 1))
+    L = plus(f"t{i}*log(exp(a{i})/S)" for i in range(1, n + 1))
+    rhs = "exp(a1)/S + t1" if claim == "wrong" else "exp(a1)/S - t1"
+    assume = "" if claim == "no assumption" else \
+        f"d: subst(t{n} = 1 - ({plus(f't{i}' for i in range(1, n))}), d)$\n"
+    return (f"ratfac: true$\nS: {S}$\nL: -({L})$\ng: diff(L, a1)$\nd: g - ({rhs})$\n{assume}"
+            'r: ratsimp(d)$\nprint(concat("RES", "ULT ", if r = 0 then "verified" else "refuted"))$\n')
 
 
-def giac_script(n, kind):
-    s = "+".join(f"exp(a{i})" for i in range(1, n + 1))
-    loss = "+".join(f"t{i}*ln(exp(a{i})/S)" for i in range(1, n + 1))
-    rhs = "exp(a1)/S+t1" if kind == "false" else "exp(a1)/S-t1"
-    d = f"diff(L,a1)-({rhs})"
-    if kind != "no-assume":
-        rest = "-".join(f"t{i}" for i in range(1, n))
-        d = f"subst({d}, t{n}=1-{rest})"
-    return (f"S:={s};\nL:=-({loss});\nr:=normal({d});\n"
-            f'print(if r==0 then "VERI"+"FIED" else "REF"+"USED" fi);\n')
+def giac_input(n, claim):
+    S = plus(f"exp(a{i})" for i in range(1, n + 1))
+    L = plus(f"t{i}*ln(exp(a{i})/S)" for i in range(1, n + 1))
+    rhs = "exp(a1)/S+t1" if claim == "wrong" else "exp(a1)/S-t1"
+    assume = "" if claim == "no assumption" else \
+        f"d:=subst(d,t{n}=1-({plus(f't{i}' for i in range(1, n))})):;\n"
+    return (f"S:=({S}):;\nL:=-({L}):;\ng:=diff(L,a1):;\nd:=g-({rhs}):;\n{assume}r:=normal(d):;\n"
+            'if (r==0) then print("RES"+"ULT verified"); else print("RES"+"ULT refuted"); fi;\n')
 
 
-# ---- running one system -------------------------------------------------------------------
+def has_module(name):
+    return subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True).returncode == 0
 
 
-def run(cmd, timeout, stdin=None):
-    """(answer, seconds) for one whole-process run; answer None on a timeout."""
-    start = time.perf_counter()
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, input=stdin)
-    except subprocess.TimeoutExpired:
-        return None, timeout
-    elapsed = time.perf_counter() - start
-    return out, elapsed
-
-
-def ask(system, n, kind, timeout, workdir):
-    """What `system` answers (VERIFIED / REFUSED / None for a timeout) and its wall time."""
-    if system == "backprove":
-        path = os.path.join(workdir, f"bp-{n}-{kind}.txt")
+def systems():
+    """(name, present, command maker) for every system; a maker writes inputs to `tmp` and returns argv."""
+    def backprove(n, claim, tmp):
+        path = os.path.join(tmp, "problem.txt")
         with open(path, "w") as f:
-            f.write(backprove_file(n, kind))
-        out, secs = run([BINARY, "prove", path], timeout)
-        if out is None:
-            return None, secs
-        if out.returncode not in (0, 1, 3):
-            raise RuntimeError(f"backprove failed: {out.stderr}")
-        return ("VERIFIED" if out.returncode == 0 else "REFUSED"), secs
-    if system in ("sympy", "symengine"):
-        out, secs = run([sys.executable, "-c", PYTHON_PEER, str(n), kind, system], timeout)
-    elif system == "maxima":
-        out, secs = run(["maxima", "--very-quiet", "--batch-string", maxima_script(n, kind)], timeout)
-    elif system == "giac":
-        path = os.path.join(workdir, f"giac-{n}-{kind}.cas")
+            f.write(backprove_input(n, claim))
+        return [BINARY, "prove", path]
+
+    def python(script):
+        def make(n, claim, tmp):
+            return [sys.executable, "-c", script, str(n), claim]
+        return make
+
+    def maxima(n, claim, tmp):
+        path = os.path.join(tmp, "claim.mac")
         with open(path, "w") as f:
-            f.write(giac_script(n, kind))
-        out, secs = run(["giac", path], timeout)
-    else:
-        raise ValueError(system)
-    if out is None:
-        return None, secs
-    text = out.stdout + out.stderr
-    if "VERIFIED" in text:
-        return "VERIFIED", secs
-    if "REFUSED" in text:
-        return "REFUSED", secs
-    raise RuntimeError(f"{system} at n={n} ({kind}) answered nothing:\n{text[-2000:]}\n{out.stderr[-2000:]}")
+            f.write(maxima_input(n, claim))
+        return ["maxima", "--very-quiet", "-r", f'batchload("{path}")$ quit()$']
+
+    def giac(n, claim, tmp):
+        path = os.path.join(tmp, "claim.giac")
+        with open(path, "w") as f:
+            f.write(giac_input(n, claim))
+        return ["giac", path]
+
+    return [
+        ("backprove", os.path.exists(BINARY), backprove),
+        ("SymPy", has_module("sympy"), python(SYMPY)),
+        ("SymEngine", has_module("symengine"), python(SYMENGINE)),
+        ("Maxima", shutil.which("maxima") is not None, maxima),
+        ("Giac", shutil.which("giac") is not None, giac),
+    ]
 
 
-def present():
-    systems = ["backprove"]
-    for lib in ("sympy", "symengine"):
+def run(name, make, n, claim, timeout):
+    """(seconds, answer): `verified`, `refuted`, or None after the timeout."""
+    with tempfile.TemporaryDirectory() as tmp:
+        argv = make(n, claim, tmp)
+        start = time.perf_counter()
         try:
-            __import__(lib)
-            systems.append(lib)
-        except ImportError:
-            print(f"# {lib} is not installed (pip install {lib}): skipped", file=sys.stderr)
-    for prog, system, pkg in (("maxima", "maxima", "maxima"), ("giac", "giac", "xcas")):
-        if shutil.which(prog):
-            systems.append(system)
-        else:
-            print(f"# {prog} is not installed (apt-get install {pkg}): skipped", file=sys.stderr)
-    return systems
+            out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None, None
+        elapsed = time.perf_counter() - start
+    if name == "backprove":
+        answer = {0: "verified", 1: "refuted"}.get(out.returncode)
+    else:
+        lines = (out.stdout + "\n" + out.stderr).splitlines()
+        answer = next((l.split()[-1] for l in lines if l.startswith("RESULT ")), None)
+    if answer is None:
+        raise RuntimeError(f"{name} gave no answer on n = {n}, {claim}:\n{out.stdout}\n{out.stderr}")
+    return elapsed, answer
 
 
-def check(systems, workdir):
-    """Every present system answers the three questions as it must at n = 3 and 10."""
-    wrong = []
-    for n in (3, 10):
-        for kind in KINDS:
-            for system in systems:
-                answer, _ = ask(system, n, kind, 120, workdir)
-                ok = answer == EXPECTED[kind]
-                print(f"{system:10} n={n:<3} {kind:9} {answer or 'timeout':8} {'ok' if ok else 'WRONG'}")
-                if not ok:
-                    wrong.append((system, n, kind, answer))
-    if wrong:
-        print(f"{len(wrong)} wrong answers: {wrong}", file=sys.stderr)
-        return 1
-    print(f"all {len(systems)} systems answered all {2 * len(KINDS)} questions as they must")
-    return 0
+def check(n, timeout):
+    """Every present system verifies the true claim and refutes the other two."""
+    ok = True
+    for name, present, make in systems():
+        if not present:
+            print(f"SKIP {name}: not installed")
+            continue
+        for claim in CLAIMS:
+            _, answer = run(name, make, n, claim, timeout)
+            want = "verified" if claim == "true" else "refuted"
+            print(f"{'ok' if answer == want else 'WRONG'} {name} n = {n} {claim}: {answer}")
+            ok &= answer == want
+    return ok
 
 
-def fmt(secs, timeout):
-    return f"> {timeout:.0f} s" if secs is None else f"{secs:.3f} s"
+def table(sizes, repeats, timeout):
+    present = [s for s in systems() if s[1]]
+    for name, p, _ in systems():
+        if not p:
+            print(f"({name} is not installed: left out)")
+    names = [s[0] for s in present]
+    print("| n | claim | " + " | ".join(names) + " |")
+    print("|---|---|" + "---|" * len(names))
+    for n in sizes:
+        for claim in CLAIMS:
+            best = {name: None for name in names}
+            timed_out = set()
+            for _ in range(repeats):
+                for name, _, make in present:
+                    if name in timed_out:
+                        continue
+                    elapsed, answer = run(name, make, n, claim, timeout)
+                    if elapsed is None:
+                        timed_out.add(name)
+                        continue
+                    want = "verified" if claim == "true" else "refuted"
+                    if answer != want:
+                        raise RuntimeError(f"{name} answered {answer} on n = {n}, {claim}")
+                    best[name] = elapsed if best[name] is None else min(best[name], elapsed)
+            base = best.get("backprove")
+            cells = []
+            for name in names:
+                b = best[name]
+                if b is None:
+                    cells.append(f"> {timeout:.0f} s")
+                elif name == "backprove" or not base:
+                    cells.append(f"{b:.3f} s")
+                else:
+                    cells.append(f"{b:.3f} s ({b / base:.0f}x)")
+            print(f"| {n} | {claim} | " + " | ".join(cells) + " |", flush=True)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("sizes", nargs="*", type=int, default=[10, 100, 300, 1000])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--timeout", type=float, default=60.0)
-    parser.add_argument("--check", action="store_true")
-    parser.add_argument("--kinds", default="true,false", help="comma-separated: true,false,no-assume")
-    parser.add_argument("--binary", help="the backprove to run (default: build target/release/backprove)")
-    args = parser.parse_args()
+    args = sys.argv[1:]
+    opts = {"--repeats": 3, "--timeout": 60.0}
+    for key in list(opts):
+        if key in args:
+            i = args.index(key)
+            opts[key] = type(opts[key])(args[i + 1])
+            del args[i:i + 2]
     global BINARY
-    if args.binary:
-        BINARY = args.binary
+    if "--binary" in args:
+        i = args.index("--binary")
+        BINARY = args[i + 1]
+        del args[i:i + 2]
     else:
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    systems = present()
-    with tempfile.TemporaryDirectory() as workdir:
-        if args.check:
-            return check(systems, workdir)
-        peers = [s for s in systems if s != "backprove"]
-        header = "| n | claim | backprove | " + " | ".join(peers) + " |"
-        print(header)
-        print("|" + "---|" * (3 + len(peers)))
-        for n in args.sizes:
-            for kind in args.kinds.split(","):
-                best = {s: None for s in systems}
-                dead = set()
-                for _ in range(args.rounds):
-                    for system in systems:
-                        if system in dead:
-                            continue
-                        answer, secs = ask(system, n, kind, args.timeout, workdir)
-                        if answer is None:
-                            dead.add(system)
-                            best[system] = None
-                            continue
-                        if answer != EXPECTED[kind]:
-                            raise RuntimeError(f"{system} answered {answer} for the {kind} claim at n={n}")
-                        best[system] = secs if best[system] is None else min(best[system], secs)
-                b = best["backprove"]
-                cells = []
-                for p in peers:
-                    s = best[p]
-                    if s is None:
-                        cells.append(f"> {args.timeout:.0f} s (> {args.timeout / b:.0f}x)" if b else "-")
-                    else:
-                        cells.append(f"{s:.3f} s ({s / b:.1f}x)")
-                print(f"| {n} | {kind} | {fmt(b, args.timeout)} | " + " | ".join(cells) + " |", flush=True)
-    return 0
+    if args and args[0] == "--check":
+        n = int(args[1]) if len(args) > 1 else 5
+        sys.exit(0 if check(n, opts["--timeout"]) else 1)
+    sizes = [int(a) for a in args] or [10, 100, 300, 1000]
+    table(sizes, opts["--repeats"], opts["--timeout"])
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

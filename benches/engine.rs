@@ -24,15 +24,30 @@ fn prove_one_claim(bencher: divan::Bencher, n: usize) {
     bencher.bench(|| prove_problem(&problem, &Limits::default()));
 }
 
-/// Deciding the claim for every class (claims run on all cores).
-#[divan::bench(args = [3, 10, 100], sample_count = 3)]
+/// Deciding the claim for every class: claim by claim (on all cores) below
+/// `rollup::ROLL_UP_FROM` classes, from 16 classes as instances of the
+/// template proved once for every n.
+#[divan::bench(args = [3, 10, 100, 300, 1000], sample_count = 3)]
 fn prove_all_claims(bencher: divan::Bencher, n: usize) {
     let problem = parse_problem(&softmax_with_loss(n)).unwrap();
     bencher.bench(|| prove_problem(&problem, &Limits::default()));
 }
 
+/// Refuting the wrong claim `d(L, a1) = y1 + t1`, with a counterexample
+/// at the problem's own number of classes.
+#[divan::bench(args = [3, 10, 100, 300, 1000], sample_count = 5)]
+fn refute_wrong_claim(bencher: divan::Bencher, n: usize) {
+    let text: String = softmax_with_loss(n)
+        .lines()
+        .filter(|l| !l.starts_with("prove"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let problem = parse_problem(&format!("{text}prove d(L, a1) = y1 + t1\n")).unwrap();
+    bencher.bench(|| prove_problem(&problem, &Limits::default()));
+}
+
 /// The whole textbook walk, every step proved.
-#[divan::bench(args = [3, 10, 30], sample_count = 3)]
+#[divan::bench(args = [3, 10, 30, 100], sample_count = 3)]
 fn derive_transcript(bencher: divan::Bencher, n: usize) {
     let problem = parse_problem(&softmax_with_loss(n)).unwrap();
     let inputs: Vec<String> = (1..=n).map(|k| format!("a{k}")).collect();

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use egg::{Id, RecExpr, Symbol};
 
 mod points;
+mod rollup;
 
 use crate::kernel::{self, Discharge, Justification as K, Rel};
 use crate::language::Math;
@@ -153,6 +154,8 @@ pub(crate) struct Context {
     pub(crate) statement: kernel::Statement,
     /// The assumptions' texts, for naming them in steps.
     assumption_texts: Vec<String>,
+    /// The verified roll-up, when the certificate has one (or why it fails).
+    rolled: Option<Result<rollup::Rolled, String>>,
 }
 
 impl Context {
@@ -208,6 +211,10 @@ impl Context {
                 rhs: a.rhs.clone(),
             });
         }
+        let rolled = report
+            .rolled_up
+            .as_ref()
+            .map(|r| rollup::Rolled::new(r, &problem));
         Ok(Context {
             assumption_texts: report.assumptions.clone(),
             problem,
@@ -215,7 +222,13 @@ impl Context {
             names,
             families,
             statement,
+            rolled,
         })
+    }
+
+    /// The verified roll-up, when the certificate has one and it checks.
+    pub(crate) fn rolled_up(&self) -> Option<&rollup::Rolled> {
+        self.rolled.as_ref().and_then(|r| r.as_ref().ok())
     }
 
     fn term(&self, text: &str) -> Result<RecExpr<Math>, String> {
@@ -337,6 +350,13 @@ impl Context {
     }
 
     pub(crate) fn check_claim(&self, claim: &ClaimReport) -> Result<(), Failure> {
+        if let Some(instance) = &claim.instance {
+            return match &self.rolled {
+                Some(Ok(rolled)) => rolled.check(self, claim, instance),
+                Some(Err(e)) => Err((None, format!("the roll-up does not check: {e}"))),
+                None => Err((None, "an instance claim without a roll-up".into())),
+            };
+        }
         let proof = self.proof(claim)?;
         let fail = |r: kernel::Rejection| (r.step, r.reason);
         match claim.status {

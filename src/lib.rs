@@ -35,6 +35,8 @@ mod problem;
 mod prove;
 mod render;
 mod report;
+#[doc(hidden)]
+pub mod rollup;
 mod rules;
 mod transcript;
 pub mod unroll;
@@ -57,7 +59,8 @@ pub use render::{
     SceneEdge, SceneNode, Shape, TranscriptFormat,
 };
 pub use report::{
-    ClaimReport, Justification, NamedDefinition, PointValues, Report, SideCondition, Status, Step,
+    ClaimReport, InstanceOf, Justification, NamedDefinition, PointValues, Report, RolledUp,
+    SideCondition, Status, Step,
 };
 pub use rules::diff::{DiffRule, Guard, DIFF_RULES};
 pub use transcript::{

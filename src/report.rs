@@ -243,6 +243,35 @@ pub struct ClaimReport {
     /// `"work"`). Absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<StopReason>,
+    /// When the claim is decided as an instance of a rolled-up template claim:
+    /// which one and at which index values (the proof is the template's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<InstanceOf>,
+}
+
+/// A claim decided as the instance of a template claim (see [`RolledUp`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceOf {
+    /// The template claim, 1-based among [`RolledUp::claims`].
+    pub template: usize,
+    /// The value of each of the template claim's free indices.
+    pub indices: BTreeMap<String, usize>,
+}
+
+/// An unrolled problem recognised as the instance at `n = classes` of an
+/// indexed template: the template's claims are decided once for every `n`,
+/// and the checker verifies that the problem and each instance claim are the
+/// template unrolled (`a[2]` written `a2`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RolledUp {
+    /// The number of classes of the problem.
+    pub classes: usize,
+    /// The template's definitions (`y[j]` for a family).
+    pub definitions: Vec<NamedDefinition>,
+    /// The template's assumptions.
+    pub assumptions: Vec<String>,
+    /// The template claims, each decided with its own proof.
+    pub claims: Vec<ClaimReport>,
 }
 
 /// The results for a whole problem file.
@@ -256,6 +285,9 @@ pub struct Report {
     pub assumptions: Vec<String>,
     /// One entry per claim, in source order.
     pub claims: Vec<ClaimReport>,
+    /// The template the problem is an instance of, when its claims were decided that way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolled_up: Option<RolledUp>,
 }
 
 impl Report {

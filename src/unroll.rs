@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use rustc_hash::FxHashMap;
+
 use egg::{Id, Language, RecExpr, Symbol};
 
 use crate::language::{Constant, Math};
@@ -58,83 +60,141 @@ pub fn is_indexed(problem: &Problem) -> bool {
 /// assert_eq!(backprove::to_infix(&out), "t[1]*0 + t[2]*1 + t[3]*0");
 /// ```
 pub fn unroll(expr: &RecExpr<Math>, n: usize, env: &Env) -> Result<RecExpr<Math>, String> {
-    let mut out: Vec<Math> = Vec::new();
-    let mut env = env.clone();
-    copy(
+    let mut unroller = Unroller {
         expr,
-        Id::from(expr.as_ref().len() - 1),
         n,
-        &mut env,
-        &mut out,
-    )?;
-    Ok(RecExpr::from(out))
+        free: free_indices(expr),
+        closed: vec![None; expr.as_ref().len()],
+        memo: FxHashMap::default(),
+        out: Vec::new(),
+    };
+    let mut env = env.clone();
+    unroller.copy(Id::from(expr.as_ref().len() - 1), &mut env)?;
+    Ok(RecExpr::from(unroller.out))
 }
 
-fn copy(
-    expr: &RecExpr<Math>,
-    id: Id,
+/// The free indices of every node of `expr`, bottom-up.
+fn free_indices(expr: &RecExpr<Math>) -> Vec<Vec<Symbol>> {
+    let mut free: Vec<Vec<Symbol>> = Vec::with_capacity(expr.as_ref().len());
+    let var = |id: &Id| match &expr[*id] {
+        Math::Var(s) => Some(*s),
+        _ => None,
+    };
+    for node in expr.as_ref() {
+        let mut f: Vec<Symbol> = match node {
+            Math::Idx([_, j]) => var(j).into_iter().collect(),
+            Math::Delta([j, k]) => var(j).into_iter().chain(var(k)).collect(),
+            Math::Sum([j, body]) => {
+                let j = var(j);
+                free[usize::from(*body)]
+                    .iter()
+                    .copied()
+                    .filter(|s| Some(*s) != j)
+                    .collect()
+            }
+            Math::Lambda(_) => Vec::new(),
+            other => other
+                .children()
+                .iter()
+                .flat_map(|c| free[usize::from(*c)].iter().copied())
+                .collect(),
+        };
+        f.sort();
+        f.dedup();
+        free.push(f);
+    }
+    free
+}
+
+/// Unrolls a term into a shared graph: a subterm is unrolled once for each
+/// value of its own free indices (`sum(i, exp(a[i]))` inside `sum(j, …)` once,
+/// not once per `j`), so the result grows with its tree's distinct subterms.
+struct Unroller<'a> {
+    expr: &'a RecExpr<Math>,
     n: usize,
-    env: &mut Env,
-    out: &mut Vec<Math>,
-) -> Result<Id, String> {
-    let push = |out: &mut Vec<Math>, node: Math| {
-        out.push(node);
-        Id::from(out.len() - 1)
-    };
-    let name = |id: &Id| match &expr[*id] {
-        Math::Var(s) => Ok(*s),
-        _ => Err("an index slot holds a term".to_string()),
-    };
-    let value = |env: &Env, s: Symbol| {
-        env.get(&s)
-            .copied()
-            .ok_or_else(|| format!("index `{s}` has no value"))
-    };
-    Ok(match &expr[id] {
-        Math::Idx([a, j]) => {
-            let i = value(env, name(j)?)?;
-            push(out, Math::Var(element(name(a)?, i)))
-        }
-        Math::Delta([j, k]) => {
-            let same = value(env, name(j)?)? == value(env, name(k)?)?;
-            push(out, Math::Num(Constant::int(i64::from(same))))
-        }
-        Math::Sum([j, body]) => {
-            let j = name(j)?;
-            let saved = env.get(&j).copied();
-            let mut acc: Option<Id> = None;
-            for i in 1..=n {
-                env.insert(j, i);
-                let term = copy(expr, *body, n, env, out)?;
-                acc = Some(match acc {
-                    None => term,
-                    Some(acc) => push(out, Math::Add([acc, term])),
-                });
+    free: Vec<Vec<Symbol>>,
+    /// Subterms without free indices, unrolled once.
+    closed: Vec<Option<Id>>,
+    /// Subterms with free indices, by the values of those indices.
+    memo: FxHashMap<(Id, Vec<usize>), Id>,
+    out: Vec<Math>,
+}
+
+impl Unroller<'_> {
+    fn push(&mut self, node: Math) -> Id {
+        self.out.push(node);
+        Id::from(self.out.len() - 1)
+    }
+
+    fn copy(&mut self, id: Id, env: &mut Env) -> Result<Id, String> {
+        if self.free[usize::from(id)].is_empty() {
+            if let Some(done) = self.closed[usize::from(id)] {
+                return Ok(done);
             }
-            match saved {
-                Some(v) => env.insert(j, v),
-                None => env.remove(&j),
-            };
-            acc.ok_or("a sum over no classes")?
+            let done = self.copy_node(id, env)?;
+            self.closed[usize::from(id)] = Some(done);
+            return Ok(done);
         }
-        Math::Lambda(_) => return Err("an indexed definition is not a term".into()),
-        node => {
-            let mut failed = None;
-            let node = node
-                .clone()
-                .map_children(|c| match copy(expr, c, n, env, out) {
-                    Ok(id) => id,
-                    Err(e) => {
-                        failed = Some(e);
-                        c
-                    }
-                });
-            if let Some(e) = failed {
-                return Err(e);
+        let key: Vec<usize> = self.free[usize::from(id)]
+            .iter()
+            .map(|s| env.get(s).copied().unwrap_or(0))
+            .collect();
+        if let Some(done) = self.memo.get(&(id, key.clone())) {
+            return Ok(*done);
+        }
+        let done = self.copy_node(id, env)?;
+        self.memo.insert((id, key), done);
+        Ok(done)
+    }
+
+    fn copy_node(&mut self, id: Id, env: &mut Env) -> Result<Id, String> {
+        let expr = self.expr;
+        let name = |id: &Id| match &expr[*id] {
+            Math::Var(s) => Ok(*s),
+            _ => Err("an index slot holds a term".to_string()),
+        };
+        let value = |env: &Env, s: Symbol| {
+            env.get(&s)
+                .copied()
+                .ok_or_else(|| format!("index `{s}` has no value"))
+        };
+        Ok(match &expr[id] {
+            Math::Idx([a, j]) => {
+                let i = value(env, name(j)?)?;
+                self.push(Math::Var(element(name(a)?, i)))
             }
-            push(out, node)
-        }
-    })
+            Math::Delta([j, k]) => {
+                let same = value(env, name(j)?)? == value(env, name(k)?)?;
+                self.push(Math::Num(Constant::int(i64::from(same))))
+            }
+            Math::Sum([j, body]) => {
+                let j = name(j)?;
+                let saved = env.get(&j).copied();
+                let mut acc: Option<Id> = None;
+                for i in 1..=self.n {
+                    env.insert(j, i);
+                    let term = self.copy(*body, env)?;
+                    acc = Some(match acc {
+                        None => term,
+                        Some(acc) => self.push(Math::Add([acc, term])),
+                    });
+                }
+                match saved {
+                    Some(v) => env.insert(j, v),
+                    None => env.remove(&j),
+                };
+                acc.ok_or("a sum over no classes")?
+            }
+            Math::Lambda(_) => return Err("an indexed definition is not a term".into()),
+            node => {
+                let mut node = node.clone();
+                for c in node.children_mut() {
+                    *c = self.copy(*c, env)?;
+                }
+                self.push(node)
+            }
+        })
+    }
 }
 
 /// The variable `a[i]` stands for once `a[j]` has `j = i`.

@@ -50,7 +50,9 @@ fn forged(assumption: &str, claim: &str, step: Step, conditions: &[(&str, &str)]
             steps: vec![step],
             reason: None,
             limit: None,
+            instance: None,
         }],
+        rolled_up: None,
     }
 }
 
@@ -313,7 +315,9 @@ fn a_forged_renaming_cannot_carry_a_false_derivative() {
             ],
             reason: None,
             limit: None,
+            instance: None,
         }],
+        rolled_up: None,
     };
     rejected_because(&report, "the rule gives");
 }

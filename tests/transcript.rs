@@ -269,6 +269,7 @@ fn the_general_case_follows_the_walk_proved_once_for_every_n() {
         definitions: general.definitions.clone(),
         assumptions: general.assumptions.clone(),
         claims: vec![general.claim.clone()],
+        rolled_up: None,
     };
     assert_eq!(backprove::check_report(&report), Ok(1));
     t.general = Some(general);

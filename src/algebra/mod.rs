@@ -5,5 +5,5 @@ mod normalize;
 mod poly;
 mod sign;
 
-pub use normalize::{natural_cmp, AlgebraError, Budget, Normalizer, Rat, Target};
+pub use normalize::{natural_cmp, natural_key, AlgebraError, Budget, Normalizer, Rat, Target};
 pub use sign::Sign;

@@ -24,7 +24,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Instant;
 
-pub use printing::natural_cmp;
+pub use printing::{natural_cmp, natural_key};
 pub use sums::SUM_RULES;
 
 use egg::{RecExpr, Symbol};

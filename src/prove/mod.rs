@@ -10,6 +10,7 @@
 mod chain;
 mod limits;
 mod refute;
+mod shared;
 
 use chain::*;
 pub(crate) use chain::{add_sign_facts, solve_equations};
@@ -24,7 +25,7 @@ use std::time::Instant;
 use egg::{RecExpr, Symbol};
 use num_rational::BigRational;
 
-use crate::algebra::{natural_cmp, AlgebraError, Budget, Normalizer, Rat, Sign, Target};
+use crate::algebra::{AlgebraError, Budget, Normalizer, Rat, Sign, Target};
 use crate::assumptions::System;
 use crate::derive::{Derivation, SaturationLimits};
 use crate::kernel::Rel;
@@ -78,16 +79,38 @@ pub(crate) fn prove_problem_until(
         definitions: named_definitions(problem),
         assumptions: problem.assumptions.iter().map(|a| a.text()).collect(),
         claims: Vec::new(),
+        rolled_up: None,
     };
-    let context = crate::check::Context::new(&report);
-    report.claims = parallel_map(&problem.claims, |claim| {
-        let mut decided = prove_claim(problem, &defs, &rules, claim, limits, until);
-        if let Ok(context) = &context {
-            certify(context, &defs, &mut decided);
-        }
+    let mut rolled = shared::roll_up(problem, limits, until);
+    report.rolled_up = rolled.as_ref().map(|(section, _)| section.clone());
+    let mut context = crate::check::Context::new(&report);
+    // A roll-up the checker does not verify is not used.
+    if rolled.is_some() && !context.as_ref().is_ok_and(|c| c.rolled_up().is_some()) {
+        rolled = None;
+        report.rolled_up = None;
+        context = crate::check::Context::new(&report);
+    }
+    let claims: Vec<(usize, &Claim)> = problem.claims.iter().enumerate().collect();
+    report.claims = parallel_map(&claims, |&(i, claim)| {
+        let instance = rolled.as_ref().and_then(|(section, instances)| {
+            let inst = instances.get(i)?.as_ref()?;
+            let context = context.as_ref().ok()?;
+            let templates = shared::Templates { section, context };
+            shared::decide_instance(problem, &defs, claim, inst, templates, limits, until)
+        });
+        let mut decided = instance.unwrap_or_else(|| {
+            let mut decided = prove_claim(problem, &defs, &rules, claim, limits, until);
+            if let Ok(context) = &context {
+                certify(context, &defs, &mut decided);
+            }
+            decided
+        });
         self_check(&context, &mut decided);
         decided
     });
+    if report.claims.iter().all(|c| c.instance.is_none()) {
+        report.rolled_up = None;
+    }
     report
 }
 
@@ -295,6 +318,7 @@ fn prove_claim(
         steps: Vec::new(),
         reason: None,
         limit: None,
+        instance: None,
     };
     let saturation = SaturationLimits {
         max_nodes: limits.max_nodes,

@@ -3,9 +3,10 @@
 use std::fmt::Write;
 
 use super::point_text;
-use crate::report::Report;
+use crate::report::{ClaimReport, Report};
 
-/// Renders `report` as GitHub-flavoured markdown.
+/// Renders `report` as GitHub-flavoured markdown; a rolled-up template first
+/// (its proofs once), then the claims (an instance in one line).
 pub fn render(report: &Report) -> String {
     let mut out = String::from("# backprove report\n");
     if !report.assumptions.is_empty() {
@@ -14,10 +15,40 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out, "- `{a}`");
         }
     }
-    for (i, claim) in report.claims.iter().enumerate() {
+    if let Some(r) = &report.rolled_up {
         let _ = writeln!(
             out,
-            "\n## Claim {} (line {}): `{}`\n",
+            "\nThe problem is the instance at n = {} of this problem for every n:\n",
+            r.classes
+        );
+        for d in &r.definitions {
+            let _ = writeln!(out, "- `let {} = {}`", d.name, d.expr);
+        }
+        for a in &r.assumptions {
+            let _ = writeln!(out, "- `assume {a}`");
+        }
+        claims(&mut out, &r.claims, "Template claim");
+    }
+    claims(&mut out, &report.claims, "Claim");
+    out
+}
+
+fn claims(out: &mut String, claims: &[ClaimReport], what: &str) {
+    for (i, claim) in claims.iter().enumerate() {
+        if claim.instance.is_some() && claim.status == crate::Status::Proved {
+            let why = claim.reason.as_deref().unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "\n- {what} {} (line {}): `{}` **proved**: {why}",
+                i + 1,
+                claim.line,
+                claim.claim
+            );
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "\n## {what} {} (line {}): `{}`\n",
             i + 1,
             claim.line,
             claim.claim
@@ -54,5 +85,4 @@ pub fn render(report: &Report) -> String {
             }
         }
     }
-    out
 }

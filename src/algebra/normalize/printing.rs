@@ -17,33 +17,49 @@ impl Normalizer<'_> {
         let names: Vec<Symbol> = self.defs.keys().copied().collect();
         let indices: Vec<Symbol> = self.free_of(r).into_iter().collect();
         let mut out = self.fold_in_sums(r)?;
-        for name in names {
-            // A thousand names are a thousand trial divisions: mind the clock.
-            self.charge(out.num.len() + 1)?;
-            self.check_deadline()?;
+        // Only a product whose every atom occurs in the term can fold: a
+        // name is passed over at the cost of a look-up, not of a rebuild.
+        let atoms_of = |p: &Poly, count: usize| -> Vec<bool> {
+            let mut present = vec![false; count];
+            for (a, _) in p.0.keys().flat_map(|m| m.0.iter()) {
+                present[*a] = true;
+            }
+            present
+        };
+        let mut present = atoms_of(&out.num, self.atoms.len());
+        for (i, name) in names.into_iter().enumerate() {
+            // A thousand names are a thousand look-ups: mind the clock.
+            self.charge(1)?;
+            if i % 64 == 0 {
+                self.check_deadline()?;
+            }
             if self.substitution.contains_key(&name) {
                 continue;
             }
             // `y[k]` for each free index `k` when `y` is defined with an index.
-            let instances: Vec<(Rat, Atom)> = if crate::index::is_indexed(&self.defs[&name])
-                && matches!(self.defs[&name].as_ref().last(), Some(Math::Lambda(_)))
-            {
-                let mut v = Vec::new();
-                for k in &indices {
-                    v.push((self.name_element(name, *k)?, Atom::NameElement(name, *k)));
-                }
-                v
-            } else {
-                vec![(self.variable(name)?, Atom::Name(name))]
-            };
-            for (value, atom) in instances {
-                let Some((m, c)) = value.num.as_term() else {
+            let def = &self.defs[&name];
+            let instances: Vec<(Option<Monomial>, Atom)> =
+                if matches!(def.as_ref().last(), Some(Math::Lambda(_)))
+                    && crate::index::is_indexed(def)
+                {
+                    let mut v = Vec::new();
+                    for k in &indices {
+                        let value = self.name_element(name, *k)?;
+                        v.push((foldable(&value, &present), Atom::NameElement(name, *k)));
+                    }
+                    v
+                } else {
+                    let m = match self.names.get(&name) {
+                        Some(value) => foldable(value, &present),
+                        None => foldable(&self.variable(name)?, &present),
+                    };
+                    vec![(m, Atom::Name(name))]
+                };
+            for (m, atom) in instances {
+                let Some(m) = m else {
                     continue;
                 };
-                if !value.den.is_empty() || !c.is_one() || m.0.len() < 2 {
-                    continue;
-                }
-                let m = m.clone();
+                self.charge(out.num.len() + 1)?;
                 let id = self.atom(atom);
                 let mut folded = Poly::zero();
                 for (term, coef) in &out.num.0 {
@@ -60,6 +76,7 @@ impl Normalizer<'_> {
                     folded.add_term(term, coef.clone());
                 }
                 out.num = folded;
+                present = atoms_of(&out.num, self.atoms.len());
             }
         }
         Ok(out)
@@ -320,4 +337,16 @@ pub fn natural_key(s: &str) -> Vec<(String, u64)> {
 /// Compares names so that `t2` comes before `t10`.
 pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     natural_key(a).cmp(&natural_key(b))
+}
+
+/// The product a name's value is, when it is one that folding writes as the
+/// name (a single monomial of at least two atoms, coefficient one, no
+/// denominator) and all its atoms are `present` in the term.
+fn foldable(value: &Rat, present: &[bool]) -> Option<Monomial> {
+    let (m, c) = value.num.as_term()?;
+    (value.den.is_empty()
+        && c.is_one()
+        && m.0.len() >= 2
+        && m.0.iter().all(|(a, _)| present.get(*a) == Some(&true)))
+    .then(|| m.clone())
 }

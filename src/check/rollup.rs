@@ -1,0 +1,293 @@
+//! Checking a rolled-up certificate ([`RolledUp`]): the problem must be the
+//! template unrolled at its number of classes, `a[2]` written `a2`, node by
+//! node; each instance claim its template claim unrolled at the index values
+//! it names. The template's claims are checked like any claim, by the kernel,
+//! for every `n`. Linear in the size of the problem.
+//!
+//! Why an instance then holds: the kernel accepts the template claim for
+//! every `n >= 1` and every value of its free indices in `1..n`; unrolling
+//! is what such a statement means at one `n` (the same unroller checks every
+//! counterexample); and renaming `a[i]` to `ai` is one-to-one here (no family
+//! name ends in a digit, no other name reads as an element), so the problem
+//! says exactly what the unrolled template says. A differentiation variable
+//! merged with another name would change a derivative: that is why the
+//! renaming must be one-to-one, not merely consistent.
+
+use super::*;
+use crate::report::{InstanceOf, RolledUp};
+use crate::unroll;
+use egg::Language;
+
+/// A verified roll-up: the problem is the template unrolled at `classes`.
+pub(crate) struct Rolled {
+    classes: usize,
+    claims: Vec<TemplateClaim>,
+}
+
+/// A template claim as the checker read it.
+struct TemplateClaim {
+    lhs: RecExpr<Math>,
+    rhs: RecExpr<Math>,
+    free: BTreeSet<Symbol>,
+    /// Whether the kernel accepts its proof, with no stated condition.
+    proved: Result<(), String>,
+    /// Its sides with every `d` replaced by its kernel-checked lemma.
+    expanded: Result<(RecExpr<Math>, RecExpr<Math>), String>,
+}
+
+impl Rolled {
+    /// Checks that `concrete` is `r`'s template unrolled, and reads its claims.
+    pub(crate) fn new(r: &RolledUp, concrete: &Problem) -> Result<Rolled, String> {
+        let header = Report {
+            schema: SCHEMA,
+            definitions: r.definitions.clone(),
+            assumptions: r.assumptions.clone(),
+            claims: Vec::new(),
+            rolled_up: None,
+        };
+        let template = Context::new(&header).map_err(|e| format!("the template: {e}"))?;
+        let n = r.classes;
+        // Unrolling makes at least n nodes per sum or family: a problem that
+        // small cannot be the instance, and a forged n must not cost more.
+        let size: usize = concrete
+            .definitions
+            .iter()
+            .map(|d| d.expr.as_ref().len() + 1)
+            .chain(
+                concrete
+                    .assumptions
+                    .iter()
+                    .map(|a| a.lhs.as_ref().len() + a.rhs.as_ref().len()),
+            )
+            .sum();
+        if n == 0 || n > size {
+            return Err(format!("{n} classes for a problem of {size} nodes"));
+        }
+        let families = template
+            .problem
+            .definitions
+            .iter()
+            .filter(|d| matches!(d.expr.as_ref().last(), Some(Math::Lambda(_))))
+            .count();
+        let scalars = template.problem.definitions.len() - families;
+        if families.checked_mul(n).and_then(|f| f.checked_add(scalars))
+            != Some(concrete.definitions.len())
+        {
+            return Err("the problem does not have the unrolled template's definitions".into());
+        }
+        let unrolled = unroll::unroll_problem(&template.problem, n)?;
+        let mut scalars: BTreeSet<Symbol> = BTreeSet::new();
+        let mut families: BTreeSet<String> = BTreeSet::new();
+        let exprs = unrolled
+            .definitions
+            .iter()
+            .map(|d| &d.expr)
+            .chain(unrolled.assumptions.iter().flat_map(|a| [&a.lhs, &a.rhs]));
+        let names = unrolled.definitions.iter().map(|d| d.name);
+        for s in names.chain(exprs.flat_map(|e| {
+            e.as_ref().iter().filter_map(|n| match n {
+                Math::Var(s) => Some(*s),
+                _ => None,
+            })
+        })) {
+            match s.as_str().split_once('[') {
+                Some((f, _)) => {
+                    families.insert(f.to_string());
+                }
+                None => {
+                    scalars.insert(s);
+                }
+            }
+        }
+        one_to_one(&families, &scalars)?;
+        let defs = &concrete.definitions;
+        if defs.len() != unrolled.definitions.len() {
+            return Err("the problem does not have the unrolled template's definitions".into());
+        }
+        for (u, c) in unrolled.definitions.iter().zip(defs) {
+            if flat(u.name) != c.name || !same(&rename(&u.expr), &c.expr) {
+                return Err(format!(
+                    "the definition of `{}` is not the template's",
+                    c.name
+                ));
+            }
+        }
+        let assumptions = &concrete.assumptions;
+        if assumptions.len() != unrolled.assumptions.len() {
+            return Err("the problem does not have the unrolled template's assumptions".into());
+        }
+        for (u, c) in unrolled.assumptions.iter().zip(assumptions) {
+            if u.relation != c.relation
+                || !same(&rename(&u.lhs), &c.lhs)
+                || !same(&rename(&u.rhs), &c.rhs)
+            {
+                return Err(format!(
+                    "the assumption `{}` is not the template's",
+                    c.text()
+                ));
+            }
+        }
+        let mut claims = Vec::new();
+        for c in &r.claims {
+            let proof = template.proof(c).map_err(|(_, e)| e)?;
+            let free = crate::index::free_in_order_of(&[&proof.lhs, &proof.rhs])
+                .into_iter()
+                .collect();
+            let proved = if c.status != Status::Proved || !c.conditions.is_empty() {
+                Err("its template claim is not proved without conditions".to_string())
+            } else {
+                template.check_claim(c).map_err(|(_, e)| e)
+            };
+            let expanded = kernel::lemmas(&template.statement, &proof.lemmas)
+                .map_err(|e| e.reason)
+                .and_then(|x| Ok((x.expand(&proof.lhs)?, x.expand(&proof.rhs)?)));
+            claims.push(TemplateClaim {
+                lhs: proof.lhs,
+                rhs: proof.rhs,
+                free,
+                proved,
+                expanded,
+            });
+        }
+        Ok(Rolled { classes: n, claims })
+    }
+
+    /// The sides of template claim `t` (0-based) with every `d` replaced by
+    /// its lemma, unrolled at `env` and renamed: what a counterexample is checked against.
+    pub(crate) fn expanded_at(
+        &self,
+        t: usize,
+        env: &unroll::Env,
+    ) -> Result<(RecExpr<Math>, RecExpr<Math>), String> {
+        let t = self.claims.get(t).ok_or("no such template claim")?;
+        let (l, r) = t.expanded.clone()?;
+        let at = |e: &RecExpr<Math>| unroll::unroll(e, self.classes, env).map(|e| rename(&e));
+        Ok((at(&l)?, at(&r)?))
+    }
+
+    /// Checks an instance claim of the problem.
+    pub(crate) fn check(
+        &self,
+        ctx: &Context,
+        claim: &ClaimReport,
+        inst: &InstanceOf,
+    ) -> Result<(), Failure> {
+        let fail = |e: String| (None, e);
+        let t = inst
+            .template
+            .checked_sub(1)
+            .and_then(|i| self.claims.get(i))
+            .ok_or_else(|| fail(format!("there is no template claim {}", inst.template)))?;
+        let mut env = unroll::Env::new();
+        for (name, v) in &inst.indices {
+            if !(1..=self.classes).contains(v) {
+                return Err(fail(format!(
+                    "index {name} = {v} is not a class of 1..{}",
+                    self.classes
+                )));
+            }
+            env.insert(Symbol::from(name.as_str()), *v);
+        }
+        if env.keys().copied().collect::<BTreeSet<_>>() != t.free {
+            return Err(fail(
+                "the instance does not value the template claim's free indices".into(),
+            ));
+        }
+        let (l, r) = claim
+            .claim
+            .split_once(" = ")
+            .ok_or_else(|| fail("the claim is not an equation".into()))?;
+        let (l, r) = (ctx.term(l).map_err(fail)?, ctx.term(r).map_err(fail)?);
+        let at = |e: &RecExpr<Math>| unroll::unroll(e, self.classes, &env).map(|e| rename(&e));
+        if !same(&at(&t.lhs).map_err(fail)?, &l) || !same(&at(&t.rhs).map_err(fail)?, &r) {
+            return Err(fail(
+                "the claim is not its template claim at these indices".into(),
+            ));
+        }
+        if !claim.steps.is_empty()
+            || !claim.conditions.is_empty()
+            || !claim.side_conditions.is_empty()
+        {
+            return Err(fail(
+                "an instance's proof and conditions are its template claim's".into(),
+            ));
+        }
+        match claim.status {
+            Status::Proved => {
+                t.proved.clone().map_err(fail)?;
+                if !claim.spot_checks.is_empty() {
+                    return Err(fail(
+                        "an instance's spot checks are its template claim's".into(),
+                    ));
+                }
+                Ok(())
+            }
+            Status::Disproved => {
+                let (el, er) = t.expanded.clone().map_err(fail)?;
+                let cx = claim
+                    .counterexample
+                    .as_ref()
+                    .ok_or_else(|| fail("a disproof needs a counterexample".into()))?;
+                let (el, er) = (at(&el).map_err(fail)?, at(&er).map_err(fail)?);
+                ctx.check_point(cx, &el, &er, false).map_err(fail)
+            }
+            Status::Undecided => Ok(()),
+        }
+    }
+}
+
+/// Renaming `a[i]` to `ai` is one-to-one: no family ends in a digit (so `ai`
+/// splits back uniquely) and no other name reads as an element.
+fn one_to_one(families: &BTreeSet<String>, scalars: &BTreeSet<Symbol>) -> Result<(), String> {
+    if let Some(f) = families
+        .iter()
+        .find(|f| f.ends_with(|c: char| c.is_ascii_digit()))
+    {
+        return Err(format!("the family name `{f}` ends in a digit"));
+    }
+    for s in scalars {
+        if let Some((f, _)) = crate::rollup::split_element(s.as_str()) {
+            if families.contains(f) {
+                return Err(format!("`{s}` would read as an element of `{f}`"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `a[2]` as the name `a2`.
+fn flat(s: Symbol) -> Symbol {
+    match s.as_str().split_once('[') {
+        Some((f, rest)) => Symbol::from(format!("{f}{}", rest.trim_end_matches(']'))),
+        None => s,
+    }
+}
+
+fn rename(e: &RecExpr<Math>) -> RecExpr<Math> {
+    e.as_ref()
+        .iter()
+        .map(|n| match n {
+            Math::Var(s) => Math::Var(flat(*s)),
+            other => other.clone(),
+        })
+        .collect::<Vec<_>>()
+        .into()
+}
+
+/// Whether two terms are the same tree (however their nodes are laid out).
+pub(crate) fn same(a: &RecExpr<Math>, b: &RecExpr<Math>) -> bool {
+    let mut todo = vec![(root(a), root(b))];
+    while let Some((x, y)) = todo.pop() {
+        let (x, y) = (&a[x], &b[y]);
+        if !x.matches(y) {
+            return false;
+        }
+        todo.extend(
+            x.children()
+                .iter()
+                .copied()
+                .zip(y.children().iter().copied()),
+        );
+    }
+    true
+}
