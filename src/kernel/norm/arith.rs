@@ -217,7 +217,8 @@ impl Normalizer<'_> {
             for (a, e) in m.0 {
                 match self.atoms[a as usize].clone() {
                     Atom::Sqrt(u)
-                        if (e.abs() >= 2 || e < 0 && self.unfold_all) && self.law("sqrt-square") =>
+                        if (e.abs() >= 2 || e < 0 && self.unfold_all)
+                            && self.law("sqrt-square") =>
                     {
                         let p = self.powi(&u, e.div_euclid(2))?;
                         acc = self.mul_plain(&acc, &p)?;
