@@ -11,7 +11,7 @@ use egg::{CostFunction, ENodeOrVar, Id, Language, RecExpr, Symbol, Var};
 
 use crate::language::Math;
 use crate::print::to_infix;
-use crate::report::Step;
+use crate::report::{Step, StopReason};
 use crate::rules::diff::{diff_rule, rule_patterns, RENAME, UNFOLD};
 use crate::rules::rewrites::{
     bind, bound_name, head, head_indices, is_constant, name_in, rule_for, sum_terms, EGraph,
@@ -19,6 +19,41 @@ use crate::rules::rewrites::{
 };
 use crate::rules::terms::{instantiate, DFree, D_COST};
 
+/// Why differentiation gave no `d`-free term.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeriveError {
+    /// A limit ran out: which, and what it stopped.
+    Limit(StopReason, String),
+    /// No rule handles this `d` term (in input syntax).
+    NoRule(String),
+}
+
+impl std::fmt::Display for DeriveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeriveError::Limit(_, what) => write!(f, "not proved within limits: {what}"),
+            DeriveError::NoRule(term) => write!(f, "no differentiation rule applies to {term}"),
+        }
+    }
+}
+
+impl DeriveError {
+    /// The limit that ran out, if one did.
+    pub fn limit(&self) -> Option<StopReason> {
+        match self {
+            DeriveError::Limit(which, _) => Some(*which),
+            DeriveError::NoRule(_) => None,
+        }
+    }
+
+    /// What happened, without the verdict's prefix.
+    pub fn what(&self) -> String {
+        match self {
+            DeriveError::Limit(_, what) => what.clone(),
+            DeriveError::NoRule(_) => self.to_string(),
+        }
+    }
+}
 /// Limits for one saturation.
 #[derive(Debug, Clone, Copy)]
 pub struct SaturationLimits {
@@ -48,13 +83,13 @@ pub struct Derivation<'a> {
 
 impl<'a> Derivation<'a> {
     /// Adds `exprs` to a fresh e-graph and runs the differentiation rules.
-    /// Hitting a limit is an `Err` with the reason, in words.
+    /// Hitting a limit is a [`DeriveError::Limit`] naming which.
     pub fn run(
         exprs: &[&RecExpr<Math>],
         defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
         rules: &[Rewrite],
         limits: SaturationLimits,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, DeriveError> {
         let mut egraph = EGraph::default();
         let mut roots = Vec::new();
         let mut d_terms = Vec::new();
@@ -107,12 +142,13 @@ impl<'a> Derivation<'a> {
     /// larger than its e-graph: beyond ten times the node limit (a derivative
     /// over n classes is about 5n² nodes as a tree, 5 million at n = 1000),
     /// that is the error.
-    pub fn result(&self, i: usize) -> Result<RecExpr<Math>, String> {
+    pub fn result(&self, i: usize) -> Result<RecExpr<Math>, DeriveError> {
         let size = self.tree_size(self.roots[i], &mut FxHashMap::default());
         let limit = self.max_nodes.saturating_mul(10);
         if size > limit {
-            return Err(format!(
-                "not proved within limits: the derivative, written out, would have more than {limit} nodes (ten times --max-nodes)"
+            return Err(DeriveError::Limit(
+                StopReason::Nodes,
+                format!("the derivative, written out, would have more than {limit} nodes (ten times --max-nodes)"),
             ));
         }
         let (cost, expr) = self.find_best(self.roots[i]);
@@ -126,7 +162,7 @@ impl<'a> Derivation<'a> {
             .find(|(_, n)| matches!(n, Math::D(_)))
             .map(|(i, _)| crate::print::infix_at(&expr, Id::from(i)))
             .unwrap_or_default();
-        Err(format!("no differentiation rule applies to {stuck}"))
+        Err(DeriveError::NoRule(stuck))
     }
 
     fn find_best(&self, id: Id) -> (usize, RecExpr<Math>) {
@@ -159,7 +195,7 @@ impl<'a> Derivation<'a> {
     /// printed as trees, which can be exponentially larger than the e-graph:
     /// when the lemmas would hold more than `max_nodes` nodes in all, the
     /// answer is an `Err` saying so, before anything large is printed.
-    pub fn lemmas(&self, max_nodes: usize) -> Result<Vec<Step>, String> {
+    pub fn lemmas(&self, max_nodes: usize) -> Result<Vec<Step>, DeriveError> {
         let mut sizes: FxHashMap<Id, usize> = FxHashMap::default();
         let mut total = 0usize;
         for (f, x) in self.d_terms.iter().flatten() {
@@ -179,8 +215,9 @@ impl<'a> Derivation<'a> {
             }
         }
         if total > max_nodes {
-            return Err(format!(
-                "the derivative's lemmas, printed, would have more than {max_nodes} nodes (--max-nodes)"
+            return Err(DeriveError::Limit(
+                StopReason::Nodes,
+                format!("the derivative's lemmas, printed, would have more than {max_nodes} nodes (--max-nodes)"),
             ));
         }
         Ok(self.lemmas_unchecked())
@@ -388,7 +425,7 @@ fn saturate(
     mut egraph: EGraph,
     rules: &[Rewrite],
     limits: SaturationLimits,
-) -> Result<EGraph, String> {
+) -> Result<EGraph, DeriveError> {
     let signature = |egraph: &EGraph, id: Id| -> usize {
         egraph[id]
             .nodes
@@ -405,13 +442,19 @@ fn saturate(
     let mut candidates: Vec<Id> = known.iter().copied().collect();
     loop {
         if egraph.total_size() > limits.max_nodes {
-            return Err(format!(
-                "not proved within limits: differentiation reached the node limit ({} e-nodes)",
-                limits.max_nodes
+            return Err(DeriveError::Limit(
+                StopReason::Nodes,
+                format!(
+                    "differentiation reached the node limit ({} e-nodes)",
+                    limits.max_nodes
+                ),
             ));
         }
         if Instant::now() > limits.deadline {
-            return Err("not proved within limits: differentiation ran out of time".into());
+            return Err(DeriveError::Limit(
+                StopReason::Time,
+                "differentiation ran out of time".into(),
+            ));
         }
         let mut ids: Vec<Id> = candidates.drain(..).map(|c| egraph.find(c)).collect();
         ids.sort_unstable();

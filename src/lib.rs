@@ -40,14 +40,18 @@ mod transcript;
 pub mod unroll;
 
 pub use check::{check_certificate, check_report, same_problem, CheckError};
-pub use cli::{render_error, run, Cli};
-pub use error::Error;
+pub use cli::render_error;
+/// The command line, for the `backprove` binary only: not part of the
+/// library's API.
+#[doc(hidden)]
+pub use cli::{run, Cli};
+pub use error::{Error, ErrorKind, Span};
 pub use examples::{example, softmax_with_loss, softmax_with_loss_n, EXAMPLES};
 pub use language::{parse_rational, Constant, Math, FUNCTIONS};
 pub use parse::{parse_expression, parse_problem};
 pub use print::{to_infix, to_latex};
 pub use problem::{Assumption, Claim, Definition, Problem, Relation};
-pub use prove::{definitions, differentiate, differentiate_by, prove_problem, Limits};
+pub use prove::{definitions, differentiate, differentiate_by, prove_problem, Limits, StopReason};
 pub use render::{
     figures, render, render_dot, render_svg, render_transcript, Figure, Format, Scene, SceneBox,
     SceneEdge, SceneNode, Shape, TranscriptFormat,

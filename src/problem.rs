@@ -101,6 +101,15 @@ pub struct Layer {
 }
 
 /// A whole problem file, checked: every name is defined before use.
+///
+/// It prints back as a problem file, statements in source order, which
+/// parses to the same problem:
+///
+/// ```
+/// let text = "let S = exp(a1) + exp(a2)\nassume t1 + t2 = 1\nprove d(log(S), a1) = exp(a1)/S\n";
+/// let problem = backprove::parse_problem(text).unwrap();
+/// assert_eq!(problem.to_string(), text);
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Problem {
     /// Definitions in source order.
@@ -111,6 +120,40 @@ pub struct Problem {
     pub claims: Vec<Claim>,
     /// Named layers, for the figures; they change no proof.
     pub layers: Vec<Layer>,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // (line, kind, text): source order, and on one line (built problems)
+        // definitions before the layers that name them, then assumptions, claims.
+        let mut lines: Vec<(usize, u8, String)> = Vec::new();
+        for d in self.named_definitions().into_iter().zip(&self.definitions) {
+            // The parser's own `let n = sum(j, 1)` (line 0) is not written out.
+            if d.1.line == 0 && d.1.name.as_str() == "n" {
+                continue;
+            }
+            lines.push((d.1.line, 0, format!("let {} = {}", d.0.name, d.0.expr)));
+        }
+        for l in &self.layers {
+            let members: Vec<String> = l.members.iter().map(|m| m.to_string()).collect();
+            lines.push((
+                l.line,
+                1,
+                format!("layer {} = {}", l.name, members.join(", ")),
+            ));
+        }
+        for a in &self.assumptions {
+            lines.push((a.line, 2, format!("assume {}", a.text())));
+        }
+        for c in &self.claims {
+            lines.push((c.line, 3, format!("prove {}", c.text())));
+        }
+        lines.sort_by_key(|(line, kind, _)| (*line, *kind));
+        for (_, _, text) in lines {
+            writeln!(f, "{text}")?;
+        }
+        Ok(())
+    }
 }
 
 impl Problem {

@@ -1,5 +1,8 @@
-//! The result of deciding claims: our own data model, the one serialised type
-//! (`--format json`). Renderers read it; nothing here does IO or proving.
+//! The certificate: the result of deciding a problem's claims as data
+//! (`prove --format json`, schema 2) — verdicts, typed proof steps, side
+//! conditions, spot checks, counterexamples and which limit stopped a claim.
+//! The checker reads it back; renderers print it; nothing here does IO or
+//! proving. (Transcripts of the backward walk are `transcript`'s data.)
 
 use std::collections::BTreeMap;
 
@@ -236,6 +239,10 @@ pub struct ClaimReport {
     pub steps: Vec<Step>,
     /// Why the claim is undecided, or what was found when disproved.
     pub reason: Option<String>,
+    /// When a limit left the claim undecided: which one (`"time"`, `"nodes"`,
+    /// `"work"`). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<StopReason>,
 }
 
 /// The results for a whole problem file.
@@ -260,6 +267,30 @@ impl Report {
             3
         } else {
             0
+        }
+    }
+}
+
+/// Which limit stopped a claim short of a verdict ("not decided: limit").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StopReason {
+    /// The time per claim (`--timeout`).
+    Time,
+    /// The e-graph's node limit (`--max-nodes`), or a term written out
+    /// beyond ten times it.
+    Nodes,
+    /// The algebra's work budget, which `--max-nodes` scales.
+    Work,
+}
+
+impl StopReason {
+    /// The limit's name as the command line and the JSON spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            StopReason::Time => "time",
+            StopReason::Nodes => "nodes",
+            StopReason::Work => "work",
         }
     }
 }

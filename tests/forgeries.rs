@@ -49,6 +49,7 @@ fn forged(assumption: &str, claim: &str, step: Step, conditions: &[(&str, &str)]
             spot_checks: vec![],
             steps: vec![step],
             reason: None,
+            limit: None,
         }],
     }
 }
@@ -311,6 +312,7 @@ fn a_forged_renaming_cannot_carry_a_false_derivative() {
                 chain,
             ],
             reason: None,
+            limit: None,
         }],
     };
     rejected_because(&report, "the rule gives");

@@ -229,3 +229,47 @@ fn a_file_that_defines_n_keeps_it_apart_from_the_number_of_classes() {
     let (_, out, _, _) = prove("let m = sum(j, a[j])/n\nprove d(m, a[k]) = 2\n", &[]);
     assert!(out.contains(" n = 1"), "{out}");
 }
+
+#[test]
+fn a_claim_that_is_never_defined_says_so_and_is_not_proved() {
+    for (claim, needs) in [
+        ("prove sqrt(-1)^2 = -1", "-1 >= 0"),
+        ("prove log(-2) = log(-2)", "-2 > 0"),
+        ("prove d(log(x - x - 1), x) = 0", "x - x - 1 > 0"),
+    ] {
+        let (code, out, _, _) = prove(claim, &[]);
+        assert_eq!(code, 3, "{claim}: {out}");
+        assert!(
+            out.contains(&format!(
+                "the claim is never defined: it needs {needs}, which is false"
+            )),
+            "{claim}: {out}"
+        );
+    }
+    // Defined somewhere: proved under its condition.
+    let (code, out, _, _) = prove("prove sqrt(x)^2 = x", &[]);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn a_value_too_large_for_floating_point_is_no_counterexample_and_no_internal_error() {
+    for claim in ["prove exp(1000000) = 1", "prove x^100000000 = x"] {
+        let (code, out, _, _) = prove(claim, &[]);
+        assert!(!out.contains("internal error"), "{claim}: {out}");
+        assert!(code == 1 || code == 3, "{claim}: {out}");
+    }
+}
+
+#[test]
+fn a_limit_is_an_outcome_named_in_the_json() {
+    let claim = "prove d(exp(x)^10*exp(x)^11, x) = 21*exp(x)^21";
+    let (code, out, _, _) = prove(claim, &["--max-nodes", "10", "--format", "json"]);
+    assert_eq!(code, 3, "{out}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["claims"][0]["limit"], "nodes", "{out}");
+    // Decided claims name no limit.
+    let (code, out, _, _) = prove(claim, &["--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(report["claims"][0].get("limit").is_none(), "{out}");
+}

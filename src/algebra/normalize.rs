@@ -16,6 +16,8 @@ mod printing;
 mod round_trip;
 mod solve;
 mod sums;
+#[cfg(test)]
+mod tests;
 mod transcendental;
 
 use std::cell::RefCell;

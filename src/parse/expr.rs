@@ -11,7 +11,7 @@ use num_traits::{Signed, Zero};
 
 use super::lexer::{Tok, Token};
 use super::{is_reserved, Kind, Kinds, MAX_DEPTH};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind, Span};
 use crate::language::{Constant, Math};
 
 /// One parsed subexpression: its id, its value when it is a constant, its columns.
@@ -75,16 +75,15 @@ impl<'a> Parser<'a> {
         if first == kind {
             return Ok(());
         }
-        Err(Error::Semantic {
-            line,
-            column,
-            width,
-            message: format!(
+        Err(Error::semantic(
+            Span::new(line, column, width),
+            ErrorKind::Name,
+            format!(
                 "`{name}` is {} here but {} on line {first_line}, column {first_column}",
                 kind.word(),
                 first.word()
             ),
-        })
+        ))
     }
 
     /// The column of the first use of index `name` on this line.
@@ -107,6 +106,7 @@ impl<'a> Parser<'a> {
             return Err(self.semantic(
                 column,
                 column + width,
+                ErrorKind::Index,
                 format!("`{name}` cannot be an index name"),
             ));
         }
@@ -134,6 +134,7 @@ impl<'a> Parser<'a> {
             return Err(self.semantic(
                 column,
                 column + width,
+                ErrorKind::Index,
                 format!("`{name}` cannot be indexed"),
             ));
         }
@@ -141,6 +142,7 @@ impl<'a> Parser<'a> {
             return Err(self.semantic(
                 column,
                 column + width,
+                ErrorKind::Index,
                 format!("`{name}` is defined without an index and cannot be indexed"),
             ));
         }
@@ -162,22 +164,25 @@ impl<'a> Parser<'a> {
 
     pub(super) fn expected(&self, what: &str) -> Error {
         let t = self.peek();
-        Error::Syntax {
-            line: self.line,
-            column: t.column,
-            width: t.width,
-            expected: what.into(),
-            found: t.tok.describe(),
-        }
+        Error::syntax(
+            Span::new(self.line, t.column, t.width),
+            what,
+            t.tok.describe(),
+        )
     }
 
-    pub(super) fn semantic(&self, column: usize, end: usize, message: String) -> Error {
-        Error::Semantic {
-            line: self.line,
-            column,
-            width: end.saturating_sub(column).max(1),
+    pub(super) fn semantic(
+        &self,
+        column: usize,
+        end: usize,
+        kind: ErrorKind,
+        message: String,
+    ) -> Error {
+        Error::semantic(
+            Span::new(self.line, column, end.saturating_sub(column)),
+            kind,
             message,
-        }
+        )
     }
 
     pub(super) fn expect(&mut self, tok: Tok, what: &str) -> Result<Token, Error> {
@@ -223,6 +228,7 @@ impl<'a> Parser<'a> {
             return Err(self.semantic(
                 t.column,
                 t.column + 1,
+                ErrorKind::TooLarge,
                 format!("expression nested more than {MAX_DEPTH} levels deep"),
             ));
         }
@@ -277,6 +283,7 @@ impl<'a> Parser<'a> {
                 return Err(self.semantic(
                     right.column,
                     right.end,
+                    ErrorKind::Arithmetic,
                     "division by the constant 0".into(),
                 ));
             }
@@ -339,6 +346,7 @@ impl<'a> Parser<'a> {
                 return Err(self.semantic(
                     base.column,
                     exponent.end,
+                    ErrorKind::Arithmetic,
                     "division by the constant 0 (zero to a negative power)".into(),
                 ));
             }
@@ -393,6 +401,7 @@ impl<'a> Parser<'a> {
             return Err(self.semantic(
                 column,
                 end,
+                ErrorKind::Name,
                 format!("`{name}` is a function and needs arguments in parentheses"),
             ));
         }
@@ -401,6 +410,7 @@ impl<'a> Parser<'a> {
             return Err(self.semantic(
                 column,
                 end,
+                ErrorKind::Index,
                 format!("`{name}` is defined with an index: write `{name}[j]`"),
             ));
         }
@@ -432,6 +442,7 @@ impl<'a> Parser<'a> {
                 return Err(self.semantic(
                     column,
                     column + name.chars().count(),
+                    ErrorKind::Name,
                     format!(
                         "unknown function `{name}`; expected one of {}",
                         known.join(", ")
@@ -500,23 +511,17 @@ impl<'a> Parser<'a> {
         let (v, vcol, vwidth) = self.ident("a variable to differentiate by")?;
         let sym = Symbol::from(v.as_str());
         if let Some(def_line) = self.defined.get(&sym) {
-            return Err(self.semantic(
-                vcol,
-                vcol + vwidth,
-                format!(
+            return Err(self.semantic(vcol, vcol + vwidth, ErrorKind::Differentiation, format!(
                     "cannot differentiate by `{v}`: it is defined by `let`{}; expected a free variable",
                     if *def_line > 0 { format!(" on line {def_line}") } else { String::new() }
-                ),
-            ));
+                )));
         }
         if is_reserved(&v) {
-            return Err(Error::Syntax {
-                line: self.line,
-                column: var.column,
-                width: var.width,
-                expected: "a variable to differentiate by".into(),
-                found: var.tok.describe(),
-            });
+            return Err(Error::syntax(
+                Span::new(self.line, var.column, var.width),
+                "a variable to differentiate by",
+                var.tok.describe(),
+            ));
         }
         if self.peek().tok == Tok::LBracket {
             return Ok(self.indexed(&v, vcol)?.id);

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use egg::Symbol;
 
 use super::lexer::{Tok, Token};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind, Span};
 use crate::problem::Layer;
 
 /// Whether the line is a `layer` statement.
@@ -19,22 +19,19 @@ pub(super) fn is_layer(tokens: &[Token]) -> bool {
 }
 
 fn syntax(t: &Token, line: usize, expected: &str) -> Error {
-    Error::Syntax {
-        line,
-        column: t.column,
-        width: t.width,
-        expected: expected.into(),
-        found: t.tok.describe(),
-    }
+    Error::syntax(
+        Span::new(line, t.column, t.width),
+        expected,
+        t.tok.describe(),
+    )
 }
 
 fn semantic(t: &Token, line: usize, message: String) -> Error {
-    Error::Semantic {
-        line,
-        column: t.column,
-        width: t.width,
+    Error::semantic(
+        Span::new(line, t.column, t.width),
+        ErrorKind::Layer,
         message,
-    }
+    )
 }
 
 /// `layer WORDS = NAME, NAME, ...`: every name defined by a `let` above and in

@@ -2,7 +2,7 @@
 
 use num_rational::BigRational;
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind, Span};
 use crate::language::parse_rational;
 
 /// A token's kind.
@@ -104,22 +104,17 @@ pub fn tokenize(text: &str, line: usize) -> Result<Vec<Token>, Error> {
             }
             let s: String = chars[start..i].iter().collect();
             if i - start > MAX_LITERAL_DIGITS {
-                return Err(Error::Semantic {
-                    line,
-                    column: start + 1,
-                    width: i - start,
-                    message: format!(
+                return Err(Error::semantic(Span::new(line, start + 1, i - start), ErrorKind::TooLarge, format!(
                         "a number of {} digits is longer than the {MAX_LITERAL_DIGITS} digits a literal may have",
                         i - start
-                    ),
-                });
+                    )));
             }
-            let value = parse_rational(&s).ok_or_else(|| Error::Syntax {
-                line,
-                column: start + 1,
-                width: i - start,
-                expected: "a number such as `2` or `0.25`".into(),
-                found: format!("`{s}`"),
+            let value = parse_rational(&s).ok_or_else(|| {
+                Error::syntax(
+                    Span::new(line, start + 1, i - start),
+                    "a number such as `2` or `0.25`",
+                    format!("`{s}`"),
+                )
             })?;
             Tok::Number(value)
         } else {
@@ -140,13 +135,11 @@ pub fn tokenize(text: &str, line: usize) -> Result<Vec<Token>, Error> {
                 ('=', _) => (Tok::Eq, 1),
                 ('>', _) => (Tok::Gt, 1),
                 _ => {
-                    return Err(Error::Syntax {
-                        line,
-                        column: start + 1,
-                        width: 1,
-                        expected: "a name, a number, an operator or a parenthesis".into(),
-                        found: shown_char(c),
-                    })
+                    return Err(Error::syntax(
+                        Span::new(line, start + 1, 1),
+                        "a name, a number, an operator or a parenthesis",
+                        shown_char(c),
+                    ))
                 }
             };
             i += len;

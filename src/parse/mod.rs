@@ -5,6 +5,8 @@
 mod expr;
 mod layer;
 mod lexer;
+#[cfg(test)]
+mod tests;
 
 pub(crate) use lexer::is_invisible;
 
@@ -12,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use egg::{Id, RecExpr, Symbol};
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind, Span};
 use crate::index::free_indices;
 use crate::language::Math;
 use crate::problem::{Assumption, Claim, Definition, Problem, Relation};
@@ -81,20 +83,18 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
         ) {
             if k == "let" {
                 if let Some((first_line, column)) = free_uses.get(name) {
-                    return Err(Error::Semantic {
-                        line: *first_line,
-                        column: *column,
-                        width: name.chars().count(),
-                        message: format!("`{name}` is used before its definition on line {line}"),
-                    });
+                    return Err(Error::semantic(
+                        Span::new(*first_line, *column, name.chars().count()),
+                        ErrorKind::Name,
+                        format!("`{name}` is used before its definition on line {line}"),
+                    ));
                 }
                 if let Some((_, column)) = used.iter().skip(1).find(|(n, _)| n == name) {
-                    return Err(Error::Semantic {
-                        line,
-                        column: *column,
-                        width: name.chars().count(),
-                        message: format!("`{name}` is used in its own definition"),
-                    });
+                    return Err(Error::semantic(
+                        Span::new(line, *column, name.chars().count()),
+                        ErrorKind::Name,
+                        format!("`{name}` is used in its own definition"),
+                    ));
                 }
             }
         }
@@ -116,20 +116,18 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
             "let" => {
                 let (name, column, width) = p.ident("a name to define")?;
                 if let Some(first) = defined.get(&Symbol::from(name.as_str())) {
-                    return Err(Error::Semantic {
-                        line,
-                        column,
-                        width,
-                        message: format!("`{name}` is already defined on line {first}"),
-                    });
+                    return Err(Error::semantic(
+                        Span::new(line, column, width),
+                        ErrorKind::Name,
+                        format!("`{name}` is already defined on line {first}"),
+                    ));
                 }
                 if is_reserved(&name) {
-                    return Err(Error::Semantic {
-                        line,
-                        column,
-                        width,
-                        message: format!("`{name}` is a function name and cannot be defined"),
-                    });
+                    return Err(Error::semantic(
+                        Span::new(line, column, width),
+                        ErrorKind::Name,
+                        format!("`{name}` is a function name and cannot be defined"),
+                    ));
                 }
                 let sym = Symbol::from(name.as_str());
                 let param = if p.peek().tok == Tok::LBracket {
@@ -157,19 +155,14 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                     .find(|i| Some(*i) != param)
                 {
                     let at = p.index_column(stray).unwrap_or(start);
-                    return Err(Error::Semantic {
-                        line,
-                        column: at,
-                        width: stray.as_str().chars().count(),
-                        message: match param {
+                    return Err(Error::semantic(Span::new(line, at, stray.as_str().chars().count()), ErrorKind::Index, match param {
                             Some(j) => format!(
                                 "index `{stray}` is not bound here: only `{j}` and indices bound by `sum` may be used"
                             ),
                             None => format!(
                                 "index `{stray}` is not bound here: bind it with `sum({stray}, ...)` or define `{name}[{stray}]`"
                             ),
-                        },
-                    });
+                        }));
                 }
                 let expr = match param {
                     Some(j) => {
@@ -223,12 +216,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
     let indexed = kinds.values().any(|k| k.0 != Kind::Scalar);
     if indexed && kinds.get(&n).is_some_and(|k| k.0 == Kind::Scalar) && !defined.contains_key(&n) {
         if let Some((_, line, column, width)) = diff_vars.iter().find(|(s, ..)| *s == n) {
-            return Err(Error::Semantic {
-                line: *line,
-                column: *column,
-                width: *width,
-                message: "cannot differentiate by `n`: in a problem with indices it is the number of classes; expected a free variable".into(),
-            });
+            return Err(Error::semantic(Span::new(*line, *column, *width), ErrorKind::Differentiation, "cannot differentiate by `n`: in a problem with indices it is the number of classes; expected a free variable"));
         }
         let expr: RecExpr<Math> = "(sum j 1)".parse().expect("a well-formed term");
         problem.definitions.insert(

@@ -8,14 +8,18 @@
 //! chain's steps, `refute` the search for a counterexample.
 
 mod chain;
+mod limits;
 mod refute;
 
 use chain::*;
 pub(crate) use chain::{add_sign_facts, solve_equations};
 use refute::*;
 
+pub use crate::report::StopReason;
+pub use limits::Limits;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use egg::{RecExpr, Symbol};
 use num_rational::BigRational;
@@ -23,6 +27,7 @@ use num_rational::BigRational;
 use crate::algebra::{natural_cmp, AlgebraError, Budget, Normalizer, Rat, Sign, Target};
 use crate::assumptions::System;
 use crate::derive::{Derivation, SaturationLimits};
+use crate::kernel::Rel;
 use crate::language::Math;
 use crate::numeric::{Evaluator, Interval, Rng};
 use crate::print::to_infix;
@@ -32,24 +37,6 @@ use crate::report::{
 };
 use crate::rules::rewrites::{diff_rewrites, Rewrite};
 use crate::unroll;
-
-/// Resource limits for deciding one claim.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Wall-clock time per claim.
-    pub timeout: Duration,
-    /// E-nodes in the differentiation e-graph; also scales the algebra budget.
-    pub max_nodes: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            timeout: Duration::from_secs(10),
-            max_nodes: 1_000_000,
-        }
-    }
-}
 
 /// How many random points a refutation attempt tries.
 const REFUTE_POINTS: usize = 40;
@@ -96,7 +83,7 @@ pub(crate) fn prove_problem_until(
     report.claims = parallel_map(&problem.claims, |claim| {
         let mut decided = prove_claim(problem, &defs, &rules, claim, limits, until);
         if let Ok(context) = &context {
-            certify(context, &mut decided);
+            certify(context, &defs, &mut decided);
         }
         self_check(&context, &mut decided);
         decided
@@ -126,7 +113,11 @@ fn self_check(context: &Result<crate::check::Context, String>, claim: &mut Claim
 /// Has the kernel name each algebra step's laws and derive the conditions
 /// the proof needs: the ones it cannot establish become the claim's stated
 /// conditions, so what the checker demands is what the report lists.
-fn certify(context: &crate::check::Context, claim: &mut ClaimReport) {
+fn certify(
+    context: &crate::check::Context,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    claim: &mut ClaimReport,
+) {
     if claim.status != Status::Proved {
         return;
     }
@@ -158,6 +149,22 @@ fn certify(context: &crate::check::Context, claim: &mut ClaimReport) {
             return withdraw(claim, &format!("{at}{reason}"));
         }
     };
+    // A condition on constants alone that is false (`-1 >= 0` for
+    // `sqrt(-1)`): the claim speaks of a term that is never defined.
+    if let Some(never) = accepted
+        .needed
+        .iter()
+        .find(|n| never_holds(defs, &n.term, n.rel))
+    {
+        claim.status = Status::Undecided;
+        claim.steps.clear();
+        claim.reason = Some(format!(
+            "the claim is never defined: it needs {} {} 0, which is false",
+            to_infix(&never.term),
+            crate::kernel::rel_text(never.rel)
+        ));
+        return;
+    }
     let chain = claim.steps.iter_mut().filter(|s| !s.by.is_lemma());
     for (step, used) in chain.zip(&accepted.laws) {
         let names: Vec<String> = used.iter().cloned().collect();
@@ -181,6 +188,26 @@ fn certify(context: &crate::check::Context, claim: &mut ClaimReport) {
             discharged,
         })
         .collect();
+}
+
+/// Whether `term REL 0` is false everywhere: its exact normal form is a
+/// constant on the wrong side of zero (`x - x - 1 > 0`). Only ever turns a
+/// verdict into "undecided", so the algebra is trusted with nothing here.
+fn never_holds(defs: &BTreeMap<Symbol, RecExpr<Math>>, term: &RecExpr<Math>, rel: Rel) -> bool {
+    let budget = Budget {
+        max_work: 100_000,
+        deadline: None,
+    };
+    let mut norm = Normalizer::new(defs, false, budget);
+    let Some(c) = norm.normalize(term).ok().and_then(|v| v.as_constant()) else {
+        return false;
+    };
+    use num_traits::{Signed, Zero};
+    match rel {
+        Rel::Gt => !c.is_positive(),
+        Rel::Ge => c.is_negative(),
+        Rel::Ne => c.is_zero(),
+    }
 }
 
 /// `items.iter().map(f)`, spread over the machine's cores; the order of the
@@ -267,6 +294,7 @@ fn prove_claim(
         spot_checks: Vec::new(),
         steps: Vec::new(),
         reason: None,
+        limit: None,
     };
     let saturation = SaturationLimits {
         max_nodes: limits.max_nodes,
@@ -274,8 +302,9 @@ fn prove_claim(
     };
     let derivation = match Derivation::run(&[&claim.lhs, &claim.rhs], defs, rules, saturation) {
         Ok(d) => d,
-        Err(reason) => {
-            report.reason = Some(reason);
+        Err(e) => {
+            report.limit = e.limit();
+            report.reason = Some(e.to_string());
             return report;
         }
     };
@@ -284,8 +313,9 @@ fn prove_claim(
         .and_then(|l| Ok((l, derivation.result(1)?)));
     let (lhs, rhs) = match sides {
         Ok(s) => s,
-        Err(reason) => {
-            report.reason = Some(reason);
+        Err(e) => {
+            report.limit = e.limit();
+            report.reason = Some(e.to_string());
             return report;
         }
     };
@@ -314,8 +344,9 @@ fn prove_claim(
                 };
                 let lemmas = match derivation.lemmas(limits.max_nodes) {
                     Ok(lemmas) => lemmas,
-                    Err(reason) => {
-                        report.reason = Some(format!("not proved within limits: {reason}"));
+                    Err(e) => {
+                        report.limit = e.limit();
+                        report.reason = Some(format!("not proved within limits: {}", e.what()));
                         return report;
                     }
                 };
@@ -342,9 +373,11 @@ fn prove_claim(
                 // The lemmas let a checker evaluate the derivatives at the counterexample.
                 report.steps = match derivation.lemmas(limits.max_nodes) {
                     Ok(lemmas) => lemmas,
-                    Err(reason) => {
+                    Err(e) => {
+                        report.limit = e.limit();
                         report.reason = Some(format!(
-                            "not disproved within limits: the sides differ at a point, but {reason}"
+                            "not disproved within limits: the sides differ at a point, but {}",
+                            e.what()
                         ));
                         return report;
                     }
@@ -363,6 +396,7 @@ fn prove_claim(
                 ));
             }
             Refutation::OutOfTime => {
+                report.limit = Some(StopReason::Time);
                 report.reason = Some(format!(
                     "not proved within limits: left side minus right side simplifies to {residual}, which the algebra cannot show is zero, and the search for a counterexample ran out of time"
                 ));
@@ -386,9 +420,11 @@ fn prove_claim(
             Refutation::Differ(cx) => {
                 report.steps = match derivation.lemmas(limits.max_nodes) {
                     Ok(lemmas) => lemmas,
-                    Err(reason) => {
+                    Err(e) => {
+                        report.limit = e.limit();
                         report.reason = Some(format!(
-                            "not disproved within limits: the sides differ at a point, but {reason}"
+                            "not disproved within limits: the sides differ at a point, but {}",
+                            e.what()
                         ));
                         return report;
                     }
@@ -396,15 +432,17 @@ fn prove_claim(
                 report.status = Status::Disproved;
                 report.reason = Some(format!(
                     "the algebra ran out of budget ({}), but the sides differ at a point",
-                    which_limit(deadline)
+                    limit_text(which_limit(deadline))
                 ));
                 report.counterexample = Some(cx);
             }
             Refutation::Contradictory(text) => report.reason = Some(contradiction(&text)),
             Refutation::Agree(_) | Refutation::NotSearched(_) | Refutation::OutOfTime => {
+                let which = which_limit(deadline);
+                report.limit = Some(which);
                 report.reason = Some(format!(
                     "not proved within limits: the algebra ran out of budget ({})",
-                    which_limit(deadline)
+                    limit_text(which)
                 ))
             }
         },
@@ -416,11 +454,19 @@ fn prove_claim(
 }
 
 /// Which limit the algebra reached: the time, or the work that `--max-nodes` scales.
-fn which_limit(deadline: Instant) -> &'static str {
+fn which_limit(deadline: Instant) -> StopReason {
     if Instant::now() > deadline {
-        "time: --timeout"
+        StopReason::Time
     } else {
-        "work: 20 operations per --max-nodes"
+        StopReason::Work
+    }
+}
+
+/// The algebra's limit as the reason names it.
+fn limit_text(which: StopReason) -> &'static str {
+    match which {
+        StopReason::Time => "time: --timeout",
+        StopReason::Work | StopReason::Nodes => "work: 20 operations per --max-nodes",
     }
 }
 
@@ -489,8 +535,9 @@ pub fn differentiate_by(
     for def in defs.values() {
         reserved.extend(crate::index::index_names(def));
     }
-    let derivation = Derivation::run(&[&term], defs, &diff_rewrites(defs, &reserved), saturation)?;
-    let result = derivation.result(0)?;
+    let derivation = Derivation::run(&[&term], defs, &diff_rewrites(defs, &reserved), saturation)
+        .map_err(|e| e.to_string())?;
+    let result = derivation.result(0).map_err(|e| e.to_string())?;
     let mut norm = Normalizer::new(defs, true, budget(limits, deadline));
     match norm.normalize(&result) {
         Ok(r) => Ok(readable(&mut norm, &r).unwrap_or_else(|_| norm.print(&r))),

@@ -1,0 +1,65 @@
+//! `backprove check CERT [--problem FILE]`: reads a certificate, hands it to
+//! the checker and prints the kernel's verdict on each claim.
+
+use super::*;
+
+/// `check CERT [--problem FILE]`: the kernel's verdict on each claim.
+pub(super) fn check_command(
+    file: &std::path::Path,
+    problem: Option<&std::path::Path>,
+    out: &mut impl Write,
+) -> u8 {
+    use crate::check::CheckError;
+    let (text, _) = match read_input(&file.to_path_buf()) {
+        Ok(t) => t,
+        Err(e) => return usage(&e),
+    };
+    let report = match crate::check::read(&text) {
+        Ok(r) => r,
+        Err(e) => return usage(&e.to_string()),
+    };
+    if let Some(path) = problem {
+        let (source, _) = match read_input(&path.to_path_buf()) {
+            Ok(t) => t,
+            Err(e) => return usage(&e),
+        };
+        let parsed = match crate::parse::parse_problem(&source) {
+            Ok(p) => p,
+            Err(e) => return usage(&e.to_string()),
+        };
+        if let Err(e) = crate::check::same_problem(&report, &parsed) {
+            let _ = writeln!(out, "certificate invalid: {e}");
+            return 1;
+        }
+    }
+    match crate::check::check_report(&report) {
+        Ok(n) => {
+            for c in &report.claims {
+                let how = match c.status {
+                    crate::report::Status::Proved if c.conditions.is_empty() => {
+                        "proved".to_string()
+                    }
+                    crate::report::Status::Proved => {
+                        format!("proved where {}", c.conditions.join(" and "))
+                    }
+                    crate::report::Status::Disproved => "disproved (counterexample checked)".into(),
+                    crate::report::Status::Undecided => "undecided (nothing to check)".into(),
+                };
+                let _ = writeln!(out, "line {}: {}: {how}", c.line, c.claim);
+            }
+            let _ = writeln!(out, "certificate valid: {n} verdicts checked");
+            if problem.is_none() {
+                let _ = writeln!(
+                    out,
+                    "(checked against the certificate's own statement only; give --problem FILE to check it is about your file)"
+                );
+            }
+            0
+        }
+        Err(e @ CheckError::Malformed(_)) => usage(&e.to_string()),
+        Err(e) => {
+            let _ = writeln!(out, "certificate invalid: {e}");
+            1
+        }
+    }
+}

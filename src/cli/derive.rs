@@ -1,0 +1,136 @@
+//! `backprove derive`: the backward walk of a built-in layer or a problem
+//! file, rendered in the chosen format, with its exit code.
+
+use super::*;
+
+pub(super) fn derive_command(
+    what: &str,
+    classes: usize,
+    wrt: &[String],
+    output: Option<&str>,
+    format: TranscriptFormat,
+    limits: &Limits,
+    out: &mut impl Write,
+) -> u8 {
+    let (text, name, title) = if what == "softmax-with-loss" {
+        (
+            softmax_with_loss(classes),
+            "<softmax-with-loss>".to_string(),
+            format!("Softmax-with-Loss, {classes} classes: the backward pass node by node"),
+        )
+    } else {
+        match read_input(&PathBuf::from(what)) {
+            Ok((t, n)) => {
+                let title = format!("{n}: the backward pass node by node");
+                (t, n, title)
+            }
+            Err(e) => return usage(&e),
+        }
+    };
+    let mut problem = match parse_problem(&text) {
+        Ok(p) => p,
+        Err(e) => {
+            eprint!("{}", render_error(&e, &text, &name));
+            return EXIT_INPUT;
+        }
+    };
+    // A problem for every n: the walk runs at `--classes` classes, and the
+    // problem's first claim, proved for every n, follows it.
+    let mut general_text = None;
+    let mut title = title;
+    if crate::unroll::is_indexed(&problem) {
+        let concrete = match crate::unroll::unroll_to_text(&problem, classes) {
+            Ok(t) => t,
+            Err(e) => return usage(&e),
+        };
+        if !problem.claims.is_empty() {
+            general_text = Some(text.clone());
+        }
+        problem = match parse_problem(&concrete) {
+            Ok(p) => p,
+            Err(e) => return usage(&format!("the problem at {classes} classes: {e}")),
+        };
+        title = format!("{name} at {classes} classes: the backward pass node by node");
+    }
+    // Without --output and --wrt, the walk is the one the claims ask about:
+    // `prove d(L, x) = …` walks from `L` back to `x`.
+    let (claimed_output, claimed_inputs) = claimed_derivatives(&problem);
+    let Some(output) = output
+        .map(str::to_string)
+        .or(claimed_output)
+        .or_else(|| problem.definitions.last().map(|d| d.name.to_string()))
+    else {
+        return usage("the problem defines nothing to differentiate; pass --output");
+    };
+    let inputs: Vec<String> = if !wrt.is_empty() {
+        wrt.to_vec()
+    } else if !claimed_inputs.is_empty() {
+        claimed_inputs
+    } else {
+        let defs = crate::prove::definitions(&problem);
+        let mut vars = std::collections::BTreeSet::new();
+        for d in &problem.definitions {
+            for n in d.expr.as_ref() {
+                if let crate::language::Math::Var(s) = n {
+                    if !defs.contains_key(s) && s.as_str().starts_with('a') {
+                        vars.insert(s.to_string());
+                    }
+                }
+            }
+        }
+        let mut v: Vec<String> = vars.into_iter().collect();
+        v.sort_by(|a, b| crate::algebra::natural_cmp(a, b));
+        v
+    };
+    match crate::transcript::derive_within(&problem, &output, &inputs, &title, limits) {
+        Ok(mut t) => {
+            if what == "softmax-with-loss" {
+                general_text = Some(crate::examples::softmax_with_loss_n());
+            }
+            if let Some(general) = general_text {
+                match crate::transcript::general_case_within(&general, limits) {
+                    Ok(g) => t.general = Some(g),
+                    Err(e) => return usage(&e),
+                }
+            }
+            let text = crate::render::render_transcript(&t, format);
+            let _ = out.write_all(text.as_bytes());
+            if t.all_proved() {
+                0
+            } else {
+                EXIT_UNDECIDED
+            }
+        }
+        Err(e) if e.starts_with(crate::transcript::WALK_LIMIT) => {
+            eprintln!("undecided: {e}");
+            EXIT_UNDECIDED
+        }
+        Err(e) => usage(&e),
+    }
+}
+
+/// The name the claims differentiate (`L` of `prove d(L, x) = …`, when it is
+/// a `let` name) and the variables they differentiate by, in order.
+fn claimed_derivatives(problem: &crate::problem::Problem) -> (Option<String>, Vec<String>) {
+    let defs = crate::prove::definitions(problem);
+    let mut output = None;
+    let mut inputs: Vec<String> = Vec::new();
+    for claim in &problem.claims {
+        let e = &claim.lhs;
+        let root = egg::Id::from(e.as_ref().len() - 1);
+        let crate::language::Math::D([f, x]) = e[root] else {
+            continue;
+        };
+        if let (crate::language::Math::Var(f), None) = (&e[f], &output) {
+            if defs.contains_key(f) {
+                output = Some(f.to_string());
+            }
+        }
+        if let crate::language::Math::Var(x) = &e[x] {
+            if !inputs.contains(&x.to_string()) {
+                inputs.push(x.to_string());
+            }
+        }
+    }
+    (output, inputs)
+}

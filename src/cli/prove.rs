@@ -1,0 +1,99 @@
+//! `backprove prove FILE` and `backprove diff EXPR --wrt X`: decide claims,
+//! or differentiate one expression, and print the result.
+
+use super::*;
+
+pub(super) fn prove_text(
+    text: &str,
+    name: &str,
+    format: Format,
+    limits: &Limits,
+    out: &mut impl Write,
+) -> u8 {
+    let problem = match parse_problem(text) {
+        Ok(p) => p,
+        Err(e) => {
+            eprint!("{}", render_error(&e, text, name));
+            return EXIT_INPUT;
+        }
+    };
+    if problem.claims.is_empty() {
+        return usage(&format!(
+            "{name} has no `prove` statement: there is nothing to decide"
+        ));
+    }
+    let report = prove_problem(&problem, limits);
+    let _ = out.write_all(render(&report, format).as_bytes());
+    report.exit_code()
+}
+
+pub(super) fn diff_command(
+    expr: &str,
+    wrt: &str,
+    lets: &[String],
+    limits: &Limits,
+    out: &mut impl Write,
+) -> u8 {
+    let mut source = String::new();
+    for l in lets {
+        let Some((name, body)) = l.split_once('=') else {
+            return usage(&format!("--let {l}: expected NAME=EXPR"));
+        };
+        source += &format!("let {} = {}\n", name.trim(), body.trim());
+    }
+    let problem = match parse_problem(&source) {
+        Ok(p) => p,
+        Err(e) => {
+            eprint!("{}", render_error(&e, &source, "--let"));
+            return EXIT_INPUT;
+        }
+    };
+    let names: Vec<Symbol> = problem.definitions.iter().map(|d| d.name).collect();
+    let defined: std::collections::BTreeMap<Symbol, usize> = problem
+        .definitions
+        .iter()
+        .map(|d| (d.name, d.line))
+        .collect();
+    let families: std::collections::BTreeSet<Symbol> = problem
+        .definitions
+        .iter()
+        .filter(|d| {
+            matches!(
+                d.expr.as_ref().last(),
+                Some(crate::language::Math::Lambda(_))
+            )
+        })
+        .map(|d| d.name)
+        .collect();
+    let term = match crate::parse::parse_term(expr, &defined, &families) {
+        Ok(t) => t,
+        Err(e) => {
+            eprint!("{}", render_error(&e, expr, "EXPR"));
+            return EXIT_INPUT;
+        }
+    };
+    // The variable: a free variable `x` or an element `a[k]` of a free family.
+    let var = match crate::parse::parse_term(wrt.trim(), &defined, &families) {
+        Ok(v) => match v.as_ref() {
+            [crate::language::Math::Var(s)] if !names.contains(s) => v,
+            [crate::language::Math::Var(a), crate::language::Math::Var(_), crate::language::Math::Idx(_)]
+                if !names.contains(a) =>
+            {
+                v
+            }
+            _ => return usage(&format!("--wrt {wrt}: expected a free variable or `a[k]`")),
+        },
+        Err(_) => return usage(&format!("--wrt {wrt}: expected a free variable or `a[k]`")),
+    };
+    let defs = crate::prove::definitions(&problem);
+    match crate::prove::differentiate_by(&term, &var, &defs, limits) {
+        Ok(d) => {
+            let _ = writeln!(out, "{d}");
+            0
+        }
+        Err(reason) => {
+            eprintln!("undecided: {reason}");
+            3
+        }
+    }
+}
