@@ -55,6 +55,16 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
         "inverted dropout with a fixed mask",
         include_str!("problems/dropout.txt"),
     ),
+    (
+        "batch-normalization",
+        "batch normalization (layer normalization over features)",
+        include_str!("problems/batch-normalization.txt"),
+    ),
+    (
+        "rms-normalization",
+        "RMS normalization",
+        include_str!("problems/rms-normalization.txt"),
+    ),
 ];
 
 /// The problem file of the built-in example `name` (`classes` for the

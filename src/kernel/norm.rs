@@ -29,10 +29,8 @@ use super::term;
 use crate::language::Math;
 
 pub use functions::FUNCTION_LAWS;
-
-/// The algebra laws beyond field arithmetic, each with the side condition
-/// under which the normalizer applies it (besides `unfold-NAME` and the
-/// built-in functions' definitions, [`FUNCTION_LAWS`]).
+/// The algebra laws beyond field arithmetic, each with the side condition under
+/// which the normalizer applies it (also `unfold-NAME` and [`FUNCTION_LAWS`]).
 pub const LAWS: &[(&str, &str)] = &[
     ("exp-sum", "exp(u + v) = exp(u)*exp(v), exp(k*u) = exp(u)^k"),
     (
@@ -116,7 +114,7 @@ enum Atom {
     Sum(Frac, u32),
     /// The number of classes, `sum(j, 1)`.
     Classes,
-    /// A built-in function of its arguments (by its name in `FUNCTIONS`).
+    /// A built-in function of its arguments (`functions`).
     Func(&'static str, Vec<Frac>),
     /// A derivative, kept as written (with its free indices): `d` is not
     /// pointwise, so an assumption's substitution must not reach inside it.
@@ -332,21 +330,7 @@ impl<'a> Normalizer<'a> {
                 (free, *h, s.add(s))
             }
             Atom::Deriv(_, free) => (free.iter().copied().collect(), 0, Signs::ANY),
-            Atom::Func(name, args) => {
-                let mut free = BTreeSet::new();
-                for a in args {
-                    free.extend(self.frac_free(a));
-                }
-                let height = args.iter().map(|a| self.frac_height(a)).max().unwrap_or(0);
-                let s = match *name {
-                    "sigmoid" | "softplus" => Signs::POS,
-                    "relu" | "abs" | "step" => Signs::NON_NEG,
-                    // tanh is odd and increasing: it has its argument's sign.
-                    "tanh" => self.frac_sign(&args[0]),
-                    _ => Signs::ANY,
-                };
-                (free, height, s)
-            }
+            Atom::Func(name, args) => self.describe_function(name, args),
         }
     }
 
@@ -494,10 +478,7 @@ impl<'a> Normalizer<'a> {
                     ))
                 }
                 // Every other node is a built-in function.
-                f => {
-                    let args = f.children().iter().map(&mut get).collect();
-                    self.function(&f.to_string(), args)?
-                }
+                f => self.function(&f.to_string(), f.children().iter().map(get).collect())?,
             };
             out.push(r);
         }

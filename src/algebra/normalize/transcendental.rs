@@ -132,11 +132,15 @@ impl Normalizer<'_> {
         })
     }
 
-    /// Rewrites `sqrt(u)^e` with `|e| >= 2` as `u^(e div 2) * sqrt(u)^(e mod 2)`.
+    /// Rewrites `sqrt(u)^e` with `|e| >= 2` as `u^(e div 2) * sqrt(u)^(e mod 2)`;
+    /// with names unfolded also `e < 0`: `1/sqrt(u)` is `sqrt(u)/u`, so that
+    /// `sqrt(u)` and `u/sqrt(u)` agree.
     pub(super) fn reduce_sqrt(&mut self, r: Rat) -> Res<Rat> {
+        let rationalize = !self.opaque_sums;
+        let reducible = |e: i64| e.abs() >= 2 || e < 0 && rationalize;
         let needs = r.num.0.keys().any(|m| {
             m.0.iter()
-                .any(|(a, e)| e.abs() >= 2 && matches!(self.atoms[*a], Atom::Sqrt(_)))
+                .any(|(a, e)| reducible(*e) && matches!(self.atoms[*a], Atom::Sqrt(_)))
         });
         if !needs {
             return Ok(r);
@@ -146,7 +150,7 @@ impl Normalizer<'_> {
             let mut keep = Vec::new();
             let mut extra = Rat::constant(c);
             for (a, e) in m.0 {
-                match (&self.atoms[a], e.abs() >= 2) {
+                match (&self.atoms[a], reducible(e)) {
                     (Atom::Sqrt(u), true) => {
                         let u = u.clone();
                         let half = e.div_euclid(2);

@@ -199,7 +199,9 @@ impl Normalizer<'_> {
     pub(super) fn reduce_with(&mut self, r: Frac, deltas: bool) -> Res<Frac> {
         let needs = r.num.0.keys().any(|m| {
             m.0.iter().any(|(a, e)| match &self.atoms[*a as usize] {
-                Atom::Sqrt(_) => e.abs() >= 2,
+                // With names unfolded, `1/sqrt(u)` is `sqrt(u)/u`, so that
+                // `sqrt(u)` and `u/sqrt(u)` agree.
+                Atom::Sqrt(_) => e.abs() >= 2 || *e < 0 && self.unfold_all,
                 Atom::Delta(..) => *e >= 2 || deltas && m.0.len() > 1,
                 _ => false,
             })
@@ -214,7 +216,10 @@ impl Normalizer<'_> {
             let mut delta: Option<(Symbol, Symbol)> = None;
             for (a, e) in m.0 {
                 match self.atoms[a as usize].clone() {
-                    Atom::Sqrt(u) if e.abs() >= 2 && self.law("sqrt-square") => {
+                    Atom::Sqrt(u)
+                        if (e.abs() >= 2 || e < 0 && self.unfold_all)
+                            && self.law("sqrt-square") =>
+                    {
                         let p = self.powi(&u, e.div_euclid(2))?;
                         acc = self.mul_plain(&acc, &p)?;
                         if e.rem_euclid(2) != 0 {

@@ -3,10 +3,13 @@
 //! unless its definition law is named, which rewrites it by `exp`, `log` and
 //! the step function. Owns no other law.
 
+use std::collections::BTreeSet;
+
+use egg::Symbol;
 use num_rational::BigRational;
 use num_traits::One;
 
-use super::{Atom, Frac, Normalizer, Res};
+use super::{Atom, Frac, Normalizer, Res, Signs};
 use crate::language::FUNCTIONS;
 
 /// The definition laws of the built-in functions, for [`super::LAWS`].
@@ -78,5 +81,26 @@ impl Normalizer<'_> {
             }
         }
         self.atom_frac(Atom::Func(name, args), 1)
+    }
+
+    /// A function atom's free indices, height and the signs it surely has.
+    pub(super) fn describe_function(
+        &self,
+        name: &str,
+        args: &[Frac],
+    ) -> (BTreeSet<Symbol>, u32, Signs) {
+        let mut free = BTreeSet::new();
+        for a in args {
+            free.extend(self.frac_free(a));
+        }
+        let height = args.iter().map(|a| self.frac_height(a)).max().unwrap_or(0);
+        let signs = match name {
+            "sigmoid" | "softplus" => Signs::POS,
+            "relu" | "abs" | "step" => Signs::NON_NEG,
+            // tanh is odd and increasing: it has its argument's sign.
+            "tanh" => self.frac_sign(&args[0]),
+            _ => Signs::ANY,
+        };
+        (free, height, signs)
     }
 }
