@@ -270,6 +270,7 @@ impl Context {
             Justification::Algebra {
                 differentiate,
                 laws: l,
+                ..
             } => K::Algebra {
                 laws: laws(l),
                 differentiate: *differentiate,
@@ -280,6 +281,7 @@ impl Context {
                 value,
                 coefficient,
                 laws: l,
+                ..
             } => K::Assume {
                 equation: self
                     .assumption_texts
@@ -334,6 +336,9 @@ impl Context {
     }
 
     pub(crate) fn check_claim(&self, claim: &ClaimReport) -> Result<(), Failure> {
+        for (i, s) in claim.steps.iter().enumerate() {
+            crate::moves::check_name(&s.by).map_err(|e| (Some(i + 1), e))?;
+        }
         let proof = self.proof(claim)?;
         let fail = |r: kernel::Rejection| (r.step, r.reason);
         match claim.status {

@@ -28,6 +28,7 @@ mod graph;
 pub mod index;
 mod kernel;
 mod language;
+mod moves;
 mod numeric;
 mod parse;
 mod print;

@@ -239,6 +239,7 @@ pub fn derive_within(
         deadline: Some(deadline),
     };
     let simplifier = Simplifier::new(problem, &defs, budget)?;
+    let moves = crate::moves::Moves::new(problem);
     let term = |i: usize| to_infix(&graph.term(i));
     // A node as a factor: by its name where it has one (`y1`), else its value (`exp(a1)`).
     let refer = |i: usize| {
@@ -288,6 +289,7 @@ pub fn derive_within(
             .collect::<Vec<_>>()
             .join(" + ");
         let gradient = simplifier.simplify(&raw, false)?;
+        let gradient = (gradient.0.clone(), moves.shape(&gradient.0, &gradient.1));
         pending.push((gradient.0.clone(), gradient.1.clone()));
         let g = gradient.1.clone();
         let node = &graph.nodes[i];
@@ -313,6 +315,7 @@ pub fn derive_within(
                 format!("({g})*({local})")
             };
             let sent = simplifier.simplify(&raw, true)?;
+            let sent = (sent.0.clone(), moves.shape(&sent.0, &sent.1));
             pending.push((sent.0.clone(), sent.1.clone()));
             arriving[input].push(sent.1.clone());
             edges.push((input, node.op.rule().to_string(), sent));

@@ -123,10 +123,12 @@ fn tamperings(report: &Report) -> Vec<(String, Report)> {
                 Justification::Algebra { laws, .. } => Justification::Algebra {
                     differentiate: false,
                     laws: laws.clone(),
+                    name: None,
                 },
                 Justification::Assume { .. } => Justification::Algebra {
                     differentiate: false,
                     laws: vec![],
+                    name: None,
                 },
             };
             let by = r.claims[c].steps[k].by.clone();

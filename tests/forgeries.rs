@@ -14,6 +14,7 @@ fn assume_step(equation: &str, target: &str, value: &str, coefficient: Option<&s
         value: value.into(),
         coefficient: coefficient.map(String::from),
         laws: vec![],
+        name: None,
     };
     Step {
         rule: by.label(),

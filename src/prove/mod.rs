@@ -93,9 +93,11 @@ pub(crate) fn prove_problem_until(
         claims: Vec::new(),
     };
     let context = crate::check::Context::new(&report);
+    let moves = crate::moves::Moves::new(problem);
     report.claims = parallel_map(&problem.claims, |claim| {
         let mut decided = prove_claim(problem, &defs, &rules, claim, limits, until);
         if let Ok(context) = &context {
+            crate::moves::refine(&moves, context, &mut decided);
             certify(context, &mut decided);
         }
         self_check(&context, &mut decided);
