@@ -29,6 +29,19 @@ fn verdict(s: &Simplification) -> String {
     }
 }
 
+/// The branches' gradients added, a negative one after ` - ` (no `+ -`).
+fn added(parts: &[String]) -> String {
+    let mut out = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        match (i, p.strip_prefix('-')) {
+            (0, _) => out += p,
+            (_, Some(rest)) => out += &format!(" - {rest}"),
+            (_, None) => out += &format!(" + {p}"),
+        }
+    }
+    out
+}
+
 /// The moves of a simplification of more than one step, one per line:
 /// `= form  [move]`, each form as the chain reaches it.
 fn moves(s: &Simplification, indent: &str) -> String {
@@ -122,7 +135,7 @@ pub fn render_text(t: &Transcript) -> String {
     for b in &t.backward {
         let _ = writeln!(out, "\n  node [{}] {}", b.id, node_name(t, b.id));
         if b.arriving.len() > 1 {
-            let _ = writeln!(out, "    branches add: {}", b.arriving.join(" + "));
+            let _ = writeln!(out, "    branches add: {}", added(&b.arriving));
         }
         if b.gradient.steps.len() > 1 {
             let _ = writeln!(out, "    adding: {}{}", b.gradient.raw, verdict(&b.gradient));
