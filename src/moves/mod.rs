@@ -13,13 +13,13 @@
 mod search;
 mod term;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use egg::Symbol;
 
 use crate::kernel::Discharge;
 use crate::language::Math;
-use crate::parse::parse_expression;
+use crate::parse::parse_term;
 use crate::print::to_infix;
 use crate::problem::{Problem, Relation};
 use crate::report::{ClaimReport, Justification, Status, Step};
@@ -40,7 +40,8 @@ struct Equation {
 /// The moves a problem allows: its definitions (to substitute and write
 /// back) and its equations (to use).
 pub(crate) struct Moves {
-    names: Vec<Symbol>,
+    names: BTreeMap<Symbol, usize>,
+    families: BTreeSet<Symbol>,
     /// Scalar definitions: name, definition as written, as a term.
     defs: Vec<(String, String, T)>,
     equations: Vec<Equation>,
@@ -49,7 +50,17 @@ pub(crate) struct Moves {
 impl Moves {
     /// The moves of `problem`.
     pub(crate) fn new(problem: &Problem) -> Moves {
-        let names: Vec<Symbol> = problem.definitions.iter().map(|d| d.name).collect();
+        let names = problem
+            .definitions
+            .iter()
+            .map(|d| (d.name, d.line))
+            .collect();
+        let families = problem
+            .definitions
+            .iter()
+            .filter(|d| matches!(d.expr.as_ref().last(), Some(Math::Lambda(_))))
+            .map(|d| d.name)
+            .collect();
         let defs = problem
             .definitions
             .iter()
@@ -58,13 +69,14 @@ impl Moves {
             .collect();
         Moves {
             names,
+            families,
             defs,
             equations: equations(problem),
         }
     }
 
     fn read(&self, text: &str) -> Option<T> {
-        parse_expression(text, &self.names)
+        parse_term(text, &self.names, &self.families)
             .ok()
             .map(|e| from_expr(&e))
     }
@@ -96,7 +108,13 @@ impl Moves {
         let mut steps = Vec::new();
         let mut current = before.to_string();
         if path.is_empty() {
-            let name = if matches!(b, T::Sum(_)) {
+            // Nothing but the order changes, or numbers and signs multiply out.
+            let letters = |t: &str| {
+                let mut c: Vec<char> = t.chars().filter(|c| !c.is_whitespace()).collect();
+                c.sort_unstable();
+                c
+            };
+            let name = if matches!(b, T::Sum(_)) || letters(before) == letters(after) {
                 "reorder the terms"
             } else {
                 "multiply"
@@ -183,9 +201,10 @@ fn equations(problem: &Problem) -> Vec<Equation> {
 }
 
 /// Replaces the algebra at the end of a proved claim (everything after its
-/// lemmas and its differentiation step) by a chain of named moves, when one
-/// is found and the kernel accepts it needing no condition the replaced
-/// steps did not need. Otherwise the claim is left as it is.
+/// lemmas and its differentiation step) by a chain of named moves: the whole
+/// stretch at once, else step by step. A replacement is kept only when the
+/// kernel accepts the whole claim with it, needing no condition the claim
+/// did not need before; otherwise the claim is left as it is.
 pub(crate) fn refine(moves: &Moves, context: &crate::check::Context, claim: &mut ClaimReport) {
     if claim.status != Status::Proved {
         return;
@@ -195,34 +214,18 @@ pub(crate) fn refine(moves: &Moves, context: &crate::check::Context, claim: &mut
             s.by,
             Justification::Algebra {
                 differentiate: false,
+                name: None,
                 ..
-            } | Justification::Assume { .. }
+            } | Justification::Assume { name: None, .. }
         )
     };
     let Some(first) = claim.steps.iter().position(plain) else {
         return;
     };
-    if !claim.steps[first..].iter().all(plain) {
-        return;
-    }
-    let before = claim.steps[first].before.clone();
-    let after = claim.steps[claim.steps.len() - 1].after.clone();
-    let Some(steps) = moves.chain(&before, &after) else {
-        return;
-    };
     let stated = |steps: Vec<Step>| -> Option<BTreeSet<String>> {
-        let local = ClaimReport {
-            claim: format!("{before} = {after}"),
-            line: claim.line,
-            status: Status::Proved,
-            conditions: vec![],
-            side_conditions: vec![],
-            counterexample: None,
-            spot_checks: vec![],
-            steps,
-            reason: None,
-        };
-        let proof = context.proof(&local).ok()?;
+        let mut whole = claim.clone();
+        whole.steps = steps;
+        let proof = context.proof(&whole).ok()?;
         let accepted = crate::kernel::check(&context.statement, &proof, true).ok()?;
         Some(
             accepted
@@ -233,15 +236,37 @@ pub(crate) fn refine(moves: &Moves, context: &crate::check::Context, claim: &mut
                 .collect(),
         )
     };
-    let Some(new) = stated(steps.clone()) else {
+    let mut candidates = Vec::new();
+    if claim.steps[first..].iter().all(plain) {
+        let before = &claim.steps[first].before;
+        let after = &claim.steps[claim.steps.len() - 1].after;
+        if let Some(chain) = moves.chain(before, after) {
+            let mut steps = claim.steps[..first].to_vec();
+            steps.extend(chain);
+            candidates.push(steps);
+        }
+    }
+    let mut one_by_one = Vec::new();
+    for s in &claim.steps {
+        match plain(s).then(|| moves.chain(&s.before, &s.after)).flatten() {
+            Some(chain) => one_by_one.extend(chain),
+            None => one_by_one.push(s.clone()),
+        }
+    }
+    if one_by_one != claim.steps {
+        candidates.push(one_by_one);
+    }
+    if candidates.is_empty() {
+        return;
+    }
+    let Some(before) = stated(claim.steps.clone()) else {
         return;
     };
-    match stated(claim.steps[first..].to_vec()) {
-        Some(old) if new.is_subset(&old) => {
-            claim.steps.truncate(first);
-            claim.steps.extend(steps);
+    for steps in candidates {
+        if stated(steps.clone()).is_some_and(|now| now.is_subset(&before)) {
+            claim.steps = steps;
+            return;
         }
-        _ => {}
     }
 }
 

@@ -42,13 +42,31 @@ fn added(parts: &[String]) -> String {
     out
 }
 
+/// [`added`], each part rendered by `show`.
+fn signed(parts: &[String], show: fn(&str) -> String) -> String {
+    let mut out = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        match (i, p.strip_prefix('-')) {
+            (0, _) => out += &show(p),
+            (_, Some(rest)) => out += &format!(" - {}", show(rest)),
+            (_, None) => out += &format!(" + {}", show(p)),
+        }
+    }
+    out
+}
+
 /// The moves of a simplification of more than one step, one per line:
 /// `= form  [move]`, each form as the chain reaches it.
 fn moves(s: &Simplification, indent: &str) -> String {
     if s.status != Status::Proved || s.steps.len() < 2 {
         return String::new();
     }
-    let width = s.steps.iter().map(|st| st.after.chars().count()).max().unwrap_or(0);
+    let width = s
+        .steps
+        .iter()
+        .map(|st| st.after.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut out = String::new();
     for st in &s.steps {
         let _ = writeln!(out, "{indent}= {:<width$}  [{}]", st.after, st.rule);
@@ -138,7 +156,12 @@ pub fn render_text(t: &Transcript) -> String {
             let _ = writeln!(out, "    branches add: {}", added(&b.arriving));
         }
         if b.gradient.steps.len() > 1 {
-            let _ = writeln!(out, "    adding: {}{}", b.gradient.raw, verdict(&b.gradient));
+            let _ = writeln!(
+                out,
+                "    adding: {}{}",
+                b.gradient.raw,
+                verdict(&b.gradient)
+            );
             out.push_str(&moves(&b.gradient, "      "));
             let _ = writeln!(out, "    gradient: {}", b.gradient.simplified);
         } else {
@@ -247,8 +270,7 @@ pub fn render_markdown(t: &Transcript) -> String {
     for b in &t.backward {
         let _ = writeln!(out, "### Node {}: {}\n", b.id, math(&short(t, b.id)));
         if b.arriving.len() > 1 {
-            let parts: Vec<String> = b.arriving.iter().map(|a| math(a)).collect();
-            let _ = writeln!(out, "Branches add: {}\n", parts.join(" + "));
+            let _ = writeln!(out, "Branches add: {}\n", signed(&b.arriving, math));
         }
         let _ = writeln!(
             out,
@@ -368,8 +390,7 @@ pub fn render_latex(t: &Transcript) -> String {
             tex(&short(t, b.id))
         );
         if b.arriving.len() > 1 {
-            let parts: Vec<String> = b.arriving.iter().map(|a| tex(a)).collect();
-            let _ = writeln!(out, "Branches add: ${}$.", parts.join(" + "));
+            let _ = writeln!(out, "Branches add: ${}$.", signed(&b.arriving, tex));
         }
         let _ = writeln!(
             out,
