@@ -315,8 +315,21 @@ fn derive_command(
         };
         title = format!("{name} at {classes} classes: the backward pass node by node");
     }
+    // The file's claims `d(NAME, X) = …` say what to walk, unless told otherwise.
+    let claimed: Vec<(String, String)> = problem
+        .claims
+        .iter()
+        .filter_map(|c| match c.lhs.as_ref().last() {
+            Some(crate::language::Math::D([f, x])) => Some((
+                crate::print::infix_at(&c.lhs, *f),
+                crate::print::infix_at(&c.lhs, *x),
+            )),
+            _ => None,
+        })
+        .collect();
     let Some(output) = output
         .map(str::to_string)
+        .or_else(|| claimed.first().map(|(f, _)| f.clone()))
         .or_else(|| problem.definitions.last().map(|d| d.name.to_string()))
     else {
         return usage("the problem defines nothing to differentiate; pass --output");
@@ -333,12 +346,25 @@ fn derive_command(
                 }
             }
         }
-        let mut v: Vec<String> = vars.into_iter().collect();
-        v.sort_by(|a, b| crate::algebra::natural_cmp(a, b));
+        let mut v: Vec<String> = claimed
+            .iter()
+            .filter(|(f, _)| *f == output)
+            .map(|(_, x)| x.clone())
+            .collect();
+        v.dedup();
+        if v.is_empty() {
+            v = vars.into_iter().collect();
+            v.sort_by(|a, b| crate::algebra::natural_cmp(a, b));
+        }
         v
     } else {
         wrt.to_vec()
     };
+    if inputs.is_empty() {
+        return usage(&format!(
+            "`{output}` has no input to walk: pass --wrt, or add a claim `prove d({output}, x) = …`"
+        ));
+    }
     match crate::transcript::derive_within(&problem, &output, &inputs, &title, limits) {
         Ok(mut t) => {
             if what == "softmax-with-loss" {
@@ -352,7 +378,12 @@ fn derive_command(
             }
             let text = crate::render::render_transcript(&t, format);
             let _ = out.write_all(text.as_bytes());
-            if t.all_proved() {
+            for r in &t.refuted {
+                eprintln!("disproved: {r}");
+            }
+            if !t.refuted.is_empty() {
+                1
+            } else if t.all_proved() {
                 0
             } else {
                 EXIT_UNDECIDED
