@@ -271,7 +271,11 @@ pub fn derive_within(
 
     // The file's claims `d(OUTPUT, X) = RHS`: the walk aims the last step into X at RHS.
     let claimed = |input: usize| -> Option<String> {
-        let users = graph.nodes.iter().filter(|n| n.inputs.contains(&input)).count();
+        let users = graph
+            .nodes
+            .iter()
+            .filter(|n| n.inputs.contains(&input))
+            .count();
         problem.claims.iter().find_map(|c| {
             let Some(Math::D([f, x])) = c.lhs.as_ref().last() else {
                 return None;
@@ -382,8 +386,14 @@ pub fn derive_within(
         .filter(|c| c.status == Status::Disproved)
         .map(|c| {
             let at = c.counterexample.as_ref().map_or(String::new(), |p| {
-                let point: Vec<String> = p.point.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-                format!(": at {} the left side is {} and the right side {}", point.join(", "), p.lhs, p.rhs)
+                let point: Vec<String> =
+                    p.point.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                format!(
+                    ": at {} the left side is {} and the right side {}",
+                    point.join(", "),
+                    p.lhs,
+                    p.rhs
+                )
             });
             format!("{} is false{at}", c.claim)
         })

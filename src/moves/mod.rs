@@ -114,7 +114,9 @@ impl Moves {
                 c.sort_unstable();
                 c
             };
-            let name = if matches!(b, T::Sum(_)) || letters(before) == letters(after) {
+            let written_as_sum = parse_term(before, &self.names, &self.families)
+                .is_ok_and(|e| matches!(e.as_ref().last(), Some(Math::Add(_) | Math::Sub(_))));
+            let name = if written_as_sum || letters(before) == letters(after) {
                 "reorder the terms"
             } else {
                 "multiply"

@@ -38,16 +38,25 @@ fn at(e: &RecExpr<Math>, id: Id) -> T {
             Some(i) => mul(&at(e, *a), &i),
             None => T::Atom(infix_at(e, id)),
         },
-        Math::Pow([a, b]) => match &e[*b] {
-            Math::Num(c)
-                if c.0.is_integer() && c.0.abs() <= BigRational::from_integer(8.into()) =>
-            {
-                let k = c.0.to_integer().to_i32().unwrap_or(1);
+        Math::Pow([a, b]) => match constant(e, *b) {
+            Some(c) if c.is_integer() && c.abs() <= BigRational::from_integer(8.into()) => {
+                let k = c.to_integer().to_i32().unwrap_or(1);
                 pow(&at(e, *a), k).unwrap_or_else(|| T::Atom(infix_at(e, id)))
             }
             _ => T::Atom(infix_at(e, id)),
         },
         _ => T::Atom(infix_at(e, id)),
+    }
+}
+
+/// The value of an exponent written with numbers, `+`, `-` (`2 - 1`).
+fn constant(e: &RecExpr<Math>, id: Id) -> Option<BigRational> {
+    match &e[id] {
+        Math::Num(c) => Some(c.0.clone()),
+        Math::Add([a, b]) => Some(constant(e, *a)? + constant(e, *b)?),
+        Math::Sub([a, b]) => Some(constant(e, *a)? - constant(e, *b)?),
+        Math::Neg(a) => Some(-constant(e, *a)?),
+        _ => None,
     }
 }
 
