@@ -158,6 +158,14 @@ impl Justification {
     }
 
     /// The textbook move a chain step is named by, if any.
+    ///
+    /// ```
+    /// let p = backprove::parse_problem("prove x/x = 1").unwrap();
+    /// let report = backprove::prove_problem(&p, &backprove::Limits::default());
+    /// let step = &report.claims[0].steps[0];
+    /// assert_eq!(step.by.name(), Some("cancel x"));
+    /// assert_eq!(step.rule, "cancel x");
+    /// ```
     pub fn name(&self) -> Option<&str> {
         match self {
             Justification::Algebra { name, .. } | Justification::Assume { name, .. } => {

@@ -284,10 +284,8 @@ pub(crate) fn check_name(by: &Justification) -> Result<(), String> {
         return wrong();
     }
     match by {
-        Justification::Assume { equation, .. } => {
-            if name != format!("use {equation}") {
-                return wrong();
-            }
+        Justification::Assume { equation, .. } if name != format!("use {equation}") => {
+            return wrong();
         }
         Justification::Algebra { laws, .. } => {
             let unfolded = name

@@ -18,6 +18,12 @@ pub(crate) enum Kind {
     Use(usize),
 }
 
+/// A move at one place: its name and the term it gives.
+type Local = fn(&T) -> Option<(String, T)>;
+
+/// A term of a sum: its factors' key, its coefficient, its factors.
+type Like = (String, BigRational, Vec<(T, i32)>);
+
 /// At most this many moves a step, and this many terms looked at.
 const MAX_MOVES: usize = 8;
 const MAX_STATES: usize = 4000;
@@ -74,10 +80,9 @@ impl Moves {
                 out.push((named(format!("substitute {name} = {text}")), next));
             }
         }
-        let local: [&dyn Fn(&T) -> Option<(String, T)>; 5] =
-            [&cancel, &expand, &factor_out, &collect, &combine];
+        let local: [Local; 5] = [cancel, expand, factor_out, collect, combine];
         for f in local {
-            if let Some((name, next)) = first(t, f) {
+            if let Some((name, next)) = first(t, &f) {
                 out.push((named(name), next));
             }
         }
@@ -289,7 +294,7 @@ fn factor_out(t: &T) -> Option<(String, T)> {
 /// `2*x + 3*x` → `5*x`: terms that differ only in their coefficient.
 fn collect(t: &T) -> Option<(String, T)> {
     let T::Sum(terms) = t else { return None };
-    let mut out: Vec<(String, BigRational, Vec<(T, i32)>)> = Vec::new();
+    let mut out: Vec<Like> = Vec::new();
     let mut merged = false;
     for x in terms {
         let (c, fs) = parts(x);
