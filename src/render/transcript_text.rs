@@ -358,7 +358,7 @@ pub fn render_latex(t: &Transcript) -> String {
     for a in &t.assumptions {
         let _ = writeln!(out, "Assume \\texttt{{{}}}.\n", super::latex::escape(a));
     }
-    out.push_str("\\subsection*{Forward pass}\n\\begin{tabular}{rlll}\nnode & operation & inputs & value \\\\ \\hline\n");
+    out.push_str("\\subsection*{Forward pass}\n\\begin{tabular}{r l p{5.5cm} p{7cm}}\nnode & operation & inputs & value \\\\ \\hline\n");
     for n in &t.forward {
         if n.inputs.is_empty() {
             continue;
@@ -465,7 +465,8 @@ fn moves_latex(s: &Simplification) -> String {
     if s.status != Status::Proved || s.steps.len() < 2 {
         return String::new();
     }
-    let mut out = format!("\\begin{{align*}}\n  & {}", tex(&s.raw));
+    // Braced, so a leading minus is a sign, not a binary minus after `&`.
+    let mut out = format!("\\begin{{align*}}\n  & {{{}}}", tex(&s.raw));
     for st in &s.steps {
         let _ = write!(
             out,
