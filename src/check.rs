@@ -337,7 +337,7 @@ impl Context {
 
     pub(crate) fn check_claim(&self, claim: &ClaimReport) -> Result<(), Failure> {
         for (i, s) in claim.steps.iter().enumerate() {
-            crate::moves::check_name(&s.by).map_err(|e| (Some(i + 1), e))?;
+            check_name(&s.by).map_err(|e| (Some(i + 1), e))?;
         }
         let proof = self.proof(claim)?;
         let fail = |r: kernel::Rejection| (r.step, r.reason);
@@ -422,4 +422,43 @@ pub(crate) fn side_conditions(accepted: &kernel::Accepted) -> Vec<(String, Strin
 
 fn root(expr: &RecExpr<Math>) -> Id {
     Id::from(expr.as_ref().len() - 1)
+}
+
+/// Checks that a step's name says what its justification does: `use EQ`
+/// is an assumption step with that equation; `substitute N = …` and
+/// `write … as N` unfold `N`.
+fn check_name(by: &Justification) -> Result<(), String> {
+    let Some(name) = by.name() else {
+        return Ok(());
+    };
+    let wrong = || Err(format!("the move `{name}` is not what its step does"));
+    if name.is_empty() || name.contains('\n') {
+        return wrong();
+    }
+    match by {
+        Justification::Assume { equation, .. } if name != format!("use {equation}") => {
+            return wrong();
+        }
+        Justification::Algebra { laws, .. } => {
+            let unfolded = name
+                .strip_prefix("substitute ")
+                .and_then(|r| r.split_once(" = "))
+                .map(|(n, _)| n)
+                .or_else(|| {
+                    name.strip_prefix("write ")
+                        .and_then(|r| r.rsplit_once(" as "))
+                        .map(|(_, n)| n)
+                });
+            if name.starts_with("use ") {
+                return wrong();
+            }
+            if let Some(n) = unfolded {
+                if !laws.iter().any(|l| *l == format!("unfold-{n}")) {
+                    return wrong();
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
