@@ -286,6 +286,7 @@ impl Context {
             Justification::Algebra {
                 differentiate,
                 laws: l,
+                ..
             } => K::Algebra {
                 laws: laws(l),
                 differentiate: *differentiate,
@@ -296,6 +297,7 @@ impl Context {
                 value,
                 coefficient,
                 laws: l,
+                ..
             } => K::Assume {
                 equation: self
                     .assumption_texts
@@ -356,6 +358,9 @@ impl Context {
                 Some(Err(e)) => Err((None, format!("the roll-up does not check: {e}"))),
                 None => Err((None, "an instance claim without a roll-up".into())),
             };
+        }
+        for (i, s) in claim.steps.iter().enumerate() {
+            check_name(&s.by).map_err(|e| (Some(i + 1), e))?;
         }
         let proof = self.proof(claim)?;
         let fail = |r: kernel::Rejection| (r.step, r.reason);
@@ -440,4 +445,43 @@ pub(crate) fn side_conditions(accepted: &kernel::Accepted) -> Vec<(String, Strin
 
 fn root(expr: &RecExpr<Math>) -> Id {
     Id::from(expr.as_ref().len() - 1)
+}
+
+/// Checks that a step's name says what its justification does: `use EQ`
+/// is an assumption step with that equation; `substitute N = …` and
+/// `write … as N` unfold `N`.
+fn check_name(by: &Justification) -> Result<(), String> {
+    let Some(name) = by.name() else {
+        return Ok(());
+    };
+    let wrong = || Err(format!("the move `{name}` is not what its step does"));
+    if name.is_empty() || name.contains('\n') {
+        return wrong();
+    }
+    match by {
+        Justification::Assume { equation, .. } if name != format!("use {equation}") => {
+            return wrong();
+        }
+        Justification::Algebra { laws, .. } => {
+            let unfolded = name
+                .strip_prefix("substitute ")
+                .and_then(|r| r.split_once(" = "))
+                .map(|(n, _)| n)
+                .or_else(|| {
+                    name.strip_prefix("write ")
+                        .and_then(|r| r.rsplit_once(" as "))
+                        .map(|(_, n)| n)
+                });
+            if name.starts_with("use ") {
+                return wrong();
+            }
+            if let Some(n) = unfolded {
+                if !laws.iter().any(|l| *l == format!("unfold-{n}")) {
+                    return wrong();
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }

@@ -90,6 +90,10 @@ pub enum Justification {
         differentiate: bool,
         /// The laws beyond field arithmetic, e.g. `sum-delta`, `unfold-S`.
         laws: Vec<String>,
+        /// The textbook move this step makes (`cancel exp(a1)`), shown as its
+        /// label; the kernel checks the equation, not the name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
     },
     /// An assumption solved for one term, substituted, then algebra.
     Assume {
@@ -103,12 +107,18 @@ pub enum Justification {
         coefficient: Option<String>,
         /// The laws beyond field arithmetic.
         laws: Vec<String>,
+        /// The textbook move (`use t1 + t2 + t3 = 1`), shown as its label.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
     },
 }
 
 impl Justification {
-    /// The label proofs show.
+    /// The label proofs show: the move's name when it has one.
     pub fn label(&self) -> String {
+        if let Some(name) = self.name() {
+            return name.to_string();
+        }
         let with = |head: String, laws: &[String]| {
             if laws.is_empty() {
                 head
@@ -123,6 +133,7 @@ impl Justification {
             Justification::Algebra {
                 differentiate,
                 laws,
+                ..
             } => with(
                 if *differentiate {
                     "differentiate (lemmas above), algebra"
@@ -149,6 +160,24 @@ impl Justification {
         }
     }
 
+    /// The textbook move a chain step is named by, if any.
+    ///
+    /// ```
+    /// let p = backprove::parse_problem("prove x/x = 1").unwrap();
+    /// let report = backprove::prove_problem(&p, &backprove::Limits::default());
+    /// let step = &report.claims[0].steps[0];
+    /// assert_eq!(step.by.name(), Some("cancel x"));
+    /// assert_eq!(step.rule, "cancel x");
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Justification::Algebra { name, .. } | Justification::Assume { name, .. } => {
+                name.as_deref()
+            }
+            _ => None,
+        }
+    }
+
     /// The justification a label names (the inverse of [`Justification::label`]
     /// for labels without laws).
     pub fn from_label(rule: &str) -> Justification {
@@ -161,6 +190,7 @@ impl Justification {
                 value: value.into(),
                 coefficient: None,
                 laws: vec![],
+                name: None,
             };
         }
         if let Some(name) = rule.strip_prefix("unfold-") {
@@ -173,6 +203,7 @@ impl Justification {
             r => Justification::Algebra {
                 differentiate: r.contains("differentiate"),
                 laws: vec![],
+                name: None,
             },
         }
     }

@@ -120,6 +120,10 @@ pub struct Transcript {
     /// statements, or the output's own layer and the one feeding it.
     #[serde(default)]
     pub layers: Vec<LayerGroup>,
+    /// Steps found false, each with its counterexample (the file's claim, when
+    /// the walk aimed at it and it is wrong).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refuted: Vec<String>,
 }
 
 /// One layer of the figures: its title and its nodes.
@@ -239,6 +243,7 @@ pub fn derive_within(
         deadline: Some(deadline),
     };
     let simplifier = Simplifier::new(problem, &defs, budget)?;
+    let moves = crate::prove::moves::Moves::new(problem);
     let term = |i: usize| to_infix(&graph.term(i));
     // A node as a factor: by its name where it has one (`y1`), else its value (`exp(a1)`).
     let refer = |i: usize| {
@@ -264,6 +269,21 @@ pub fn derive_within(
         })
         .collect();
 
+    // The file's claims `d(OUTPUT, X) = RHS`: the walk aims the last step into X at RHS.
+    let claimed = |input: usize| -> Option<String> {
+        let users = graph
+            .nodes
+            .iter()
+            .filter(|n| n.inputs.contains(&input))
+            .count();
+        problem.claims.iter().find_map(|c| {
+            let Some(Math::D([f, x])) = c.lhs.as_ref().last() else {
+                return None;
+            };
+            let same = |id: &egg::Id, text: &str| crate::print::infix_at(&c.lhs, *id) == text;
+            (users == 1 && same(f, output) && same(x, &term(input))).then(|| to_infix(&c.rhs))
+        })
+    };
     let mut arriving: Vec<Vec<String>> = vec![Vec::new(); graph.nodes.len()];
     arriving[graph.output].push("1".into());
     let mut backward = Vec::new();
@@ -288,6 +308,7 @@ pub fn derive_within(
             .collect::<Vec<_>>()
             .join(" + ");
         let gradient = simplifier.simplify(&raw, false)?;
+        let gradient = (gradient.0.clone(), moves.shape(&gradient.0, &gradient.1));
         pending.push((gradient.0.clone(), gradient.1.clone()));
         let g = gradient.1.clone();
         let node = &graph.nodes[i];
@@ -319,6 +340,10 @@ pub fn derive_within(
                 format!("({g})*({local})")
             };
             let sent = simplifier.simplify(&raw, true)?;
+            let sent = match input_ids.contains(&input).then(|| claimed(input)).flatten() {
+                Some(rhs) => (sent.0.clone(), rhs),
+                None => (sent.0.clone(), moves.shape(&sent.0, &sent.1)),
+            };
             pending.push((sent.0.clone(), sent.1.clone()));
             arriving[input].push(sent.1.clone());
             edges.push((input, node.op.rule().to_string(), sent));
@@ -361,6 +386,24 @@ pub fn derive_within(
         ));
     }
     let report = crate::prove::prove_problem_until(&batch, limits, Some(deadline));
+    let refuted: Vec<String> = report
+        .claims
+        .iter()
+        .filter(|c| c.status == Status::Disproved)
+        .map(|c| {
+            let at = c.counterexample.as_ref().map_or(String::new(), |p| {
+                let point: Vec<String> =
+                    p.point.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                format!(
+                    ": at {} the left side is {} and the right side {}",
+                    point.join(", "),
+                    p.lhs,
+                    p.rhs
+                )
+            });
+            format!("{} is false{at}", c.claim)
+        })
+        .collect();
     let mut verdicts = report.claims.into_iter();
     let mut next = |raw: String, simplified: String| {
         if raw == simplified {
@@ -436,6 +479,7 @@ pub fn derive_within(
         backward,
         agreements,
         general: None,
+        refuted,
         layers: graph
             .layers(&problem.layers, &input_ids)
             .into_iter()

@@ -120,19 +120,34 @@ fn tamperings(report: &Report) -> Vec<(String, Report)> {
                 },
                 // Without the lemmas a `d` stays unexpanded (flipping the flag
                 // on a step with no `d` changes nothing, so it is not a forgery).
-                Justification::Algebra { laws, .. } => Justification::Algebra {
+                Justification::Algebra { laws, name, .. } => Justification::Algebra {
                     differentiate: false,
                     laws: laws.clone(),
+                    name: name.clone(),
                 },
                 Justification::Assume { .. } => Justification::Algebra {
                     differentiate: false,
                     laws: vec![],
+                    name: None,
                 },
             };
             let by = r.claims[c].steps[k].by.clone();
             r.claims[c].steps[k].rule = by.label();
             if r.claims[c].steps[k] != *step {
                 push(format!("claim {c} step {k}: changed justification"), r);
+            }
+
+            // A move's name that does not say what the step does.
+            if step.by.name().is_some() {
+                let mut r = report.clone();
+                if let Justification::Algebra { name, .. } | Justification::Assume { name, .. } =
+                    &mut r.claims[c].steps[k].by
+                {
+                    *name = Some("substitute q = 1".into());
+                }
+                let by = r.claims[c].steps[k].by.clone();
+                r.claims[c].steps[k].rule = by.label();
+                push(format!("claim {c} step {k}: misnamed move"), r);
             }
 
             // Moving a chain step breaks the chain; lemmas form a set, so a

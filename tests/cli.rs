@@ -183,3 +183,44 @@ fn derive_walks_a_symbolic_problem_at_a_number_of_classes_then_proves_it_for_eve
     assert!(walk < general);
     assert!(out.contains("claim d(L, a[k]) = y[k] - t[k]: proved"));
 }
+
+/// The walk's last value at an input, as the JSON gives it.
+fn walk_result(file: &str) -> (i32, Vec<String>, String) {
+    let (code, out, err) = backprove(&["derive", "-", "--format", "json"], file);
+    if code != 0 {
+        return (code, vec![], err);
+    }
+    let t: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let walks = t["agreements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["walk"].as_str().unwrap().to_string())
+        .collect();
+    (code, walks, err)
+}
+
+#[test]
+fn derive_aims_at_the_files_claims_in_the_files_names() {
+    let sigmoid = "let s = 1/(1 + exp(-z))\nlet L = -(t*log(s) + (1 - t)*log(1 - s))\nprove d(L, z) = s - t\n";
+    assert_eq!(
+        walk_result(sigmoid),
+        (0, vec!["s - t".into()], String::new())
+    );
+    let affine =
+        "let o = w*x + b\nlet L = (o - y)^2/2\nprove d(L, w) = (o - y)*x\nprove d(L, b) = o - y\n";
+    let (code, walks, _) = walk_result(affine);
+    assert_eq!(code, 0);
+    assert_eq!(walks, vec!["(o - y)*x".to_string(), "o - y".to_string()]);
+}
+
+#[test]
+fn derive_refuses_a_false_claim_and_a_file_with_nothing_to_walk() {
+    let wrong = "let s = 1/(1 + exp(-z))\nlet L = -(t*log(s) + (1 - t)*log(1 - s))\nprove d(L, z) = t - s\n";
+    let (code, _, err) = backprove(&["derive", "-"], wrong);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("d(L, z) = t - s is false: at "), "{err}");
+    let (code, _, err) = backprove(&["derive", "-"], "let q = 2*3\n");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no input to walk"), "{err}");
+}

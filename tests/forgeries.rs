@@ -14,6 +14,7 @@ fn assume_step(equation: &str, target: &str, value: &str, coefficient: Option<&s
         value: value.into(),
         coefficient: coefficient.map(String::from),
         laws: vec![],
+        name: None,
     };
     Step {
         rule: by.label(),
@@ -129,9 +130,13 @@ fn with_assumption(report: &Report, from: &str, to: &str) -> Report {
     }
     for c in r.claims.iter_mut() {
         for s in c.steps.iter_mut() {
-            if let Justification::Assume { equation, .. } = &mut s.by {
+            if let Justification::Assume { equation, name, .. } = &mut s.by {
                 if equation == from {
                     *equation = to.into();
+                    // A forger renames the move too, so the kernel is what rejects it.
+                    if name.is_some() {
+                        *name = Some(format!("use {to}"));
+                    }
                 }
             }
             s.rule = s.by.label();

@@ -82,6 +82,11 @@ pub(super) fn derive_command(
         v.sort_by(|a, b| crate::algebra::natural_cmp(a, b));
         v
     };
+    if inputs.is_empty() {
+        return usage(&format!(
+            "`{output}` has no input to walk: pass --wrt, or add a claim `prove d({output}, x) = …`"
+        ));
+    }
     match crate::transcript::derive_within(&problem, &output, &inputs, &title, limits) {
         Ok(mut t) => {
             if what == "softmax-with-loss" {
@@ -95,7 +100,12 @@ pub(super) fn derive_command(
             }
             let text = crate::render::render_transcript(&t, format);
             let _ = out.write_all(text.as_bytes());
-            if t.all_proved() {
+            for r in &t.refuted {
+                eprintln!("disproved: {r}");
+            }
+            if !t.refuted.is_empty() {
+                1
+            } else if t.all_proved() {
                 0
             } else {
                 EXIT_UNDECIDED

@@ -9,6 +9,7 @@
 
 mod chain;
 mod limits;
+pub(crate) mod moves;
 mod refute;
 mod shared;
 
@@ -90,6 +91,7 @@ pub(crate) fn prove_problem_until(
         report.rolled_up = None;
         context = crate::check::Context::new(&report);
     }
+    let moves = crate::prove::moves::Moves::new(problem);
     let claims: Vec<(usize, &Claim)> = problem.claims.iter().enumerate().collect();
     report.claims = parallel_map(&claims, |&(i, claim)| {
         let instance = rolled.as_ref().and_then(|(section, instances)| {
@@ -101,6 +103,7 @@ pub(crate) fn prove_problem_until(
         let mut decided = instance.unwrap_or_else(|| {
             let mut decided = prove_claim(problem, &defs, &rules, claim, limits, until);
             if let Ok(context) = &context {
+                crate::prove::moves::refine(&moves, context, &mut decided);
                 certify(context, &defs, &mut decided);
             }
             decided

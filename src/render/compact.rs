@@ -270,6 +270,7 @@ pub fn compact(t: &Transcript) -> Transcript {
         backward,
         agreements: t.agreements.clone(),
         general: t.general.clone(),
+        refuted: t.refuted.clone(),
         // The figures are drawn from the full transcript, never this view.
         layers: Vec::new(),
     }

@@ -18,15 +18,23 @@ fn math(term: &str) -> String {
 
 /// Escapes text for LaTeX's text mode.
 pub(super) fn escape(s: &str) -> String {
-    s.replace('\\', "\\textbackslash{}")
-        .replace('_', "\\_")
-        .replace('^', "\\^{}")
-        .replace('#', "\\#")
-        .replace('&', "\\&")
-        .replace('%', "\\%")
-        .replace('$', "\\$")
-        .replace('{', "\\{")
-        .replace('}', "\\}")
+    // Character by character, so no replacement escapes another's braces.
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\textbackslash{}"),
+            '^' => out.push_str("\\textasciicircum{}"),
+            '~' => out.push_str("\\textasciitilde{}"),
+            '<' => out.push_str("\\textless{}"),
+            '>' => out.push_str("\\textgreater{}"),
+            '_' | '#' | '&' | '%' | '$' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn claim_math(claim: &str) -> String {

@@ -8,6 +8,14 @@ use crate::transcript::{Simplification, Transcript};
 fn verdict(s: &Simplification) -> String {
     match s.status {
         Status::Proved if s.raw == s.simplified => String::new(),
+        Status::Proved if s.steps.len() > 1 => {
+            let conditions = if s.conditions.is_empty() {
+                String::new()
+            } else {
+                format!(" where {}", s.conditions.join(" and "))
+            };
+            format!("  [proved in {} moves{conditions}]", s.steps.len())
+        }
         Status::Proved => {
             let rules: Vec<&str> = s.steps.iter().map(|st| st.rule.as_str()).collect();
             let conditions = if s.conditions.is_empty() {
@@ -19,6 +27,63 @@ fn verdict(s: &Simplification) -> String {
         }
         other => format!("  [{}]", other.word()),
     }
+}
+
+/// The branches' gradients added, a negative one after ` - ` (no `+ -`).
+fn added(parts: &[String]) -> String {
+    let mut out = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        match (i, p.strip_prefix('-')) {
+            (0, _) => out += p,
+            (_, Some(rest)) => out += &format!(" - {rest}"),
+            (_, None) => out += &format!(" + {p}"),
+        }
+    }
+    out
+}
+
+/// [`added`], each part rendered by `show`.
+fn signed(parts: &[String], show: fn(&str) -> String) -> String {
+    let mut out = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        match (i, p.strip_prefix('-')) {
+            (0, _) => out += &show(p),
+            (_, Some(rest)) => out += &format!(" - {}", show(rest)),
+            (_, None) => out += &format!(" + {}", show(p)),
+        }
+    }
+    out
+}
+
+/// The moves of a simplification of more than one step, one per line:
+/// `= form  [move]`, each form as the chain reaches it.
+fn moves(s: &Simplification, indent: &str) -> String {
+    if s.status != Status::Proved || s.steps.len() < 2 {
+        return String::new();
+    }
+    let width = s
+        .steps
+        .iter()
+        .map(|st| st.after.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for st in &s.steps {
+        let _ = writeln!(out, "{indent}= {:<width$}  [{}]", st.after, st.rule);
+    }
+    out
+}
+
+/// The moves as a markdown list under a value.
+fn moves_markdown(s: &Simplification) -> String {
+    if s.status != Status::Proved || s.steps.len() < 2 {
+        return String::new();
+    }
+    let mut out = String::new();
+    for st in &s.steps {
+        let _ = writeln!(out, "  - $=$ {} ({})", math(&st.after), st.rule);
+    }
+    out
 }
 
 /// A node by its name if it has one, else by its value.
@@ -88,23 +153,39 @@ pub fn render_text(t: &Transcript) -> String {
     for b in &t.backward {
         let _ = writeln!(out, "\n  node [{}] {}", b.id, node_name(t, b.id));
         if b.arriving.len() > 1 {
-            let _ = writeln!(out, "    branches add: {}", b.arriving.join(" + "));
+            let _ = writeln!(out, "    branches add: {}", added(&b.arriving));
         }
-        let _ = writeln!(
-            out,
-            "    gradient: {}{}",
-            b.gradient.simplified,
-            verdict(&b.gradient)
-        );
-        for e in &b.edges {
-            let _ = writeln!(out, "    -> [{}] {}: {}", e.to, short(t, e.to), e.rule);
+        if b.gradient.steps.len() > 1 {
             let _ = writeln!(
                 out,
-                "       {} = {}{}",
-                e.gradient.raw,
-                e.gradient.simplified,
-                verdict(&e.gradient)
+                "    adding: {}{}",
+                b.gradient.raw,
+                verdict(&b.gradient)
             );
+            out.push_str(&moves(&b.gradient, "      "));
+            let _ = writeln!(out, "    gradient: {}", b.gradient.simplified);
+        } else {
+            let _ = writeln!(
+                out,
+                "    gradient: {}{}",
+                b.gradient.simplified,
+                verdict(&b.gradient)
+            );
+        }
+        for e in &b.edges {
+            let _ = writeln!(out, "    -> [{}] {}: {}", e.to, short(t, e.to), e.rule);
+            if e.gradient.steps.len() > 1 {
+                let _ = writeln!(out, "       {}{}", e.gradient.raw, verdict(&e.gradient));
+                out.push_str(&moves(&e.gradient, "         "));
+            } else {
+                let _ = writeln!(
+                    out,
+                    "       {} = {}{}",
+                    e.gradient.raw,
+                    e.gradient.simplified,
+                    verdict(&e.gradient)
+                );
+            }
         }
     }
     out.push_str("\nResult\n");
@@ -189,8 +270,7 @@ pub fn render_markdown(t: &Transcript) -> String {
     for b in &t.backward {
         let _ = writeln!(out, "### Node {}: {}\n", b.id, math(&short(t, b.id)));
         if b.arriving.len() > 1 {
-            let parts: Vec<String> = b.arriving.iter().map(|a| math(a)).collect();
-            let _ = writeln!(out, "Branches add: {}\n", parts.join(" + "));
+            let _ = writeln!(out, "Branches add: {}\n", signed(&b.arriving, math));
         }
         let _ = writeln!(
             out,
@@ -198,6 +278,11 @@ pub fn render_markdown(t: &Transcript) -> String {
             math(&b.gradient.simplified),
             verdict(&b.gradient)
         );
+        if b.gradient.steps.len() > 1 {
+            let _ = writeln!(out, "- {}", math(&b.gradient.raw));
+            out.push_str(&moves_markdown(&b.gradient));
+            out.push('\n');
+        }
         for e in &b.edges {
             let _ = writeln!(
                 out,
@@ -208,6 +293,7 @@ pub fn render_markdown(t: &Transcript) -> String {
                 math(&e.gradient.simplified),
                 verdict(&e.gradient)
             );
+            out.push_str(&moves_markdown(&e.gradient));
         }
         out.push('\n');
     }
@@ -272,7 +358,7 @@ pub fn render_latex(t: &Transcript) -> String {
     for a in &t.assumptions {
         let _ = writeln!(out, "Assume \\texttt{{{}}}.\n", super::latex::escape(a));
     }
-    out.push_str("\\subsection*{Forward pass}\n\\begin{tabular}{rlll}\nnode & operation & inputs & value \\\\ \\hline\n");
+    out.push_str("\\subsection*{Forward pass}\n\\begin{tabular}{r l p{5.5cm} p{7cm}}\nnode & operation & inputs & value \\\\ \\hline\n");
     for n in &t.forward {
         if n.inputs.is_empty() {
             continue;
@@ -304,8 +390,7 @@ pub fn render_latex(t: &Transcript) -> String {
             tex(&short(t, b.id))
         );
         if b.arriving.len() > 1 {
-            let parts: Vec<String> = b.arriving.iter().map(|a| tex(a)).collect();
-            let _ = writeln!(out, "Branches add: ${}$.", parts.join(" + "));
+            let _ = writeln!(out, "Branches add: ${}$.", signed(&b.arriving, tex));
         }
         let _ = writeln!(
             out,
@@ -313,6 +398,7 @@ pub fn render_latex(t: &Transcript) -> String {
             tex(&b.gradient.simplified),
             super::latex::escape(&verdict(&b.gradient))
         );
+        out.push_str(&moves_latex(&b.gradient));
         if !b.edges.is_empty() {
             out.push_str("\\begin{itemize}\n");
             for e in &b.edges {
@@ -325,6 +411,7 @@ pub fn render_latex(t: &Transcript) -> String {
                     tex(&e.gradient.simplified),
                     super::latex::escape(&verdict(&e.gradient))
                 );
+                out.push_str(&moves_latex(&e.gradient));
             }
             out.push_str("\\end{itemize}\n");
         }
@@ -370,6 +457,25 @@ pub fn render_latex(t: &Transcript) -> String {
         out.push_str("\\end{enumerate}\n");
     }
     out.push_str("\\end{document}\n");
+    out
+}
+
+/// The moves as an aligned chain: the value, then `= form` with each move's name.
+fn moves_latex(s: &Simplification) -> String {
+    if s.status != Status::Proved || s.steps.len() < 2 {
+        return String::new();
+    }
+    // Braced, so a leading minus is a sign, not a binary minus after `&`.
+    let mut out = format!("\\begin{{align*}}\n  & {{{}}}", tex(&s.raw));
+    for st in &s.steps {
+        let _ = write!(
+            out,
+            " \\\\\n  &= {} && \\text{{{}}}",
+            tex(&st.after),
+            super::latex::escape(&st.rule)
+        );
+    }
+    out.push_str("\n\\end{align*}\n");
     out
 }
 

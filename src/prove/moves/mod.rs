@@ -1,0 +1,273 @@
+//! Textbook moves: turns one algebra step `before = after` into a short
+//! chain of moves a student recognises (`substitute y1 = exp(a1)/S`,
+//! `cancel exp(a1)`, `factor out -S`, `expand`, `use t1 + t2 + t3 = 1`,
+//! `write exp(a1)/S as y1` …), found by a breadth-first search over the
+//! moves, so the chain is a shortest one. Each move becomes a certificate
+//! step whose justification the kernel already checks (algebra, or an
+//! assumption) and whose name is only its label: a chain is kept only when
+//! the kernel accepts it without conditions the single step did not need.
+//!
+//! Owns the search and the naming; `term` owns the shape of terms. Does not
+//! decide equality (the kernel's normal form does) and proves nothing itself.
+
+mod search;
+mod term;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use egg::Symbol;
+
+use crate::kernel::Discharge;
+use crate::language::Math;
+use crate::parse::parse_term;
+use crate::print::to_infix;
+use crate::problem::{Problem, Relation};
+use crate::report::{ClaimReport, Justification, Status, Step};
+pub(crate) use search::Kind;
+use term::{from_expr, key, print, T};
+
+/// An equation among the assumptions, as the moves use it.
+struct Equation {
+    /// As the file states it (`t1 + t2 + t3 = 1`).
+    text: String,
+    lhs: T,
+    rhs: T,
+    /// What the kernel's assumption step solves it for, and the value.
+    target: String,
+    value: String,
+}
+
+/// The moves a problem allows: its definitions (to substitute and write
+/// back) and its equations (to use).
+pub(crate) struct Moves {
+    names: BTreeMap<Symbol, usize>,
+    families: BTreeSet<Symbol>,
+    /// Scalar definitions: name, definition as written, as a term.
+    defs: Vec<(String, String, T)>,
+    equations: Vec<Equation>,
+}
+
+impl Moves {
+    /// The moves of `problem`.
+    pub(crate) fn new(problem: &Problem) -> Moves {
+        let names = problem
+            .definitions
+            .iter()
+            .map(|d| (d.name, d.line))
+            .collect();
+        let families = problem
+            .definitions
+            .iter()
+            .filter(|d| matches!(d.expr.as_ref().last(), Some(Math::Lambda(_))))
+            .map(|d| d.name)
+            .collect();
+        let defs = problem
+            .definitions
+            .iter()
+            .filter(|d| !matches!(d.expr.as_ref().last(), Some(Math::Lambda(_))))
+            .map(|d| (d.name.to_string(), to_infix(&d.expr), from_expr(&d.expr)))
+            .collect();
+        Moves {
+            names,
+            families,
+            defs,
+            equations: equations(problem),
+        }
+    }
+
+    fn read(&self, text: &str) -> Option<T> {
+        parse_term(text, &self.names, &self.families)
+            .ok()
+            .map(|e| from_expr(&e))
+    }
+
+    /// The form a chain of moves from `before` ends in, when it reaches
+    /// `after` up to the order of terms and factors (`-S*(t1 + t2 + t3)` for
+    /// `(-t1 - t2 - t3)*S`); else `after` itself.
+    pub(crate) fn shape(&self, before: &str, after: &str) -> String {
+        let found = self
+            .read(before)
+            .zip(self.read(after))
+            .and_then(|(b, a)| self.search(&b, &a));
+        match found {
+            Some(path) if !path.is_empty() => {
+                let last = print(&path[path.len() - 1].1);
+                match self.read(&last) {
+                    Some(t) if key(&t) == key(&path[path.len() - 1].1) => last,
+                    _ => after.to_string(),
+                }
+            }
+            _ => after.to_string(),
+        }
+    }
+
+    /// The chain of named steps from `before` to `after`, if moves reach it.
+    pub(crate) fn chain(&self, before: &str, after: &str) -> Option<Vec<Step>> {
+        let (b, a) = (self.read(before)?, self.read(after)?);
+        let path = self.search(&b, &a)?;
+        let mut steps = Vec::new();
+        let mut current = before.to_string();
+        if path.is_empty() {
+            // Nothing but the order changes, or numbers and signs multiply out.
+            let letters = |t: &str| {
+                let mut c: Vec<char> = t.chars().filter(|c| !c.is_whitespace()).collect();
+                c.sort_unstable();
+                c
+            };
+            let written_as_sum = parse_term(before, &self.names, &self.families)
+                .is_ok_and(|e| matches!(e.as_ref().last(), Some(Math::Add(_) | Math::Sub(_))));
+            let name = if written_as_sum || letters(before) == letters(after) {
+                "reorder the terms"
+            } else {
+                "multiply"
+            };
+            steps.push(self.step(&Kind::Algebra(name.into()), &current, after));
+            return Some(steps);
+        }
+        for (i, (kind, state)) in path.iter().enumerate() {
+            let next = if i + 1 == path.len() {
+                after.to_string()
+            } else {
+                let text = print(state);
+                // Every form shown reads back as the term it stands for.
+                if self.read(&text).map(|t| key(&t)) != Some(key(state)) {
+                    return None;
+                }
+                text
+            };
+            if next != current {
+                steps.push(self.step(kind, &current, &next));
+                current = next;
+            }
+        }
+        Some(steps)
+    }
+
+    fn step(&self, kind: &Kind, before: &str, after: &str) -> Step {
+        let by = match kind {
+            Kind::Algebra(name) => Justification::Algebra {
+                differentiate: false,
+                laws: vec![],
+                name: Some(name.clone()),
+            },
+            Kind::Use(i) => {
+                let e = &self.equations[*i];
+                Justification::Assume {
+                    equation: e.text.clone(),
+                    target: e.target.clone(),
+                    value: e.value.clone(),
+                    coefficient: None,
+                    laws: vec![],
+                    name: Some(format!("use {}", e.text)),
+                }
+            }
+        };
+        Step {
+            rule: by.label(),
+            before: before.into(),
+            after: after.into(),
+            by,
+        }
+    }
+}
+
+/// The equations of `problem` with what the prover's algebra solves them for.
+fn equations(problem: &Problem) -> Vec<Equation> {
+    let defs = problem.definitions_by_name();
+    let budget = crate::algebra::Budget {
+        max_work: 1_000_000,
+        deadline: None,
+    };
+    let mut norm = crate::algebra::Normalizer::new(&defs, true, budget);
+    let Ok(solved) = crate::prove::solve_equations(&mut norm, problem) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (target, value, text) in solved {
+        let Some(a) = problem
+            .assumptions
+            .iter()
+            .find(|a| a.relation == Relation::Eq && a.text() == text)
+        else {
+            continue;
+        };
+        out.push(Equation {
+            text,
+            lhs: from_expr(&a.lhs),
+            rhs: from_expr(&a.rhs),
+            target: norm.print_target(target),
+            value: norm.print(&value),
+        });
+    }
+    out
+}
+
+/// Replaces the algebra at the end of a proved claim (everything after its
+/// lemmas and its differentiation step) by a chain of named moves: the whole
+/// stretch at once, else step by step. A replacement is kept only when the
+/// kernel accepts the whole claim with it, needing no condition the claim
+/// did not need before; otherwise the claim is left as it is.
+pub(crate) fn refine(moves: &Moves, context: &crate::check::Context, claim: &mut ClaimReport) {
+    if claim.status != Status::Proved {
+        return;
+    }
+    let plain = |s: &Step| {
+        matches!(
+            s.by,
+            Justification::Algebra {
+                differentiate: false,
+                name: None,
+                ..
+            } | Justification::Assume { name: None, .. }
+        )
+    };
+    let Some(first) = claim.steps.iter().position(plain) else {
+        return;
+    };
+    let stated = |steps: Vec<Step>| -> Option<BTreeSet<String>> {
+        let mut whole = claim.clone();
+        whole.steps = steps;
+        let proof = context.proof(&whole).ok()?;
+        let accepted = crate::kernel::check(&context.statement, &proof, true).ok()?;
+        Some(
+            accepted
+                .needed
+                .iter()
+                .filter(|n| n.discharge == Discharge::Stated)
+                .map(|n| format!("{} {}", to_infix(&n.term), crate::kernel::rel_text(n.rel)))
+                .collect(),
+        )
+    };
+    let mut candidates = Vec::new();
+    if claim.steps[first..].iter().all(plain) {
+        let before = &claim.steps[first].before;
+        let after = &claim.steps[claim.steps.len() - 1].after;
+        if let Some(chain) = moves.chain(before, after) {
+            let mut steps = claim.steps[..first].to_vec();
+            steps.extend(chain);
+            candidates.push(steps);
+        }
+    }
+    let mut one_by_one = Vec::new();
+    for s in &claim.steps {
+        match plain(s).then(|| moves.chain(&s.before, &s.after)).flatten() {
+            Some(chain) => one_by_one.extend(chain),
+            None => one_by_one.push(s.clone()),
+        }
+    }
+    if one_by_one != claim.steps {
+        candidates.push(one_by_one);
+    }
+    if candidates.is_empty() {
+        return;
+    }
+    let Some(before) = stated(claim.steps.clone()) else {
+        return;
+    };
+    for steps in candidates {
+        if stated(steps.clone()).is_some_and(|now| now.is_subset(&before)) {
+            claim.steps = steps;
+            return;
+        }
+    }
+}

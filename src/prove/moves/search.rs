@@ -1,0 +1,389 @@
+//! The moves themselves and the breadth-first search for a shortest chain of
+//! them. Each move rewrites one place of a term (the first, reading left to
+//! right and outside in) and is named by what it did there.
+
+use std::collections::{HashSet, VecDeque};
+
+use num_integer::Integer;
+use num_rational::BigRational;
+use num_traits::{One, Signed};
+
+use super::term::{key, mul, parts, pow, print, prod, small, sum, T};
+use super::Moves;
+
+/// How a move is justified: algebra (named), or using equation `i`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Kind {
+    Algebra(String),
+    Use(usize),
+}
+
+/// A move at one place: its name and the term it gives.
+type Local = fn(&T) -> Option<(String, T)>;
+
+/// A term of a sum: its factors' key, its coefficient, its factors.
+type Like = (String, BigRational, Vec<(T, i32)>);
+
+/// At most this many moves a step, and this many terms looked at.
+const MAX_MOVES: usize = 8;
+const MAX_STATES: usize = 4000;
+/// Terms longer than this (printed) are not searched.
+const MAX_TEXT: usize = 600;
+
+impl Moves {
+    /// A shortest chain of moves from `start` to a term with `goal`'s key.
+    pub(super) fn search(&self, start: &T, goal: &T) -> Option<Vec<(Kind, T)>> {
+        if print(start).len() > MAX_TEXT || print(goal).len() > MAX_TEXT {
+            return None;
+        }
+        let goal_key = key(goal);
+        let goal_atoms = atoms(goal);
+        let mut nodes: Vec<(T, usize, Option<Kind>, usize)> = vec![(start.clone(), 0, None, 0)];
+        let mut seen: HashSet<String> = HashSet::from([key(start)]);
+        let mut queue = VecDeque::from([0usize]);
+        while let Some(i) = queue.pop_front() {
+            let (t, _, _, depth) = nodes[i].clone();
+            if key(&t) == goal_key {
+                let mut path = Vec::new();
+                let mut at = i;
+                while let Some(kind) = nodes[at].2.clone() {
+                    path.push((kind, nodes[at].0.clone()));
+                    at = nodes[at].1;
+                }
+                path.reverse();
+                return Some(path);
+            }
+            if depth == MAX_MOVES {
+                continue;
+            }
+            for (kind, next) in self.successors(&t, &goal_atoms) {
+                if print(&next).len() > MAX_TEXT || !seen.insert(key(&next)) {
+                    continue;
+                }
+                nodes.push((next, i, Some(kind), depth + 1));
+                queue.push_back(nodes.len() - 1);
+                if nodes.len() > MAX_STATES {
+                    return None;
+                }
+            }
+        }
+        None
+    }
+
+    fn successors(&self, t: &T, goal_atoms: &HashSet<String>) -> Vec<(Kind, T)> {
+        let mut out = Vec::new();
+        let here = atoms(t);
+        let named = |s: String| Kind::Algebra(s);
+        for (name, text, def) in &self.defs {
+            if here.contains(name) && !goal_atoms.contains(name) {
+                let next = map_atoms(t, &|a| (a == name).then(|| def.clone()));
+                out.push((named(format!("substitute {name} = {text}")), next));
+            }
+        }
+        let local: [Local; 5] = [cancel, expand, factor_out, collect, combine];
+        for f in local {
+            if let Some((name, next)) = first(t, &f) {
+                out.push((named(name), next));
+            }
+        }
+        for (i, e) in self.equations.iter().enumerate() {
+            let f = |u: &T| replace_part(u, &e.lhs, &e.rhs).map(|r| (String::new(), r));
+            if let Some((_, next)) = first(t, &f) {
+                out.push((Kind::Use(i), next));
+            }
+        }
+        for (name, _, def) in &self.defs {
+            if goal_atoms.contains(name) && !here.contains(name) {
+                let f = |u: &T| {
+                    replace_part(u, def, &T::Atom(name.clone())).map(|r| (String::new(), r))
+                };
+                if let Some((_, next)) = first(t, &f) {
+                    out.push((named(format!("write {} as {name}", print(def))), next));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The atoms' texts in a term.
+fn atoms(t: &T) -> HashSet<String> {
+    let mut out = HashSet::new();
+    fn walk(t: &T, out: &mut HashSet<String>) {
+        match t {
+            T::Atom(a) => {
+                out.insert(a.clone());
+            }
+            T::Sum(ts) => ts.iter().for_each(|x| walk(x, out)),
+            T::Prod(_, fs) => fs.iter().for_each(|(f, _)| walk(f, out)),
+            T::Num(_) => {}
+        }
+    }
+    walk(t, &mut out);
+    out
+}
+
+/// A product of factors, each raised to its exponent.
+fn rebuild(c: BigRational, fs: Vec<(T, i32)>) -> T {
+    let mut acc = T::Num(c);
+    for (f, k) in fs {
+        let p = pow(&f, k).unwrap_or_else(|| prod(BigRational::one(), vec![(f, k)]));
+        acc = mul(&acc, &p);
+    }
+    acc
+}
+
+/// Replaces atoms everywhere.
+fn map_atoms(t: &T, f: &dyn Fn(&str) -> Option<T>) -> T {
+    match t {
+        T::Atom(a) => f(a).unwrap_or_else(|| t.clone()),
+        T::Num(_) => t.clone(),
+        T::Sum(ts) => sum(ts.iter().map(|x| map_atoms(x, f)).collect()),
+        T::Prod(c, fs) => rebuild(
+            c.clone(),
+            fs.iter().map(|(x, k)| (map_atoms(x, f), *k)).collect(),
+        ),
+    }
+}
+
+/// Applies `f` at the first place (outside in, left to right) where it applies.
+fn first(t: &T, f: &dyn Fn(&T) -> Option<(String, T)>) -> Option<(String, T)> {
+    if let Some(r) = f(t) {
+        return Some(r);
+    }
+    match t {
+        T::Sum(ts) => ts.iter().enumerate().find_map(|(i, x)| {
+            let (name, r) = first(x, f)?;
+            let mut ts = ts.clone();
+            ts[i] = r;
+            Some((name, sum(ts)))
+        }),
+        T::Prod(c, fs) => fs.iter().enumerate().find_map(|(i, (x, _))| {
+            let (name, r) = first(x, f)?;
+            let mut fs = fs.clone();
+            fs[i].0 = r;
+            Some((name, rebuild(c.clone(), fs)))
+        }),
+        _ => None,
+    }
+}
+
+/// `x^a * … / x^b` → `x^(a-b)`: a factor in both numerator and denominator.
+fn cancel(t: &T) -> Option<(String, T)> {
+    let T::Prod(c, fs) = t else { return None };
+    let keys: Vec<String> = fs.iter().map(|(f, _)| key(f)).collect();
+    let group = |i: usize| -> Vec<i32> {
+        fs.iter()
+            .zip(&keys)
+            .filter(|(_, k)| **k == keys[i])
+            .map(|((_, e), _)| *e)
+            .collect()
+    };
+    let mut cancelled: Vec<String> = Vec::new();
+    let mut out: Vec<(T, i32)> = Vec::new();
+    let mut done: HashSet<&str> = HashSet::new();
+    for (i, (f, k)) in fs.iter().enumerate() {
+        let g = group(i);
+        let both = g.iter().any(|e| *e > 0) && g.iter().any(|e| *e < 0);
+        if !both {
+            out.push((f.clone(), *k));
+            continue;
+        }
+        let total: i32 = g.iter().sum();
+        if !done.contains(keys[i].as_str()) && total == 0 {
+            done.insert(&keys[i]);
+            cancelled.push(print(f));
+        }
+        // What is left stands where the first factor of its sign stood.
+        if total != 0 && (total > 0) == (*k > 0) && !done.contains(keys[i].as_str()) {
+            done.insert(&keys[i]);
+            cancelled.push(print(f));
+            out.push((f.clone(), total));
+        }
+    }
+    if cancelled.is_empty() {
+        return None;
+    }
+    Some((
+        format!("cancel {}", cancelled.join(" and ")),
+        prod(c.clone(), out),
+    ))
+}
+
+/// `(u + v)*w` → `u*w + v*w`.
+fn expand(t: &T) -> Option<(String, T)> {
+    let T::Prod(c, fs) = t else { return None };
+    let i = fs
+        .iter()
+        .position(|(f, k)| *k == 1 && matches!(f, T::Sum(_)))?;
+    let T::Sum(terms) = &fs[i].0 else { return None };
+    let mut rest = fs.clone();
+    rest.remove(i);
+    let rest = prod(c.clone(), rest);
+    Some((
+        "expand".into(),
+        sum(terms.iter().map(|x| mul(x, &rest)).collect()),
+    ))
+}
+
+/// `c*x*u + c*x*v` → `c*x*(u + v)`: the factors every term shares, and the sign.
+fn factor_out(t: &T) -> Option<(String, T)> {
+    let T::Sum(terms) = t else { return None };
+    let split: Vec<(BigRational, Vec<(T, i32)>)> = terms.iter().map(parts).collect();
+    let mut common: Vec<(T, i32)> = Vec::new();
+    for (f, k) in &split[0].1 {
+        let kf = key(f);
+        let mut least = Some(*k);
+        for (_, fs) in &split[1..] {
+            let e = fs
+                .iter()
+                .find(|(g, e)| key(g) == kf && (*e > 0) == (*k > 0))
+                .map(|(_, e)| *e);
+            least = match (least, e) {
+                (Some(l), Some(e)) if *k > 0 => Some(l.min(e)),
+                (Some(l), Some(e)) => Some(l.max(e)),
+                _ => None,
+            };
+        }
+        let Some(least) = least else { continue };
+        if !common.iter().any(|(g, _)| key(g) == kf) {
+            common.push((f.clone(), least));
+        }
+    }
+    let all_negative = split.iter().all(|(c, _)| c.is_negative());
+    let integers = split.iter().all(|(c, _)| c.is_integer() && small(c));
+    let mut g = if integers {
+        split
+            .iter()
+            .fold(num_bigint::BigInt::from(0), |g, (c, _)| g.gcd(c.numer()))
+    } else {
+        num_bigint::BigInt::from(1)
+    };
+    if g == num_bigint::BigInt::from(0) {
+        g = num_bigint::BigInt::from(1);
+    }
+    let mut cc = BigRational::from_integer(g);
+    if all_negative {
+        cc = -cc;
+    }
+    if common.is_empty() && cc.is_one() {
+        return None;
+    }
+    let rest: Vec<T> = split
+        .iter()
+        .map(|(c, fs)| {
+            let mut fs = fs.clone();
+            for (f, k) in &common {
+                let kf = key(f);
+                if let Some(slot) = fs
+                    .iter_mut()
+                    .find(|(g, e)| key(g) == kf && (*e > 0) == (*k > 0))
+                {
+                    slot.1 -= k;
+                }
+            }
+            prod(c / &cc, fs)
+        })
+        .collect();
+    let shared = prod(cc.clone(), common.clone());
+    let mut fs = common;
+    fs.push((sum(rest), 1));
+    Some((format!("factor out {}", print(&shared)), rebuild(cc, fs)))
+}
+
+/// `2*x + 3*x` → `5*x`: terms that differ only in their coefficient.
+fn collect(t: &T) -> Option<(String, T)> {
+    let T::Sum(terms) = t else { return None };
+    let mut out: Vec<Like> = Vec::new();
+    let mut merged = false;
+    for x in terms {
+        let (c, fs) = parts(x);
+        let k = key(&prod(BigRational::one(), fs.clone()));
+        match out.iter_mut().find(|(kk, _, _)| *kk == k) {
+            Some(slot) => {
+                slot.1 += c;
+                merged = true;
+            }
+            None => out.push((k, c, fs)),
+        }
+    }
+    merged.then(|| {
+        let terms = out.into_iter().map(|(_, c, fs)| prod(c, fs)).collect();
+        ("collect like terms".to_string(), sum(terms))
+    })
+}
+
+/// `u/p + v/q` → `(u*q + v*p)/(p*q)`: one fraction over a common denominator.
+fn combine(t: &T) -> Option<(String, T)> {
+    let T::Sum(terms) = t else { return None };
+    let mut den: Vec<(T, i32)> = Vec::new();
+    for x in terms {
+        for (f, k) in parts(x).1.into_iter().filter(|(_, k)| *k < 0) {
+            let kf = key(&f);
+            match den.iter_mut().find(|(g, _)| key(g) == kf) {
+                Some(slot) => slot.1 = slot.1.min(k),
+                None => den.push((f, k)),
+            }
+        }
+    }
+    if den.is_empty() {
+        return None;
+    }
+    let over: Vec<(T, i32)> = den.iter().map(|(f, k)| (f.clone(), -k)).collect();
+    let whole = prod(BigRational::one(), over);
+    let nums: Vec<T> = terms
+        .iter()
+        .map(|x| {
+            let m = mul(x, &whole);
+            cancel(&m).map_or(m, |(_, r)| r)
+        })
+        .collect();
+    if nums.iter().any(|n| parts(n).1.iter().any(|(_, k)| *k < 0)) {
+        return None;
+    }
+    let mut fs = vec![(sum(nums), 1)];
+    fs.extend(den);
+    Some(("combine the fractions".into(), prod(BigRational::one(), fs)))
+}
+
+/// `from` → `to` at this place: the whole term, some terms of a sum, or
+/// some factors of a product (a multiple of `from`).
+fn replace_part(t: &T, from: &T, to: &T) -> Option<T> {
+    if key(t) == key(from) {
+        return Some(to.clone());
+    }
+    match (t, from) {
+        (T::Sum(ts), T::Sum(fs)) if fs.len() < ts.len() => {
+            let mut rest = ts.clone();
+            for f in fs {
+                let kf = key(f);
+                let i = rest.iter().position(|x| key(x) == kf)?;
+                rest.remove(i);
+            }
+            rest.push(to.clone());
+            Some(sum(rest))
+        }
+        (T::Prod(c, ts), T::Prod(cf, fs)) => {
+            let mut rest = ts.clone();
+            let mut at = None;
+            for (f, k) in fs {
+                let kf = key(f);
+                let i = rest.iter().position(|(x, e)| key(x) == kf && e == k)?;
+                at = Some(at.map_or(i, |a: usize| a.min(i)));
+                rest.remove(i);
+            }
+            let c = c / cf;
+            let mut out = rest;
+            out.insert(at.unwrap_or(0).min(out.len()), (to.clone(), 1));
+            Some(rebuild(c, out))
+        }
+        (T::Prod(c, ts), f) if ts.len() > 1 || !c.is_one() => {
+            let kf = key(f);
+            let i = ts.iter().position(|(x, e)| key(x) == kf && *e == 1)?;
+            let mut out = ts.clone();
+            out[i] = (to.clone(), 1);
+            Some(rebuild(c.clone(), out))
+        }
+        _ => None,
+    }
+}
