@@ -459,73 +459,69 @@ pub fn rule_for(
             Some(k) if Some(k) == name_in(egraph, *j) => RENAME,
             _ => "d-sum",
         },
-        Math::Lambda(_) => return None,
-        Math::Add(_) => "d-add",
-        Math::Sub(_) => "d-sub",
-        Math::Neg(_) => "d-neg",
-        Math::Mul(_) => "d-mul",
-        Math::Div(_) => "d-div",
+        Math::Lambda(_) | Math::D(_) => return None,
         Math::Pow([_, c]) if is_constant(egraph, *c) => "d-pow-const",
-        Math::Exp(_) => "d-exp",
-        Math::Log(_) => "d-log",
-        Math::Sqrt(_) => "d-sqrt",
         Math::Pow(_) => "d-pow",
-        Math::Tanh(_) => "d-tanh",
-        Math::Sigmoid(_) => "d-sigmoid",
-        Math::Softplus(_) => "d-softplus",
-        Math::Relu(_) => "d-relu",
-        Math::Step(_) => "d-step",
-        Math::Abs(_) => "d-abs",
-        Math::Max(_) => "d-max",
-        Math::Min(_) => "d-min",
-        Math::Sin(_) => "d-sin",
-        Math::Cos(_) => "d-cos",
-        Math::D(_) => return None,
+        // Every other operator has one rule, found in the table by its left
+        // side `d(OP(…), ?x)`: a new function needs a row, not a line here.
+        op => return table_rule_for(op),
     })
 }
 
-/// Binds the variables of `rule`'s left side for `d(f, x)` whose `f` has node `f_node`.
+/// The table rule whose left side is `d` of `op`'s operator applied to
+/// pattern variables, with no guard: `d-exp` for `exp(…)`.
+fn table_rule_for(op: &Math) -> Option<&'static str> {
+    DIFF_RULES
+        .iter()
+        .filter(|r| matches!(r.guard, Always))
+        .find(|r| {
+            let (lhs, _) = rule_patterns(r);
+            let ast = lhs.ast.as_ref();
+            let Some(egg::ENodeOrVar::ENode(Math::D([f, _]))) = ast.last() else {
+                return false;
+            };
+            matches!(&ast[usize::from(*f)], egg::ENodeOrVar::ENode(n) if n.matches(op))
+        })
+        .map(|r| r.name)
+}
+
+/// Binds the variables of `rule`'s left side for `d(f, x)` whose `f` has
+/// node `f_node`, read off the rule's pattern: `d(?v, …)` binds `?v` to `f`;
+/// `d(OP(?a, ?b), …)` binds `?a`, `?b` to `f_node`'s children; `?x` binds to
+/// `x`, and `d(…, idx(?a, ?k))` to the parts of an element in `x`'s class.
+/// A variable bound twice keeps its first binding (`?a` of `d-index`).
 pub fn bind(rule: &DiffRule, f: Id, f_node: &Math, x: Id, egraph: &EGraph) -> Vec<(Var, Id)> {
-    let mut out = vec![(var("?x"), x)];
-    match (rule.name, f_node) {
-        ("d-index", Math::Idx([a, j])) => {
-            let k = egraph[x].nodes.iter().find_map(|n| match n {
-                Math::Idx([_, k]) => Some(*k),
-                _ => None,
-            });
-            return vec![
-                (var("?a"), *a),
-                (var("?j"), *j),
-                (var("?k"), k.unwrap_or(x)),
-            ];
+    use egg::ENodeOrVar::{ENode, Var as PVar};
+    let (lhs, _) = rule_patterns(rule);
+    let ast = lhs.ast.as_ref();
+    let mut out: Vec<(Var, Id)> = Vec::new();
+    let put = |v: Var, id: Id, out: &mut Vec<(Var, Id)>| {
+        if !out.iter().any(|(w, _)| *w == v) {
+            out.push((v, id));
         }
-        ("d-delta", Math::Delta([j, k])) => {
-            out.push((var("?j"), *j));
-            out.push((var("?k"), *k));
-            return out;
+    };
+    let Some(ENode(Math::D([fp, xp]))) = ast.last() else {
+        return out;
+    };
+    match &ast[usize::from(*fp)] {
+        PVar(v) => put(*v, f, &mut out),
+        ENode(n) => {
+            for (pc, c) in n.children().iter().zip(f_node.children()) {
+                if let PVar(v) = &ast[usize::from(*pc)] {
+                    put(*v, *c, &mut out);
+                }
+            }
         }
-        ("d-sum", Math::Sum([j, a])) => {
-            out.push((var("?j"), *j));
-            out.push((var("?a"), *a));
-            return out;
-        }
-        _ => {}
     }
-    match rule.guard {
-        IsConstant if rule.name == "d-const" => out.push((var("?c"), f)),
-        IsFreeVar => {}
-        IsOtherFreeVar => out.push((var("?y"), f)),
-        IsFreeFamily | NotCaptured => {}
-        _ => {
-            let children = f_node.children();
-            out.push((var("?a"), children[0]));
-            if children.len() > 1 {
-                let second = if rule.name == "d-pow-const" {
-                    "?c"
-                } else {
-                    "?b"
-                };
-                out.push((var(second), children[1]));
+    match &ast[usize::from(*xp)] {
+        PVar(v) => put(*v, x, &mut out),
+        ENode(n) => {
+            if let Some(node) = egraph[x].nodes.iter().find(|m| n.matches(m)) {
+                for (pc, c) in n.children().iter().zip(node.children()) {
+                    if let PVar(v) = &ast[usize::from(*pc)] {
+                        put(*v, *c, &mut out);
+                    }
+                }
             }
         }
     }
