@@ -28,7 +28,7 @@ use num_rational::BigRational;
 
 use crate::algebra::{AlgebraError, Budget, Normalizer, Rat, Sign, Target};
 use crate::assumptions::System;
-use crate::derive::{Derivation, SaturationLimits};
+use crate::differentiate::{Derivation, SaturationLimits};
 use crate::kernel::Rel;
 use crate::language::Math;
 use crate::numeric::{Evaluator, Interval, Rng};

@@ -2,6 +2,8 @@
 //! saturation under limits, extracts `d`-free terms and lists one lemma per
 //! `d` term used, each an instance of a named rule. Owns no algebra.
 
+mod compose;
+
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Instant;
 
@@ -238,7 +240,7 @@ impl<'a> Derivation<'a> {
             .map(|(d, _)| *d)
             .collect();
         let mut steps = self.walk(inner);
-        let mut composer = crate::compose::Composer::new(self.defs, &steps, self.max_nodes);
+        let mut composer = compose::Composer::new(self.defs, &steps, self.max_nodes);
         if self.exprs.iter().all(|e| composer.compose(e).is_some()) {
             steps.extend(composer.steps);
             return steps;
