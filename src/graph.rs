@@ -58,11 +58,10 @@ impl Op {
         match self {
             Op::Input(_) | Op::Const(_) => "",
             Op::Add => "+ passes the upstream gradient unchanged",
-            Op::Mul => "* multiplies by the other forward input",
+            Op::Mul | Op::Scale(_) => "× multiplies by the other forward input",
             Op::Recip => "/ (y = 1/x) multiplies by -y^2",
             Op::Exp => "exp multiplies by its output",
             Op::Log => "log multiplies by 1/x",
-            Op::Scale(_) => "*c multiplies by c",
             Op::Pow(_) => "^c multiplies by c*x^(c - 1)",
             Op::Func(name) => match *name {
                 "tanh" => "tanh multiplies by 1 - y^2",
@@ -164,10 +163,22 @@ impl Graph {
         match &node.op {
             Op::Input(name) => out.add(Math::Var(Symbol::from(name.as_str()))),
             Op::Const(c) => out.add(Math::Num(c.clone())),
+            // `x + -y` is written `x - y`, as a textbook does (no `+ -`).
             Op::Add => {
                 let mut acc = args[0];
                 for a in &args[1..] {
-                    acc = out.add(Math::Add([acc, *a]));
+                    acc = match out[*a].clone() {
+                        Math::Neg(b) => out.add(Math::Sub([acc, b])),
+                        Math::Mul([k, b]) if matches!(&out[k], Math::Num(c) if c.is_negative()) => {
+                            let Math::Num(c) = out[k].clone() else {
+                                unreachable!("matched above")
+                            };
+                            let k = out.add(Math::Num(Constant(-c.0)));
+                            let b = out.add(Math::Mul([k, b]));
+                            out.add(Math::Sub([acc, b]))
+                        }
+                        _ => out.add(Math::Add([acc, *a])),
+                    };
                 }
                 acc
             }

@@ -98,7 +98,8 @@ pub fn infix_at(expr: &RecExpr<Math>, id: Id) -> String {
                 [
                     Some(Item::Node(*a, 2)),
                     Some(Item::Text("*")),
-                    Some(Item::Node(*b, 3)),
+                    // `x*(-1)`, never `x*-1`, as a textbook writes it.
+                    Some(Item::Node(*b, 4)),
                 ],
             ),
             Math::Div([a, b]) => (
@@ -106,7 +107,7 @@ pub fn infix_at(expr: &RecExpr<Math>, id: Id) -> String {
                 [
                     Some(Item::Node(*a, 2)),
                     Some(Item::Text("/")),
-                    Some(Item::Node(*b, 3)),
+                    Some(Item::Node(*b, 4)),
                 ],
             ),
             Math::Pow([a, b]) => (

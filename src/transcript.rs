@@ -325,7 +325,12 @@ pub fn derive_within(
                 Op::Exp => value(i),
                 Op::Log => format!("1/({x})"),
                 Op::Scale(c) => c.to_string(),
-                Op::Pow(c) => format!("{c}*({x})^({c} - 1)"),
+                Op::Pow(c) => match crate::language::Constant(
+                    &c.0 - num_rational::BigRational::from_integer(1.into()),
+                ) {
+                    d if num_traits::One::is_one(&d.0) => format!("{c}*({x})"),
+                    d => format!("{c}*({x})^({d})"),
+                },
                 Op::Func(_) => {
                     let xs: Vec<String> = node.inputs.iter().map(|&j| refer(j)).collect();
                     node.op

@@ -29,7 +29,7 @@ fn backprove(args: &[&str], stdin: &str) -> (i32, String, String) {
 fn no_arguments_runs_the_softmax_example() {
     let (code, out, _) = backprove(&[], "");
     assert_eq!(code, 0);
-    assert!(out.contains("dL/da3 = y3 - t3"), "{out}");
+    assert!(out.contains("∂L/∂a3 = y3 - t3"), "{out}");
     assert!(out.contains("the walk agrees with the rule-based derivative: proved"));
 }
 
@@ -96,7 +96,7 @@ fn the_default_transcript_ends_with_the_proof_for_every_n() {
     let general = out
         .find("For every number of classes n")
         .expect("section present");
-    assert!(general > out.find("dL/da3 = y3 - t3").unwrap());
+    assert!(general > out.find("∂L/∂a3 = y3 - t3").unwrap());
     assert!(
         out.contains("claim d(L, a[k]) = y[k] - t[k]: proved"),
         "{out}"
@@ -172,10 +172,10 @@ fn derive_walks_a_symbolic_problem_at_a_number_of_classes_then_proves_it_for_eve
     let (_, text, _) = backprove(&["example", "softmax-with-loss-n"], "");
     let (code, out, err) = backprove(&["derive", "-", "--classes", "4"], &text);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("at 4 classes"), "{out}");
+    assert!(out.contains(", at n = 4: the backward pass"), "{out}");
     assert!(out.contains("y4 = exp(a4)/S"), "{out}");
     let walk = out
-        .find("dL/da4 = y4 - t4")
+        .find("∂L/∂a4 = y4 - t4")
         .expect("the walk reaches every class");
     let general = out
         .find("For every number of classes n")

@@ -68,6 +68,16 @@ fn every_example_is_proved_and_walked() {
             walk.contains("certificate checked"),
             "derive {name}:\n{walk}"
         );
+        // Written as a book writes it: titled from the file, no `+ -`, no `*-`.
+        assert!(!walk.contains("<stdin>"), "derive {name}:\n{walk}");
+        assert!(
+            !walk.contains("+ -") && !walk.contains("*-"),
+            "derive {name}:\n{walk}"
+        );
+        assert!(
+            walk.contains("= 1  (the walk starts here"),
+            "derive {name}:\n{walk}"
+        );
     }
 }
 

@@ -58,10 +58,15 @@ fn the_three_class_walk_shows_the_books_values_in_the_books_order() {
     let text = backprove::render_transcript(&transcript(3), backprove::TranscriptFormat::Text);
     // DERIVATION.md, fig a-4 to eq a.4, for k = 1.
     let book = [
-        "-1*t1 = -t1",                         // a-4: * with t_k gives -t_k
-        "-t1*(1/y1) = -t1/y1",                 // a-4: log gives -t_k/y_k
-        "-t1/y1*(1/S)  [proved in 2 moves]",   // a-4(2): towards exp(a_k) ...
-        "= -t1/exp(a1)        [cancel S]",     // ... is -t_k/exp(a_k)
+        "  Cross Entropy Error\n  -------------------", // the output's layer first
+        "gradient: ∂L/∂L = 1",                          // a-4: 1 at L
+        "1*(-1) = -1",                                  // a-4: the × node with input -1
+        "-> [11] t1*log(y1), [15] t2*log(y2), [19] t3*log(y3): + passes -1 unchanged",
+        "-1*t1 = -t1",         // a-4: * with t_k gives -t_k
+        "-t1*(1/y1) = -t1/y1", // a-4: log gives -t_k/y_k
+        "  Softmax\n  -------",
+        "-t1/y1*(1/S)  [proved in 2 moves]", // a-4(2): towards exp(a_k) ...
+        "= -t1/exp(a1)        [cancel S]",   // ... is -t_k/exp(a_k)
         "-t1/y1*exp(a1)  [proved in 2 moves]", // a-4(2): towards 1/S ...
         "= -t1*S*exp(a1)/exp(a1)  [substitute y1 = exp(a1)/S]",
         "= -t1*S                  [cancel exp(a1)]", // ... is -t_k S
@@ -69,7 +74,7 @@ fn the_three_class_walk_shows_the_books_values_in_the_books_order() {
         "gradient: -S*(t1 + t2 + t3)  [proved: factor out -S]",
         "= (t1 + t2 + t3)/S  [cancel S]", // a-4(3): the / node ...
         "= 1/S               [use t1 + t2 + t3 = 1]", // ... the labels sum to 1
-        "1/S = 1/S",                      // a-4(4): + passes 1/S
+        "-> [2] exp(a1), [4] exp(a2), [6] exp(a3): + passes 1/S unchanged", // a-4(4)
         "gradient: 1/S - t1/exp(a1)",     // a-4(5): exp(a_k) fanned out twice
         "(1/S - t1/exp(a1))*exp(a1)  [proved in 3 moves]", // eq a.4, a-4(6)
         "= exp(a1)/S - t1                  [cancel exp(a1)]",
@@ -287,7 +292,7 @@ fn many_classes_show_one_node_per_family_and_a_table_over_k() {
     assert!(text.contains("= 1/S                      [use t1 + t2 + ... + t12 = 1]"));
     // ... and the result is listed for every k.
     for k in 1..=12 {
-        assert!(text.contains(&format!("dL/da{k} = y{k} - t{k}")), "k = {k}");
+        assert!(text.contains(&format!("∂L/∂a{k} = y{k} - t{k}")), "k = {k}");
     }
     // As many lines as one class needs (the moves add a few per node), not twelve times as many.
     assert!(text.lines().count() < 120, "{} lines", text.lines().count());

@@ -12,21 +12,21 @@ pub(super) fn derive_command(
     limits: &Limits,
     out: &mut impl Write,
 ) -> u8 {
-    let (text, name, title) = if what == "softmax-with-loss" {
+    let (text, name) = if what == "softmax-with-loss" {
         (
             softmax_with_loss(classes),
             "<softmax-with-loss>".to_string(),
-            format!("Softmax-with-Loss, {classes} classes: the backward pass node by node"),
         )
     } else {
         match read_input(&PathBuf::from(what)) {
-            Ok((t, n)) => {
-                let title = format!("{n}: the backward pass node by node");
-                (t, n, title)
-            }
+            Ok(read) => read,
             Err(e) => return usage(&e),
         }
     };
+    let heading = title_of(&text, &name);
+    // A heading with a colon of its own takes a dash, so the title has one colon.
+    let sep = if heading.contains(':') { " —" } else { ":" };
+    let title = format!("{heading}{sep} the backward pass node by node");
     let mut problem = match parse_problem(&text) {
         Ok(p) => p,
         Err(e) => {
@@ -50,7 +50,7 @@ pub(super) fn derive_command(
             Ok(p) => p,
             Err(e) => return usage(&format!("the problem at {classes} classes: {e}")),
         };
-        title = format!("{name} at {classes} classes: the backward pass node by node");
+        title = format!("{heading}, at n = {classes}{sep} the backward pass node by node");
     }
     // Without --output and --wrt, the walk is the one the claims ask about:
     // `prove d(L, x) = …` walks from `L` back to `x`.
@@ -143,4 +143,43 @@ fn claimed_derivatives(problem: &crate::problem::Problem) -> (Option<String>, Ve
         }
     }
     (output, inputs)
+}
+
+/// What a walk is called: the file's first `#` comment line (`# Sigmoid with
+/// binary cross-entropy`), else the file's name without its folder and
+/// extension, else (standard input) "The problem".
+pub(crate) fn title_of(text: &str, name: &str) -> String {
+    let comment = text
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix('#'))
+        .map(str::trim)
+        .find(|c| !c.is_empty());
+    if let Some(c) = comment {
+        return c.to_string();
+    }
+    if name.starts_with('<') {
+        return "The problem".into();
+    }
+    let path = std::path::Path::new(name);
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::title_of;
+
+    #[test]
+    fn the_title_is_the_first_comment_else_the_file_name() {
+        assert_eq!(
+            title_of("\n#  Sigmoid with loss \nlet y = x # no\n", "<stdin>"),
+            "Sigmoid with loss"
+        );
+        assert_eq!(
+            title_of("let y = x # not a title line\n", "dir/my-layer.txt"),
+            "my-layer"
+        );
+        assert_eq!(title_of("#\nlet y = x\n", "<stdin>"), "The problem");
+    }
 }

@@ -271,7 +271,7 @@ pub fn compact(t: &Transcript) -> Transcript {
         agreements: t.agreements.clone(),
         general: t.general.clone(),
         refuted: t.refuted.clone(),
-        // The figures are drawn from the full transcript, never this view.
-        layers: Vec::new(),
+        // A family is shown by its first member, whose id the layers hold.
+        layers: t.layers.clone(),
     }
 }

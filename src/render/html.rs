@@ -118,12 +118,19 @@ impl Page<'_> {
                 self.math.term(&self.short(b.id))
             );
             if b.arriving.len() > 1 {
-                let parts: Vec<String> = b.arriving.iter().map(|a| self.math.term(a)).collect();
+                // A negative part after ` − `, never `+ -`.
+                let mut parts = String::new();
+                for (i, a) in b.arriving.iter().enumerate() {
+                    match (i, a.strip_prefix('-')) {
+                        (0, _) => parts += &self.math.term(a),
+                        (_, Some(rest)) => parts += &format!(" − {}", self.math.term(rest)),
+                        (_, None) => parts += &format!(" + {}", self.math.term(a)),
+                    }
+                }
                 let _ = writeln!(
                     self.out,
-                    "<p>Used {} times, so the gradients add: {}</p>",
+                    "<p>Used {} times, so the gradients add: {parts}</p>",
                     b.arriving.len(),
-                    parts.join(" + ")
                 );
             }
             let gradient = match crate::parse::parse_expression(&b.gradient.simplified, &[]) {

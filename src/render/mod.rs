@@ -15,7 +15,9 @@ pub use figures::{figures, render_dot, render_svg, Figure};
 pub use scene::{Scene, SceneBox, SceneEdge, SceneNode, Shape};
 mod markdown;
 mod text;
+mod transcript_latex;
 mod transcript_text;
+mod walk;
 
 /// Renders a transcript in `format`.
 pub fn render_transcript(t: &crate::transcript::Transcript, format: TranscriptFormat) -> String {
@@ -31,7 +33,7 @@ pub fn render_transcript(t: &crate::transcript::Transcript, format: TranscriptFo
         TranscriptFormat::Json => {
             serde_json::to_string_pretty(t).expect("a transcript serialises") + "\n"
         }
-        TranscriptFormat::Latex => transcript_text::render_latex(&view),
+        TranscriptFormat::Latex => transcript_latex::render_latex(&view),
         TranscriptFormat::Dot => figures::render_dot(t),
         TranscriptFormat::Svg => {
             let whole = figures::figures(t)

@@ -2,10 +2,11 @@
 
 use std::fmt::Write;
 
+use super::walk::{self, EdgeLine};
 use crate::report::Status;
 use crate::transcript::{Simplification, Transcript};
 
-fn verdict(s: &Simplification) -> String {
+pub(super) fn verdict(s: &Simplification) -> String {
     match s.status {
         Status::Proved if s.raw == s.simplified => String::new(),
         Status::Proved if s.steps.len() > 1 => {
@@ -43,7 +44,7 @@ fn added(parts: &[String]) -> String {
 }
 
 /// [`added`], each part rendered by `show`.
-fn signed(parts: &[String], show: fn(&str) -> String) -> String {
+pub(super) fn signed(parts: &[String], show: fn(&str) -> String) -> String {
     let mut out = String::new();
     for (i, p) in parts.iter().enumerate() {
         match (i, p.strip_prefix('-')) {
@@ -87,7 +88,7 @@ fn moves_markdown(s: &Simplification) -> String {
 }
 
 /// A node by its name if it has one, else by its value.
-fn short(t: &Transcript, id: usize) -> String {
+pub(super) fn short(t: &Transcript, id: usize) -> String {
     if id == super::compact::ELIDED {
         return "...".into();
     }
@@ -98,7 +99,7 @@ fn short(t: &Transcript, id: usize) -> String {
 }
 
 /// The forward node with this id (a compact view keeps only some).
-fn node(t: &Transcript, id: usize) -> Option<&crate::transcript::ForwardNode> {
+pub(super) fn node(t: &Transcript, id: usize) -> Option<&crate::transcript::ForwardNode> {
     t.forward.iter().find(|n| n.id == id)
 }
 
@@ -113,45 +114,16 @@ fn node_name(t: &Transcript, id: usize) -> String {
     }
 }
 
-/// Renders a transcript for a terminal.
-pub fn render_text(t: &Transcript) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "{}", t.title);
-    let _ = writeln!(out, "{}", "=".repeat(t.title.chars().count()));
-    out.push_str("\nDefinitions\n");
-    for d in &t.definitions {
-        let _ = writeln!(out, "  {} = {}", d.name, d.expr);
-    }
-    for a in &t.assumptions {
-        let _ = writeln!(out, "  assume {a}");
-    }
-    out.push_str("\nForward pass (the computation graph, inputs first)\n");
-    for n in &t.forward {
-        if n.inputs.is_empty() {
-            continue;
-        }
-        let inputs: Vec<String> = n.inputs.iter().map(|i| short(t, *i)).collect();
-        let name = n
-            .name
-            .as_ref()
-            .map(|s| format!("{s} = "))
-            .unwrap_or_default();
+/// One node of the backward walk, for a terminal.
+fn backward_text(t: &Transcript, b: &crate::transcript::BackwardNode, out: &mut String) {
+    let _ = writeln!(out, "\n  node [{}] {}", b.id, node_name(t, b.id));
+    if walk::is_start(t, b) {
         let _ = writeln!(
             out,
-            "  [{}] {}({})  ->  {name}{}",
-            n.id,
-            n.op,
-            inputs.join(", "),
-            n.value
+            "    gradient: ∂{0}/∂{0} = 1  (the walk starts here: {0} changes one for one with itself)",
+            t.output
         );
-    }
-    let _ = writeln!(
-        out,
-        "\nBackward pass (from {} back to the inputs)",
-        t.output
-    );
-    for b in &t.backward {
-        let _ = writeln!(out, "\n  node [{}] {}", b.id, node_name(t, b.id));
+    } else {
         if b.arriving.len() > 1 {
             let _ = writeln!(out, "    branches add: {}", added(&b.arriving));
         }
@@ -172,27 +144,92 @@ pub fn render_text(t: &Transcript) -> String {
                 verdict(&b.gradient)
             );
         }
-        for e in &b.edges {
-            let _ = writeln!(out, "    -> [{}] {}: {}", e.to, short(t, e.to), e.rule);
-            if e.gradient.steps.len() > 1 {
-                let _ = writeln!(out, "       {}{}", e.gradient.raw, verdict(&e.gradient));
-                out.push_str(&moves(&e.gradient, "         "));
-            } else {
-                let _ = writeln!(
-                    out,
-                    "       {} = {}{}",
-                    e.gradient.raw,
-                    e.gradient.simplified,
-                    verdict(&e.gradient)
-                );
+    }
+    for line in walk::edge_lines(b) {
+        let e = match line {
+            EdgeLine::Passed(to, value) => {
+                let to: Vec<String> = to
+                    .iter()
+                    .map(|&i| format!("[{i}] {}", short(t, i)))
+                    .collect();
+                let _ = writeln!(out, "    -> {}: + passes {value} unchanged", to.join(", "));
+                continue;
             }
+            EdgeLine::One(e) => e,
+        };
+        let _ = writeln!(out, "    -> [{}] {}: {}", e.to, short(t, e.to), e.rule);
+        if e.gradient.steps.len() > 1 {
+            let _ = writeln!(out, "       {}{}", e.gradient.raw, verdict(&e.gradient));
+            out.push_str(&moves(&e.gradient, "         "));
+        } else {
+            let _ = writeln!(
+                out,
+                "       {} = {}{}",
+                e.gradient.raw,
+                e.gradient.simplified,
+                verdict(&e.gradient)
+            );
+        }
+    }
+}
+
+/// Renders a transcript for a terminal.
+pub fn render_text(t: &Transcript) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", t.title);
+    let _ = writeln!(out, "{}", "=".repeat(t.title.chars().count()));
+    out.push_str("\nDefinitions\n");
+    for d in &t.definitions {
+        let _ = writeln!(out, "  {} = {}", d.name, d.expr);
+    }
+    for a in &t.assumptions {
+        let _ = writeln!(out, "  assume {a}");
+    }
+    out.push_str("\nForward pass (the computation graph, inputs first)\n");
+    for (title, nodes) in walk::forward_groups(t) {
+        let ids: Vec<usize> = nodes.iter().map(|n| n.id).collect();
+        let pad = match walk::heading(t, title, &ids) {
+            Some(h) => {
+                let _ = writeln!(out, "  {h}");
+                "    "
+            }
+            None => "  ",
+        };
+        for n in nodes {
+            let (op, inputs) = walk::operation(n, |i| short(t, i));
+            let name = n
+                .name
+                .as_ref()
+                .map(|s| format!("{s} = "))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{pad}[{}] {op}({})  ->  {name}{}",
+                n.id,
+                inputs.join(", "),
+                n.value
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nBackward pass (from {} back to the inputs)",
+        t.output
+    );
+    for (title, nodes) in walk::backward_groups(t) {
+        let ids: Vec<usize> = nodes.iter().map(|b| b.id).collect();
+        if let Some(h) = walk::heading(t, title, &ids) {
+            let _ = writeln!(out, "\n  {h}\n  {}", "-".repeat(h.chars().count()));
+        }
+        for b in nodes {
+            backward_text(t, b, &mut out);
         }
     }
     out.push_str("\nResult\n");
     for a in &t.agreements {
         let _ = writeln!(
             out,
-            "  d{}/d{} = {}   (the walk agrees with the rule-based derivative: {}, {} steps, certificate checked)",
+            "  ∂{}/∂{} = {}   (the walk agrees with the rule-based derivative: {}, {} steps, certificate checked)",
             t.output,
             a.input,
             a.walk,
@@ -238,37 +275,22 @@ fn math(term: &str) -> String {
     }
 }
 
-/// Renders a transcript as GitHub-flavoured markdown.
-pub fn render_markdown(t: &Transcript) -> String {
-    let mut out = format!("# {}\n\n## Definitions\n\n", t.title);
-    for d in &t.definitions {
-        let _ = writeln!(out, "- {} $=$ {}", math(&d.name), math(&d.expr));
-    }
-    for a in &t.assumptions {
-        let _ = writeln!(out, "- assume `{a}`");
-    }
-    out.push_str("\n## Forward pass\n\n| node | operation | inputs | value |\n|---|---|---|---|\n");
-    for n in &t.forward {
-        if n.inputs.is_empty() {
-            continue;
-        }
-        let inputs: Vec<String> = n.inputs.iter().map(|i| math(&short(t, *i))).collect();
-        let value = match &n.name {
-            Some(name) => format!("{} $= {}$", math(name), math(&n.value).trim_matches('$')),
-            None => math(&n.value),
-        };
+/// One node of the backward walk, in markdown under a heading of `level`.
+fn backward_markdown(
+    t: &Transcript,
+    b: &crate::transcript::BackwardNode,
+    level: &str,
+    out: &mut String,
+) {
+    let _ = writeln!(out, "{level} Node {}: {}\n", b.id, math(&short(t, b.id)));
+    if walk::is_start(t, b) {
+        let o = math(&t.output);
+        let o = o.trim_matches('$');
         let _ = writeln!(
             out,
-            "| {} | `{}` | {} | {} |",
-            n.id,
-            n.op,
-            inputs.join(", "),
-            value
+            "Gradient: $\\frac{{\\partial {o}}}{{\\partial {o}}} = 1$, where the walk starts: ${o}$ changes one for one with itself.\n"
         );
-    }
-    let _ = writeln!(out, "\n## Backward pass\n\nFrom {} back to the inputs; every value is proved equal to what the local rule gives.\n", math(&t.output));
-    for b in &t.backward {
-        let _ = writeln!(out, "### Node {}: {}\n", b.id, math(&short(t, b.id)));
+    } else {
         if b.arriving.len() > 1 {
             let _ = writeln!(out, "Branches add: {}\n", signed(&b.arriving, math));
         }
@@ -278,24 +300,85 @@ pub fn render_markdown(t: &Transcript) -> String {
             math(&b.gradient.simplified),
             verdict(&b.gradient)
         );
-        if b.gradient.steps.len() > 1 {
-            let _ = writeln!(out, "- {}", math(&b.gradient.raw));
-            out.push_str(&moves_markdown(&b.gradient));
-            out.push('\n');
+    }
+    if b.gradient.steps.len() > 1 {
+        let _ = writeln!(out, "- {}", math(&b.gradient.raw));
+        out.push_str(&moves_markdown(&b.gradient));
+        out.push('\n');
+    }
+    for line in walk::edge_lines(b) {
+        let e = match line {
+            EdgeLine::Passed(to, value) => {
+                let to: Vec<String> = to.iter().map(|&i| math(&short(t, i))).collect();
+                let _ = writeln!(
+                    out,
+                    "- to {}: $+$ passes {} unchanged",
+                    to.join(", "),
+                    math(value)
+                );
+                continue;
+            }
+            EdgeLine::One(e) => e,
+        };
+        let _ = writeln!(
+            out,
+            "- to {} ({}): {} $=$ {}{}",
+            math(&short(t, e.to)),
+            e.rule,
+            math(&e.gradient.raw),
+            math(&e.gradient.simplified),
+            verdict(&e.gradient)
+        );
+        out.push_str(&moves_markdown(&e.gradient));
+    }
+    out.push('\n');
+}
+
+/// Renders a transcript as GitHub-flavoured markdown.
+pub fn render_markdown(t: &Transcript) -> String {
+    let mut out = format!("# {}\n\n## Definitions\n\n", t.title);
+    for d in &t.definitions {
+        let _ = writeln!(out, "- {} $=$ {}", math(&d.name), math(&d.expr));
+    }
+    for a in &t.assumptions {
+        let _ = writeln!(out, "- assume `{a}`");
+    }
+    out.push_str("\n## Forward pass\n");
+    for (title, nodes) in walk::forward_groups(t) {
+        let ids: Vec<usize> = nodes.iter().map(|n| n.id).collect();
+        if let Some(h) = walk::heading(t, title, &ids) {
+            let _ = writeln!(out, "\n### {h}");
         }
-        for e in &b.edges {
+        out.push_str("\n| node | operation | inputs | value |\n|---|---|---|---|\n");
+        for n in nodes {
+            let (op, inputs) = walk::operation(n, |i| short(t, i));
+            let inputs: Vec<String> = inputs.iter().map(|i| math(i)).collect();
+            let value = match &n.name {
+                Some(name) => format!("{} $= {}$", math(name), math(&n.value).trim_matches('$')),
+                None => math(&n.value),
+            };
             let _ = writeln!(
                 out,
-                "- to {} ({}): {} $=$ {}{}",
-                math(&short(t, e.to)),
-                e.rule,
-                math(&e.gradient.raw),
-                math(&e.gradient.simplified),
-                verdict(&e.gradient)
+                "| {} | {op} | {} | {} |",
+                n.id,
+                inputs.join(", "),
+                value
             );
-            out.push_str(&moves_markdown(&e.gradient));
         }
-        out.push('\n');
+    }
+    let _ = writeln!(out, "\n## Backward pass\n\nFrom {} back to the inputs; every value is proved equal to what the local rule gives.\n", math(&t.output));
+    for (title, nodes) in walk::backward_groups(t) {
+        let ids: Vec<usize> = nodes.iter().map(|b| b.id).collect();
+        let level = match walk::heading(t, title, &ids) {
+            Some(h) => {
+                let _ = writeln!(out, "### {h}\n");
+                "####"
+            }
+            None => "###",
+        };
+        for b in nodes {
+            backward_markdown(t, b, level, &mut out);
+        }
     }
     out.push_str("## Result\n\n| input | gradient | agrees with `d` |\n|---|---|---|\n");
     for a in &t.agreements {
@@ -334,155 +417,4 @@ pub fn render_markdown(t: &Transcript) -> String {
         }
     }
     out
-}
-
-/// LaTeX math for a term in input syntax; verbatim text where it does not parse.
-fn tex(term: &str) -> String {
-    match crate::parse::parse_expression(term, &[]) {
-        Ok(e) => crate::print::to_latex(&e),
-        Err(_) => format!("\\texttt{{{}}}", term.replace('_', "\\_")),
-    }
-}
-
-/// Renders a transcript as a standalone LaTeX document.
-pub fn render_latex(t: &Transcript) -> String {
-    let mut out = String::from(
-        "\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage[margin=2cm]{geometry}\n\\begin{document}\n",
-    );
-    let _ = writeln!(out, "\\section*{{{}}}", super::latex::escape(&t.title));
-    out.push_str("\\subsection*{Definitions}\n\\begin{align*}\n");
-    for d in &t.definitions {
-        let _ = writeln!(out, "  {} &= {} \\\\", tex(&d.name), tex(&d.expr));
-    }
-    out.push_str("\\end{align*}\n");
-    for a in &t.assumptions {
-        let _ = writeln!(out, "Assume \\texttt{{{}}}.\n", super::latex::escape(a));
-    }
-    out.push_str("\\subsection*{Forward pass}\n\\begin{tabular}{r l p{5.5cm} p{7cm}}\nnode & operation & inputs & value \\\\ \\hline\n");
-    for n in &t.forward {
-        if n.inputs.is_empty() {
-            continue;
-        }
-        let inputs: Vec<String> = n
-            .inputs
-            .iter()
-            .map(|i| format!("${}$", tex(&short(t, *i))))
-            .collect();
-        let value = match &n.name {
-            Some(name) => format!("${} = {}$", tex(name), tex(&n.value)),
-            None => format!("${}$", tex(&n.value)),
-        };
-        let _ = writeln!(
-            out,
-            "{} & \\texttt{{{}}} & {} & {} \\\\",
-            n.id,
-            super::latex::escape(&n.op),
-            inputs.join(", "),
-            value
-        );
-    }
-    out.push_str("\\end{tabular}\n\\subsection*{Backward pass}\n");
-    for b in &t.backward {
-        let _ = writeln!(
-            out,
-            "\\paragraph{{Node {}: ${}$.}}",
-            b.id,
-            tex(&short(t, b.id))
-        );
-        if b.arriving.len() > 1 {
-            let _ = writeln!(out, "Branches add: ${}$.", signed(&b.arriving, tex));
-        }
-        let _ = writeln!(
-            out,
-            "Gradient ${}$.{}",
-            tex(&b.gradient.simplified),
-            super::latex::escape(&verdict(&b.gradient))
-        );
-        out.push_str(&moves_latex(&b.gradient));
-        if !b.edges.is_empty() {
-            out.push_str("\\begin{itemize}\n");
-            for e in &b.edges {
-                let _ = writeln!(
-                    out,
-                    "  \\item to ${}$ ({}): $\\displaystyle {} = {}${}",
-                    tex(&short(t, e.to)),
-                    super::latex::escape(&e.rule),
-                    tex(&e.gradient.raw),
-                    tex(&e.gradient.simplified),
-                    super::latex::escape(&verdict(&e.gradient))
-                );
-                out.push_str(&moves_latex(&e.gradient));
-            }
-            out.push_str("\\end{itemize}\n");
-        }
-    }
-    out.push_str("\\subsection*{Result}\n\\begin{align*}\n");
-    for a in &t.agreements {
-        let _ = writeln!(
-            out,
-            "  \\frac{{\\partial {}}}{{\\partial {}}} &= {} && \\text{{{} against }} \\tfrac{{\\partial}}{{\\partial {}}} {} \\\\",
-            tex(&t.output),
-            tex(&a.input),
-            tex(&a.walk),
-            a.status.word(),
-            tex(&a.input),
-            tex(&t.output)
-        );
-    }
-    out.push_str("\\end{align*}\n");
-    if let Some(g) = &t.general {
-        out.push_str("\\subsection*{For every number of classes $n$}\nThe same result once for all $n$, with indexed families and sums over $j = 1, \\dots, n$:\n\\begin{align*}\n");
-        for d in &g.definitions {
-            let _ = writeln!(out, "  {} &= {} \\\\", tex(&d.name), tex(&d.expr));
-        }
-        out.push_str("\\end{align*}\n");
-        for a in &g.assumptions {
-            let _ = writeln!(out, "Assume ${}$.\n", tex_relation(a));
-        }
-        let _ = writeln!(
-            out,
-            "Claim \\texttt{{{}}}: {}.\n\\begin{{enumerate}}",
-            super::latex::escape(&g.claim.claim),
-            g.claim.status.word()
-        );
-        for s in &g.claim.steps {
-            let _ = writeln!(
-                out,
-                "  \\item $\\displaystyle {} = {}$ \\hfill \\textsf{{{}}}",
-                tex(&s.before),
-                tex(&s.after),
-                super::latex::escape(&s.rule)
-            );
-        }
-        out.push_str("\\end{enumerate}\n");
-    }
-    out.push_str("\\end{document}\n");
-    out
-}
-
-/// The moves as an aligned chain: the value, then `= form` with each move's name.
-fn moves_latex(s: &Simplification) -> String {
-    if s.status != Status::Proved || s.steps.len() < 2 {
-        return String::new();
-    }
-    // Braced, so a leading minus is a sign, not a binary minus after `&`.
-    let mut out = format!("\\begin{{align*}}\n  & {{{}}}", tex(&s.raw));
-    for st in &s.steps {
-        let _ = write!(
-            out,
-            " \\\\\n  &= {} && \\text{{{}}}",
-            tex(&st.after),
-            super::latex::escape(&st.rule)
-        );
-    }
-    out.push_str("\n\\end{align*}\n");
-    out
-}
-
-/// `lhs = rhs` (an assumption's text) in LaTeX.
-fn tex_relation(text: &str) -> String {
-    match text.split_once(" = ") {
-        Some((l, r)) => format!("{} = {}", tex(l), tex(r)),
-        None => format!("\\texttt{{{}}}", super::latex::escape(text)),
-    }
 }
