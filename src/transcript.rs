@@ -308,7 +308,10 @@ pub fn derive_within(
             .collect::<Vec<_>>()
             .join(" + ");
         let gradient = simplifier.simplify(&raw, false)?;
-        let gradient = (gradient.0.clone(), moves.shape(&gradient.0, &gradient.1));
+        let gradient = (
+            gradient.0.clone(),
+            moves.shape(&gradient.0, &gradient.1, Some(deadline)),
+        );
         pending.push((gradient.0.clone(), gradient.1.clone()));
         let g = gradient.1.clone();
         let node = &graph.nodes[i];
@@ -342,7 +345,10 @@ pub fn derive_within(
             let sent = simplifier.simplify(&raw, true)?;
             let sent = match input_ids.contains(&input).then(|| claimed(input)).flatten() {
                 Some(rhs) => (sent.0.clone(), rhs),
-                None => (sent.0.clone(), moves.shape(&sent.0, &sent.1)),
+                None => (
+                    sent.0.clone(),
+                    moves.shape(&sent.0, &sent.1, Some(deadline)),
+                ),
             };
             pending.push((sent.0.clone(), sent.1.clone()));
             arriving[input].push(sent.1.clone());
@@ -499,7 +505,8 @@ fn limit_reached() -> String {
 /// unfolded, products folded back into names, assumptions used or not. Its
 /// normalizers live as long as the walk, so definitions are read once.
 struct Simplifier<'a> {
-    names: Vec<Symbol>,
+    /// The defined names, as the parser takes them (built once, not per value).
+    names: BTreeMap<Symbol, usize>,
     /// `[all names kept, sums kept] x [no assumptions, assumptions substituted]`.
     normalizers: std::cell::RefCell<Vec<(bool, Normalizer<'a>)>>,
 }
@@ -510,7 +517,7 @@ impl<'a> Simplifier<'a> {
         defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
         budget: Budget,
     ) -> Result<Self, String> {
-        let names = problem.definitions.iter().map(|d| d.name).collect();
+        let names = problem.definitions.iter().map(|d| (d.name, 0)).collect();
         let fail = |e| match e {
             AlgebraError::Limit => limit_reached(),
             e => format!("the algebra failed on the assumptions: {e:?}"),
@@ -544,8 +551,8 @@ impl<'a> Simplifier<'a> {
     /// `(raw, simplified)`, both in input syntax. Assumptions are used only
     /// when `use_assumptions` (a local rule was applied), never when branches are added.
     fn simplify(&self, raw: &str, use_assumptions: bool) -> Result<(String, String), String> {
-        let expr =
-            parse_expression(raw, &self.names).map_err(|e| format!("internal error: {e}"))?;
+        let expr = crate::parse::parse_term(raw, &self.names, &Default::default())
+            .map_err(|e| format!("internal error: {e}"))?;
         let raw = to_infix(&expr);
         let mut best: Option<(usize, usize, String)> = None;
         for (substituted, norm) in self.normalizers.borrow_mut().iter_mut() {
