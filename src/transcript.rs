@@ -269,20 +269,32 @@ pub fn derive_within(
         })
         .collect();
 
-    // The file's claims `d(OUTPUT, X) = RHS`: the walk aims the last step into X at RHS.
+    // The file's claims `d(OUTPUT, X) = RHS`: the walk aims the last step into X at RHS
+    // (the first such claim, when X has one use). Read once, looked up per input.
+    let mut users = vec![0usize; graph.nodes.len()];
+    for n in &graph.nodes {
+        let mut once = n.inputs.clone();
+        once.sort_unstable();
+        once.dedup();
+        for i in once {
+            users[i] += 1;
+        }
+    }
+    let mut claims_by_input: BTreeMap<String, String> = BTreeMap::new();
+    for c in &problem.claims {
+        let Some(Math::D([f, x])) = c.lhs.as_ref().last() else {
+            continue;
+        };
+        if crate::print::infix_at(&c.lhs, *f) == output {
+            claims_by_input
+                .entry(crate::print::infix_at(&c.lhs, *x))
+                .or_insert_with(|| to_infix(&c.rhs));
+        }
+    }
     let claimed = |input: usize| -> Option<String> {
-        let users = graph
-            .nodes
-            .iter()
-            .filter(|n| n.inputs.contains(&input))
-            .count();
-        problem.claims.iter().find_map(|c| {
-            let Some(Math::D([f, x])) = c.lhs.as_ref().last() else {
-                return None;
-            };
-            let same = |id: &egg::Id, text: &str| crate::print::infix_at(&c.lhs, *id) == text;
-            (users == 1 && same(f, output) && same(x, &term(input))).then(|| to_infix(&c.rhs))
-        })
+        (users[input] == 1)
+            .then(|| claims_by_input.get(&term(input)).cloned())
+            .flatten()
     };
     let mut arriving: Vec<Vec<String>> = vec![Vec::new(); graph.nodes.len()];
     arriving[graph.output].push("1".into());

@@ -139,6 +139,8 @@ pub struct Normalizer<'a> {
     opaque_sums: bool,
     opaque_all: bool,
     atoms: Vec<Atom>,
+    /// The `sqrt` atoms, so signs need not look through every atom.
+    roots: Vec<AtomId>,
     atom_index: HashMap<Atom, AtomId>,
     atom_signs: HashMap<AtomId, Sign>,
     /// The index names free in each atom.
@@ -204,6 +206,7 @@ impl<'a> Normalizer<'a> {
             opaque_sums,
             opaque_all: false,
             atoms: Vec::new(),
+            roots: Vec::new(),
             atom_index: HashMap::new(),
             atom_signs: HashMap::new(),
             atom_free: Vec::new(),
@@ -366,6 +369,9 @@ impl<'a> Normalizer<'a> {
         let id = self.atoms.len();
         let free = self.free_of_atom(&atom);
         self.atom_free.push(free);
+        if matches!(atom, Atom::Sqrt(_)) {
+            self.roots.push(id);
+        }
         self.atoms.push(atom.clone());
         self.atom_index.insert(atom, id);
         id
