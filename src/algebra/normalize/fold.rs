@@ -52,7 +52,7 @@ impl Normalizer<'_> {
         let mut index = FoldIndex::default();
         for (i, name) in names.into_iter().enumerate() {
             self.charge(1)?;
-            if i % 64 == 0 {
+            if i.is_multiple_of(64) {
                 self.check_deadline()?;
             }
             let def = &self.defs[&name];
@@ -100,7 +100,7 @@ impl Normalizer<'_> {
         while let Some(pos) = todo.pop_first() {
             self.charge(1)?;
             visited += 1;
-            if visited % 64 == 0 {
+            if visited.is_multiple_of(64) {
                 self.check_deadline()?;
             }
             let (name, entry) = &index.entries[pos];
