@@ -47,7 +47,7 @@ fn refute_wrong_claim(bencher: divan::Bencher, n: usize) {
 }
 
 /// The whole textbook walk, every step proved.
-#[divan::bench(args = [3, 10, 30, 100], sample_count = 3)]
+#[divan::bench(args = [3, 10, 30, 100, 300, 1000], sample_count = 3)]
 fn derive_transcript(bencher: divan::Bencher, n: usize) {
     let problem = parse_problem(&softmax_with_loss(n)).unwrap();
     let inputs: Vec<String> = (1..=n).map(|k| format!("a{k}")).collect();

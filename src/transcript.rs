@@ -269,20 +269,32 @@ pub fn derive_within(
         })
         .collect();
 
-    // The file's claims `d(OUTPUT, X) = RHS`: the walk aims the last step into X at RHS.
+    // The file's claims `d(OUTPUT, X) = RHS`: the walk aims the last step into X at RHS
+    // (the first such claim, when X has one use). Read once, looked up per input.
+    let mut users = vec![0usize; graph.nodes.len()];
+    for n in &graph.nodes {
+        let mut once = n.inputs.clone();
+        once.sort_unstable();
+        once.dedup();
+        for i in once {
+            users[i] += 1;
+        }
+    }
+    let mut claims_by_input: BTreeMap<String, String> = BTreeMap::new();
+    for c in &problem.claims {
+        let Some(Math::D([f, x])) = c.lhs.as_ref().last() else {
+            continue;
+        };
+        if crate::print::infix_at(&c.lhs, *f) == output {
+            claims_by_input
+                .entry(crate::print::infix_at(&c.lhs, *x))
+                .or_insert_with(|| to_infix(&c.rhs));
+        }
+    }
     let claimed = |input: usize| -> Option<String> {
-        let users = graph
-            .nodes
-            .iter()
-            .filter(|n| n.inputs.contains(&input))
-            .count();
-        problem.claims.iter().find_map(|c| {
-            let Some(Math::D([f, x])) = c.lhs.as_ref().last() else {
-                return None;
-            };
-            let same = |id: &egg::Id, text: &str| crate::print::infix_at(&c.lhs, *id) == text;
-            (users == 1 && same(f, output) && same(x, &term(input))).then(|| to_infix(&c.rhs))
-        })
+        (users[input] == 1)
+            .then(|| claims_by_input.get(&term(input)).cloned())
+            .flatten()
     };
     let mut arriving: Vec<Vec<String>> = vec![Vec::new(); graph.nodes.len()];
     arriving[graph.output].push("1".into());
@@ -308,7 +320,10 @@ pub fn derive_within(
             .collect::<Vec<_>>()
             .join(" + ");
         let gradient = simplifier.simplify(&raw, false)?;
-        let gradient = (gradient.0.clone(), moves.shape(&gradient.0, &gradient.1));
+        let gradient = (
+            gradient.0.clone(),
+            moves.shape(&gradient.0, &gradient.1, Some(deadline)),
+        );
         pending.push((gradient.0.clone(), gradient.1.clone()));
         let g = gradient.1.clone();
         let node = &graph.nodes[i];
@@ -347,7 +362,10 @@ pub fn derive_within(
             let sent = simplifier.simplify(&raw, true)?;
             let sent = match input_ids.contains(&input).then(|| claimed(input)).flatten() {
                 Some(rhs) => (sent.0.clone(), rhs),
-                None => (sent.0.clone(), moves.shape(&sent.0, &sent.1)),
+                None => (
+                    sent.0.clone(),
+                    moves.shape(&sent.0, &sent.1, Some(deadline)),
+                ),
             };
             pending.push((sent.0.clone(), sent.1.clone()));
             arriving[input].push(sent.1.clone());
@@ -504,7 +522,8 @@ fn limit_reached() -> String {
 /// unfolded, products folded back into names, assumptions used or not. Its
 /// normalizers live as long as the walk, so definitions are read once.
 struct Simplifier<'a> {
-    names: Vec<Symbol>,
+    /// The defined names, as the parser takes them (built once, not per value).
+    names: BTreeMap<Symbol, usize>,
     /// `[all names kept, sums kept] x [no assumptions, assumptions substituted]`.
     normalizers: std::cell::RefCell<Vec<(bool, Normalizer<'a>)>>,
 }
@@ -515,7 +534,7 @@ impl<'a> Simplifier<'a> {
         defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
         budget: Budget,
     ) -> Result<Self, String> {
-        let names = problem.definitions.iter().map(|d| d.name).collect();
+        let names = problem.definitions.iter().map(|d| (d.name, 0)).collect();
         let fail = |e| match e {
             AlgebraError::Limit => limit_reached(),
             e => format!("the algebra failed on the assumptions: {e:?}"),
@@ -549,8 +568,8 @@ impl<'a> Simplifier<'a> {
     /// `(raw, simplified)`, both in input syntax. Assumptions are used only
     /// when `use_assumptions` (a local rule was applied), never when branches are added.
     fn simplify(&self, raw: &str, use_assumptions: bool) -> Result<(String, String), String> {
-        let expr =
-            parse_expression(raw, &self.names).map_err(|e| format!("internal error: {e}"))?;
+        let expr = crate::parse::parse_term(raw, &self.names, &Default::default())
+            .map_err(|e| format!("internal error: {e}"))?;
         let raw = to_infix(&expr);
         let mut best: Option<(usize, usize, String)> = None;
         for (substituted, norm) in self.normalizers.borrow_mut().iter_mut() {

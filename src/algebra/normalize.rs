@@ -5,11 +5,12 @@
 //! are collected as the term is read. Owns no e-graph and no printing of proofs.
 //!
 //! This file owns the atoms, arithmetic and reading a term; `facts` owns side
-//! conditions and signs, `printing` the input-syntax form, `solve` the
-//! `assume` equations, `sums` sums over classes and deltas.
+//! conditions and signs, `printing` the input-syntax form, `fold` names back
+//! in, `solve` the `assume` equations, `sums` sums over classes and deltas.
 
 mod arith;
 mod facts;
+mod fold;
 mod functions;
 mod printing;
 #[cfg(test)]
@@ -138,6 +139,8 @@ pub struct Normalizer<'a> {
     opaque_sums: bool,
     opaque_all: bool,
     atoms: Vec<Atom>,
+    /// The `sqrt` atoms, so signs need not look through every atom.
+    roots: Vec<AtomId>,
     atom_index: HashMap<Atom, AtomId>,
     atom_signs: HashMap<AtomId, Sign>,
     /// The index names free in each atom.
@@ -148,6 +151,8 @@ pub struct Normalizer<'a> {
     factor_free: Vec<BTreeSet<Symbol>>,
     names: HashMap<Symbol, Rat>,
     element_names: HashMap<(Symbol, Symbol), Rat>,
+    /// What each name folds from, read once (`fold`); forgotten with the names.
+    fold_index: Option<std::sync::Arc<fold::FoldIndex>>,
     /// Whether sums are expanded by the `sum-*` rules (else kept as atoms).
     expand_sums: bool,
     /// The `sum-*` rules applied so far.
@@ -201,6 +206,7 @@ impl<'a> Normalizer<'a> {
             opaque_sums,
             opaque_all: false,
             atoms: Vec::new(),
+            roots: Vec::new(),
             atom_index: HashMap::new(),
             atom_signs: HashMap::new(),
             atom_free: Vec::new(),
@@ -209,6 +215,7 @@ impl<'a> Normalizer<'a> {
             factor_free: Vec::new(),
             names: HashMap::new(),
             element_names: HashMap::new(),
+            fold_index: None,
             expand_sums: true,
             used_rules: BTreeSet::new(),
             sum_hints: HashMap::new(),
@@ -231,8 +238,7 @@ impl<'a> Normalizer<'a> {
     /// (`-t1/y1` rather than `-t1*S/exp(a1)`).
     pub fn keep_all_names(&mut self) {
         self.opaque_all = true;
-        self.names.clear();
-        self.element_names.clear();
+        self.forget_names();
     }
 
     /// Whether sums are expanded by the `sum-*` rules (the default) or the
@@ -240,8 +246,7 @@ impl<'a> Normalizer<'a> {
     /// before they apply).
     pub fn set_expand_sums(&mut self, expand: bool) {
         self.expand_sums = expand;
-        self.names.clear();
-        self.element_names.clear();
+        self.forget_names();
     }
 
     /// The `sum-*` rules applied since the last call, in table order.
@@ -310,6 +315,7 @@ impl<'a> Normalizer<'a> {
         for name in stale {
             self.names.remove(&name);
         }
+        self.fold_index = None;
     }
 
     pub(super) fn charge(&mut self, units: usize) -> Res<()> {
@@ -363,6 +369,9 @@ impl<'a> Normalizer<'a> {
         let id = self.atoms.len();
         let free = self.free_of_atom(&atom);
         self.atom_free.push(free);
+        if matches!(atom, Atom::Sqrt(_)) {
+            self.roots.push(id);
+        }
         self.atoms.push(atom.clone());
         self.atom_index.insert(atom, id);
         id
@@ -399,7 +408,7 @@ impl<'a> Normalizer<'a> {
         };
         // With sums kept whole, only the outermost are: those inside a sum are expanded.
         let nested = if !self.expand_sums && !slots.is_empty() {
-            nested_in_sums(nodes)
+            sums::nested_in_sums(nodes)
         } else {
             Vec::new()
         };
@@ -554,20 +563,6 @@ impl<'a> Normalizer<'a> {
         let nb = self.neg(&b);
         self.add_owned(a, &nb)
     }
-}
-
-/// Which nodes lie inside the body of a `sum` (top-down from every `sum` node).
-fn nested_in_sums(nodes: &[Math]) -> Vec<bool> {
-    let mut inside = vec![false; nodes.len()];
-    for i in (0..nodes.len()).rev() {
-        let mark = inside[i] || matches!(nodes[i], Math::Sum(_));
-        if mark {
-            for c in egg::Language::children(&nodes[i]) {
-                inside[usize::from(*c)] = true;
-            }
-        }
-    }
-    inside
 }
 
 /// The factors of the divisor at `id` with their exponents: products are

@@ -101,9 +101,11 @@ pub(crate) fn prove_problem_until(
             shared::decide_instance(problem, &defs, claim, inst, templates, limits, until)
         });
         let mut decided = instance.unwrap_or_else(|| {
+            let own = Instant::now() + limits.timeout;
+            let deadline = until.map_or(own, |until| until.min(own));
             let mut decided = prove_claim(problem, &defs, &rules, claim, limits, until);
             if let Ok(context) = &context {
-                crate::prove::moves::refine(&moves, context, &mut decided);
+                crate::prove::moves::refine(&moves, context, &mut decided, Some(deadline));
                 certify(context, &defs, &mut decided);
             }
             decided

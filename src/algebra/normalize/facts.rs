@@ -127,7 +127,7 @@ impl Normalizer<'_> {
             base
         };
         // `sqrt(a)` defined and non-zero means `a > 0`.
-        let root_nonzero = self.atoms.iter().enumerate().any(|(i, other)| match other {
+        let root_nonzero = self.roots.iter().any(|&i| match &self.atoms[i] {
             Atom::Sqrt(arg) => {
                 arg.den.is_empty()
                     && arg

@@ -1,122 +1,15 @@
 //! Printing normal forms in input syntax (terms in a fixed order, factors
-//! last, sums with readable bound names) and folding products back into the
-//! `let` names they stand for. Owns no arithmetic.
+//! last, sums with readable bound names). Folding products back into the
+//! `let` names they stand for is `fold`'s. Owns no arithmetic.
 
 use std::collections::BTreeMap;
 
-use egg::Symbol;
 use num_rational::BigRational;
 use num_traits::{One, Signed};
 
-use super::{Atom, AtomId, Math, Monomial, Normalizer, Poly, Rat, Res};
+use super::{Atom, AtomId, Monomial, Normalizer, Poly, Rat};
 
 impl Normalizer<'_> {
-    /// Writes products of atoms that a `let` name stands for as that name
-    /// (`exp(a1)/S` as `y1`), wherever the product occurs whole in a term.
-    pub fn fold_names(&mut self, r: &Rat) -> Res<Rat> {
-        let names: Vec<Symbol> = self.defs.keys().copied().collect();
-        let indices: Vec<Symbol> = self.free_of(r).into_iter().collect();
-        let mut out = self.fold_in_sums(r)?;
-        // Only a product whose every atom occurs in the term can fold: a
-        // name is passed over at the cost of a look-up, not of a rebuild.
-        let atoms_of = |p: &Poly, count: usize| -> Vec<bool> {
-            let mut present = vec![false; count];
-            for (a, _) in p.0.keys().flat_map(|m| m.0.iter()) {
-                present[*a] = true;
-            }
-            present
-        };
-        let mut present = atoms_of(&out.num, self.atoms.len());
-        for (i, name) in names.into_iter().enumerate() {
-            // A thousand names are a thousand look-ups: mind the clock.
-            self.charge(1)?;
-            if i % 64 == 0 {
-                self.check_deadline()?;
-            }
-            if self.substitution.contains_key(&name) {
-                continue;
-            }
-            // `y[k]` for each free index `k` when `y` is defined with an index.
-            let def = &self.defs[&name];
-            let instances: Vec<(Option<Monomial>, Atom)> =
-                if matches!(def.as_ref().last(), Some(Math::Lambda(_)))
-                    && crate::index::is_indexed(def)
-                {
-                    let mut v = Vec::new();
-                    for k in &indices {
-                        let value = self.name_element(name, *k)?;
-                        v.push((foldable(&value, &present), Atom::NameElement(name, *k)));
-                    }
-                    v
-                } else {
-                    let m = match self.names.get(&name) {
-                        Some(value) => foldable(value, &present),
-                        None => foldable(&self.variable(name)?, &present),
-                    };
-                    vec![(m, Atom::Name(name))]
-                };
-            for (m, atom) in instances {
-                let Some(m) = m else {
-                    continue;
-                };
-                self.charge(out.num.len() + 1)?;
-                let id = self.atom(atom);
-                let mut folded = Poly::zero();
-                for (term, coef) in &out.num.0 {
-                    // `exp(a1)*exp(a2)/S^2` holds `exp(a1)/S` whole: same signs, at least as large.
-                    let fits = m.0.iter().all(|(a, e)| {
-                        let have = term.exponent(*a);
-                        have.signum() == e.signum() && have.abs() >= e.abs()
-                    });
-                    let term = if fits {
-                        term.mul(&m.inv()).mul(&Monomial::atom(id, 1))
-                    } else {
-                        term.clone()
-                    };
-                    folded.add_term(term, coef.clone());
-                }
-                out.num = folded;
-                present = atoms_of(&out.num, self.atoms.len());
-            }
-        }
-        Ok(out)
-    }
-
-    /// The bodies of the sums in `r` folded too (for printing only: the
-    /// atoms made here are not normal forms).
-    pub(super) fn fold_in_sums(&mut self, r: &Rat) -> Res<Rat> {
-        let has_sum = |n: &Self| {
-            r.num.0.keys().any(|m| {
-                m.0.iter()
-                    .any(|(a, _)| matches!(n.atoms[*a], Atom::Sum(..)))
-            })
-        };
-        if !has_sum(self) {
-            return Ok(r.clone());
-        }
-        let mut num = Poly::zero();
-        for (m, c) in r.num.0.clone() {
-            let mut term = Monomial::one();
-            for (a, e) in m.0 {
-                let Atom::Sum(body, bound) = self.atoms[a].clone() else {
-                    term = term.mul(&Monomial::atom(a, e));
-                    continue;
-                };
-                let folded = self.fold_names(&body)?;
-                let id = self.atom(Atom::Sum(folded, bound));
-                if let Some(hint) = self.sum_hints.get(&a).copied() {
-                    self.sum_hints.entry(id).or_insert(hint);
-                }
-                term = term.mul(&Monomial::atom(id, e));
-            }
-            num.add_term(term, c);
-        }
-        Ok(Rat {
-            num,
-            den: r.den.clone(),
-        })
-    }
-
     /// Like [`Normalizer::print`], with a monomial common to every term
     /// factored out: `(t1 + t2 + t3)/S`.
     pub fn print_factored(&self, r: &Rat) -> String {
@@ -337,16 +230,4 @@ pub fn natural_key(s: &str) -> Vec<(String, u64)> {
 /// Compares names so that `t2` comes before `t10`.
 pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     natural_key(a).cmp(&natural_key(b))
-}
-
-/// The product a name's value is, when it is one that folding writes as the
-/// name (a single monomial of at least two atoms, coefficient one, no
-/// denominator) and all its atoms are `present` in the term.
-fn foldable(value: &Rat, present: &[bool]) -> Option<Monomial> {
-    let (m, c) = value.num.as_term()?;
-    (value.den.is_empty()
-        && c.is_one()
-        && m.0.len() >= 2
-        && m.0.iter().all(|(a, _)| present.get(*a) == Some(&true)))
-    .then(|| m.clone())
 }

@@ -505,8 +505,7 @@ impl Normalizer<'_> {
     /// From now on the index-free sum atom `a` stands for `value`.
     pub(super) fn substitute_atom(&mut self, a: AtomId, value: Rat) {
         self.atom_substitution.insert(a, value);
-        self.names.clear();
-        self.element_names.clear();
+        self.forget_names();
     }
 
     /// Whether `n` is defined as the number of classes (`let n = sum(j, 1)`),
@@ -552,4 +551,18 @@ impl Normalizer<'_> {
         self.print_scope.borrow_mut().pop();
         format!("sum({shown}, {text})")
     }
+}
+
+/// Which nodes lie inside the body of a `sum` (top-down from every `sum` node).
+pub(super) fn nested_in_sums(nodes: &[Math]) -> Vec<bool> {
+    let mut inside = vec![false; nodes.len()];
+    for i in (0..nodes.len()).rev() {
+        let mark = inside[i] || matches!(nodes[i], Math::Sum(_));
+        if mark {
+            for c in egg::Language::children(&nodes[i]) {
+                inside[usize::from(*c)] = true;
+            }
+        }
+    }
+    inside
 }

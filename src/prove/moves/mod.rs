@@ -13,7 +13,8 @@
 mod search;
 mod term;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Instant;
 
 use egg::Symbol;
 
@@ -31,6 +32,8 @@ struct Equation {
     /// As the file states it (`t1 + t2 + t3 = 1`).
     text: String,
     lhs: T,
+    /// `lhs`'s key, computed once (a long sum's key is not cheap).
+    lhs_key: String,
     rhs: T,
     /// What the kernel's assumption step solves it for, and the value.
     target: String,
@@ -44,6 +47,11 @@ pub(crate) struct Moves {
     families: BTreeSet<Symbol>,
     /// Scalar definitions: name, definition as written, as a term.
     defs: Vec<(String, String, T)>,
+    /// Each definition's term's key, and its length printed, in `defs` order.
+    def_keys: Vec<String>,
+    def_lens: Vec<usize>,
+    /// Positions in `defs` by name: a term's atoms find the definitions they name.
+    def_at: HashMap<String, usize>,
     equations: Vec<Equation>,
 }
 
@@ -61,7 +69,7 @@ impl Moves {
             .filter(|d| matches!(d.expr.as_ref().last(), Some(Math::Lambda(_))))
             .map(|d| d.name)
             .collect();
-        let defs = problem
+        let defs: Vec<(String, String, T)> = problem
             .definitions
             .iter()
             .filter(|d| !matches!(d.expr.as_ref().last(), Some(Math::Lambda(_))))
@@ -70,6 +78,13 @@ impl Moves {
         Moves {
             names,
             families,
+            def_keys: defs.iter().map(|(_, _, t)| key(t)).collect(),
+            def_lens: defs.iter().map(|(_, _, t)| print(t).len()).collect(),
+            def_at: defs
+                .iter()
+                .enumerate()
+                .map(|(i, (name, _, _))| (name.clone(), i))
+                .collect(),
             defs,
             equations: equations(problem),
         }
@@ -83,12 +98,12 @@ impl Moves {
 
     /// The form a chain of moves from `before` ends in, when it reaches
     /// `after` up to the order of terms and factors (`-S*(t1 + t2 + t3)` for
-    /// `(-t1 - t2 - t3)*S`); else `after` itself.
-    pub(crate) fn shape(&self, before: &str, after: &str) -> String {
+    /// `(-t1 - t2 - t3)*S`); else (none found by `deadline`) `after` itself.
+    pub(crate) fn shape(&self, before: &str, after: &str, deadline: Option<Instant>) -> String {
         let found = self
             .read(before)
             .zip(self.read(after))
-            .and_then(|(b, a)| self.search(&b, &a));
+            .and_then(|(b, a)| self.search(&b, &a, deadline));
         match found {
             Some(path) if !path.is_empty() => {
                 let last = print(&path[path.len() - 1].1);
@@ -101,10 +116,16 @@ impl Moves {
         }
     }
 
-    /// The chain of named steps from `before` to `after`, if moves reach it.
-    pub(crate) fn chain(&self, before: &str, after: &str) -> Option<Vec<Step>> {
+    /// The chain of named steps from `before` to `after`, if moves reach it
+    /// by `deadline`.
+    pub(crate) fn chain(
+        &self,
+        before: &str,
+        after: &str,
+        deadline: Option<Instant>,
+    ) -> Option<Vec<Step>> {
         let (b, a) = (self.read(before)?, self.read(after)?);
-        let path = self.search(&b, &a)?;
+        let path = self.search(&b, &a, deadline)?;
         let mut steps = Vec::new();
         let mut current = before.to_string();
         if path.is_empty() {
@@ -191,9 +212,11 @@ fn equations(problem: &Problem) -> Vec<Equation> {
         else {
             continue;
         };
+        let lhs = from_expr(&a.lhs);
         out.push(Equation {
             text,
-            lhs: from_expr(&a.lhs),
+            lhs_key: key(&lhs),
+            lhs,
             rhs: from_expr(&a.rhs),
             target: norm.print_target(target),
             value: norm.print(&value),
@@ -206,8 +229,14 @@ fn equations(problem: &Problem) -> Vec<Equation> {
 /// lemmas and its differentiation step) by a chain of named moves: the whole
 /// stretch at once, else step by step. A replacement is kept only when the
 /// kernel accepts the whole claim with it, needing no condition the claim
-/// did not need before; otherwise the claim is left as it is.
-pub(crate) fn refine(moves: &Moves, context: &crate::check::Context, claim: &mut ClaimReport) {
+/// did not need before; otherwise (or when the search runs past `deadline`)
+/// the claim is left as it is: its plain algebra steps, checked by the kernel.
+pub(crate) fn refine(
+    moves: &Moves,
+    context: &crate::check::Context,
+    claim: &mut ClaimReport,
+    deadline: Option<Instant>,
+) {
     if claim.status != Status::Proved {
         return;
     }
@@ -242,7 +271,7 @@ pub(crate) fn refine(moves: &Moves, context: &crate::check::Context, claim: &mut
     if claim.steps[first..].iter().all(plain) {
         let before = &claim.steps[first].before;
         let after = &claim.steps[claim.steps.len() - 1].after;
-        if let Some(chain) = moves.chain(before, after) {
+        if let Some(chain) = moves.chain(before, after, deadline) {
             let mut steps = claim.steps[..first].to_vec();
             steps.extend(chain);
             candidates.push(steps);
@@ -250,7 +279,10 @@ pub(crate) fn refine(moves: &Moves, context: &crate::check::Context, claim: &mut
     }
     let mut one_by_one = Vec::new();
     for s in &claim.steps {
-        match plain(s).then(|| moves.chain(&s.before, &s.after)).flatten() {
+        match plain(s)
+            .then(|| moves.chain(&s.before, &s.after, deadline))
+            .flatten()
+        {
             Some(chain) => one_by_one.extend(chain),
             None => one_by_one.push(s.clone()),
         }

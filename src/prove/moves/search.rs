@@ -3,6 +3,7 @@
 //! right and outside in) and is named by what it did there.
 
 use std::collections::{HashSet, VecDeque};
+use std::time::Instant;
 
 use num_integer::Integer;
 use num_rational::BigRational;
@@ -31,8 +32,14 @@ const MAX_STATES: usize = 4000;
 const MAX_TEXT: usize = 600;
 
 impl Moves {
-    /// A shortest chain of moves from `start` to a term with `goal`'s key.
-    pub(super) fn search(&self, start: &T, goal: &T) -> Option<Vec<(Kind, T)>> {
+    /// A shortest chain of moves from `start` to a term with `goal`'s key;
+    /// `None` when there is none within the limits or by `deadline`.
+    pub(super) fn search(
+        &self,
+        start: &T,
+        goal: &T,
+        deadline: Option<Instant>,
+    ) -> Option<Vec<(Kind, T)>> {
         if print(start).len() > MAX_TEXT || print(goal).len() > MAX_TEXT {
             return None;
         }
@@ -42,6 +49,9 @@ impl Moves {
         let mut seen: HashSet<String> = HashSet::from([key(start)]);
         let mut queue = VecDeque::from([0usize]);
         while let Some(i) = queue.pop_front() {
+            if deadline.is_some_and(|d| Instant::now() > d) {
+                return None;
+            }
             let (t, _, _, depth) = nodes[i].clone();
             if key(&t) == goal_key {
                 let mut path = Vec::new();
@@ -74,11 +84,25 @@ impl Moves {
         let mut out = Vec::new();
         let here = atoms(t);
         let named = |s: String| Kind::Algebra(s);
-        for (name, text, def) in &self.defs {
-            if here.contains(name) && !goal_atoms.contains(name) {
-                let next = map_atoms(t, &|a| (a == name).then(|| def.clone()));
-                out.push((named(format!("substitute {name} = {text}")), next));
+        // The definitions named here and not in the goal, in the order they are defined.
+        let defined = |of: &HashSet<String>, not_in: &HashSet<String>| {
+            let mut at: Vec<usize> = of
+                .iter()
+                .filter(|a| !not_in.contains(*a))
+                .filter_map(|a| self.def_at.get(a).copied())
+                .collect();
+            at.sort_unstable();
+            at
+        };
+        for i in defined(&here, goal_atoms) {
+            let (name, text, def) = &self.defs[i];
+            // Written in, a definition this long makes a term past `MAX_TEXT`
+            // (only a coefficient can shorten it): not worth building.
+            if self.def_lens[i] > 2 * MAX_TEXT {
+                continue;
             }
+            let next = map_atoms(t, &|a| (a == name).then(|| def.clone()));
+            out.push((named(format!("substitute {name} = {text}")), next));
         }
         let local: [Local; 5] = [cancel, expand, factor_out, collect, combine];
         for f in local {
@@ -87,19 +111,19 @@ impl Moves {
             }
         }
         for (i, e) in self.equations.iter().enumerate() {
-            let f = |u: &T| replace_part(u, &e.lhs, &e.rhs).map(|r| (String::new(), r));
+            let f = |u: &T| replace_part(u, &e.lhs, &e.lhs_key, &e.rhs).map(|r| (String::new(), r));
             if let Some((_, next)) = first(t, &f) {
                 out.push((Kind::Use(i), next));
             }
         }
-        for (name, _, def) in &self.defs {
-            if goal_atoms.contains(name) && !here.contains(name) {
-                let f = |u: &T| {
-                    replace_part(u, def, &T::Atom(name.clone())).map(|r| (String::new(), r))
-                };
-                if let Some((_, next)) = first(t, &f) {
-                    out.push((named(format!("write {} as {name}", print(def))), next));
-                }
+        for i in defined(goal_atoms, &here) {
+            let (name, _, def) = &self.defs[i];
+            let def_key = &self.def_keys[i];
+            let f = |u: &T| {
+                replace_part(u, def, def_key, &T::Atom(name.clone())).map(|r| (String::new(), r))
+            };
+            if let Some((_, next)) = first(t, &f) {
+                out.push((named(format!("write {} as {name}", print(def))), next));
             }
         }
         out
@@ -347,9 +371,9 @@ fn combine(t: &T) -> Option<(String, T)> {
 }
 
 /// `from` → `to` at this place: the whole term, some terms of a sum, or
-/// some factors of a product (a multiple of `from`).
-fn replace_part(t: &T, from: &T, to: &T) -> Option<T> {
-    if key(t) == key(from) {
+/// some factors of a product (a multiple of `from`); `from_key` is `key(from)`.
+fn replace_part(t: &T, from: &T, from_key: &str, to: &T) -> Option<T> {
+    if key(t) == from_key {
         return Some(to.clone());
     }
     match (t, from) {
@@ -377,8 +401,8 @@ fn replace_part(t: &T, from: &T, to: &T) -> Option<T> {
             out.insert(at.unwrap_or(0).min(out.len()), (to.clone(), 1));
             Some(rebuild(c, out))
         }
-        (T::Prod(c, ts), f) if ts.len() > 1 || !c.is_one() => {
-            let kf = key(f);
+        (T::Prod(c, ts), _) if ts.len() > 1 || !c.is_one() => {
+            let kf = from_key;
             let i = ts.iter().position(|(x, e)| key(x) == kf && *e == 1)?;
             let mut out = ts.clone();
             out[i] = (to.clone(), 1);

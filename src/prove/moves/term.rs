@@ -30,8 +30,25 @@ pub(crate) fn from_expr(e: &RecExpr<Math>) -> T {
 fn at(e: &RecExpr<Math>, id: Id) -> T {
     match &e[id] {
         Math::Num(c) => T::Num(c.0.clone()),
-        Math::Add([a, b]) => sum(vec![at(e, *a), at(e, *b)]),
-        Math::Sub([a, b]) => sum(vec![at(e, *a), neg(&at(e, *b))]),
+        // A long sum is one chain of `+` and `-`: read its terms in one pass
+        // (flattening pair by pair would copy the terms read so far at every `+`).
+        Math::Add(_) | Math::Sub(_) => {
+            let mut spine = Vec::new();
+            let mut first = id;
+            while let Math::Add([a, _]) | Math::Sub([a, _]) = &e[first] {
+                spine.push(first);
+                first = *a;
+            }
+            let mut terms = vec![at(e, first)];
+            for &node in spine.iter().rev() {
+                match &e[node] {
+                    Math::Add([_, b]) => terms.push(at(e, *b)),
+                    Math::Sub([_, b]) => terms.push(neg(&at(e, *b))),
+                    _ => unreachable!("the spine holds only sums"),
+                }
+            }
+            sum(terms)
+        }
         Math::Neg(a) => neg(&at(e, *a)),
         Math::Mul([a, b]) => mul(&at(e, *a), &at(e, *b)),
         Math::Div([a, b]) => match inv(&at(e, *b)) {
