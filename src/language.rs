@@ -204,3 +204,44 @@ impl Math {
         )
     }
 }
+
+/// The exact value of `node` when its children's values are `value`:
+/// numbers, `+ - * /` and small integer powers of them. A division by zero,
+/// `0` to a negative power or a power too large to compute is no constant.
+///
+/// ```
+/// use backprove::{constant_node, Math};
+/// let e: egg::RecExpr<Math> = "(^ (/ 1 2) 3)".parse().unwrap();
+/// fn value(e: &egg::RecExpr<Math>, id: egg::Id) -> Option<num_rational::BigRational> {
+///     constant_node(&e[id], |c| value(e, c))
+/// }
+/// let root = egg::Id::from(e.as_ref().len() - 1);
+/// assert_eq!(value(&e, root).unwrap().to_string(), "1/8");
+/// ```
+pub fn constant_node(
+    node: &Math,
+    mut value: impl FnMut(Id) -> Option<BigRational>,
+) -> Option<BigRational> {
+    use num_traits::{ToPrimitive, Zero};
+    match node {
+        Math::Num(c) => Some(c.0.clone()),
+        Math::Add([a, b]) => Some(value(*a)? + value(*b)?),
+        Math::Sub([a, b]) => Some(value(*a)? - value(*b)?),
+        Math::Mul([a, b]) => Some(value(*a)? * value(*b)?),
+        Math::Neg(a) => Some(-value(*a)?),
+        Math::Div([a, b]) => {
+            let d = value(*b)?;
+            (!d.is_zero()).then(|| value(*a).map(|n| n / d)).flatten()
+        }
+        Math::Pow([a, b]) => {
+            let e = value(*b)?;
+            let e = e.is_integer().then(|| e.to_integer().to_i32()).flatten()?;
+            let base = value(*a)?;
+            let bits = base.numer().bits().max(base.denom().bits());
+            let small = bits.saturating_mul(u64::from(e.unsigned_abs())) <= 100_000;
+            (small && e.abs() <= 64 && (e >= 0 || !base.is_zero()))
+                .then(|| num_traits::Pow::pow(base, e))
+        }
+        _ => None,
+    }
+}

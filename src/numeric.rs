@@ -303,22 +303,10 @@ impl<'a> Evaluator<'a> {
     }
 }
 
-/// The exact value of a constant subterm (numbers and `+ - * /` of them).
+/// The exact value of a constant subterm (numbers, `+ - * /` and small
+/// integer powers of them).
 fn constant(expr: &RecExpr<Math>, id: egg::Id) -> Option<BigRational> {
-    use num_traits::Zero;
-    let value = |c: &egg::Id| constant(expr, *c);
-    match &expr[id] {
-        Math::Num(c) => Some(c.0.clone()),
-        Math::Add([a, b]) => Some(value(a)? + value(b)?),
-        Math::Sub([a, b]) => Some(value(a)? - value(b)?),
-        Math::Mul([a, b]) => Some(value(a)? * value(b)?),
-        Math::Neg(a) => Some(-value(a)?),
-        Math::Div([a, b]) => {
-            let d = value(b)?;
-            (!d.is_zero()).then(|| value(a).map(|n| n / d)).flatten()
-        }
-        _ => None,
-    }
+    crate::language::constant_node(&expr[id], |c| constant(expr, c))
 }
 
 /// A small deterministic generator (SplitMix64), so every run samples the same points.

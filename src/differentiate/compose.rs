@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use egg::{Id, Language, RecExpr, Symbol, Var};
 use num_rational::BigRational;
-use num_traits::{ToPrimitive, Zero};
 
 use crate::language::Math;
 use crate::print::{infix_at, to_infix};
@@ -196,28 +195,7 @@ fn constant(f: &RecExpr<Math>, id: Id, depth: usize) -> Option<BigRational> {
     if depth == 0 {
         return None;
     }
-    let value = |c: &Id| constant(f, *c, depth - 1);
-    match &f[id] {
-        Math::Num(c) => Some(c.0.clone()),
-        Math::Add([a, b]) => Some(value(a)? + value(b)?),
-        Math::Sub([a, b]) => Some(value(a)? - value(b)?),
-        Math::Mul([a, b]) => Some(value(a)? * value(b)?),
-        Math::Neg(a) => Some(-value(a)?),
-        Math::Div([a, b]) => {
-            let d = value(b)?;
-            (!d.is_zero()).then(|| value(a).map(|n| n / d)).flatten()
-        }
-        Math::Pow([a, b]) => {
-            let e = value(b)?;
-            let e = e.is_integer().then(|| e.to_integer().to_i32()).flatten()?;
-            let base = value(a)?;
-            let bits = base.numer().bits().max(base.denom().bits());
-            let small = bits.saturating_mul(u64::from(e.unsigned_abs())) <= 100_000;
-            (small && e.abs() <= 64 && (e >= 0 || !base.is_zero()))
-                .then(|| num_traits::Pow::pow(base, e))
-        }
-        _ => None,
-    }
+    crate::language::constant_node(&f[id], |c| constant(f, c, depth - 1))
 }
 
 /// The subterm of `nodes` rooted at `id`, as its own term.

@@ -12,7 +12,7 @@ use egg::{
 };
 
 use super::diff::{rule_patterns, DiffRule, Guard::*, DIFF_RULES, RENAME, UNFOLD};
-use crate::language::Math;
+use crate::language::{constant_node, Math};
 
 /// The e-graph the prover works in.
 pub type EGraph = egg::EGraph<Math, ()>;
@@ -41,33 +41,13 @@ pub fn is_constant(egraph: &EGraph, id: Id) -> bool {
 
 /// The exact value of a constant expression in class `id`, looking `depth` levels down.
 fn constant_value(egraph: &EGraph, id: Id, depth: usize) -> Option<num_rational::BigRational> {
-    use num_traits::{ToPrimitive, Zero};
     if depth == 0 {
         return None;
     }
-    let value = |c: &Id| constant_value(egraph, *c, depth - 1);
-    egraph[id].nodes.iter().find_map(|n| match n {
-        Math::Num(c) => Some(c.0.clone()),
-        Math::Add([a, b]) => Some(value(a)? + value(b)?),
-        Math::Sub([a, b]) => Some(value(a)? - value(b)?),
-        Math::Mul([a, b]) => Some(value(a)? * value(b)?),
-        Math::Neg(a) => Some(-value(a)?),
-        Math::Div([a, b]) => {
-            let d = value(b)?;
-            (!d.is_zero()).then(|| value(a).map(|n| n / d)).flatten()
-        }
-        Math::Pow([a, b]) => {
-            let e = value(b)?;
-            let e = e.is_integer().then(|| e.to_integer().to_i32()).flatten()?;
-            let base = value(a)?;
-            // A power too large to compute is not known to be a constant here.
-            let bits = base.numer().bits().max(base.denom().bits());
-            let small = bits.saturating_mul(u64::from(e.unsigned_abs())) <= 100_000;
-            (small && e.abs() <= 64 && (e >= 0 || !base.is_zero()))
-                .then(|| num_traits::Pow::pow(base, e))
-        }
-        _ => None,
-    })
+    egraph[id]
+        .nodes
+        .iter()
+        .find_map(|n| constant_node(n, |c| constant_value(egraph, c, depth - 1)))
 }
 
 /// The free variable (not a `let` name) in class `id`, if there is one.
