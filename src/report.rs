@@ -280,6 +280,26 @@ pub struct ClaimReport {
     pub instance: Option<InstanceOf>,
 }
 
+impl ClaimReport {
+    /// The claim on `line` (in input syntax) before anything is decided:
+    /// undecided, with no steps, conditions, points or reason.
+    pub fn undecided(claim: String, line: usize) -> ClaimReport {
+        ClaimReport {
+            claim,
+            line,
+            status: Status::Undecided,
+            conditions: Vec::new(),
+            side_conditions: Vec::new(),
+            counterexample: None,
+            spot_checks: Vec::new(),
+            steps: Vec::new(),
+            reason: None,
+            limit: None,
+            instance: None,
+        }
+    }
+}
+
 /// A claim decided as the instance of a template claim (see [`RolledUp`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstanceOf {

@@ -312,19 +312,7 @@ fn prove_claim(
 ) -> ClaimReport {
     let own = Instant::now() + limits.timeout;
     let deadline = until.map_or(own, |until| until.min(own));
-    let mut report = ClaimReport {
-        claim: claim.text(),
-        line: claim.line,
-        status: Status::Undecided,
-        conditions: Vec::new(),
-        side_conditions: Vec::new(),
-        counterexample: None,
-        spot_checks: Vec::new(),
-        steps: Vec::new(),
-        reason: None,
-        limit: None,
-        instance: None,
-    };
+    let mut report = ClaimReport::undecided(claim.text(), claim.line);
     let saturation = SaturationLimits {
         max_nodes: limits.max_nodes,
         deadline,

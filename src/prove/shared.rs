@@ -59,20 +59,11 @@ pub(super) fn decide_instance(
         format!(" at {}", at.join(", "))
     };
     let mut report = ClaimReport {
-        claim: claim.text(),
-        line: claim.line,
-        status: Status::Undecided,
-        conditions: Vec::new(),
-        side_conditions: Vec::new(),
-        counterexample: None,
-        spot_checks: Vec::new(),
-        steps: Vec::new(),
-        reason: None,
-        limit: None,
         instance: Some(InstanceOf {
             template: t + 1,
             indices,
         }),
+        ..ClaimReport::undecided(claim.text(), claim.line)
     };
     match template.status {
         Status::Proved if template.conditions.is_empty() => {
