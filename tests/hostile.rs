@@ -275,3 +275,18 @@ fn a_limit_is_an_outcome_named_in_the_json() {
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(report["claims"][0].get("limit").is_none(), "{out}");
 }
+
+#[test]
+fn nested_derivatives_of_built_in_functions_compose_from_the_rule_table() {
+    // Found by the fuzz test: the lemmas for a derivative of a derivative
+    // knew only the operators of the first rule table.
+    for claim in [
+        "prove d(d(softplus(y + y), x), x) = 0",
+        "prove d(d(sigmoid(x), x), y) = 0",
+        "prove d(d(x^x, x), y) = 0",
+    ] {
+        let (code, out, _, _) = prove(claim, &[]);
+        assert_eq!(code, 0, "{claim}: {out}");
+        assert!(!out.contains("internal error"), "{claim}: {out}");
+    }
+}

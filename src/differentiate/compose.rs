@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use egg::{Id, Language, RecExpr, Symbol, Var};
+use egg::{ENodeOrVar, Id, Language, RecExpr, Symbol, Var};
 use num_rational::BigRational;
 
 use crate::language::Math;
@@ -142,28 +142,34 @@ impl<'a> Composer<'a> {
                 let after = crate::parse::parse_expression(&text, &self.names).ok()?;
                 Some((rule.to_string(), after))
             }
-            Math::Neg(_) | Math::Exp(_) | Math::Log(_) | Math::Sqrt(_) => {
-                let name = match &f[root] {
-                    Math::Neg(_) => "d-neg",
-                    Math::Exp(_) => "d-exp",
-                    Math::Log(_) => "d-log",
-                    _ => "d-sqrt",
-                };
-                table(name, vec![(var("?a"), child(0))])
-            }
-            Math::Mul(_) | Math::Div(_) => {
-                let name = if matches!(f[root], Math::Mul(_)) {
-                    "d-mul"
-                } else {
-                    "d-div"
-                };
-                table(name, vec![(var("?a"), child(0)), (var("?b"), child(1))])
-            }
             Math::Pow([_, c]) if constant(f, *c, 8).is_some() => table(
                 "d-pow-const",
                 vec![(var("?a"), child(0)), (var("?c"), child(1))],
             ),
-            _ => None,
+            // Every other operator: its rule and variables read off the table.
+            op => {
+                let name =
+                    crate::rules::rewrites::table_rule_for(op)
+                        .or(matches!(op, Math::Pow(_)).then_some("d-pow"))?;
+                let (lhs, _) = rule_patterns(diff_rule(name)?);
+                let ast = lhs.ast.as_ref();
+                let Some(ENodeOrVar::ENode(Math::D([fp, _]))) = ast.last() else {
+                    return None;
+                };
+                let ENodeOrVar::ENode(pattern) = &ast[usize::from(*fp)] else {
+                    return None;
+                };
+                let binding = pattern
+                    .children()
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, pc)| match &ast[usize::from(*pc)] {
+                        ENodeOrVar::Var(v) => Some((*v, child(i))),
+                        ENodeOrVar::ENode(_) => None,
+                    })
+                    .collect();
+                table(name, binding)
+            }
         }
     }
 }

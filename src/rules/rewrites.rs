@@ -450,7 +450,7 @@ pub fn rule_for(
 
 /// The table rule whose left side is `d` of `op`'s operator applied to
 /// pattern variables, with no guard: `d-exp` for `exp(…)`.
-fn table_rule_for(op: &Math) -> Option<&'static str> {
+pub fn table_rule_for(op: &Math) -> Option<&'static str> {
     DIFF_RULES
         .iter()
         .filter(|r| matches!(r.guard, Always))
