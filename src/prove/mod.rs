@@ -388,17 +388,10 @@ fn prove_claim(
         Ok(Outcome::Differ { residual }) => match refutation(REFUTE_POINTS) {
             Refutation::Differ(cx) => {
                 // The lemmas let a checker evaluate the derivatives at the counterexample.
-                report.steps = match derivation.lemmas(limits.max_nodes) {
-                    Ok(lemmas) => lemmas,
-                    Err(e) => {
-                        report.limit = e.limit();
-                        report.reason = Some(format!(
-                            "not disproved within limits: the sides differ at a point, but {}",
-                            e.what()
-                        ));
-                        return report;
-                    }
+                let Some(lemmas) = disproof_lemmas(&derivation, limits, &mut report) else {
+                    return report;
                 };
+                report.steps = lemmas;
                 report.status = Status::Disproved;
                 report.reason = Some(format!(
                     "left side minus right side simplifies to {residual}"
@@ -435,17 +428,10 @@ fn prove_claim(
         },
         Err(AlgebraError::Limit) => match refutation(REFUTE_POINTS) {
             Refutation::Differ(cx) => {
-                report.steps = match derivation.lemmas(limits.max_nodes) {
-                    Ok(lemmas) => lemmas,
-                    Err(e) => {
-                        report.limit = e.limit();
-                        report.reason = Some(format!(
-                            "not disproved within limits: the sides differ at a point, but {}",
-                            e.what()
-                        ));
-                        return report;
-                    }
+                let Some(lemmas) = disproof_lemmas(&derivation, limits, &mut report) else {
+                    return report;
                 };
+                report.steps = lemmas;
                 report.status = Status::Disproved;
                 report.reason = Some(format!(
                     "the algebra ran out of budget ({}), but the sides differ at a point",
@@ -468,6 +454,26 @@ fn prove_claim(
         }
     }
     report
+}
+
+/// The lemmas a disproof carries (so a checker can evaluate the derivatives
+/// at the counterexample), or `None` with the limit that stopped them noted.
+fn disproof_lemmas(
+    derivation: &Derivation,
+    limits: &Limits,
+    report: &mut ClaimReport,
+) -> Option<Vec<crate::report::Step>> {
+    match derivation.lemmas(limits.max_nodes) {
+        Ok(lemmas) => Some(lemmas),
+        Err(e) => {
+            report.limit = e.limit();
+            report.reason = Some(format!(
+                "not disproved within limits: the sides differ at a point, but {}",
+                e.what()
+            ));
+            None
+        }
+    }
 }
 
 /// Which limit the algebra reached: the time, or the work that `--max-nodes` scales.
