@@ -126,6 +126,10 @@ pub fn check_report(report: &Report) -> Result<usize, CheckError> {
 /// Checks that `report` states exactly the definitions, assumptions and
 /// claims of `problem` (as the prover prints them), in order.
 pub fn same_problem(report: &Report, problem: &Problem) -> Result<(), CheckError> {
+    let indices: Vec<String> = problem.indices.iter().map(|i| i.text()).collect();
+    if indices != report.indices {
+        return Err(CheckError::OtherProblem("the index ranges differ".into()));
+    }
     let defs = problem.named_definitions();
     if defs != report.definitions {
         return Err(CheckError::OtherProblem("the definitions differ".into()));
@@ -161,7 +165,15 @@ pub(crate) struct Context {
 impl Context {
     pub(crate) fn new(report: &Report) -> Result<Context, String> {
         let mut text = String::new();
+        for i in &report.indices {
+            text += &format!("index {i}\n");
+        }
+        let probe = parse_problem(&text).map_err(|e| e.to_string())?;
         for d in &report.definitions {
+            // A declared size is defined by its `index` line, as the parser does.
+            if probe.is_size(Symbol::from(d.name.as_str())) {
+                continue;
+            }
             text += &format!("let {} = {}\n", d.name, d.expr);
         }
         for a in &report.assumptions {
@@ -169,6 +181,7 @@ impl Context {
         }
         let problem = parse_problem(&text).map_err(|e| e.to_string())?;
         if problem.named_definitions() != report.definitions
+            || problem.indices.iter().map(|i| i.text()).collect::<Vec<_>>() != report.indices
             || problem
                 .assumptions
                 .iter()
@@ -184,7 +197,10 @@ impl Context {
             .iter()
             .map(|d| (d.name, d.line))
             .collect();
-        let mut statement = kernel::Statement::default();
+        let mut statement = kernel::Statement {
+            ranges: problem.ranges(),
+            ..Default::default()
+        };
         let mut families = BTreeSet::new();
         for d in &problem.definitions {
             let index = match d.expr.as_ref().last() {
@@ -366,7 +382,7 @@ impl Context {
         let fail = |r: kernel::Rejection| (r.step, r.reason);
         match claim.status {
             Status::Proved => {
-                if proof.chain.is_empty() && !kernel::same_term(&proof.lhs, &proof.rhs) {
+                if proof.chain.is_empty() && !kernel::same_term(&proof.lhs, &proof.rhs, &self.statement.ranges) {
                     return Err((
                         None,
                         "a proof needs at least one step after its lemmas".into(),

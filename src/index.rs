@@ -27,9 +27,11 @@ pub fn slots(expr: &RecExpr<Math>) -> Vec<Slot> {
     let mut used_as_term = vec![false; nodes.len()];
     for node in nodes {
         match node {
-            Math::Idx([a, j]) => {
-                out[usize::from(*a)] = Slot::Family;
-                out[usize::from(*j)] = Slot::Index;
+            Math::Idx(c) => {
+                out[usize::from(c[0])] = Slot::Family;
+                for j in &c[1..] {
+                    out[usize::from(*j)] = Slot::Index;
+                }
             }
             Math::Sum([j, _]) | Math::Lambda([j, _]) => out[usize::from(*j)] = Slot::Index,
             Math::Delta([j, k]) => {
@@ -83,7 +85,7 @@ pub fn free_indices(expr: &RecExpr<Math>, id: Id) -> BTreeSet<Symbol> {
     for node in nodes {
         let get = |c: &Id| free[usize::from(*c)].clone();
         let set = match node {
-            Math::Idx([_, j]) => BTreeSet::from([name(expr, *j)]),
+            Math::Idx(c) => c[1..].iter().map(|j| name(expr, *j)).collect(),
             Math::Delta([j, k]) => BTreeSet::from([name(expr, *j), name(expr, *k)]),
             Math::Sum([j, body]) | Math::Lambda([j, body]) => {
                 let mut s = get(body);
@@ -165,10 +167,12 @@ fn copy(
         Id::from(out.len() - 1)
     };
     match &expr[id] {
-        Math::Idx([a, j]) => {
-            let a = push(out, expr[*a].clone());
-            let j = push(out, Math::Var(lookup(name(expr, *j))));
-            push(out, Math::Idx([a, j]))
+        Math::Idx(c) => {
+            let mut children = vec![push(out, expr[c[0]].clone())];
+            for j in &c[1..] {
+                children.push(push(out, Math::Var(lookup(name(expr, *j)))));
+            }
+            push(out, Math::Idx(children.into()))
         }
         Math::Delta([j, k]) => {
             let j = push(out, Math::Var(lookup(name(expr, *j))));
@@ -249,7 +253,11 @@ fn walk(expr: &RecExpr<Math>, id: Id, bound: &mut Vec<Symbol>, out: &mut Vec<Sym
         }
     };
     match &expr[id] {
-        Math::Idx([_, j]) => see(name(expr, *j), bound),
+        Math::Idx(c) => {
+            for j in &c[1..] {
+                see(name(expr, *j), bound);
+            }
+        }
         Math::Delta([j, k]) => {
             see(name(expr, *j), bound);
             see(name(expr, *k), bound);
@@ -292,3 +300,5 @@ pub fn rename_all(expr: &RecExpr<Math>, from: &[Symbol], to: &[Symbol]) -> RecEx
     }
     out
 }
+
+pub use crate::language::{canonical_depth, stem, Ranges, CLASSES};

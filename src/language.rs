@@ -109,14 +109,15 @@ mod math {
         /// functions of [`FUNCTIONS`], derivatives, exact constants and variables. Let-bound names are [`Math::Var`] too;
         /// the problem's definitions say which names are bound.
         ///
-        /// Indexed families: `idx(a, j)` is `a[j]`, `sum(j, e)` sums `e` over
+        /// Indexed families: `idx(a, j)` is `a[j]` and `idx(W, i, j)` is `W[i, j]`
+        /// (a family name, then one or more index names), `sum(j, e)` sums `e` over
         /// `j = 1..n` for a symbolic number of classes `n >= 1`, `delta(j, k)`
         /// is the Kronecker delta. Family and index names are [`Math::Var`]
         /// children in those slots. `lambda(j, e)` is only ever the root of an
         /// indexed definition `let y[j] = e`.
         pub enum Math {
             "d" = D([Id; 2]),
-            "idx" = Idx([Id; 2]),
+            "idx" = Idx(Box<[Id]>),
             "sum" = Sum([Id; 2]),
             "delta" = Delta([Id; 2]),
             "lambda" = Lambda([Id; 2]),
@@ -244,4 +245,100 @@ pub fn constant_node(
         }
         _ => None,
     }
+}
+
+/// Which size each index ranges over. `index i, p in 1..m` declares that `i`
+/// and `p` range over `1..m`; every other index ranges over `1..n`, the number
+/// of classes. A declaration covers the name's numbered variants too (`i2`,
+/// `p3`: the names a renaming makes), and the canonical names `#1i` the
+/// algebra gives bound indices.
+///
+/// ```
+/// use backprove::Ranges;
+/// let mut r = Ranges::default();
+/// r.declare("i".into(), "m".into());
+/// assert_eq!(r.size_of("i2".into()).as_str(), "m");
+/// assert_eq!(r.size_of("j".into()).as_str(), "n");
+/// assert_eq!(r.suffix("p".into()), "");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Ranges {
+    /// The size of each declared stem, in declaration order of the sizes.
+    stems: std::collections::BTreeMap<Symbol, Symbol>,
+    /// Each declared size with the first stem declared for it.
+    sizes: Vec<(Symbol, Symbol)>,
+}
+
+/// The default size: the number of classes.
+pub const CLASSES: &str = "n";
+
+/// The name an index is a variant of: `i2` and `#3i` are variants of `i`,
+/// `#1` of nothing (`""`).
+pub fn stem(s: Symbol) -> &'static str {
+    let text = s.as_str();
+    let text = match text.strip_prefix('#') {
+        Some(rest) => rest.trim_start_matches(|c: char| c.is_ascii_digit()),
+        None => text,
+    };
+    text.trim_end_matches(|c: char| c.is_ascii_digit())
+}
+
+impl Ranges {
+    /// Declares that `index` (and its variants) ranges over `1..size`.
+    pub fn declare(&mut self, index: Symbol, size: Symbol) {
+        let stem = Symbol::from(stem(index));
+        if size.as_str() == CLASSES {
+            return;
+        }
+        self.stems.insert(stem, size);
+        if !self.sizes.iter().any(|(s, _)| *s == size) {
+            self.sizes.push((size, stem));
+        }
+    }
+
+    /// Whether no range but the default is declared.
+    pub fn is_default(&self) -> bool {
+        self.sizes.is_empty()
+    }
+
+    /// The size `index` ranges over.
+    pub fn size_of(&self, index: Symbol) -> Symbol {
+        self.stems
+            .get(&Symbol::from(stem(index)))
+            .copied()
+            .unwrap_or_else(|| Symbol::from(CLASSES))
+    }
+
+    /// Whether `a` and `b` range over the same size.
+    pub fn same_range(&self, a: Symbol, b: Symbol) -> bool {
+        self.size_of(a) == self.size_of(b)
+    }
+
+    /// The declared sizes (not `n`), each with the first stem declared for it.
+    pub fn sizes(&self) -> &[(Symbol, Symbol)] {
+        &self.sizes
+    }
+
+    /// The declared stems with their sizes, in name order.
+    pub fn stems(&self) -> impl Iterator<Item = (Symbol, Symbol)> + '_ {
+        self.stems.iter().map(|(a, b)| (*a, *b))
+    }
+
+    /// What a canonical name of a bound index of `index`'s range ends in: the
+    /// first stem declared for that size, or nothing for the default range. Two
+    /// bound indices of one range get the same canonical name.
+    pub fn suffix(&self, index: Symbol) -> &'static str {
+        let size = self.size_of(index);
+        self.sizes
+            .iter()
+            .find(|(s, _)| *s == size)
+            .map_or("", |(_, stem)| stem.as_str())
+    }
+}
+
+/// The depth number of a canonical bound name: `3` for `#3` and `#3i`.
+pub fn canonical_depth(s: Symbol) -> Option<usize> {
+    let rest = s.as_str().strip_prefix('#')?;
+    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    digits.parse().ok()
 }

@@ -131,14 +131,19 @@ pub fn infix_at(expr: &RecExpr<Math>, id: Id) -> String {
                 "sqrt(",
                 [Some(Item::Node(*a, 0)), Some(Item::Text(")")), None],
             ),
-            Math::Idx([a, j]) => (
-                "",
-                [
-                    Some(Item::Node(*a, 0)),
-                    Some(Item::Text("[")),
-                    Some(Item::Node(*j, 0)),
-                ],
-            ),
+            Math::Idx(c) => {
+                // `W[i, j]`: the family, `[`, the indices with `, ` between.
+                stack.push(Item::Text("]"));
+                for (k, j) in c[1..].iter().enumerate().rev() {
+                    stack.push(Item::Node(*j, 0));
+                    if k > 0 {
+                        stack.push(Item::Text(", "));
+                    }
+                }
+                stack.push(Item::Text("["));
+                stack.push(Item::Node(c[0], 0));
+                continue;
+            }
             Math::Sum([j, body]) | Math::Lambda([j, body]) => {
                 stack.push(Item::Text(")"));
                 (
@@ -180,9 +185,6 @@ pub fn infix_at(expr: &RecExpr<Math>, id: Id) -> String {
             _ => continue,
         };
         out.push_str(open);
-        if matches!(node, Math::Idx(_)) {
-            stack.push(Item::Text("]"));
-        }
         stack.extend(parts.into_iter().rev().flatten());
     }
     out
@@ -233,7 +235,10 @@ pub fn to_latex(expr: &RecExpr<Math>) -> String {
             Math::Exp(a) => format!("\\exp\\left({}\\right)", get(a)),
             Math::Log(a) => format!("\\log\\left({}\\right)", get(a)),
             Math::Sqrt(a) => format!("\\sqrt{{{}}}", get(a)),
-            Math::Idx([a, j]) => format!("{}_{{{}}}", get(a), get(j)),
+            Math::Idx(c) => {
+                let indices: Vec<String> = c[1..].iter().map(get).collect();
+                format!("{}_{{{}}}", get(&c[0]), indices.join(" "))
+            }
             Math::Sum([j, body]) => format!("\\sum_{{{}}} {}", get(j), wrap(body, 2)),
             Math::Lambda([_, body]) => get(body),
             Math::Delta([j, k]) => format!("\\delta_{{{} {}}}", get(j), get(k)),

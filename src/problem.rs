@@ -100,6 +100,26 @@ pub struct Layer {
     pub line: usize,
 }
 
+/// `index i, p in 1..m`: the indices `i` and `p` (and their numbered
+/// variants) range over `1..m` for a symbolic size `m >= 1`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexDeclaration {
+    /// The index names, as written.
+    pub names: Vec<Symbol>,
+    /// The size they range up to.
+    pub size: Symbol,
+    /// 1-based source line.
+    pub line: usize,
+}
+
+impl IndexDeclaration {
+    /// The declaration as written after `index`: `i, p in 1..m`.
+    pub fn text(&self) -> String {
+        let names: Vec<&str> = self.names.iter().map(|s| s.as_str()).collect();
+        format!("{} in 1..{}", names.join(", "), self.size)
+    }
+}
+
 /// A whole problem file, checked: every name is defined before use.
 ///
 /// It prints back as a problem file, statements in source order, which
@@ -120,6 +140,8 @@ pub struct Problem {
     pub claims: Vec<Claim>,
     /// Named layers, for the figures; they change no proof.
     pub layers: Vec<Layer>,
+    /// Index ranges other than `1..n`, in source order.
+    pub indices: Vec<IndexDeclaration>,
 }
 
 impl std::fmt::Display for Problem {
@@ -128,8 +150,9 @@ impl std::fmt::Display for Problem {
         // definitions before the layers that name them, then assumptions, claims.
         let mut lines: Vec<(usize, u8, String)> = Vec::new();
         for d in self.named_definitions().into_iter().zip(&self.definitions) {
-            // The parser's own `let n = sum(j, 1)` (line 0) is not written out.
-            if d.1.line == 0 && d.1.name.as_str() == "n" {
+            // The parser's own `let n = sum(j, 1)` and `let m = sum(i, 1)` for a
+            // declared size (line 0) are not written out.
+            if d.1.line == 0 && (d.1.name.as_str() == "n" || self.is_size(d.1.name)) {
                 continue;
             }
             lines.push((d.1.line, 0, format!("let {} = {}", d.0.name, d.0.expr)));
@@ -141,6 +164,9 @@ impl std::fmt::Display for Problem {
                 1,
                 format!("layer {} = {}", l.name, members.join(", ")),
             ));
+        }
+        for i in &self.indices {
+            lines.push((i.line, 0, format!("index {}", i.text())));
         }
         for a in &self.assumptions {
             lines.push((a.line, 2, format!("assume {}", a.text())));
@@ -186,6 +212,22 @@ impl Problem {
                 },
             })
             .collect()
+    }
+
+    /// The ranges the problem's `index` statements declare.
+    pub fn ranges(&self) -> crate::index::Ranges {
+        let mut r = crate::index::Ranges::default();
+        for i in &self.indices {
+            for name in &i.names {
+                r.declare(*name, i.size);
+            }
+        }
+        r
+    }
+
+    /// Whether `name` is a size declared by an `index` statement.
+    pub fn is_size(&self, name: Symbol) -> bool {
+        self.indices.iter().any(|i| i.size == name)
     }
 
     /// Whether `name` is bound by a `let`.

@@ -330,6 +330,10 @@ pub struct RolledUp {
 pub struct Report {
     /// The schema version of this JSON.
     pub schema: u32,
+    /// The declared index ranges (`i, p in 1..m`), in order; absent when every
+    /// index ranges over `1..n`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indices: Vec<String>,
     /// The `let` definitions, in order.
     pub definitions: Vec<NamedDefinition>,
     /// The assumptions, in input syntax.

@@ -164,7 +164,7 @@ impl Shape {
                     let &(j, _) = active.iter().rev().find(|(_, v)| *v == i)?;
                     let a = push(out, Math::Var(family));
                     let j = push(out, Math::Var(j));
-                    Some(push(out, Math::Idx([a, j])))
+                    Some(push(out, Math::Idx(vec![a, j].into())))
                 }
                 None => Some(push(out, Math::Var(*s))),
             },
@@ -224,7 +224,7 @@ impl Shape {
     /// indices valued by `env` (what unrolling and renaming would give).
     fn instance_of(&self, t: &[Math], tid: Id, e: &RecExpr<Math>, id: Id, env: &mut Env) -> bool {
         match (&t[usize::from(tid)], &e[id]) {
-            (Math::Idx([a, j]), Math::Var(s)) => match (&t[usize::from(*a)], &t[usize::from(*j)]) {
+            (Math::Idx(c), Math::Var(s)) if c.len() == 2 => match (&t[usize::from(c[0])], &t[usize::from(c[1])]) {
                 (Math::Var(f), Math::Var(j)) => env
                     .get(j)
                     .is_some_and(|v| self.elements.get(s) == Some(&(*f, *v))),

@@ -542,7 +542,7 @@ impl<'a> Simplifier<'a> {
         let mut normalizers = Vec::new();
         for all_names in [true, false] {
             for substituted in [false, true] {
-                let mut norm = Normalizer::new(defs, true, budget);
+                let mut norm = Normalizer::new(defs, true, budget).with_ranges(&problem.ranges());
                 if all_names {
                     norm.keep_all_names();
                 }

@@ -13,7 +13,7 @@ use crate::language::{Constant, Math};
 use crate::problem::{Assumption, Definition, Problem};
 
 /// The point key that holds the number of classes.
-pub const CLASSES: &str = "n";
+pub use crate::index::CLASSES;
 
 /// The point key for the number of classes in `problem`: `n`, unless the
 /// file defines `n` as something else (`let n = 2`), then `classes`.
@@ -34,6 +34,112 @@ pub fn classes_key(problem: &Problem) -> &'static str {
 /// Values of index names.
 pub type Env = BTreeMap<Symbol, usize>;
 
+/// The size of every range at one unrolling: `n` for the default range and a
+/// number for each size declared by `index i in 1..m`.
+///
+/// ```
+/// use backprove::unroll::Sizes;
+/// let p = backprove::parse_problem("index i in 1..m\nprove sum(i, x[i]) = sum(j, x[j])").unwrap();
+/// let all = Sizes::up_to(&p.ranges(), 2);
+/// assert_eq!(all.len(), 4);
+/// assert_eq!(all[1].to_string(), "n = 1, m = 2");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sizes {
+    ranges: crate::index::Ranges,
+    n: usize,
+    declared: BTreeMap<Symbol, usize>,
+}
+
+impl Sizes {
+    /// Every range of `ranges` at size `n`.
+    pub fn uniform(ranges: &crate::index::Ranges, n: usize) -> Sizes {
+        Sizes {
+            ranges: ranges.clone(),
+            n,
+            declared: ranges.sizes().iter().map(|(s, _)| (*s, n)).collect(),
+        }
+    }
+
+    /// Every combination of sizes from 1 to `max`, smallest total first (then
+    /// in order of the sizes, `n` first).
+    pub fn up_to(ranges: &crate::index::Ranges, max: usize) -> Vec<Sizes> {
+        let mut out = vec![Sizes::uniform(ranges, 1)];
+        for n in 2..=max {
+            out.push(Sizes {
+                n,
+                ..Sizes::uniform(ranges, 1)
+            });
+        }
+        for (size, _) in ranges.sizes() {
+            out = out
+                .into_iter()
+                .flat_map(|s| {
+                    (1..=max).map(move |v| {
+                        let mut t = s.clone();
+                        t.declared.insert(*size, v);
+                        t
+                    })
+                })
+                .collect();
+        }
+        out.sort_by_key(|s| (s.n + s.declared.values().sum::<usize>(), s.values()));
+        out
+    }
+
+    /// The sizes by name, `n` first: `[(n, 2), (m, 3)]`.
+    pub fn values(&self) -> Vec<(Symbol, usize)> {
+        std::iter::once((Symbol::from(CLASSES), self.n))
+            .chain(self.declared.iter().map(|(s, v)| (*s, *v)))
+            .collect()
+    }
+
+    /// The size of the default range, the number of classes.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// The size of the range `index` runs over.
+    pub fn of(&self, index: Symbol) -> usize {
+        let size = self.ranges.size_of(index);
+        self.declared.get(&size).copied().unwrap_or(self.n)
+    }
+
+    /// The value of a size by its name (`n` or a declared size).
+    pub fn size(&self, name: Symbol) -> Option<usize> {
+        if name.as_str() == CLASSES {
+            return Some(self.n);
+        }
+        self.declared.get(&name).copied()
+    }
+
+    /// These sizes with the size `name` set to `value`.
+    pub fn with(mut self, name: Symbol, value: usize) -> Sizes {
+        if name.as_str() == CLASSES {
+            self.n = value;
+        } else if let Some(v) = self.declared.get_mut(&name) {
+            *v = value;
+        }
+        self
+    }
+
+    /// The declared ranges these sizes are for.
+    pub fn ranges(&self) -> &crate::index::Ranges {
+        &self.ranges
+    }
+}
+
+impl std::fmt::Display for Sizes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self
+            .values()
+            .iter()
+            .map(|(s, v)| format!("{s} = {v}"))
+            .collect();
+        write!(f, "{}", parts.join(", "))
+    }
+}
+
 /// Whether a problem uses indexed families, sums or deltas.
 pub fn is_indexed(problem: &Problem) -> bool {
     problem
@@ -50,19 +156,20 @@ pub fn is_indexed(problem: &Problem) -> bool {
             .any(|c| crate::index::is_indexed(&c.lhs) || crate::index::is_indexed(&c.rhs))
 }
 
-/// `expr` with `n` classes and the free indices valued by `env`.
+/// `expr` with the ranges at `sizes` and the free indices valued by `env`.
 ///
 /// ```
-/// use backprove::unroll::unroll;
+/// use backprove::unroll::{unroll, Sizes};
 /// let e: egg::RecExpr<backprove::Math> = "(sum j (* (idx t j) (delta j k)))".parse().unwrap();
 /// let env = [("k".into(), 2)].into_iter().collect();
-/// let out = unroll(&e, 3, &env).unwrap();
+/// let sizes = Sizes::uniform(&Default::default(), 3);
+/// let out = unroll(&e, &sizes, &env).unwrap();
 /// assert_eq!(backprove::to_infix(&out), "t[1]*0 + t[2]*1 + t[3]*0");
 /// ```
-pub fn unroll(expr: &RecExpr<Math>, n: usize, env: &Env) -> Result<RecExpr<Math>, String> {
+pub fn unroll(expr: &RecExpr<Math>, sizes: &Sizes, env: &Env) -> Result<RecExpr<Math>, String> {
     let mut unroller = Unroller {
         expr,
-        n,
+        sizes,
         free: free_indices(expr),
         closed: vec![None; expr.as_ref().len()],
         memo: FxHashMap::default(),
@@ -82,7 +189,7 @@ fn free_indices(expr: &RecExpr<Math>) -> Vec<Vec<Symbol>> {
     };
     for node in expr.as_ref() {
         let mut f: Vec<Symbol> = match node {
-            Math::Idx([_, j]) => var(j).into_iter().collect(),
+            Math::Idx(c) => c[1..].iter().filter_map(var).collect(),
             Math::Delta([j, k]) => var(j).into_iter().chain(var(k)).collect(),
             Math::Sum([j, body]) => {
                 let j = var(j);
@@ -111,7 +218,7 @@ fn free_indices(expr: &RecExpr<Math>) -> Vec<Vec<Symbol>> {
 /// not once per `j`), so the result grows with its tree's distinct subterms.
 struct Unroller<'a> {
     expr: &'a RecExpr<Math>,
-    n: usize,
+    sizes: &'a Sizes,
     free: Vec<Vec<Symbol>>,
     /// Subterms without free indices, unrolled once.
     closed: Vec<Option<Id>>,
@@ -159,9 +266,12 @@ impl Unroller<'_> {
                 .ok_or_else(|| format!("index `{s}` has no value"))
         };
         Ok(match &expr[id] {
-            Math::Idx([a, j]) => {
-                let i = value(env, name(j)?)?;
-                self.push(Math::Var(element(name(a)?, i)))
+            Math::Idx(c) => {
+                let mut values = Vec::with_capacity(c.len() - 1);
+                for j in &c[1..] {
+                    values.push(value(env, name(j)?)?);
+                }
+                self.push(Math::Var(element_at(name(&c[0])?, &values)))
             }
             Math::Delta([j, k]) => {
                 let same = value(env, name(j)?)? == value(env, name(k)?)?;
@@ -171,7 +281,7 @@ impl Unroller<'_> {
                 let j = name(j)?;
                 let saved = env.get(&j).copied();
                 let mut acc: Option<Id> = None;
-                for i in 1..=self.n {
+                for i in 1..=self.sizes.of(j) {
                     env.insert(j, i);
                     let term = self.copy(*body, env)?;
                     acc = Some(match acc {
@@ -202,10 +312,17 @@ pub fn element(family: Symbol, i: usize) -> Symbol {
     Symbol::from(format!("{family}[{i}]"))
 }
 
-/// Every valuation of `indices` in `1..=n`, in order.
-pub fn valuations(indices: &[Symbol], n: usize) -> Vec<Env> {
+/// The variable `W[i, j]` stands for at index values `values` (`W[1, 2]`).
+pub fn element_at(family: Symbol, values: &[usize]) -> Symbol {
+    let shown: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+    Symbol::from(format!("{family}[{}]", shown.join(", ")))
+}
+
+/// Every valuation of `indices`, each in its range at `sizes`, in order.
+pub fn valuations(indices: &[Symbol], sizes: &Sizes) -> Vec<Env> {
     let mut out = vec![Env::new()];
     for s in indices {
+        let n = sizes.of(*s);
         out = out
             .into_iter()
             .flat_map(|env| {
@@ -220,10 +337,10 @@ pub fn valuations(indices: &[Symbol], n: usize) -> Vec<Env> {
     out
 }
 
-/// The problem's definitions and assumptions with `n` classes: `let y[j] = e`
+/// The problem's definitions and assumptions at `sizes`: `let y[j] = e`
 /// becomes `y[1]`, ..., `y[n]`, and an assumption with free indices holds
 /// for each of their values. Claims are left out.
-pub fn unroll_problem(problem: &Problem, n: usize) -> Result<Problem, String> {
+pub fn unroll_problem(problem: &Problem, sizes: &Sizes) -> Result<Problem, String> {
     let mut out = Problem::default();
     for d in &problem.definitions {
         match d.expr.as_ref().last() {
@@ -232,28 +349,28 @@ pub fn unroll_problem(problem: &Problem, n: usize) -> Result<Problem, String> {
                     return Err("an indexed definition without an index".into());
                 };
                 let body = RecExpr::from(d.expr.as_ref()[..=usize::from(*body)].to_vec());
-                for i in 1..=n {
+                for i in 1..=sizes.of(j) {
                     out.definitions.push(Definition {
                         name: element(d.name, i),
-                        expr: unroll(&body, n, &Env::from([(j, i)]))?,
+                        expr: unroll(&body, sizes, &Env::from([(j, i)]))?,
                         line: d.line,
                     });
                 }
             }
             _ => out.definitions.push(Definition {
                 name: d.name,
-                expr: unroll(&d.expr, n, &Env::new())?,
+                expr: unroll(&d.expr, sizes, &Env::new())?,
                 line: d.line,
             }),
         }
     }
     for a in &problem.assumptions {
         let free = crate::index::free_in_order_of(&[&a.lhs, &a.rhs]);
-        for env in valuations(&free, n) {
+        for env in valuations(&free, sizes) {
             out.assumptions.push(Assumption {
-                lhs: unroll(&a.lhs, n, &env)?,
+                lhs: unroll(&a.lhs, sizes, &env)?,
                 relation: a.relation,
-                rhs: unroll(&a.rhs, n, &env)?,
+                rhs: unroll(&a.rhs, sizes, &env)?,
                 line: a.line,
             });
         }
@@ -269,17 +386,18 @@ pub fn unroll_problem(problem: &Problem, n: usize) -> Result<Problem, String> {
 ///
 /// ```
 /// let p = backprove::parse_problem(&backprove::softmax_with_loss_n()).unwrap();
-/// let text = backprove::unroll::unroll_to_text(&p, 2).unwrap();
+/// let sizes = backprove::unroll::Sizes::uniform(&p.ranges(), 2);
+/// let text = backprove::unroll::unroll_to_text(&p, &sizes).unwrap();
 /// assert!(text.contains("let y2 = exp(a2)/S"));
 /// assert!(text.contains("prove d(L, a2) = y2 - t2"));
 /// ```
-pub fn unroll_to_text(problem: &Problem, n: usize) -> Result<String, String> {
-    let concrete = unroll_problem(problem, n)?;
+pub fn unroll_to_text(problem: &Problem, sizes: &Sizes) -> Result<String, String> {
+    let concrete = unroll_problem(problem, sizes)?;
     let mut claims = Vec::new();
     for c in &problem.claims {
         let free = crate::index::free_in_order_of(&[&c.lhs, &c.rhs]);
-        for env in valuations(&free, n) {
-            claims.push((unroll(&c.lhs, n, &env)?, unroll(&c.rhs, n, &env)?));
+        for env in valuations(&free, sizes) {
+            claims.push((unroll(&c.lhs, sizes, &env)?, unroll(&c.rhs, sizes, &env)?));
         }
     }
     // Names the problem already uses, which a flattened element must not take.
@@ -307,7 +425,9 @@ pub fn unroll_to_text(problem: &Problem, n: usize) -> Result<String, String> {
     let flat = |s: Symbol| -> Result<Symbol, String> {
         match s.as_str().split_once('[') {
             Some((family, rest)) => {
-                let name = Symbol::from(format!("{family}{}", rest.trim_end_matches(']')));
+                // `a[2]` becomes `a2`, `W[1, 2]` becomes `W1_2`.
+                let values = rest.trim_end_matches(']').replace(", ", "_");
+                let name = Symbol::from(format!("{family}{values}"));
                 if taken.contains(&name) {
                     return Err(format!(
                         "`{s}` would become `{name}`, which the problem already uses"
@@ -328,20 +448,20 @@ pub fn unroll_to_text(problem: &Problem, n: usize) -> Result<String, String> {
         }
         Ok(crate::print::to_infix(&RecExpr::from(nodes)))
     };
-    let mut out = format!("# {n} classes\n");
-    let classes = Symbol::from(CLASSES);
+    let mut out = if sizes.ranges().is_default() {
+        format!("# {} classes\n", sizes.n())
+    } else {
+        format!("# {sizes}\n")
+    };
     for d in &concrete.definitions {
-        // The number of classes is a number here.
-        let body = if d.name == classes && d.line == 0 {
-            n.to_string()
-        } else {
-            rename(&d.expr)?
-        };
-        if d.name == classes && d.line == 0 {
-            out += &format!("let {} = {body}\n", d.name);
-            continue;
+        // The number of classes and the declared sizes are numbers here.
+        if d.line == 0 {
+            if let Some(v) = sizes.size(d.name) {
+                out += &format!("let {} = {v}\n", d.name);
+                continue;
+            }
         }
-        out += &format!("let {} = {body}\n", flat(d.name)?);
+        out += &format!("let {} = {}\n", flat(d.name)?, rename(&d.expr)?);
     }
     for a in &concrete.assumptions {
         out += &format!(

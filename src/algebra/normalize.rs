@@ -91,8 +91,8 @@ pub enum Atom {
     Sqrt(Rat),
     /// A normal form to a non-integer constant power (other than 1/2).
     Root(Rat, Constant),
-    /// `a[j]` of a free family.
-    Element(Symbol, Symbol),
+    /// `a[j]` (or `W[i, j]`) of a free family.
+    Element(Symbol, Vec<Symbol>),
     /// `y[j]` of a family defined with an index, kept whole.
     NameElement(Symbol, Symbol),
     /// `delta(j, k)`, the names in order.
@@ -136,6 +136,8 @@ pub struct Budget {
 /// Computes normal forms; one instance per comparison, so atom numbers agree.
 pub struct Normalizer<'a> {
     defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
+    /// The ranges of the indices (`sum-const` and `sum-delta` depend on them).
+    ranges: crate::index::Ranges,
     opaque_sums: bool,
     opaque_all: bool,
     atoms: Vec<Atom>,
@@ -203,6 +205,7 @@ impl<'a> Normalizer<'a> {
     ) -> Self {
         Normalizer {
             defs,
+            ranges: crate::index::Ranges::default(),
             opaque_sums,
             opaque_all: false,
             atoms: Vec::new(),
@@ -232,6 +235,14 @@ impl<'a> Normalizer<'a> {
             budget,
             work: 0,
         }
+    }
+
+    /// The normalizer with the problem's index ranges: required for any
+    /// problem that declares ranges (`index i in 1..m`); without them every
+    /// index ranges over `1..n`.
+    pub fn with_ranges(mut self, ranges: &crate::index::Ranges) -> Self {
+        self.ranges = ranges.clone();
+        self
     }
 
     /// From now on every `let` name stays an atom, products included
@@ -482,12 +493,16 @@ impl<'a> Normalizer<'a> {
                     free.extend(self.free_of(&x));
                     self.atom_rat(Atom::Opaque(text, free), 1)
                 }
-                Math::Idx([a, j]) => {
-                    let (family, j) = (name_at(a), name_at(j));
-                    if self.defs.contains_key(&family) {
-                        self.name_element(family, j)?
-                    } else {
-                        self.element(family, j)
+                Math::Idx(c) => {
+                    let family = name_at(&c[0]);
+                    match &c[1..] {
+                        [j] if self.defs.contains_key(&family) => {
+                            self.name_element(family, name_at(j))?
+                        }
+                        indices => {
+                            let indices = indices.iter().map(name_at).collect();
+                            self.element(family, indices)
+                        }
                     }
                 }
                 Math::Delta([j, k]) => self.delta(name_at(j), name_at(k)),

@@ -57,24 +57,34 @@ impl Context {
         if !(1..=64).contains(&n) {
             return Err(format!("the point has {n} classes; 1 to 64 are checked"));
         }
+        let ranges = self.problem.ranges();
+        let mut sizes = unroll::Sizes::uniform(&ranges, n);
+        for (size, _) in ranges.sizes() {
+            let v = count(size.as_str())?;
+            if !(1..=64).contains(&v) {
+                return Err(format!("the point has {size} = {v}; 1 to 64 are checked"));
+            }
+            sizes = sizes.with(*size, v);
+        }
         let mut env = unroll::Env::new();
         for side in [lhs, rhs] {
             for s in crate::index::free_in_order(side) {
                 let v = count(s.as_str())?;
-                if !(1..=n).contains(&v) {
-                    return Err(format!("index `{s}` = {v} is not a class of 1..{n}"));
+                let top = sizes.of(s);
+                if !(1..=top).contains(&v) {
+                    return Err(format!("index `{s}` = {v} is not in its range 1..{top}"));
                 }
                 env.insert(s, v);
             }
         }
-        let concrete = unroll::unroll_problem(&self.problem, n)?;
+        let concrete = unroll::unroll_problem(&self.problem, &sizes)?;
         let defs: BTreeMap<Symbol, RecExpr<Math>> = concrete
             .definitions
             .iter()
             .map(|d| (d.name, d.expr.clone()))
             .collect();
-        let l = unroll::unroll(lhs, n, &env)?;
-        let r = unroll::unroll(rhs, n, &env)?;
+        let l = unroll::unroll(lhs, &sizes, &env)?;
+        let r = unroll::unroll(rhs, &sizes, &env)?;
         self.check_concrete_point(p, &concrete, &defs, &point, &l, &r, agree)
     }
 

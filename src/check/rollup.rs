@@ -39,6 +39,7 @@ impl Rolled {
     /// Checks that `concrete` is `r`'s template unrolled, and reads its claims.
     pub(crate) fn new(r: &RolledUp, concrete: &Problem) -> Result<Rolled, String> {
         let header = Report {
+            indices: Vec::new(),
             schema: SCHEMA,
             definitions: r.definitions.clone(),
             assumptions: r.assumptions.clone(),
@@ -75,7 +76,10 @@ impl Rolled {
         {
             return Err("the problem does not have the unrolled template's definitions".into());
         }
-        let unrolled = unroll::unroll_problem(&template.problem, n)?;
+        if !template.problem.indices.is_empty() {
+            return Err("a roll-up template ranges over the classes only".into());
+        }
+        let unrolled = unroll::unroll_problem(&template.problem, &self::sizes(n))?;
         let mut scalars: BTreeSet<Symbol> = BTreeSet::new();
         let mut families: BTreeSet<String> = BTreeSet::new();
         let exprs = unrolled
@@ -161,7 +165,7 @@ impl Rolled {
     ) -> Result<(RecExpr<Math>, RecExpr<Math>), String> {
         let t = self.claims.get(t).ok_or("no such template claim")?;
         let (l, r) = t.expanded.clone()?;
-        let at = |e: &RecExpr<Math>| unroll::unroll(e, self.classes, env).map(|e| rename(&e));
+        let at = |e: &RecExpr<Math>| unroll::unroll(e, &sizes(self.classes), env).map(|e| rename(&e));
         Ok((at(&l)?, at(&r)?))
     }
 
@@ -198,7 +202,7 @@ impl Rolled {
             .split_once(" = ")
             .ok_or_else(|| fail("the claim is not an equation".into()))?;
         let (l, r) = (ctx.term(l).map_err(fail)?, ctx.term(r).map_err(fail)?);
-        let at = |e: &RecExpr<Math>| unroll::unroll(e, self.classes, &env).map(|e| rename(&e));
+        let at = |e: &RecExpr<Math>| unroll::unroll(e, &sizes(self.classes), &env).map(|e| rename(&e));
         if !same(&at(&t.lhs).map_err(fail)?, &l) || !same(&at(&t.rhs).map_err(fail)?, &r) {
             return Err(fail(
                 "the claim is not its template claim at these indices".into(),
@@ -290,4 +294,9 @@ pub(crate) fn same(a: &RecExpr<Math>, b: &RecExpr<Math>) -> bool {
         );
     }
     true
+}
+
+/// The one range of a roll-up template at `n` classes.
+fn sizes(n: usize) -> unroll::Sizes {
+    unroll::Sizes::uniform(&Default::default(), n)
 }

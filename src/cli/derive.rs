@@ -39,7 +39,10 @@ pub(super) fn derive_command(
     let mut general_text = None;
     let mut title = title;
     if crate::unroll::is_indexed(&problem) {
-        let concrete = match crate::unroll::unroll_to_text(&problem, classes) {
+        let concrete = match crate::unroll::unroll_to_text(
+            &problem,
+            &crate::unroll::Sizes::uniform(&problem.ranges(), classes),
+        ) {
             Ok(t) => t,
             Err(e) => return usage(&e),
         };

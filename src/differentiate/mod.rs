@@ -296,11 +296,14 @@ impl<'a> Derivation<'a> {
                     if let Some(bound) = bound_name(&self.egraph, f, self.defs) {
                         (bound, bound.to_string(), self.defs[&bound].clone())
                     } else {
-                        let Math::Idx([a, k]) = &f_node else {
+                        let Math::Idx(c) = &f_node else {
+                            continue;
+                        };
+                        let [a, k] = c[..] else {
                             continue;
                         };
                         let (Some(family), Some(k)) =
-                            (name_in(&self.egraph, *a), name_in(&self.egraph, *k))
+                            (name_in(&self.egraph, a), name_in(&self.egraph, k))
                         else {
                             continue;
                         };
@@ -323,7 +326,7 @@ impl<'a> Derivation<'a> {
             }
             if name == RENAME {
                 // `d(sum(k, f), a[k])`: the bound `k` is renamed, then `d-sum` applies.
-                let Some(k) = head(&self.egraph, x, self.defs).and_then(head_indices) else {
+                let Some(ks) = head(&self.egraph, x, self.defs).map(head_indices) else {
                     continue;
                 };
                 let sum = print(f);
@@ -331,14 +334,17 @@ impl<'a> Derivation<'a> {
                 let Some(Math::Sum([j, body])) = self.egraph[self.egraph.find(f)]
                     .nodes
                     .iter()
-                    .find(
-                        |n| matches!(n, Math::Sum([j, _]) if name_in(&self.egraph, *j) != Some(k)),
-                    )
+                    .find(|n| {
+                        matches!(n, Math::Sum([j, _])
+                            if name_in(&self.egraph, *j).is_some_and(|j| !ks.contains(&j)))
+                    })
                     .cloned()
                 else {
                     continue;
                 };
-                let new = name_in(&self.egraph, j).unwrap_or(k);
+                let Some(new) = name_in(&self.egraph, j) else {
+                    continue;
+                };
                 let renamed = format!("sum({new}, {})", to_infix(&print(body)));
                 steps.push(Step::new(
                     RENAME.to_string(),

@@ -10,20 +10,21 @@ use egg::{ENodeOrVar, Id, Language, Pattern, RecExpr, Symbol, Var};
 use super::norm::Defs;
 use super::term::{self, alpha_key, copy, root};
 use super::Justification;
-use crate::language::Math;
+use crate::language::{Math, Ranges};
 use crate::rules::diff::{Guard, DIFF_RULES};
 
 /// The variable of a derivative: a free scalar, or an element of a free family.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Head {
     Scalar(Symbol),
+    /// An element with its (first) index name.
     Element(Symbol, Symbol),
 }
 
 fn head(defs: &Defs, e: &RecExpr<Math>, id: Id) -> Option<Head> {
     let free = |i: Id| term::name(e, i).filter(|s| !defs.contains_key(s));
     match &e[id] {
-        Math::Idx([a, j]) => Some(Head::Element(free(*a)?, term::name(e, *j)?)),
+        Math::Idx(c) => Some(Head::Element(free(c[0])?, term::name(e, c[1])?)),
         Math::Var(_) => free(id).map(Head::Scalar),
         _ => None,
     }
@@ -51,6 +52,7 @@ fn is_constant(e: &RecExpr<Math>, id: Id) -> bool {
 /// Checks the lemma `before = after` justified by `by`; `Err` says why not.
 pub fn check(
     defs: &Defs,
+    ranges: &Ranges,
     by: &Justification,
     before: &RecExpr<Math>,
     after: &RecExpr<Math>,
@@ -71,7 +73,11 @@ pub fn check(
             let Math::Sum([k, _]) = before[f] else {
                 return Err("rename-index renames the index of a sum".into());
             };
-            if !matches!((x_head, term::name(before, k)), (Head::Element(_, i), Some(b)) if i == b)
+            let indices: Vec<Symbol> = match &before[x] {
+                Math::Idx(c) => c[1..].iter().filter_map(|j| term::name(before, *j)).collect(),
+                _ => Vec::new(),
+            };
+            if !matches!((x_head, term::name(before, k)), (Head::Element(..), Some(b)) if indices.contains(&b))
             {
                 return Err("the bound index does not capture the variable's index".into());
             }
@@ -86,7 +92,7 @@ pub fn check(
             }
             linear(before, &terms, x)
         }
-        Justification::Rule(name) => by_rule(defs, name, before)?,
+        Justification::Rule(name) => by_rule(defs, ranges, name, before)?,
         _ => {
             return Err(
                 "a lemma is justified by a differentiation rule, an unfolding or rename-index"
@@ -94,7 +100,7 @@ pub fn check(
             )
         }
     };
-    if alpha_key(&expected, root(&expected)) != alpha_key(after, root(after)) {
+    if alpha_key(&expected, root(&expected), ranges) != alpha_key(after, root(after), ranges) {
         return Err(format!("the rule gives {}, not {}", expected, after));
     }
     Ok(())
@@ -113,8 +119,8 @@ fn unfold(
     let mut nodes: Vec<Math> = Vec::new();
     let value = match (&e[f], def_index) {
         (Math::Var(s), None) if *s == name => copy(body, root(body), &mut nodes),
-        (Math::Idx([a, k]), Some(j)) if term::name(e, *a) == Some(name) => {
-            let k = term::name(e, *k).ok_or("an element's index must be a name")?;
+        (Math::Idx(c), Some(j)) if c.len() == 2 && term::name(e, c[0]) == Some(name) => {
+            let k = term::name(e, c[1]).ok_or("an element's index must be a name")?;
             let Math::Lambda([_, b]) = body[root(body)] else {
                 return Err(format!("the definition of `{name}` is not indexed"));
             };
@@ -128,7 +134,12 @@ fn unfold(
     Ok(RecExpr::from(nodes))
 }
 
-fn by_rule(defs: &Defs, name: &str, before: &RecExpr<Math>) -> Result<RecExpr<Math>, String> {
+fn by_rule(
+    defs: &Defs,
+    ranges: &Ranges,
+    name: &str,
+    before: &RecExpr<Math>,
+) -> Result<RecExpr<Math>, String> {
     let rule = DIFF_RULES
         .iter()
         .find(|r| r.name == name)
@@ -143,6 +154,7 @@ fn by_rule(defs: &Defs, name: &str, before: &RecExpr<Math>) -> Result<RecExpr<Ma
         .map_err(|_| "the rule table does not parse")?;
     let mut binding: Vec<(Var, Id)> = Vec::new();
     if !matches_at(
+        ranges,
         &lhs.ast,
         root_of(&lhs.ast),
         before,
@@ -209,6 +221,7 @@ fn root_of<T: Language>(e: &RecExpr<T>) -> Id {
 }
 
 fn matches_at(
+    ranges: &Ranges,
     p: &RecExpr<ENodeOrVar<Math>>,
     pi: Id,
     e: &RecExpr<Math>,
@@ -217,7 +230,7 @@ fn matches_at(
 ) -> bool {
     match &p[pi] {
         ENodeOrVar::Var(v) => match binding.iter().find(|(w, _)| w == v) {
-            Some((_, bound)) => alpha_key(e, *bound) == alpha_key(e, t),
+            Some((_, bound)) => alpha_key(e, *bound, ranges) == alpha_key(e, t, ranges),
             None => {
                 binding.push((*v, t));
                 true
@@ -229,7 +242,7 @@ fn matches_at(
                 && n.children()
                     .iter()
                     .zip(term.children())
-                    .all(|(pc, tc)| matches_at(p, *pc, e, *tc, binding))
+                    .all(|(pc, tc)| matches_at(ranges, p, *pc, e, *tc, binding))
         }
     }
 }
@@ -290,6 +303,8 @@ pub struct Expander {
     store: std::cell::RefCell<Store>,
     /// The lemmas used, by key.
     pub used: std::cell::RefCell<BTreeSet<String>>,
+    /// The index ranges, for the keys of sums.
+    ranges: Ranges,
 }
 
 /// Hash-consed nodes, and what each `d` node expands to.
@@ -332,14 +347,17 @@ impl Store {
 
 impl Expander {
     /// An expander by checked lemmas `(lhs, rhs)`; `Err` names a duplicate.
-    pub fn new(lemmas: &[(RecExpr<Math>, RecExpr<Math>)]) -> Result<Expander, usize> {
+    pub fn new(
+        lemmas: &[(RecExpr<Math>, RecExpr<Math>)],
+        ranges: &Ranges,
+    ) -> Result<Expander, usize> {
         let mut map = HashMap::new();
         let mut schemas = HashMap::new();
         let mut store = Store::default();
         for (i, (l, r)) in lemmas.iter().enumerate() {
-            let key = alpha_key(l, root(l));
+            let key = alpha_key(l, root(l), ranges);
             // A renaming of a bound index is the same term here: nothing to record.
-            if key == alpha_key(r, root(r)) {
+            if key == alpha_key(r, root(r), ranges) {
                 continue;
             }
             if map.insert(key.clone(), r.clone()).is_some() {
@@ -355,7 +373,7 @@ impl Expander {
                 let c = term::rename_all(l, &order, &canon);
                 let rc = term::rename_all(r, &order, &canon);
                 schemas
-                    .entry(alpha_key(&c, root(&c)))
+                    .entry(alpha_key(&c, root(&c), ranges))
                     .or_insert((rc, canon, key));
             }
         }
@@ -364,6 +382,7 @@ impl Expander {
             schemas,
             store: std::cell::RefCell::new(store),
             used: Default::default(),
+            ranges: ranges.clone(),
         })
     }
 
@@ -374,7 +393,7 @@ impl Expander {
 
     /// The right side of the lemma for `d`, up to bound names or a renaming of free indices.
     fn lookup(&self, d: &RecExpr<Math>) -> Option<RecExpr<Math>> {
-        let k = alpha_key(d, root(d));
+        let k = alpha_key(d, root(d), &self.ranges);
         if let Some(r) = self.lemmas.get(&k) {
             self.used.borrow_mut().insert(k);
             return Some(r.clone());
@@ -384,7 +403,7 @@ impl Expander {
             .map(|i| Symbol::from(format!("%{i}")))
             .collect();
         let c = term::rename_all(d, &order, &canon);
-        let (rhs, names, key) = self.schemas.get(&alpha_key(&c, root(&c)))?;
+        let (rhs, names, key) = self.schemas.get(&alpha_key(&c, root(&c), &self.ranges))?;
         self.used.borrow_mut().insert(key.clone());
         Some(term::rename_all(rhs, names, &order))
     }

@@ -37,7 +37,7 @@ pub use norm::{Defs, Rel, FUNCTION_LAWS, LAWS};
 use norm::{Met, Normalizer, Stop};
 use term::{alpha_key, root};
 
-use crate::language::Math;
+use crate::language::{Math, Ranges};
 
 /// Why a step holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +104,8 @@ pub struct Statement {
     pub defs: Defs,
     /// In order.
     pub assumptions: Vec<Assumption>,
+    /// The index ranges the problem declares (`index i in 1..m`).
+    pub ranges: Ranges,
 }
 
 /// A proof of `lhs = rhs`.
@@ -179,19 +181,19 @@ fn stop(step: Option<usize>) -> impl Fn(Stop) -> Rejection {
 }
 
 /// Whether two terms are the same up to the names of bound indices.
-pub fn same_term(a: &RecExpr<Math>, b: &RecExpr<Math>) -> bool {
-    alpha_key(a, root(a)) == alpha_key(b, root(b))
+pub fn same_term(a: &RecExpr<Math>, b: &RecExpr<Math>, ranges: &Ranges) -> bool {
+    alpha_key(a, root(a), ranges) == alpha_key(b, root(b), ranges)
 }
 
 /// Checks the lemmas and builds the expander of `d` terms.
 pub fn lemmas(statement: &Statement, lemmas: &[Step]) -> Result<Expander, Rejection> {
     let mut pairs = Vec::new();
     for (i, l) in lemmas.iter().enumerate() {
-        lemma::check(&statement.defs, &l.by, &l.before, &l.after)
+        lemma::check(&statement.defs, &statement.ranges, &l.by, &l.before, &l.after)
             .or_else(|e| reject(Some(i + 1), e))?;
         pairs.push((l.before.clone(), l.after.clone()));
     }
-    Expander::new(&pairs).or_else(|i| reject(Some(i + 1), "a second lemma for the same derivative"))
+    Expander::new(&pairs, &statement.ranges).or_else(|i| reject(Some(i + 1), "a second lemma for the same derivative"))
 }
 
 /// Checks `proof` of `lhs = rhs` under `statement`. With `discover`, every
@@ -204,7 +206,7 @@ pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Acc
     let mut accepted = Accepted::default();
     let mut needed: BTreeMap<(String, Rel), usize> = BTreeMap::new();
     let mut substitutions: Vec<(RecExpr<Math>, RecExpr<Math>)> = Vec::new();
-    let mut current = alpha_key(&proof.lhs, root(&proof.lhs));
+    let mut current = alpha_key(&proof.lhs, root(&proof.lhs), &statement.ranges);
     let mut ctx = Ctx {
         statement,
         proof,
@@ -225,7 +227,7 @@ pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Acc
     }
     for (i, step) in proof.chain.iter().enumerate() {
         let at = Some(first + i + 1);
-        if alpha_key(&step.before, root(&step.before)) != current {
+        if alpha_key(&step.before, root(&step.before), &statement.ranges) != current {
             return reject(at, "the step does not start where the chain stands");
         }
         let (laws, differentiate) = match &step.by {
@@ -262,9 +264,9 @@ pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Acc
         };
         let used = ctx.equal(&b, &a, laws, &substitutions, at)?;
         ctx.accepted.laws.push(used);
-        current = alpha_key(&step.after, root(&step.after));
+        current = alpha_key(&step.after, root(&step.after), &statement.ranges);
     }
-    if current != alpha_key(&proof.rhs, root(&proof.rhs)) {
+    if current != alpha_key(&proof.rhs, root(&proof.rhs), &statement.ranges) {
         return reject(None, "the chain does not end at the claim's right side");
     }
     let used = expander.used.borrow();
@@ -300,7 +302,7 @@ fn implied(
     term: &RecExpr<Math>,
     rel: Rel,
 ) -> Result<bool, Stop> {
-    let mut n = Normalizer::new(&statement.defs, None, true);
+    let mut n = Normalizer::new(&statement.defs, &statement.ranges, None, true);
     for a in &statement.assumptions {
         if let Some(r) = a.rel {
             let v = n.quietly(&a.lhs, &a.rhs)?;
@@ -344,7 +346,7 @@ impl<'a> Ctx<'a> {
         substitutions: &[(RecExpr<Math>, RecExpr<Math>)],
         domain: bool,
     ) -> Result<Normalizer<'a>, Stop> {
-        let mut n = Normalizer::new(&self.statement.defs, laws, unfold_all);
+        let mut n = Normalizer::new(&self.statement.defs, &self.statement.ranges, laws, unfold_all);
         for a in &self.statement.assumptions {
             if let Some(rel) = a.rel {
                 let v = n.quietly(&a.lhs, &a.rhs)?;
@@ -478,7 +480,7 @@ impl<'a> Ctx<'a> {
         }
         let open_keys: BTreeSet<(String, Rel)> = open
             .iter()
-            .map(|m| (alpha_key(&m.term, root(&m.term)), m.rel))
+            .map(|m| (alpha_key(&m.term, root(&m.term), &self.statement.ranges), m.rel))
             .collect();
         if !self.discover {
             for m in &open {
@@ -496,7 +498,7 @@ impl<'a> Ctx<'a> {
         }
         let met: Vec<Met> = n.met().to_vec();
         for m in met {
-            let key = (alpha_key(&m.term, root(&m.term)), m.rel);
+            let key = (alpha_key(&m.term, root(&m.term), &self.statement.ranges), m.rel);
             if self.needed.contains_key(&key) {
                 continue;
             }
@@ -506,7 +508,7 @@ impl<'a> Ctx<'a> {
                     .proof
                     .stated
                     .iter()
-                    .any(|(t, r)| *r == m.rel && alpha_key(t, root(t)) == key.0);
+                    .any(|(t, r)| *r == m.rel && alpha_key(t, root(t), &self.statement.ranges) == key.0);
             let discharge = match (open_keys.contains(&key), stated) {
                 (false, _) => Discharge::Signs,
                 (true, true) => Discharge::Stated,

@@ -26,7 +26,7 @@ mod sums;
 use super::poly::{AtomId, Mono, Poly};
 use super::sign::Signs;
 use super::term;
-use crate::language::Math;
+use crate::language::{Math, Ranges};
 
 pub use functions::FUNCTION_LAWS;
 /// The algebra laws beyond field arithmetic, each with the side condition under
@@ -104,16 +104,17 @@ enum Atom {
     Var(Symbol),
     Name(Symbol),
     NameElem(Symbol, Symbol),
-    Elem(Symbol, Symbol),
+    Elem(Symbol, Vec<Symbol>),
     Delta(Symbol, Symbol),
     Exp(Frac),
     Log(Frac),
     Sqrt(Frac),
     Root(Frac, BigRational),
-    /// `sum(#h, body)`, the bound index named `#h` by its height.
-    Sum(Frac, u32),
-    /// The number of classes, `sum(j, 1)`.
-    Classes,
+    /// `sum(#h, body)`, the bound index named `#h` by its height (with its
+    /// range's suffix, `#hi`, for a declared range), and that name.
+    Sum(Frac, u32, Symbol),
+    /// The size of a range, `sum(j, 1)`: `n` or a declared size.
+    Size(Symbol),
     /// A built-in function of its arguments (`functions`).
     Func(&'static str, Vec<Frac>),
     /// A derivative, kept as written (with its free indices): `d` is not
@@ -169,6 +170,9 @@ pub struct Met {
 /// Computes normal forms; one instance per step, so atom numbers agree.
 pub struct Normalizer<'a> {
     defs: &'a Defs,
+    /// The index ranges: `sum-const` gives a range's size, and `sum-delta`
+    /// applies within one range only.
+    ranges: &'a Ranges,
     /// `None`: every law may fire (discovery); else only these.
     allowed: Option<&'a BTreeSet<String>>,
     /// The laws that fired.
@@ -196,9 +200,15 @@ pub struct Normalizer<'a> {
 
 impl<'a> Normalizer<'a> {
     /// A normalizer over `defs`; `allowed` the laws a step names (`None`: all).
-    pub fn new(defs: &'a Defs, allowed: Option<&'a BTreeSet<String>>, unfold_all: bool) -> Self {
+    pub fn new(
+        defs: &'a Defs,
+        ranges: &'a Ranges,
+        allowed: Option<&'a BTreeSet<String>>,
+        unfold_all: bool,
+    ) -> Self {
         Normalizer {
             defs,
+            ranges,
             allowed,
             used: BTreeSet::new(),
             unfold_all,
@@ -293,10 +303,10 @@ impl<'a> Normalizer<'a> {
                 0,
                 self.fact_sign(|a| matches!(a, Atom::Var(w) if w == v), None),
             ),
-            Atom::Name(_) | Atom::Classes => (
+            Atom::Name(_) | Atom::Size(_) => (
                 BTreeSet::new(),
                 0,
-                if matches!(atom, Atom::Classes) {
+                if matches!(atom, Atom::Size(_)) {
                     Signs::POS
                 } else {
                     Signs::ANY
@@ -304,7 +314,7 @@ impl<'a> Normalizer<'a> {
             ),
             Atom::NameElem(_, j) => (set(&[*j]), 0, Signs::ANY),
             Atom::Elem(a, j) => (
-                set(&[*j]),
+                set(j),
                 0,
                 self.fact_sign(
                     |x| matches!(x, Atom::Elem(b, k) if b == a && k == j),
@@ -322,9 +332,9 @@ impl<'a> Normalizer<'a> {
                 };
                 (self.frac_free(f), self.frac_height(f), s)
             }
-            Atom::Sum(f, h) => {
+            Atom::Sum(f, h, bound) => {
                 let mut free = self.frac_free(f);
-                free.remove(&Symbol::from(format!("#{h}")));
+                free.remove(bound);
                 // n >= 1 terms of the body's signs: closed under addition.
                 let s = self.frac_sign(f);
                 (free, *h, s.add(s))
@@ -381,9 +391,10 @@ impl<'a> Normalizer<'a> {
         let mut slot = vec![false; nodes.len()];
         for n in nodes {
             match n {
-                Math::Idx([a, j]) => {
-                    slot[usize::from(*a)] = true;
-                    slot[usize::from(*j)] = true;
+                Math::Idx(c) => {
+                    for j in c.iter() {
+                        slot[usize::from(*j)] = true;
+                    }
                 }
                 Math::Delta([j, k]) | Math::Sum([j, k]) | Math::Lambda([j, k]) => {
                     slot[usize::from(*j)] = true;
@@ -469,7 +480,17 @@ impl<'a> Normalizer<'a> {
                     let free = term::free_indices(&d, term::root(&d)).into_iter().collect();
                     self.atom_frac(Atom::Deriv(d, free), 1)?
                 }
-                Math::Idx([a, j]) => self.element(name(a), name(j))?,
+                Math::Idx(c) => match &c[..] {
+                    [a, j] => self.element(name(a), name(j))?,
+                    [a, rest @ ..] => {
+                        let family = name(a);
+                        if self.defs.contains_key(&family) {
+                            return Err(Stop::Unsupported(format!("`{family}` with several indices")));
+                        }
+                        self.atom_frac(Atom::Elem(family, rest.iter().map(name).collect()), 1)?
+                    }
+                    [] => return Err(Stop::Unsupported("an element without a family".into())),
+                },
                 Math::Delta([j, k]) => self.delta(name(j), name(k))?,
                 Math::Sum([j, body]) => self.sum(&get(body), name(j))?,
                 Math::Lambda(_) => {
@@ -515,7 +536,7 @@ impl<'a> Normalizer<'a> {
 
     fn element(&mut self, family: Symbol, j: Symbol) -> Res<Frac> {
         let Some((Some(i), body)) = self.defs.get(&family) else {
-            return self.atom_frac(Atom::Elem(family, j), 1);
+            return self.atom_frac(Atom::Elem(family, vec![j]), 1);
         };
         let (i, body) = (*i, body.clone());
         let Math::Lambda([_, b]) = body[term::root(&body)] else {

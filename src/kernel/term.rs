@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use egg::{Id, Language, RecExpr, Symbol};
 
-use crate::language::Math;
+use crate::language::{Math, Ranges};
 
 /// The root of a term.
 pub fn root(expr: &RecExpr<Math>) -> Id {
@@ -73,7 +73,11 @@ pub fn free_indices(expr: &RecExpr<Math>, id: Id) -> BTreeSet<Symbol> {
             }
         };
         match &expr[id] {
-            Math::Idx([_, j]) => index(j, &mut out),
+            Math::Idx(c) => {
+                for j in &c[1..] {
+                    index(j, &mut out);
+                }
+            }
             Math::Delta([j, k]) => {
                 index(j, &mut out);
                 index(k, &mut out);
@@ -130,10 +134,12 @@ fn rename_into(
         push(out, s)
     };
     match &expr[id] {
-        Math::Idx([a, j]) => {
-            let a = copy(expr, *a, out);
-            let j = index(out, *j);
-            push(out, Math::Idx([a, j]))
+        Math::Idx(c) => {
+            let mut children = vec![copy(expr, c[0], out)];
+            for j in &c[1..] {
+                children.push(index(out, *j));
+            }
+            push(out, Math::Idx(children.into()))
         }
         Math::Delta([j, k]) => {
             let j = index(out, *j);
@@ -178,15 +184,21 @@ fn rename_into(
 
 /// The subterm at `id` as an s-expression in which every bound index is
 /// written by its binder's depth: equal keys, terms equal up to the names
-/// of bound indices.
-pub fn alpha_key(expr: &RecExpr<Math>, id: Id) -> String {
+/// of bound indices (over the same ranges).
+pub fn alpha_key(expr: &RecExpr<Math>, id: Id, ranges: &Ranges) -> String {
     let mut out = String::new();
     let mut bound: Vec<Symbol> = Vec::new();
-    write_key(expr, id, &mut bound, &mut out);
+    write_key(expr, id, &mut bound, ranges, &mut out);
     out
 }
 
-fn write_key(expr: &RecExpr<Math>, id: Id, bound: &mut Vec<Symbol>, out: &mut String) {
+fn write_key(
+    expr: &RecExpr<Math>,
+    id: Id,
+    bound: &mut Vec<Symbol>,
+    ranges: &Ranges,
+    out: &mut String,
+) {
     let index = |i: &Id, bound: &Vec<Symbol>, out: &mut String| match name(expr, *i) {
         Some(s) => match bound.iter().rposition(|b| *b == s) {
             Some(level) => out.push_str(&format!(" #{level}")),
@@ -195,10 +207,12 @@ fn write_key(expr: &RecExpr<Math>, id: Id, bound: &mut Vec<Symbol>, out: &mut St
         None => out.push_str(" ?"),
     };
     match &expr[id] {
-        Math::Idx([a, j]) => {
+        Math::Idx(c) => {
             out.push_str("(idx");
-            out.push_str(&format!(" {}", expr[*a]));
-            index(j, bound, out);
+            out.push_str(&format!(" {}", expr[c[0]]));
+            for j in &c[1..] {
+                index(j, bound, out);
+            }
             out.push(')');
         }
         Math::Delta([j, k]) => {
@@ -209,12 +223,16 @@ fn write_key(expr: &RecExpr<Math>, id: Id, bound: &mut Vec<Symbol>, out: &mut St
         }
         Math::Sum([j, body]) | Math::Lambda([j, body]) => {
             out.push_str(if matches!(expr[id], Math::Sum(_)) {
-                "(sum "
+                "(sum"
             } else {
-                "(lambda "
+                "(lambda"
             });
-            bound.push(name(expr, *j).unwrap_or_else(|| Symbol::from("?")));
-            write_key(expr, *body, bound, out);
+            let b = name(expr, *j).unwrap_or_else(|| Symbol::from("?"));
+            // Sums over two ranges differ: the key names the range by its suffix.
+            out.push_str(ranges.suffix(b));
+            out.push(' ');
+            bound.push(b);
+            write_key(expr, *body, bound, ranges, out);
             bound.pop();
             out.push(')');
         }
@@ -224,7 +242,7 @@ fn write_key(expr: &RecExpr<Math>, id: Id, bound: &mut Vec<Symbol>, out: &mut St
             out.push_str(&node.to_string());
             for c in node.children() {
                 out.push(' ');
-                write_key(expr, *c, bound, out);
+                write_key(expr, *c, bound, ranges, out);
             }
             out.push(')');
         }
@@ -244,7 +262,11 @@ pub fn free_in_order(expr: &RecExpr<Math>) -> Vec<Symbol> {
             }
         };
         match &expr[id] {
-            Math::Idx([_, j]) => index(j),
+            Math::Idx(c) => {
+                for j in &c[1..] {
+                    index(j);
+                }
+            }
             Math::Delta([j, k]) => {
                 index(j);
                 index(k);

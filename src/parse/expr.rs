@@ -36,6 +36,11 @@ pub(super) struct Parser<'a> {
     pub(super) depth: usize,
     /// The scalar variables this line differentiates by, with column and width.
     pub(super) diff_vars: Vec<(Symbol, usize, usize)>,
+    /// The number of indices of each family across the problem, with where it
+    /// was first used (absent when parsing a lone term).
+    pub(super) arities: Option<&'a mut BTreeMap<Symbol, (usize, usize, usize)>>,
+    /// The declared index ranges, for `delta` (absent: every index ranges over `1..n`).
+    pub(super) ranges: Option<&'a crate::index::Ranges>,
 }
 
 impl<'a> Parser<'a> {
@@ -56,6 +61,8 @@ impl<'a> Parser<'a> {
             expr: RecExpr::default(),
             depth: 0,
             diff_vars: Vec::new(),
+            arities: None,
+            ranges: None,
         }
     }
 
@@ -114,15 +121,46 @@ impl<'a> Parser<'a> {
         self.record(sym, Kind::Index, column, width)
     }
 
-    /// `[j]` after a family name: the index, as a node.
-    pub(super) fn index(&mut self) -> Result<(Id, usize), Error> {
+    /// `[j]` or `[i, j]` after a family name: the indices, as nodes.
+    pub(super) fn indices(&mut self) -> Result<(Vec<Id>, usize), Error> {
         self.expect(Tok::LBracket, "`[`")?;
-        let (j, column, width) = self.ident("an index name")?;
-        self.check_index_name(&j, column, width)?;
-        let close = self.expect(Tok::RBracket, "`]`")?;
-        Ok((
-            self.add(Math::Var(Symbol::from(j.as_str()))),
-            close.column + 1,
+        let mut out = Vec::new();
+        loop {
+            let (j, column, width) = self.ident("an index name")?;
+            self.check_index_name(&j, column, width)?;
+            out.push(self.add(Math::Var(Symbol::from(j.as_str()))));
+            if self.peek().tok != Tok::Comma {
+                break;
+            }
+            self.pos += 1;
+        }
+        let close = self.expect(Tok::RBracket, "`]` or `,` and another index")?;
+        Ok((out, close.column + 1))
+    }
+
+    /// Records that family `name` takes `count` indices; a family takes one
+    /// number of indices throughout a problem.
+    fn record_arity(&mut self, name: Symbol, count: usize, column: usize) -> Result<(), Error> {
+        let line = self.line;
+        let Some(arities) = self.arities.as_deref_mut() else {
+            return Ok(());
+        };
+        let (first, first_line, first_column) =
+            *arities.entry(name).or_insert((count, line, column));
+        if first == count {
+            return Ok(());
+        }
+        let width = name.as_str().chars().count();
+        let plural = |k: usize| if k == 1 { "index" } else { "indices" };
+        Err(self.semantic(
+            column,
+            column + width,
+            ErrorKind::Index,
+            format!(
+                "`{name}` has {count} {} here but {first} {} on line {first_line}, column {first_column}",
+                plural(count),
+                plural(first)
+            ),
         ))
     }
 
@@ -148,8 +186,11 @@ impl<'a> Parser<'a> {
         }
         self.record(sym, Kind::Family, column, width)?;
         let family = self.add(Math::Var(sym));
-        let (j, end) = self.index()?;
-        let id = self.add(Math::Idx([family, j]));
+        let (indices, end) = self.indices()?;
+        self.record_arity(sym, indices.len(), column)?;
+        let mut children = vec![family];
+        children.extend(indices);
+        let id = self.add(Math::Idx(children.into()));
         Ok(Node {
             id,
             value: None,
@@ -462,12 +503,27 @@ impl<'a> Parser<'a> {
                 self.add(Math::Sum([j, body.id]))
             }
             "delta" => {
-                let (j, jcol, jwidth) = self.ident("an index name")?;
-                self.check_index_name(&j, jcol, jwidth)?;
-                let j = self.add(Math::Var(Symbol::from(j.as_str())));
+                let (j_name, jcol, jwidth) = self.ident("an index name")?;
+                self.check_index_name(&j_name, jcol, jwidth)?;
+                let j = self.add(Math::Var(Symbol::from(j_name.as_str())));
                 self.expect(Tok::Comma, "`,` and a second index name")?;
                 let (k, kcol, kwidth) = self.ident("an index name")?;
                 self.check_index_name(&k, kcol, kwidth)?;
+                if let Some(ranges) = self.ranges {
+                    let (a, b) = (Symbol::from(j_name.as_str()), Symbol::from(k.as_str()));
+                    if !ranges.same_range(a, b) {
+                        return Err(self.semantic(
+                            kcol,
+                            kcol + kwidth,
+                            ErrorKind::Index,
+                            format!(
+                                "`delta({a}, {b})` compares indices of two ranges: `{a}` runs over 1..{} and `{b}` over 1..{}",
+                                ranges.size_of(a),
+                                ranges.size_of(b)
+                            ),
+                        ));
+                    }
+                }
                 let k = self.add(Math::Var(Symbol::from(k.as_str())));
                 self.add(Math::Delta([j, k]))
             }

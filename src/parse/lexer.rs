@@ -24,6 +24,8 @@ pub enum Tok {
     Gt,
     Ge,
     Ne,
+    /// `..` of a range `1..m`.
+    DotDot,
     End,
 }
 
@@ -47,6 +49,7 @@ impl Tok {
             Tok::Gt => "`>`".into(),
             Tok::Ge => "`>=`".into(),
             Tok::Ne => "`!=`".into(),
+            Tok::DotDot => "`..`".into(),
             Tok::End => "end of line".into(),
         }
     }
@@ -99,7 +102,11 @@ pub fn tokenize(text: &str, line: usize) -> Result<Vec<Token>, Error> {
         } else if c.is_ascii_digit()
             || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
         {
-            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
+            // `1..m` is a range: its number ends before the `..`.
+            while i < chars.len()
+                && (chars[i].is_ascii_digit()
+                    || (chars[i] == '.' && chars.get(i + 1) != Some(&'.')))
+            {
                 i += 1;
             }
             let s: String = chars[start..i].iter().collect();
@@ -122,6 +129,7 @@ pub fn tokenize(text: &str, line: usize) -> Result<Vec<Token>, Error> {
             let (tok, len) = match (c, two) {
                 ('>', Some('=')) => (Tok::Ge, 2),
                 ('!', Some('=')) => (Tok::Ne, 2),
+                ('.', Some('.')) => (Tok::DotDot, 2),
                 ('+', _) => (Tok::Plus, 1),
                 ('-', _) => (Tok::Minus, 1),
                 ('*', _) => (Tok::Star, 1),

@@ -64,6 +64,8 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
         std::collections::HashMap::new();
     // Every scalar variable differentiated by: `n` may turn out to be the number of classes.
     let mut diff_vars: Vec<(Symbol, usize, usize, usize)> = Vec::new();
+    let mut arities: BTreeMap<Symbol, (usize, usize, usize)> = BTreeMap::new();
+    let mut ranges = crate::index::Ranges::default();
     for (index, raw) in source_lines(text).enumerate() {
         let line = index + 1;
         let content = raw.split('#').next().unwrap_or("");
@@ -74,6 +76,12 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
         if layer::is_layer(&tokens) {
             let l = layer::parse_layer(&tokens, line, &defined, &problem.layers)?;
             problem.layers.push(l);
+            continue;
+        }
+        if is_index_statement(&tokens) {
+            let d = parse_index(&tokens, line, &mut kinds, &defined, &problem)?;
+            problem.indices.push(d);
+            ranges = problem.ranges();
             continue;
         }
         let used = used_names(&tokens);
@@ -107,9 +115,11 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
         }
         let mut p = Parser::new(&tokens, line, &defined, &families);
         p.kinds = Some(&mut kinds);
+        p.arities = Some(&mut arities);
+        p.ranges = Some(&ranges);
         let keyword = match &tokens[0].tok {
             Tok::Ident(k) if k == "let" || k == "assume" || k == "prove" => k.clone(),
-            _ => return Err(p.expected("`let`, `assume`, `prove` or `layer`")),
+            _ => return Err(p.expected("`let`, `assume`, `prove`, `index` or `layer`")),
         };
         p.pos = 1;
         match keyword.as_str() {
@@ -127,6 +137,16 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                         Span::new(line, column, width),
                         ErrorKind::Name,
                         format!("`{name}` is a function name and cannot be defined"),
+                    ));
+                }
+                if let Some(d) = problem.indices.iter().find(|d| d.size.as_str() == name) {
+                    return Err(Error::semantic(
+                        Span::new(line, column, width),
+                        ErrorKind::Name,
+                        format!(
+                            "`{name}` is the size of the range of `{}` (line {}) and cannot be defined",
+                            d.names[0], d.line
+                        ),
                     ));
                 }
                 let sym = Symbol::from(name.as_str());
@@ -228,7 +248,133 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
             },
         );
     }
+    // A declared size `m` is defined, first, as `sum(i, 1)` over its first index.
+    for (k, (size, stem)) in problem.ranges().sizes().iter().enumerate() {
+        let i = problem
+            .indices
+            .iter()
+            .find(|d| d.size == *size)
+            .map_or(*stem, |d| d.names[0]);
+        let expr = RecExpr::from(vec![
+            Math::Var(i),
+            Math::Num(crate::language::Constant::int(1)),
+            Math::Sum([Id::from(0), Id::from(1)]),
+        ]);
+        problem.definitions.insert(
+            k,
+            Definition {
+                name: *size,
+                expr,
+                line: 0,
+            },
+        );
+    }
     Ok(problem)
+}
+
+/// Whether the line is an `index` statement (`index i, p in 1..m`).
+fn is_index_statement(tokens: &[Token]) -> bool {
+    matches!(
+        (tokens.first().map(|t| &t.tok), tokens.get(1).map(|t| &t.tok)),
+        (Some(Tok::Ident(k)), Some(Tok::Ident(_))) if k == "index"
+    )
+}
+
+/// `index i, p in 1..m`: names not used before, a size that is a name and
+/// not a definition, and a numbered variant's range the same as its stem's.
+fn parse_index(
+    tokens: &[Token],
+    line: usize,
+    kinds: &mut Kinds,
+    defined: &BTreeMap<Symbol, usize>,
+    problem: &Problem,
+) -> Result<crate::problem::IndexDeclaration, Error> {
+    let at = |t: &Token| Span::new(line, t.column, t.width);
+    let syntax = |t: &Token, expected: &str| Error::syntax(at(t), expected, t.tok.describe());
+    let semantic = |t: &Token, message: String| Error::semantic(at(t), ErrorKind::Index, message);
+    let mut pos = 1;
+    let mut names: Vec<(Symbol, &Token)> = Vec::new();
+    loop {
+        let t = &tokens[pos];
+        let Tok::Ident(name) = &t.tok else {
+            return Err(syntax(t, "an index name"));
+        };
+        if name == "in" && !names.is_empty() {
+            break;
+        }
+        names.push((Symbol::from(name.as_str()), t));
+        pos += 1;
+        match &tokens[pos].tok {
+            Tok::Comma => pos += 1,
+            Tok::Ident(k) if k == "in" => {}
+            _ => return Err(syntax(&tokens[pos], "`,` and another index name, or `in`")),
+        }
+    }
+    pos += 1;
+    if !matches!(&tokens[pos].tok, Tok::Number(v) if *v == num_rational::BigRational::from_integer(1.into()))
+    {
+        return Err(syntax(&tokens[pos], "`1` (a range is written `1..m`)"));
+    }
+    pos += 1;
+    if tokens[pos].tok != Tok::DotDot {
+        return Err(syntax(&tokens[pos], "`..` (a range is written `1..m`)"));
+    }
+    pos += 1;
+    let size_token = &tokens[pos];
+    let Tok::Ident(size) = &size_token.tok else {
+        return Err(syntax(size_token, "the name of a size, such as `m`"));
+    };
+    let size = Symbol::from(size.as_str());
+    if tokens[pos + 1].tok != Tok::End {
+        return Err(syntax(&tokens[pos + 1], "end of line"));
+    }
+    if is_reserved(size.as_str()) || defined.contains_key(&size) {
+        return Err(semantic(
+            size_token,
+            format!("`{size}` cannot be a size: it is a function or defined by `let`"),
+        ));
+    }
+    if let Some((kind, l, c)) = kinds.get(&size) {
+        if *kind != Kind::Scalar {
+            return Err(semantic(
+                size_token,
+                format!("`{size}` cannot be a size: it is {} on line {l}, column {c}", kind.word()),
+            ));
+        }
+    }
+    let declared = problem.ranges();
+    for (name, t) in &names {
+        if is_reserved(name.as_str()) || defined.contains_key(name) || *name == size {
+            return Err(semantic(t, format!("`{name}` cannot be an index name")));
+        }
+        if let Some((kind, l, c)) = kinds.get(name) {
+            return Err(semantic(
+                t,
+                format!("declare `{name}` before its first use: it is {} on line {l}, column {c}", kind.word()),
+            ));
+        }
+        let stem = crate::index::stem(*name);
+        let before = declared.size_of(*name);
+        let stated = problem.indices.iter().any(|d| {
+            d.names.iter().any(|n| crate::index::stem(*n) == stem)
+        });
+        if stated && before != size || stem != name.as_str() && before != size && before.as_str() != crate::index::CLASSES {
+            return Err(semantic(
+                t,
+                format!("`{name}` ranges over 1..{before} with `{stem}`: numbered names share their stem's range"),
+            ));
+        }
+        if stem.is_empty() {
+            return Err(semantic(t, format!("`{name}` cannot be an index name")));
+        }
+        kinds.insert(*name, (Kind::Index, line, t.column));
+    }
+    kinds.entry(size).or_insert((Kind::Scalar, line, size_token.column));
+    Ok(crate::problem::IndexDeclaration {
+        names: names.into_iter().map(|(n, _)| n).collect(),
+        size,
+        line,
+    })
 }
 
 /// Parses one expression (as given to `backprove diff`), with the given names defined.
@@ -278,7 +424,7 @@ type Kinds = BTreeMap<Symbol, (Kind, usize, usize)>;
 fn is_reserved(name: &str) -> bool {
     matches!(
         name,
-        "exp" | "log" | "sqrt" | "d" | "sum" | "let" | "assume" | "prove"
+        "exp" | "log" | "sqrt" | "d" | "sum" | "let" | "assume" | "prove" | "index"
     ) || crate::language::FUNCTIONS.iter().any(|(f, _)| *f == name)
 }
 

@@ -37,7 +37,7 @@ pub(super) fn decide_algebra(
         &[(true, false), (false, false)]
     };
     for &(opaque, reversed) in passes {
-        let mut norm = Normalizer::new(defs, opaque, budget);
+        let mut norm = Normalizer::new(defs, opaque, budget).with_ranges(&problem.ranges());
         add_sign_facts(&mut norm, problem)?;
         // The domain conditions of the claim as written, including inside `d`.
         norm.normalize(&claim.lhs)?;
@@ -139,7 +139,8 @@ impl Start<'_> {
         if sum_rules.is_empty() || !self.has_d {
             return Ok(vec![(readable(norm, a)?, labelled("algebra", sum_rules))]);
         }
-        let mut whole = Normalizer::new(self.defs, self.opaque, self.budget);
+        let mut whole = Normalizer::new(self.defs, self.opaque, self.budget)
+            .with_ranges(&self.problem.ranges());
         add_sign_facts(&mut whole, self.problem)?;
         whole.set_expand_sums(false);
         let r = whole.normalize(self.lhs)?;

@@ -77,6 +77,7 @@ pub(crate) fn prove_problem_until(
     let rules = diff_rewrites(&defs, &reserved);
     let mut report = Report {
         schema: crate::check::SCHEMA,
+        indices: problem.indices.iter().map(|i| i.text()).collect(),
         definitions: named_definitions(problem),
         assumptions: problem.assumptions.iter().map(|a| a.text()).collect(),
         claims: Vec::new(),
@@ -156,7 +157,7 @@ fn certify(
             .map(|i| {
                 i < lemmas || {
                     let s = &proof.chain[i - lemmas];
-                    !crate::kernel::same_term(&s.before, &s.after)
+                    !crate::kernel::same_term(&s.before, &s.after, &context.statement.ranges)
                 }
             })
             .collect();

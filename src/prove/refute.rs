@@ -21,17 +21,19 @@ pub(super) fn refute_any(
     let indices = crate::index::free_in_order_of(&[&claim.lhs, &claim.rhs]);
     let mut agreeing = Vec::new();
     let mut unsatisfiable = None;
-    for n in 1..=3 {
-        let Ok(concrete) = unroll::unroll_problem(problem, n) else {
+    // Every size from 1 to 3 (each range's, when the file declares ranges).
+    for sizes in unroll::Sizes::up_to(&problem.ranges(), 3) {
+        let Ok(concrete) = unroll::unroll_problem(problem, &sizes) else {
             return Refutation::Agree(agreeing);
         };
         let concrete_defs = definitions(&concrete);
         // At most 27 valuations per n (all of them for up to three free indices).
-        let mut valuations = unroll::valuations(&indices, n);
+        let mut valuations = unroll::valuations(&indices, &sizes);
         valuations.truncate(27);
         let per_case = count.div_ceil(valuations.len()).max(2);
         for env in valuations {
-            let terms = [&claim.lhs, &claim.rhs, lhs, rhs].map(|e| unroll::unroll(e, n, &env));
+            let terms =
+                [&claim.lhs, &claim.rhs, lhs, rhs].map(|e| unroll::unroll(e, &sizes, &env));
             let [Ok(cl), Ok(cr), Ok(l), Ok(r)] = terms else {
                 return Refutation::Agree(agreeing);
             };
@@ -41,8 +43,14 @@ pub(super) fn refute_any(
                 line: claim.line,
             };
             let mark = |p: &mut PointValues| {
-                p.point
-                    .insert(unroll::classes_key(problem).to_string(), n.to_string());
+                for (size, v) in sizes.values() {
+                    let key = if size.as_str() == unroll::CLASSES {
+                        unroll::classes_key(problem).to_string()
+                    } else {
+                        size.to_string()
+                    };
+                    p.point.insert(key, v.to_string());
+                }
                 for (s, v) in &env {
                     p.point.insert(s.to_string(), v.to_string());
                 }

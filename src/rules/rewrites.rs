@@ -63,8 +63,9 @@ pub fn free_var(egraph: &EGraph, id: Id, defs: &BTreeMap<Symbol, RecExpr<Math>>)
 pub enum Head {
     /// A free scalar variable.
     Scalar(Symbol),
-    /// `a[j]` of the free family `a`, with its index name.
-    Element(Symbol, Symbol),
+    /// `a[j]` of the free family `a` with its index name, or `W[i, j]` with
+    /// its second index name too.
+    Element(Symbol, Symbol, Option<Symbol>),
 }
 
 /// The free variable or free-family element in class `id`, if there is one.
@@ -73,10 +74,17 @@ pub fn head(egraph: &EGraph, id: Id, defs: &BTreeMap<Symbol, RecExpr<Math>>) -> 
         return Some(Head::Scalar(s));
     }
     egraph[id].nodes.iter().find_map(|n| match n {
-        Math::Idx([a, j]) => {
-            let family = free_var(egraph, *a, defs)?;
-            let index = name_in(egraph, *j)?;
-            Some(Head::Element(family, index))
+        Math::Idx(c) => {
+            let family = free_var(egraph, c[0], defs)?;
+            match &c[1..] {
+                [j] => Some(Head::Element(family, name_in(egraph, *j)?, None)),
+                [i, j] => Some(Head::Element(
+                    family,
+                    name_in(egraph, *i)?,
+                    Some(name_in(egraph, *j)?),
+                )),
+                _ => None,
+            }
         }
         _ => None,
     })
@@ -94,16 +102,16 @@ pub fn name_in(egraph: &EGraph, id: Id) -> Option<Symbol> {
 pub fn independent(y: Head, x: Head) -> bool {
     match (y, x) {
         (Head::Scalar(a), Head::Scalar(b)) => a != b,
-        (Head::Element(a, _), Head::Element(b, _)) => a != b,
+        (Head::Element(a, ..), Head::Element(b, ..)) => a != b,
         _ => true,
     }
 }
 
 /// The index names free in the variable `x`.
-pub fn head_indices(x: Head) -> Option<Symbol> {
+pub fn head_indices(x: Head) -> Vec<Symbol> {
     match x {
-        Head::Scalar(_) => None,
-        Head::Element(_, j) => Some(j),
+        Head::Scalar(_) => Vec::new(),
+        Head::Element(_, i, j) => std::iter::once(i).chain(j).collect(),
     }
 }
 
@@ -158,9 +166,9 @@ pub fn defined_element(
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
 ) -> Option<RecExpr<Math>> {
     egraph[id].nodes.iter().find_map(|n| match n {
-        Math::Idx([a, k]) => {
-            let family = bound_name(egraph, *a, defs)?;
-            crate::index::instantiate(&defs[&family], name_in(egraph, *k)?)
+        Math::Idx(c) if c.len() == 2 => {
+            let family = bound_name(egraph, c[0], defs)?;
+            crate::index::instantiate(&defs[&family], name_in(egraph, c[1])?)
         }
         _ => None,
     })
@@ -185,15 +193,16 @@ impl Applier<Math, ()> for Rename {
         _rule_name: Symbol,
     ) -> Vec<Id> {
         let (s, x) = (subst[var("?s")], subst[var("?x")]);
-        let Some(k) = head(egraph, x, &self.defs).and_then(head_indices) else {
+        let Some(ks) = head(egraph, x, &self.defs).map(head_indices) else {
             return vec![];
         };
+        let captures = |j: &Id| name_in(egraph, *j).is_some_and(|j| ks.contains(&j));
         let captured = egraph[s].nodes.iter().any(|n| match n {
-            Math::Sum([j, _]) => name_in(egraph, *j) == Some(k),
+            Math::Sum([j, _]) => captures(j),
             _ => false,
         });
         let free = egraph[s].nodes.iter().any(|n| match n {
-            Math::Sum([j, _]) => name_in(egraph, *j) != Some(k),
+            Math::Sum([j, _]) => !captures(j),
             _ => false,
         });
         if !captured || free {
@@ -201,7 +210,7 @@ impl Applier<Math, ()> for Rename {
         }
         let extractor = egg::Extractor::new(egraph, crate::rules::terms::DFree);
         let (_, term) = extractor.find_best(s);
-        let renamed = rename_bound(&term, k, &self.reserved);
+        let renamed = rename_bound(&term, &ks, &self.reserved);
         let id = egraph.add_expr(&renamed);
         if egraph.union(s, id) {
             vec![s]
@@ -212,8 +221,12 @@ impl Applier<Math, ()> for Rename {
 }
 
 /// `sum(k, body)` with its bound `k` renamed to a name fresh for the term,
-/// `k` and the `reserved` names.
-pub fn rename_bound(term: &RecExpr<Math>, k: Symbol, reserved: &BTreeSet<Symbol>) -> RecExpr<Math> {
+/// the indices `ks` of the variable and the `reserved` names.
+pub fn rename_bound(
+    term: &RecExpr<Math>,
+    ks: &[Symbol],
+    reserved: &BTreeSet<Symbol>,
+) -> RecExpr<Math> {
     let root = Id::from(term.as_ref().len() - 1);
     let Math::Sum([j, body]) = term[root] else {
         return term.clone();
@@ -222,7 +235,7 @@ pub fn rename_bound(term: &RecExpr<Math>, k: Symbol, reserved: &BTreeSet<Symbol>
         return term.clone();
     };
     let mut avoid = crate::index::index_names(term);
-    avoid.insert(k);
+    avoid.extend(ks.iter().copied());
     avoid.extend(reserved.iter().copied());
     let new = crate::index::fresh(bound, &avoid);
     let renamed = crate::index::substitute(term, body, bound, new);
@@ -379,7 +392,7 @@ pub fn diff_rewrites(
                 NotCaptured => {
                     let bound = name_in(eg, s[var("?j")]);
                     let x = head(eg, s[var("?x")], &d);
-                    bound.is_some() && x.is_some_and(|x| head_indices(x) != bound)
+                    bound.is_some_and(|b| x.is_some_and(|x| !head_indices(x).contains(&b)))
                 }
             };
             if r.name == "d-add" || r.name == "d-sub" {
@@ -425,18 +438,25 @@ pub fn rule_for(
                 "d-var-other"
             }
         }
-        Math::Idx([a, _]) if defs.contains_key(&name_in(egraph, *a)?) => UNFOLD,
-        Math::Idx([a, j]) => {
-            let family = name_in(egraph, *a)?;
+        Math::Idx(c) if defs.contains_key(&name_in(egraph, c[0])?) => UNFOLD,
+        Math::Idx(c) => {
+            let family = name_in(egraph, c[0])?;
+            let indices: Vec<Option<Symbol>> = c[1..].iter().map(|j| name_in(egraph, *j)).collect();
             match head(egraph, x, defs)? {
-                Head::Element(b, k) if b == family && Some(k) == name_in(egraph, *j) => "d-var",
-                Head::Element(b, _) if b == family => "d-index",
+                Head::Element(b, i, j) if b == family => {
+                    let same = indices.first() == Some(&Some(i)) && indices.get(1).copied().flatten() == j;
+                    match (same, indices.len()) {
+                        (true, _) => "d-var",
+                        (false, 1) => "d-index",
+                        (false, _) => "d-index2",
+                    }
+                }
                 _ => "d-var-other",
             }
         }
         Math::Delta(_) => "d-delta",
-        Math::Sum([j, _]) => match head(egraph, x, defs).and_then(head_indices) {
-            Some(k) if Some(k) == name_in(egraph, *j) => RENAME,
+        Math::Sum([j, _]) => match (head(egraph, x, defs), name_in(egraph, *j)) {
+            (Some(x), Some(j)) if head_indices(x).contains(&j) => RENAME,
             _ => "d-sum",
         },
         Math::Lambda(_) | Math::D(_) => return None,

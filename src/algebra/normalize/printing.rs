@@ -184,14 +184,17 @@ impl Normalizer<'_> {
                 };
                 format!("{base}^({c})")
             }
-            Atom::Element(f, i) | Atom::NameElement(f, i) => {
-                format!("{f}[{}]", self.index_name(*i))
+            Atom::Element(f, indices) => {
+                let shown: Vec<String> = indices.iter().map(|i| self.index_name(*i)).collect();
+                format!("{f}[{}]", shown.join(", "))
             }
+            Atom::NameElement(f, i) => format!("{f}[{}]", self.index_name(*i)),
             Atom::Delta(i, k) => format!("delta({}, {})", self.index_name(*i), self.index_name(*k)),
-            Atom::Sum(body, _)
-                if body.as_constant().is_some_and(|c| c.is_one()) && self.classes_named() =>
+            Atom::Sum(body, bound)
+                if body.as_constant().is_some_and(|c| c.is_one())
+                    && self.size_name(*bound).is_some() =>
             {
-                "n".to_string()
+                self.size_name(*bound).map(|s| s.to_string()).unwrap_or_default()
             }
             Atom::Sum(body, bound) => self.print_sum(a, body, *bound),
             Atom::Opaque(s, _) => s.clone(),

@@ -46,7 +46,8 @@ impl Normalizer<'_> {
         match atom {
             Atom::Var(_) | Atom::Name(_) => BTreeSet::new(),
             Atom::Opaque(_, free) => free.clone(),
-            Atom::Element(_, i) | Atom::NameElement(_, i) => BTreeSet::from([*i]),
+            Atom::Element(_, indices) => indices.iter().copied().collect(),
+            Atom::NameElement(_, i) => BTreeSet::from([*i]),
             Atom::Delta(i, k) => BTreeSet::from([*i, *k]),
             Atom::Exp(r) | Atom::Log(r) | Atom::Sqrt(r) | Atom::Root(r, _) => self.free_of(r),
             Atom::Func(_, args) => args.iter().flat_map(|r| self.free_of(r)).collect(),
@@ -80,9 +81,9 @@ impl Normalizer<'_> {
             || r.den.keys().any(|f| self.factor_free[*f].contains(&j))
     }
 
-    /// `a[j]` of a free family.
-    pub(super) fn element(&mut self, family: Symbol, j: Symbol) -> Rat {
-        self.atom_rat(Atom::Element(family, j), 1)
+    /// `a[j]` (or `W[i, j]`) of a free family.
+    pub(super) fn element(&mut self, family: Symbol, indices: Vec<Symbol>) -> Rat {
+        self.atom_rat(Atom::Element(family, indices), 1)
     }
 
     /// `y[j]` of a family defined by `let y[i] = ...`: unfolded like a name,
@@ -92,10 +93,10 @@ impl Normalizer<'_> {
             return Ok(r.clone());
         }
         let Some(def) = self.defs.get(&family) else {
-            return Ok(self.element(family, j));
+            return Ok(self.element(family, vec![j]));
         };
         let Some(body) = crate::index::instantiate(def, j) else {
-            return Ok(self.element(family, j));
+            return Ok(self.element(family, vec![j]));
         };
         let value = self.normalize(&body)?;
         let r = self.whole_or_unfolded(value, Atom::NameElement(family, j));
@@ -249,7 +250,8 @@ impl Normalizer<'_> {
             _ => None,
         });
         if let Some((a, k)) = delta {
-            if self.renamable(inside, j) {
+            // Only over one range: `sum(i, delta(i, k))` is 1 only when `k` lies in `i`'s range.
+            if self.renamable(inside, j) && self.ranges.same_range(j, k) {
                 // sum(j, delta(j, k) * g(j)) = g(k); delta^e = delta for e >= 1.
                 self.used_rules.insert("sum-delta");
                 let rest = Monomial(m.0.iter().copied().filter(|(b, _)| *b != a).collect());
@@ -276,11 +278,12 @@ impl Normalizer<'_> {
         let outer = self
             .free_of(body)
             .iter()
-            .filter_map(|s| s.as_str().strip_prefix('#')?.parse::<usize>().ok())
+            .filter_map(|s| crate::index::canonical_depth(*s))
             .max()
             .unwrap_or(0);
         let depth = self.sum_depth(body).max(outer) + 1;
-        let bound = Symbol::from(format!("#{depth}"));
+        // The range's suffix keeps sums over two ranges apart (`sum(i, 1)` is `m`, `sum(j, 1)` is `n`).
+        let bound = Symbol::from(format!("#{depth}{}", self.ranges.suffix(j)));
         let canonical = self.rename_index(body, j, bound)?;
         let id = self.atom(Atom::Sum(canonical, bound));
         if !is_canonical(j) {
@@ -320,11 +323,7 @@ impl Normalizer<'_> {
         let atoms = self.atoms_of(r);
         for a in atoms {
             let d = match &self.atoms[a] {
-                Atom::Sum(_, bound) => bound
-                    .as_str()
-                    .strip_prefix('#')
-                    .and_then(|n| n.parse::<usize>().ok())
-                    .unwrap_or(1),
+                Atom::Sum(_, bound) => crate::index::canonical_depth(*bound).unwrap_or(1),
                 Atom::Exp(r) | Atom::Log(r) | Atom::Sqrt(r) | Atom::Root(r, _) => self.sum_depth(r),
                 Atom::Func(_, args) => args.iter().map(|r| self.sum_depth(r)).max().unwrap_or(0),
                 _ => 0,
@@ -394,7 +393,7 @@ impl Normalizer<'_> {
     fn rename_atom(&mut self, a: AtomId, from: Symbol, to: Symbol) -> Res<Rat> {
         let swap = |s: Symbol| if s == from { to } else { s };
         Ok(match self.atoms[a].clone() {
-            Atom::Element(f, i) => self.element(f, swap(i)),
+            Atom::Element(f, indices) => self.element(f, indices.into_iter().map(swap).collect()),
             Atom::NameElement(f, i) => self.name_element(f, swap(i))?,
             Atom::Delta(p, q) => self.delta(swap(p), swap(q)),
             Atom::Exp(r) => {
@@ -508,12 +507,14 @@ impl Normalizer<'_> {
         self.forget_names();
     }
 
-    /// Whether `n` is defined as the number of classes (`let n = sum(j, 1)`),
-    /// so that `sum(j, 1)` prints as `n`.
-    pub(super) fn classes_named(&self) -> bool {
+    /// The name `sum(#d, 1)` over `bound`'s range prints as: the size (`n`,
+    /// `m`) when the problem defines it as `sum(j, 1)`.
+    pub(super) fn size_name(&self, bound: Symbol) -> Option<Symbol> {
+        let size = self.ranges.size_of(bound);
         self.defs
-            .get(&Symbol::from("n"))
+            .get(&size)
             .is_some_and(|d| matches!(d.as_ref(), [_, Math::Num(c), Math::Sum(_)] if c.is_one()))
+            .then_some(size)
     }
 
     /// How an index name prints: canonical bound names by the name chosen for their sum.
@@ -534,7 +535,12 @@ impl Normalizer<'_> {
 
     /// `sum(j, body)` with a name for the bound index that captures nothing.
     pub(super) fn print_sum(&self, a: AtomId, body: &Rat, bound: Symbol) -> String {
-        let hint = self.sum_hints.get(&a).copied().unwrap_or(Symbol::from("j"));
+        let hint = self.sum_hints.get(&a).copied().unwrap_or_else(|| {
+            match self.ranges.suffix(bound) {
+                "" => Symbol::from("j"),
+                stem => Symbol::from(stem),
+            }
+        });
         let mut avoid: BTreeSet<Symbol> = self
             .free_of(body)
             .into_iter()

@@ -60,7 +60,7 @@ impl Normalizer<'_> {
                 .any(|y| y == a || self.atom_mentions(y, a))
         };
         match &self.atoms[x as usize] {
-            Atom::Exp(f) | Atom::Log(f) | Atom::Sqrt(f) | Atom::Root(f, _) | Atom::Sum(f, _) => {
+            Atom::Exp(f) | Atom::Log(f) | Atom::Sqrt(f) | Atom::Root(f, _) | Atom::Sum(f, ..) => {
                 inner(f)
             }
             _ => false,

@@ -45,7 +45,12 @@ impl Normalizer<'_> {
             let delta = dep
                 .iter()
                 .find_map(|(a, e)| match &self.atoms[*a as usize] {
-                    Atom::Delta(x, y) if *e >= 1 && (*x == j) != (*y == j) => {
+                    // Within one range only: `k` must be one of `j`'s values.
+                    Atom::Delta(x, y)
+                        if *e >= 1
+                            && (*x == j) != (*y == j)
+                            && self.ranges.same_range(*x, *y) =>
+                    {
                         Some((*a, if *x == j { *y } else { *x }))
                     }
                     _ => None,
@@ -65,7 +70,7 @@ impl Normalizer<'_> {
                 self.mul(&outside, &moved)?
             } else if dep.is_empty() && den_dep.is_empty() && self.law_quiet("sum-const") {
                 self.law("sum-const");
-                let n = self.atom_frac(Atom::Classes, 1)?;
+                let n = self.atom_frac(Atom::Size(self.ranges.size_of(j)), 1)?;
                 self.mul(&outside, &n)?
             } else if factored && !self.law_quiet("sum-factor") {
                 let whole = Frac {
@@ -107,8 +112,9 @@ impl Normalizer<'_> {
             },
         )?;
         let h = self.frac_height(&body) + 1;
-        let canonical = self.subst_index(&body, j, Symbol::from(format!("#{h}")))?;
-        self.atom_frac(Atom::Sum(canonical, h), 1)
+        let bound = Symbol::from(format!("#{h}{}", self.ranges.suffix(j)));
+        let canonical = self.subst_index(&body, j, bound)?;
+        self.atom_frac(Atom::Sum(canonical, h, bound), 1)
     }
 
     /// `f` with the free index `from` renamed to `to`; atoms are rebuilt, so laws apply again.
@@ -159,7 +165,7 @@ impl Normalizer<'_> {
     pub(super) fn subst_atom(&mut self, a: AtomId, from: Symbol, to: Symbol) -> Res<Frac> {
         let r = |s: Symbol| if s == from { to } else { s };
         match self.atoms[a as usize].clone() {
-            Atom::Elem(f, j) => self.atom_frac(Atom::Elem(f, r(j)), 1),
+            Atom::Elem(f, j) => self.atom_frac(Atom::Elem(f, j.into_iter().map(r).collect()), 1),
             Atom::NameElem(f, j) => self.element(f, r(j)),
             Atom::Delta(j, k) => self.delta(r(j), r(k)),
             Atom::Exp(u) => {
@@ -178,9 +184,9 @@ impl Normalizer<'_> {
                 let v = self.subst_inner(&u, from, to)?;
                 self.atom_frac(Atom::Root(v, c), 1)
             }
-            Atom::Sum(u, h) => {
+            Atom::Sum(u, h, bound) => {
                 let v = self.subst_inner(&u, from, to)?;
-                self.atom_frac(Atom::Sum(v, h), 1)
+                self.atom_frac(Atom::Sum(v, h, bound), 1)
             }
             Atom::Deriv(d, _) => {
                 let e = term::rename(&d, term::root(&d), from, to);
