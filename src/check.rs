@@ -382,7 +382,9 @@ impl Context {
         let fail = |r: kernel::Rejection| (r.step, r.reason);
         match claim.status {
             Status::Proved => {
-                if proof.chain.is_empty() && !kernel::same_term(&proof.lhs, &proof.rhs, &self.statement.ranges) {
+                if proof.chain.is_empty()
+                    && !kernel::same_term(&proof.lhs, &proof.rhs, &self.statement.ranges)
+                {
                     return Err((
                         None,
                         "a proof needs at least one step after its lemmas".into(),

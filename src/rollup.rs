@@ -224,12 +224,14 @@ impl Shape {
     /// indices valued by `env` (what unrolling and renaming would give).
     fn instance_of(&self, t: &[Math], tid: Id, e: &RecExpr<Math>, id: Id, env: &mut Env) -> bool {
         match (&t[usize::from(tid)], &e[id]) {
-            (Math::Idx(c), Math::Var(s)) if c.len() == 2 => match (&t[usize::from(c[0])], &t[usize::from(c[1])]) {
-                (Math::Var(f), Math::Var(j)) => env
-                    .get(j)
-                    .is_some_and(|v| self.elements.get(s) == Some(&(*f, *v))),
-                _ => false,
-            },
+            (Math::Idx(c), Math::Var(s)) if c.len() == 2 => {
+                match (&t[usize::from(c[0])], &t[usize::from(c[1])]) {
+                    (Math::Var(f), Math::Var(j)) => env
+                        .get(j)
+                        .is_some_and(|v| self.elements.get(s) == Some(&(*f, *v))),
+                    _ => false,
+                }
+            }
             (Math::Sum([j, body]), _) => {
                 let Math::Var(j) = t[usize::from(*j)] else {
                     return false;

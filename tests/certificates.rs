@@ -420,7 +420,8 @@ fn holds_for_small_n(problem: &backprove::Problem) -> bool {
                 if let (backprove::Relation::Eq, Some(backprove::Math::Sum([_, body]))) =
                     (a.relation, root)
                 {
-                    if let backprove::Math::Idx([f, _]) = &a.lhs[*body] {
+                    if let backprove::Math::Idx(c) = &a.lhs[*body] {
+                        let f = &c[0];
                         let gap = common::eval_with(&a.rhs, &defs, &point).unwrap_or(0.0)
                             - common::eval_with(&a.lhs, &defs, &point).unwrap_or(0.0);
                         *point.get_mut(&format!("{}[{n}]", a.lhs[*f])).unwrap() += gap;

@@ -27,6 +27,7 @@ fn assume_step(equation: &str, target: &str, value: &str, coefficient: Option<&s
 /// A certificate claiming `claim` by one assumption step.
 fn forged(assumption: &str, claim: &str, step: Step, conditions: &[(&str, &str)]) -> Report {
     Report {
+        indices: Vec::new(),
         schema: 2,
         definitions: vec![],
         assumptions: vec![assumption.into()],
@@ -297,6 +298,7 @@ fn a_forged_renaming_cannot_carry_a_false_derivative() {
         "0",
     );
     let report = Report {
+        indices: Vec::new(),
         schema: 2,
         definitions: vec![],
         assumptions: vec![],

@@ -85,8 +85,11 @@ proptest! {
         // a term in `j` (`d-sum`), `?x` the scalar `x` or the element `a[k]`.
         bind.insert("?j", "j".parse().unwrap());
         bind.insert("?k", "k".parse().unwrap());
+        for v in ["i", "p", "q"] {
+            bind.insert(["?i", "?p", "?q"][["i", "p", "q"].iter().position(|w| *w == v).unwrap()], v.parse().unwrap());
+        }
         if rule.lhs.contains("idx") {
-            bind.insert("?a", "a".parse().unwrap());
+            bind.insert("?a", if rule.name == "d-matrix" { "W" } else { "a" }.parse().unwrap());
         }
         if rule.lhs.contains("sum") {
             bind.insert("?a", INDEXED[a % INDEXED.len()].parse().unwrap());
@@ -98,9 +101,16 @@ proptest! {
         point.insert("n".into(), 3.0);
         point.insert("j".into(), j as f64);
         point.insert("k".into(), k as f64);
+        // The matrix rule's indices: `i` and `p` on one side, `q` like `k`.
+        point.insert("i".into(), k as f64);
+        point.insert("p".into(), j as f64);
+        point.insert("q".into(), k as f64);
         for i in 1..=3 {
             point.insert(format!("a[{i}]"), seed + 0.7 * i as f64);
             point.insert(format!("w[{i}]"), 0.5 - 0.3 * i as f64 + seed / 3.0);
+            for r in 1..=3 {
+                point.insert(format!("W[{i}, {r}]"), seed - 0.4 * i as f64 + 0.9 * r as f64);
+            }
         }
         if let (Some(l), Some(r)) = (common::eval(&lhs, &point), common::eval(&rhs, &point)) {
             prop_assert!(common::close(l, r, 1e-4), "{}: {} = {} at {:?}: {} vs {}", rule.name,
@@ -179,6 +189,44 @@ fn every_index_rule_is_evaluated_and_holds() {
             }
         }
     }
+}
+
+#[test]
+fn the_matrix_rule_is_evaluated_and_holds_at_every_index_value() {
+    // `d(W[i, j], W[p, q]) = delta(i, p)*delta(j, q)` at every value of the
+    // four indices in 1..2 (the entries differ from each other).
+    let rule = DIFF_RULES.iter().find(|r| r.name == "d-matrix").unwrap();
+    let mut bind: BTreeMap<&str, RecExpr<Math>> = BTreeMap::new();
+    for v in ["i", "j", "p", "q"] {
+        bind.insert(
+            ["?i", "?j", "?p", "?q"][["i", "j", "p", "q"].iter().position(|w| *w == v).unwrap()],
+            v.parse().unwrap(),
+        );
+    }
+    bind.insert("?a", "W".parse().unwrap());
+    let lhs = instantiate(rule.lhs, &bind);
+    let rhs = instantiate(rule.rhs, &bind);
+    let mut checked = 0;
+    for at in 0..16 {
+        let mut p: BTreeMap<String, f64> = BTreeMap::new();
+        for (bit, v) in ["i", "j", "p", "q"].iter().enumerate() {
+            p.insert(v.to_string(), f64::from(1 + (at >> bit & 1)));
+        }
+        for r in 1..=2 {
+            for s in 1..=2 {
+                p.insert(
+                    format!("W[{r}, {s}]"),
+                    0.3 * r as f64 - 0.7 * s as f64 + 0.1,
+                );
+            }
+        }
+        let l = common::eval(&lhs, &p).expect("left side evaluates");
+        let r = common::eval(&rhs, &p).expect("right side evaluates");
+        assert!(common::close(l, r, 1e-4), "{l} vs {r} at {p:?}");
+        checked += usize::from(common::close(l, 1.0, 1e-4));
+    }
+    // The derivative is 1 exactly when (i, j) = (p, q): 4 of the 16 valuations.
+    assert_eq!(checked, 4);
 }
 
 #[test]

@@ -88,12 +88,14 @@ fn the_problem_for_every_n_unrolled_at_2_to_5_classes_is_proved_class_by_class()
     // concrete problem, and every class of it is proved the concrete way too.
     let symbolic = parse_problem(&backprove::softmax_with_loss_n()).unwrap();
     for n in 2..=5 {
-        let text = backprove::unroll::unroll_to_text(&symbolic, n).unwrap();
+        let sizes = backprove::unroll::Sizes::uniform(&symbolic.ranges(), n);
+        let text = backprove::unroll::unroll_to_text(&symbolic, &sizes).unwrap();
         assert_eq!(statuses(&text), vec![Status::Proved; n], "n = {n}:\n{text}");
     }
     // And a wrong claim for every n is wrong class by class.
     let wrong = backprove::softmax_with_loss_n().replace("y[k] - t[k]", "t[k] - y[k]");
     let wrong = parse_problem(&wrong).unwrap();
-    let text = backprove::unroll::unroll_to_text(&wrong, 3).unwrap();
+    let sizes = backprove::unroll::Sizes::uniform(&wrong.ranges(), 3);
+    let text = backprove::unroll::unroll_to_text(&wrong, &sizes).unwrap();
     assert_eq!(statuses(&text), vec![Status::Disproved; 3]);
 }

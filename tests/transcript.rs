@@ -326,6 +326,7 @@ fn the_general_case_follows_the_walk_proved_once_for_every_n() {
     )));
     // The section's proof is a certificate the independent checker accepts.
     let report = backprove::Report {
+        indices: Vec::new(),
         schema: 2,
         definitions: general.definitions.clone(),
         assumptions: general.assumptions.clone(),

@@ -9,6 +9,7 @@
 //! in, `solve` the `assume` equations, `sums` sums over classes and deltas.
 
 mod arith;
+use arith::divisor_factors;
 mod facts;
 mod fold;
 mod functions;
@@ -578,31 +579,4 @@ impl<'a> Normalizer<'a> {
         let nb = self.neg(&b);
         self.add_owned(a, &nb)
     }
-}
-
-/// The factors of the divisor at `id` with their exponents: products are
-/// split and small positive integer powers peeled (`(x + y)^2*z` gives
-/// `x + y` twice and `z` once).
-fn divisor_factors(nodes: &[Math], id: egg::Id) -> Vec<(egg::Id, i64)> {
-    let mut out = Vec::new();
-    let mut todo = vec![(id, 1i64)];
-    while let Some((id, k)) = todo.pop() {
-        match &nodes[usize::from(id)] {
-            Math::Mul([a, b]) => {
-                todo.push((*b, k));
-                todo.push((*a, k));
-            }
-            Math::Pow([base, e]) => match &nodes[usize::from(*e)] {
-                Math::Num(c) if c.is_integer() => match c.0.to_integer().to_i64() {
-                    Some(p) if (1..=1000).contains(&p) && k.saturating_mul(p) <= 1000 => {
-                        todo.push((*base, k * p))
-                    }
-                    _ => out.push((id, k)),
-                },
-                _ => out.push((id, k)),
-            },
-            _ => out.push((id, k)),
-        }
-    }
-    out
 }

@@ -165,7 +165,8 @@ impl Rolled {
     ) -> Result<(RecExpr<Math>, RecExpr<Math>), String> {
         let t = self.claims.get(t).ok_or("no such template claim")?;
         let (l, r) = t.expanded.clone()?;
-        let at = |e: &RecExpr<Math>| unroll::unroll(e, &sizes(self.classes), env).map(|e| rename(&e));
+        let at =
+            |e: &RecExpr<Math>| unroll::unroll(e, &sizes(self.classes), env).map(|e| rename(&e));
         Ok((at(&l)?, at(&r)?))
     }
 
@@ -202,7 +203,8 @@ impl Rolled {
             .split_once(" = ")
             .ok_or_else(|| fail("the claim is not an equation".into()))?;
         let (l, r) = (ctx.term(l).map_err(fail)?, ctx.term(r).map_err(fail)?);
-        let at = |e: &RecExpr<Math>| unroll::unroll(e, &sizes(self.classes), &env).map(|e| rename(&e));
+        let at =
+            |e: &RecExpr<Math>| unroll::unroll(e, &sizes(self.classes), &env).map(|e| rename(&e));
         if !same(&at(&t.lhs).map_err(fail)?, &l) || !same(&at(&t.rhs).map_err(fail)?, &r) {
             return Err(fail(
                 "the claim is not its template claim at these indices".into(),

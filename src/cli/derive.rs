@@ -39,10 +39,9 @@ pub(super) fn derive_command(
     let mut general_text = None;
     let mut title = title;
     if crate::unroll::is_indexed(&problem) {
-        let concrete = match crate::unroll::unroll_to_text(
-            &problem,
-            &crate::unroll::Sizes::uniform(&problem.ranges(), classes),
-        ) {
+        // Every size at `--classes` (`n = 3`, or `n = 3, m = 3` with declared ranges).
+        let sizes = crate::unroll::Sizes::uniform(&problem.ranges(), classes);
+        let concrete = match crate::unroll::unroll_to_text(&problem, &sizes) {
             Ok(t) => t,
             Err(e) => return usage(&e),
         };
@@ -53,7 +52,7 @@ pub(super) fn derive_command(
             Ok(p) => p,
             Err(e) => return usage(&format!("the problem at {classes} classes: {e}")),
         };
-        title = format!("{heading}, at n = {classes}{sep} the backward pass node by node");
+        title = format!("{heading}, at {sizes}{sep} the backward pass node by node");
     }
     // Without --output and --wrt, the walk is the one the claims ask about:
     // `prove d(L, x) = …` walks from `L` back to `x`.

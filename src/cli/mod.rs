@@ -83,7 +83,7 @@ enum Command {
     Derive {
         /// `softmax-with-loss`, or a problem file (`-` reads standard input).
         what: String,
-        /// Number of classes, for `softmax-with-loss` and problems with indexed families (2 to 1000).
+        /// Number of classes, for `softmax-with-loss` and problems with indexed families (2 to 1000); every declared size (`index i in 1..m`) takes it too.
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=MAX_CLASSES as i64))]
         classes: u32,
         /// The inputs to differentiate by, comma-separated (default: every input named `a…`).

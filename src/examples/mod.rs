@@ -5,6 +5,11 @@
 /// The layer library: name, what it is, and the problem file. Every entry is
 /// proved by `prove` and walked by `derive` (checked in `tests/examples.rs`).
 pub const EXAMPLES: &[(&str, &str, &str)] = &[
+    (
+        "affine",
+        "the Affine layer, m inputs and n outputs",
+        include_str!("problems/affine.txt"),
+    ),
     ("relu", "ReLU", include_str!("problems/relu.txt")),
     ("sigmoid", "sigmoid", include_str!("problems/sigmoid.txt")),
     ("tanh", "tanh", include_str!("problems/tanh.txt")),
@@ -64,6 +69,11 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
         "rms-normalization",
         "RMS normalization",
         include_str!("problems/rms-normalization.txt"),
+    ),
+    (
+        "attention-scores",
+        "softmax of attention scores q·K[j]/c",
+        include_str!("problems/attention-scores.txt"),
     ),
 ];
 

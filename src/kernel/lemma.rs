@@ -74,7 +74,10 @@ pub fn check(
                 return Err("rename-index renames the index of a sum".into());
             };
             let indices: Vec<Symbol> = match &before[x] {
-                Math::Idx(c) => c[1..].iter().filter_map(|j| term::name(before, *j)).collect(),
+                Math::Idx(c) => c[1..]
+                    .iter()
+                    .filter_map(|j| term::name(before, *j))
+                    .collect(),
                 _ => Vec::new(),
             };
             if !matches!((x_head, term::name(before, k)), (Head::Element(..), Some(b)) if indices.contains(&b))

@@ -189,11 +189,18 @@ pub fn same_term(a: &RecExpr<Math>, b: &RecExpr<Math>, ranges: &Ranges) -> bool 
 pub fn lemmas(statement: &Statement, lemmas: &[Step]) -> Result<Expander, Rejection> {
     let mut pairs = Vec::new();
     for (i, l) in lemmas.iter().enumerate() {
-        lemma::check(&statement.defs, &statement.ranges, &l.by, &l.before, &l.after)
-            .or_else(|e| reject(Some(i + 1), e))?;
+        lemma::check(
+            &statement.defs,
+            &statement.ranges,
+            &l.by,
+            &l.before,
+            &l.after,
+        )
+        .or_else(|e| reject(Some(i + 1), e))?;
         pairs.push((l.before.clone(), l.after.clone()));
     }
-    Expander::new(&pairs, &statement.ranges).or_else(|i| reject(Some(i + 1), "a second lemma for the same derivative"))
+    Expander::new(&pairs, &statement.ranges)
+        .or_else(|i| reject(Some(i + 1), "a second lemma for the same derivative"))
 }
 
 /// Checks `proof` of `lhs = rhs` under `statement`. With `discover`, every
@@ -346,7 +353,12 @@ impl<'a> Ctx<'a> {
         substitutions: &[(RecExpr<Math>, RecExpr<Math>)],
         domain: bool,
     ) -> Result<Normalizer<'a>, Stop> {
-        let mut n = Normalizer::new(&self.statement.defs, &self.statement.ranges, laws, unfold_all);
+        let mut n = Normalizer::new(
+            &self.statement.defs,
+            &self.statement.ranges,
+            laws,
+            unfold_all,
+        );
         for a in &self.statement.assumptions {
             if let Some(rel) = a.rel {
                 let v = n.quietly(&a.lhs, &a.rhs)?;
@@ -480,7 +492,12 @@ impl<'a> Ctx<'a> {
         }
         let open_keys: BTreeSet<(String, Rel)> = open
             .iter()
-            .map(|m| (alpha_key(&m.term, root(&m.term), &self.statement.ranges), m.rel))
+            .map(|m| {
+                (
+                    alpha_key(&m.term, root(&m.term), &self.statement.ranges),
+                    m.rel,
+                )
+            })
             .collect();
         if !self.discover {
             for m in &open {
@@ -498,17 +515,18 @@ impl<'a> Ctx<'a> {
         }
         let met: Vec<Met> = n.met().to_vec();
         for m in met {
-            let key = (alpha_key(&m.term, root(&m.term), &self.statement.ranges), m.rel);
+            let key = (
+                alpha_key(&m.term, root(&m.term), &self.statement.ranges),
+                m.rel,
+            );
             if self.needed.contains_key(&key) {
                 continue;
             }
             self.needed.insert(key.clone(), self.accepted.needed.len());
             let stated = self.discover
-                || self
-                    .proof
-                    .stated
-                    .iter()
-                    .any(|(t, r)| *r == m.rel && alpha_key(t, root(t), &self.statement.ranges) == key.0);
+                || self.proof.stated.iter().any(|(t, r)| {
+                    *r == m.rel && alpha_key(t, root(t), &self.statement.ranges) == key.0
+                });
             let discharge = match (open_keys.contains(&key), stated) {
                 (false, _) => Discharge::Signs,
                 (true, true) => Discharge::Stated,

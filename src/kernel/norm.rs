@@ -480,17 +480,7 @@ impl<'a> Normalizer<'a> {
                     let free = term::free_indices(&d, term::root(&d)).into_iter().collect();
                     self.atom_frac(Atom::Deriv(d, free), 1)?
                 }
-                Math::Idx(c) => match &c[..] {
-                    [a, j] => self.element(name(a), name(j))?,
-                    [a, rest @ ..] => {
-                        let family = name(a);
-                        if self.defs.contains_key(&family) {
-                            return Err(Stop::Unsupported(format!("`{family}` with several indices")));
-                        }
-                        self.atom_frac(Atom::Elem(family, rest.iter().map(name).collect()), 1)?
-                    }
-                    [] => return Err(Stop::Unsupported("an element without a family".into())),
-                },
+                Math::Idx(c) => self.element(name(&c[0]), c[1..].iter().map(name).collect())?,
                 Math::Delta([j, k]) => self.delta(name(j), name(k))?,
                 Math::Sum([j, body]) => self.sum(&get(body), name(j))?,
                 Math::Lambda(_) => {
@@ -532,38 +522,6 @@ impl<'a> Normalizer<'a> {
             ))),
             None => self.atom_frac(Atom::Var(v), 1),
         }
-    }
-
-    fn element(&mut self, family: Symbol, j: Symbol) -> Res<Frac> {
-        let Some((Some(i), body)) = self.defs.get(&family) else {
-            return self.atom_frac(Atom::Elem(family, vec![j]), 1);
-        };
-        let (i, body) = (*i, body.clone());
-        let Math::Lambda([_, b]) = body[term::root(&body)] else {
-            return Err(Stop::Unsupported(format!("the definition of `{family}`")));
-        };
-        let instance = term::rename(&body, b, i, j);
-        let value = self.normalize(&instance)?;
-        let law = format!("unfold-{family}");
-        if (self.unfold_all || value.is_monomial()) && self.law(&law) {
-            return Ok(value);
-        }
-        let sign = self.frac_sign(&value);
-        let id = self.intern(Atom::NameElem(family, j));
-        self.signs[id as usize] = self.signs[id as usize].and(sign);
-        self.atom_frac(Atom::NameElem(family, j), 1)
-    }
-
-    fn delta(&mut self, j: Symbol, k: Symbol) -> Res<Frac> {
-        if j == k && self.law("sum-delta") {
-            return Ok(Frac::constant(BigRational::one()));
-        }
-        let (a, b) = if j <= k || !self.law("delta-symmetric") {
-            (j, k)
-        } else {
-            (k, j)
-        };
-        self.atom_frac(Atom::Delta(a, b), 1)
     }
 }
 

@@ -338,7 +338,10 @@ fn parse_index(
         if *kind != Kind::Scalar {
             return Err(semantic(
                 size_token,
-                format!("`{size}` cannot be a size: it is {} on line {l}, column {c}", kind.word()),
+                format!(
+                    "`{size}` cannot be a size: it is {} on line {l}, column {c}",
+                    kind.word()
+                ),
             ));
         }
     }
@@ -350,15 +353,21 @@ fn parse_index(
         if let Some((kind, l, c)) = kinds.get(name) {
             return Err(semantic(
                 t,
-                format!("declare `{name}` before its first use: it is {} on line {l}, column {c}", kind.word()),
+                format!(
+                    "declare `{name}` before its first use: it is {} on line {l}, column {c}",
+                    kind.word()
+                ),
             ));
         }
         let stem = crate::index::stem(*name);
         let before = declared.size_of(*name);
-        let stated = problem.indices.iter().any(|d| {
-            d.names.iter().any(|n| crate::index::stem(*n) == stem)
-        });
-        if stated && before != size || stem != name.as_str() && before != size && before.as_str() != crate::index::CLASSES {
+        let stated = problem
+            .indices
+            .iter()
+            .any(|d| d.names.iter().any(|n| crate::index::stem(*n) == stem));
+        if stated && before != size
+            || stem != name.as_str() && before != size && before.as_str() != crate::index::CLASSES
+        {
             return Err(semantic(
                 t,
                 format!("`{name}` ranges over 1..{before} with `{stem}`: numbered names share their stem's range"),
@@ -369,7 +378,9 @@ fn parse_index(
         }
         kinds.insert(*name, (Kind::Index, line, t.column));
     }
-    kinds.entry(size).or_insert((Kind::Scalar, line, size_token.column));
+    kinds
+        .entry(size)
+        .or_insert((Kind::Scalar, line, size_token.column));
     Ok(crate::problem::IndexDeclaration {
         names: names.into_iter().map(|(n, _)| n).collect(),
         size,

@@ -32,8 +32,7 @@ pub(super) fn refute_any(
         valuations.truncate(27);
         let per_case = count.div_ceil(valuations.len()).max(2);
         for env in valuations {
-            let terms =
-                [&claim.lhs, &claim.rhs, lhs, rhs].map(|e| unroll::unroll(e, &sizes, &env));
+            let terms = [&claim.lhs, &claim.rhs, lhs, rhs].map(|e| unroll::unroll(e, &sizes, &env));
             let [Ok(cl), Ok(cr), Ok(l), Ok(r)] = terms else {
                 return Refutation::Agree(agreeing);
             };

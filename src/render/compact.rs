@@ -14,6 +14,20 @@ pub const ELIDED: usize = usize::MAX;
 /// Transcripts with more inputs than this are shown compactly.
 pub const COMPACT_AFTER: usize = 5;
 
+/// Whether `t` is shown compactly: more than [`COMPACT_AFTER`] inputs, none
+/// an entry of a family with two indices (`W1_2`, whose class index is not
+/// one number); those are shown in full.
+pub fn applies(t: &Transcript) -> bool {
+    let entry = |name: &str| {
+        name.split_once('_').is_some_and(|(row, col)| {
+            row.ends_with(|c: char| c.is_ascii_digit())
+                && !col.is_empty()
+                && col.chars().all(|c| c.is_ascii_digit())
+        })
+    };
+    t.inputs.len() > COMPACT_AFTER && !t.inputs.iter().any(|i| entry(i))
+}
+
 /// The numeric suffixes of the identifiers in `text` (`a1`, `y12` → 1, 12).
 fn suffixes(text: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();

@@ -22,7 +22,7 @@ mod walk;
 /// Renders a transcript in `format`.
 pub fn render_transcript(t: &crate::transcript::Transcript, format: TranscriptFormat) -> String {
     // Many classes: one node per family, with k for the class index.
-    let view = if t.inputs.len() > compact::COMPACT_AFTER {
+    let view = if compact::applies(t) {
         compact::compact(t)
     } else {
         t.clone()

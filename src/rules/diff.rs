@@ -87,7 +87,7 @@ pub const DIFF_RULES: &[DiffRule] = &[
     rule("d-sin",       "(d (sin ?a) ?x)",   "(* (cos ?a) (d ?a ?x))",                            Always),
     rule("d-cos",       "(d (cos ?a) ?x)",   "(neg (* (sin ?a) (d ?a ?x)))",                      Always),
     rule("d-index",     "(d (idx ?a ?j) (idx ?a ?k))", "(delta ?j ?k)",                           IsFreeFamily),
-    rule("d-index2",    "(d (idx ?a ?i ?j) (idx ?a ?p ?q))", "(* (delta ?i ?p) (delta ?j ?q))",  IsFreeFamily),
+    rule("d-matrix",    "(d (idx ?a ?i ?j) (idx ?a ?p ?q))", "(* (delta ?i ?p) (delta ?j ?q))",  IsFreeFamily),
     rule("d-delta",     "(d (delta ?j ?k) ?x)", "0",                                              Always),
     rule("d-sum",       "(d (sum ?j ?a) ?x)", "(sum ?j (d ?a ?x))",                               NotCaptured),
 ];

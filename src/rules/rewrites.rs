@@ -444,11 +444,12 @@ pub fn rule_for(
             let indices: Vec<Option<Symbol>> = c[1..].iter().map(|j| name_in(egraph, *j)).collect();
             match head(egraph, x, defs)? {
                 Head::Element(b, i, j) if b == family => {
-                    let same = indices.first() == Some(&Some(i)) && indices.get(1).copied().flatten() == j;
+                    let same =
+                        indices.first() == Some(&Some(i)) && indices.get(1).copied().flatten() == j;
                     match (same, indices.len()) {
                         (true, _) => "d-var",
                         (false, 1) => "d-index",
-                        (false, _) => "d-index2",
+                        (false, _) => "d-matrix",
                     }
                 }
                 _ => "d-var-other",

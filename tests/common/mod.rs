@@ -54,7 +54,11 @@ fn eval_at(
             None => *point.get(s.as_str())?,
         },
         // `y[k]` of `let y[j] = body`: the body with `j` valued as `k` is.
-        Math::Idx([a, j]) if matches!(&expr[*a], Math::Var(y) if defs.contains_key(y.as_str())) => {
+        Math::Idx(c)
+            if c.len() == 2
+                && matches!(&expr[c[0]], Math::Var(y) if defs.contains_key(y.as_str())) =>
+        {
+            let (a, j) = (&c[0], &c[1]);
             let Math::Var(y) = &expr[*a] else { return None };
             let def = &defs[y.as_str()];
             let Math::Lambda([param, body]) = def[Id::from(def.as_ref().len() - 1)] else {
@@ -105,14 +109,16 @@ fn eval_at(
         }
         // Indices are point entries too (`k` = 2); `a[k]` is the entry `a[2]`;
         // `n` is the number of classes.
-        Math::Idx([a, j]) => *point.get(&element(expr, *a, *j, point)?)?,
+        Math::Idx(c) => *point.get(&element(expr, c, point)?)?,
         Math::Delta([j, k]) => {
             let (j, k) = (index(expr, *j, point)?, index(expr, *k, point)?);
             f64::from(u8::from(j == k))
         }
         Math::Sum([j, body]) => {
             let Math::Var(j) = &expr[*j] else { return None };
-            let n = *point.get("n")? as usize;
+            // The size of `j`'s range: `size of i` for a declared range, else `n`.
+            let size = format!("size of {}", backprove::index::stem(*j));
+            let n = *point.get(&size).or_else(|| point.get("n"))? as usize;
             let mut p = point.clone();
             let mut total = 0.0;
             for i in 1..=n {
@@ -145,7 +151,7 @@ fn eval_at(
         Math::D([f, x]) => {
             let name = match &expr[*x] {
                 Math::Var(name) => name.to_string(),
-                Math::Idx([a, j]) => element(expr, *a, *j, point)?,
+                Math::Idx(c) => element(expr, c, point)?,
                 _ => return None,
             };
             let name = &name;
@@ -172,9 +178,16 @@ fn index(expr: &RecExpr<Math>, j: Id, point: &BTreeMap<String, f64>) -> Option<i
     Some(*point.get(j.as_str())? as i64)
 }
 
-fn element(expr: &RecExpr<Math>, a: Id, j: Id, point: &BTreeMap<String, f64>) -> Option<String> {
-    let Math::Var(a) = &expr[a] else { return None };
-    Some(format!("{a}[{}]", index(expr, j, point)?))
+/// The point entry of an element: `a[2]`, `W[1, 2]`.
+fn element(expr: &RecExpr<Math>, c: &[Id], point: &BTreeMap<String, f64>) -> Option<String> {
+    let Math::Var(a) = &expr[c[0]] else {
+        return None;
+    };
+    let mut values = Vec::new();
+    for j in &c[1..] {
+        values.push(index(expr, *j, point)?.to_string());
+    }
+    Some(format!("{a}[{}]", values.join(", ")))
 }
 
 /// Whether `u REL w` holds for an assumption's relation (equations to 1e-9).

@@ -194,7 +194,9 @@ impl Normalizer<'_> {
                 if body.as_constant().is_some_and(|c| c.is_one())
                     && self.size_name(*bound).is_some() =>
             {
-                self.size_name(*bound).map(|s| s.to_string()).unwrap_or_default()
+                self.size_name(*bound)
+                    .map(|s| s.to_string())
+                    .unwrap_or_default()
             }
             Atom::Sum(body, bound) => self.print_sum(a, body, *bound),
             Atom::Opaque(s, _) => s.clone(),

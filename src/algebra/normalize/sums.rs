@@ -535,12 +535,14 @@ impl Normalizer<'_> {
 
     /// `sum(j, body)` with a name for the bound index that captures nothing.
     pub(super) fn print_sum(&self, a: AtomId, body: &Rat, bound: Symbol) -> String {
-        let hint = self.sum_hints.get(&a).copied().unwrap_or_else(|| {
-            match self.ranges.suffix(bound) {
-                "" => Symbol::from("j"),
-                stem => Symbol::from(stem),
-            }
-        });
+        let hint =
+            self.sum_hints
+                .get(&a)
+                .copied()
+                .unwrap_or_else(|| match self.ranges.suffix(bound) {
+                    "" => Symbol::from("j"),
+                    stem => Symbol::from(stem),
+                });
         let mut avoid: BTreeSet<Symbol> = self
             .free_of(body)
             .into_iter()

@@ -6,7 +6,7 @@ use egg::Symbol;
 use num_rational::BigRational;
 use num_traits::One;
 
-use super::{term, Atom, AtomId, Frac, Mono, Normalizer, Poly, Res};
+use super::{term, Atom, AtomId, Frac, Math, Mono, Normalizer, Poly, Res, Stop};
 
 impl Normalizer<'_> {
     pub(super) fn sum(&mut self, body: &Frac, j: Symbol) -> Res<Frac> {
@@ -47,9 +47,7 @@ impl Normalizer<'_> {
                 .find_map(|(a, e)| match &self.atoms[*a as usize] {
                     // Within one range only: `k` must be one of `j`'s values.
                     Atom::Delta(x, y)
-                        if *e >= 1
-                            && (*x == j) != (*y == j)
-                            && self.ranges.same_range(*x, *y) =>
+                        if *e >= 1 && (*x == j) != (*y == j) && self.ranges.same_range(*x, *y) =>
                     {
                         Some((*a, if *x == j { *y } else { *x }))
                     }
@@ -166,7 +164,7 @@ impl Normalizer<'_> {
         let r = |s: Symbol| if s == from { to } else { s };
         match self.atoms[a as usize].clone() {
             Atom::Elem(f, j) => self.atom_frac(Atom::Elem(f, j.into_iter().map(r).collect()), 1),
-            Atom::NameElem(f, j) => self.element(f, r(j)),
+            Atom::NameElem(f, j) => self.element(f, vec![r(j)]),
             Atom::Delta(j, k) => self.delta(r(j), r(k)),
             Atom::Exp(u) => {
                 let v = self.subst_inner(&u, from, to)?;
@@ -195,5 +193,43 @@ impl Normalizer<'_> {
             }
             other => self.atom_frac(other, 1),
         }
+    }
+
+    /// `a[j]` or `W[i, j]` of a free family, or `y[j]` of a defined one.
+    pub(super) fn element(&mut self, family: Symbol, indices: Vec<Symbol>) -> Res<Frac> {
+        let Some((Some(i), body)) = self.defs.get(&family) else {
+            return self.atom_frac(Atom::Elem(family, indices), 1);
+        };
+        let [j] = indices[..] else {
+            return Err(Stop::Unsupported(format!(
+                "`{family}` with several indices"
+            )));
+        };
+        let (i, body) = (*i, body.clone());
+        let Math::Lambda([_, b]) = body[term::root(&body)] else {
+            return Err(Stop::Unsupported(format!("the definition of `{family}`")));
+        };
+        let instance = term::rename(&body, b, i, j);
+        let value = self.normalize(&instance)?;
+        let law = format!("unfold-{family}");
+        if (self.unfold_all || value.is_monomial()) && self.law(&law) {
+            return Ok(value);
+        }
+        let sign = self.frac_sign(&value);
+        let id = self.intern(Atom::NameElem(family, j));
+        self.signs[id as usize] = self.signs[id as usize].and(sign);
+        self.atom_frac(Atom::NameElem(family, j), 1)
+    }
+
+    pub(super) fn delta(&mut self, j: Symbol, k: Symbol) -> Res<Frac> {
+        if j == k && self.law("sum-delta") {
+            return Ok(Frac::constant(BigRational::one()));
+        }
+        let (a, b) = if j <= k || !self.law("delta-symmetric") {
+            (j, k)
+        } else {
+            (k, j)
+        };
+        self.atom_frac(Atom::Delta(a, b), 1)
     }
 }

@@ -199,7 +199,8 @@ fn equations(problem: &Problem) -> Vec<Equation> {
         max_work: 1_000_000,
         deadline: None,
     };
-    let mut norm = crate::algebra::Normalizer::new(&defs, true, budget).with_ranges(&problem.ranges());
+    let mut norm =
+        crate::algebra::Normalizer::new(&defs, true, budget).with_ranges(&problem.ranges());
     let Ok(solved) = crate::prove::solve_equations(&mut norm, problem) else {
         return Vec::new();
     };

@@ -1,0 +1,135 @@
+//! Families with two indices and index ranges of their own size
+//! (`index i, p in 1..m`): the Affine layer and the attention scores proved
+//! for every size, the wrong variants refused at two different sizes, the
+//! ranges carried by the certificate and read by the kernel, and unrolling
+//! at every combination of sizes.
+
+use backprove::unroll::{unroll_to_text, Sizes};
+use backprove::{check_report, parse_problem, prove_problem, same_problem, Limits, Report, Status};
+
+const AFFINE: &str = include_str!("inputs/true/affine.txt");
+const WRONG: &str = include_str!("inputs/false/affine-transposed.txt");
+
+fn decide(text: &str) -> Report {
+    prove_problem(&parse_problem(text).unwrap(), &Limits::default())
+}
+
+fn statuses(report: &Report) -> Vec<Status> {
+    report.claims.iter().map(|c| c.status).collect()
+}
+
+#[test]
+fn the_affine_layer_is_proved_for_every_size_and_its_certificate_checks() {
+    let report = decide(AFFINE);
+    assert_eq!(statuses(&report), vec![Status::Proved; 3]);
+    assert_eq!(report.indices, ["i, p in 1..m", "j, q in 1..n"]);
+    // The weight gradient goes through the matrix rule and sum-delta.
+    let rules: Vec<&str> = report.claims[0]
+        .steps
+        .iter()
+        .map(|s| s.rule.as_str())
+        .collect();
+    assert!(rules.contains(&"d-matrix"), "{rules:?}");
+    assert_eq!(check_report(&report).unwrap(), 3);
+    same_problem(&report, &parse_problem(AFFINE).unwrap()).unwrap();
+}
+
+#[test]
+fn the_attention_scores_are_proved_for_every_size() {
+    let report = decide(include_str!("inputs/true/attention-scores.txt"));
+    assert_eq!(statuses(&report), vec![Status::Proved; 2]);
+    assert_eq!(check_report(&report).unwrap(), 2);
+}
+
+#[test]
+fn the_transposed_gradients_are_refused_at_two_different_sizes() {
+    let report = decide(WRONG);
+    assert_eq!(statuses(&report), vec![Status::Disproved; 3]);
+    for claim in &report.claims {
+        let cx = claim.counterexample.as_ref().expect("a counterexample");
+        // Each one needs the two sizes apart: at m = n the transposed claims
+        // still differ, but `sum(i, 1) = n` does not.
+        assert_ne!(
+            cx.point.get("m"),
+            cx.point.get("n"),
+            "{}: {cx:?}",
+            claim.claim
+        );
+    }
+    assert!(report.claims[2]
+        .reason
+        .as_deref()
+        .is_some_and(|r| r.contains("m - n")));
+    assert_eq!(check_report(&report).unwrap(), 3);
+}
+
+#[test]
+fn a_certificate_that_mixes_up_the_ranges_is_rejected() {
+    let honest = decide("index i in 1..m\nprove sum(i, 1) = m\n");
+    assert_eq!(check_report(&honest).unwrap(), 1);
+    // The same step written to end in `n`: the kernel keeps the sizes apart.
+    let mut forged = honest.clone();
+    let claim = &mut forged.claims[0];
+    claim.claim = "sum(i, 1) = n".into();
+    let step = claim.steps.last_mut().unwrap();
+    step.after = "n".into();
+    forged.definitions.push(backprove::NamedDefinition {
+        name: "n".into(),
+        expr: "sum(j, 1)".into(),
+    });
+    assert!(check_report(&forged).is_err());
+    // The ranges are part of the statement: another problem's are refused.
+    let other = parse_problem("index i in 1..n\nprove sum(i, 1) = n\n").unwrap();
+    assert!(same_problem(&honest, &other).is_err());
+    // And a certificate whose range is relabelled does not read back.
+    let mut relabelled = honest.clone();
+    relabelled.indices = vec!["i in 1..k".into()];
+    assert!(check_report(&relabelled).is_err());
+}
+
+#[test]
+fn sizes_are_tried_in_every_combination_smallest_first() {
+    let problem = parse_problem(AFFINE).unwrap();
+    let all = Sizes::up_to(&problem.ranges(), 3);
+    assert_eq!(all.len(), 9);
+    assert_eq!(all[0].to_string(), "n = 1, m = 1");
+    assert!(all.windows(2).all(|w| {
+        let total = |s: &Sizes| s.values().iter().map(|(_, v)| v).sum::<usize>();
+        total(&w[0]) <= total(&w[1])
+    }));
+}
+
+#[test]
+fn the_affine_layer_unrolled_at_two_sizes_is_proved_entry_by_entry() {
+    // One language, one engine: at m = 2 inputs and n = 3 outputs the file
+    // is an ordinary concrete problem, with a claim for every entry.
+    let problem = parse_problem(AFFINE).unwrap();
+    let sizes = Sizes::uniform(&problem.ranges(), 3).with("m".into(), 2);
+    let text = unroll_to_text(&problem, &sizes).unwrap();
+    assert!(text.starts_with("# n = 3, m = 2\n"), "{text}");
+    assert!(text.contains("let y3 = x1*W1_3 + x2*W2_3 + b3"), "{text}");
+    assert!(text.contains("prove d(L, W2_3) = x2*g3"), "{text}");
+    let report = decide(&text);
+    // 6 weights, 2 inputs, 3 biases.
+    assert_eq!(statuses(&report), vec![Status::Proved; 11]);
+    // The wrong file unrolled the same way is wrong entry by entry, except
+    // on the diagonal, where the transposition changes nothing (`W1_1`, `W2_2`).
+    let wrong = parse_problem(WRONG).unwrap();
+    let text = unroll_to_text(&wrong, &sizes).unwrap();
+    let report = decide(&text);
+    let (p, d) = (Status::Proved, Status::Disproved);
+    assert_eq!(statuses(&report), [p, d, d, d, p, d, d, d, d], "{text}");
+}
+
+#[test]
+fn a_problem_with_ranges_prints_back_as_itself() {
+    let problem = parse_problem(AFFINE).unwrap();
+    let text = problem.to_string();
+    assert!(
+        text.starts_with("index i, p in 1..m\nindex j, q in 1..n\n"),
+        "{text}"
+    );
+    let again = parse_problem(&text).unwrap();
+    assert_eq!(again.to_string(), text);
+    assert_eq!(again.ranges(), problem.ranges());
+}
