@@ -88,6 +88,20 @@ fn a_certificate_that_mixes_up_the_ranges_is_rejected() {
 }
 
 #[test]
+fn the_kernel_applies_sum_delta_within_one_range_only() {
+    // `sum(i, x[i]*delta(i, p)) = x[p]` holds when `p` is one of `i`'s values.
+    let honest = decide("index i, p in 1..m\nprove sum(i, x[i]*delta(i, p)) = x[p]\n");
+    assert_eq!(statuses(&honest), [Status::Proved]);
+    assert_eq!(check_report(&honest).unwrap(), 1);
+    // The same certificate with `p` ranging over `1..n`: for p > m the left
+    // side is 0, and the kernel no longer applies sum-delta.
+    let mut forged = honest.clone();
+    forged.indices = vec!["i in 1..m".into()];
+    let err = check_report(&forged).unwrap_err().to_string();
+    assert!(err.contains("not equal"), "{err}");
+}
+
+#[test]
 fn sizes_are_tried_in_every_combination_smallest_first() {
     let problem = parse_problem(AFFINE).unwrap();
     let all = Sizes::up_to(&problem.ranges(), 3);

@@ -186,3 +186,102 @@ proptest! {
         }
     }
 }
+
+/// Terms over two ranges: `i`, `l` run over `1..e`, `j`, `k` over `1..n`;
+/// `c` is indexed by the first, `a` by the second, `W[k, l]` by both.
+fn two_size_term() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("x".to_string()),
+        Just("a[k]".to_string()),
+        Just("c[l]".to_string()),
+        Just("W[k, l]".to_string()),
+        Just("e".to_string()),
+        Just("2".to_string()),
+    ];
+    leaf.prop_recursive(3, 16, 2, |inner| {
+        prop_oneof![
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} + {b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} * {b})")),
+            inner.clone().prop_map(|a| format!("sum(i, {a}*c[i])")),
+            inner.clone().prop_map(|a| format!("sum(i, {a}*W[k, i])")),
+            inner
+                .clone()
+                .prop_map(|a| format!("sum(i, {a}*delta(i, l))")),
+            inner.clone().prop_map(|a| format!("sum(j, {a}*a[j])")),
+            inner.clone().prop_map(|a| format!("sum(l, {a})")),
+        ]
+    })
+}
+
+/// Identity shapes over two ranges (true, or false when the sizes differ).
+const TWO_SIZE_SHAPES: &[&str] = &[
+    "sum(i, ({a})*delta(i, l)) = {a}",
+    "sum(i, {a}) = sum(j, {a})",
+    "sum(i, {a}) = e*({a})",
+    "d({a}, W[k, l]) = d({a}, c[l])",
+    "d(sum(i, ({a})*W[k, i]), W[k, l]) = sum(i, d({a}, W[k, l])*W[k, i]) + {a}",
+    "{a} = {b}",
+];
+
+/// Points at every pair of sizes `n`, `e` in 1..3 and every `k`, `l`.
+fn two_size_points() -> Vec<BTreeMap<String, f64>> {
+    let mut out = Vec::new();
+    for (n, e) in (1..=3usize).flat_map(|n| (1..=3usize).map(move |e| (n, e))) {
+        for (k, l) in (1..=n).flat_map(|k| (1..=e).map(move |l| (k, l))) {
+            let mut p: BTreeMap<String, f64> = BTreeMap::new();
+            p.insert("n".into(), n as f64);
+            p.insert("e".into(), e as f64);
+            p.insert("size of i".into(), e as f64);
+            p.insert("size of l".into(), e as f64);
+            p.insert("k".into(), k as f64);
+            p.insert("l".into(), l as f64);
+            p.insert("x".into(), 0.7);
+            for r in 1..=3 {
+                p.insert(format!("a[{r}]"), 0.4 * r as f64 - 0.7);
+                p.insert(format!("c[{r}]"), 0.9 - 0.35 * r as f64);
+                for s in 1..=3 {
+                    p.insert(
+                        format!("W[{r}, {s}]"),
+                        0.2 * r as f64 - 0.3 * s as f64 + 0.1,
+                    );
+                }
+            }
+            out.push(p);
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(common::fixed(120))]
+    #[test]
+    fn proved_two_size_claims_hold_at_every_pair_of_sizes(shape in 0..TWO_SIZE_SHAPES.len(), a in two_size_term(), b in two_size_term()) {
+        let claim = TWO_SIZE_SHAPES[shape].replace("{a}", &a).replace("{b}", &b);
+        let text = format!("index i, l in 1..e\nprove {claim}");
+        let Ok(problem) = parse_problem(&text) else { return Ok(()) };
+        let limits = Limits { timeout: std::time::Duration::from_secs(2), max_nodes: 50_000 };
+        let report = prove_problem(&problem, &limits);
+        let reason = report.claims[0].reason.clone().unwrap_or_default();
+        prop_assert!(!reason.contains("internal error"), "{}: {}", text, reason);
+        if report.claims[0].status == Status::Proved {
+            let (l, r) = (&problem.claims[0].lhs, &problem.claims[0].rhs);
+            for p in two_size_points() {
+                if let (Some(u), Some(v)) = (common::eval(l, &p), common::eval(r, &p)) {
+                    prop_assert!(common::close(u, v, 1e-5), "proved {} but {} != {} at {:?}", text, u, v, p);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_two_size_check_can_fail() {
+    // `sum(i, 1) = sum(j, 1)` is `e = n`: the points above tell them apart.
+    let problem = parse_problem("index i, l in 1..e\nprove sum(i, 1) = sum(j, 1)").unwrap();
+    let (l, r) = (&problem.claims[0].lhs, &problem.claims[0].rhs);
+    let differ = two_size_points()
+        .iter()
+        .filter(|p| common::eval(l, p) != common::eval(r, p))
+        .count();
+    assert!(differ > 0);
+}
