@@ -403,15 +403,33 @@ fn holds_for_small_n(problem: &backprove::Problem) -> bool {
         for (round, x) in [0.3, 1.7, -0.9, 2.6].into_iter().enumerate() {
             let mut point: BTreeMap<String, f64> = BTreeMap::new();
             point.insert("n".into(), n as f64);
+            // A declared range (`index i in 1..m`) gets another size than `n`.
+            let other = n % 3 + 1;
+            let ranges = problem.ranges();
+            for (stem, _) in ranges.stems() {
+                point.insert(format!("size of {stem}"), other as f64);
+            }
+            let size = |s: &str| {
+                if ranges.size_of(s.into()).as_str() == "n" {
+                    n
+                } else {
+                    other
+                }
+            };
             for (i, s) in indices.iter().enumerate() {
-                point.insert(s.clone(), ((i + round) % n + 1) as f64);
+                point.insert(s.clone(), ((i + round) % size(s) + 1) as f64);
             }
             for (i, s) in scalars.iter().enumerate() {
                 point.insert(s.clone(), x + 0.37 * i as f64);
             }
             for (f, fam) in families.iter().enumerate() {
-                for i in 1..=n {
+                for i in 1..=3 {
                     point.insert(format!("{fam}[{i}]"), x - 0.61 * i as f64 + 0.23 * f as f64);
+                    // Entries of a family with two indices.
+                    for r in 1..=3 {
+                        let v = x - 0.61 * i as f64 + 0.29 * r as f64 + 0.23 * f as f64;
+                        point.insert(format!("{fam}[{i}, {r}]"), v);
+                    }
                 }
             }
             // `assume sum(j, t[j]) = c`: the last class takes up the difference.

@@ -139,6 +139,8 @@ pub struct Normalizer<'a> {
     defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
     /// The ranges of the indices (`sum-const` and `sum-delta` depend on them).
     ranges: crate::index::Ranges,
+    /// Whether `cos(u)^2` is written `1 - sin(u)^2` (law `sin-cos-square`).
+    trig: bool,
     opaque_sums: bool,
     opaque_all: bool,
     atoms: Vec<Atom>,
@@ -207,6 +209,7 @@ impl<'a> Normalizer<'a> {
         Normalizer {
             defs,
             ranges: crate::index::Ranges::default(),
+            trig: false,
             opaque_sums,
             opaque_all: false,
             atoms: Vec::new(),
@@ -244,6 +247,11 @@ impl<'a> Normalizer<'a> {
     pub fn with_ranges(mut self, ranges: &crate::index::Ranges) -> Self {
         self.ranges = ranges.clone();
         self
+    }
+
+    /// Whether `cos(u)^2` is written `1 - sin(u)^2` from now on.
+    pub fn set_trig(&mut self, on: bool) {
+        self.trig = on;
     }
 
     /// From now on every `let` name stays an atom, products included

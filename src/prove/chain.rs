@@ -31,13 +31,28 @@ pub(super) fn decide_algebra(
         .iter()
         .filter(|a| a.relation == Relation::Eq)
         .count();
-    let passes: &[(bool, bool)] = if equations > 1 {
-        &[(true, false), (false, false), (true, true)]
+    let mut passes: Vec<(bool, bool, bool)> = if equations > 1 {
+        vec![
+            (true, false, false),
+            (false, false, false),
+            (true, true, false),
+        ]
     } else {
-        &[(true, false), (false, false)]
+        vec![(true, false, false), (false, false, false)]
     };
-    for &(opaque, reversed) in passes {
+    // With `cos`, a last pass with `sin(u)^2 + cos(u)^2 = 1` (a proof that
+    // does not need it keeps its form).
+    let cos = |e: &RecExpr<Math>| e.as_ref().iter().any(|n| matches!(n, Math::Cos(_)));
+    if [&claim.lhs, &claim.rhs]
+        .into_iter()
+        .chain(defs.values())
+        .any(cos)
+    {
+        passes.push((false, false, true));
+    }
+    for &(opaque, reversed, trig) in &passes {
         let mut norm = Normalizer::new(defs, opaque, budget).with_ranges(&problem.ranges());
+        norm.set_trig(trig);
         add_sign_facts(&mut norm, problem)?;
         // The domain conditions of the claim as written, including inside `d`.
         norm.normalize(&claim.lhs)?;
@@ -56,6 +71,7 @@ pub(super) fn decide_algebra(
                 defs,
                 lhs,
                 opaque,
+                trig,
                 budget,
                 has_d,
             };
@@ -65,8 +81,9 @@ pub(super) fn decide_algebra(
             let chain = chain(claim, &start(&mut norm)?, &rhs_rules);
             return Ok(Outcome::Equal { chain });
         }
-        // The first (names kept whole) residual is the one a reader can follow.
-        if residual.is_empty() {
+        // The first (names kept whole) residual is the one a reader can follow;
+        // with `sin-cos-square`, the reduced one (`-1`, not `cos(x)^2 + sin(x)^2 - 2`).
+        if residual.is_empty() || trig {
             residual = readable(&mut norm, &diff)?;
             if has_d {
                 let left = readable(&mut norm, &a)?;
@@ -122,6 +139,7 @@ pub(super) struct Start<'a> {
     defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
     lhs: &'a RecExpr<Math>,
     opaque: bool,
+    trig: bool,
     budget: Budget,
     has_d: bool,
 }
@@ -141,6 +159,7 @@ impl Start<'_> {
         }
         let mut whole = Normalizer::new(self.defs, self.opaque, self.budget)
             .with_ranges(&self.problem.ranges());
+        whole.set_trig(self.trig);
         add_sign_facts(&mut whole, self.problem)?;
         whole.set_expand_sums(false);
         let r = whole.normalize(self.lhs)?;

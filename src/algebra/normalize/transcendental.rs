@@ -135,12 +135,16 @@ impl Normalizer<'_> {
     /// Rewrites `sqrt(u)^e` with `|e| >= 2` as `u^(e div 2) * sqrt(u)^(e mod 2)`;
     /// with names unfolded also `e < 0`: `1/sqrt(u)` is `sqrt(u)/u`, so that
     /// `sqrt(u)` and `u/sqrt(u)` agree.
+    /// Also `cos(u)^e` for `e >= 2` as `cos(u)^(e mod 2)*(1 - sin(u)^2)^(e div 2)`.
     pub(super) fn reduce_sqrt(&mut self, r: Rat) -> Res<Rat> {
         let rationalize = !self.opaque_sums;
         let reducible = |e: i64| e.abs() >= 2 || e < 0 && rationalize;
         let needs = r.num.0.keys().any(|m| {
-            m.0.iter()
-                .any(|(a, e)| reducible(*e) && matches!(self.atoms[*a], Atom::Sqrt(_)))
+            m.0.iter().any(|(a, e)| match self.atoms[*a] {
+                Atom::Sqrt(_) => reducible(*e),
+                Atom::Func("cos", _) => *e >= 2 && self.trig,
+                _ => false,
+            })
         });
         if !needs {
             return Ok(r);
@@ -155,6 +159,17 @@ impl Normalizer<'_> {
                         let u = u.clone();
                         let half = e.div_euclid(2);
                         let p = self.powi(&u, half)?;
+                        extra = self.mul(&extra, &p)?;
+                        if e.rem_euclid(2) != 0 {
+                            keep.push((a, 1));
+                        }
+                    }
+                    // sin(u)^2 + cos(u)^2 = 1: `cos` to at most the first power.
+                    (Atom::Func("cos", args), _) if e >= 2 && self.trig => {
+                        let sin = self.atom_rat(Atom::Func("sin", args.clone()), 2);
+                        let one = Rat::constant(BigRational::one());
+                        let base = self.add_owned(one, &self.neg(&sin))?;
+                        let p = self.powi(&base, e.div_euclid(2))?;
                         extra = self.mul(&extra, &p)?;
                         if e.rem_euclid(2) != 0 {
                             keep.push((a, 1));

@@ -203,6 +203,7 @@ impl Normalizer<'_> {
                 // `sqrt(u)` and `u/sqrt(u)` agree.
                 Atom::Sqrt(_) => e.abs() >= 2 || *e < 0 && self.unfold_all,
                 Atom::Delta(..) => *e >= 2 || deltas && m.0.len() > 1,
+                Atom::Func("cos", _) => *e >= 2,
                 _ => false,
             })
         });
@@ -224,6 +225,13 @@ impl Normalizer<'_> {
                         acc = self.mul_plain(&acc, &p)?;
                         if e.rem_euclid(2) != 0 {
                             rest.push((a, 1));
+                        }
+                    }
+                    Atom::Func("cos", args) if e >= 2 && self.law("sin-cos-square") => {
+                        let (p, left) = self.cos_power(&args, e)?;
+                        acc = self.mul_plain(&acc, &p)?;
+                        if left != 0 {
+                            rest.push((a, left));
                         }
                     }
                     Atom::Delta(j, k)

@@ -23,6 +23,7 @@ pub const FUNCTION_LAWS: &[(&str, &str)] = &[
         "max-min-step",
         "max(u, v) = v + (u - v)*step(u - v), min(u, v) = u - (u - v)*step(u - v)",
     ),
+    ("sin-cos-square", "cos(u)^2 = 1 - sin(u)^2"),
 ];
 
 impl Normalizer<'_> {
@@ -81,6 +82,15 @@ impl Normalizer<'_> {
             }
         }
         self.atom_frac(Atom::Func(name, args), 1)
+    }
+
+    /// `cos(u)^e` for `e >= 2` as `cos(u)^(e mod 2)*(1 - sin(u)^2)^(e div 2)`
+    /// (law `sin-cos-square`), so a normal form has `cos` to at most the first power.
+    pub(super) fn cos_power(&mut self, args: &[Frac], e: i32) -> Res<(Frac, i32)> {
+        let one = Frac::constant(BigRational::one());
+        let sin = self.atom_frac(Atom::Func("sin", args.to_vec()), 2)?;
+        let base = self.add_owned(one, &self.neg(&sin))?;
+        Ok((self.powi(&base, e.div_euclid(2))?, e.rem_euclid(2)))
     }
 
     /// A function atom's free indices, height and the signs it surely has.
