@@ -435,7 +435,7 @@ type Kinds = BTreeMap<Symbol, (Kind, usize, usize)>;
 fn is_reserved(name: &str) -> bool {
     matches!(
         name,
-        "exp" | "log" | "sqrt" | "d" | "sum" | "let" | "assume" | "prove" | "index"
+        "exp" | "log" | "sqrt" | "d" | "sum" | "let" | "assume" | "prove"
     ) || crate::language::FUNCTIONS.iter().any(|(f, _)| *f == name)
 }
 
