@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use egg::{ENodeOrVar, Id, Language, Pattern, RecExpr, Symbol, Var};
+use egg::{ENodeOrVar, Id, Language, PatternAst, RecExpr, Symbol, Var};
 
 use super::norm::Defs;
 use super::term::{self, alpha_key, copy, root};
@@ -133,18 +133,20 @@ fn by_rule(defs: &Defs, name: &str, before: &RecExpr<Math>) -> Result<RecExpr<Ma
         .iter()
         .find(|r| r.name == name)
         .ok_or_else(|| format!("unknown rule `{name}`"))?;
-    let lhs: Pattern<Math> = rule
+    // Only the patterns' trees are read: parsing to a `PatternAst` skips
+    // compiling an e-matching program, the bulk of a `Pattern`'s parse.
+    let lhs: PatternAst<Math> = rule
         .lhs
         .parse()
         .map_err(|_| "the rule table does not parse")?;
-    let rhs: Pattern<Math> = rule
+    let rhs: PatternAst<Math> = rule
         .rhs
         .parse()
         .map_err(|_| "the rule table does not parse")?;
     let mut binding: Vec<(Var, Id)> = Vec::new();
     if !matches_at(
-        &lhs.ast,
-        root_of(&lhs.ast),
+        &lhs,
+        root_of(&lhs),
         before,
         root(before),
         &mut binding,
@@ -184,7 +186,7 @@ fn by_rule(defs: &Defs, name: &str, before: &RecExpr<Math>) -> Result<RecExpr<Ma
     }
     let mut out: Vec<Math> = Vec::new();
     let mut ids: Vec<Id> = Vec::new();
-    for node in rhs.ast.as_ref() {
+    for node in rhs.as_ref() {
         let id = match node {
             ENodeOrVar::Var(v) => {
                 let bound = binding
