@@ -267,39 +267,60 @@ pub(crate) fn refine(
                 .collect(),
         )
     };
-    let mut candidates = Vec::new();
-    if claim.steps[first..].iter().all(plain) {
-        let before = &claim.steps[first].before;
-        let after = &claim.steps[claim.steps.len() - 1].after;
-        if let Some(chain) = moves.chain(before, after, deadline) {
-            let mut steps = claim.steps[..first].to_vec();
-            steps.extend(chain);
-            candidates.push(steps);
-        }
-    }
-    let mut one_by_one = Vec::new();
-    for s in &claim.steps {
-        match plain(s)
-            .then(|| moves.chain(&s.before, &s.after, deadline))
-            .flatten()
+    // The candidates in order, each built only when the ones before it were
+    // not kept: a chain for the whole stretch, then one for each step. The
+    // searches are memoised (a stretch of one step is searched once) and a
+    // candidate equal to one already rejected is not checked again.
+    let mut searched: Vec<((String, String), Option<Vec<Step>>)> = Vec::new();
+    let mut chain = |before: &str, after: &str| -> Option<Vec<Step>> {
+        if let Some((_, found)) = searched
+            .iter()
+            .find(|((b, a), _)| b == before && a == after)
         {
-            Some(chain) => one_by_one.extend(chain),
-            None => one_by_one.push(s.clone()),
+            return found.clone();
         }
-    }
-    if one_by_one != claim.steps {
-        candidates.push(one_by_one);
-    }
-    if candidates.is_empty() {
-        return;
-    }
-    let Some(before) = stated(claim.steps.clone()) else {
-        return;
+        let found = moves.chain(before, after, deadline);
+        searched.push(((before.to_string(), after.to_string()), found.clone()));
+        found
     };
-    for steps in candidates {
-        if stated(steps.clone()).is_some_and(|now| now.is_subset(&before)) {
-            claim.steps = steps;
+    let mut before: Option<Option<BTreeSet<String>>> = None;
+    let mut rejected: Vec<Vec<Step>> = Vec::new();
+    for whole_stretch in [true, false] {
+        let candidate = if whole_stretch {
+            if !claim.steps[first..].iter().all(plain) {
+                continue;
+            }
+            let from = &claim.steps[first].before;
+            let to = &claim.steps[claim.steps.len() - 1].after;
+            let Some(found) = chain(from, to) else {
+                continue;
+            };
+            let mut steps = claim.steps[..first].to_vec();
+            steps.extend(found);
+            steps
+        } else {
+            let mut one_by_one = Vec::new();
+            for s in &claim.steps {
+                match plain(s).then(|| chain(&s.before, &s.after)).flatten() {
+                    Some(found) => one_by_one.extend(found),
+                    None => one_by_one.push(s.clone()),
+                }
+            }
+            if one_by_one == claim.steps {
+                continue;
+            }
+            one_by_one
+        };
+        let Some(needed) = before.get_or_insert_with(|| stated(claim.steps.clone())) else {
+            return;
+        };
+        if rejected.contains(&candidate) {
+            continue;
+        }
+        if stated(candidate.clone()).is_some_and(|now| now.is_subset(needed)) {
+            claim.steps = candidate;
             return;
         }
+        rejected.push(candidate);
     }
 }

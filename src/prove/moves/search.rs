@@ -45,15 +45,17 @@ impl Moves {
         }
         let goal_key = key(goal);
         let goal_atoms = atoms(goal);
-        let mut nodes: Vec<(T, usize, Option<Kind>, usize)> = vec![(start.clone(), 0, None, 0)];
-        let mut seen: HashSet<String> = HashSet::from([key(start)]);
+        // Each state with its key, computed once (when it is first reached).
+        let start_key = key(start);
+        let mut nodes: Vec<(T, usize, Option<Kind>, usize, String)> =
+            vec![(start.clone(), 0, None, 0, start_key.clone())];
+        let mut seen: HashSet<String> = HashSet::from([start_key]);
         let mut queue = VecDeque::from([0usize]);
         while let Some(i) = queue.pop_front() {
             if deadline.is_some_and(|d| Instant::now() > d) {
                 return None;
             }
-            let (t, _, _, depth) = nodes[i].clone();
-            if key(&t) == goal_key {
+            if nodes[i].4 == goal_key {
                 let mut path = Vec::new();
                 let mut at = i;
                 while let Some(kind) = nodes[at].2.clone() {
@@ -63,14 +65,20 @@ impl Moves {
                 path.reverse();
                 return Some(path);
             }
+            let depth = nodes[i].3;
             if depth == MAX_MOVES {
                 continue;
             }
-            for (kind, next) in self.successors(&t, &goal_atoms) {
-                if print(&next).len() > MAX_TEXT || !seen.insert(key(&next)) {
+            for (kind, next) in self.successors(&nodes[i].0, &goal_atoms) {
+                if print(&next).len() > MAX_TEXT {
                     continue;
                 }
-                nodes.push((next, i, Some(kind), depth + 1));
+                let next_key = key(&next);
+                if seen.contains(&next_key) {
+                    continue;
+                }
+                seen.insert(next_key.clone());
+                nodes.push((next, i, Some(kind), depth + 1, next_key));
                 queue.push_back(nodes.len() - 1);
                 if nodes.len() > MAX_STATES {
                     return None;
