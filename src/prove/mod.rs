@@ -91,7 +91,9 @@ pub(crate) fn prove_problem_until(
         report.rolled_up = None;
         context = crate::check::Context::new(&report);
     }
-    let moves = crate::prove::moves::Moves::new(problem);
+    // Built when a claim is proved the ordinary way (an instance of a template
+    // or a disproof never reads it; at a thousand classes it is costly).
+    let moves = std::sync::OnceLock::new();
     let claims: Vec<(usize, &Claim)> = problem.claims.iter().enumerate().collect();
     report.claims = parallel_map(&claims, |&(i, claim)| {
         let instance = rolled.as_ref().and_then(|(section, instances)| {
@@ -105,7 +107,10 @@ pub(crate) fn prove_problem_until(
             let deadline = until.map_or(own, |until| until.min(own));
             let mut decided = prove_claim(problem, &defs, &rules, claim, limits, until);
             if let Ok(context) = &context {
-                crate::prove::moves::refine(&moves, context, &mut decided, Some(deadline));
+                if decided.status == Status::Proved {
+                    let moves = moves.get_or_init(|| crate::prove::moves::Moves::new(problem));
+                    crate::prove::moves::refine(moves, context, &mut decided, Some(deadline));
+                }
                 certify(context, &defs, &mut decided);
             }
             decided
