@@ -3,6 +3,7 @@
 //! Owns no arithmetic and no rules.
 
 use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write;
 
 use egg::{Id, Language, RecExpr, Symbol};
 
@@ -189,15 +190,15 @@ pub fn alpha_key(expr: &RecExpr<Math>, id: Id) -> String {
 fn write_key(expr: &RecExpr<Math>, id: Id, bound: &mut Vec<Symbol>, out: &mut String) {
     let index = |i: &Id, bound: &Vec<Symbol>, out: &mut String| match name(expr, *i) {
         Some(s) => match bound.iter().rposition(|b| *b == s) {
-            Some(level) => out.push_str(&format!(" #{level}")),
-            None => out.push_str(&format!(" {s}")),
+            Some(level) => write!(out, " #{level}").expect("a String takes any text"),
+            None => write!(out, " {s}").expect("a String takes any text"),
         },
         None => out.push_str(" ?"),
     };
     match &expr[id] {
         Math::Idx([a, j]) => {
             out.push_str("(idx");
-            out.push_str(&format!(" {}", expr[*a]));
+            write!(out, " {}", expr[*a]).expect("a String takes any text");
             index(j, bound, out);
             out.push(')');
         }
@@ -218,10 +219,10 @@ fn write_key(expr: &RecExpr<Math>, id: Id, bound: &mut Vec<Symbol>, out: &mut St
             bound.pop();
             out.push(')');
         }
-        node if node.children().is_empty() => out.push_str(&node.to_string()),
+        node if node.children().is_empty() => write!(out, "{node}").expect("a String takes any text"),
         node => {
             out.push('(');
-            out.push_str(&node.to_string());
+            write!(out, "{node}").expect("a String takes any text");
             for c in node.children() {
                 out.push(' ');
                 write_key(expr, *c, bound, out);

@@ -225,20 +225,26 @@ fn equations(problem: &Problem) -> Vec<Equation> {
     out
 }
 
+/// A claim's steps and what the kernel, in discovery mode, accepted of them.
+pub(crate) type Checked = (Vec<Step>, crate::kernel::Accepted);
+
 /// Replaces the algebra at the end of a proved claim (everything after its
 /// lemmas and its differentiation step) by a chain of named moves: the whole
 /// stretch at once, else step by step. A replacement is kept only when the
 /// kernel accepts the whole claim with it, needing no condition the claim
 /// did not need before; otherwise (or when the search runs past `deadline`)
 /// the claim is left as it is: its plain algebra steps, checked by the kernel.
+///
+/// Returns the claim's steps as they stand with what the kernel, in discovery
+/// mode, said of them, when it checked them here (certifying needs the same).
 pub(crate) fn refine(
     moves: &Moves,
     context: &crate::check::Context,
     claim: &mut ClaimReport,
     deadline: Option<Instant>,
-) {
+) -> Option<Checked> {
     if claim.status != Status::Proved {
-        return;
+        return None;
     }
     let plain = |s: &Step| {
         matches!(
@@ -250,22 +256,20 @@ pub(crate) fn refine(
             } | Justification::Assume { name: None, .. }
         )
     };
-    let Some(first) = claim.steps.iter().position(plain) else {
-        return;
-    };
-    let stated = |steps: Vec<Step>| -> Option<BTreeSet<String>> {
+    let first = claim.steps.iter().position(plain)?;
+    let check = |steps: Vec<Step>| -> Option<crate::kernel::Accepted> {
         let mut whole = claim.clone();
         whole.steps = steps;
         let proof = context.proof(&whole).ok()?;
-        let accepted = crate::kernel::check(&context.statement, &proof, true).ok()?;
-        Some(
-            accepted
-                .needed
-                .iter()
-                .filter(|n| n.discharge == Discharge::Stated)
-                .map(|n| format!("{} {}", to_infix(&n.term), crate::kernel::rel_text(n.rel)))
-                .collect(),
-        )
+        crate::kernel::check(&context.statement, &proof, true).ok()
+    };
+    let stated = |accepted: &crate::kernel::Accepted| -> BTreeSet<String> {
+        accepted
+            .needed
+            .iter()
+            .filter(|n| n.discharge == Discharge::Stated)
+            .map(|n| format!("{} {}", to_infix(&n.term), crate::kernel::rel_text(n.rel)))
+            .collect()
     };
     // The candidates in order, each built only when the ones before it were
     // not kept: a chain for the whole stretch, then one for each step. The
@@ -283,7 +287,8 @@ pub(crate) fn refine(
         searched.push(((before.to_string(), after.to_string()), found.clone()));
         found
     };
-    let mut before: Option<Option<BTreeSet<String>>> = None;
+    // The kernel's word on the steps as they are, and the conditions stated there.
+    let mut before: Option<Option<(crate::kernel::Accepted, BTreeSet<String>)>> = None;
     let mut rejected: Vec<Vec<Step>> = Vec::new();
     for whole_stretch in [true, false] {
         let candidate = if whole_stretch {
@@ -311,16 +316,25 @@ pub(crate) fn refine(
             }
             one_by_one
         };
-        let Some(needed) = before.get_or_insert_with(|| stated(claim.steps.clone())) else {
-            return;
-        };
+        let (_, needed) = before
+            .get_or_insert_with(|| {
+                check(claim.steps.clone()).map(|a| {
+                    let needed = stated(&a);
+                    (a, needed)
+                })
+            })
+            .as_ref()?;
         if rejected.contains(&candidate) {
             continue;
         }
-        if stated(candidate.clone()).is_some_and(|now| now.is_subset(needed)) {
-            claim.steps = candidate;
-            return;
+        if let Some(now) = check(candidate.clone()) {
+            if stated(&now).is_subset(needed) {
+                claim.steps = candidate.clone();
+                return Some((candidate, now));
+            }
         }
         rejected.push(candidate);
     }
+    let (accepted, _) = before??;
+    Some((claim.steps.clone(), accepted))
 }
