@@ -128,25 +128,34 @@ fn unfold(
     Ok(RecExpr::from(nodes))
 }
 
+/// The rule table's sides as pattern trees, in table order, parsed once
+/// (`None` for a side that does not parse). Only the trees are read: a
+/// `PatternAst` skips compiling an e-matching program, the bulk of parsing
+/// a `Pattern`.
+fn patterns() -> &'static [(Option<PatternAst<Math>>, Option<PatternAst<Math>>)] {
+    static PATTERNS: std::sync::OnceLock<Vec<(Option<PatternAst<Math>>, Option<PatternAst<Math>>)>> =
+        std::sync::OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        DIFF_RULES
+            .iter()
+            .map(|r| (r.lhs.parse().ok(), r.rhs.parse().ok()))
+            .collect()
+    })
+}
+
 fn by_rule(defs: &Defs, name: &str, before: &RecExpr<Math>) -> Result<RecExpr<Math>, String> {
-    let rule = DIFF_RULES
+    let at = DIFF_RULES
         .iter()
-        .find(|r| r.name == name)
+        .position(|r| r.name == name)
         .ok_or_else(|| format!("unknown rule `{name}`"))?;
-    // Only the patterns' trees are read: parsing to a `PatternAst` skips
-    // compiling an e-matching program, the bulk of a `Pattern`'s parse.
-    let lhs: PatternAst<Math> = rule
-        .lhs
-        .parse()
-        .map_err(|_| "the rule table does not parse")?;
-    let rhs: PatternAst<Math> = rule
-        .rhs
-        .parse()
-        .map_err(|_| "the rule table does not parse")?;
+    let rule = &DIFF_RULES[at];
+    let (Some(lhs), Some(rhs)) = &patterns()[at] else {
+        return Err("the rule table does not parse".into());
+    };
     let mut binding: Vec<(Var, Id)> = Vec::new();
     if !matches_at(
-        &lhs,
-        root_of(&lhs),
+        lhs,
+        root_of(lhs),
         before,
         root(before),
         &mut binding,
