@@ -316,22 +316,30 @@ pub(crate) fn refine(
             }
             one_by_one
         };
-        let (_, needed) = before
-            .get_or_insert_with(|| {
-                check(claim.steps.clone()).map(|a| {
-                    let needed = stated(&a);
-                    (a, needed)
-                })
-            })
-            .as_ref()?;
         if rejected.contains(&candidate) {
             continue;
         }
-        if let Some(now) = check(candidate.clone()) {
-            if stated(&now).is_subset(needed) {
-                claim.steps = candidate.clone();
-                return Some((candidate, now));
-            }
+        let Some(now) = check(candidate.clone()) else {
+            rejected.push(candidate);
+            continue;
+        };
+        // A chain that needs no stated condition needs none the steps did not:
+        // the steps themselves need not be checked for it.
+        let needs = stated(&now);
+        let keep = needs.is_empty() || {
+            let (_, needed) = before
+                .get_or_insert_with(|| {
+                    check(claim.steps.clone()).map(|a| {
+                        let needed = stated(&a);
+                        (a, needed)
+                    })
+                })
+                .as_ref()?;
+            needs.is_subset(needed)
+        };
+        if keep {
+            claim.steps = candidate.clone();
+            return Some((candidate, now));
         }
         rejected.push(candidate);
     }

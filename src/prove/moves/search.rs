@@ -70,11 +70,10 @@ impl Moves {
                 continue;
             }
             for (kind, next) in self.successors(&nodes[i].0, &goal_atoms) {
-                if print(&next).len() > MAX_TEXT {
-                    continue;
-                }
+                // A state seen before is skipped whatever its length: its
+                // key is checked first, and only a new state is printed.
                 let next_key = key(&next);
-                if seen.contains(&next_key) {
+                if seen.contains(&next_key) || print(&next).len() > MAX_TEXT {
                     continue;
                 }
                 seen.insert(next_key.clone());
