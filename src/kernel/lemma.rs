@@ -3,7 +3,9 @@
 //! side condition), and the expansion of a term's `d` subterms by them.
 //! Owns no algebra.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use egg::{ENodeOrVar, Id, Language, PatternAst, RecExpr, Symbol, Var};
 
@@ -344,8 +346,8 @@ impl Store {
 impl Expander {
     /// An expander by checked lemmas `(lhs, rhs)`; `Err` names a duplicate.
     pub fn new(lemmas: &[(RecExpr<Math>, RecExpr<Math>)]) -> Result<Expander, usize> {
-        let mut map = HashMap::new();
-        let mut schemas = HashMap::new();
+        let mut map = HashMap::default();
+        let mut schemas = HashMap::default();
         let mut store = Store::default();
         for (i, (l, r)) in lemmas.iter().enumerate() {
             let key = alpha_key(l, root(l));
