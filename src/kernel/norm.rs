@@ -10,9 +10,7 @@
 //! `sqrt` and powers, `sums` sums over the classes, `solve` what an
 //! assumption step needs.
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use egg::{Id, Language, RecExpr, Symbol};
 use num_rational::BigRational;
@@ -205,20 +203,20 @@ impl<'a> Normalizer<'a> {
             used: BTreeSet::new(),
             unfold_all,
             atoms: vec![],
-            atom_index: HashMap::default(),
+            atom_index: HashMap::new(),
             free: vec![],
             height: vec![],
             signs: vec![],
             factors: vec![],
-            factor_index: HashMap::default(),
-            names: HashMap::default(),
-            inverses: HashMap::default(),
-            substitution: HashMap::default(),
+            factor_index: HashMap::new(),
+            names: HashMap::new(),
+            inverses: HashMap::new(),
+            substitution: HashMap::new(),
             facts: vec![],
             family_facts: vec![],
             collecting: true,
             met: vec![],
-            seen: HashSet::default(),
+            seen: HashSet::new(),
             work: 0,
             max_work: 50_000_000,
         }
