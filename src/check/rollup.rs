@@ -249,9 +249,7 @@ impl Rolled {
                     .counterexample
                     .as_ref()
                     .ok_or_else(|| fail("a disproof needs a counterexample".into()))?;
-                let (el, er) = self
-                    .expanded_at(inst.template - 1, &env)
-                    .map_err(fail)?;
+                let (el, er) = self.expanded_at(inst.template - 1, &env).map_err(fail)?;
                 ctx.check_point(cx, &el, &er, false).map_err(fail)
             }
             Status::Undecided => Ok(()),

@@ -95,7 +95,9 @@ pub(super) fn derive_command(
         let general = general_text.as_ref().map(|general| {
             std::thread::Builder::new()
                 .stack_size(64 << 20)
-                .spawn_scoped(scope, || crate::transcript::general_case_within(general, limits))
+                .spawn_scoped(scope, || {
+                    crate::transcript::general_case_within(general, limits)
+                })
                 .expect("a thread starts")
         });
         let walked = crate::transcript::derive_within(&problem, &output, &inputs, &title, limits);

@@ -135,8 +135,9 @@ fn unfold(
 /// `PatternAst` skips compiling an e-matching program, the bulk of parsing
 /// a `Pattern`.
 fn patterns() -> &'static [(Option<PatternAst<Math>>, Option<PatternAst<Math>>)] {
-    static PATTERNS: std::sync::OnceLock<Vec<(Option<PatternAst<Math>>, Option<PatternAst<Math>>)>> =
-        std::sync::OnceLock::new();
+    static PATTERNS: std::sync::OnceLock<
+        Vec<(Option<PatternAst<Math>>, Option<PatternAst<Math>>)>,
+    > = std::sync::OnceLock::new();
     PATTERNS.get_or_init(|| {
         DIFF_RULES
             .iter()
@@ -155,13 +156,7 @@ fn by_rule(defs: &Defs, name: &str, before: &RecExpr<Math>) -> Result<RecExpr<Ma
         return Err("the rule table does not parse".into());
     };
     let mut binding: Vec<(Var, Id)> = Vec::new();
-    if !matches_at(
-        lhs,
-        root_of(lhs),
-        before,
-        root(before),
-        &mut binding,
-    ) {
+    if !matches_at(lhs, root_of(lhs), before, root(before), &mut binding) {
         return Err(format!("rule {name} does not match"));
     }
     let get = |v: &str| {

@@ -219,7 +219,9 @@ fn write_key(expr: &RecExpr<Math>, id: Id, bound: &mut Vec<Symbol>, out: &mut St
             bound.pop();
             out.push(')');
         }
-        node if node.children().is_empty() => write!(out, "{node}").expect("a String takes any text"),
+        node if node.children().is_empty() => {
+            write!(out, "{node}").expect("a String takes any text")
+        }
         node => {
             out.push('(');
             write!(out, "{node}").expect("a String takes any text");

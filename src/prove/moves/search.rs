@@ -403,9 +403,7 @@ fn replace_part(t: &T, from: &T, from_key: &str, to: &T) -> Option<T> {
             let mut at = None;
             for (f, k) in fs {
                 let kf = key(f);
-                let i = rest
-                    .iter()
-                    .position(|(x, e)| e == k && has_key(x, &kf))?;
+                let i = rest.iter().position(|(x, e)| e == k && has_key(x, &kf))?;
                 at = Some(at.map_or(i, |a: usize| a.min(i)));
                 rest.remove(i);
             }
