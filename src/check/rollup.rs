@@ -26,11 +26,14 @@ pub(crate) struct Rolled {
     /// the prover's counterexample search and the self-check of its
     /// disproof read the same unrolled sides (at a thousand classes, the
     /// unrolling is the bulk of a disproof's cost).
-    unrolled: std::sync::Mutex<BTreeMap<(usize, Vec<(String, usize)>), Sides>>,
+    unrolled: std::sync::Mutex<BTreeMap<Unrolled, Sides>>,
 }
 
 /// The two sides of a claim.
 type Sides = (RecExpr<Math>, RecExpr<Math>);
+
+/// A template claim (0-based) and the values of its indices, by name.
+type Unrolled = (usize, Vec<(String, usize)>);
 
 /// A template claim as the checker read it.
 struct TemplateClaim {

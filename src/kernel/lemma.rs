@@ -130,14 +130,15 @@ fn unfold(
     Ok(RecExpr::from(nodes))
 }
 
+/// A rule's two sides as pattern trees (`None`: the side does not parse).
+type Sides = (Option<PatternAst<Math>>, Option<PatternAst<Math>>);
+
 /// The rule table's sides as pattern trees, in table order, parsed once
 /// (`None` for a side that does not parse). Only the trees are read: a
 /// `PatternAst` skips compiling an e-matching program, the bulk of parsing
 /// a `Pattern`.
-fn patterns() -> &'static [(Option<PatternAst<Math>>, Option<PatternAst<Math>>)] {
-    static PATTERNS: std::sync::OnceLock<
-        Vec<(Option<PatternAst<Math>>, Option<PatternAst<Math>>)>,
-    > = std::sync::OnceLock::new();
+fn patterns() -> &'static [Sides] {
+    static PATTERNS: std::sync::OnceLock<Vec<Sides>> = std::sync::OnceLock::new();
     PATTERNS.get_or_init(|| {
         DIFF_RULES
             .iter()

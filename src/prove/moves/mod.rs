@@ -225,6 +225,9 @@ fn equations(problem: &Problem) -> Vec<Equation> {
     out
 }
 
+/// The two ends of a stretch of steps, as written.
+type Stretch = (String, String);
+
 /// A claim's steps and what the kernel, in discovery mode, accepted of them.
 pub(crate) type Checked = (Vec<Step>, crate::kernel::Accepted);
 
@@ -275,7 +278,7 @@ pub(crate) fn refine(
     // not kept: a chain for the whole stretch, then one for each step. The
     // searches are memoised (a stretch of one step is searched once) and a
     // candidate equal to one already rejected is not checked again.
-    let mut searched: Vec<((String, String), Option<Vec<Step>>)> = Vec::new();
+    let mut searched: Vec<(Stretch, Option<Vec<Step>>)> = Vec::new();
     let mut chain = |before: &str, after: &str| -> Option<Vec<Step>> {
         if let Some((_, found)) = searched
             .iter()
