@@ -320,6 +320,11 @@ impl<'a> Normalizer<'a> {
         self.fold_index = None;
     }
 
+    /// A new budget of work; what is normalized (the definitions) is kept.
+    pub fn fresh_budget(&mut self) {
+        self.work = 0;
+    }
+
     pub(super) fn charge(&mut self, units: usize) -> Res<()> {
         self.work += units;
         if self.work > self.budget.max_work {

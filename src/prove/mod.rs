@@ -194,11 +194,18 @@ fn certify(
         }
     };
     // A condition on constants alone that is false (`-1 >= 0` for
-    // `sqrt(-1)`): the claim speaks of a term that is never defined.
+    // `sqrt(-1)`): the claim speaks of a term that is never defined. One
+    // normalizer for every condition (each with its own budget of work): the
+    // definitions are normalized once, not once per condition.
+    let budget = Budget {
+        max_work: 100_000,
+        deadline: None,
+    };
+    let mut constants = Normalizer::new(defs, false, budget);
     if let Some(never) = accepted
         .needed
         .iter()
-        .find(|n| never_holds(defs, &n.term, n.rel))
+        .find(|n| never_holds(&mut constants, &n.term, n.rel))
     {
         claim.status = Status::Undecided;
         claim.steps.clear();
@@ -237,12 +244,8 @@ fn certify(
 /// Whether `term REL 0` is false everywhere: its exact normal form is a
 /// constant on the wrong side of zero (`x - x - 1 > 0`). Only ever turns a
 /// verdict into "undecided", so the algebra is trusted with nothing here.
-fn never_holds(defs: &BTreeMap<Symbol, RecExpr<Math>>, term: &RecExpr<Math>, rel: Rel) -> bool {
-    let budget = Budget {
-        max_work: 100_000,
-        deadline: None,
-    };
-    let mut norm = Normalizer::new(defs, false, budget);
+fn never_holds(norm: &mut Normalizer, term: &RecExpr<Math>, rel: Rel) -> bool {
+    norm.fresh_budget();
     let Some(c) = norm.normalize(term).ok().and_then(|v| v.as_constant()) else {
         return false;
     };
