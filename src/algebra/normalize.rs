@@ -23,7 +23,9 @@ mod tests;
 mod transcendental;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::time::Instant;
 
 pub use printing::{natural_cmp, natural_key};
@@ -214,27 +216,27 @@ impl<'a> Normalizer<'a> {
             opaque_all: false,
             atoms: Vec::new(),
             roots: Vec::new(),
-            atom_index: HashMap::new(),
-            atom_signs: HashMap::new(),
+            atom_index: HashMap::default(),
+            atom_signs: HashMap::default(),
             atom_free: Vec::new(),
             factors: Vec::new(),
-            factor_index: HashMap::new(),
+            factor_index: HashMap::default(),
             factor_free: Vec::new(),
-            names: HashMap::new(),
-            element_names: HashMap::new(),
+            names: HashMap::default(),
+            element_names: HashMap::default(),
             fold_index: None,
             expand_sums: true,
             used_rules: BTreeSet::new(),
-            sum_hints: HashMap::new(),
-            atom_substitution: HashMap::new(),
+            sum_hints: HashMap::default(),
+            atom_substitution: HashMap::default(),
             has_deltas: false,
             reducing_deltas: false,
             print_scope: RefCell::new(Vec::new()),
-            printed: RefCell::new(HashMap::new()),
+            printed: RefCell::new(HashMap::default()),
             substitution: BTreeMap::new(),
             facts: Vec::new(),
             conditions: BTreeMap::new(),
-            seen_conditions: HashSet::new(),
+            seen_conditions: HashSet::default(),
             stated: BTreeMap::new(),
             budget,
             work: 0,
@@ -325,7 +327,7 @@ impl<'a> Normalizer<'a> {
             memo.insert(name, found);
             found
         }
-        let mut memo: HashMap<Symbol, bool> = HashMap::new();
+        let mut memo: HashMap<Symbol, bool> = HashMap::default();
         let stale: Vec<Symbol> = self
             .names
             .keys()
@@ -336,6 +338,11 @@ impl<'a> Normalizer<'a> {
             self.names.remove(&name);
         }
         self.fold_index = None;
+    }
+
+    /// A new budget of work; what is normalized (the definitions) is kept.
+    pub fn fresh_budget(&mut self) {
+        self.work = 0;
     }
 
     pub(super) fn charge(&mut self, units: usize) -> Res<()> {

@@ -22,7 +22,18 @@ use egg::Language;
 pub(crate) struct Rolled {
     classes: usize,
     claims: Vec<TemplateClaim>,
+    /// [`Rolled::expanded_at`]'s answers, by template claim and index values:
+    /// the prover's counterexample search and the self-check of its
+    /// disproof read the same unrolled sides (at a thousand classes, the
+    /// unrolling is the bulk of a disproof's cost).
+    unrolled: std::sync::Mutex<BTreeMap<Unrolled, Sides>>,
 }
+
+/// The two sides of a claim.
+type Sides = (RecExpr<Math>, RecExpr<Math>);
+
+/// A template claim (0-based) and the values of its indices, by name.
+type Unrolled = (usize, Vec<(String, usize)>);
 
 /// A template claim as the checker read it.
 struct TemplateClaim {
@@ -153,7 +164,11 @@ impl Rolled {
                 expanded,
             });
         }
-        Ok(Rolled { classes: n, claims })
+        Ok(Rolled {
+            classes: n,
+            claims,
+            unrolled: Default::default(),
+        })
     }
 
     /// The sides of template claim `t` (0-based) with every `d` replaced by
@@ -163,11 +178,20 @@ impl Rolled {
         t: usize,
         env: &unroll::Env,
     ) -> Result<(RecExpr<Math>, RecExpr<Math>), String> {
+        let key = (t, env.iter().map(|(s, v)| (s.to_string(), *v)).collect());
+        if let Some(done) = self.unrolled.lock().expect("not poisoned").get(&key) {
+            return Ok(done.clone());
+        }
         let t = self.claims.get(t).ok_or("no such template claim")?;
         let (l, r) = t.expanded.clone()?;
         let at =
             |e: &RecExpr<Math>| unroll::unroll(e, &sizes(self.classes), env).map(|e| rename(&e));
-        Ok((at(&l)?, at(&r)?))
+        let done = (at(&l)?, at(&r)?);
+        self.unrolled
+            .lock()
+            .expect("not poisoned")
+            .insert(key, done.clone());
+        Ok(done)
     }
 
     /// Checks an instance claim of the problem.
@@ -229,12 +253,12 @@ impl Rolled {
                 Ok(())
             }
             Status::Disproved => {
-                let (el, er) = t.expanded.clone().map_err(fail)?;
+                t.expanded.as_ref().map_err(|e| fail(e.clone()))?;
                 let cx = claim
                     .counterexample
                     .as_ref()
                     .ok_or_else(|| fail("a disproof needs a counterexample".into()))?;
-                let (el, er) = (at(&el).map_err(fail)?, at(&er).map_err(fail)?);
+                let (el, er) = self.expanded_at(inst.template - 1, &env).map_err(fail)?;
                 ctx.check_point(cx, &el, &er, false).map_err(fail)
             }
             Status::Undecided => Ok(()),

@@ -89,13 +89,27 @@ pub(super) fn derive_command(
             "`{output}` has no input to walk: pass --wrt, or add a claim `prove d({output}, x) = …`"
         ));
     }
-    match crate::transcript::derive_within(&problem, &output, &inputs, &title, limits) {
+    if what == "softmax-with-loss" {
+        general_text = Some(crate::examples::softmax_with_loss_n());
+    }
+    // The general case does not depend on the walk: on a second core, both at once.
+    let (walked, general) = std::thread::scope(|scope| {
+        let general = general_text.as_ref().map(|general| {
+            std::thread::Builder::new()
+                .stack_size(64 << 20)
+                .spawn_scoped(scope, || {
+                    crate::transcript::general_case_within(general, limits)
+                })
+                .expect("a thread starts")
+        });
+        let walked = crate::transcript::derive_within(&problem, &output, &inputs, &title, limits);
+        let general = general.map(|g| g.join().expect("the general case does not panic"));
+        (walked, general)
+    });
+    match walked {
         Ok(mut t) => {
-            if what == "softmax-with-loss" {
-                general_text = Some(crate::examples::softmax_with_loss_n());
-            }
-            if let Some(general) = general_text {
-                match crate::transcript::general_case_within(&general, limits) {
+            if let Some(general) = general {
+                match general {
                     Ok(g) => t.general = Some(g),
                     Err(e) => return usage(&e),
                 }

@@ -3,9 +3,11 @@
 //! side condition), and the expansion of a term's `d` subterms by them.
 //! Owns no algebra.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
-use egg::{ENodeOrVar, Id, Language, Pattern, RecExpr, Symbol, Var};
+use rustc_hash::FxHashMap as HashMap;
+
+use egg::{ENodeOrVar, Id, Language, PatternAst, RecExpr, Symbol, Var};
 
 use super::norm::Defs;
 use super::term::{self, alpha_key, copy, root};
@@ -137,29 +139,42 @@ fn unfold(
     Ok(RecExpr::from(nodes))
 }
 
+/// A rule's two sides as pattern trees (`None`: the side does not parse).
+type Sides = (Option<PatternAst<Math>>, Option<PatternAst<Math>>);
+
+/// The rule table's sides as pattern trees, in table order, parsed once
+/// (`None` for a side that does not parse). Only the trees are read: a
+/// `PatternAst` skips compiling an e-matching program, the bulk of parsing
+/// a `Pattern`.
+fn patterns() -> &'static [Sides] {
+    static PATTERNS: std::sync::OnceLock<Vec<Sides>> = std::sync::OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        DIFF_RULES
+            .iter()
+            .map(|r| (r.lhs.parse().ok(), r.rhs.parse().ok()))
+            .collect()
+    })
+}
+
 fn by_rule(
     defs: &Defs,
     ranges: &Ranges,
     name: &str,
     before: &RecExpr<Math>,
 ) -> Result<RecExpr<Math>, String> {
-    let rule = DIFF_RULES
+    let at = DIFF_RULES
         .iter()
-        .find(|r| r.name == name)
+        .position(|r| r.name == name)
         .ok_or_else(|| format!("unknown rule `{name}`"))?;
-    let lhs: Pattern<Math> = rule
-        .lhs
-        .parse()
-        .map_err(|_| "the rule table does not parse")?;
-    let rhs: Pattern<Math> = rule
-        .rhs
-        .parse()
-        .map_err(|_| "the rule table does not parse")?;
+    let rule = &DIFF_RULES[at];
+    let (Some(lhs), Some(rhs)) = &patterns()[at] else {
+        return Err("the rule table does not parse".into());
+    };
     let mut binding: Vec<(Var, Id)> = Vec::new();
     if !matches_at(
         ranges,
-        &lhs.ast,
-        root_of(&lhs.ast),
+        lhs,
+        root_of(lhs),
         before,
         root(before),
         &mut binding,
@@ -199,7 +214,7 @@ fn by_rule(
     }
     let mut out: Vec<Math> = Vec::new();
     let mut ids: Vec<Id> = Vec::new();
-    for node in rhs.ast.as_ref() {
+    for node in rhs.as_ref() {
         let id = match node {
             ENodeOrVar::Var(v) => {
                 let bound = binding
@@ -354,8 +369,8 @@ impl Expander {
         lemmas: &[(RecExpr<Math>, RecExpr<Math>)],
         ranges: &Ranges,
     ) -> Result<Expander, usize> {
-        let mut map = HashMap::new();
-        let mut schemas = HashMap::new();
+        let mut map = HashMap::default();
+        let mut schemas = HashMap::default();
         let mut store = Store::default();
         for (i, (l, r)) in lemmas.iter().enumerate() {
             let key = alpha_key(l, root(l), ranges);

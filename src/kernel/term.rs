@@ -3,6 +3,7 @@
 //! Owns no arithmetic and no rules.
 
 use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write;
 
 use egg::{Id, Language, RecExpr, Symbol};
 
@@ -201,15 +202,15 @@ fn write_key(
 ) {
     let index = |i: &Id, bound: &Vec<Symbol>, out: &mut String| match name(expr, *i) {
         Some(s) => match bound.iter().rposition(|b| *b == s) {
-            Some(level) => out.push_str(&format!(" #{level}")),
-            None => out.push_str(&format!(" {s}")),
+            Some(level) => write!(out, " #{level}").expect("a String takes any text"),
+            None => write!(out, " {s}").expect("a String takes any text"),
         },
         None => out.push_str(" ?"),
     };
     match &expr[id] {
         Math::Idx(c) => {
             out.push_str("(idx");
-            out.push_str(&format!(" {}", expr[c[0]]));
+            write!(out, " {}", expr[c[0]]).expect("a String takes any text");
             for j in &c[1..] {
                 index(j, bound, out);
             }
@@ -236,10 +237,12 @@ fn write_key(
             bound.pop();
             out.push(')');
         }
-        node if node.children().is_empty() => out.push_str(&node.to_string()),
+        node if node.children().is_empty() => {
+            write!(out, "{node}").expect("a String takes any text")
+        }
         node => {
             out.push('(');
-            out.push_str(&node.to_string());
+            write!(out, "{node}").expect("a String takes any text");
             for c in node.children() {
                 out.push(' ');
                 write_key(expr, *c, bound, ranges, out);

@@ -92,7 +92,9 @@ pub(crate) fn prove_problem_until(
         report.rolled_up = None;
         context = crate::check::Context::new(&report);
     }
-    let moves = crate::prove::moves::Moves::new(problem);
+    // Built when a claim is proved the ordinary way (an instance of a template
+    // or a disproof never reads it; at a thousand classes it is costly).
+    let moves = std::sync::OnceLock::new();
     let claims: Vec<(usize, &Claim)> = problem.claims.iter().enumerate().collect();
     report.claims = parallel_map(&claims, |&(i, claim)| {
         let instance = rolled.as_ref().and_then(|(section, instances)| {
@@ -106,8 +108,13 @@ pub(crate) fn prove_problem_until(
             let deadline = until.map_or(own, |until| until.min(own));
             let mut decided = prove_claim(problem, &defs, &rules, claim, limits, until);
             if let Ok(context) = &context {
-                crate::prove::moves::refine(&moves, context, &mut decided, Some(deadline));
-                certify(context, &defs, &mut decided);
+                let mut checked = None;
+                if decided.status == Status::Proved {
+                    let moves = moves.get_or_init(|| crate::prove::moves::Moves::new(problem));
+                    checked =
+                        crate::prove::moves::refine(moves, context, &mut decided, Some(deadline));
+                }
+                certify(context, &defs, &mut decided, checked);
             }
             decided
         });
@@ -146,6 +153,7 @@ fn certify(
     context: &crate::check::Context,
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
     claim: &mut ClaimReport,
+    checked: Option<crate::prove::moves::Checked>,
 ) {
     if claim.status != Status::Proved {
         return;
@@ -161,6 +169,14 @@ fn certify(
                 }
             })
             .collect();
+        // The kernel, in discovery mode, has just accepted exactly this proof
+        // while the moves were chosen (`context.proof` is a function of the
+        // claim): its answer stands. The self-check still re-checks it.
+        if keep.iter().all(|k| *k) {
+            if let Some((_, accepted)) = checked.filter(|(steps, _)| *steps == claim.steps) {
+                return Ok(accepted);
+            }
+        }
         let mut flags = keep.iter();
         claim
             .steps
@@ -179,11 +195,18 @@ fn certify(
         }
     };
     // A condition on constants alone that is false (`-1 >= 0` for
-    // `sqrt(-1)`): the claim speaks of a term that is never defined.
+    // `sqrt(-1)`): the claim speaks of a term that is never defined. One
+    // normalizer for every condition (each with its own budget of work): the
+    // definitions are normalized once, not once per condition.
+    let budget = Budget {
+        max_work: 100_000,
+        deadline: None,
+    };
+    let mut constants = Normalizer::new(defs, false, budget);
     if let Some(never) = accepted
         .needed
         .iter()
-        .find(|n| never_holds(defs, &n.term, n.rel))
+        .find(|n| never_holds(&mut constants, &n.term, n.rel))
     {
         claim.status = Status::Undecided;
         claim.steps.clear();
@@ -222,12 +245,8 @@ fn certify(
 /// Whether `term REL 0` is false everywhere: its exact normal form is a
 /// constant on the wrong side of zero (`x - x - 1 > 0`). Only ever turns a
 /// verdict into "undecided", so the algebra is trusted with nothing here.
-fn never_holds(defs: &BTreeMap<Symbol, RecExpr<Math>>, term: &RecExpr<Math>, rel: Rel) -> bool {
-    let budget = Budget {
-        max_work: 100_000,
-        deadline: None,
-    };
-    let mut norm = Normalizer::new(defs, false, budget);
+fn never_holds(norm: &mut Normalizer, term: &RecExpr<Math>, rel: Rel) -> bool {
+    norm.fresh_budget();
     let Some(c) = norm.normalize(term).ok().and_then(|v| v.as_constant()) else {
         return false;
     };

@@ -7,7 +7,7 @@ use egg::Symbol;
 use num_rational::BigRational;
 use num_traits::Zero;
 
-use super::{natural_cmp, Atom, AtomId, Monomial, Normalizer, Poly, Rat, Target};
+use super::{natural_key, Atom, AtomId, Monomial, Normalizer, Poly, Rat, Target};
 
 impl Normalizer<'_> {
     /// If `p = 0` can be solved for a free variable (the last such) or else
@@ -46,16 +46,19 @@ impl Normalizer<'_> {
 
     pub(super) fn solve_for_var(&mut self, p: &Rat) -> Option<(Symbol, Rat)> {
         let mut candidates: Vec<(Symbol, AtomId)> = Vec::new();
+        // Atoms already listed (a sum over a thousand classes lists a thousand).
+        let mut listed: std::collections::HashSet<AtomId> = Default::default();
         for m in p.num.0.keys() {
             for &(a, _) in &m.0 {
                 if let Atom::Var(v) = self.atoms[a] {
-                    if !candidates.iter().any(|(_, b)| *b == a) {
+                    if listed.insert(a) {
                         candidates.push((v, a));
                     }
                 }
             }
         }
-        candidates.sort_by(|x, y| natural_cmp(x.0.as_str(), y.0.as_str()));
+        // Each name's sort key once; the sort is stable, as `natural_cmp`'s was.
+        candidates.sort_by_cached_key(|x| natural_key(x.0.as_str()));
         for (v, a) in candidates.into_iter().rev() {
             let with: Vec<(&Monomial, &BigRational)> =
                 p.num.0.iter().filter(|(m, _)| m.exponent(a) != 0).collect();

@@ -226,20 +226,29 @@ fn equations(problem: &Problem) -> Vec<Equation> {
     out
 }
 
+/// The two ends of a stretch of steps, as written.
+type Stretch = (String, String);
+
+/// A claim's steps and what the kernel, in discovery mode, accepted of them.
+pub(crate) type Checked = (Vec<Step>, crate::kernel::Accepted);
+
 /// Replaces the algebra at the end of a proved claim (everything after its
 /// lemmas and its differentiation step) by a chain of named moves: the whole
 /// stretch at once, else step by step. A replacement is kept only when the
 /// kernel accepts the whole claim with it, needing no condition the claim
 /// did not need before; otherwise (or when the search runs past `deadline`)
 /// the claim is left as it is: its plain algebra steps, checked by the kernel.
+///
+/// Returns the claim's steps as they stand with what the kernel, in discovery
+/// mode, said of them, when it checked them here (certifying needs the same).
 pub(crate) fn refine(
     moves: &Moves,
     context: &crate::check::Context,
     claim: &mut ClaimReport,
     deadline: Option<Instant>,
-) {
+) -> Option<Checked> {
     if claim.status != Status::Proved {
-        return;
+        return None;
     }
     let plain = |s: &Step| {
         matches!(
@@ -251,56 +260,93 @@ pub(crate) fn refine(
             } | Justification::Assume { name: None, .. }
         )
     };
-    let Some(first) = claim.steps.iter().position(plain) else {
-        return;
-    };
-    let stated = |steps: Vec<Step>| -> Option<BTreeSet<String>> {
+    let first = claim.steps.iter().position(plain)?;
+    let check = |steps: Vec<Step>| -> Option<crate::kernel::Accepted> {
         let mut whole = claim.clone();
         whole.steps = steps;
         let proof = context.proof(&whole).ok()?;
-        let accepted = crate::kernel::check(&context.statement, &proof, true).ok()?;
-        Some(
-            accepted
-                .needed
-                .iter()
-                .filter(|n| n.discharge == Discharge::Stated)
-                .map(|n| format!("{} {}", to_infix(&n.term), crate::kernel::rel_text(n.rel)))
-                .collect(),
-        )
+        crate::kernel::check(&context.statement, &proof, true).ok()
     };
-    let mut candidates = Vec::new();
-    if claim.steps[first..].iter().all(plain) {
-        let before = &claim.steps[first].before;
-        let after = &claim.steps[claim.steps.len() - 1].after;
-        if let Some(chain) = moves.chain(before, after, deadline) {
-            let mut steps = claim.steps[..first].to_vec();
-            steps.extend(chain);
-            candidates.push(steps);
-        }
-    }
-    let mut one_by_one = Vec::new();
-    for s in &claim.steps {
-        match plain(s)
-            .then(|| moves.chain(&s.before, &s.after, deadline))
-            .flatten()
+    let stated = |accepted: &crate::kernel::Accepted| -> BTreeSet<String> {
+        accepted
+            .needed
+            .iter()
+            .filter(|n| n.discharge == Discharge::Stated)
+            .map(|n| format!("{} {}", to_infix(&n.term), crate::kernel::rel_text(n.rel)))
+            .collect()
+    };
+    // The candidates in order, each built only when the ones before it were
+    // not kept: a chain for the whole stretch, then one for each step. The
+    // searches are memoised (a stretch of one step is searched once) and a
+    // candidate equal to one already rejected is not checked again.
+    let mut searched: Vec<(Stretch, Option<Vec<Step>>)> = Vec::new();
+    let mut chain = |before: &str, after: &str| -> Option<Vec<Step>> {
+        if let Some((_, found)) = searched
+            .iter()
+            .find(|((b, a), _)| b == before && a == after)
         {
-            Some(chain) => one_by_one.extend(chain),
-            None => one_by_one.push(s.clone()),
+            return found.clone();
         }
-    }
-    if one_by_one != claim.steps {
-        candidates.push(one_by_one);
-    }
-    if candidates.is_empty() {
-        return;
-    }
-    let Some(before) = stated(claim.steps.clone()) else {
-        return;
+        let found = moves.chain(before, after, deadline);
+        searched.push(((before.to_string(), after.to_string()), found.clone()));
+        found
     };
-    for steps in candidates {
-        if stated(steps.clone()).is_some_and(|now| now.is_subset(&before)) {
-            claim.steps = steps;
-            return;
+    // The kernel's word on the steps as they are, and the conditions stated there.
+    let mut before: Option<Option<(crate::kernel::Accepted, BTreeSet<String>)>> = None;
+    let mut rejected: Vec<Vec<Step>> = Vec::new();
+    for whole_stretch in [true, false] {
+        let candidate = if whole_stretch {
+            if !claim.steps[first..].iter().all(plain) {
+                continue;
+            }
+            let from = &claim.steps[first].before;
+            let to = &claim.steps[claim.steps.len() - 1].after;
+            let Some(found) = chain(from, to) else {
+                continue;
+            };
+            let mut steps = claim.steps[..first].to_vec();
+            steps.extend(found);
+            steps
+        } else {
+            let mut one_by_one = Vec::new();
+            for s in &claim.steps {
+                match plain(s).then(|| chain(&s.before, &s.after)).flatten() {
+                    Some(found) => one_by_one.extend(found),
+                    None => one_by_one.push(s.clone()),
+                }
+            }
+            if one_by_one == claim.steps {
+                continue;
+            }
+            one_by_one
+        };
+        if rejected.contains(&candidate) {
+            continue;
         }
+        let Some(now) = check(candidate.clone()) else {
+            rejected.push(candidate);
+            continue;
+        };
+        // A chain that needs no stated condition needs none the steps did not:
+        // the steps themselves need not be checked for it.
+        let needs = stated(&now);
+        let keep = needs.is_empty() || {
+            let (_, needed) = before
+                .get_or_insert_with(|| {
+                    check(claim.steps.clone()).map(|a| {
+                        let needed = stated(&a);
+                        (a, needed)
+                    })
+                })
+                .as_ref()?;
+            needs.is_subset(needed)
+        };
+        if keep {
+            claim.steps = candidate.clone();
+            return Some((candidate, now));
+        }
+        rejected.push(candidate);
     }
+    let (accepted, _) = before??;
+    Some((claim.steps.clone(), accepted))
 }

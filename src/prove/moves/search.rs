@@ -45,15 +45,17 @@ impl Moves {
         }
         let goal_key = key(goal);
         let goal_atoms = atoms(goal);
-        let mut nodes: Vec<(T, usize, Option<Kind>, usize)> = vec![(start.clone(), 0, None, 0)];
-        let mut seen: HashSet<String> = HashSet::from([key(start)]);
+        // Each state with its key, computed once (when it is first reached).
+        let start_key = key(start);
+        let mut nodes: Vec<(T, usize, Option<Kind>, usize, String)> =
+            vec![(start.clone(), 0, None, 0, start_key.clone())];
+        let mut seen: HashSet<String> = HashSet::from([start_key]);
         let mut queue = VecDeque::from([0usize]);
         while let Some(i) = queue.pop_front() {
             if deadline.is_some_and(|d| Instant::now() > d) {
                 return None;
             }
-            let (t, _, _, depth) = nodes[i].clone();
-            if key(&t) == goal_key {
+            if nodes[i].4 == goal_key {
                 let mut path = Vec::new();
                 let mut at = i;
                 while let Some(kind) = nodes[at].2.clone() {
@@ -63,14 +65,19 @@ impl Moves {
                 path.reverse();
                 return Some(path);
             }
+            let depth = nodes[i].3;
             if depth == MAX_MOVES {
                 continue;
             }
-            for (kind, next) in self.successors(&t, &goal_atoms) {
-                if print(&next).len() > MAX_TEXT || !seen.insert(key(&next)) {
+            for (kind, next) in self.successors(&nodes[i].0, &goal_atoms) {
+                // A state seen before is skipped whatever its length: its
+                // key is checked first, and only a new state is printed.
+                let next_key = key(&next);
+                if seen.contains(&next_key) || print(&next).len() > MAX_TEXT {
                     continue;
                 }
-                nodes.push((next, i, Some(kind), depth + 1));
+                seen.insert(next_key.clone());
+                nodes.push((next, i, Some(kind), depth + 1, next_key));
                 queue.push_back(nodes.len() - 1);
                 if nodes.len() > MAX_STATES {
                     return None;
@@ -195,6 +202,10 @@ fn first(t: &T, f: &dyn Fn(&T) -> Option<(String, T)>) -> Option<(String, T)> {
 /// `x^a * … / x^b` → `x^(a-b)`: a factor in both numerator and denominator.
 fn cancel(t: &T) -> Option<(String, T)> {
     let T::Prod(c, fs) = t else { return None };
+    // Nothing cancels without factors of both signs (and keys are not cheap).
+    if !(fs.iter().any(|(_, e)| *e > 0) && fs.iter().any(|(_, e)| *e < 0)) {
+        return None;
+    }
     let keys: Vec<String> = fs.iter().map(|(f, _)| key(f)).collect();
     let group = |i: usize| -> Vec<i32> {
         fs.iter()
@@ -261,7 +272,7 @@ fn factor_out(t: &T) -> Option<(String, T)> {
         for (_, fs) in &split[1..] {
             let e = fs
                 .iter()
-                .find(|(g, e)| key(g) == kf && (*e > 0) == (*k > 0))
+                .find(|(g, e)| (*e > 0) == (*k > 0) && has_key(g, &kf))
                 .map(|(_, e)| *e);
             least = match (least, e) {
                 (Some(l), Some(e)) if *k > 0 => Some(l.min(e)),
@@ -270,7 +281,7 @@ fn factor_out(t: &T) -> Option<(String, T)> {
             };
         }
         let Some(least) = least else { continue };
-        if !common.iter().any(|(g, _)| key(g) == kf) {
+        if !common.iter().any(|(g, _)| has_key(g, &kf)) {
             common.push((f.clone(), least));
         }
     }
@@ -301,7 +312,7 @@ fn factor_out(t: &T) -> Option<(String, T)> {
                 let kf = key(f);
                 if let Some(slot) = fs
                     .iter_mut()
-                    .find(|(g, e)| key(g) == kf && (*e > 0) == (*k > 0))
+                    .find(|(g, e)| (*e > 0) == (*k > 0) && has_key(g, &kf))
                 {
                     slot.1 -= k;
                 }
@@ -344,7 +355,7 @@ fn combine(t: &T) -> Option<(String, T)> {
     for x in terms {
         for (f, k) in parts(x).1.into_iter().filter(|(_, k)| *k < 0) {
             let kf = key(&f);
-            match den.iter_mut().find(|(g, _)| key(g) == kf) {
+            match den.iter_mut().find(|(g, _)| has_key(g, &kf)) {
                 Some(slot) => slot.1 = slot.1.min(k),
                 None => den.push((f, k)),
             }
@@ -373,7 +384,7 @@ fn combine(t: &T) -> Option<(String, T)> {
 /// `from` → `to` at this place: the whole term, some terms of a sum, or
 /// some factors of a product (a multiple of `from`); `from_key` is `key(from)`.
 fn replace_part(t: &T, from: &T, from_key: &str, to: &T) -> Option<T> {
-    if key(t) == from_key {
+    if has_key(t, from_key) {
         return Some(to.clone());
     }
     match (t, from) {
@@ -381,7 +392,7 @@ fn replace_part(t: &T, from: &T, from_key: &str, to: &T) -> Option<T> {
             let mut rest = ts.clone();
             for f in fs {
                 let kf = key(f);
-                let i = rest.iter().position(|x| key(x) == kf)?;
+                let i = rest.iter().position(|x| has_key(x, &kf))?;
                 rest.remove(i);
             }
             rest.push(to.clone());
@@ -392,7 +403,7 @@ fn replace_part(t: &T, from: &T, from_key: &str, to: &T) -> Option<T> {
             let mut at = None;
             for (f, k) in fs {
                 let kf = key(f);
-                let i = rest.iter().position(|(x, e)| key(x) == kf && e == k)?;
+                let i = rest.iter().position(|(x, e)| e == k && has_key(x, &kf))?;
                 at = Some(at.map_or(i, |a: usize| a.min(i)));
                 rest.remove(i);
             }
@@ -403,11 +414,27 @@ fn replace_part(t: &T, from: &T, from_key: &str, to: &T) -> Option<T> {
         }
         (T::Prod(c, ts), _) if ts.len() > 1 || !c.is_one() => {
             let kf = from_key;
-            let i = ts.iter().position(|(x, e)| key(x) == kf && *e == 1)?;
+            let i = ts.iter().position(|(x, e)| *e == 1 && has_key(x, kf))?;
             let mut out = ts.clone();
             out[i] = (to.clone(), 1);
             Some(rebuild(c.clone(), out))
         }
         _ => None,
     }
+}
+
+/// Whether `x`'s key is `k`. Every atom of a term is printed, verbatim, in
+/// its key (no move builds a zero coefficient or exponent, the only ways an
+/// atom could drop out): a term with an atom missing from `k` has another
+/// key, which is decided without printing anything.
+fn has_key(x: &T, k: &str) -> bool {
+    fn atoms_in(x: &T, k: &str) -> bool {
+        match x {
+            T::Atom(a) => k.contains(a.as_str()),
+            T::Num(_) => true,
+            T::Sum(ts) => ts.iter().all(|t| atoms_in(t, k)),
+            T::Prod(_, fs) => fs.iter().all(|(f, _)| atoms_in(f, k)),
+        }
+    }
+    atoms_in(x, k) && key(x) == k
 }
