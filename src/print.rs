@@ -6,7 +6,7 @@ use egg::{Id, Language, RecExpr};
 use crate::language::Math;
 
 /// Binding strength: sums 1, products 2, unary minus 3, powers 4, atoms 5.
-fn precedence(node: &Math) -> u8 {
+pub(crate) fn precedence(node: &Math) -> u8 {
     match node {
         Math::Add(_) | Math::Sub(_) => 1,
         Math::Mul(_) | Math::Div(_) => 2,
@@ -195,6 +195,12 @@ pub fn infix_at(expr: &RecExpr<Math>, id: Id) -> String {
 /// assert_eq!(backprove::to_latex(&e), "\\frac{\\exp\\left(a_{1}\\right)}{S}");
 /// ```
 pub fn to_latex(expr: &RecExpr<Math>) -> String {
+    latex_nodes(expr).pop().unwrap_or_default()
+}
+
+/// Every node of the term as LaTeX math, in node order (the last is the whole
+/// term): the pieces a renderer that breaks long formulas reuses.
+pub fn latex_nodes(expr: &RecExpr<Math>) -> Vec<String> {
     let nodes = expr.as_ref();
     let mut text: Vec<String> = Vec::with_capacity(nodes.len());
     for node in nodes {
@@ -228,13 +234,15 @@ pub fn to_latex(expr: &RecExpr<Math>) -> String {
             Math::Sub([a, b]) => format!("{} - {}", operand(a, 1), operand(b, 2)),
             Math::Mul([a, b]) => format!("{} \\, {}", operand(a, 2), operand(b, 4)),
             Math::Div([a, b]) => format!("\\frac{{{}}}{{{}}}", get(a), get(b)),
-            Math::Pow([a, b]) => format!("{{{}}}^{{{}}}", wrap(a, 5), get(b)),
+            // A sum to a power is bracketed: `\left(\sum_j x_j\right)^{2}`.
+            Math::Pow([a, b]) => format!("{{{}}}^{{{}}}", operand(a, 5), get(b)),
             Math::Neg(a) => format!("-{}", wrap(a, 3)),
             Math::Exp(a) => format!("\\exp\\left({}\\right)", get(a)),
             Math::Log(a) => format!("\\log\\left({}\\right)", get(a)),
             Math::Sqrt(a) => format!("\\sqrt{{{}}}", get(a)),
             Math::Idx([a, j]) => format!("{}_{{{}}}", get(a), get(j)),
-            Math::Sum([j, body]) => format!("\\sum_{{{}}} {}", get(j), wrap(body, 2)),
+            // Sums run over the classes, `j = 1..n`.
+            Math::Sum([j, body]) => format!("\\sum_{{{}=1}}^{{n}} {}", get(j), wrap(body, 2)),
             Math::Lambda([_, body]) => get(body),
             Math::Delta([j, k]) => format!("\\delta_{{{} {}}}", get(j), get(k)),
             Math::D([f, x]) => format!(
@@ -258,7 +266,7 @@ pub fn to_latex(expr: &RecExpr<Math>) -> String {
         };
         text.push(s);
     }
-    text.pop().unwrap_or_default()
+    text
 }
 
 /// `a1` as `a_{1}`, `a_1` as `a_{1}`, `T` as `T`.

@@ -16,7 +16,7 @@ use crate::problem::Problem;
 use crate::prove::{
     add_sign_facts, definitions, named_definitions, prove_problem, solve_equations, Limits,
 };
-use crate::report::{NamedDefinition, Status, Step};
+use crate::report::{ClaimReport, NamedDefinition, Status, Step};
 
 /// One node of the forward pass.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -46,6 +46,9 @@ pub struct Simplification {
     pub steps: Vec<Step>,
     /// Side conditions the proof relies on.
     pub conditions: Vec<String>,
+    /// Proved as the instance of a claim proved for every `n` (the steps are that proof's).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub every_n: bool,
 }
 
 /// The gradient sent along one edge, from a node to one of its inputs.
@@ -413,20 +416,9 @@ pub fn derive_within(
         .claims
         .iter()
         .filter(|c| c.status == Status::Disproved)
-        .map(|c| {
-            let at = c.counterexample.as_ref().map_or(String::new(), |p| {
-                let point: Vec<String> =
-                    p.point.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-                format!(
-                    ": at {} the left side is {} and the right side {}",
-                    point.join(", "),
-                    p.lhs,
-                    p.rhs
-                )
-            });
-            format!("{} is false{at}", c.claim)
-        })
+        .map(ClaimReport::refutation)
         .collect();
+    let rolled = report.rolled_up;
     let mut verdicts = report.claims.into_iter();
     let mut next = |raw: String, simplified: String| {
         if raw == simplified {
@@ -436,20 +428,29 @@ pub fn derive_within(
                 status: Status::Proved,
                 steps: Vec::new(),
                 conditions: Vec::new(),
+                every_n: false,
             };
         }
         let c = verdicts.next().expect("one verdict per claim");
-        let chain: Vec<Step> = c
-            .steps
-            .into_iter()
-            .filter(|s| !s.rule.starts_with("d-") && !s.rule.starts_with("unfold-"))
-            .collect();
+        let every_n = rolled
+            .as_ref()
+            .zip(c.instance.as_ref())
+            .filter(|_| c.steps.is_empty());
+        let steps: Vec<Step> = match every_n {
+            Some((r, instance)) => r.instance_steps(instance),
+            None => c
+                .steps
+                .into_iter()
+                .filter(|s| !s.rule.starts_with("d-") && !s.rule.starts_with("unfold-"))
+                .collect(),
+        };
         Simplification {
             raw,
             simplified,
             status: c.status,
-            steps: chain,
+            steps,
             conditions: c.conditions,
+            every_n: every_n.is_some(),
         }
     };
     let backward = backward
