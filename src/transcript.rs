@@ -273,7 +273,7 @@ pub fn derive_within(
         .collect();
 
     // The file's claims `d(OUTPUT, X) = RHS`: the walk aims the last step into X at RHS
-    // (the first such claim, when X has one use). Read once, looked up per input.
+    // (the first such claim), or X's sum of branches when X has several uses. Read once.
     let mut users = vec![0usize; graph.nodes.len()];
     for n in &graph.nodes {
         let mut once = n.inputs.clone();
@@ -323,10 +323,17 @@ pub fn derive_within(
             .collect::<Vec<_>>()
             .join(" + ");
         let gradient = simplifier.simplify(&raw, false)?;
-        let gradient = (
-            gradient.0.clone(),
-            moves.shape(&gradient.0, &gradient.1, Some(deadline)),
-        );
+        // An input with several uses: its branches' sum is aimed at the file's claim.
+        let aim = (input_ids.contains(&i) && arriving[i].len() > 1)
+            .then(|| claims_by_input.get(&term(i)).cloned())
+            .flatten();
+        let gradient = match aim {
+            Some(rhs) => (gradient.0.clone(), rhs),
+            None => (
+                gradient.0.clone(),
+                moves.shape(&gradient.0, &gradient.1, Some(deadline)),
+            ),
+        };
         pending.push((gradient.0.clone(), gradient.1.clone()));
         let g = gradient.1.clone();
         let node = &graph.nodes[i];

@@ -107,6 +107,7 @@ pub(crate) fn prove_problem_until(
             if let Ok(context) = &context {
                 crate::prove::moves::refine(&moves, context, &mut decided, Some(deadline));
                 certify(context, &defs, &mut decided);
+                crate::prove::moves::name_by_laws(&moves, &mut decided);
             }
             decided
         });

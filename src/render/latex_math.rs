@@ -133,12 +133,17 @@ impl Breaker<'_> {
                     _ => glue(delimited("", num), " \\big/ ", delimited("", den)),
                 }
             }
-            Math::Pow([a, b]) => {
-                let base = self.node(*a, 0, false);
+            // A long root as a power, so it can break: `\bigl( … \bigr)^{1/2}`.
+            Math::Pow(_) | Math::Sqrt(_) => {
+                let (a, exponent) = match &self.nodes[i] {
+                    Math::Pow([a, b]) => (*a, self.text[usize::from(*b)].clone()),
+                    Math::Sqrt(a) => (*a, "1/2".to_string()),
+                    _ => unreachable!("a power or a root"),
+                };
+                let base = self.node(a, 0, false);
                 if base.len() < 2 {
                     return vec![self.text[i].clone()];
                 }
-                let exponent = &self.text[usize::from(*b)];
                 let mut v = delimited("", base);
                 if let Some(last) = v.last_mut() {
                     *last = format!("{last}^{{{exponent}}}");

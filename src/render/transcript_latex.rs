@@ -23,18 +23,15 @@ fn continued(lines: &[String]) -> String {
     lines.join(" \\\\\n  &\\qquad ")
 }
 
-/// A move's label in the label column, wrapped when long.
-fn label(text: &str) -> String {
+/// A move's label: beside its line when short, else (`None`) on a line of
+/// its own above it (a wide label column would squeeze the formulas).
+fn label(text: &str) -> Option<String> {
     let text = super::latex::escape(text);
-    if 0.5 * text.chars().count() as f32 > LABEL {
-        format!("\\parbox[t]{{{LABEL}em}}{{\\raggedright {text}}}")
-    } else {
-        format!("\\text{{{text}}}")
-    }
+    (0.5 * text.chars().count() as f32 <= LABEL).then(|| format!("\\text{{{text}}}"))
 }
 
-/// The widest label column (in em): longer labels wrap.
-const LABEL: f32 = 14.0;
+/// The widest label beside a line (in em).
+const LABEL: f32 = 16.0;
 
 /// One node of the backward walk, as a paragraph with its edges in a list.
 fn backward_latex(t: &Transcript, b: &crate::transcript::BackwardNode, out: &mut String) {
@@ -195,12 +192,12 @@ fn moves_latex(s: &Simplification) -> String {
     if s.status != Status::Proved || s.steps.len() < 2 {
         return String::new();
     }
-    let labels: Vec<String> = s.steps.iter().map(|st| label(&st.rule)).collect();
+    let labels: Vec<Option<String>> = s.steps.iter().map(|st| label(&st.rule)).collect();
     let widest = labels
         .iter()
+        .flatten()
         .map(|l| width(l))
-        .fold(0.0, f32::max)
-        .min(LABEL);
+        .fold(0.0, f32::max);
     let room = (LINE - widest - 3.0).max(16.0);
     let mut raw = latex_math::lines(&s.raw, room);
     // Braced, so a leading minus is a sign, not a binary minus after `&`.
@@ -208,7 +205,19 @@ fn moves_latex(s: &Simplification) -> String {
     let mut out = format!("\\begin{{align*}}\n  & {}", continued(&raw));
     for (st, label) in s.steps.iter().zip(&labels) {
         let after = latex_math::lines(&st.after, room);
-        let _ = write!(out, " \\\\\n  &= {} && {label}", after[0]);
+        match label {
+            Some(label) => {
+                let _ = write!(out, " \\\\\n  &= {} && {label}", after[0]);
+            }
+            None => {
+                let _ = write!(
+                    out,
+                    " \\\\\n\\intertext{{\\small\\hspace*{{2em}}{}:}}\n  &= {}",
+                    super::latex::escape(&st.rule),
+                    after[0]
+                );
+            }
+        }
         if after.len() > 1 {
             let _ = write!(out, " \\\\\n  &\\qquad {}", continued(&after[1..]));
         }
