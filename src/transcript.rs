@@ -283,17 +283,7 @@ pub fn derive_within(
             users[i] += 1;
         }
     }
-    let mut claims_by_input: BTreeMap<String, String> = BTreeMap::new();
-    for c in &problem.claims {
-        let Some(Math::D([f, x])) = c.lhs.as_ref().last() else {
-            continue;
-        };
-        if crate::print::infix_at(&c.lhs, *f) == output {
-            claims_by_input
-                .entry(crate::print::infix_at(&c.lhs, *x))
-                .or_insert_with(|| to_infix(&c.rhs));
-        }
-    }
+    let claims_by_input = problem.claimed_derivatives(output);
     let claimed = |input: usize| -> Option<String> {
         (users[input] == 1)
             .then(|| claims_by_input.get(&term(input)).cloned())
