@@ -1,7 +1,7 @@
 //! Textbook moves: turns one algebra step `before = after` into a short
 //! chain of moves a student recognises (`substitute y1 = exp(a1)/S`,
 //! `cancel exp(a1)`, `factor out -S`, `expand`, `use t1 + t2 + t3 = 1`,
-//! `write exp(a1)/S as y1` …), found by a breadth-first search over the
+//! `write exp(a1)/S as y1`, `multiply top and bottom by -1` …), found by a breadth-first search over the
 //! moves, so the chain is a shortest one. Each move becomes a certificate
 //! step whose justification the kernel already checks (algebra, or an
 //! assumption) and whose name is only its label: a chain is kept only when
