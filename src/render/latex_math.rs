@@ -23,10 +23,25 @@ pub(super) const LINE: f32 = 42.0;
 
 /// A term in input syntax as pieces of LaTeX math; verbatim text, whole, where it does not parse.
 pub(super) fn pieces(term: &str) -> Vec<String> {
-    match parse_expression(term, &[]) {
-        Ok(e) => expr_pieces(&e),
-        Err(_) => vec![format!("\\texttt{{{}}}", super::latex::escape(term))],
+    match parse(term) {
+        Some(e) => expr_pieces(&e)
+            .into_iter()
+            .map(|p| p.replace(ELLIPSIS_TEX, "\\dots"))
+            .collect(),
+        None => vec![format!("\\texttt{{{}}}", super::latex::escape(term))],
     }
+}
+
+/// Stands for the `...` of a shortened sum (`t1 + t2 + ... + t30`) while it is parsed.
+const ELLIPSIS: &str = "ELLIPSIS";
+const ELLIPSIS_TEX: &str = "\\mathit{ELLIPSIS}";
+
+/// A term in input syntax, a shortened sum's `...` read as a placeholder.
+fn parse(term: &str) -> Option<RecExpr<Math>> {
+    if term.contains(ELLIPSIS) {
+        return None;
+    }
+    parse_expression(&term.replace("...", ELLIPSIS), &[]).ok()
 }
 
 /// A term for inline math: TeX breaks it after any `+`, `-` or `=` outside braces.
@@ -37,9 +52,9 @@ pub(super) fn inline(term: &str) -> String {
 /// A term in display lines no wider than `width` em (a piece wider than
 /// that gets a line of its own).
 pub(super) fn lines(term: &str, width: f32) -> Vec<String> {
-    let whole = match parse_expression(term, &[]) {
-        Ok(e) => crate::print::to_latex(&e),
-        Err(_) => return pieces(term),
+    let whole = match parse(term) {
+        Some(e) => crate::print::to_latex(&e).replace(ELLIPSIS_TEX, "\\dots"),
+        None => return pieces(term),
     };
     if self::width(&whole) <= width {
         return vec![whole];
@@ -326,6 +341,13 @@ mod tests {
         assert!(p[0].starts_with("-\\bigl(t_{1}"), "{p:?}");
         assert!(p.last().unwrap().ends_with("\\bigr)"), "{p:?}");
         assert!(pack(p, 20.0).len() > 1);
+    }
+
+    #[test]
+    fn a_shortened_sum_is_math_with_dots() {
+        let p = pieces("-(t1*log(y1) + t2*log(y2) + ... + t16*log(y16))");
+        assert_eq!(p.concat().matches("\\dots").count(), 1, "{p:?}");
+        assert!(!p.concat().contains("texttt"), "{p:?}");
     }
 
     #[test]
