@@ -494,6 +494,8 @@ fn check_name(by: &Justification) -> Result<(), String> {
                 return wrong();
             }
             if let Some(n) = unfolded {
+                // A family's element `y[j]` is unfolded by its family's law `unfold-y`.
+                let n = n.split('[').next().unwrap_or(n);
                 if !laws.iter().any(|l| *l == format!("unfold-{n}")) {
                     return wrong();
                 }

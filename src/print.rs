@@ -6,7 +6,7 @@ use egg::{Id, Language, RecExpr};
 use crate::language::Math;
 
 /// Binding strength: sums 1, products 2, unary minus 3, powers 4, atoms 5.
-fn precedence(node: &Math) -> u8 {
+pub(crate) fn precedence(node: &Math) -> u8 {
     match node {
         Math::Add(_) | Math::Sub(_) => 1,
         Math::Mul(_) | Math::Div(_) => 2,
@@ -190,6 +190,21 @@ pub fn infix_at(expr: &RecExpr<Math>, id: Id) -> String {
     out
 }
 
+thread_local! {
+    /// The index ranges LaTeX sums are printed with (their upper limits).
+    static LATEX_RANGES: std::cell::RefCell<crate::language::Ranges> = Default::default();
+}
+
+/// Runs `f` with LaTeX sums printed over `ranges` (`\sum_{i=1}^{m}` for an
+/// index declared `in 1..m`); outside it every sum runs to `n`. The renderers
+/// of a transcript or report with declared ranges print through this.
+pub fn with_latex_ranges<T>(ranges: &crate::language::Ranges, f: impl FnOnce() -> T) -> T {
+    let before = LATEX_RANGES.with(|r| r.replace(ranges.clone()));
+    let out = f();
+    LATEX_RANGES.with(|r| r.replace(before));
+    out
+}
+
 /// Prints the whole term as LaTeX math (no surrounding `$`).
 ///
 /// ```
@@ -197,6 +212,12 @@ pub fn infix_at(expr: &RecExpr<Math>, id: Id) -> String {
 /// assert_eq!(backprove::to_latex(&e), "\\frac{\\exp\\left(a_{1}\\right)}{S}");
 /// ```
 pub fn to_latex(expr: &RecExpr<Math>) -> String {
+    latex_nodes(expr).pop().unwrap_or_default()
+}
+
+/// Every node of the term as LaTeX math, in node order (the last is the whole
+/// term): the pieces a renderer that breaks long formulas reuses.
+pub fn latex_nodes(expr: &RecExpr<Math>) -> Vec<String> {
     let nodes = expr.as_ref();
     let mut text: Vec<String> = Vec::with_capacity(nodes.len());
     for node in nodes {
@@ -230,7 +251,8 @@ pub fn to_latex(expr: &RecExpr<Math>) -> String {
             Math::Sub([a, b]) => format!("{} - {}", operand(a, 1), operand(b, 2)),
             Math::Mul([a, b]) => format!("{} \\, {}", operand(a, 2), operand(b, 4)),
             Math::Div([a, b]) => format!("\\frac{{{}}}{{{}}}", get(a), get(b)),
-            Math::Pow([a, b]) => format!("{{{}}}^{{{}}}", wrap(a, 5), get(b)),
+            // A sum to a power is bracketed: `\left(\sum_j x_j\right)^{2}`.
+            Math::Pow([a, b]) => format!("{{{}}}^{{{}}}", operand(a, 5), get(b)),
             Math::Neg(a) => format!("-{}", wrap(a, 3)),
             Math::Exp(a) => format!("\\exp\\left({}\\right)", get(a)),
             Math::Log(a) => format!("\\log\\left({}\\right)", get(a)),
@@ -239,7 +261,14 @@ pub fn to_latex(expr: &RecExpr<Math>) -> String {
                 let indices: Vec<String> = c[1..].iter().map(get).collect();
                 format!("{}_{{{}}}", get(&c[0]), indices.join(" "))
             }
-            Math::Sum([j, body]) => format!("\\sum_{{{}}} {}", get(j), wrap(body, 2)),
+            // Sums run over their index's range: `j = 1..n`, or `i = 1..m` when declared.
+            Math::Sum([j, body]) => {
+                let size = match &expr[*j] {
+                    Math::Var(s) => LATEX_RANGES.with(|r| r.borrow().size_of(*s)),
+                    _ => egg::Symbol::from(crate::language::CLASSES),
+                };
+                format!("\\sum_{{{}=1}}^{{{size}}} {}", get(j), wrap(body, 2))
+            }
             Math::Lambda([_, body]) => get(body),
             Math::Delta([j, k]) => format!("\\delta_{{{} {}}}", get(j), get(k)),
             Math::D([f, x]) => format!(
@@ -263,7 +292,7 @@ pub fn to_latex(expr: &RecExpr<Math>) -> String {
         };
         text.push(s);
     }
-    text.pop().unwrap_or_default()
+    text
 }
 
 /// `a1` as `a_{1}`, `a_1` as `a_{1}`, `T` as `T`.

@@ -183,6 +183,22 @@ impl std::fmt::Display for Problem {
 }
 
 impl Problem {
+    /// The right sides of the claims `d(OUTPUT, X) = RHS`, by `X` (the first
+    /// claim for each), in input syntax.
+    pub fn claimed_derivatives(&self, output: &str) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for c in &self.claims {
+            let Some(Math::D([f, x])) = c.lhs.as_ref().last() else {
+                continue;
+            };
+            if infix_at(&c.lhs, *f) == output {
+                out.entry(infix_at(&c.lhs, *x))
+                    .or_insert_with(|| to_infix(&c.rhs));
+            }
+        }
+        out
+    }
+
     /// The definitions by name.
     pub fn definition_map(&self) -> BTreeMap<Symbol, &RecExpr<Math>> {
         self.definitions.iter().map(|d| (d.name, &d.expr)).collect()

@@ -281,6 +281,20 @@ pub struct ClaimReport {
 }
 
 impl ClaimReport {
+    /// A disproved claim in one line: `CLAIM is false: at POINT the left side is … and the right side …`.
+    pub fn refutation(&self) -> String {
+        let at = self.counterexample.as_ref().map_or(String::new(), |p| {
+            let point: Vec<String> = p.point.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+            format!(
+                ": at {} the left side is {} and the right side {}",
+                point.join(", "),
+                p.lhs,
+                p.rhs
+            )
+        });
+        format!("{} is false{at}", self.claim)
+    }
+
     /// The claim on `line` (in input syntax) before anything is decided:
     /// undecided, with no steps, conditions, points or reason.
     pub fn undecided(claim: String, line: usize) -> ClaimReport {
@@ -323,6 +337,35 @@ pub struct RolledUp {
     pub assumptions: Vec<String>,
     /// The template claims, each decided with its own proof.
     pub claims: Vec<ClaimReport>,
+}
+
+impl RolledUp {
+    /// The steps that prove an instance claim: its template claim's chain
+    /// (the lemmas of `d` and unfoldings left out), written at the instance's
+    /// indices (`t[k]` as `t3`). Each was checked for every `n`; the checker
+    /// verifies the instantiation.
+    pub fn instance_steps(&self, instance: &InstanceOf) -> Vec<Step> {
+        let Some(template) = self.claims.get(instance.template.wrapping_sub(1)) else {
+            return Vec::new();
+        };
+        let at = |text: &str| {
+            let mut text = text.to_string();
+            for (k, v) in &instance.indices {
+                text = text.replace(&format!("[{k}]"), &v.to_string());
+            }
+            text
+        };
+        template
+            .steps
+            .iter()
+            .filter(|s| !s.rule.starts_with("d-") && !s.rule.starts_with("unfold-"))
+            .map(|s| Step {
+                before: at(&s.before),
+                after: at(&s.after),
+                ..s.clone()
+            })
+            .collect()
+    }
 }
 
 /// The results for a whole problem file.

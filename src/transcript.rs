@@ -16,7 +16,7 @@ use crate::problem::Problem;
 use crate::prove::{
     add_sign_facts, definitions, named_definitions, prove_problem, solve_equations, Limits,
 };
-use crate::report::{NamedDefinition, Status, Step};
+use crate::report::{ClaimReport, NamedDefinition, Status, Step};
 
 /// One node of the forward pass.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -46,6 +46,9 @@ pub struct Simplification {
     pub steps: Vec<Step>,
     /// Side conditions the proof relies on.
     pub conditions: Vec<String>,
+    /// Proved as the instance of a claim proved for every `n` (the steps are that proof's).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub every_n: bool,
 }
 
 /// The gradient sent along one edge, from a node to one of its inputs.
@@ -270,7 +273,7 @@ pub fn derive_within(
         .collect();
 
     // The file's claims `d(OUTPUT, X) = RHS`: the walk aims the last step into X at RHS
-    // (the first such claim, when X has one use). Read once, looked up per input.
+    // (the first such claim), or X's sum of branches when X has several uses. Read once.
     let mut users = vec![0usize; graph.nodes.len()];
     for n in &graph.nodes {
         let mut once = n.inputs.clone();
@@ -280,17 +283,7 @@ pub fn derive_within(
             users[i] += 1;
         }
     }
-    let mut claims_by_input: BTreeMap<String, String> = BTreeMap::new();
-    for c in &problem.claims {
-        let Some(Math::D([f, x])) = c.lhs.as_ref().last() else {
-            continue;
-        };
-        if crate::print::infix_at(&c.lhs, *f) == output {
-            claims_by_input
-                .entry(crate::print::infix_at(&c.lhs, *x))
-                .or_insert_with(|| to_infix(&c.rhs));
-        }
-    }
+    let claims_by_input = problem.claimed_derivatives(output);
     let claimed = |input: usize| -> Option<String> {
         (users[input] == 1)
             .then(|| claims_by_input.get(&term(input)).cloned())
@@ -320,10 +313,17 @@ pub fn derive_within(
             .collect::<Vec<_>>()
             .join(" + ");
         let gradient = simplifier.simplify(&raw, false)?;
-        let gradient = (
-            gradient.0.clone(),
-            moves.shape(&gradient.0, &gradient.1, Some(deadline)),
-        );
+        // An input with several uses: its branches' sum is aimed at the file's claim.
+        let aim = (input_ids.contains(&i) && arriving[i].len() > 1)
+            .then(|| claims_by_input.get(&term(i)).cloned())
+            .flatten();
+        let gradient = match aim {
+            Some(rhs) => (gradient.0.clone(), rhs),
+            None => (
+                gradient.0.clone(),
+                moves.shape(&gradient.0, &gradient.1, Some(deadline)),
+            ),
+        };
         pending.push((gradient.0.clone(), gradient.1.clone()));
         let g = gradient.1.clone();
         let node = &graph.nodes[i];
@@ -413,20 +413,9 @@ pub fn derive_within(
         .claims
         .iter()
         .filter(|c| c.status == Status::Disproved)
-        .map(|c| {
-            let at = c.counterexample.as_ref().map_or(String::new(), |p| {
-                let point: Vec<String> =
-                    p.point.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-                format!(
-                    ": at {} the left side is {} and the right side {}",
-                    point.join(", "),
-                    p.lhs,
-                    p.rhs
-                )
-            });
-            format!("{} is false{at}", c.claim)
-        })
+        .map(ClaimReport::refutation)
         .collect();
+    let rolled = report.rolled_up;
     let mut verdicts = report.claims.into_iter();
     let mut next = |raw: String, simplified: String| {
         if raw == simplified {
@@ -436,20 +425,29 @@ pub fn derive_within(
                 status: Status::Proved,
                 steps: Vec::new(),
                 conditions: Vec::new(),
+                every_n: false,
             };
         }
         let c = verdicts.next().expect("one verdict per claim");
-        let chain: Vec<Step> = c
-            .steps
-            .into_iter()
-            .filter(|s| !s.rule.starts_with("d-") && !s.rule.starts_with("unfold-"))
-            .collect();
+        let every_n = rolled
+            .as_ref()
+            .zip(c.instance.as_ref())
+            .filter(|_| c.steps.is_empty());
+        let steps: Vec<Step> = match every_n {
+            Some((r, instance)) => r.instance_steps(instance),
+            None => c
+                .steps
+                .into_iter()
+                .filter(|s| !s.rule.starts_with("d-") && !s.rule.starts_with("unfold-"))
+                .collect(),
+        };
         Simplification {
             raw,
             simplified,
             status: c.status,
-            steps: chain,
+            steps,
             conditions: c.conditions,
+            every_n: every_n.is_some(),
         }
     };
     let backward = backward

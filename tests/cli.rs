@@ -212,6 +212,41 @@ fn derive_aims_at_the_files_claims_in_the_files_names() {
     let (code, walks, _) = walk_result(affine);
     assert_eq!(code, 0);
     assert_eq!(walks, vec!["(o - y)*x".to_string(), "o - y".to_string()]);
+    // x has two uses (exp(x) and exp(-x)): the sum of its branches is aimed at the claim.
+    let tanh = "let h = (exp(x) - exp(-x))/(exp(x) + exp(-x))\nprove d(h, x) = 1 - h^2\n";
+    assert_eq!(
+        walk_result(tanh),
+        (0, vec!["1 - h^2".into()], String::new())
+    );
+    // A false claim at an input with two uses is still refused.
+    let (code, _, err) = backprove(&["derive", "-"], &tanh.replace("1 - h^2", "1 + h^2"));
+    assert_eq!(code, 1, "{err}");
+}
+
+#[test]
+fn derive_names_every_step_of_the_logistic_walk() {
+    let sigmoid = "let y = 1/(1 + exp(-a))\nlet L = -(t*log(y) + (1 - t)*log(1 - y))\nprove d(L, a) = y - t\n";
+    let (code, out, err) = backprove(&["derive", "-", "--format", "json"], sigmoid);
+    assert_eq!(code, 0, "{err}");
+    let t: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut stack = vec![&t];
+    let mut steps = 0;
+    while let Some(v) = stack.pop() {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(rule) = m.get("rule").and_then(|r| r.as_str()) {
+                    if m.contains_key("before") {
+                        steps += 1;
+                        assert!(!rule.starts_with("algebra"), "unnamed step: {rule}");
+                    }
+                }
+                stack.extend(m.values());
+            }
+            serde_json::Value::Array(a) => stack.extend(a),
+            _ => {}
+        }
+    }
+    assert!(steps > 10, "{steps} steps");
 }
 
 #[test]

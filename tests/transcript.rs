@@ -301,6 +301,24 @@ fn many_classes_show_one_node_per_family_and_a_table_over_k() {
 }
 
 #[test]
+fn rolled_up_steps_name_the_moves_that_proved_them_for_every_n() {
+    let t = transcript(16);
+    assert!(t.all_proved());
+    let text = backprove::render_transcript(&t, backprove::TranscriptFormat::Text);
+    assert!(!text.contains(": ]"), "an empty move list: {text}");
+    assert!(
+        text.contains("-1*t_k = -t_k  [proved for every n: multiply]"),
+        "{text}"
+    );
+    for b in &t.backward {
+        for s in std::iter::once(&b.gradient).chain(b.edges.iter().map(|e| &e.gradient)) {
+            assert!(s.raw == s.simplified || !s.steps.is_empty(), "{s:?}");
+            assert!(s.steps.iter().all(|st| !st.rule.is_empty()), "{s:?}");
+        }
+    }
+}
+
+#[test]
 fn the_general_case_follows_the_walk_proved_once_for_every_n() {
     let mut t = transcript(3);
     let general = backprove::general_case(&backprove::softmax_with_loss_n()).unwrap();

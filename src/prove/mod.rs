@@ -115,6 +115,11 @@ pub(crate) fn prove_problem_until(
                         crate::prove::moves::refine(moves, context, &mut decided, Some(deadline));
                 }
                 certify(context, &defs, &mut decided, checked);
+                if decided.status == Status::Proved {
+                    if let Some(moves) = moves.get() {
+                        crate::prove::moves::name_by_laws(moves, &mut decided);
+                    }
+                }
             }
             decided
         });

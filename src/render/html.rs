@@ -84,8 +84,9 @@ impl Page<'_> {
         }
         let _ = write!(
             self.out,
-            "<details><summary>{}: {} step{}</summary><ol>",
+            "<details><summary>{}{}: {} step{}</summary><ol>",
             status(s.status),
+            if s.every_n { " for every n" } else { "" },
             s.steps.len(),
             if s.steps.len() == 1 { "" } else { "s" }
         );

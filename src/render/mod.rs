@@ -13,6 +13,7 @@ mod views;
 
 pub use figures::{figures, render_dot, render_svg, Figure};
 pub use scene::{Scene, SceneBox, SceneEdge, SceneNode, Shape};
+mod latex_math;
 mod markdown;
 mod text;
 mod transcript_latex;

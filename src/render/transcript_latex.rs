@@ -1,26 +1,44 @@
 //! Transcripts as standalone LaTeX documents: the walk grouped by layer,
-//! every move of a simplification on its own aligned line.
+//! every move of a simplification on its own aligned line. Formulas are laid
+//! out by [`super::latex_math`], so long ones wrap inline and split across
+//! display lines instead of running off the page.
 
 use std::fmt::Write;
 
+use super::latex_math::{self, width, LINE};
 use super::transcript_text::{short, signed, verdict};
 use super::walk::{self, EdgeLine};
 use crate::report::Status;
 use crate::transcript::{Simplification, Transcript};
 
-/// LaTeX math for a term in input syntax; verbatim text where it does not parse.
+/// LaTeX math for a term in input syntax, for inline use (TeX may break it);
+/// verbatim text where it does not parse.
 fn tex(term: &str) -> String {
-    match crate::parse::parse_expression(term, &[]) {
-        Ok(e) => crate::print::to_latex(&e),
-        Err(_) => format!("\\texttt{{{}}}", term.replace('_', "\\_")),
-    }
+    latex_math::inline(term)
 }
+
+/// Display lines of an aligned formula: the first after `&`, the others
+/// indented under it.
+fn continued(lines: &[String]) -> String {
+    lines.join(" \\\\\n  &\\qquad ")
+}
+
+/// A move's label: beside its line when short, else (`None`) on a line of
+/// its own above it (a wide label column would squeeze the formulas).
+fn label(text: &str) -> Option<String> {
+    let text = super::latex::escape(text);
+    (0.5 * text.chars().count() as f32 <= LABEL).then(|| format!("\\text{{{text}}}"))
+}
+
+/// The widest label beside a line (in em).
+const LABEL: f32 = 16.0;
 
 /// One node of the backward walk, as a paragraph with its edges in a list.
 fn backward_latex(t: &Transcript, b: &crate::transcript::BackwardNode, out: &mut String) {
+    // The value after the run-in heading, not in it: a heading does not break.
     let _ = writeln!(
         out,
-        "\\paragraph{{Node {}: ${}$.}}",
+        "\\paragraph{{Node {}:}} ${}$.",
         b.id,
         tex(&short(t, b.id))
     );
@@ -80,14 +98,13 @@ fn backward_latex(t: &Transcript, b: &crate::transcript::BackwardNode, out: &mut
 /// Renders a transcript as a standalone LaTeX document.
 pub(super) fn render_latex(t: &Transcript) -> String {
     let mut out = String::from(
-        "\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage[margin=2cm]{geometry}\n\\begin{document}\n",
+        // Ragged right: a line with a long formula ends early rather than
+        // overflowing; a long chain of moves may continue on the next page.
+        "\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage{array}\n\\usepackage[margin=2cm]{geometry}\n\\allowdisplaybreaks\n\\begin{document}\n\\raggedright\n",
     );
     let _ = writeln!(out, "\\section*{{{}}}", super::latex::escape(&t.title));
     out.push_str("\\subsection*{Definitions}\n\\begin{align*}\n");
-    for d in &t.definitions {
-        let _ = writeln!(out, "  {} &= {} \\\\", tex(&d.name), tex(&d.expr));
-    }
-    out.push_str("\\end{align*}\n");
+    definitions_latex(&t.definitions, &mut out);
     for a in &t.assumptions {
         let _ = writeln!(out, "Assume \\texttt{{{}}}.\n", super::latex::escape(a));
     }
@@ -97,7 +114,7 @@ pub(super) fn render_latex(t: &Transcript) -> String {
         if let Some(h) = walk::heading(t, title, &ids) {
             let _ = writeln!(out, "\\subsubsection*{{{}}}", super::latex::escape(h));
         }
-        out.push_str("\\noindent\\begin{tabular}{r l p{5.5cm} p{7cm}}\nnode & operation & inputs & value \\\\ \\hline\n");
+        out.push_str("\\noindent\\begin{tabular}{r l >{\\raggedright\\arraybackslash}p{5.5cm} >{\\raggedright\\arraybackslash}p{7cm}}\nnode & operation & inputs & value \\\\ \\hline\n");
         for n in nodes {
             let (op, inputs) = walk::operation(n, |i| short(t, i));
             let inputs: Vec<String> = inputs.iter().map(|i| format!("${}$", tex(i))).collect();
@@ -136,7 +153,7 @@ pub(super) fn render_latex(t: &Transcript) -> String {
             "  \\frac{{\\partial {}}}{{\\partial {}}} &= {} && \\text{{{} against }} \\tfrac{{\\partial}}{{\\partial {}}} {} \\\\",
             tex(&t.output),
             tex(&a.input),
-            tex(&a.walk),
+            continued(&latex_math::lines(&a.walk, LINE - 16.0)),
             a.status.word(),
             tex(&a.input),
             tex(&t.output)
@@ -145,10 +162,7 @@ pub(super) fn render_latex(t: &Transcript) -> String {
     out.push_str("\\end{align*}\n");
     if let Some(g) = &t.general {
         out.push_str("\\subsection*{For every number of classes $n$}\nThe same result once for all $n$, with indexed families and sums over $j = 1, \\dots, n$:\n\\begin{align*}\n");
-        for d in &g.definitions {
-            let _ = writeln!(out, "  {} &= {} \\\\", tex(&d.name), tex(&d.expr));
-        }
-        out.push_str("\\end{align*}\n");
+        definitions_latex(&g.definitions, &mut out);
         for a in &g.assumptions {
             let _ = writeln!(out, "Assume ${}$.\n", tex_relation(a));
         }
@@ -178,18 +192,48 @@ fn moves_latex(s: &Simplification) -> String {
     if s.status != Status::Proved || s.steps.len() < 2 {
         return String::new();
     }
+    let labels: Vec<Option<String>> = s.steps.iter().map(|st| label(&st.rule)).collect();
+    let widest = labels
+        .iter()
+        .flatten()
+        .map(|l| width(l))
+        .fold(0.0, f32::max);
+    let room = (LINE - widest - 3.0).max(16.0);
+    let mut raw = latex_math::lines(&s.raw, room);
     // Braced, so a leading minus is a sign, not a binary minus after `&`.
-    let mut out = format!("\\begin{{align*}}\n  & {{{}}}", tex(&s.raw));
-    for st in &s.steps {
-        let _ = write!(
-            out,
-            " \\\\\n  &= {} && \\text{{{}}}",
-            tex(&st.after),
-            super::latex::escape(&st.rule)
-        );
+    raw[0] = format!("{{{}}}", raw[0]);
+    let mut out = format!("\\begin{{align*}}\n  & {}", continued(&raw));
+    for (st, label) in s.steps.iter().zip(&labels) {
+        let after = latex_math::lines(&st.after, room);
+        match label {
+            Some(label) => {
+                let _ = write!(out, " \\\\\n  &= {} && {label}", after[0]);
+            }
+            None => {
+                let _ = write!(
+                    out,
+                    " \\\\\n\\intertext{{\\small\\hspace*{{2em}}{}:}}\n  &= {}",
+                    super::latex::escape(&st.rule),
+                    after[0]
+                );
+            }
+        }
+        if after.len() > 1 {
+            let _ = write!(out, " \\\\\n  &\\qquad {}", continued(&after[1..]));
+        }
     }
     out.push_str("\n\\end{align*}\n");
     out
+}
+
+/// Definitions as an aligned list, long ones split across lines.
+fn definitions_latex(definitions: &[crate::report::NamedDefinition], out: &mut String) {
+    for d in definitions {
+        let name = tex(&d.name);
+        let lines = latex_math::lines(&d.expr, LINE - width(&name) - 2.0);
+        let _ = writeln!(out, "  {name} &= {} \\\\", continued(&lines));
+    }
+    out.push_str("\\end{align*}\n");
 }
 
 /// `lhs = rhs` (an assumption's text) in LaTeX.

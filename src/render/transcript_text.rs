@@ -7,25 +7,20 @@ use crate::report::Status;
 use crate::transcript::{Simplification, Transcript};
 
 pub(super) fn verdict(s: &Simplification) -> String {
+    let conditions = if s.conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" where {}", s.conditions.join(" and "))
+    };
+    // An instance of a claim proved for every n says so, with that proof's moves.
+    let how = if s.every_n { " for every n" } else { "" };
     match s.status {
         Status::Proved if s.raw == s.simplified => String::new(),
         Status::Proved if s.steps.len() > 1 => {
-            let conditions = if s.conditions.is_empty() {
-                String::new()
-            } else {
-                format!(" where {}", s.conditions.join(" and "))
-            };
-            format!("  [proved in {} moves{conditions}]", s.steps.len())
+            format!("  [proved{how} in {} moves{conditions}]", s.steps.len())
         }
-        Status::Proved => {
-            let rules: Vec<&str> = s.steps.iter().map(|st| st.rule.as_str()).collect();
-            let conditions = if s.conditions.is_empty() {
-                String::new()
-            } else {
-                format!(" where {}", s.conditions.join(" and "))
-            };
-            format!("  [proved{conditions}: {}]", rules.join("; "))
-        }
+        Status::Proved if s.steps.is_empty() => format!("  [proved{how}{conditions}]"),
+        Status::Proved => format!("  [proved{how}{conditions}: {}]", s.steps[0].rule),
         other => format!("  [{}]", other.word()),
     }
 }

@@ -1,7 +1,7 @@
 //! Textbook moves: turns one algebra step `before = after` into a short
 //! chain of moves a student recognises (`substitute y1 = exp(a1)/S`,
 //! `cancel exp(a1)`, `factor out -S`, `expand`, `use t1 + t2 + t3 = 1`,
-//! `write exp(a1)/S as y1` …), found by a breadth-first search over the
+//! `write exp(a1)/S as y1`, `multiply top and bottom by -1` …), found by a breadth-first search over the
 //! moves, so the chain is a shortest one. Each move becomes a certificate
 //! step whose justification the kernel already checks (algebra, or an
 //! assumption) and whose name is only its label: a chain is kept only when
@@ -10,6 +10,7 @@
 //! Owns the search and the naming; `term` owns the shape of terms. Does not
 //! decide equality (the kernel's normal form does) and proves nothing itself.
 
+mod laws;
 mod search;
 mod term;
 
@@ -24,6 +25,7 @@ use crate::parse::parse_term;
 use crate::print::to_infix;
 use crate::problem::{Problem, Relation};
 use crate::report::{ClaimReport, Justification, Status, Step};
+pub(crate) use laws::name_by_laws;
 pub(crate) use search::Kind;
 use term::{from_expr, key, print, T};
 
@@ -53,6 +55,8 @@ pub(crate) struct Moves {
     /// Positions in `defs` by name: a term's atoms find the definitions they name.
     def_at: HashMap<String, usize>,
     equations: Vec<Equation>,
+    /// Each definition as written (`y[j]` and its body for a family), by name.
+    written: BTreeMap<String, (String, String)>,
 }
 
 impl Moves {
@@ -87,6 +91,14 @@ impl Moves {
                 .collect(),
             defs,
             equations: equations(problem),
+            written: problem
+                .named_definitions()
+                .into_iter()
+                .map(|d| {
+                    let stem = d.name.split('[').next().unwrap_or_default().to_string();
+                    (stem, (d.name, d.expr))
+                })
+                .collect(),
         }
     }
 

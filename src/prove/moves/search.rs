@@ -9,7 +9,7 @@ use num_integer::Integer;
 use num_rational::BigRational;
 use num_traits::{One, Signed};
 
-use super::term::{key, mul, parts, pow, print, prod, small, sum, T};
+use super::term::{key, mul, neg, parts, pow, print, prod, small, sum, T};
 use super::Moves;
 
 /// How a move is justified: algebra (named), or using equation `i`.
@@ -111,7 +111,7 @@ impl Moves {
             let next = map_atoms(t, &|a| (a == name).then(|| def.clone()));
             out.push((named(format!("substitute {name} = {text}")), next));
         }
-        let local: [Local; 5] = [cancel, expand, factor_out, collect, combine];
+        let local: [Local; 6] = [cancel, expand, factor_out, collect, combine, flip_signs];
         for f in local {
             if let Some((name, next)) = first(t, &f) {
                 out.push((named(name), next));
@@ -324,6 +324,27 @@ fn factor_out(t: &T) -> Option<(String, T)> {
     let mut fs = common;
     fs.push((sum(rest), 1));
     Some((format!("factor out {}", print(&shared)), rebuild(cc, fs)))
+}
+
+/// `a/(1 - p)` → `-a/(p - 1)`: a denominator that is a sum, written with its
+/// signs flipped and the fraction's sign with it.
+fn flip_signs(t: &T) -> Option<(String, T)> {
+    let T::Prod(c, fs) = t else { return None };
+    let at = fs
+        .iter()
+        .position(|(f, k)| *k < 0 && k % 2 != 0 && matches!(f, T::Sum(_)))?;
+    let T::Sum(terms) = &fs[at].0 else {
+        return None;
+    };
+    let mut fs = fs.clone();
+    // A positive term first, as one writes it: `p - 1`, not `-1 + p`.
+    let mut flipped: Vec<T> = terms.iter().map(neg).collect();
+    flipped.sort_by_key(super::term::is_negative);
+    fs[at].0 = sum(flipped);
+    Some((
+        "multiply top and bottom by -1".into(),
+        rebuild(-c.clone(), fs),
+    ))
 }
 
 /// `2*x + 3*x` → `5*x`: terms that differ only in their coefficient.

@@ -1,0 +1,122 @@
+//! Names for the algebra steps no chain of moves replaced, read off the laws
+//! the kernel named for them: `substitute y = 1/(1 + exp(-a))`,
+//! `write (exp(x) - exp(-x))/(exp(x) + exp(-x)) as h`,
+//! `by exp(u + v) = exp(u)*exp(v)` (`use` names an assumption). The name is only the step's label: the
+//! step keeps its laws, and the kernel checks its equation with them. A step
+//! with no law beyond field arithmetic keeps the plain label `algebra`.
+
+use super::Moves;
+use crate::kernel::{FUNCTION_LAWS, LAWS};
+use crate::report::{ClaimReport, Justification};
+
+/// Names each plain algebra step of `claim` (after the kernel has named its laws).
+pub(crate) fn name_by_laws(moves: &Moves, claim: &mut ClaimReport) {
+    for step in &mut claim.steps {
+        let Justification::Algebra {
+            differentiate: false,
+            laws,
+            name: None,
+        } = &step.by
+        else {
+            continue;
+        };
+        if laws.is_empty() {
+            continue;
+        }
+        let moves_of: Vec<String> = laws
+            .iter()
+            .map(|law| moves.law_move(law, &step.before, &step.after))
+            .collect();
+        // Substitutions first, the laws used as one `by … and …`, writing back
+        // last: the checker reads a name's `substitute N = …` or `… as N`
+        // (the step must unfold N).
+        let mut parts: Vec<String> = moves_of
+            .iter()
+            .filter(|m| m.starts_with("substitute "))
+            .cloned()
+            .collect();
+        let by: Vec<&str> = moves_of
+            .iter()
+            .filter_map(|m| m.strip_prefix("by "))
+            .collect();
+        if !by.is_empty() {
+            parts.push(format!("by {}", by.join(" and ")));
+        }
+        parts.extend(moves_of.iter().filter(|m| m.starts_with("write ")).cloned());
+        if let Justification::Algebra { name, .. } = &mut step.by {
+            *name = Some(parts.join(", "));
+        }
+        step.rule = step.by.label();
+    }
+}
+
+impl Moves {
+    /// What using `law` does in the step `before = after`, as a move.
+    fn law_move(&self, law: &str, before: &str, after: &str) -> String {
+        if let Some(stem) = law.strip_prefix("unfold-") {
+            let Some((name, body)) = self.written.get(stem) else {
+                return format!("substitute {stem}");
+            };
+            // A name that appears only after the step is written back, not substituted.
+            return if !mentions(before, stem) && mentions(after, stem) {
+                format!("write {body} as {name}")
+            } else {
+                format!("substitute {name} = {body}")
+            };
+        }
+        match LAWS.iter().chain(FUNCTION_LAWS).find(|(n, _)| *n == law) {
+            // The law's first clause, without its side conditions (the step lists those).
+            Some((_, text)) => format!("by {}", equations(text)),
+            None => format!("by {law}"),
+        }
+    }
+}
+
+/// Whether `name` occurs in `text` as a whole identifier (or a family's `name[`).
+fn mentions(text: &str, name: &str) -> bool {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices(name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        !before.is_some_and(ident) && !after.is_some_and(ident)
+    })
+}
+
+/// A law's equations, without their side conditions (the step lists
+/// those): `sum(j, c) = c*n`, `sqrt(u)^2 = u; sqrt(p^2/q^2) = p/q`. A
+/// condition (` where …`, ` for …`) runs to the next `;`.
+fn equations(text: &str) -> String {
+    let mut clauses = Vec::new();
+    for segment in top_level(text, ';') {
+        let cut = [" where ", " for "]
+            .iter()
+            .filter_map(|w| segment.find(w))
+            .min()
+            .unwrap_or(segment.len());
+        clauses.extend(top_level(&segment[..cut], ','));
+    }
+    clauses.join("; ")
+}
+
+/// `text` split at `sep` outside brackets, each part trimmed, empty parts left out.
+fn top_level(text: &str, sep: char) -> Vec<&str> {
+    let (mut depth, mut start, mut out) = (0i32, 0, Vec::new());
+    for (at, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), sep)))
+    {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            c if c == sep && depth == 0 => {
+                let part = text[start..at].trim();
+                if !part.is_empty() {
+                    out.push(part);
+                }
+                start = at + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    out
+}
