@@ -296,6 +296,25 @@ impl Ranges {
         }
     }
 
+    /// The ranges of declarations written as after `index` (`i, p in 1..m`),
+    /// as certificates and transcripts list them; others are skipped.
+    ///
+    /// ```
+    /// let r = backprove::Ranges::from_declarations(&["i, p in 1..m".to_string()]);
+    /// assert_eq!(r.size_of("p".into()).as_str(), "m");
+    /// ```
+    pub fn from_declarations(declarations: &[String]) -> Ranges {
+        let mut out = Ranges::default();
+        for d in declarations {
+            if let Some((names, size)) = d.split_once(" in 1..") {
+                for name in names.split(',') {
+                    out.declare(Symbol::from(name.trim()), Symbol::from(size.trim()));
+                }
+            }
+        }
+        out
+    }
+
     /// Whether no range but the default is declared.
     pub fn is_default(&self) -> bool {
         self.sizes.is_empty()

@@ -141,6 +141,9 @@ pub struct LayerGroup {
 /// A claim about every number of classes `n`, with its proof.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct GeneralCase {
+    /// The declared index ranges (`i, p in 1..m`), when the file has any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indices: Vec<String>,
     /// The definitions, with indexed families and sums.
     pub definitions: Vec<NamedDefinition>,
     /// The assumptions.
@@ -170,6 +173,7 @@ pub fn general_case_within(text: &str, limits: &Limits) -> Result<GeneralCase, S
         .next()
         .ok_or("the general case has no claim")?;
     Ok(GeneralCase {
+        indices: report.indices,
         definitions: report.definitions,
         assumptions: report.assumptions,
         claim,

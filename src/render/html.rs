@@ -285,6 +285,9 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
 
     if let Some(g) = &view.general {
         page.out.push_str("<h2>For every number of classes n</h2>\n<p>The same result once for all <i>n</i>, with indexed families and sums over <i>j</i> = 1, …, <i>n</i>:</p>\n<ul>\n");
+        for i in &g.indices {
+            let _ = writeln!(page.out, "<li>index {}</li>", escape(i));
+        }
         for d in &g.definitions {
             let _ = writeln!(
                 page.out,

@@ -22,6 +22,16 @@ mod walk;
 
 /// Renders a transcript in `format`.
 pub fn render_transcript(t: &crate::transcript::Transcript, format: TranscriptFormat) -> String {
+    let indices = t
+        .general
+        .as_ref()
+        .map(|g| g.indices.as_slice())
+        .unwrap_or(&[]);
+    let ranges = crate::language::Ranges::from_declarations(indices);
+    crate::print::with_latex_ranges(&ranges, || render_view(t, format))
+}
+
+fn render_view(t: &crate::transcript::Transcript, format: TranscriptFormat) -> String {
     // Many classes: one node per family, with k for the class index.
     let view = if compact::applies(t) {
         compact::compact(t)
@@ -88,6 +98,11 @@ pub enum Format {
 /// assert!(backprove::render(&r, backprove::Format::Text).contains("proved"));
 /// ```
 pub fn render(report: &Report, format: Format) -> String {
+    let ranges = crate::language::Ranges::from_declarations(&report.indices);
+    crate::print::with_latex_ranges(&ranges, || render_report(report, format))
+}
+
+fn render_report(report: &Report, format: Format) -> String {
     match format {
         Format::Text => text::render(report),
         Format::Markdown => markdown::render(report),

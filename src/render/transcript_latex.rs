@@ -161,7 +161,11 @@ pub(super) fn render_latex(t: &Transcript) -> String {
     }
     out.push_str("\\end{align*}\n");
     if let Some(g) = &t.general {
-        out.push_str("\\subsection*{For every number of classes $n$}\nThe same result once for all $n$, with indexed families and sums over $j = 1, \\dots, n$:\n\\begin{align*}\n");
+        out.push_str("\\subsection*{For every number of classes $n$}\nThe same result once for all $n$, with indexed families and sums over $j = 1, \\dots, n$:\n");
+        for i in &g.indices {
+            let _ = writeln!(out, "\n\\texttt{{index {}}}\n", super::latex::escape(i));
+        }
+        out.push_str("\\begin{align*}\n");
         definitions_latex(&g.definitions, &mut out);
         for a in &g.assumptions {
             let _ = writeln!(out, "Assume ${}$.\n", tex_relation(a));

@@ -238,6 +238,9 @@ pub fn render_text(t: &Transcript) -> String {
         out.push_str(
             "The same result once for all n, with indexed families and sums over j = 1..n:\n",
         );
+        for i in &g.indices {
+            let _ = writeln!(out, "  index {i}");
+        }
         for d in &g.definitions {
             let _ = writeln!(out, "  {} = {}", d.name, d.expr);
         }
@@ -388,6 +391,9 @@ pub fn render_markdown(t: &Transcript) -> String {
     }
     if let Some(g) = &t.general {
         out.push_str("\n## For every number of classes n\n\nThe same result once for all $n$, with indexed families and sums over $j = 1, \\dots, n$:\n\n");
+        for i in &g.indices {
+            let _ = writeln!(out, "- index `{i}`");
+        }
         for d in &g.definitions {
             let _ = writeln!(out, "- {} $=$ {}", math(&d.name), math(&d.expr));
         }
