@@ -35,6 +35,16 @@ pub struct LectureStep {
     pub proof_steps: usize,
 }
 
+impl LectureStep {
+    /// The proof's size in words: `1 step`, `9 steps`.
+    pub fn proof_size(&self) -> String {
+        match self.proof_steps {
+            1 => "1 step".to_string(),
+            n => format!("{n} steps"),
+        }
+    }
+}
+
 /// The lecture view of the every-n claim.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Lecture {
