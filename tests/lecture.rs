@@ -166,4 +166,14 @@ fn the_lecture_is_rendered_above_the_certificate_in_every_format() {
             "{format:?}"
         );
     }
+    let page = backprove::render_transcript(&t, backprove::TranscriptFormat::Html);
+    let lecture = page.find("As a lecture writes it").expect("the lecture");
+    assert!(lecture < page.rfind("unfold-L").unwrap());
+    for rule in [
+        "chain rule through y[j]",
+        "cancel y[j]",
+        "use sum(j, t[j]) = 1",
+    ] {
+        assert!(page[lecture..].contains(rule), "{rule}");
+    }
 }
