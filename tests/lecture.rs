@@ -22,6 +22,8 @@ fn equalities(lecture: &Lecture) -> Vec<String> {
         .jacobians
         .iter()
         .chain(&lecture.chain)
+        // A node's first step holds its definition as a variable: another file.
+        .chain(lecture.nodes.iter().flat_map(|n| n.iter().skip(1)))
         .map(|s| format!("{} = {}", s.before, s.after))
         .collect()
 }
@@ -97,6 +99,42 @@ fn softmax_with_loss_is_taught_as_a_lecture_writes_it() {
     );
     assert_eq!(rules[2], "cancel y[j]");
     assert_eq!(rules[4], "use sum(j, t[j]) = 1");
+    // The book's `/` node, as the gradient at S: sum(j, t[j])/S = 1/S.
+    let node: Vec<(&str, &str, &str)> = lecture.nodes[0]
+        .iter()
+        .map(|s| (s.before.as_str(), s.after.as_str(), s.rule.as_str()))
+        .collect();
+    assert_eq!(
+        node,
+        [
+            (
+                "d(L, S)",
+                "sum(j, -t[j]/y[j]*(-y[j]/S))",
+                "chain rule, S held as a variable"
+            ),
+            (
+                "sum(j, -t[j]/y[j]*(-y[j]/S))",
+                "sum(j, t[j])/S",
+                "by sum(j, c*u) = c*sum(j, u)"
+            ),
+            ("sum(j, t[j])/S", "1/S", "use sum(j, t[j]) = 1"),
+        ]
+    );
+    assert!(lecture.nodes[0].iter().all(|s| s.status == Status::Proved));
+    // Its first step is a claim of the file with S an input.
+    let mut held: String = text
+        .lines()
+        .filter(|l| {
+            !["prove", "layer", "let S "]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    held.push_str(&format!("prove {} = {}\n", node[0].0, node[0].1));
+    let report = prove_problem(&parse_problem(&held).unwrap(), &Limits::default());
+    assert_eq!(report.claims[0].status, Status::Proved);
+    assert_eq!(check_report(&report), Ok(1));
     connected(&g, &lecture);
     reproved(&text, &lecture);
 }

@@ -310,6 +310,19 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
                     s.proof_size()
                 );
             }
+            for node in &l.nodes {
+                page.out.push_str("</ul>\n<p>The gradient at the definition the families share, held as a variable:</p>\n<ul>\n");
+                for s in node {
+                    let _ = writeln!(
+                        page.out,
+                        "<li>{} <span class=\"rule\">[{}: {}, {}]</span></li>",
+                        page.math.equation(&s.before, &s.after),
+                        escape(&s.rule),
+                        status(s.status),
+                        s.proof_size()
+                    );
+                }
+            }
             page.out
                 .push_str("</ul>\n<p>The chain rule, step by step:</p>\n<ul>\n");
             for s in &l.chain {

@@ -243,12 +243,24 @@ fn lecture_latex(l: &crate::transcript::Lecture, out: &mut String) {
         let label = label(&format!("{}: {}", s.rule, s.status.word())).unwrap_or_default();
         let _ = writeln!(out, "  {name} &= {} && {label} \\\\", continued(&lines));
     }
-    out.push_str("\\end{align*}\nThe chain rule, step by step:\n\\begin{align*}\n");
+    out.push_str("\\end{align*}\n");
+    for node in &l.nodes {
+        out.push_str("The gradient at the definition the families share, held as a variable:\n");
+        chain_latex(node, out);
+    }
+    out.push_str("The chain rule, step by step:\n");
+    chain_latex(&l.chain, out);
+    out.push_str("The certificate, the claim proved in one piece:\n\n");
+}
+
+/// A chain of lecture steps as an aligned display, each move named above its line.
+fn chain_latex(steps: &[crate::transcript::LectureStep], out: &mut String) {
+    out.push_str("\\begin{align*}\n");
     let room = LINE - 4.0;
-    if let Some(first) = l.chain.first() {
+    if let Some(first) = steps.first() {
         let _ = write!(out, "  & {{{}}}", tex(&first.before));
     }
-    for s in &l.chain {
+    for s in steps {
         let after = latex_math::lines(&s.after, room);
         let _ = write!(
             out,
@@ -262,7 +274,7 @@ fn lecture_latex(l: &crate::transcript::Lecture, out: &mut String) {
             let _ = write!(out, " \\\\\n  &\\qquad {}", continued(&after[1..]));
         }
     }
-    out.push_str("\n\\end{align*}\nThe certificate, the claim proved in one piece:\n\n");
+    out.push_str("\n\\end{align*}\n");
 }
 
 /// Definitions as an aligned list, long ones split across lines.

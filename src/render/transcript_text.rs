@@ -286,11 +286,20 @@ fn lecture_text(l: &Lecture, out: &mut String) {
             s.proof_size()
         );
     }
+    for node in &l.nodes {
+        out.push_str("The gradient at the definition the families share, held as a variable:\n");
+        chain_text(node, out);
+    }
     out.push_str("The chain rule, step by step:\n");
-    if let Some(first) = l.chain.first() {
+    chain_text(&l.chain, out);
+}
+
+/// `before`, then `= after` for each step, with its move and verdict.
+fn chain_text(steps: &[crate::transcript::LectureStep], out: &mut String) {
+    if let Some(first) = steps.first() {
         let _ = writeln!(out, "  {}", first.before);
     }
-    for s in &l.chain {
+    for s in steps {
         let _ = writeln!(
             out,
             "    = {}  [{}: {}, {}]",
@@ -316,11 +325,23 @@ fn lecture_markdown(l: &Lecture, out: &mut String) {
             s.proof_size()
         );
     }
-    out.push_str("\nThe chain rule, step by step:\n\n| | form | move |\n|---|---|---|\n");
-    if let Some(first) = l.chain.first() {
+    for node in &l.nodes {
+        out.push_str(
+            "\nThe gradient at the definition the families share, held as a variable:\n\n",
+        );
+        chain_markdown(node, out);
+    }
+    out.push_str("\nThe chain rule, step by step:\n\n");
+    chain_markdown(&l.chain, out);
+}
+
+/// [`chain_text`] as a markdown table.
+fn chain_markdown(steps: &[crate::transcript::LectureStep], out: &mut String) {
+    out.push_str("| | form | move |\n|---|---|---|\n");
+    if let Some(first) = steps.first() {
         let _ = writeln!(out, "| | {} | |", math(&first.before));
     }
-    for s in &l.chain {
+    for s in steps {
         let _ = writeln!(
             out,
             "| $=$ | {} | `{}` ({}, {}) |",

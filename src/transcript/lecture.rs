@@ -52,6 +52,10 @@ pub struct Lecture {
     pub jacobians: Vec<LectureStep>,
     /// `d(OUT, x) = … = RHS`: each step's `before` is the previous step's `after`.
     pub chain: Vec<LectureStep>,
+    /// The gradient at each scalar definition the families use (`S`): from
+    /// `d(L, S)`, `S` held as a variable, to its simplest form.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<Vec<LectureStep>>,
 }
 
 /// The variable names an expression mentions (families and index names included).
@@ -196,9 +200,11 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
     let (mut chain, mut substituted, mut cancelled, mut through) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut cancel_moves = Vec::new();
+    let mut partials = Vec::new();
     for p in path.iter().filter(|p| direct.contains(&p.name)) {
         let r = crate::parse::parse_term(&p.reference, &BTreeMap::new(), &families).ok()?;
         let partial = simplify(&differentiate_by(&body, &r, &held, limits).ok()?)?;
+        partials.push((p.name, p.param.clone(), partial.clone()));
         let entry = &entries[&p.name];
         let d = format!("d({}, {x})", p.reference);
         let raw = format!("({partial})*({entry})");
@@ -327,7 +333,107 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
             step(c, &w[0].0, &w[1].0, rule)
         })
         .collect();
-    Some(Lecture { jacobians, chain })
+    // The gradient at each scalar definition the families use (the book's
+    // `/` node): the chain rule through the families, the definition held.
+    let nodes = path
+        .iter()
+        .filter(|p| p.param.is_none() && !direct.contains(&p.name))
+        .filter_map(|p| {
+            let held_at = |q: Symbol, j: &str| -> Option<String> {
+                let body = crate::index::instantiate(&defs[&q], Symbol::from(j))?;
+                if !mentions(&body).contains(&p.name) {
+                    return None;
+                }
+                let var = RecExpr::from(vec![Math::Var(p.name)]);
+                simplify(&differentiate_by(&body, &var, &held, limits).ok()?)
+            };
+            let terms: Vec<String> = partials
+                .iter()
+                .filter_map(|(q, j, g)| {
+                    let j = j.as_ref()?;
+                    Some(format!("sum({j}, ({g})*({}))", held_at(*q, j)?))
+                })
+                .collect();
+            let raw = tidy(&terms)?;
+            let collected = simplify(&raw)?;
+            let used = simplifier.simplify(&collected, true).ok()?.1;
+            node_gradient(
+                p.name,
+                text,
+                &out,
+                [raw, collected, used],
+                &readable,
+                limits,
+            )
+        })
+        .collect();
+    Some(Lecture {
+        jacobians,
+        chain,
+        nodes,
+    })
+}
+
+/// The chain `d(OUT, S) = raw = collected = used` at the scalar definition
+/// `name`, every equality proved: the first in the file with `S` an input
+/// (its definition dropped), the others in the file itself. `None` when one
+/// is not proved or a form is not readable.
+fn node_gradient(
+    name: Symbol,
+    text: &str,
+    out: &str,
+    [raw, collected, used]: [String; 3],
+    readable: &dyn Fn(&str) -> bool,
+    limits: &Limits,
+) -> Option<Vec<LectureStep>> {
+    let lhs = format!("d({out}, {name})");
+    let mut forms = vec![lhs.clone(), raw, collected, used];
+    forms.dedup();
+    if !forms[1..].iter().all(|f| readable(f)) {
+        return None;
+    }
+    let own = |l: &str| {
+        let l = l.trim_start();
+        // The figures' layers may name it; they change no proof.
+        l.starts_with("prove") || l.starts_with("layer ") || l.starts_with(&format!("let {name} "))
+    };
+    let (mut held, mut file) = (String::new(), String::new());
+    for l in text.lines() {
+        if !own(l) {
+            held.push_str(&format!("{l}\n"));
+        }
+        if !l.trim_start().starts_with("prove") {
+            file.push_str(&format!("{l}\n"));
+        }
+    }
+    held.push_str(&format!("prove {lhs} = {}\n", forms[1]));
+    for w in forms[1..].windows(2) {
+        file.push_str(&format!("prove {} = {}\n", w[0], w[1]));
+    }
+    let mut reports = Vec::new();
+    for source in [held, file] {
+        let problem = crate::parse::parse_problem(&source).ok()?;
+        reports.extend(prove_problem(&problem, limits).claims);
+    }
+    if reports.len() != forms.len() - 1 || reports.iter().any(|c| c.status != Status::Proved) {
+        return None;
+    }
+    let rules = std::iter::once(format!("chain rule, {name} held as a variable"))
+        .chain(reports[1..].iter().map(proof_moves));
+    Some(
+        forms
+            .windows(2)
+            .zip(&reports)
+            .zip(rules)
+            .map(|((w, c), rule)| LectureStep {
+                before: w[0].clone(),
+                after: w[1].clone(),
+                rule,
+                status: c.status,
+                proof_steps: c.steps.len(),
+            })
+            .collect(),
+    )
 }
 
 /// Whether a sum below `id` binds an index already in use in `used` (free, or bound above).
