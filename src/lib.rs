@@ -64,5 +64,5 @@ pub use report::{
 pub use rules::diff::{DiffRule, Guard, DIFF_RULES};
 pub use transcript::{
     derive, derive_within, general_case, general_case_within, Agreement, BackwardEdge,
-    BackwardNode, ForwardNode, GeneralCase, Simplification, Transcript,
+    BackwardNode, ForwardNode, GeneralCase, Lecture, LectureStep, Simplification, Transcript,
 };

@@ -2,21 +2,22 @@
 //! by node, with every backward value simplified and every simplification
 //! proved by the engine. Owns the data model renderers read; no IO.
 
-use std::collections::BTreeMap;
-
 use egg::{RecExpr, Symbol};
 use serde::Serialize;
 
-use crate::algebra::{AlgebraError, Budget, Normalizer};
+use crate::algebra::Budget;
 use crate::graph::{Graph, Op};
-use crate::language::Math;
 use crate::parse::parse_expression;
 use crate::print::to_infix;
 use crate::problem::Problem;
-use crate::prove::{
-    add_sign_facts, definitions, named_definitions, prove_problem, solve_equations, Limits,
-};
+use crate::prove::{definitions, named_definitions, prove_problem, Limits};
 use crate::report::{ClaimReport, NamedDefinition, Status, Step};
+
+mod lecture;
+mod simplifier;
+
+pub use lecture::{Lecture, LectureStep};
+use simplifier::Simplifier;
 
 /// One node of the forward pass.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -150,6 +151,10 @@ pub struct GeneralCase {
     pub assumptions: Vec<String>,
     /// The claim, its verdict and its proof (checked by the independent checker).
     pub claim: crate::report::ClaimReport,
+    /// The same result as a lecture writes it: Jacobian entries and the chain
+    /// rule, every equality a proved claim (absent where the file's shape does not fit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lecture: Option<Lecture>,
 }
 
 /// Proves the single claim of the symbolic problem `text` for the general-n section.
@@ -172,7 +177,11 @@ pub fn general_case_within(text: &str, limits: &Limits) -> Result<GeneralCase, S
         .into_iter()
         .next()
         .ok_or("the general case has no claim")?;
+    let lecture = (claim.status == Status::Proved)
+        .then(|| lecture::lecture(&problem, text, limits))
+        .flatten();
     Ok(GeneralCase {
+        lecture,
         indices: report.indices,
         definitions: report.definitions,
         assumptions: report.assumptions,
@@ -516,83 +525,6 @@ pub fn derive_within(
 /// How an `Err` of [`derive_within`] starts when a limit, not the input, ended the walk.
 pub const WALK_LIMIT: &str = "not proved within limits";
 
-fn limit_reached() -> String {
+pub(crate) fn limit_reached() -> String {
     format!("{WALK_LIMIT}: simplifying the walk's values reached the time or work limit (--timeout, --max-nodes)")
-}
-
-/// Chooses the simplest way to write a backward value: names kept whole or
-/// unfolded, products folded back into names, assumptions used or not. Its
-/// normalizers live as long as the walk, so definitions are read once.
-struct Simplifier<'a> {
-    /// The defined names, as the parser takes them (built once, not per value).
-    names: BTreeMap<Symbol, usize>,
-    /// `[all names kept, sums kept] x [no assumptions, assumptions substituted]`.
-    normalizers: std::cell::RefCell<Vec<(bool, Normalizer<'a>)>>,
-}
-
-impl<'a> Simplifier<'a> {
-    fn new(
-        problem: &'a Problem,
-        defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
-        budget: Budget,
-    ) -> Result<Self, String> {
-        let names = problem.definitions.iter().map(|d| (d.name, 0)).collect();
-        let fail = |e| match e {
-            AlgebraError::Limit => limit_reached(),
-            e => format!("the algebra failed on the assumptions: {e:?}"),
-        };
-        let mut normalizers = Vec::new();
-        for all_names in [true, false] {
-            for substituted in [false, true] {
-                let mut norm = Normalizer::new(defs, true, budget).with_ranges(&problem.ranges());
-                if all_names {
-                    norm.keep_all_names();
-                }
-                add_sign_facts(&mut norm, problem).map_err(fail)?;
-                if substituted {
-                    let solved = solve_equations(&mut norm, problem).map_err(fail)?;
-                    if solved.is_empty() {
-                        continue;
-                    }
-                    for (target, value, _) in solved {
-                        norm.substitute_target(target, value);
-                    }
-                }
-                normalizers.push((substituted, norm));
-            }
-        }
-        Ok(Simplifier {
-            names,
-            normalizers: std::cell::RefCell::new(normalizers),
-        })
-    }
-
-    /// `(raw, simplified)`, both in input syntax. Assumptions are used only
-    /// when `use_assumptions` (a local rule was applied), never when branches are added.
-    fn simplify(&self, raw: &str, use_assumptions: bool) -> Result<(String, String), String> {
-        let expr = crate::parse::parse_term(raw, &self.names, &Default::default())
-            .map_err(|e| format!("internal error: {e}"))?;
-        let raw = to_infix(&expr);
-        let mut best: Option<(usize, usize, String)> = None;
-        for (substituted, norm) in self.normalizers.borrow_mut().iter_mut() {
-            if *substituted && !use_assumptions {
-                continue;
-            }
-            let fail = |e| match e {
-                AlgebraError::Limit => limit_reached(),
-                e => format!("the algebra failed on `{raw}`: {e:?}"),
-            };
-            let r = norm.normalize(&expr).map_err(fail)?;
-            let folded = norm.fold_names(&r).map_err(fail)?;
-            for candidate in [&r, &folded] {
-                let text = norm.print_factored(candidate);
-                let key = (norm.weight(candidate), text.len(), text);
-                if best.as_ref().is_none_or(|b| key < *b) {
-                    best = Some(key);
-                }
-            }
-        }
-        let simplified = best.map(|b| b.2).unwrap_or_else(|| raw.clone());
-        Ok((raw, simplified))
-    }
 }

@@ -319,6 +319,11 @@ pub fn definitions(problem: &Problem) -> BTreeMap<Symbol, RecExpr<Math>> {
     problem.definitions_by_name()
 }
 
+/// The algebra's budget for `limits`, from now.
+pub(crate) fn budget_for(limits: &Limits) -> Budget {
+    budget(limits, Instant::now() + limits.timeout)
+}
+
 fn budget(limits: &Limits, deadline: Instant) -> Budget {
     Budget {
         max_work: limits.max_nodes.saturating_mul(20),

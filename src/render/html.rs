@@ -298,6 +298,44 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
         for a in &g.assumptions {
             let _ = writeln!(page.out, "<li>assume {}</li>", assumption(&page.math, a));
         }
+        if let Some(l) = &g.lecture {
+            page.out.push_str("</ul>\n<p>As a lecture writes it, each equality a claim proved for every <i>n</i> (certificates checked). The Jacobian entries of the definitions on the way to the input:</p>\n<ul>\n");
+            for s in &l.jacobians {
+                let _ = writeln!(
+                    page.out,
+                    "<li>{} <span class=\"rule\">[{}: {}, {}]</span></li>",
+                    page.math.equation(&s.before, &s.after),
+                    escape(&s.rule),
+                    status(s.status),
+                    s.proof_size()
+                );
+            }
+            for node in &l.nodes {
+                page.out.push_str("</ul>\n<p>The gradient at the definition the families share, held as a variable:</p>\n<ul>\n");
+                for s in node {
+                    let _ = writeln!(
+                        page.out,
+                        "<li>{} <span class=\"rule\">[{}: {}, {}]</span></li>",
+                        page.math.equation(&s.before, &s.after),
+                        escape(&s.rule),
+                        status(s.status),
+                        s.proof_size()
+                    );
+                }
+            }
+            page.out
+                .push_str("</ul>\n<p>The chain rule, step by step:</p>\n<ul>\n");
+            for s in &l.chain {
+                let _ = writeln!(
+                    page.out,
+                    "<li>{} <span class=\"rule\">[{}: {}, {}]</span></li>",
+                    page.math.equation(&s.before, &s.after),
+                    escape(&s.rule),
+                    status(s.status),
+                    s.proof_size()
+                );
+            }
+        }
         let _ = writeln!(
             page.out,
             "</ul>\n<p>Claim {}: {}.</p>\n<details open><summary>the proof, {} steps, checked by the independent checker</summary><ol>",

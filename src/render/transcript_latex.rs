@@ -170,6 +170,9 @@ pub(super) fn render_latex(t: &Transcript) -> String {
         for a in &g.assumptions {
             let _ = writeln!(out, "Assume ${}$.\n", tex_relation(a));
         }
+        if let Some(l) = &g.lecture {
+            lecture_latex(l, &mut out);
+        }
         let _ = writeln!(
             out,
             "Claim \\texttt{{{}}}: {}.\n\\begin{{enumerate}}",
@@ -228,6 +231,50 @@ fn moves_latex(s: &Simplification) -> String {
     }
     out.push_str("\n\\end{align*}\n");
     out
+}
+
+/// The lecture view of the every-n claim: the Jacobian entries, then the
+/// chain from `d(L, a[k])` to the claim, each move named above its line.
+fn lecture_latex(l: &crate::transcript::Lecture, out: &mut String) {
+    out.push_str("As a lecture writes it, each equality a claim proved for every $n$ (certificates checked). The Jacobian entries of the definitions on the way to the input:\n\\begin{align*}\n");
+    for s in &l.jacobians {
+        let name = tex(&s.before);
+        let lines = latex_math::lines(&s.after, LINE - width(&name) - LABEL - 2.0);
+        let label = label(&format!("{}: {}", s.rule, s.status.word())).unwrap_or_default();
+        let _ = writeln!(out, "  {name} &= {} && {label} \\\\", continued(&lines));
+    }
+    out.push_str("\\end{align*}\n");
+    for node in &l.nodes {
+        out.push_str("The gradient at the definition the families share, held as a variable:\n");
+        chain_latex(node, out);
+    }
+    out.push_str("The chain rule, step by step:\n");
+    chain_latex(&l.chain, out);
+    out.push_str("The certificate, the claim proved in one piece:\n\n");
+}
+
+/// A chain of lecture steps as an aligned display, each move named above its line.
+fn chain_latex(steps: &[crate::transcript::LectureStep], out: &mut String) {
+    out.push_str("\\begin{align*}\n");
+    let room = LINE - 4.0;
+    if let Some(first) = steps.first() {
+        let _ = write!(out, "  & {{{}}}", tex(&first.before));
+    }
+    for s in steps {
+        let after = latex_math::lines(&s.after, room);
+        let _ = write!(
+            out,
+            " \\\\\n\\intertext{{\\small\\hspace*{{2em}}{} ({}, {}):}}\n  &= {}",
+            super::latex::escape(&s.rule),
+            s.status.word(),
+            s.proof_size(),
+            after[0]
+        );
+        if after.len() > 1 {
+            let _ = write!(out, " \\\\\n  &\\qquad {}", continued(&after[1..]));
+        }
+    }
+    out.push_str("\n\\end{align*}\n");
 }
 
 /// Definitions as an aligned list, long ones split across lines.

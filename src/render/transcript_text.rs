@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::walk::{self, EdgeLine};
 use crate::report::Status;
-use crate::transcript::{Simplification, Transcript};
+use crate::transcript::{Lecture, Simplification, Transcript};
 
 pub(super) fn verdict(s: &Simplification) -> String {
     let conditions = if s.conditions.is_empty() {
@@ -247,6 +247,12 @@ pub fn render_text(t: &Transcript) -> String {
         for a in &g.assumptions {
             let _ = writeln!(out, "  assume {a}");
         }
+        if let Some(l) = &g.lecture {
+            lecture_text(l, &mut out);
+            out.push_str(
+                "The certificate: the claim, proved in one piece and checked by the kernel:\n",
+            );
+        }
         let _ = writeln!(out, "  claim {}: {}", g.claim.claim, g.claim.status.word());
         for (i, s) in g.claim.steps.iter().enumerate() {
             let _ = writeln!(
@@ -263,6 +269,88 @@ pub fn render_text(t: &Transcript) -> String {
         }
     }
     out
+}
+
+/// The lecture view of the every-n claim: Jacobian entries, then the chain.
+fn lecture_text(l: &Lecture, out: &mut String) {
+    out.push_str("As a lecture writes it, each equality a claim proved for every n (certificates checked).\n");
+    out.push_str("The Jacobian entries of the definitions on the way to the input:\n");
+    for s in &l.jacobians {
+        let _ = writeln!(
+            out,
+            "  {} = {}  [{}: {}, {}]",
+            s.before,
+            s.after,
+            s.rule,
+            s.status.word(),
+            s.proof_size()
+        );
+    }
+    for node in &l.nodes {
+        out.push_str("The gradient at the definition the families share, held as a variable:\n");
+        chain_text(node, out);
+    }
+    out.push_str("The chain rule, step by step:\n");
+    chain_text(&l.chain, out);
+}
+
+/// `before`, then `= after` for each step, with its move and verdict.
+fn chain_text(steps: &[crate::transcript::LectureStep], out: &mut String) {
+    if let Some(first) = steps.first() {
+        let _ = writeln!(out, "  {}", first.before);
+    }
+    for s in steps {
+        let _ = writeln!(
+            out,
+            "    = {}  [{}: {}, {}]",
+            s.after,
+            s.rule,
+            s.status.word(),
+            s.proof_size()
+        );
+    }
+}
+
+/// [`lecture_text`] in markdown: the entries as a list, the chain as a table.
+fn lecture_markdown(l: &Lecture, out: &mut String) {
+    out.push_str("\nAs a lecture writes it, each equality a claim proved for every $n$ (certificates checked). The Jacobian entries of the definitions on the way to the input:\n\n");
+    for s in &l.jacobians {
+        let _ = writeln!(
+            out,
+            "- {} $=$ {} (`{}`: {}, {})",
+            math(&s.before),
+            math(&s.after),
+            s.rule,
+            s.status.word(),
+            s.proof_size()
+        );
+    }
+    for node in &l.nodes {
+        out.push_str(
+            "\nThe gradient at the definition the families share, held as a variable:\n\n",
+        );
+        chain_markdown(node, out);
+    }
+    out.push_str("\nThe chain rule, step by step:\n\n");
+    chain_markdown(&l.chain, out);
+}
+
+/// [`chain_text`] as a markdown table.
+fn chain_markdown(steps: &[crate::transcript::LectureStep], out: &mut String) {
+    out.push_str("| | form | move |\n|---|---|---|\n");
+    if let Some(first) = steps.first() {
+        let _ = writeln!(out, "| | {} | |", math(&first.before));
+    }
+    for s in steps {
+        let _ = writeln!(
+            out,
+            "| $=$ | {} | `{}` ({}, {}) |",
+            math(&s.after),
+            s.rule,
+            s.status.word(),
+            s.proof_size()
+        );
+    }
 }
 
 /// `$…$` math for a term in input syntax (LaTeX where it parses).
@@ -399,6 +487,9 @@ pub fn render_markdown(t: &Transcript) -> String {
         }
         for a in &g.assumptions {
             let _ = writeln!(out, "- assume `{a}`");
+        }
+        if let Some(l) = &g.lecture {
+            lecture_markdown(l, &mut out);
         }
         let _ = writeln!(
             out,

@@ -1,0 +1,474 @@
+//! The every-n section as a lecture: the Jacobian entries of the definitions
+//! on the path from the output to the input (`d(S, a[k]) = exp(a[k])`,
+//! `d(y[j], a[k]) = y[j]*(delta(j, k) - y[k])`), then the chain rule through
+//! them and the chain of equalities down to the file's claim. Owns choosing
+//! those forms from the file's definitions; it trusts none of them: every
+//! equality shown is a claim proved by `prove` (and so re-checked by the
+//! kernel), and the lecture is left out unless every one is proved.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use egg::{RecExpr, Symbol};
+use serde::Serialize;
+
+use crate::language::Math;
+use crate::print::to_infix;
+use crate::problem::Problem;
+use crate::prove::{definitions, differentiate_by, prove_problem, Limits};
+use crate::report::{ClaimReport, Status};
+
+/// The longest form a lecture shows, in characters of input syntax.
+const LONGEST: usize = 100;
+
+/// One equality of the lecture, proved as a claim for every `n`.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct LectureStep {
+    /// The left side.
+    pub before: String,
+    /// The right side.
+    pub after: String,
+    /// The move, as a lecture names it (`chain rule through y[j]`, `use sum(j, t[j]) = 1`).
+    pub rule: String,
+    /// The verdict on the claim `before = after` (always `proved` when shown).
+    pub status: Status,
+    /// How many lemmas and steps its kernel-checked proof has.
+    pub proof_steps: usize,
+}
+
+impl LectureStep {
+    /// The proof's size in words: `1 step`, `9 steps`.
+    pub fn proof_size(&self) -> String {
+        match self.proof_steps {
+            1 => "1 step".to_string(),
+            n => format!("{n} steps"),
+        }
+    }
+}
+
+/// The lecture view of the every-n claim.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Lecture {
+    /// `d(D, x) = …` for each definition `D` on the path, in the file's order.
+    pub jacobians: Vec<LectureStep>,
+    /// `d(OUT, x) = … = RHS`: each step's `before` is the previous step's `after`.
+    pub chain: Vec<LectureStep>,
+    /// The gradient at each scalar definition the families use (`S`): from
+    /// `d(L, S)`, `S` held as a variable, to its simplest form.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<Vec<LectureStep>>,
+}
+
+/// The variable names an expression mentions (families and index names included).
+fn mentions(e: &RecExpr<Math>) -> BTreeSet<Symbol> {
+    e.as_ref()
+        .iter()
+        .filter_map(|n| match n {
+            Math::Var(s) => Some(*s),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Splits `d(F, X)` (in input syntax) into `F` and `X`.
+fn split_d(lhs: &RecExpr<Math>) -> Option<(String, String)> {
+    let nodes = lhs.as_ref();
+    let Some(Math::D([f, x])) = nodes.last() else {
+        return None;
+    };
+    let sub = |id: egg::Id| -> RecExpr<Math> {
+        let e: RecExpr<Math> = nodes[..=usize::from(id)].to_vec().into();
+        e
+    };
+    Some((to_infix(&sub(*f)), to_infix(&sub(*x))))
+}
+
+/// A path definition: its name, how it is referred to (`S`, `y[j]`), its
+/// family parameter, and its body.
+struct OnPath {
+    name: Symbol,
+    reference: String,
+    param: Option<String>,
+}
+
+/// The lecture for the first claim of `problem` (`text` is its source), or
+/// `None` when the file's shape does not fit (no `d(NAME, x[k]) = …` claim,
+/// no definition between them) or any equality is not proved.
+pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<Lecture> {
+    let claim = problem.claims.first()?;
+    let (out, x) = split_d(&claim.lhs)?;
+    let rhs = to_infix(&claim.rhs);
+    let out_sym = Symbol::from(out.as_str());
+    let out_def = problem.definitions.iter().find(|d| d.name == out_sym)?;
+    let x_expr = crate::parse::parse_expression(&x, &[]).ok()?;
+    let x_vars = mentions(&x_expr);
+    // The input's own family (`a` of `a[k]`) and its index (`k`).
+    let x_family = *x_vars.iter().next()?;
+    let defs = definitions(problem);
+    // Which definitions depend on the input, and which the output needs.
+    let mut depends = BTreeSet::new();
+    for d in &problem.definitions {
+        let m = mentions(&d.expr);
+        if m.contains(&x_family) || m.iter().any(|s| depends.contains(s)) {
+            depends.insert(d.name);
+        }
+    }
+    let mut needed = BTreeSet::from([out_sym]);
+    for d in problem.definitions.iter().rev() {
+        if needed.contains(&d.name) {
+            needed.extend(
+                mentions(&d.expr)
+                    .into_iter()
+                    .filter(|s| defs.contains_key(s)),
+            );
+        }
+    }
+    let mut path = Vec::new();
+    for d in &problem.definitions {
+        if d.name == out_sym || !depends.contains(&d.name) || !needed.contains(&d.name) {
+            continue;
+        }
+        let param = match d.expr.as_ref().last() {
+            Some(Math::Lambda([p, _])) => match &d.expr.as_ref()[usize::from(*p)] {
+                Math::Var(s) => Some(s.to_string()),
+                _ => return None,
+            },
+            _ => None,
+        };
+        // The entry's free index must not be the input's.
+        if param
+            .as_ref()
+            .is_some_and(|p| x_vars.contains(&Symbol::from(p.as_str())))
+        {
+            return None;
+        }
+        let reference = match &param {
+            Some(p) => format!("{}[{p}]", d.name),
+            None => d.name.to_string(),
+        };
+        path.push(OnPath {
+            name: d.name,
+            reference,
+            param,
+        });
+    }
+    if path.is_empty() {
+        return None;
+    }
+    let names: BTreeMap<Symbol, usize> = problem.definitions.iter().map(|d| (d.name, 0)).collect();
+    let families: BTreeSet<Symbol> = problem
+        .definitions
+        .iter()
+        .filter(|d| matches!(d.expr.as_ref().last(), Some(Math::Lambda(_))))
+        .map(|d| d.name)
+        .collect();
+    let parse = |t: &str| crate::parse::parse_term(t, &names, &families).ok();
+    let simplifier =
+        super::Simplifier::new(problem, &defs, crate::prove::budget_for(limits)).ok()?;
+    let simplify = |t: &str| simplifier.simplify(t, false).ok().map(|s| s.1);
+    let moves = crate::prove::moves::Moves::new(problem);
+    let deadline = Some(std::time::Instant::now() + limits.timeout);
+    // The moves from `before` to `after` (`cancel y[j]`), or `None` when none are found.
+    let named = |before: &str, after: &str| -> Option<String> {
+        let steps = moves.chain(before, after, deadline)?;
+        let mut names: Vec<String> = Vec::new();
+        for s in steps {
+            if !names.contains(&s.rule) {
+                names.push(s.rule);
+            }
+        }
+        Some(names.join(", "))
+    };
+    // The Jacobian entries `d(D, x)`, simplified and factored.
+    let mut entries = BTreeMap::new();
+    for p in &path {
+        let r = parse(&p.reference)?;
+        let derived = differentiate_by(&r, &x_expr, &defs, limits).ok()?;
+        let simplified = simplify(&derived)?;
+        entries.insert(p.name, moves.shape(&derived, &simplified, deadline));
+    }
+    // The chain rule through the path definitions the output uses directly:
+    // their partial derivatives, with every path definition held fixed.
+    let direct = mentions(&out_def.expr);
+    let mut held = defs.clone();
+    for p in &path {
+        held.remove(&p.name);
+    }
+    let body = match out_def.expr.as_ref().last() {
+        Some(Math::Lambda(_)) => return None,
+        _ => out_def.expr.clone(),
+    };
+    let (mut chain, mut substituted, mut cancelled, mut through) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut cancel_moves = Vec::new();
+    let mut partials = Vec::new();
+    for p in path.iter().filter(|p| direct.contains(&p.name)) {
+        let r = crate::parse::parse_term(&p.reference, &BTreeMap::new(), &families).ok()?;
+        let partial = simplify(&differentiate_by(&body, &r, &held, limits).ok()?)?;
+        partials.push((p.name, p.param.clone(), partial.clone()));
+        let entry = &entries[&p.name];
+        let d = format!("d({}, {x})", p.reference);
+        let raw = format!("({partial})*({entry})");
+        let wrap = |t: &str| match &p.param {
+            Some(j) => format!("sum({j}, {t})"),
+            None => t.to_string(),
+        };
+        chain.push(wrap(&format!("({partial})*{d}")));
+        substituted.push(wrap(&raw));
+        // A minus sign in front of the sum, as a lecture writes it (`-sum(j, t[j]*…)`).
+        let (sign, raw) = match partial.strip_prefix('-') {
+            Some(_) if p.param.is_some() => ("-", format!("-({raw})")),
+            _ => ("", raw),
+        };
+        let raw = parse(&raw).map(|e| to_infix(&e))?;
+        let simplified = simplify(&raw)?;
+        let product = moves.shape(&raw, &simplified, deadline);
+        if let Some(n) = named(&raw, &product) {
+            cancel_moves.push(n);
+        }
+        cancelled.push(format!("{sign}{}", wrap(&product)));
+        through.push(p.reference.clone());
+    }
+    let tidy = |parts: &[String]| -> Option<String> {
+        let joined = parts
+            .iter()
+            .map(|t| format!("({t})"))
+            .collect::<Vec<_>>()
+            .join(" + ");
+        parse(&joined).map(|e| to_infix(&e))
+    };
+    let lhs = format!("d({out}, {x})");
+    let entries_used: Vec<String> = path
+        .iter()
+        .filter(|p| direct.contains(&p.name))
+        .map(|p| format!("d({}, {x}) = {}", p.reference, entries[&p.name]))
+        .collect();
+    let mut forms = vec![
+        (lhs.clone(), String::new()),
+        (
+            tidy(&chain)?,
+            format!("chain rule through {}", through.join(", ")),
+        ),
+        (
+            tidy(&substituted)?,
+            format!("substitute {}", entries_used.join(", ")),
+        ),
+        (tidy(&cancelled)?, cancel_moves.join("; ")),
+    ];
+    let collected = simplify(&forms[3].0)?;
+    forms.push((collected, String::new()));
+    forms.push((rhs, String::new()));
+    // A step that only reorders factors teaches nothing: the next step starts
+    // from the form before it.
+    if cancel_moves.iter().all(|m| m == "reorder the terms") {
+        forms.remove(3);
+    }
+    forms.dedup_by(|b, a| a.0 == b.0);
+    // A lecture shows forms a reader can follow; a file whose forms run long
+    // (batch normalization) keeps only its proof.
+    // and one whose sums reuse an index already in use (`y[j]*(… sum(j, …))`)
+    // would read wrongly, though it is proved.
+    let readable = |t: &str| {
+        t.len() <= LONGEST
+            && parse(t).is_some_and(|e| {
+                let root = egg::Id::from(e.as_ref().len() - 1);
+                let free = crate::index::free_indices(&e, root);
+                !shadows(&e, root, &mut free.into_iter().collect())
+            })
+    };
+    if !forms.iter().all(|f| readable(&f.0)) || !entries.values().all(|e| readable(e)) {
+        return None;
+    }
+    // Every equality becomes a claim of one problem: the file without its claims.
+    let mut claims = Vec::new();
+    for p in &path {
+        claims.push(format!("d({}, {x}) = {}", p.reference, entries[&p.name]));
+    }
+    for w in forms.windows(2) {
+        claims.push(format!("{} = {}", w[0].0, w[1].0));
+    }
+    let mut source: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("prove"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    for c in &claims {
+        source.push_str(&format!("prove {c}\n"));
+    }
+    let lecture_problem = crate::parse::parse_problem(&source).ok()?;
+    let report = prove_problem(&lecture_problem, limits);
+    if report.claims.len() != claims.len()
+        || report.claims.iter().any(|c| c.status != Status::Proved)
+    {
+        return None;
+    }
+    let step = |c: &ClaimReport, before: &str, after: &str, rule: String| LectureStep {
+        before: before.to_string(),
+        after: after.to_string(),
+        rule,
+        status: c.status,
+        proof_steps: c.steps.len(),
+    };
+    let jacobians = path
+        .iter()
+        .zip(&report.claims)
+        .map(|(p, c)| {
+            let rule = format!("differentiate {}", p.reference);
+            step(
+                c,
+                &format!("d({}, {x})", p.reference),
+                &entries[&p.name],
+                rule,
+            )
+        })
+        .collect();
+    let chain = forms
+        .windows(2)
+        .zip(&report.claims[path.len()..])
+        .map(|(w, c)| {
+            let rule = if w[1].1.is_empty() {
+                proof_moves(c)
+            } else {
+                w[1].1.clone()
+            };
+            step(c, &w[0].0, &w[1].0, rule)
+        })
+        .collect();
+    // The gradient at each scalar definition the families use (the book's
+    // `/` node): the chain rule through the families, the definition held.
+    let nodes = path
+        .iter()
+        .filter(|p| p.param.is_none() && !direct.contains(&p.name))
+        .filter_map(|p| {
+            let held_at = |q: Symbol, j: &str| -> Option<String> {
+                let body = crate::index::instantiate(&defs[&q], Symbol::from(j))?;
+                if !mentions(&body).contains(&p.name) {
+                    return None;
+                }
+                let var = RecExpr::from(vec![Math::Var(p.name)]);
+                simplify(&differentiate_by(&body, &var, &held, limits).ok()?)
+            };
+            let terms: Vec<String> = partials
+                .iter()
+                .filter_map(|(q, j, g)| {
+                    let j = j.as_ref()?;
+                    Some(format!("sum({j}, ({g})*({}))", held_at(*q, j)?))
+                })
+                .collect();
+            let raw = tidy(&terms)?;
+            let collected = simplify(&raw)?;
+            let used = simplifier.simplify(&collected, true).ok()?.1;
+            node_gradient(
+                p.name,
+                text,
+                &out,
+                [raw, collected, used],
+                &readable,
+                limits,
+            )
+        })
+        .collect();
+    Some(Lecture {
+        jacobians,
+        chain,
+        nodes,
+    })
+}
+
+/// The chain `d(OUT, S) = raw = collected = used` at the scalar definition
+/// `name`, every equality proved: the first in the file with `S` an input
+/// (its definition dropped), the others in the file itself. `None` when one
+/// is not proved or a form is not readable.
+fn node_gradient(
+    name: Symbol,
+    text: &str,
+    out: &str,
+    [raw, collected, used]: [String; 3],
+    readable: &dyn Fn(&str) -> bool,
+    limits: &Limits,
+) -> Option<Vec<LectureStep>> {
+    let lhs = format!("d({out}, {name})");
+    let mut forms = vec![lhs.clone(), raw, collected, used];
+    forms.dedup();
+    if !forms[1..].iter().all(|f| readable(f)) {
+        return None;
+    }
+    let own = |l: &str| {
+        let l = l.trim_start();
+        // The figures' layers may name it; they change no proof.
+        l.starts_with("prove") || l.starts_with("layer ") || l.starts_with(&format!("let {name} "))
+    };
+    let (mut held, mut file) = (String::new(), String::new());
+    for l in text.lines() {
+        if !own(l) {
+            held.push_str(&format!("{l}\n"));
+        }
+        if !l.trim_start().starts_with("prove") {
+            file.push_str(&format!("{l}\n"));
+        }
+    }
+    held.push_str(&format!("prove {lhs} = {}\n", forms[1]));
+    for w in forms[1..].windows(2) {
+        file.push_str(&format!("prove {} = {}\n", w[0], w[1]));
+    }
+    let mut reports = Vec::new();
+    for source in [held, file] {
+        let problem = crate::parse::parse_problem(&source).ok()?;
+        reports.extend(prove_problem(&problem, limits).claims);
+    }
+    if reports.len() != forms.len() - 1 || reports.iter().any(|c| c.status != Status::Proved) {
+        return None;
+    }
+    let rules = std::iter::once(format!("chain rule, {name} held as a variable"))
+        .chain(reports[1..].iter().map(proof_moves));
+    Some(
+        forms
+            .windows(2)
+            .zip(&reports)
+            .zip(rules)
+            .map(|((w, c), rule)| LectureStep {
+                before: w[0].clone(),
+                after: w[1].clone(),
+                rule,
+                status: c.status,
+                proof_steps: c.steps.len(),
+            })
+            .collect(),
+    )
+}
+
+/// Whether a sum below `id` binds an index already in use in `used` (free, or bound above).
+fn shadows(e: &RecExpr<Math>, id: egg::Id, used: &mut Vec<Symbol>) -> bool {
+    let node = &e[id];
+    if let Math::Sum([i, body]) = node {
+        let Math::Var(b) = &e[*i] else {
+            return false;
+        };
+        if used.contains(b) {
+            return true;
+        }
+        used.push(*b);
+        let found = shadows(e, *body, used);
+        used.pop();
+        return found;
+    }
+    egg::Language::children(node)
+        .iter()
+        .any(|c| shadows(e, *c, used))
+}
+
+/// The named moves of a proof of an equality without `d`: its steps' labels,
+/// each shortened to the laws it names (`by sum(j, c*u) = c*sum(j, u)`) when
+/// it names any, since the definitions it unfolds are the file's.
+fn proof_moves(c: &ClaimReport) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for s in &c.steps {
+        let label = match s.rule.find("by ") {
+            Some(at) => s.rule[at..].to_string(),
+            None => s.rule.clone(),
+        };
+        if !seen.contains(&label) {
+            seen.push(label);
+        }
+    }
+    seen.join("; ")
+}
