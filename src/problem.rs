@@ -230,6 +230,15 @@ impl Problem {
             .collect()
     }
 
+    /// The names defined with an index (`let y[j] = …`).
+    pub fn families(&self) -> std::collections::BTreeSet<Symbol> {
+        self.definitions
+            .iter()
+            .filter(|d| matches!(d.expr.as_ref().last(), Some(Math::Lambda(_))))
+            .map(|d| d.name)
+            .collect()
+    }
+
     /// The ranges the problem's `index` statements declare.
     pub fn ranges(&self) -> crate::index::Ranges {
         let mut r = crate::index::Ranges::default();

@@ -46,6 +46,18 @@ math { font-size: 1.05em; }
 }
 ";
 
+/// One equality of the lecture view, with its rule, verdict and proof size.
+fn lecture_item(page: &mut Page, s: &crate::transcript::LectureStep) {
+    let _ = writeln!(
+        page.out,
+        "<li>{} <span class=\"rule\">[{}: {}, {}]</span></li>",
+        page.math.equation(&s.before, &s.after),
+        escape(&s.rule),
+        status(s.status),
+        s.proof_size()
+    );
+}
+
 fn status(s: Status) -> String {
     let class = if s == Status::Proved {
         "proved"
@@ -301,39 +313,18 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
         if let Some(l) = &g.lecture {
             page.out.push_str("</ul>\n<p>As a lecture writes it, each equality a claim proved for every <i>n</i> (certificates checked). The Jacobian entries of the definitions on the way to the input:</p>\n<ul>\n");
             for s in &l.jacobians {
-                let _ = writeln!(
-                    page.out,
-                    "<li>{} <span class=\"rule\">[{}: {}, {}]</span></li>",
-                    page.math.equation(&s.before, &s.after),
-                    escape(&s.rule),
-                    status(s.status),
-                    s.proof_size()
-                );
+                lecture_item(&mut page, s);
             }
             for node in &l.nodes {
                 page.out.push_str("</ul>\n<p>The gradient at the definition the families share, held as a variable:</p>\n<ul>\n");
                 for s in node {
-                    let _ = writeln!(
-                        page.out,
-                        "<li>{} <span class=\"rule\">[{}: {}, {}]</span></li>",
-                        page.math.equation(&s.before, &s.after),
-                        escape(&s.rule),
-                        status(s.status),
-                        s.proof_size()
-                    );
+                    lecture_item(&mut page, s);
                 }
             }
             page.out
                 .push_str("</ul>\n<p>The chain rule, step by step:</p>\n<ul>\n");
             for s in &l.chain {
-                let _ = writeln!(
-                    page.out,
-                    "<li>{} <span class=\"rule\">[{}: {}, {}]</span></li>",
-                    page.math.equation(&s.before, &s.after),
-                    escape(&s.rule),
-                    status(s.status),
-                    s.proof_size()
-                );
+                lecture_item(&mut page, s);
             }
         }
         let _ = writeln!(

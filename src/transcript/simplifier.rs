@@ -57,12 +57,7 @@ impl<'a> Simplifier<'a> {
                 normalizers.push((substituted, norm));
             }
         }
-        let families = problem
-            .definitions
-            .iter()
-            .filter(|d| matches!(d.expr.as_ref().last(), Some(Math::Lambda(_))))
-            .map(|d| d.name)
-            .collect();
+        let families = problem.families();
         Ok(Simplifier {
             names,
             families,

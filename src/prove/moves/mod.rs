@@ -67,12 +67,7 @@ impl Moves {
             .iter()
             .map(|d| (d.name, d.line))
             .collect();
-        let families = problem
-            .definitions
-            .iter()
-            .filter(|d| matches!(d.expr.as_ref().last(), Some(Math::Lambda(_))))
-            .map(|d| d.name)
-            .collect();
+        let families = problem.families();
         let defs: Vec<(String, String, T)> = problem
             .definitions
             .iter()
