@@ -468,6 +468,55 @@ fn root(expr: &RecExpr<Math>) -> Id {
 /// Checks that a step's name says what its justification does: `use EQ`
 /// is an assumption step with that equation; `substitute N = …` and
 /// `write … as N` unfold `N`.
+/// How a step's name cites the law `law` after `by`: its equations without
+/// their side conditions (the step lists those), `sum(j, c) = c*n`.
+pub(crate) fn law_citation(law: &str) -> Option<String> {
+    kernel::LAWS
+        .iter()
+        .chain(kernel::FUNCTION_LAWS)
+        .find(|(n, _)| *n == law)
+        .map(|(_, text)| equations(text))
+}
+
+/// A law's equations, without their side conditions (the step lists
+/// those): `sum(j, c) = c*n`, `sqrt(u)^2 = u; sqrt(p^2/q^2) = p/q`. A
+/// condition (` where …`, ` for …`) runs to the next `;`.
+fn equations(text: &str) -> String {
+    let mut clauses = Vec::new();
+    for segment in top_level(text, ';') {
+        let cut = [" where ", " for "]
+            .iter()
+            .filter_map(|w| segment.find(w))
+            .min()
+            .unwrap_or(segment.len());
+        clauses.extend(top_level(&segment[..cut], ','));
+    }
+    clauses.join("; ")
+}
+
+/// `text` split at `sep` outside brackets, each part trimmed, empty parts left out.
+fn top_level(text: &str, sep: char) -> Vec<&str> {
+    let (mut depth, mut start, mut out) = (0i32, 0, Vec::new());
+    for (at, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), sep)))
+    {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            c if c == sep && depth == 0 => {
+                let part = text[start..at].trim();
+                if !part.is_empty() {
+                    out.push(part);
+                }
+                start = at + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 fn check_name(by: &Justification) -> Result<(), String> {
     let Some(name) = by.name() else {
         return Ok(());
@@ -492,6 +541,20 @@ fn check_name(by: &Justification) -> Result<(), String> {
                 });
             if name.starts_with("use ") {
                 return wrong();
+            }
+            // `by A and B`: each a citation of a law the step uses.
+            let by = name
+                .strip_prefix("by ")
+                .or_else(|| name.split_once(", by ").map(|(_, r)| r));
+            if let Some(by) = by {
+                let by = by.split_once(", write ").map_or(by, |(b, _)| b);
+                let cited = |c: &str| {
+                    laws.iter()
+                        .any(|l| law_citation(l).as_deref() == Some(c) || l == c)
+                };
+                if !by.split(" and ").all(cited) {
+                    return wrong();
+                }
             }
             if let Some(n) = unfolded {
                 // A family's element `y[j]` is unfolded by its family's law `unfold-y`.

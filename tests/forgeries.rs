@@ -328,3 +328,22 @@ fn a_forged_renaming_cannot_carry_a_false_derivative() {
     };
     rejected_because(&report, "the rule gives");
 }
+
+#[test]
+fn a_step_name_may_cite_only_the_laws_its_step_uses() {
+    // `sum(i, 1)` over a declared range is `m` by sum-const; a name that
+    // cites another law (or a law the step does not use) is refused.
+    let honest = real("index i in 1..m\nprove sum(i, 2*x[i]) = 2*sum(i, x[i])\n");
+    assert_eq!(check_report(&honest).unwrap(), 1);
+    let step = honest.claims[0]
+        .steps
+        .iter()
+        .position(|s| s.rule.starts_with("by "))
+        .expect("a step named by its laws");
+    let mut forged = honest.clone();
+    if let Justification::Algebra { name, .. } = &mut forged.claims[0].steps[step].by {
+        *name = Some("by exp(u + v) = exp(u)*exp(v)".into());
+    }
+    forged.claims[0].steps[step].rule = forged.claims[0].steps[step].by.label();
+    rejected_because(&forged, "is not what its step does");
+}

@@ -6,7 +6,6 @@
 //! with no law beyond field arithmetic keeps the plain label `algebra`.
 
 use super::Moves;
-use crate::kernel::{FUNCTION_LAWS, LAWS};
 use crate::report::{ClaimReport, Justification};
 
 /// Names each plain algebra step of `claim` (after the kernel has named its laws).
@@ -64,9 +63,8 @@ impl Moves {
                 format!("substitute {name} = {body}")
             };
         }
-        match LAWS.iter().chain(FUNCTION_LAWS).find(|(n, _)| *n == law) {
-            // The law's first clause, without its side conditions (the step lists those).
-            Some((_, text)) => format!("by {}", equations(text)),
+        match crate::check::law_citation(law) {
+            Some(text) => format!("by {text}"),
             None => format!("by {law}"),
         }
     }
@@ -80,43 +78,4 @@ fn mentions(text: &str, name: &str) -> bool {
         let after = text[at + name.len()..].chars().next();
         !before.is_some_and(ident) && !after.is_some_and(ident)
     })
-}
-
-/// A law's equations, without their side conditions (the step lists
-/// those): `sum(j, c) = c*n`, `sqrt(u)^2 = u; sqrt(p^2/q^2) = p/q`. A
-/// condition (` where …`, ` for …`) runs to the next `;`.
-fn equations(text: &str) -> String {
-    let mut clauses = Vec::new();
-    for segment in top_level(text, ';') {
-        let cut = [" where ", " for "]
-            .iter()
-            .filter_map(|w| segment.find(w))
-            .min()
-            .unwrap_or(segment.len());
-        clauses.extend(top_level(&segment[..cut], ','));
-    }
-    clauses.join("; ")
-}
-
-/// `text` split at `sep` outside brackets, each part trimmed, empty parts left out.
-fn top_level(text: &str, sep: char) -> Vec<&str> {
-    let (mut depth, mut start, mut out) = (0i32, 0, Vec::new());
-    for (at, c) in text
-        .char_indices()
-        .chain(std::iter::once((text.len(), sep)))
-    {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            c if c == sep && depth == 0 => {
-                let part = text[start..at].trim();
-                if !part.is_empty() {
-                    out.push(part);
-                }
-                start = at + c.len_utf8();
-            }
-            _ => {}
-        }
-    }
-    out
 }
