@@ -198,11 +198,18 @@ fn problems(name: &str, svg: &str) -> Vec<String> {
     out
 }
 
-/// The built-in problem for every n, as a file.
+/// The built-in problem for every n, as a file of its own for each call:
+/// tests run in parallel, and rewriting one shared file while another test's
+/// process reads it made that test read a truncated problem.
 fn every_n_file() -> String {
-    let path = concat!(env!("CARGO_TARGET_TMPDIR"), "/softmax-with-loss-n.txt");
-    std::fs::write(path, backprove::softmax_with_loss_n()).unwrap();
-    path.to_string()
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = format!(
+        "{}/figures-softmax-with-loss-n-{call}.txt",
+        env!("CARGO_TARGET_TMPDIR")
+    );
+    std::fs::write(&path, backprove::softmax_with_loss_n()).unwrap();
+    path
 }
 
 fn page(args: &[&str]) -> String {

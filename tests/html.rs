@@ -141,7 +141,7 @@ fn the_lecture_page_renders_in_chromium_with_its_math_and_figures_and_nothing_fr
         return;
     };
     check(browser, "softmax-3", &page("softmax-with-loss"));
-    let every_n = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("softmax-with-loss-n.txt");
+    let every_n = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html-softmax-with-loss-n.txt");
     std::fs::write(&every_n, backprove::softmax_with_loss_n()).unwrap();
     check(browser, "softmax-n", &page(every_n.to_str().unwrap()));
 }
