@@ -20,7 +20,7 @@ mod rollup;
 
 use crate::kernel::{self, Discharge, Justification as K, Rel};
 use crate::language::Math;
-use crate::parse::{parse_problem, parse_term};
+use crate::parse::parse_problem;
 use crate::print::to_infix;
 use crate::problem::{Problem, Relation};
 use crate::report::{ClaimReport, Justification, Report, Status};
@@ -154,7 +154,6 @@ pub(crate) struct Context {
     problem: Problem,
     defs: BTreeMap<Symbol, RecExpr<Math>>,
     names: BTreeMap<Symbol, usize>,
-    families: BTreeSet<Symbol>,
     pub(crate) statement: kernel::Statement,
     /// The assumptions' texts, for naming them in steps.
     assumption_texts: Vec<String>,
@@ -201,7 +200,6 @@ impl Context {
             ranges: problem.ranges(),
             ..Default::default()
         };
-        let mut families = BTreeSet::new();
         for d in &problem.definitions {
             let index = match d.expr.as_ref().last() {
                 Some(Math::Lambda([j, _])) => match &d.expr[*j] {
@@ -210,9 +208,6 @@ impl Context {
                 },
                 _ => None,
             };
-            if index.is_some() {
-                families.insert(d.name);
-            }
             statement.defs.insert(d.name, (index, d.expr.clone()));
         }
         for a in &problem.assumptions {
@@ -236,7 +231,6 @@ impl Context {
             problem,
             defs,
             names,
-            families,
             statement,
             rolled,
         })
@@ -248,7 +242,7 @@ impl Context {
     }
 
     fn term(&self, text: &str) -> Result<RecExpr<Math>, String> {
-        parse_term(text, &self.names, &self.families)
+        crate::parse::parse_term_in(text, &self.names, &self.problem)
             .map_err(|e| format!("cannot read `{text}`: {e}"))
     }
 

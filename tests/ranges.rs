@@ -89,16 +89,35 @@ fn a_certificate_that_mixes_up_the_ranges_is_rejected() {
 
 #[test]
 fn the_kernel_applies_sum_delta_within_one_range_only() {
-    // `sum(i, x[i]*delta(i, p)) = x[p]` holds when `p` is one of `i`'s values.
-    let honest = decide("index i, p in 1..m\nprove sum(i, x[i]*delta(i, p)) = x[p]\n");
-    assert_eq!(statuses(&honest), [Status::Proved]);
+    // `d(sum(j, x[j]), x[k]) = 1` holds when `k` is one of `j`'s values.
+    let honest = decide("prove d(sum(j, x[j]), x[k]) = 1\n");
     assert_eq!(check_report(&honest).unwrap(), 1);
-    // The same certificate with `p` ranging over `1..n`: for p > m the left
-    // side is 0, and the kernel no longer applies sum-delta.
+    // The same proof with the sum over `i` in 1..m, for `k` in 1..n: false
+    // for k > m. The reader refuses a written `delta(i, k)`, so the forger
+    // keeps the lemma `d(x[j], x[k]) = delta(j, k)` (its renaming to `i` is
+    // made inside the kernel) and jumps to `1` in one step: the kernel does
+    // not apply sum-delta across two ranges.
     let mut forged = honest.clone();
     forged.indices = vec!["i in 1..m".into()];
+    forged.definitions = vec![backprove::NamedDefinition {
+        name: "m".into(),
+        expr: "sum(i, 1)".into(),
+    }];
+    let claim = &mut forged.claims[0];
+    claim.claim = "d(sum(i, x[i]), x[k]) = 1".into();
+    claim.steps[0].before = "d(sum(i, x[i]), x[k])".into();
+    claim.steps[0].after = "sum(i, d(x[i], x[k]))".into();
+    let mut jump = claim.steps[2].clone();
+    jump.before = "d(sum(i, x[i]), x[k])".into();
+    jump.after = "1".into();
+    claim.steps.truncate(2);
+    claim.steps.push(jump);
+    for p in &mut claim.spot_checks {
+        let n = p.point.get("n").cloned().unwrap_or_else(|| "1".into());
+        p.point.insert("m".into(), n);
+    }
     let err = check_report(&forged).unwrap_err().to_string();
-    assert!(err.contains("not equal"), "{err}");
+    assert!(err.contains("step 3") && err.contains("not equal"), "{err}");
 }
 
 #[test]
@@ -146,4 +165,21 @@ fn a_problem_with_ranges_prints_back_as_itself() {
     let again = parse_problem(&text).unwrap();
     assert_eq!(again.to_string(), text);
     assert_eq!(again.ranges(), problem.ranges());
+}
+
+#[test]
+fn a_defined_family_is_read_within_its_own_range_only() {
+    // `let y[j]` defines y[1..n]; a certificate that reads `y[i]` with `i`
+    // in 1..m (where the unrolled points would leave y[2] free) is refused.
+    let honest = decide("index i in 1..m\nlet y[j] = 2*a[j]\nprove y[j] = 2*a[j]\n");
+    assert_eq!(statuses(&honest), [Status::Proved]);
+    let mut forged = honest.clone();
+    let claim = &mut forged.claims[0];
+    claim.claim = "y[i] = 2*a[i]".into();
+    for s in &mut claim.steps {
+        s.before = s.before.replace("[j]", "[i]");
+        s.after = s.after.replace("[j]", "[i]");
+    }
+    let err = check_report(&forged).unwrap_err().to_string();
+    assert!(err.contains("is defined over `j`"), "{err}");
 }

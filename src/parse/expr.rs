@@ -41,6 +41,8 @@ pub(super) struct Parser<'a> {
     pub(super) arities: Option<&'a mut BTreeMap<Symbol, (usize, usize, usize)>>,
     /// The declared index ranges, for `delta` (absent: every index ranges over `1..n`).
     pub(super) ranges: Option<&'a crate::index::Ranges>,
+    /// The index each defined family is defined over (`y` -> `j` for `let y[j]`).
+    pub(super) params: Option<&'a BTreeMap<Symbol, Symbol>>,
 }
 
 impl<'a> Parser<'a> {
@@ -63,6 +65,7 @@ impl<'a> Parser<'a> {
             diff_vars: Vec::new(),
             arities: None,
             ranges: None,
+            params: None,
         }
     }
 
@@ -121,49 +124,6 @@ impl<'a> Parser<'a> {
         self.record(sym, Kind::Index, column, width)
     }
 
-    /// `[j]` or `[i, j]` after a family name: the indices, as nodes.
-    pub(super) fn indices(&mut self) -> Result<(Vec<Id>, usize), Error> {
-        self.expect(Tok::LBracket, "`[`")?;
-        let mut out = Vec::new();
-        loop {
-            let (j, column, width) = self.ident("an index name")?;
-            self.check_index_name(&j, column, width)?;
-            out.push(self.add(Math::Var(Symbol::from(j.as_str()))));
-            if self.peek().tok != Tok::Comma {
-                break;
-            }
-            self.pos += 1;
-        }
-        let close = self.expect(Tok::RBracket, "`]` or `,` and another index")?;
-        Ok((out, close.column + 1))
-    }
-
-    /// Records that family `name` takes `count` indices; a family takes one
-    /// number of indices throughout a problem.
-    fn record_arity(&mut self, name: Symbol, count: usize, column: usize) -> Result<(), Error> {
-        let line = self.line;
-        let Some(arities) = self.arities.as_deref_mut() else {
-            return Ok(());
-        };
-        let (first, first_line, first_column) =
-            *arities.entry(name).or_insert((count, line, column));
-        if first == count {
-            return Ok(());
-        }
-        let width = name.as_str().chars().count();
-        let plural = |k: usize| if k == 1 { "index" } else { "indices" };
-        Err(self.semantic(
-            column,
-            column + width,
-            ErrorKind::Index,
-            format!(
-                "`{name}` has {count} {} here but {first} {} on line {first_line}, column {first_column}",
-                plural(count),
-                plural(first)
-            ),
-        ))
-    }
-
     /// `a[j]`, with the family name already read.
     pub(super) fn indexed(&mut self, name: &str, column: usize) -> Result<Node, Error> {
         let sym = Symbol::from(name);
@@ -188,6 +148,7 @@ impl<'a> Parser<'a> {
         let family = self.add(Math::Var(sym));
         let (indices, end) = self.indices()?;
         self.record_arity(sym, indices.len(), column)?;
+        self.check_family_ranges(sym, &indices, column, end)?;
         let mut children = vec![family];
         children.extend(indices);
         let id = self.add(Math::Idx(children.into()));

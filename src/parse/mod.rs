@@ -3,6 +3,7 @@
 //! Does not evaluate or simplify anything beyond spotting a constant zero divisor.
 
 mod expr;
+mod indices;
 mod layer;
 mod lexer;
 #[cfg(test)]
@@ -65,6 +66,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
     // Every scalar variable differentiated by: `n` may turn out to be the number of classes.
     let mut diff_vars: Vec<(Symbol, usize, usize, usize)> = Vec::new();
     let mut arities: BTreeMap<Symbol, (usize, usize, usize)> = BTreeMap::new();
+    let mut params: BTreeMap<Symbol, Symbol> = BTreeMap::new();
     let mut ranges = crate::index::Ranges::default();
     for (index, raw) in source_lines(text).enumerate() {
         let line = index + 1;
@@ -117,6 +119,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
         p.kinds = Some(&mut kinds);
         p.arities = Some(&mut arities);
         p.ranges = Some(&ranges);
+        p.params = Some(&params);
         let keyword = match &tokens[0].tok {
             Tok::Ident(k) if k == "let" || k == "assume" || k == "prove" => k.clone(),
             _ => return Err(p.expected("`let`, `assume`, `prove`, `index` or `layer`")),
@@ -196,6 +199,9 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                     None => body,
                 };
                 defined.insert(Symbol::from(name.as_str()), line);
+                if let Some(j) = param {
+                    params.insert(sym, j);
+                }
                 problem.definitions.push(Definition {
                     name: Symbol::from(name.as_str()),
                     expr,
@@ -403,6 +409,33 @@ pub(crate) fn parse_term(
 ) -> Result<RecExpr<Math>, Error> {
     let tokens = tokenize(text, 1)?;
     let mut p = Parser::new(&tokens, 1, defined, families);
+    p.whole_expression()
+}
+
+/// [`parse_term`] within `problem`'s ranges: `delta` within one range, and a
+/// defined family indexed within its own index's range (as in a problem file).
+pub(crate) fn parse_term_in(
+    text: &str,
+    defined: &BTreeMap<Symbol, usize>,
+    problem: &Problem,
+) -> Result<RecExpr<Math>, Error> {
+    let tokens = tokenize(text, 1)?;
+    let families = problem.families();
+    let ranges = problem.ranges();
+    let params: BTreeMap<Symbol, Symbol> = problem
+        .definitions
+        .iter()
+        .filter_map(|d| match d.expr.as_ref().last() {
+            Some(Math::Lambda([j, _])) => match &d.expr[*j] {
+                Math::Var(j) => Some((d.name, *j)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let mut p = Parser::new(&tokens, 1, defined, &families);
+    p.ranges = Some(&ranges);
+    p.params = Some(&params);
     p.whole_expression()
 }
 
