@@ -183,3 +183,14 @@ fn a_defined_family_is_read_within_its_own_range_only() {
     let err = check_report(&forged).unwrap_err().to_string();
     assert!(err.contains("is defined over `j`"), "{err}");
 }
+
+#[test]
+fn a_certificate_with_the_classes_declared_as_a_range_reads_back() {
+    // `index j in 1..n` names the default size: its definition `n = sum(j, 1)`
+    // comes from the declaration when the checker reads the certificate.
+    let text = "index i in 1..m\nindex j in 1..n\nprove sum(j, 1) + sum(i, 1) = n + m\n";
+    let report = decide(text);
+    assert_eq!(statuses(&report), [Status::Proved]);
+    assert_eq!(check_report(&report).unwrap(), 1);
+    same_problem(&report, &parse_problem(text).unwrap()).unwrap();
+}

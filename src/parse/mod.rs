@@ -371,9 +371,8 @@ fn parse_index(
             .indices
             .iter()
             .any(|d| d.names.iter().any(|n| crate::index::stem(*n) == stem));
-        if stated && before != size
-            || stem != name.as_str() && before != size && before.as_str() != crate::index::CLASSES
-        {
+        // A stem already declared keeps its range (an undeclared one has none yet).
+        if stated && before != size {
             return Err(semantic(
                 t,
                 format!("`{name}` ranges over 1..{before} with `{stem}`: numbered names share their stem's range"),
