@@ -1,7 +1,9 @@
-//! Symbolic-n problems at a concrete number of classes: `a[j]` becomes the
-//! variable `a[2]` once `j` has a value, `sum(j, e)` the sum of its `n`
-//! instances and `delta(j, k)` a 0 or 1. Used for spot checks and
-//! counterexamples only: agreement at a concrete `n` is evidence, not proof.
+//! Symbolic-n problems at concrete sizes ([`Sizes`]: the number of classes
+//! `n` and each declared size `m`): `a[j]` becomes the variable `a[2]` (and
+//! `W[i, j]` the variable `W[1, 2]`) once the indices have values, `sum(j, e)`
+//! the sum of its instances over `j`'s range and `delta(j, k)` a 0 or 1. Used
+//! for spot checks and counterexamples only: agreement at concrete sizes is
+//! evidence, not proof.
 
 use std::collections::BTreeMap;
 
