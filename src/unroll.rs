@@ -41,7 +41,7 @@ pub type Env = BTreeMap<Symbol, usize>;
 ///
 /// ```
 /// use backprove::unroll::Sizes;
-/// let p = backprove::parse_problem("index i in 1..m\nprove sum(i, x[i]) = sum(j, x[j])").unwrap();
+/// let p = backprove::parse_problem("index i in 1..m\nprove sum(i, x[i]) = sum(j, y[j])").unwrap();
 /// let all = Sizes::up_to(&p.ranges(), 2);
 /// assert_eq!(all.len(), 4);
 /// assert_eq!(all[1].to_string(), "n = 1, m = 2");

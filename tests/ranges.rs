@@ -8,7 +8,7 @@ use backprove::unroll::{unroll_to_text, Sizes};
 use backprove::{check_report, parse_problem, prove_problem, same_problem, Limits, Report, Status};
 
 const AFFINE: &str = include_str!("inputs/true/affine.txt");
-const WRONG: &str = include_str!("inputs/false/affine-transposed.txt");
+const WRONG: &str = include_str!("inputs/false/affine-wrong.txt");
 
 fn decide(text: &str) -> Report {
     prove_problem(&parse_problem(text).unwrap(), &Limits::default())
@@ -42,25 +42,46 @@ fn the_attention_scores_are_proved_for_every_size() {
 }
 
 #[test]
-fn the_transposed_gradients_are_refused_at_two_different_sizes() {
+fn wrong_gradients_of_the_right_shapes_are_refused_at_the_sizes_that_tell() {
     let report = decide(WRONG);
     assert_eq!(statuses(&report), vec![Status::Disproved; 3]);
-    for claim in &report.claims {
-        let cx = claim.counterexample.as_ref().expect("a counterexample");
-        // Each one needs the two sizes apart: at m = n the transposed claims
-        // still differ, but `sum(i, 1) = n` does not.
-        assert_ne!(
-            cx.point.get("m"),
-            cx.point.get("n"),
-            "{}: {cx:?}",
-            claim.claim
-        );
-    }
+    let size = |claim: usize, name: &str| -> u32 {
+        let cx = report.claims[claim].counterexample.as_ref().unwrap();
+        cx.point[name].parse().unwrap()
+    };
+    // Forgetting a delta over `j`, or taking a sum of products apart, shows
+    // only with two classes or more; two sizes taken as one only when they differ.
+    assert!(size(0, "n") >= 2 && size(1, "n") >= 2);
+    assert_ne!(size(2, "m"), size(2, "n"));
     assert!(report.claims[2]
         .reason
         .as_deref()
         .is_some_and(|r| r.contains("m - n")));
     assert_eq!(check_report(&report).unwrap(), 3);
+}
+
+#[test]
+fn a_square_layer_refuses_the_transposed_gradients_and_an_oblong_one_cannot_state_them() {
+    let report = decide(include_str!("inputs/false/affine-square-transposed.txt"));
+    assert_eq!(statuses(&report), vec![Status::Disproved; 2]);
+    assert_eq!(check_report(&report).unwrap(), 2);
+    // With W of m×n, `x[q]` and `W[j, p]` read outside their families' ranges.
+    for (file, name) in [
+        (
+            include_str!("inputs/fail/affine-transposed.txt"),
+            "`x`'s index",
+        ),
+        (
+            include_str!("inputs/fail/affine-dx-transposed.txt"),
+            "`W`'s first index",
+        ),
+    ] {
+        let err = parse_problem(file).unwrap_err().to_string();
+        assert!(
+            err.contains(name) && err.contains("runs over 1..n"),
+            "{err}"
+        );
+    }
 }
 
 #[test]
@@ -145,13 +166,27 @@ fn the_affine_layer_unrolled_at_two_sizes_is_proved_entry_by_entry() {
     let report = decide(&text);
     // 6 weights, 2 inputs, 3 biases.
     assert_eq!(statuses(&report), vec![Status::Proved; 11]);
-    // The wrong file unrolled the same way is wrong entry by entry, except
-    // on the diagonal, where the transposition changes nothing (`W1_1`, `W2_2`).
+    // The wrong file unrolled the same way is wrong entry by entry.
     let wrong = parse_problem(WRONG).unwrap();
-    let text = unroll_to_text(&wrong, &sizes).unwrap();
+    let report = decide(&unroll_to_text(&wrong, &sizes).unwrap());
+    assert_eq!(statuses(&report), vec![Status::Disproved; 9]);
+    // The square layer with its gradients transposed is wrong entry by entry
+    // except on the diagonal, where the transposition changes nothing.
+    let square = parse_problem(include_str!("inputs/false/affine-square-transposed.txt")).unwrap();
+    let text = unroll_to_text(&square, &Sizes::uniform(&square.ranges(), 3)).unwrap();
     let report = decide(&text);
-    let (p, d) = (Status::Proved, Status::Disproved);
-    assert_eq!(statuses(&report), [p, d, d, d, p, d, d, d, d], "{text}");
+    assert_eq!(report.claims.len(), 12, "{text}");
+    for claim in &report.claims {
+        let diagonal = ["W1_1", "W2_2", "W3_3"]
+            .iter()
+            .any(|w| claim.claim.starts_with(&format!("d(L, {w})")));
+        let expected = if diagonal {
+            Status::Proved
+        } else {
+            Status::Disproved
+        };
+        assert_eq!(claim.status, expected, "{}", claim.claim);
+    }
 }
 
 #[test]

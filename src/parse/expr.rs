@@ -36,13 +36,22 @@ pub(super) struct Parser<'a> {
     pub(super) depth: usize,
     /// The scalar variables this line differentiates by, with column and width.
     pub(super) diff_vars: Vec<(Symbol, usize, usize)>,
-    /// The number of indices of each family across the problem, with where it
-    /// was first used (absent when parsing a lone term).
-    pub(super) arities: Option<&'a mut BTreeMap<Symbol, (usize, usize, usize)>>,
+    /// How each family is indexed across the problem, as first used (absent
+    /// when parsing a lone term).
+    pub(super) shapes: Option<&'a mut BTreeMap<Symbol, Shape>>,
     /// The declared index ranges, for `delta` (absent: every index ranges over `1..n`).
     pub(super) ranges: Option<&'a crate::index::Ranges>,
     /// The index each defined family is defined over (`y` -> `j` for `let y[j]`).
     pub(super) params: Option<&'a BTreeMap<Symbol, Symbol>>,
+}
+
+/// How a family was first indexed: each index with its range's size, and where.
+#[derive(Debug, Clone)]
+pub(crate) struct Shape {
+    /// Each index, its range's size and its column.
+    pub(super) indices: Vec<(Symbol, Symbol, usize)>,
+    pub(super) line: usize,
+    pub(super) column: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -63,7 +72,7 @@ impl<'a> Parser<'a> {
             expr: RecExpr::default(),
             depth: 0,
             diff_vars: Vec::new(),
-            arities: None,
+            shapes: None,
             ranges: None,
             params: None,
         }
@@ -147,8 +156,8 @@ impl<'a> Parser<'a> {
         self.record(sym, Kind::Family, column, width)?;
         let family = self.add(Math::Var(sym));
         let (indices, end) = self.indices()?;
-        self.record_arity(sym, indices.len(), column)?;
         self.check_family_ranges(sym, &indices, column, end)?;
+        self.record_shape(sym, &indices, column)?;
         let mut children = vec![family];
         children.extend(indices);
         let id = self.add(Math::Idx(children.into()));

@@ -65,7 +65,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
         std::collections::HashMap::new();
     // Every scalar variable differentiated by: `n` may turn out to be the number of classes.
     let mut diff_vars: Vec<(Symbol, usize, usize, usize)> = Vec::new();
-    let mut arities: BTreeMap<Symbol, (usize, usize, usize)> = BTreeMap::new();
+    let mut shapes: BTreeMap<Symbol, expr::Shape> = BTreeMap::new();
     let mut params: BTreeMap<Symbol, Symbol> = BTreeMap::new();
     let mut ranges = crate::index::Ranges::default();
     for (index, raw) in source_lines(text).enumerate() {
@@ -117,7 +117,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
         }
         let mut p = Parser::new(&tokens, line, &defined, &families);
         p.kinds = Some(&mut kinds);
-        p.arities = Some(&mut arities);
+        p.shapes = Some(&mut shapes);
         p.ranges = Some(&ranges);
         p.params = Some(&params);
         let keyword = match &tokens[0].tok {
