@@ -230,7 +230,14 @@ pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Acc
         n.normalize(&proof.lhs).map_err(stop(None))?;
         n.normalize(&proof.rhs).map_err(stop(None))?;
         ctx.conditions(&mut n, None)?;
-        ctx.domain = n.met().iter().map(|m| (m.term.clone(), m.rel)).collect();
+        // With what the terms surely are as written (`v + eps > 0` for
+        // `sqrt(v + eps)`): a step may expand the square that shows it.
+        for m in n.met().to_vec() {
+            if let Some(r) = n.written_rel(&m.term).filter(|r| *r != m.rel) {
+                ctx.domain.push((m.term.clone(), r));
+            }
+            ctx.domain.push((m.term, m.rel));
+        }
     }
     for (i, step) in proof.chain.iter().enumerate() {
         let at = Some(first + i + 1);
@@ -483,10 +490,10 @@ impl<'a> Ctx<'a> {
     /// established nor stated rejects the proof (in discovery it is stated).
     fn conditions(&mut self, n: &mut Normalizer, at: Option<usize>) -> Result<(), Rejection> {
         // Established with names kept whole, or else with every name unfolded
-        // (`1 - s > 0` for `s = 1/(1 + exp(-z))`).
+        // (`1 - s > 0` for `s = 1/(1 + exp(-z))`), the claim's domain given.
         let mut open = Vec::new();
         for m in n.open_conditions() {
-            if !implied(self.statement, &[], &m.term, m.rel).map_err(stop(at))? {
+            if !implied(self.statement, &self.domain, &m.term, m.rel).map_err(stop(at))? {
                 open.push(m);
             }
         }

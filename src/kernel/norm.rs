@@ -186,6 +186,8 @@ pub struct Normalizer<'a> {
     factors: Vec<Poly>,
     factor_index: HashMap<Poly, u32>,
     names: HashMap<Symbol, Frac>,
+    /// The signs of names and defined families as written (`written_sign`).
+    written: HashMap<Symbol, Signs>,
     inverses: HashMap<Frac, Frac>,
     substitution: HashMap<AtomId, Frac>,
     /// Sign facts: whole values, and family-wide facts about single elements.
@@ -220,6 +222,7 @@ impl<'a> Normalizer<'a> {
             factors: vec![],
             factor_index: HashMap::new(),
             names: HashMap::new(),
+            written: HashMap::new(),
             inverses: HashMap::new(),
             substitution: HashMap::new(),
             facts: vec![],

@@ -2,7 +2,7 @@
 //! the claim's domain, stated conditions; and the definedness conditions met
 //! while reading a term.
 
-use egg::{Id, RecExpr, Symbol};
+use egg::{Id, Language, RecExpr, Symbol};
 use num_rational::BigRational;
 use num_traits::{One, Signed};
 
@@ -49,6 +49,11 @@ impl Normalizer<'_> {
             }
             let s = self.signs[a as usize].and(rel.allowed());
             self.signs[a as usize] = s;
+            // `sqrt(u) != 0` where defined says `u > 0`.
+            if let (Atom::Sqrt(u), Rel::Ne | Rel::Gt) = (&self.atoms[a as usize], rel) {
+                let u = u.clone();
+                self.add_fact(u, Rel::Gt);
+            }
         }
         self.facts.push((value, rel));
     }
@@ -115,16 +120,38 @@ impl Normalizer<'_> {
             if !ok || renamed.den != b.den || renamed.num.len() != b.num.len() {
                 continue;
             }
-            let (Some((m, c)), Some(d)) = (renamed.num.0.iter().next(), b.num.0.values().next())
-            else {
+            if self.scaled(&renamed.num, &b.num, any_sign) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Whether `b = c*m*a` for a constant `c` and a monomial `m` of atoms
+    /// whose signs are known (`n^2*(v + eps)` for `v + eps`): `c*m > 0`, or
+    /// only `c*m != 0` with `any_sign`.
+    fn scaled(&self, a: &Poly, b: &Poly, any_sign: bool) -> bool {
+        let Some((ma, ca)) = a.0.iter().next() else {
+            return false;
+        };
+        let Some(inverse) = ma.pow(-1) else {
+            return false;
+        };
+        // `a`'s first monomial goes to one of `b`'s: try each (a few at most
+        // for long sums, which rarely match).
+        for (mb, cb) in b.0.iter().take(64) {
+            let (Some(m), k) = (mb.mul(&inverse), cb / ca) else {
                 continue;
             };
-            if !b.num.0.contains_key(m) {
-                continue;
-            }
-            let k = b.num.0[m].clone() / c;
-            let _ = d;
-            if renamed.num.scale(&k) == b.num && (any_sign || k.is_positive()) {
+            let sign = m.0.iter().fold(Signs::of(&k), |s, (x, e)| {
+                s.mul(self.signs[*x as usize].pow(*e))
+            });
+            let allowed = if any_sign {
+                Signs::ANY.nonzero()
+            } else {
+                Signs::POS
+            };
+            if sign.within(allowed) && a.mul_term(&m, &k).as_ref() == Some(b) {
                 return true;
             }
         }
@@ -146,11 +173,112 @@ impl Normalizer<'_> {
         }
     }
 
-    /// Splits the conditions met into those the signs and facts establish and the rest.
+    /// Splits the conditions met into those the signs and facts establish
+    /// (of the normal form, or of the term as written) and the rest.
     pub fn open_conditions(&mut self) -> Vec<Met> {
         let met = self.met.clone();
         met.into_iter()
-            .filter(|m| !self.holds(&m.value, m.rel))
+            .filter(|m| {
+                !self.holds(&m.value, m.rel) && !self.written_sign(&m.term).within(m.rel.allowed())
+            })
             .collect()
+    }
+
+    /// The strongest relation to zero `term` surely has as written, if any.
+    pub fn written_rel(&mut self, term: &RecExpr<Math>) -> Option<Rel> {
+        let s = self.written_sign(term);
+        [Rel::Gt, Rel::Ge, Rel::Ne]
+            .into_iter()
+            .find(|r| s.within(r.allowed()))
+    }
+
+    /// The signs of a term as written, node by node: the normal form may have
+    /// expanded away a square (`sum(i, (x[i] - mu)^2)`) that this still sees.
+    /// Names and defined families count by their definitions; free ones by
+    /// the facts about them.
+    pub fn written_sign(&mut self, term: &RecExpr<Math>) -> Signs {
+        let nodes = term.as_ref();
+        let mut s: Vec<Signs> = Vec::with_capacity(nodes.len());
+        for node in nodes {
+            let at = |c: &Id| s[usize::from(*c)];
+            let sign = match node {
+                Math::Num(c) => Signs::of(&c.0),
+                Math::Var(v) => self.name_sign(*v),
+                Math::Idx(c) => match term::name(term, c[0]) {
+                    Some(f) => self.element_sign(f, term, &c[1..]),
+                    None => Signs::ANY,
+                },
+                Math::Add([a, b]) => at(a).add(at(b)),
+                Math::Sub([a, b]) => at(a).add(at(b).mul(Signs::NEG)),
+                Math::Mul([a, b]) => at(a).mul(at(b)),
+                Math::Div([a, b]) => at(a).mul(at(b).pow(-1)),
+                Math::Neg(a) => at(a).mul(Signs::NEG),
+                Math::Pow([a, b]) => match &nodes[usize::from(*b)] {
+                    Math::Num(c) if c.is_integer() => {
+                        let even = c.0.to_integer() % 2 == 0.into();
+                        at(a).pow(if c.0.is_negative() { -1 } else { 1 } * (1 + i32::from(even)))
+                    }
+                    _ if at(a).within(Signs::POS) => Signs::POS,
+                    _ => Signs::ANY,
+                },
+                Math::Exp(_) => Signs::POS,
+                Math::Sqrt(a) if at(a).within(Signs::POS) => Signs::POS,
+                Math::Sqrt(_) | Math::Delta(_) => Signs::NON_NEG,
+                // At least one term, each of the body's signs.
+                Math::Sum([_, body]) => at(body).add(at(body)),
+                Math::Log(_) | Math::D(_) | Math::Lambda(_) => Signs::ANY,
+                f => super::functions::function_signs(&f.to_string(), f.children().first().map(at)),
+            };
+            s.push(sign);
+        }
+        s.last().copied().unwrap_or(Signs::ANY)
+    }
+
+    fn name_sign(&mut self, v: Symbol) -> Signs {
+        if let Some(s) = self.written.get(&v) {
+            return *s;
+        }
+        let s = match self.defs.get(&v) {
+            Some((None, body)) => {
+                // A cycle cannot reach here (definitions come in order);
+                // the entry guards the recursion all the same.
+                self.written.insert(v, Signs::ANY);
+                let body = body.clone();
+                self.written_sign(&body)
+            }
+            Some((Some(_), _)) => Signs::ANY,
+            None => self.fact_sign(|a| matches!(a, Atom::Var(w) if *w == v), None),
+        };
+        self.written.insert(v, s);
+        s
+    }
+
+    fn element_sign(&mut self, f: Symbol, term: &RecExpr<Math>, indices: &[Id]) -> Signs {
+        match self.defs.get(&f) {
+            Some((Some(_), body)) => {
+                let Math::Lambda([_, b]) = body[term::root(body)] else {
+                    return Signs::ANY;
+                };
+                if let Some(s) = self.written.get(&f) {
+                    return *s;
+                }
+                self.written.insert(f, Signs::ANY);
+                let value = term::sub(body, b);
+                let s = self.written_sign(&value);
+                self.written.insert(f, s);
+                s
+            }
+            Some((None, _)) => Signs::ANY,
+            None => {
+                let k: Vec<Symbol> = indices
+                    .iter()
+                    .filter_map(|j| term::name(term, *j))
+                    .collect();
+                self.fact_sign(
+                    |a| matches!(a, Atom::Elem(b, j) if *b == f && *j == k),
+                    Some(f),
+                )
+            }
+        }
     }
 }

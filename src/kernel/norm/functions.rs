@@ -104,13 +104,18 @@ impl Normalizer<'_> {
             free.extend(self.frac_free(a));
         }
         let height = args.iter().map(|a| self.frac_height(a)).max().unwrap_or(0);
-        let signs = match name {
-            "sigmoid" | "softplus" => Signs::POS,
-            "relu" | "abs" | "step" => Signs::NON_NEG,
-            // tanh is odd and increasing: it has its argument's sign.
-            "tanh" => self.frac_sign(&args[0]),
-            _ => Signs::ANY,
-        };
+        let signs = function_signs(name, args.first().map(|a| self.frac_sign(a)));
         (free, height, signs)
+    }
+}
+
+/// The signs a built-in function surely has, given its first argument's.
+pub(super) fn function_signs(name: &str, arg: Option<Signs>) -> Signs {
+    match name {
+        "sigmoid" | "softplus" => Signs::POS,
+        "relu" | "abs" | "step" => Signs::NON_NEG,
+        // tanh is odd and increasing: it has its argument's sign.
+        "tanh" => arg.unwrap_or(Signs::ANY),
+        _ => Signs::ANY,
     }
 }

@@ -1,0 +1,79 @@
+//! The conditions a proof needs: established from the signs of terms as
+//! written (a square the normal form expanded away, a name's definition) and
+//! from the claim's own domain, or else stated. Each case that is
+//! established has a near miss whose condition must stay stated.
+
+use backprove::{check_report, parse_problem, prove_problem, Limits, Status};
+
+/// The conditions `text`'s one claim is proved under (its certificate checked).
+fn conditions(text: &str) -> Vec<String> {
+    let report = prove_problem(&parse_problem(text).unwrap(), &Limits::default());
+    let claim = &report.claims[0];
+    assert_eq!(claim.status, Status::Proved, "{text}: {:?}", claim.reason);
+    assert_eq!(check_report(&report).unwrap(), 1, "{text}");
+    claim.conditions.clone()
+}
+
+#[test]
+fn a_divisor_that_is_positive_as_written_needs_no_condition() {
+    for text in [
+        "prove (x^2 + 1)/(x^2 + 1) = 1",
+        "let q = x^2 + 1\nprove q/q = 1",
+        "prove sum(j, (a[j] - 1)^2 + 1)/sum(j, (a[j] - 1)^2 + 1) = 1",
+        "prove tanh(x^2 + 1)/tanh(x^2 + 1) = 1",
+        "let y[j] = exp(a[j]) + a[j]^2\nprove y[k]/y[k] = 1",
+        "assume e > 0\nprove (sum(j, (a[j] - m)^2)/n + e)/(sum(j, (a[j] - m)^2)/n + e) = 1",
+    ] {
+        assert_eq!(conditions(text), Vec::<String>::new(), "{text}");
+    }
+}
+
+#[test]
+fn a_divisor_that_may_be_zero_keeps_its_condition() {
+    for (text, condition) in [
+        ("prove (x^2 - 1)/(x^2 - 1) = 1", "x^2 - 1 != 0"),
+        ("let q = x^2\nprove q/q = 1", "q != 0"),
+        (
+            "prove sum(j, a[j]^2)/sum(j, a[j]^2) = 1",
+            "sum(j, a[j]^2) != 0",
+        ),
+        ("prove (x - 1)^3/(x - 1)^3 = 1", "x - 1 != 0"),
+        ("prove tanh(x)/tanh(x) = 1", "tanh(x) != 0"),
+        // A sum of terms that may be negative, though each is a square minus one.
+        (
+            "prove sum(j, a[j]^2 - 1)/sum(j, a[j]^2 - 1) = 1",
+            "sum(j, a[j]^2 - 1) != 0",
+        ),
+        // Without `e > 0`, the variance plus `e` may vanish.
+        (
+            "prove (sum(j, (a[j] - m)^2)/n + e)/(sum(j, (a[j] - m)^2)/n + e) = 1",
+            "sum(j, (a[j] - m)^2)/n + e != 0",
+        ),
+    ] {
+        let got = conditions(text);
+        assert!(
+            got.iter().any(|c| c == condition),
+            "{text}: {got:?} should state {condition}"
+        );
+    }
+}
+
+#[test]
+fn batch_normalization_with_a_positive_epsilon_needs_no_condition() {
+    let text = backprove::example("batch-normalization", 3).unwrap();
+    assert!(text.contains("assume eps > 0"));
+    assert_eq!(conditions(&text), Vec::<String>::new());
+    // Without the assumption, only where both sides are defined: `s != 0`,
+    // from which `v + eps > 0` and its expanded forms (times `n`, `n^2`) follow.
+    let without = text.replace("assume eps > 0\n", "");
+    assert_eq!(conditions(&without), ["s != 0"]);
+}
+
+#[test]
+fn a_square_root_that_is_not_zero_has_a_positive_argument() {
+    // `sqrt(x) != 0` is stated; `x >= 0` follows from it and is not listed.
+    assert_eq!(
+        conditions("prove d(sqrt(x), x) = 1/(2*sqrt(x))"),
+        ["sqrt(x) != 0"]
+    );
+}
