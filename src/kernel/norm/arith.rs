@@ -67,16 +67,7 @@ impl Normalizer<'_> {
     }
 
     pub(super) fn mul(&mut self, a: &Frac, b: &Frac) -> Res<Frac> {
-        self.charge(a.num.len() * b.num.len())?;
-        let mut den: BTreeMap<u32, u32> = a.den.iter().copied().collect();
-        for (k, e) in &b.den {
-            *den.entry(*k).or_insert(0) += e;
-        }
-        let num = a.num.mul(&b.num).ok_or(Stop::Limit)?;
-        let r = self.cancel(Frac {
-            num,
-            den: den.into_iter().collect(),
-        });
+        let r = self.mul_plain(a, b)?;
         self.reduce(r)
     }
 
