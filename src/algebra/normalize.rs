@@ -365,21 +365,33 @@ impl<'a> Normalizer<'a> {
     /// Coefficients larger than [`MAX_COEFFICIENT_BITS`] end the work too.
     fn poly_mul(&mut self, a: &Poly, b: &Poly) -> Res<Poly> {
         let (a, b) = if a.len() < b.len() { (b, a) } else { (a, b) };
+        // Short products are collected and merged once; a long one is summed
+        // as it goes, so its terms never all sit in memory at once.
+        let collect = a.len().saturating_mul(b.len()) <= 1 << 16;
+        let mut terms = Vec::with_capacity(if collect { a.len() * b.len() } else { 0 });
         let mut out = Poly::zero();
         for (m, c) in &a.0 {
             self.charge(b.len() + 1)?;
             self.check_deadline()?;
             for (n, d) in &b.0 {
-                let product = c * d;
+                let product = crate::algebra::poly::mul(c, d);
                 if product.numer().bits() > MAX_COEFFICIENT_BITS
                     || product.denom().bits() > MAX_COEFFICIENT_BITS
                 {
                     return Err(AlgebraError::Limit);
                 }
-                out.add_term(m.mul(n), product);
+                if collect {
+                    terms.push((m.mul(n), product));
+                } else {
+                    out.add_term(m.mul(n), product);
+                }
             }
         }
-        Ok(out)
+        Ok(if collect {
+            Poly::from_terms(terms)
+        } else {
+            out
+        })
     }
 
     pub(super) fn check_deadline(&self) -> Res<()> {

@@ -79,6 +79,26 @@ impl Monomial {
     }
 }
 
+/// `a * b`; two integers multiply without the gcds of a general product.
+pub fn mul(a: &BigRational, b: &BigRational) -> BigRational {
+    if a.denom().is_one() && b.denom().is_one() {
+        BigRational::new_raw(a.numer() * b.numer(), num_bigint::BigInt::one())
+    } else {
+        a * b
+    }
+}
+
+/// `*a += b`; two integers add without reducing.
+pub fn add_assign(a: &mut BigRational, b: &BigRational) {
+    if a.denom().is_one() && b.denom().is_one() {
+        let zero = || num_bigint::BigInt::zero();
+        let (n, d) = std::mem::replace(a, BigRational::new_raw(zero(), zero())).into_raw();
+        *a = BigRational::new_raw(n + b.numer(), d);
+    } else {
+        *a += b;
+    }
+}
+
 /// A sum of monomials with non-zero rational coefficients.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct Poly(pub BTreeMap<Monomial, BigRational>);
@@ -138,7 +158,7 @@ impl Poly {
         }
         match self.0.get_mut(&m) {
             Some(v) => {
-                *v += c;
+                add_assign(v, &c);
                 if v.is_zero() {
                     self.0.remove(&m);
                 }
@@ -163,7 +183,29 @@ impl Poly {
         if c.is_zero() {
             return Poly::zero();
         }
-        Poly(self.0.iter().map(|(m, v)| (m.clone(), v * c)).collect())
+        Poly(self.0.iter().map(|(m, v)| (m.clone(), mul(v, c))).collect())
+    }
+
+    /// The sum of `terms` (in any order, repeats allowed): sorted and merged
+    /// once instead of inserted one by one.
+    pub fn from_terms(mut terms: Vec<(Monomial, BigRational)>) -> Poly {
+        terms.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut merged: Vec<(Monomial, BigRational)> = Vec::with_capacity(terms.len());
+        for (m, c) in terms {
+            match merged.last_mut() {
+                Some((last, v)) if *last == m => add_assign(v, &c),
+                _ => {
+                    if merged.last().is_some_and(|(_, v)| v.is_zero()) {
+                        merged.pop();
+                    }
+                    merged.push((m, c));
+                }
+            }
+        }
+        if merged.last().is_some_and(|(_, v)| v.is_zero()) {
+            merged.pop();
+        }
+        Poly(merged.into_iter().collect())
     }
 
     /// `m * self`.
