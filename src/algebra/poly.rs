@@ -99,6 +99,41 @@ pub fn add_assign(a: &mut BigRational, b: &BigRational) {
     }
 }
 
+/// A running sum of rationals over a common denominator, reduced once at
+/// the end (a thousand terms with one denominator need no gcd each).
+pub struct Sum {
+    num: num_bigint::BigInt,
+    den: num_bigint::BigInt,
+}
+
+impl Default for Sum {
+    fn default() -> Self {
+        Sum {
+            num: num_bigint::BigInt::zero(),
+            den: num_bigint::BigInt::one(),
+        }
+    }
+}
+
+impl Sum {
+    /// Adds `t`.
+    pub fn add(&mut self, t: &BigRational) {
+        if t.denom() == &self.den {
+            self.num += t.numer();
+            return;
+        }
+        use num_integer::Integer;
+        let lcm = self.den.lcm(t.denom());
+        self.num = &self.num * (&lcm / &self.den) + t.numer() * (&lcm / t.denom());
+        self.den = lcm;
+    }
+
+    /// The sum, reduced.
+    pub fn value(self) -> BigRational {
+        BigRational::new(self.num, self.den)
+    }
+}
+
 /// A sum of monomials with non-zero rational coefficients.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct Poly(pub BTreeMap<Monomial, BigRational>);

@@ -222,17 +222,17 @@ pub(super) fn collect_vars(
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
     out: &mut BTreeSet<Symbol>,
 ) {
-    let mut visited: BTreeSet<Symbol> = BTreeSet::new();
+    // Each name is looked at once, however often it occurs.
+    let mut seen: rustc_hash::FxHashSet<Symbol> = rustc_hash::FxHashSet::default();
     let mut todo = vec![expr];
     while let Some(e) = todo.pop() {
         for node in e.as_ref() {
             if let Math::Var(s) = node {
+                if !seen.insert(*s) {
+                    continue;
+                }
                 match defs.get(s) {
-                    Some(def) => {
-                        if visited.insert(*s) {
-                            todo.push(def);
-                        }
-                    }
+                    Some(def) => todo.push(def),
                     None => {
                         out.insert(*s);
                     }

@@ -120,7 +120,7 @@ impl Normalizer<'_> {
         point: &BTreeMap<Symbol, BigRational>,
     ) -> Option<BigRational> {
         let eval_poly = |p: &Poly| -> Option<BigRational> {
-            let mut total = BigRational::zero();
+            let mut total = crate::algebra::poly::Sum::default();
             for (m, c) in &p.0 {
                 let mut t = c.clone();
                 for &(a, e) in &m.0 {
@@ -139,9 +139,9 @@ impl Normalizer<'_> {
                         }
                     }
                 }
-                total += t;
+                total.add(&t);
             }
-            Some(total)
+            Some(total.value())
         };
         let mut value = eval_poly(&r.num)?;
         for (f, e) in &r.den {
