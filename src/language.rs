@@ -93,10 +93,14 @@ impl FromStr for Constant {
 
 impl fmt::Display for Constant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_integer() {
-            write!(f, "{}", self.0.numer())
-        } else {
-            write!(f, "{}/{}", self.0.numer(), self.0.denom())
+        use num_traits::ToPrimitive;
+        // Machine integers print the same digits, without big-number division.
+        let small = |b: &BigInt| b.to_i64();
+        match (small(self.0.numer()), small(self.0.denom())) {
+            (Some(n), Some(1)) => write!(f, "{n}"),
+            (Some(n), Some(d)) => write!(f, "{n}/{d}"),
+            _ if self.0.is_integer() => write!(f, "{}", self.0.numer()),
+            _ => write!(f, "{}/{}", self.0.numer(), self.0.denom()),
         }
     }
 }

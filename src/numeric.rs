@@ -338,7 +338,9 @@ impl Rng {
             let span = (hi - lo + 1) as u64;
             let k = lo + (self.next_u64() % span) as i64;
             if k != 0 {
-                return BigRational::new(k.into(), 4.into());
+                // Reduced here, in machine integers, as `BigRational::new` would.
+                let g = [4, 2, 1].into_iter().find(|g| k % g == 0).unwrap_or(1);
+                return BigRational::new_raw((k / g).into(), (4 / g).into());
             }
         }
     }

@@ -81,6 +81,14 @@ impl Monomial {
 
 /// `a * b`; two integers multiply without the gcds of a general product.
 pub fn mul(a: &BigRational, b: &BigRational) -> BigRational {
+    if a.denom().is_one() {
+        use num_traits::ToPrimitive;
+        match a.numer().to_i64() {
+            Some(1) => return b.clone(),
+            Some(-1) => return -b,
+            _ => {}
+        }
+    }
     if a.denom().is_one() && b.denom().is_one() {
         BigRational::new_raw(a.numer() * b.numer(), num_bigint::BigInt::one())
     } else {

@@ -133,7 +133,7 @@ impl Normalizer<'_> {
                     }
                     for _ in 0..e.unsigned_abs() {
                         if e > 0 {
-                            t *= x;
+                            t = crate::algebra::poly::mul(&t, x);
                         } else {
                             t /= x;
                         }
