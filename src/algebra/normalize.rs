@@ -365,11 +365,7 @@ impl<'a> Normalizer<'a> {
     /// Coefficients larger than [`MAX_COEFFICIENT_BITS`] end the work too.
     fn poly_mul(&mut self, a: &Poly, b: &Poly) -> Res<Poly> {
         let (a, b) = if a.len() < b.len() { (b, a) } else { (a, b) };
-        // Short products are collected and merged once; a long one is summed
-        // as it goes, so its terms never all sit in memory at once.
-        let collect = a.len().saturating_mul(b.len()) <= 1 << 16;
-        let mut terms = Vec::with_capacity(if collect { a.len() * b.len() } else { 0 });
-        let mut out = Poly::zero();
+        let mut out = crate::algebra::poly::Terms::new(a.len().saturating_mul(b.len()));
         for (m, c) in &a.0 {
             self.charge(b.len() + 1)?;
             self.check_deadline()?;
@@ -380,18 +376,10 @@ impl<'a> Normalizer<'a> {
                 {
                     return Err(AlgebraError::Limit);
                 }
-                if collect {
-                    terms.push((m.mul(n), product));
-                } else {
-                    out.add_term(m.mul(n), product);
-                }
+                out.push(m.mul(n), product);
             }
         }
-        Ok(if collect {
-            Poly::from_terms(terms)
-        } else {
-            out
-        })
+        Ok(out.finish())
     }
 
     pub(super) fn check_deadline(&self) -> Res<()> {

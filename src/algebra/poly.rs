@@ -142,6 +142,43 @@ impl Sum {
     }
 }
 
+/// The terms of a product as they come: a short product's are collected and
+/// merged once, a long one's summed as they come (so they never all sit in
+/// memory at once).
+pub enum Terms {
+    /// Collected, merged by [`Poly::from_terms`].
+    Short(Vec<(Monomial, BigRational)>),
+    /// Summed in place.
+    Long(Poly),
+}
+
+impl Terms {
+    /// Room for a product of `len` terms.
+    pub fn new(len: usize) -> Terms {
+        if len <= 1 << 16 {
+            Terms::Short(Vec::with_capacity(len))
+        } else {
+            Terms::Long(Poly::zero())
+        }
+    }
+
+    /// Adds `c * m`.
+    pub fn push(&mut self, m: Monomial, c: BigRational) {
+        match self {
+            Terms::Short(terms) => terms.push((m, c)),
+            Terms::Long(p) => p.add_term(m, c),
+        }
+    }
+
+    /// The sum of the terms.
+    pub fn finish(self) -> Poly {
+        match self {
+            Terms::Short(terms) => Poly::from_terms(terms),
+            Terms::Long(p) => p,
+        }
+    }
+}
+
 /// A sum of monomials with non-zero rational coefficients.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct Poly(pub BTreeMap<Monomial, BigRational>);
