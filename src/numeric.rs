@@ -238,7 +238,7 @@ impl<'a> Evaluator<'a> {
         Evaluator {
             defs,
             point,
-            names: HashMap::default(),
+            names: HashMap::with_capacity_and_hasher(defs.len() + point.len(), Default::default()),
         }
     }
 

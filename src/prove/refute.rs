@@ -234,7 +234,8 @@ pub(super) fn collect_vars(
     out: &mut BTreeSet<Symbol>,
 ) {
     // Each name is looked at once, however often it occurs.
-    let mut seen: rustc_hash::FxHashSet<Symbol> = rustc_hash::FxHashSet::default();
+    let mut seen: rustc_hash::FxHashSet<Symbol> =
+        rustc_hash::FxHashSet::with_capacity_and_hasher(defs.len() + 16, Default::default());
     let mut todo = vec![expr];
     while let Some(e) = todo.pop() {
         for node in e.as_ref() {
