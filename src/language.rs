@@ -55,6 +55,19 @@ pub fn parse_rational(s: &str) -> Option<BigRational> {
     if body.is_empty() {
         return None;
     }
+    // A fraction of machine integers (a point's `-7/4`): reduced without big numbers.
+    let small = |s: &str| (s.len() <= 18).then(|| small_digits(s)).flatten();
+    if let Some((n, d)) = body.split_once('/') {
+        if let (Some(n), Some(d)) = (small(n), small(d)) {
+            if d == 0 {
+                return None;
+            }
+            let g = num_integer::Integer::gcd(&n, &d);
+            let n = BigInt::from(n / g);
+            let value = BigRational::new_raw(if neg { -n } else { n }, BigInt::from(d / g));
+            return Some(value);
+        }
+    }
     let value = if let Some((n, d)) = body.split_once('/') {
         let n: BigInt = digits(n)?;
         let d: BigInt = digits(d)?;
@@ -76,6 +89,17 @@ pub fn parse_rational(s: &str) -> Option<BigRational> {
 }
 
 fn digits(s: &str) -> Option<BigInt> {
+    if s.len() <= 18 {
+        return small_digits(s).map(BigInt::from);
+    }
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Up to 18 decimal digits (and nothing else) as a machine integer.
+fn small_digits(s: &str) -> Option<u64> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -93,10 +117,14 @@ impl FromStr for Constant {
 
 impl fmt::Display for Constant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_integer() {
-            write!(f, "{}", self.0.numer())
-        } else {
-            write!(f, "{}/{}", self.0.numer(), self.0.denom())
+        use num_traits::ToPrimitive;
+        // Machine integers print the same digits, without big-number division.
+        let small = |b: &BigInt| b.to_i64();
+        match (small(self.0.numer()), small(self.0.denom())) {
+            (Some(n), Some(1)) => write!(f, "{n}"),
+            (Some(n), Some(d)) => write!(f, "{n}/{d}"),
+            _ if self.0.is_integer() => write!(f, "{}", self.0.numer()),
+            _ => write!(f, "{}/{}", self.0.numer(), self.0.denom()),
         }
     }
 }

@@ -2,7 +2,9 @@
 //! refute false claims at concrete points and as a safety net behind every proof.
 //! It never proves anything: agreement at points is evidence, not proof.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use egg::{RecExpr, Symbol};
 use num_rational::BigRational;
@@ -236,7 +238,7 @@ impl<'a> Evaluator<'a> {
         Evaluator {
             defs,
             point,
-            names: HashMap::new(),
+            names: HashMap::with_capacity_and_hasher(defs.len() + point.len(), Default::default()),
         }
     }
 
@@ -291,15 +293,17 @@ impl<'a> Evaluator<'a> {
     }
 
     fn var(&mut self, s: Symbol) -> Option<Interval> {
-        if let Some(def) = self.defs.get(&s) {
-            if let Some(v) = self.names.get(&s) {
-                return *v;
-            }
-            let v = self.eval(def);
-            self.names.insert(s, v);
-            return v;
+        // Every name's value once, a definition's and a point's alike (a
+        // thousand classes are thousands of lookups in the ordered maps).
+        if let Some(v) = self.names.get(&s) {
+            return *v;
         }
-        Interval::from_rational(self.point.get(&s)?)
+        let v = match self.defs.get(&s) {
+            Some(def) => self.eval(def),
+            None => self.point.get(&s).and_then(Interval::from_rational),
+        };
+        self.names.insert(s, v);
+        v
     }
 }
 
@@ -334,7 +338,9 @@ impl Rng {
             let span = (hi - lo + 1) as u64;
             let k = lo + (self.next_u64() % span) as i64;
             if k != 0 {
-                return BigRational::new(k.into(), 4.into());
+                // Reduced here, in machine integers, as `BigRational::new` would.
+                let g = [4, 2, 1].into_iter().find(|g| k % g == 0).unwrap_or(1);
+                return BigRational::new_raw((k / g).into(), (4 / g).into());
             }
         }
     }

@@ -175,6 +175,7 @@ pub fn unroll(expr: &RecExpr<Math>, sizes: &Sizes, env: &Env) -> Result<RecExpr<
         free: free_indices(expr),
         closed: vec![None; expr.as_ref().len()],
         memo: FxHashMap::default(),
+        memo_long: FxHashMap::default(),
         out: Vec::new(),
     };
     let mut env = env.clone();
@@ -224,8 +225,11 @@ struct Unroller<'a> {
     free: Vec<Vec<Symbol>>,
     /// Subterms without free indices, unrolled once.
     closed: Vec<Option<Id>>,
-    /// Subterms with free indices, by the values of those indices.
-    memo: FxHashMap<(Id, Vec<usize>), Id>,
+    /// Subterms with one or two free indices, by the values of those
+    /// indices (packed into one number: no key is allocated).
+    memo: FxHashMap<(Id, u64), Id>,
+    /// Subterms with more free indices, by the values of those indices.
+    memo_long: FxHashMap<(Id, Vec<usize>), Id>,
     out: Vec<Math>,
 }
 
@@ -244,15 +248,30 @@ impl Unroller<'_> {
             self.closed[usize::from(id)] = Some(done);
             return Ok(done);
         }
-        let key: Vec<usize> = self.free[usize::from(id)]
-            .iter()
-            .map(|s| env.get(s).copied().unwrap_or(0))
-            .collect();
-        if let Some(done) = self.memo.get(&(id, key.clone())) {
+        let free = &self.free[usize::from(id)];
+        let value = |s: &Symbol| env.get(s).copied().unwrap_or(0);
+        let packed = match free.as_slice() {
+            [a] => u32::try_from(value(a)).ok().map(u64::from),
+            [a, b] => u32::try_from(value(a))
+                .ok()
+                .zip(u32::try_from(value(b)).ok())
+                .map(|(a, b)| u64::from(a) | (u64::from(b) << 32)),
+            _ => None,
+        };
+        if let Some(packed) = packed {
+            if let Some(done) = self.memo.get(&(id, packed)) {
+                return Ok(*done);
+            }
+            let done = self.copy_node(id, env)?;
+            self.memo.insert((id, packed), done);
+            return Ok(done);
+        }
+        let key = (id, free.iter().map(value).collect::<Vec<usize>>());
+        if let Some(done) = self.memo_long.get(&key) {
             return Ok(*done);
         }
         let done = self.copy_node(id, env)?;
-        self.memo.insert((id, key), done);
+        self.memo_long.insert(key, done);
         Ok(done)
     }
 
@@ -311,13 +330,43 @@ impl Unroller<'_> {
 
 /// The variable `a[i]` stands for once `a[j]` has `j = i`.
 pub fn element(family: Symbol, i: usize) -> Symbol {
-    Symbol::from(format!("{family}[{i}]"))
+    element_at(family, &[i])
 }
 
 /// The variable `W[i, j]` stands for at index values `values` (`W[1, 2]`).
 pub fn element_at(family: Symbol, values: &[usize]) -> Symbol {
-    let shown: Vec<String> = values.iter().map(|v| v.to_string()).collect();
-    Symbol::from(format!("{family}[{}]", shown.join(", ")))
+    // Unrolling at a thousand classes names the same elements again and
+    // again: each thread remembers the names it has made (one or two
+    // indices), so a name is written and interned once.
+    thread_local! {
+        static NAMES: std::cell::RefCell<FxHashMap<(Symbol, usize, usize), Symbol>> =
+            std::cell::RefCell::new(FxHashMap::default());
+    }
+    let key = match values {
+        [i] => Some((family, *i, usize::MAX)),
+        [i, j] if *j != usize::MAX => Some((family, *i, *j)),
+        _ => None,
+    };
+    if let Some(key) = key {
+        if let Some(done) = NAMES.with(|names| names.borrow().get(&key).copied()) {
+            return done;
+        }
+    }
+    let mut name = String::with_capacity(family.as_str().len() + 8 * values.len());
+    name.push_str(family.as_str());
+    name.push('[');
+    for (k, v) in values.iter().enumerate() {
+        if k > 0 {
+            name.push_str(", ");
+        }
+        name.push_str(&v.to_string());
+    }
+    name.push(']');
+    let done = Symbol::from(name);
+    if let Some(key) = key {
+        NAMES.with(|names| names.borrow_mut().insert(key, done));
+    }
+    done
 }
 
 /// Every valuation of `indices`, each in its range at `sizes`, in order.

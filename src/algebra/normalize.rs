@@ -365,21 +365,21 @@ impl<'a> Normalizer<'a> {
     /// Coefficients larger than [`MAX_COEFFICIENT_BITS`] end the work too.
     fn poly_mul(&mut self, a: &Poly, b: &Poly) -> Res<Poly> {
         let (a, b) = if a.len() < b.len() { (b, a) } else { (a, b) };
-        let mut out = Poly::zero();
+        let mut out = crate::algebra::poly::Terms::new(a.len().saturating_mul(b.len()));
         for (m, c) in &a.0 {
             self.charge(b.len() + 1)?;
             self.check_deadline()?;
             for (n, d) in &b.0 {
-                let product = c * d;
+                let product = crate::algebra::poly::mul(c, d);
                 if product.numer().bits() > MAX_COEFFICIENT_BITS
                     || product.denom().bits() > MAX_COEFFICIENT_BITS
                 {
                     return Err(AlgebraError::Limit);
                 }
-                out.add_term(m.mul(n), product);
+                out.push(m.mul(n), product);
             }
         }
-        Ok(out)
+        Ok(out.finish())
     }
 
     pub(super) fn check_deadline(&self) -> Res<()> {

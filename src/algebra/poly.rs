@@ -79,6 +79,106 @@ impl Monomial {
     }
 }
 
+/// `a * b`; two integers multiply without the gcds of a general product.
+pub fn mul(a: &BigRational, b: &BigRational) -> BigRational {
+    if a.denom().is_one() {
+        use num_traits::ToPrimitive;
+        match a.numer().to_i64() {
+            Some(1) => return b.clone(),
+            Some(-1) => return -b,
+            _ => {}
+        }
+    }
+    if a.denom().is_one() && b.denom().is_one() {
+        BigRational::new_raw(a.numer() * b.numer(), num_bigint::BigInt::one())
+    } else {
+        a * b
+    }
+}
+
+/// `*a += b`; two integers add without reducing.
+pub fn add_assign(a: &mut BigRational, b: &BigRational) {
+    if a.denom().is_one() && b.denom().is_one() {
+        let zero = || num_bigint::BigInt::zero();
+        let (n, d) = std::mem::replace(a, BigRational::new_raw(zero(), zero())).into_raw();
+        *a = BigRational::new_raw(n + b.numer(), d);
+    } else {
+        *a += b;
+    }
+}
+
+/// A running sum of rationals over a common denominator, reduced once at
+/// the end (a thousand terms with one denominator need no gcd each).
+pub struct Sum {
+    num: num_bigint::BigInt,
+    den: num_bigint::BigInt,
+}
+
+impl Default for Sum {
+    fn default() -> Self {
+        Sum {
+            num: num_bigint::BigInt::zero(),
+            den: num_bigint::BigInt::one(),
+        }
+    }
+}
+
+impl Sum {
+    /// Adds `t`.
+    pub fn add(&mut self, t: &BigRational) {
+        if t.denom() == &self.den {
+            self.num += t.numer();
+            return;
+        }
+        use num_integer::Integer;
+        let lcm = self.den.lcm(t.denom());
+        self.num = &self.num * (&lcm / &self.den) + t.numer() * (&lcm / t.denom());
+        self.den = lcm;
+    }
+
+    /// The sum, reduced.
+    pub fn value(self) -> BigRational {
+        BigRational::new(self.num, self.den)
+    }
+}
+
+/// The terms of a product as they come: a short product's are collected and
+/// merged once, a long one's summed as they come (so they never all sit in
+/// memory at once).
+pub enum Terms {
+    /// Collected, merged by [`Poly::from_terms`].
+    Short(Vec<(Monomial, BigRational)>),
+    /// Summed in place.
+    Long(Poly),
+}
+
+impl Terms {
+    /// Room for a product of `len` terms.
+    pub fn new(len: usize) -> Terms {
+        if len <= 1 << 16 {
+            Terms::Short(Vec::with_capacity(len))
+        } else {
+            Terms::Long(Poly::zero())
+        }
+    }
+
+    /// Adds `c * m`.
+    pub fn push(&mut self, m: Monomial, c: BigRational) {
+        match self {
+            Terms::Short(terms) => terms.push((m, c)),
+            Terms::Long(p) => p.add_term(m, c),
+        }
+    }
+
+    /// The sum of the terms.
+    pub fn finish(self) -> Poly {
+        match self {
+            Terms::Short(terms) => Poly::from_terms(terms),
+            Terms::Long(p) => p,
+        }
+    }
+}
+
 /// A sum of monomials with non-zero rational coefficients.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct Poly(pub BTreeMap<Monomial, BigRational>);
@@ -138,7 +238,7 @@ impl Poly {
         }
         match self.0.get_mut(&m) {
             Some(v) => {
-                *v += c;
+                add_assign(v, &c);
                 if v.is_zero() {
                     self.0.remove(&m);
                 }
@@ -163,7 +263,29 @@ impl Poly {
         if c.is_zero() {
             return Poly::zero();
         }
-        Poly(self.0.iter().map(|(m, v)| (m.clone(), v * c)).collect())
+        Poly(self.0.iter().map(|(m, v)| (m.clone(), mul(v, c))).collect())
+    }
+
+    /// The sum of `terms` (in any order, repeats allowed): sorted and merged
+    /// once instead of inserted one by one.
+    pub fn from_terms(mut terms: Vec<(Monomial, BigRational)>) -> Poly {
+        terms.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut merged: Vec<(Monomial, BigRational)> = Vec::with_capacity(terms.len());
+        for (m, c) in terms {
+            match merged.last_mut() {
+                Some((last, v)) if *last == m => add_assign(v, &c),
+                _ => {
+                    if merged.last().is_some_and(|(_, v)| v.is_zero()) {
+                        merged.pop();
+                    }
+                    merged.push((m, c));
+                }
+            }
+        }
+        if merged.last().is_some_and(|(_, v)| v.is_zero()) {
+            merged.pop();
+        }
+        Poly(merged.into_iter().collect())
     }
 
     /// `m * self`.

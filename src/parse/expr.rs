@@ -254,10 +254,11 @@ impl<'a> Parser<'a> {
         self.enter()?;
         let mut left = self.product()?;
         loop {
-            let op = self.peek().tok.clone();
-            if op != Tok::Plus && op != Tok::Minus {
-                break;
-            }
+            let op = match self.peek().tok {
+                Tok::Plus => Tok::Plus,
+                Tok::Minus => Tok::Minus,
+                _ => break,
+            };
             self.pos += 1;
             let right = self.product()?;
             let value = match (&left.value, &right.value) {
@@ -284,10 +285,11 @@ impl<'a> Parser<'a> {
     pub(super) fn product(&mut self) -> Result<Node, Error> {
         let mut left = self.unary()?;
         loop {
-            let op = self.peek().tok.clone();
-            if op != Tok::Star && op != Tok::Slash {
-                break;
-            }
+            let op = match self.peek().tok {
+                Tok::Star => Tok::Star,
+                Tok::Slash => Tok::Slash,
+                _ => break,
+            };
             self.pos += 1;
             let right = self.unary()?;
             if op == Tok::Slash && right.value.as_ref().is_some_and(Zero::is_zero) {
@@ -372,15 +374,17 @@ impl<'a> Parser<'a> {
     }
 
     pub(super) fn primary(&mut self) -> Result<Node, Error> {
-        let t = self.peek().clone();
+        // The token slice outlives the parser's borrow: no token is copied.
+        let tokens: &'a [Token] = self.tokens;
+        let t = &tokens[self.pos.min(tokens.len() - 1)];
         let end = t.column + t.width;
-        match t.tok {
+        match &t.tok {
             Tok::Number(v) => {
                 self.pos += 1;
                 let id = self.add(Math::Num(Constant(v.clone())));
                 Ok(Node {
                     id,
-                    value: Some(v),
+                    value: Some(v.clone()),
                     column: t.column,
                     end,
                 })
@@ -398,9 +402,9 @@ impl<'a> Parser<'a> {
             Tok::Ident(name) => {
                 self.pos += 1;
                 match self.peek().tok {
-                    Tok::LParen => self.call(&name, t.column),
-                    Tok::LBracket => self.indexed(&name, t.column),
-                    _ => self.name(&name, t.column, end),
+                    Tok::LParen => self.call(name, t.column),
+                    Tok::LBracket => self.indexed(name, t.column),
+                    _ => self.name(name, t.column, end),
                 }
             }
             _ => Err(self.expected("a number, a name, `-` or `(`")),

@@ -86,7 +86,14 @@ pub const MAX_LITERAL_DIGITS: usize = 1000;
 /// Tokenizes `text` (one line, comments already removed); the last token is [`Tok::End`].
 pub fn tokenize(text: &str, line: usize) -> Result<Vec<Token>, Error> {
     let chars: Vec<char> = text.chars().collect();
-    let mut out = Vec::new();
+    // Byte offsets of the characters, so a name or number is one slice of `text`.
+    let offsets: Vec<usize> = text.char_indices().map(|(o, _)| o).collect();
+    let slice = |from: usize, to: usize| {
+        let end = offsets.get(to).copied().unwrap_or(text.len());
+        &text[offsets[from]..end]
+    };
+    // About one token per two characters in a long sum: grown rarely.
+    let mut out = Vec::with_capacity(chars.len() / 2 + 2);
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -98,7 +105,7 @@ pub fn tokenize(text: &str, line: usize) -> Result<Vec<Token>, Error> {
             while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
                 i += 1;
             }
-            Tok::Ident(chars[start..i].iter().collect())
+            Tok::Ident(slice(start, i).to_string())
         } else if c.is_ascii_digit()
             || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
         {
@@ -109,14 +116,14 @@ pub fn tokenize(text: &str, line: usize) -> Result<Vec<Token>, Error> {
             {
                 i += 1;
             }
-            let s: String = chars[start..i].iter().collect();
+            let s = slice(start, i);
             if i - start > MAX_LITERAL_DIGITS {
                 return Err(Error::semantic(Span::new(line, start + 1, i - start), ErrorKind::TooLarge, format!(
                         "a number of {} digits is longer than the {MAX_LITERAL_DIGITS} digits a literal may have",
                         i - start
                     )));
             }
-            let value = parse_rational(&s).ok_or_else(|| {
+            let value = parse_rational(s).ok_or_else(|| {
                 Error::syntax(
                     Span::new(line, start + 1, i - start),
                     "a number such as `2` or `0.25`",

@@ -74,7 +74,6 @@ pub(crate) fn prove_problem_until(
     ) {
         reserved.extend(crate::index::index_names(e));
     }
-    let rules = diff_rewrites(&defs, &reserved);
     let mut report = Report {
         schema: crate::check::SCHEMA,
         indices: problem.indices.iter().map(|i| i.text()).collect(),
@@ -92,9 +91,9 @@ pub(crate) fn prove_problem_until(
         report.rolled_up = None;
         context = crate::check::Context::new(&report);
     }
-    // Built when a claim is proved the ordinary way (an instance of a template
-    // or a disproof never reads it; at a thousand classes it is costly).
-    let moves = std::sync::OnceLock::new();
+    // Rules compiled once a claim is differentiated, moves built once one is proved the
+    // ordinary way (a template's instance reads neither; costly at a thousand classes).
+    let (rules, moves) = (std::sync::OnceLock::new(), std::sync::OnceLock::new());
     let claims: Vec<(usize, &Claim)> = problem.claims.iter().enumerate().collect();
     report.claims = parallel_map(&claims, |&(i, claim)| {
         let instance = rolled.as_ref().and_then(|(section, instances)| {
@@ -106,7 +105,8 @@ pub(crate) fn prove_problem_until(
         let mut decided = instance.unwrap_or_else(|| {
             let own = Instant::now() + limits.timeout;
             let deadline = until.map_or(own, |until| until.min(own));
-            let mut decided = prove_claim(problem, &defs, &rules, claim, limits, until);
+            let rules = rules.get_or_init(|| diff_rewrites(&defs, &reserved));
+            let mut decided = prove_claim(problem, &defs, rules, claim, limits, until);
             if let Ok(context) = &context {
                 let mut checked = None;
                 if decided.status == Status::Proved {

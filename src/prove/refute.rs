@@ -16,7 +16,7 @@ pub(super) fn refute_any(
     until: Instant,
 ) -> Refutation {
     if !unroll::is_indexed(problem) {
-        return refute(problem, defs, claim, lhs, rhs, count, until);
+        return refute(problem, defs, claim, lhs, rhs, count, CHECK_POINTS, until);
     }
     let indices = crate::index::free_in_order_of(&[&claim.lhs, &claim.rhs]);
     let mut agreeing = Vec::new();
@@ -54,6 +54,8 @@ pub(super) fn refute_any(
                     p.point.insert(s.to_string(), v.to_string());
                 }
             };
+            // Only the first agreeing point of each case is kept, while there is room.
+            let keep = usize::from(agreeing.len() < CHECK_POINTS);
             match refute(
                 &concrete,
                 &concrete_defs,
@@ -61,6 +63,7 @@ pub(super) fn refute_any(
                 &l,
                 &r,
                 per_case,
+                keep,
                 until,
             ) {
                 // At this number of classes the assumptions cannot hold (`n = 5`
@@ -91,7 +94,9 @@ pub(super) fn refute_any(
     }
 }
 
-/// Looks for a point that satisfies the assumptions where the sides certainly differ.
+/// Looks for a point that satisfies the assumptions where the sides certainly
+/// differ; of the points where they agree, the first `keep` are written out.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn refute(
     problem: &Problem,
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
@@ -99,6 +104,7 @@ pub(super) fn refute(
     lhs: &RecExpr<Math>,
     rhs: &RecExpr<Math>,
     count: usize,
+    keep: usize,
     until: Instant,
 ) -> Refutation {
     let budget = Budget {
@@ -154,10 +160,15 @@ pub(super) fn refute(
                 None => ok = false,
             }
         }
-        if !ok || !satisfies_facts(problem, defs, &point) {
+        if !ok {
             continue;
         }
+        // One evaluator for the assumptions and the sides: the definitions'
+        // values at the point are computed once.
         let mut eval = Evaluator::new(defs, &point);
+        if !satisfies_facts(problem, &mut eval) {
+            continue;
+        }
         let (Some(l), Some(r)) = (eval.eval(lhs), eval.eval(rhs)) else {
             continue;
         };
@@ -171,7 +182,7 @@ pub(super) fn refute(
         if l.disjoint(&r) {
             return Refutation::Differ(values(&point, &l, &r));
         }
-        if agreeing.len() < CHECK_POINTS {
+        if agreeing.len() < keep.min(CHECK_POINTS) {
             agreeing.push(values(&point, &l, &r));
         }
     }
@@ -222,17 +233,18 @@ pub(super) fn collect_vars(
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
     out: &mut BTreeSet<Symbol>,
 ) {
-    let mut visited: BTreeSet<Symbol> = BTreeSet::new();
+    // Each name is looked at once, however often it occurs.
+    let mut seen: rustc_hash::FxHashSet<Symbol> =
+        rustc_hash::FxHashSet::with_capacity_and_hasher(defs.len() + 16, Default::default());
     let mut todo = vec![expr];
     while let Some(e) = todo.pop() {
         for node in e.as_ref() {
             if let Math::Var(s) = node {
+                if !seen.insert(*s) {
+                    continue;
+                }
                 match defs.get(s) {
-                    Some(def) => {
-                        if visited.insert(*s) {
-                            todo.push(def);
-                        }
-                    }
+                    Some(def) => todo.push(def),
                     None => {
                         out.insert(*s);
                     }
@@ -250,12 +262,7 @@ pub(super) fn positive_by_assumption(problem: &Problem, v: Symbol) -> bool {
     })
 }
 
-pub(super) fn satisfies_facts(
-    problem: &Problem,
-    defs: &BTreeMap<Symbol, RecExpr<Math>>,
-    point: &BTreeMap<Symbol, BigRational>,
-) -> bool {
-    let mut eval = Evaluator::new(defs, point);
+pub(super) fn satisfies_facts(problem: &Problem, eval: &mut Evaluator) -> bool {
     problem.assumptions.iter().all(|a| {
         let (Some(l), Some(r)) = (eval.eval(&a.lhs), eval.eval(&a.rhs)) else {
             return false;

@@ -79,7 +79,7 @@ pub(super) fn decide_instance(
             let (l, r) = rolled.expanded_at(*t, env).ok()?;
             let own = Instant::now() + limits.timeout;
             let deadline = until.map_or(own, |until| until.min(own));
-            match refute(problem, defs, claim, &l, &r, REFUTE_POINTS, deadline) {
+            match refute(problem, defs, claim, &l, &r, REFUTE_POINTS, 0, deadline) {
                 Refutation::Differ(cx) => {
                     let residual = template.reason.as_deref().unwrap_or("the sides differ");
                     report.status = Status::Disproved;

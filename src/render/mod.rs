@@ -120,9 +120,14 @@ fn point_text(cx: &crate::report::PointValues) -> String {
     let mut entries: Vec<(&String, &String)> = cx.point.iter().collect();
     // Each name's key once (a point at a thousand classes has two thousand names).
     entries.sort_by_cached_key(|(k, _)| crate::algebra::natural_key(k));
-    entries
-        .iter()
-        .map(|(k, v)| format!("{k} = {v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = String::with_capacity(entries.len() * 16);
+    for (i, (k, v)) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(k);
+        out.push_str(" = ");
+        out.push_str(v);
+    }
+    out
 }

@@ -55,10 +55,20 @@ impl Normalizer<'_> {
                     return None;
                 }
                 let (n1, d1) = factor.0.iter().next()?;
+                let n1_inv = n1.inv();
                 r.num.0.iter().find_map(|(m, c)| {
-                    let shift = m.mul(&n1.inv());
+                    let shift = m.mul(&n1_inv);
                     let scale = c / d1;
-                    (factor.shift(&shift).scale(&scale) == r.num).then_some((f, shift, scale))
+                    // `factor * shift * scale == num`, term by term, stopping at
+                    // the first term that differs (as many terms on each side,
+                    // and shifting is injective, so every term of `num` is met).
+                    let same = factor.0.iter().all(|(n, d)| {
+                        r.num
+                            .0
+                            .get(&n.mul(&shift))
+                            .is_some_and(|v| *v == d * &scale)
+                    });
+                    same.then_some((f, shift, scale))
                 })
             });
             let Some((f, shift, scale)) = found else {

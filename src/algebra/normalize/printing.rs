@@ -213,22 +213,27 @@ fn factor_key(s: &str) -> (bool, Vec<(String, u64)>) {
 pub fn natural_key(s: &str) -> Vec<(String, u64)> {
     let mut out = Vec::new();
     let mut text = String::new();
-    let mut digits = String::new();
+    // The digits read so far, as a number (`None` once it overflows), and
+    // whether there are any.
+    let mut number: Option<u64> = Some(0);
+    let mut digits = false;
     for ch in s.chars() {
         if ch.is_ascii_digit() {
-            digits.push(ch);
+            let d = u64::from(ch as u8 - b'0');
+            number = number.and_then(|n| n.checked_mul(10)?.checked_add(d));
+            digits = true;
         } else {
-            if !digits.is_empty() {
-                out.push((
-                    std::mem::take(&mut text),
-                    digits.parse().unwrap_or(u64::MAX),
-                ));
-                digits.clear();
+            if digits {
+                // Too many digits for a number sorts last.
+                out.push((std::mem::take(&mut text), number.unwrap_or(u64::MAX)));
+                number = Some(0);
+                digits = false;
             }
             text.push(ch);
         }
     }
-    out.push((text, digits.parse().unwrap_or(0)));
+    // The last digits, or 0 when there are none (or too many).
+    out.push((text, if digits { number.unwrap_or(0) } else { 0 }));
     out
 }
 

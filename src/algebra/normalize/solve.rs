@@ -120,7 +120,7 @@ impl Normalizer<'_> {
         point: &BTreeMap<Symbol, BigRational>,
     ) -> Option<BigRational> {
         let eval_poly = |p: &Poly| -> Option<BigRational> {
-            let mut total = BigRational::zero();
+            let mut total = crate::algebra::poly::Sum::default();
             for (m, c) in &p.0 {
                 let mut t = c.clone();
                 for &(a, e) in &m.0 {
@@ -133,15 +133,15 @@ impl Normalizer<'_> {
                     }
                     for _ in 0..e.unsigned_abs() {
                         if e > 0 {
-                            t *= x;
+                            t = crate::algebra::poly::mul(&t, x);
                         } else {
                             t /= x;
                         }
                     }
                 }
-                total += t;
+                total.add(&t);
             }
-            Some(total)
+            Some(total.value())
         };
         let mut value = eval_poly(&r.num)?;
         for (f, e) in &r.den {
