@@ -459,9 +459,6 @@ fn root(expr: &RecExpr<Math>) -> Id {
     Id::from(expr.as_ref().len() - 1)
 }
 
-/// Checks that a step's name says what its justification does: `use EQ`
-/// is an assumption step with that equation; `substitute N = …` and
-/// `write … as N` unfold `N`.
 /// How a step's name cites the law `law` after `by`: its equations without
 /// their side conditions (the step lists those), `sum(j, c) = c*n`.
 pub(crate) fn law_citation(law: &str) -> Option<String> {
@@ -511,6 +508,9 @@ fn top_level(text: &str, sep: char) -> Vec<&str> {
     out
 }
 
+/// Checks that a step's name says what its justification does: `use EQ`
+/// is an assumption step with that equation; `substitute N = …` and
+/// `write … as N` unfold `N`.
 fn check_name(by: &Justification) -> Result<(), String> {
     let Some(name) = by.name() else {
         return Ok(());
@@ -524,41 +524,62 @@ fn check_name(by: &Justification) -> Result<(), String> {
             return wrong();
         }
         Justification::Algebra { laws, .. } => {
-            let unfolded = name
-                .strip_prefix("substitute ")
-                .and_then(|r| r.split_once(" = "))
-                .map(|(n, _)| n)
-                .or_else(|| {
-                    name.strip_prefix("write ")
-                        .and_then(|r| r.rsplit_once(" as "))
-                        .map(|(_, n)| n)
-                });
-            if name.starts_with("use ") {
+            // A combined name (`substitute S = …, substitute q1 = …, by …,
+            // write … as y1`) is checked part by part, every part as if it
+            // stood alone.
+            if !name_parts(name).iter().all(|part| part_fits(part, laws)) {
                 return wrong();
-            }
-            // `by A and B`: each a citation of a law the step uses.
-            let by = name
-                .strip_prefix("by ")
-                .or_else(|| name.split_once(", by ").map(|(_, r)| r));
-            if let Some(by) = by {
-                let by = by.split_once(", write ").map_or(by, |(b, _)| b);
-                let cited = |c: &str| {
-                    laws.iter()
-                        .any(|l| law_citation(l).as_deref() == Some(c) || l == c)
-                };
-                if !by.split(" and ").all(cited) {
-                    return wrong();
-                }
-            }
-            if let Some(n) = unfolded {
-                // A family's element `y[j]` is unfolded by its family's law `unfold-y`.
-                let n = n.split('[').next().unwrap_or(n);
-                if !laws.iter().any(|l| *l == format!("unfold-{n}")) {
-                    return wrong();
-                }
             }
         }
         _ => {}
     }
     Ok(())
+}
+
+/// The parts of a combined step name: `name` split at `, ` outside brackets
+/// (a definition or a law's citation may hold commas, always inside brackets).
+fn name_parts(name: &str) -> Vec<&str> {
+    let (mut depth, mut start, mut out) = (0i32, 0, Vec::new());
+    for (at, c) in name.char_indices() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            ',' if depth == 0 && name[at..].starts_with(", ") => {
+                out.push(&name[start..at]);
+                start = at + 2;
+            }
+            _ => {}
+        }
+    }
+    out.push(&name[start..]);
+    out
+}
+
+/// Whether one part of an algebra step's name says what the step does:
+/// `substitute N = …` and `write … as N` need the step to unfold `N`,
+/// `by A and B` cites only laws the step uses, `use …` belongs to
+/// assumption steps only; any other part names field arithmetic.
+fn part_fits(part: &str, laws: &[String]) -> bool {
+    let unfolds = |n: &str| {
+        // A family's element `y[j]` is unfolded by its family's law `unfold-y`.
+        let n = n.split('[').next().unwrap_or(n);
+        laws.iter().any(|l| *l == format!("unfold-{n}"))
+    };
+    if part.is_empty() || part.starts_with("use ") {
+        return false;
+    }
+    if let Some(rest) = part.strip_prefix("substitute ") {
+        return unfolds(rest.split_once(" = ").map_or(rest, |(n, _)| n));
+    }
+    if let Some(rest) = part.strip_prefix("write ") {
+        return rest.rsplit_once(" as ").is_some_and(|(_, n)| unfolds(n));
+    }
+    if let Some(cited) = part.strip_prefix("by ") {
+        let used = |c: &str| {
+            laws.iter()
+                .any(|l| law_citation(l).as_deref() == Some(c) || l == c)
+        };
+        return cited.split(" and ").all(used);
+    }
+    true
 }
