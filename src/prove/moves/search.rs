@@ -2,7 +2,7 @@
 //! them. Each move rewrites one place of a term (the first, reading left to
 //! right and outside in) and is named by what it did there.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Instant;
 
 use num_integer::Integer;
@@ -30,46 +30,120 @@ const MAX_MOVES: usize = 8;
 const MAX_STATES: usize = 4000;
 /// Terms longer than this (printed) are not searched.
 const MAX_TEXT: usize = 600;
+/// Ends longer than this (printed) are not searched from the goal back.
+const MAX_BACK_TEXT: usize = 200;
 
 impl Moves {
     /// A shortest chain of moves from `start` to a term with `goal`'s key;
-    /// `None` when there is none within the limits or by `deadline`.
+    /// `None` when there is none within the limits or by `deadline`. When
+    /// the moves from `start` alone do not reach it (a claim written in a
+    /// factored form the moves forward do not guess), the search also runs
+    /// back from `goal` with moves a student reads forwards (`expand` back is
+    /// `factor out …`) and joins the two where they meet.
+    /// With `both_ways` false the search runs from `start` only.
     pub(super) fn search(
         &self,
         start: &T,
         goal: &T,
         deadline: Option<Instant>,
+        both_ways: bool,
     ) -> Option<Vec<(Kind, T)>> {
-        if print(start).len() > MAX_TEXT || print(goal).len() > MAX_TEXT {
+        let (start_len, goal_len) = (print(start).len(), print(goal).len());
+        if start_len > MAX_TEXT || goal_len > MAX_TEXT {
             return None;
         }
-        let goal_key = key(goal);
         let goal_atoms = atoms(goal);
-        // Each state with its key, computed once (when it is first reached).
-        let start_key = key(start);
-        let mut nodes: Vec<(T, usize, Option<Kind>, usize, String)> =
-            vec![(start.clone(), 0, None, 0, start_key.clone())];
-        let mut seen: HashSet<String> = HashSet::from([start_key]);
+        let forward = self.explore(start, &key(goal), deadline, |t| {
+            self.successors(t, &goal_atoms)
+        })?;
+        let nodes = match forward {
+            Explored::Found(path) => return Some(path),
+            Explored::Not(_) if !both_ways || start_len.max(goal_len) > MAX_BACK_TEXT => {
+                return None
+            }
+            Explored::Not(nodes) => nodes,
+        };
+        let reached: HashMap<&str, usize> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.key.as_str(), i))
+            .collect();
+        let start_atoms = atoms(start);
+        let mut meeting = None;
+        let mut back = vec![Node::root(goal)];
+        let mut seen: HashSet<String> = HashSet::from([back[0].key.clone()]);
+        let mut queue = VecDeque::from([0usize]);
+        'search: while let Some(i) = queue.pop_front() {
+            if deadline.is_some_and(|d| Instant::now() > d) {
+                return None;
+            }
+            if back[i].depth == MAX_MOVES {
+                continue;
+            }
+            for (kind, next) in self.predecessors(&back[i].term, &start_atoms) {
+                let next_key = key(&next);
+                if seen.contains(&next_key) || print(&next).len() > MAX_TEXT {
+                    continue;
+                }
+                seen.insert(next_key.clone());
+                let depth = back[i].depth + 1;
+                let met = reached
+                    .get(next_key.as_str())
+                    .copied()
+                    .filter(|&f| nodes[f].depth + depth <= MAX_MOVES);
+                back.push(Node {
+                    term: next,
+                    parent: i,
+                    kind: Some(kind),
+                    depth,
+                    key: next_key,
+                });
+                if let Some(f) = met {
+                    meeting = Some((f, back.len() - 1));
+                    break 'search;
+                }
+                queue.push_back(back.len() - 1);
+                if back.len() > MAX_STATES / 2 {
+                    return None;
+                }
+            }
+        }
+        let (f, b) = meeting?;
+        let mut path = nodes[f].path(&nodes);
+        // Back from the meeting to the goal, each move read forwards.
+        let mut at = b;
+        while let Some(kind) = back[at].kind.clone() {
+            let parent = back[at].parent;
+            path.push((kind, merge_powers(&back[parent].term)));
+            at = parent;
+        }
+        Some(path)
+    }
+
+    /// A breadth-first search from `start` for a term with key `goal_key`:
+    /// the path when found, else every state reached; `None` past `deadline`.
+    fn explore(
+        &self,
+        start: &T,
+        goal_key: &str,
+        deadline: Option<Instant>,
+        successors: impl Fn(&T) -> Vec<(Kind, T)>,
+    ) -> Option<Explored> {
+        let mut nodes = vec![Node::root(start)];
+        let mut seen: HashSet<String> = HashSet::from([nodes[0].key.clone()]);
         let mut queue = VecDeque::from([0usize]);
         while let Some(i) = queue.pop_front() {
             if deadline.is_some_and(|d| Instant::now() > d) {
                 return None;
             }
-            if nodes[i].4 == goal_key {
-                let mut path = Vec::new();
-                let mut at = i;
-                while let Some(kind) = nodes[at].2.clone() {
-                    path.push((kind, nodes[at].0.clone()));
-                    at = nodes[at].1;
-                }
-                path.reverse();
-                return Some(path);
+            if nodes[i].key == goal_key {
+                return Some(Explored::Found(nodes[i].path(&nodes)));
             }
-            let depth = nodes[i].3;
+            let depth = nodes[i].depth;
             if depth == MAX_MOVES {
                 continue;
             }
-            for (kind, next) in self.successors(&nodes[i].0, &goal_atoms) {
+            for (kind, next) in successors(&nodes[i].term) {
                 // A state seen before is skipped whatever its length: its
                 // key is checked first, and only a new state is printed.
                 let next_key = key(&next);
@@ -77,14 +151,65 @@ impl Moves {
                     continue;
                 }
                 seen.insert(next_key.clone());
-                nodes.push((next, i, Some(kind), depth + 1, next_key));
+                nodes.push(Node {
+                    term: next,
+                    parent: i,
+                    kind: Some(kind),
+                    depth: depth + 1,
+                    key: next_key,
+                });
                 queue.push_back(nodes.len() - 1);
                 if nodes.len() > MAX_STATES {
-                    return None;
+                    return Some(Explored::Not(nodes));
                 }
             }
         }
-        None
+        Some(Explored::Not(nodes))
+    }
+
+    /// The moves that lead to `t`, each named as it reads forwards: `t`
+    /// expanded at its first product of a sum is `factor out …` back to `t`,
+    /// a definition written in is `write … as NAME`, a name written back
+    /// for a definition of `start`'s is `substitute NAME = …`, and a common
+    /// factor taken out is `expand`.
+    fn predecessors(&self, t: &T, start_atoms: &HashSet<String>) -> Vec<(Kind, T)> {
+        let mut out = Vec::new();
+        let here = atoms(t);
+        let named = |s: String| Kind::Algebra(s);
+        let defined = |of: &HashSet<String>, not_in: &HashSet<String>| {
+            let mut at: Vec<usize> = of
+                .iter()
+                .filter(|a| !not_in.contains(*a))
+                .filter_map(|a| self.def_at.get(a).copied())
+                .collect();
+            at.sort_unstable();
+            at
+        };
+        if let Some((shared, next)) = first_expansion(t) {
+            out.push((named(format!("factor out {}", print(&shared))), next));
+        }
+        if let Some((_, next)) = first(t, &factor_out) {
+            out.push((named("expand".into()), next));
+        }
+        for i in defined(&here, start_atoms) {
+            let (name, _, def) = &self.defs[i];
+            if self.def_lens[i] > 2 * MAX_TEXT {
+                continue;
+            }
+            let next = map_atoms(t, &|a| (a == name).then(|| def.clone()));
+            out.push((named(format!("write {} as {name}", print(def))), next));
+        }
+        for i in defined(start_atoms, &here) {
+            let (name, text, def) = &self.defs[i];
+            let def_key = &self.def_keys[i];
+            let f = |u: &T| {
+                replace_part(u, def, def_key, &T::Atom(name.clone())).map(|r| (String::new(), r))
+            };
+            if let Some((_, next)) = first(t, &f) {
+                out.push((named(format!("substitute {name} = {text}")), next));
+            }
+        }
+        out
     }
 
     fn successors(&self, t: &T, goal_atoms: &HashSet<String>) -> Vec<(Kind, T)> {
@@ -137,6 +262,47 @@ impl Moves {
     }
 }
 
+/// A state of a search: its term, where it came from and by which move,
+/// its depth, and its key (computed once, when it is first reached).
+struct Node {
+    term: T,
+    parent: usize,
+    kind: Option<Kind>,
+    depth: usize,
+    key: String,
+}
+
+impl Node {
+    fn root(t: &T) -> Node {
+        Node {
+            term: t.clone(),
+            parent: 0,
+            kind: None,
+            depth: 0,
+            key: key(t),
+        }
+    }
+
+    /// The moves from the root to this node, each with the term it gives
+    /// (its repeated factors written as powers).
+    fn path(&self, nodes: &[Node]) -> Vec<(Kind, T)> {
+        let mut path = Vec::new();
+        let mut at = self;
+        while let Some(kind) = at.kind.clone() {
+            path.push((kind, merge_powers(&at.term)));
+            at = &nodes[at.parent];
+        }
+        path.reverse();
+        path
+    }
+}
+
+/// What a search from one end found: a path, or every state it reached.
+enum Explored {
+    Found(Vec<(Kind, T)>),
+    Not(Vec<Node>),
+}
+
 /// The atoms' texts in a term.
 fn atoms(t: &T) -> HashSet<String> {
     let mut out = HashSet::new();
@@ -162,6 +328,31 @@ fn rebuild(c: BigRational, fs: Vec<(T, i32)>) -> T {
         acc = mul(&acc, &p);
     }
     acc
+}
+
+/// `t` with the factors of a product that are one term written once, as a
+/// power (`x^2*x` is `x^3`, `y1*y1` is `y1^2`, as an expansion leaves them):
+/// the same key, the same term.
+fn merge_powers(t: &T) -> T {
+    match t {
+        T::Num(_) | T::Atom(_) => t.clone(),
+        T::Sum(ts) => sum(ts.iter().map(merge_powers).collect()),
+        T::Prod(c, fs) => {
+            let mut out: Vec<(String, T, i32)> = Vec::new();
+            for (f, k) in fs {
+                let f = merge_powers(f);
+                let kf = key(&f);
+                match out
+                    .iter_mut()
+                    .find(|(g, _, e)| *g == kf && (*e > 0) == (*k > 0))
+                {
+                    Some(slot) => slot.2 += k,
+                    None => out.push((kf, f, *k)),
+                }
+            }
+            rebuild(c.clone(), out.into_iter().map(|(_, f, k)| (f, k)).collect())
+        }
+    }
 }
 
 /// Replaces atoms everywhere.
@@ -247,6 +438,11 @@ fn cancel(t: &T) -> Option<(String, T)> {
 
 /// `(u + v)*w` → `u*w + v*w`.
 fn expand(t: &T) -> Option<(String, T)> {
+    expansion(t).map(|(_, next)| ("expand".into(), next))
+}
+
+/// `(u + v)*w` → `u*w + v*w`, with the factor `w` the terms share.
+fn expansion(t: &T) -> Option<(T, T)> {
     let T::Prod(c, fs) = t else { return None };
     let i = fs
         .iter()
@@ -255,10 +451,30 @@ fn expand(t: &T) -> Option<(String, T)> {
     let mut rest = fs.clone();
     rest.remove(i);
     let rest = prod(c.clone(), rest);
-    Some((
-        "expand".into(),
-        sum(terms.iter().map(|x| mul(x, &rest)).collect()),
-    ))
+    let next = sum(terms.iter().map(|x| mul(x, &rest)).collect());
+    Some((rest, next))
+}
+
+/// `expansion` at the first place it applies, with the shared factor.
+fn first_expansion(t: &T) -> Option<(T, T)> {
+    if let Some(r) = expansion(t) {
+        return Some(r);
+    }
+    match t {
+        T::Sum(ts) => ts.iter().enumerate().find_map(|(i, x)| {
+            let (shared, r) = first_expansion(x)?;
+            let mut ts = ts.clone();
+            ts[i] = r;
+            Some((shared, sum(ts)))
+        }),
+        T::Prod(c, fs) => fs.iter().enumerate().find_map(|(i, (x, _))| {
+            let (shared, r) = first_expansion(x)?;
+            let mut fs = fs.clone();
+            fs[i].0 = r;
+            Some((shared, rebuild(c.clone(), fs)))
+        }),
+        _ => None,
+    }
 }
 
 /// `c*x*u + c*x*v` → `c*x*(u + v)`: the factors every term shares, and the sign.
