@@ -538,7 +538,7 @@ fn check_name(by: &Justification) -> Result<(), String> {
 
 /// The parts of a combined step name: `name` split at `, ` outside brackets
 /// (a definition or a law's citation may hold commas, always inside brackets).
-fn name_parts(name: &str) -> Vec<&str> {
+pub(crate) fn name_parts(name: &str) -> Vec<&str> {
     let (mut depth, mut start, mut out) = (0i32, 0, Vec::new());
     for (at, c) in name.char_indices() {
         match c {

@@ -15,7 +15,7 @@ use crate::language::Math;
 use crate::print::to_infix;
 use crate::problem::Problem;
 use crate::prove::{definitions, differentiate_by, prove_problem, Limits};
-use crate::report::{ClaimReport, Status};
+use crate::report::{ClaimReport, Justification, Status};
 
 /// The longest form a lecture shows, in characters of input syntax.
 const LONGEST: usize = 100;
@@ -178,21 +178,32 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
         }
         Some(names.join(", "))
     };
-    // The Jacobian entries `d(D, x)`, simplified and factored.
-    let mut entries = BTreeMap::new();
-    for p in &path {
-        let r = parse(&p.reference)?;
-        let derived = differentiate_by(&r, &x_expr, &defs, limits).ok()?;
-        let simplified = simplify(&derived)?;
-        entries.insert(p.name, moves.shape(&derived, &simplified, deadline));
-    }
-    // The chain rule through the path definitions the output uses directly:
-    // their partial derivatives, with every path definition held fixed.
-    let direct = mentions(&out_def.expr);
+    // The path definitions held fixed, as variables.
     let mut held = defs.clone();
     for p in &path {
         held.remove(&p.name);
     }
+    // The Jacobian entries `d(D, x)`, simplified and factored. An entry that
+    // runs long unfolded (RMS normalization's `d(y[j], x[k])`) is written
+    // through the entries before it instead, as a lecture does: `D`'s own
+    // partial derivative plus `dD/dP * d(P, x)` for each earlier `P` it uses.
+    let mut entries: BTreeMap<Symbol, String> = BTreeMap::new();
+    for p in &path {
+        let r = parse(&p.reference)?;
+        let derived = differentiate_by(&r, &x_expr, &defs, limits).ok()?;
+        let simplified = simplify(&derived)?;
+        let mut entry = moves.shape(&derived, &simplified, deadline);
+        if entry.len() > LONG_ENTRY {
+            let through = entry_through(p, &entries, &defs, &held, &x_expr, limits, &simplify);
+            if let Some(shorter) = through.filter(|t| t.len() < entry.len()) {
+                entry = shorter;
+            }
+        }
+        entries.insert(p.name, entry);
+    }
+    // The chain rule through the path definitions the output uses directly:
+    // their partial derivatives, with every path definition held fixed.
+    let direct = mentions(&out_def.expr);
     let body = match out_def.expr.as_ref().last() {
         Some(Math::Lambda(_)) => return None,
         _ => out_def.expr.clone(),
@@ -374,6 +385,40 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
     })
 }
 
+/// An entry longer than this (input syntax) is written through the entries before it.
+const LONG_ENTRY: usize = 60;
+
+/// `d(D, x)` for the path definition `p` through the entries already found:
+/// `D`'s partial derivative with every path definition held, plus, for each
+/// scalar path definition `P` its body uses, `dD/dP * d(P, x)`; simplified.
+fn entry_through(
+    p: &OnPath,
+    entries: &BTreeMap<Symbol, String>,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    held: &BTreeMap<Symbol, RecExpr<Math>>,
+    x: &RecExpr<Math>,
+    limits: &Limits,
+    simplify: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let body = match &p.param {
+        Some(j) => crate::index::instantiate(&defs[&p.name], Symbol::from(j.as_str()))?,
+        None => defs[&p.name].clone(),
+    };
+    let mut terms = vec![format!(
+        "({})",
+        differentiate_by(&body, x, held, limits).ok()?
+    )];
+    for (q, entry) in entries {
+        if !mentions(&body).contains(q) {
+            continue;
+        }
+        let var = RecExpr::from(vec![Math::Var(*q)]);
+        let partial = differentiate_by(&body, &var, held, limits).ok()?;
+        terms.push(format!("({partial})*({entry})"));
+    }
+    simplify(&terms.join(" + "))
+}
+
 /// The chain `d(OUT, S) = raw = collected = used` at the scalar definition
 /// `name`, every equality proved: the first in the file with `S` an input
 /// (its definition dropped), the others in the file itself. `None` when one
@@ -456,19 +501,101 @@ fn shadows(e: &RecExpr<Math>, id: egg::Id, used: &mut Vec<Symbol>) -> bool {
         .any(|c| shadows(e, *c, used))
 }
 
-/// The named moves of a proof of an equality without `d`: its steps' labels,
-/// each shortened to the laws it names (`by sum(j, c*u) = c*sum(j, u)`) when
-/// it names any, since the definitions it unfolds are the file's.
+/// The named moves of a proof of an equality without `d`, as a lecture
+/// names them: its steps' moves (`cancel y[j]`, `use sum(j, t[j]) = 1`),
+/// a law by the short name a student knows (`take a constant out of the
+/// sum`, not the law's text), a long definition left out of `substitute`
+/// and `write … as` (the file states it above), and the substitutions
+/// beside a law left out.
 fn proof_moves(c: &ClaimReport) -> String {
     let mut seen: Vec<String> = Vec::new();
+    let mut add = |m: String| {
+        if !seen.contains(&m) {
+            seen.push(m);
+        }
+    };
     for s in &c.steps {
-        let label = match s.rule.find("by ") {
-            Some(at) => s.rule[at..].to_string(),
-            None => s.rule.clone(),
+        let (Justification::Algebra { laws, name, .. } | Justification::Assume { laws, name, .. }) =
+            &s.by
+        else {
+            add(s.rule.clone());
+            continue;
         };
-        if !seen.contains(&label) {
-            seen.push(label);
+        let Some(name) = name else {
+            add(s.rule.clone());
+            continue;
+        };
+        if matches!(s.by, Justification::Assume { .. }) {
+            add(name.clone());
+            continue;
+        }
+        let parts = crate::check::name_parts(name);
+        // Beside a law, the definitions a step unfolds are the file's
+        // (stated above the lecture): the law is what the step teaches.
+        let cites = parts.iter().any(|p| p.starts_with("by "));
+        for part in parts {
+            if cites && part.starts_with("substitute ") {
+                continue;
+            }
+            if part.starts_with("by ") {
+                laws.iter()
+                    .filter(|l| !l.starts_with("unfold-"))
+                    .for_each(|l| add(short_law(l)));
+            } else if let Some((n, body)) = part
+                .strip_prefix("substitute ")
+                .and_then(|r| r.split_once(" = "))
+            {
+                add(match body.len() <= SHORT_BODY {
+                    true => part.to_string(),
+                    false => format!("substitute {n}"),
+                });
+            } else if let Some((body, n)) = part
+                .strip_prefix("write ")
+                .and_then(|r| r.rsplit_once(" as "))
+            {
+                add(match body.len() <= SHORT_BODY {
+                    true => part.to_string(),
+                    false => format!("write … as {n}"),
+                });
+            } else {
+                add(part.to_string());
+            }
         }
     }
-    seen.join("; ")
+    seen.join(", ")
+}
+
+/// A definition longer than this is not written out in a lecture's label.
+const SHORT_BODY: usize = 16;
+
+/// A law of the kernel by the name a lecture gives it.
+fn short_law(law: &str) -> String {
+    let short = match law {
+        "exp-sum" => "exp(u + v) = exp(u)*exp(v)",
+        "exp-log" => "exp(log(u)) = u",
+        "log-product" => "log of a product",
+        "log-exp" => "log(exp(u)) = u",
+        "sqrt-square" => "sqrt(u)^2 = u",
+        "power-root" => "u^(1/2) = sqrt(u)",
+        "power-exp" => "u^v = exp(v*log(u))",
+        "sum-linear" => "split the sum",
+        "sum-factor" => "take a constant out of the sum",
+        "sum-const" => "a sum of n equal terms",
+        "sum-delta" => "the delta picks j = k",
+        "delta-subst" => "the delta sets the index",
+        "delta-symmetric" => "delta(j, k) = delta(k, j)",
+        other => {
+            return match other.split_once('-') {
+                Some((f, _))
+                    if crate::kernel::FUNCTION_LAWS
+                        .iter()
+                        .any(|(n, _)| *n == other) =>
+                {
+                    format!("definition of {f}")
+                }
+                _ => format!("by {other}"),
+            }
+        }
+    };
+    short.to_string()
 }
