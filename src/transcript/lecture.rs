@@ -162,6 +162,22 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
         .map(|d| d.name)
         .collect();
     let parse = |t: &str| crate::parse::parse_term(t, &names, &families).ok();
+    // Names a renamed bound index must not take: every name the file uses.
+    let ranges = problem.ranges();
+    let mut taken: BTreeSet<Symbol> = names.keys().copied().collect();
+    // (its index names are bound or free where they stand, and taken only
+    // in a form that uses them).
+    let mut not_index = |e: &RecExpr<Math>| {
+        let indices = crate::index::index_names(e);
+        taken.extend(mentions(e).into_iter().filter(|s| !indices.contains(s)));
+    };
+    for d in &problem.definitions {
+        not_index(&d.expr);
+    }
+    for c in &problem.claims {
+        not_index(&c.lhs);
+        not_index(&c.rhs);
+    }
     let simplifier =
         super::Simplifier::new(problem, &defs, crate::prove::budget_for(limits)).ok()?;
     let simplify = |t: &str| simplifier.simplify(t, false).ok().map(|s| s.1);
@@ -199,7 +215,7 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
                 entry = shorter;
             }
         }
-        entries.insert(p.name, entry);
+        entries.insert(p.name, unshadow(&entry, &parse, &ranges, &taken)?);
     }
     // The chain rule through the path definitions the output uses directly:
     // their partial derivatives, with every path definition held fixed.
@@ -272,6 +288,11 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
     // from the form before it.
     if cancel_moves.iter().all(|m| m == "reorder the terms") {
         forms.remove(3);
+    }
+    // A sum that reuses an index in use is written with a fresh one (the
+    // simplifier's `y[j]*(K[j, u] - sum(j, …))` reads as `sum(i, …)`).
+    for f in forms.iter_mut() {
+        f.0 = unshadow(&f.0, &parse, &ranges, &taken)?;
     }
     forms.dedup_by(|b, a| a.0 == b.0);
     // A lecture shows forms a reader can follow; a file whose forms run long
@@ -479,6 +500,76 @@ fn node_gradient(
             })
             .collect(),
     )
+}
+
+/// `text` with every sum that binds an index already in use (free in the
+/// term, or bound by a sum around it) renamed to a fresh index of the same
+/// range: `i` when it is free to take, else the index's next numbered
+/// variant (`j2`). Renaming a bound index changes no value, and every form
+/// shown is proved afterwards as it is written.
+fn unshadow(
+    text: &str,
+    parse: &dyn Fn(&str) -> Option<RecExpr<Math>>,
+    ranges: &crate::index::Ranges,
+    taken: &BTreeSet<Symbol>,
+) -> Option<String> {
+    let e = parse(text)?;
+    let root = egg::Id::from(e.as_ref().len() - 1);
+    let mut avoid = taken.clone();
+    avoid.extend(mentions(&e));
+    let mut used: Vec<Symbol> = crate::index::free_indices(&e, root).into_iter().collect();
+    let mut out = Vec::new();
+    copy_unshadowed(&e, root, &mut used, &mut avoid, ranges, &mut out);
+    Some(to_infix(&RecExpr::from(out)))
+}
+
+fn copy_unshadowed(
+    e: &RecExpr<Math>,
+    id: egg::Id,
+    used: &mut Vec<Symbol>,
+    avoid: &mut BTreeSet<Symbol>,
+    ranges: &crate::index::Ranges,
+    out: &mut Vec<Math>,
+) -> egg::Id {
+    let push = |out: &mut Vec<Math>, node: Math| {
+        out.push(node);
+        egg::Id::from(out.len() - 1)
+    };
+    if let Math::Sum([b, body]) = &e[id] {
+        if let Math::Var(bound) = e[*b] {
+            let (term, body, name) = if used.contains(&bound) {
+                let i = Symbol::from("i");
+                let fresh =
+                    if !avoid.contains(&i) && !used.contains(&i) && ranges.same_range(i, bound) {
+                        i
+                    } else {
+                        crate::index::fresh(bound, avoid)
+                    };
+                avoid.insert(fresh);
+                let renamed = crate::index::substitute(e, *body, bound, fresh);
+                let root = egg::Id::from(renamed.as_ref().len() - 1);
+                (renamed, root, fresh)
+            } else {
+                (e.clone(), *body, bound)
+            };
+            used.push(name);
+            let body = copy_unshadowed(&term, body, used, avoid, ranges, out);
+            used.pop();
+            let b = push(out, Math::Var(name));
+            return push(out, Math::Sum([b, body]));
+        }
+    }
+    let node = e[id].clone();
+    let mut children = Vec::new();
+    for c in egg::Language::children(&node) {
+        children.push(copy_unshadowed(e, *c, used, avoid, ranges, out));
+    }
+    let mut at = 0;
+    let node = egg::Language::map_children(node, |_| {
+        at += 1;
+        children[at - 1]
+    });
+    push(out, node)
 }
 
 /// Whether a sum below `id` binds an index already in use in `used` (free, or bound above).
