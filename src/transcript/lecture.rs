@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use egg::{RecExpr, Symbol};
 use serde::Serialize;
 
+use crate::graph;
 use crate::language::Math;
 use crate::print::to_infix;
 use crate::problem::Problem;
@@ -386,14 +387,69 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
                     Some(format!("sum({j}, ({g})*({}))", held_at(*q, j)?))
                 })
                 .collect();
+            // Through the node that uses the definition, as the book's graph
+            // draws it (the `/` node `1/S`): the gradient arriving there, the
+            // node's local rule, then the forms down to the simplest.
+            let through = |q: Symbol, j: &str| node_using(p.name, &defs[&q], j, &held, limits);
+            let at_node: Option<Vec<(String, String, graph::Op, String)>> = partials
+                .iter()
+                .filter(|(_, j, _)| j.is_some())
+                .map(|(q, j, g)| {
+                    let (node, d, op) = through(*q, j.as_deref()?)?;
+                    let j = j.as_ref()?;
+                    // Each branch's value simplified on its own (`-t[j]*S`), as the walk does.
+                    let branch = simplify(&format!("({g})*({d})"))?;
+                    Some((
+                        node,
+                        format!("sum({j}, ({g})*({d}))"),
+                        op,
+                        format!("sum({j}, {branch})"),
+                    ))
+                })
+                .collect();
+            let by_node = at_node.filter(|v| {
+                !v.is_empty() && v.iter().all(|(n, _, op, _)| *n == v[0].0 && *op == v[0].2)
+            });
+            if let Some(v) = by_node {
+                let (node, op) = (&v[0].0, &v[0].2);
+                let arriving = tidy(&v.iter().map(|t| t.1.clone()).collect::<Vec<_>>())?;
+                let local = match op {
+                    graph::Op::Recip => format!("-({node})^2"),
+                    _ => {
+                        let node_term = parse(node)?;
+                        let var = RecExpr::from(vec![Math::Var(p.name)]);
+                        simplify(&differentiate_by(&node_term, &var, &held, limits).ok()?)?
+                    }
+                };
+                let times = |g: &str| parse(&format!("({g})*({local})")).map(|e| to_infix(&e));
+                let branches = tidy(&v.iter().map(|t| t.3.clone()).collect::<Vec<_>>())?;
+                let simplified = simplify(&branches)?;
+                let shaped = moves.shape(&branches, &simplified, deadline);
+                let first = times(&arriving)?;
+                let second = times(&shaped)?;
+                let collected = simplify(&second)?;
+                let used = simplifier.simplify(&collected, true).ok()?.1;
+                let rule = format!("chain rule through {node}: branches add, {}", op.rule());
+                if let Some(found) = node_gradient(
+                    p.name,
+                    text,
+                    &out,
+                    (rule, vec![first, second, collected, used]),
+                    &readable,
+                    limits,
+                ) {
+                    return Some(found);
+                }
+            }
             let raw = tidy(&terms)?;
             let collected = simplify(&raw)?;
             let used = simplifier.simplify(&collected, true).ok()?.1;
+            let rule = format!("chain rule, {} held as a variable", p.name);
             node_gradient(
                 p.name,
                 text,
                 &out,
-                [raw, collected, used],
+                (rule, vec![raw, collected, used]),
                 &readable,
                 limits,
             )
@@ -440,20 +496,55 @@ fn entry_through(
     simplify(&terms.join(" + "))
 }
 
-/// The chain `d(OUT, S) = raw = collected = used` at the scalar definition
-/// `name`, every equality proved: the first in the file with `S` an input
+/// The node in the graph of the family `def`'s entry at `j` that uses the
+/// scalar definition `name` (`1/S` in `exp(a[j])/S`), when it is the only one
+/// and not the entry itself: the node's term, the entry's derivative by the
+/// node's value (`exp(a[j])`, every path definition held) and its operation.
+fn node_using(
+    name: Symbol,
+    def: &RecExpr<Math>,
+    j: &str,
+    held: &BTreeMap<Symbol, RecExpr<Math>>,
+    limits: &Limits,
+) -> Option<(String, String, graph::Op)> {
+    let body = crate::index::instantiate(def, Symbol::from(j))?;
+    let mut g = graph::Graph::build_entry(&body).ok()?;
+    let input = g
+        .nodes
+        .iter()
+        .position(|n| n.op == graph::Op::Input(name.to_string()))?;
+    let users: Vec<usize> = (0..g.nodes.len())
+        .filter(|&i| g.nodes[i].inputs.contains(&input))
+        .collect();
+    let [node] = users[..] else { return None };
+    if node == g.output {
+        return None;
+    }
+    let term = to_infix(&g.term(node));
+    // The node's value as a variable of its own, named as no file names one.
+    let var = Symbol::from("#node");
+    g.nodes[node].name = Some(var.to_string());
+    let entry = g.term(g.output);
+    let d = differentiate_by(&entry, &RecExpr::from(vec![Math::Var(var)]), held, limits).ok()?;
+    let op = g.nodes[node].op.clone();
+    Some((term, d, op))
+}
+
+/// The chain `d(OUT, S) = …` at the scalar definition `name` through the
+/// forms `shown`, every equality proved: the first in the file with `S` an input
 /// (its definition dropped), the others in the file itself. `None` when one
 /// is not proved or a form is not readable.
 fn node_gradient(
     name: Symbol,
     text: &str,
     out: &str,
-    [raw, collected, used]: [String; 3],
+    (first_rule, shown): (String, Vec<String>),
     readable: &dyn Fn(&str) -> bool,
     limits: &Limits,
 ) -> Option<Vec<LectureStep>> {
     let lhs = format!("d({out}, {name})");
-    let mut forms = vec![lhs.clone(), raw, collected, used];
+    let mut forms = vec![lhs.clone()];
+    forms.extend(shown);
     forms.dedup();
     if !forms[1..].iter().all(|f| readable(f)) {
         return None;
@@ -484,8 +575,7 @@ fn node_gradient(
     if reports.len() != forms.len() - 1 || reports.iter().any(|c| c.status != Status::Proved) {
         return None;
     }
-    let rules = std::iter::once(format!("chain rule, {name} held as a variable"))
-        .chain(reports[1..].iter().map(proof_moves));
+    let rules = std::iter::once(first_rule).chain(reports[1..].iter().map(proof_moves));
     Some(
         forms
             .windows(2)
