@@ -54,7 +54,8 @@ pub struct Lecture {
     /// `d(OUT, x) = … = RHS`: each step's `before` is the previous step's `after`.
     pub chain: Vec<LectureStep>,
     /// The gradient at each scalar definition the families use (`S`): from
-    /// `d(L, S)`, `S` held as a variable, to its simplest form.
+    /// `d(L, S)` through the node that uses it (`1/S`) and that node's local
+    /// rule (else `S` held as a variable) to its simplest form.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<Vec<LectureStep>>,
 }
