@@ -523,13 +523,13 @@ fn check_name(by: &Justification) -> Result<(), String> {
         Justification::Assume { equation, .. } if name != format!("use {equation}") => {
             return wrong();
         }
-        Justification::Algebra { laws, .. } => {
-            // A combined name (`substitute S = …, substitute q1 = …, by …,
-            // write … as y1`) is checked part by part, every part as if it
-            // stood alone.
-            if !name_parts(name).iter().all(|part| part_fits(part, laws)) {
-                return wrong();
-            }
+        // A combined name (`substitute S = …, substitute q1 = …, by …,
+        // write … as y1`) is checked part by part, every part as if it
+        // stood alone.
+        Justification::Algebra { laws, .. }
+            if !name_parts(name).iter().all(|part| part_fits(part, laws)) =>
+        {
+            return wrong();
         }
         _ => {}
     }
