@@ -11,12 +11,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use egg::{RecExpr, Symbol};
 use serde::Serialize;
 
+mod indices;
+mod labels;
+mod nodes;
+
 use crate::graph;
 use crate::language::Math;
 use crate::print::to_infix;
 use crate::problem::Problem;
 use crate::prove::{definitions, differentiate_by, prove_problem, Limits};
-use crate::report::{ClaimReport, Justification, Status};
+use crate::report::{ClaimReport, Status};
+use indices::{shadows, unshadow};
+use labels::proof_moves;
+use nodes::{entry_through, node_using, LONG_ENTRY};
 
 /// The longest form a lecture shows, in characters of input syntax.
 const LONGEST: usize = 100;
@@ -463,74 +470,6 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
     })
 }
 
-/// An entry longer than this (input syntax) is written through the entries before it.
-const LONG_ENTRY: usize = 60;
-
-/// `d(D, x)` for the path definition `p` through the entries already found:
-/// `D`'s partial derivative with every path definition held, plus, for each
-/// scalar path definition `P` its body uses, `dD/dP * d(P, x)`; simplified.
-fn entry_through(
-    p: &OnPath,
-    entries: &BTreeMap<Symbol, String>,
-    defs: &BTreeMap<Symbol, RecExpr<Math>>,
-    held: &BTreeMap<Symbol, RecExpr<Math>>,
-    x: &RecExpr<Math>,
-    limits: &Limits,
-    simplify: &dyn Fn(&str) -> Option<String>,
-) -> Option<String> {
-    let body = match &p.param {
-        Some(j) => crate::index::instantiate(&defs[&p.name], Symbol::from(j.as_str()))?,
-        None => defs[&p.name].clone(),
-    };
-    let mut terms = vec![format!(
-        "({})",
-        differentiate_by(&body, x, held, limits).ok()?
-    )];
-    for (q, entry) in entries {
-        if !mentions(&body).contains(q) {
-            continue;
-        }
-        let var = RecExpr::from(vec![Math::Var(*q)]);
-        let partial = differentiate_by(&body, &var, held, limits).ok()?;
-        terms.push(format!("({partial})*({entry})"));
-    }
-    simplify(&terms.join(" + "))
-}
-
-/// The node in the graph of the family `def`'s entry at `j` that uses the
-/// scalar definition `name` (`1/S` in `exp(a[j])/S`), when it is the only one
-/// and not the entry itself: the node's term, the entry's derivative by the
-/// node's value (`exp(a[j])`, every path definition held) and its operation.
-fn node_using(
-    name: Symbol,
-    def: &RecExpr<Math>,
-    j: &str,
-    held: &BTreeMap<Symbol, RecExpr<Math>>,
-    limits: &Limits,
-) -> Option<(String, String, graph::Op)> {
-    let body = crate::index::instantiate(def, Symbol::from(j))?;
-    let mut g = graph::Graph::build_entry(&body).ok()?;
-    let input = g
-        .nodes
-        .iter()
-        .position(|n| n.op == graph::Op::Input(name.to_string()))?;
-    let users: Vec<usize> = (0..g.nodes.len())
-        .filter(|&i| g.nodes[i].inputs.contains(&input))
-        .collect();
-    let [node] = users[..] else { return None };
-    if node == g.output {
-        return None;
-    }
-    let term = to_infix(&g.term(node));
-    // The node's value as a variable of its own, named as no file names one.
-    let var = Symbol::from("#node");
-    g.nodes[node].name = Some(var.to_string());
-    let entry = g.term(g.output);
-    let d = differentiate_by(&entry, &RecExpr::from(vec![Math::Var(var)]), held, limits).ok()?;
-    let op = g.nodes[node].op.clone();
-    Some((term, d, op))
-}
-
 /// The chain `d(OUT, S) = …` at the scalar definition `name` through the
 /// forms `shown`, every equality proved: the first in the file with `S` an input
 /// (its definition dropped), the others in the file itself. `None` when one
@@ -591,193 +530,4 @@ fn node_gradient(
             })
             .collect(),
     )
-}
-
-/// `text` with every sum that binds an index already in use (free in the
-/// term, or bound by a sum around it) renamed to a fresh index of the same
-/// range: `i` when it is free to take, else the index's next numbered
-/// variant (`j2`). Renaming a bound index changes no value, and every form
-/// shown is proved afterwards as it is written.
-fn unshadow(
-    text: &str,
-    parse: &dyn Fn(&str) -> Option<RecExpr<Math>>,
-    ranges: &crate::index::Ranges,
-    taken: &BTreeSet<Symbol>,
-) -> Option<String> {
-    let e = parse(text)?;
-    let root = egg::Id::from(e.as_ref().len() - 1);
-    let mut avoid = taken.clone();
-    avoid.extend(mentions(&e));
-    let mut used: Vec<Symbol> = crate::index::free_indices(&e, root).into_iter().collect();
-    let mut out = Vec::new();
-    copy_unshadowed(&e, root, &mut used, &mut avoid, ranges, &mut out);
-    Some(to_infix(&RecExpr::from(out)))
-}
-
-fn copy_unshadowed(
-    e: &RecExpr<Math>,
-    id: egg::Id,
-    used: &mut Vec<Symbol>,
-    avoid: &mut BTreeSet<Symbol>,
-    ranges: &crate::index::Ranges,
-    out: &mut Vec<Math>,
-) -> egg::Id {
-    let push = |out: &mut Vec<Math>, node: Math| {
-        out.push(node);
-        egg::Id::from(out.len() - 1)
-    };
-    if let Math::Sum([b, body]) = &e[id] {
-        if let Math::Var(bound) = e[*b] {
-            let (term, body, name) = if used.contains(&bound) {
-                let i = Symbol::from("i");
-                let fresh =
-                    if !avoid.contains(&i) && !used.contains(&i) && ranges.same_range(i, bound) {
-                        i
-                    } else {
-                        crate::index::fresh(bound, avoid)
-                    };
-                avoid.insert(fresh);
-                let renamed = crate::index::substitute(e, *body, bound, fresh);
-                let root = egg::Id::from(renamed.as_ref().len() - 1);
-                (renamed, root, fresh)
-            } else {
-                (e.clone(), *body, bound)
-            };
-            used.push(name);
-            let body = copy_unshadowed(&term, body, used, avoid, ranges, out);
-            used.pop();
-            let b = push(out, Math::Var(name));
-            return push(out, Math::Sum([b, body]));
-        }
-    }
-    let node = e[id].clone();
-    let mut children = Vec::new();
-    for c in egg::Language::children(&node) {
-        children.push(copy_unshadowed(e, *c, used, avoid, ranges, out));
-    }
-    let mut at = 0;
-    let node = egg::Language::map_children(node, |_| {
-        at += 1;
-        children[at - 1]
-    });
-    push(out, node)
-}
-
-/// Whether a sum below `id` binds an index already in use in `used` (free, or bound above).
-fn shadows(e: &RecExpr<Math>, id: egg::Id, used: &mut Vec<Symbol>) -> bool {
-    let node = &e[id];
-    if let Math::Sum([i, body]) = node {
-        let Math::Var(b) = &e[*i] else {
-            return false;
-        };
-        if used.contains(b) {
-            return true;
-        }
-        used.push(*b);
-        let found = shadows(e, *body, used);
-        used.pop();
-        return found;
-    }
-    egg::Language::children(node)
-        .iter()
-        .any(|c| shadows(e, *c, used))
-}
-
-/// The named moves of a proof of an equality without `d`, as a lecture
-/// names them: its steps' moves (`cancel y[j]`, `use sum(j, t[j]) = 1`),
-/// a law by the short name a student knows (`take a constant out of the
-/// sum`, not the law's text), a long definition left out of `substitute`
-/// and `write … as` (the file states it above), and the substitutions
-/// beside a law left out.
-fn proof_moves(c: &ClaimReport) -> String {
-    let mut seen: Vec<String> = Vec::new();
-    let mut add = |m: String| {
-        if !seen.contains(&m) {
-            seen.push(m);
-        }
-    };
-    for s in &c.steps {
-        let (Justification::Algebra { laws, name, .. } | Justification::Assume { laws, name, .. }) =
-            &s.by
-        else {
-            add(s.rule.clone());
-            continue;
-        };
-        let Some(name) = name else {
-            add(s.rule.clone());
-            continue;
-        };
-        if matches!(s.by, Justification::Assume { .. }) {
-            add(name.clone());
-            continue;
-        }
-        let parts = crate::check::name_parts(name);
-        // Beside a law, the definitions a step unfolds are the file's
-        // (stated above the lecture): the law is what the step teaches.
-        let cites = parts.iter().any(|p| p.starts_with("by "));
-        for part in parts {
-            if cites && part.starts_with("substitute ") {
-                continue;
-            }
-            if part.starts_with("by ") {
-                laws.iter()
-                    .filter(|l| !l.starts_with("unfold-"))
-                    .for_each(|l| add(short_law(l)));
-            } else if let Some((n, body)) = part
-                .strip_prefix("substitute ")
-                .and_then(|r| r.split_once(" = "))
-            {
-                add(match body.len() <= SHORT_BODY {
-                    true => part.to_string(),
-                    false => format!("substitute {n}"),
-                });
-            } else if let Some((body, n)) = part
-                .strip_prefix("write ")
-                .and_then(|r| r.rsplit_once(" as "))
-            {
-                add(match body.len() <= SHORT_BODY {
-                    true => part.to_string(),
-                    false => format!("write … as {n}"),
-                });
-            } else {
-                add(part.to_string());
-            }
-        }
-    }
-    seen.join(", ")
-}
-
-/// A definition longer than this is not written out in a lecture's label.
-const SHORT_BODY: usize = 16;
-
-/// A law of the kernel by the name a lecture gives it.
-fn short_law(law: &str) -> String {
-    let short = match law {
-        "exp-sum" => "exp(u + v) = exp(u)*exp(v)",
-        "exp-log" => "exp(log(u)) = u",
-        "log-product" => "log of a product",
-        "log-exp" => "log(exp(u)) = u",
-        "sqrt-square" => "sqrt(u)^2 = u",
-        "power-root" => "u^(1/2) = sqrt(u)",
-        "power-exp" => "u^v = exp(v*log(u))",
-        "sum-linear" => "split the sum",
-        "sum-factor" => "take a constant out of the sum",
-        "sum-const" => "a sum of n equal terms",
-        "sum-delta" => "the delta picks j = k",
-        "delta-subst" => "the delta sets the index",
-        "delta-symmetric" => "delta(j, k) = delta(k, j)",
-        other => {
-            return match other.split_once('-') {
-                Some((f, _))
-                    if crate::kernel::FUNCTION_LAWS
-                        .iter()
-                        .any(|(n, _)| *n == other) =>
-                {
-                    format!("definition of {f}")
-                }
-                _ => format!("by {other}"),
-            }
-        }
-    };
-    short.to_string()
 }

@@ -11,6 +11,7 @@
 //! decide equality (the kernel's normal form does) and proves nothing itself.
 
 mod laws;
+mod local;
 mod search;
 mod term;
 

@@ -5,11 +5,11 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Instant;
 
-use num_integer::Integer;
 use num_rational::BigRational;
-use num_traits::{One, Signed};
+use num_traits::One;
 
-use super::term::{key, mul, neg, parts, pow, print, prod, small, sum, T};
+use super::local::{cancel, collect, combine, expand, factor_out, first_expansion, flip_signs};
+use super::term::{key, mul, pow, print, prod, sum, T};
 use super::Moves;
 
 /// How a move is justified: algebra (named), or using equation `i`.
@@ -21,9 +21,6 @@ pub(crate) enum Kind {
 
 /// A move at one place: its name and the term it gives.
 type Local = fn(&T) -> Option<(String, T)>;
-
-/// A term of a sum: its factors' key, its coefficient, its factors.
-type Like = (String, BigRational, Vec<(T, i32)>);
 
 /// At most this many moves a step, and this many terms looked at.
 const MAX_MOVES: usize = 8;
@@ -321,7 +318,7 @@ fn atoms(t: &T) -> HashSet<String> {
 }
 
 /// A product of factors, each raised to its exponent.
-fn rebuild(c: BigRational, fs: Vec<(T, i32)>) -> T {
+pub(super) fn rebuild(c: BigRational, fs: Vec<(T, i32)>) -> T {
     let mut acc = T::Num(c);
     for (f, k) in fs {
         let p = pow(&f, k).unwrap_or_else(|| prod(BigRational::one(), vec![(f, k)]));
@@ -390,234 +387,6 @@ fn first(t: &T, f: &dyn Fn(&T) -> Option<(String, T)>) -> Option<(String, T)> {
     }
 }
 
-/// `x^a * … / x^b` → `x^(a-b)`: a factor in both numerator and denominator.
-fn cancel(t: &T) -> Option<(String, T)> {
-    let T::Prod(c, fs) = t else { return None };
-    // Nothing cancels without factors of both signs (and keys are not cheap).
-    if !(fs.iter().any(|(_, e)| *e > 0) && fs.iter().any(|(_, e)| *e < 0)) {
-        return None;
-    }
-    let keys: Vec<String> = fs.iter().map(|(f, _)| key(f)).collect();
-    let group = |i: usize| -> Vec<i32> {
-        fs.iter()
-            .zip(&keys)
-            .filter(|(_, k)| **k == keys[i])
-            .map(|((_, e), _)| *e)
-            .collect()
-    };
-    let mut cancelled: Vec<String> = Vec::new();
-    let mut out: Vec<(T, i32)> = Vec::new();
-    let mut done: HashSet<&str> = HashSet::new();
-    for (i, (f, k)) in fs.iter().enumerate() {
-        let g = group(i);
-        let both = g.iter().any(|e| *e > 0) && g.iter().any(|e| *e < 0);
-        if !both {
-            out.push((f.clone(), *k));
-            continue;
-        }
-        let total: i32 = g.iter().sum();
-        if !done.contains(keys[i].as_str()) && total == 0 {
-            done.insert(&keys[i]);
-            cancelled.push(print(f));
-        }
-        // What is left stands where the first factor of its sign stood.
-        if total != 0 && (total > 0) == (*k > 0) && !done.contains(keys[i].as_str()) {
-            done.insert(&keys[i]);
-            cancelled.push(print(f));
-            out.push((f.clone(), total));
-        }
-    }
-    if cancelled.is_empty() {
-        return None;
-    }
-    Some((
-        format!("cancel {}", cancelled.join(" and ")),
-        prod(c.clone(), out),
-    ))
-}
-
-/// `(u + v)*w` → `u*w + v*w`.
-fn expand(t: &T) -> Option<(String, T)> {
-    expansion(t).map(|(_, next)| ("expand".into(), next))
-}
-
-/// `(u + v)*w` → `u*w + v*w`, with the factor `w` the terms share.
-fn expansion(t: &T) -> Option<(T, T)> {
-    let T::Prod(c, fs) = t else { return None };
-    let i = fs
-        .iter()
-        .position(|(f, k)| *k == 1 && matches!(f, T::Sum(_)))?;
-    let T::Sum(terms) = &fs[i].0 else { return None };
-    let mut rest = fs.clone();
-    rest.remove(i);
-    let rest = prod(c.clone(), rest);
-    let next = sum(terms.iter().map(|x| mul(x, &rest)).collect());
-    Some((rest, next))
-}
-
-/// `expansion` at the first place it applies, with the shared factor.
-fn first_expansion(t: &T) -> Option<(T, T)> {
-    if let Some(r) = expansion(t) {
-        return Some(r);
-    }
-    match t {
-        T::Sum(ts) => ts.iter().enumerate().find_map(|(i, x)| {
-            let (shared, r) = first_expansion(x)?;
-            let mut ts = ts.clone();
-            ts[i] = r;
-            Some((shared, sum(ts)))
-        }),
-        T::Prod(c, fs) => fs.iter().enumerate().find_map(|(i, (x, _))| {
-            let (shared, r) = first_expansion(x)?;
-            let mut fs = fs.clone();
-            fs[i].0 = r;
-            Some((shared, rebuild(c.clone(), fs)))
-        }),
-        _ => None,
-    }
-}
-
-/// `c*x*u + c*x*v` → `c*x*(u + v)`: the factors every term shares, and the sign.
-fn factor_out(t: &T) -> Option<(String, T)> {
-    let T::Sum(terms) = t else { return None };
-    let split: Vec<(BigRational, Vec<(T, i32)>)> = terms.iter().map(parts).collect();
-    let mut common: Vec<(T, i32)> = Vec::new();
-    for (f, k) in &split[0].1 {
-        let kf = key(f);
-        let mut least = Some(*k);
-        for (_, fs) in &split[1..] {
-            let e = fs
-                .iter()
-                .find(|(g, e)| (*e > 0) == (*k > 0) && has_key(g, &kf))
-                .map(|(_, e)| *e);
-            least = match (least, e) {
-                (Some(l), Some(e)) if *k > 0 => Some(l.min(e)),
-                (Some(l), Some(e)) => Some(l.max(e)),
-                _ => None,
-            };
-        }
-        let Some(least) = least else { continue };
-        if !common.iter().any(|(g, _)| has_key(g, &kf)) {
-            common.push((f.clone(), least));
-        }
-    }
-    let all_negative = split.iter().all(|(c, _)| c.is_negative());
-    let integers = split.iter().all(|(c, _)| c.is_integer() && small(c));
-    let mut g = if integers {
-        split
-            .iter()
-            .fold(num_bigint::BigInt::from(0), |g, (c, _)| g.gcd(c.numer()))
-    } else {
-        num_bigint::BigInt::from(1)
-    };
-    if g == num_bigint::BigInt::from(0) {
-        g = num_bigint::BigInt::from(1);
-    }
-    let mut cc = BigRational::from_integer(g);
-    if all_negative {
-        cc = -cc;
-    }
-    if common.is_empty() && cc.is_one() {
-        return None;
-    }
-    let rest: Vec<T> = split
-        .iter()
-        .map(|(c, fs)| {
-            let mut fs = fs.clone();
-            for (f, k) in &common {
-                let kf = key(f);
-                if let Some(slot) = fs
-                    .iter_mut()
-                    .find(|(g, e)| (*e > 0) == (*k > 0) && has_key(g, &kf))
-                {
-                    slot.1 -= k;
-                }
-            }
-            prod(c / &cc, fs)
-        })
-        .collect();
-    let shared = prod(cc.clone(), common.clone());
-    let mut fs = common;
-    fs.push((sum(rest), 1));
-    Some((format!("factor out {}", print(&shared)), rebuild(cc, fs)))
-}
-
-/// `a/(1 - p)` → `-a/(p - 1)`: a denominator that is a sum, written with its
-/// signs flipped and the fraction's sign with it.
-fn flip_signs(t: &T) -> Option<(String, T)> {
-    let T::Prod(c, fs) = t else { return None };
-    let at = fs
-        .iter()
-        .position(|(f, k)| *k < 0 && k % 2 != 0 && matches!(f, T::Sum(_)))?;
-    let T::Sum(terms) = &fs[at].0 else {
-        return None;
-    };
-    let mut fs = fs.clone();
-    // A positive term first, as one writes it: `p - 1`, not `-1 + p`.
-    let mut flipped: Vec<T> = terms.iter().map(neg).collect();
-    flipped.sort_by_key(super::term::is_negative);
-    fs[at].0 = sum(flipped);
-    Some((
-        "multiply top and bottom by -1".into(),
-        rebuild(-c.clone(), fs),
-    ))
-}
-
-/// `2*x + 3*x` → `5*x`: terms that differ only in their coefficient.
-fn collect(t: &T) -> Option<(String, T)> {
-    let T::Sum(terms) = t else { return None };
-    let mut out: Vec<Like> = Vec::new();
-    let mut merged = false;
-    for x in terms {
-        let (c, fs) = parts(x);
-        let k = key(&prod(BigRational::one(), fs.clone()));
-        match out.iter_mut().find(|(kk, _, _)| *kk == k) {
-            Some(slot) => {
-                slot.1 += c;
-                merged = true;
-            }
-            None => out.push((k, c, fs)),
-        }
-    }
-    merged.then(|| {
-        let terms = out.into_iter().map(|(_, c, fs)| prod(c, fs)).collect();
-        ("collect like terms".to_string(), sum(terms))
-    })
-}
-
-/// `u/p + v/q` → `(u*q + v*p)/(p*q)`: one fraction over a common denominator.
-fn combine(t: &T) -> Option<(String, T)> {
-    let T::Sum(terms) = t else { return None };
-    let mut den: Vec<(T, i32)> = Vec::new();
-    for x in terms {
-        for (f, k) in parts(x).1.into_iter().filter(|(_, k)| *k < 0) {
-            let kf = key(&f);
-            match den.iter_mut().find(|(g, _)| has_key(g, &kf)) {
-                Some(slot) => slot.1 = slot.1.min(k),
-                None => den.push((f, k)),
-            }
-        }
-    }
-    if den.is_empty() {
-        return None;
-    }
-    let over: Vec<(T, i32)> = den.iter().map(|(f, k)| (f.clone(), -k)).collect();
-    let whole = prod(BigRational::one(), over);
-    let nums: Vec<T> = terms
-        .iter()
-        .map(|x| {
-            let m = mul(x, &whole);
-            cancel(&m).map_or(m, |(_, r)| r)
-        })
-        .collect();
-    if nums.iter().any(|n| parts(n).1.iter().any(|(_, k)| *k < 0)) {
-        return None;
-    }
-    let mut fs = vec![(sum(nums), 1)];
-    fs.extend(den);
-    Some(("combine the fractions".into(), prod(BigRational::one(), fs)))
-}
-
 /// `from` → `to` at this place: the whole term, some terms of a sum, or
 /// some factors of a product (a multiple of `from`); `from_key` is `key(from)`.
 fn replace_part(t: &T, from: &T, from_key: &str, to: &T) -> Option<T> {
@@ -664,7 +433,7 @@ fn replace_part(t: &T, from: &T, from_key: &str, to: &T) -> Option<T> {
 /// its key (no move builds a zero coefficient or exponent, the only ways an
 /// atom could drop out): a term with an atom missing from `k` has another
 /// key, which is decided without printing anything.
-fn has_key(x: &T, k: &str) -> bool {
+pub(super) fn has_key(x: &T, k: &str) -> bool {
     fn atoms_in(x: &T, k: &str) -> bool {
         match x {
             T::Atom(a) => k.contains(a.as_str()),
