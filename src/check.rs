@@ -246,6 +246,33 @@ impl Context {
             .map_err(|e| format!("cannot read `{text}`: {e}"))
     }
 
+    /// Whether `body` is the definition of `name` as the file states it
+    /// (`y[j]` of a family at its index `j`), up to bound index names. A
+    /// two-index element is not compared (its name alone is checked).
+    fn defines(&self, name: &str, body: &str) -> bool {
+        let (stem, index) = match name.split_once('[') {
+            Some((stem, rest)) => (stem, rest.strip_suffix(']')),
+            None => (name, None),
+        };
+        let Some(def) = self.defs.get(&Symbol::from(stem)) else {
+            return false;
+        };
+        if index.is_some_and(|j| j.contains(',')) {
+            return true;
+        }
+        let Ok(written) = self.term(body) else {
+            return false;
+        };
+        let expected = match index {
+            Some(j) => match crate::index::instantiate(def, Symbol::from(j.trim())) {
+                Some(e) => e,
+                None => return false,
+            },
+            None => def.clone(),
+        };
+        kernel::same_term(&expected, &written, &self.statement.ranges)
+    }
+
     /// A condition `E != 0`, `E > 0` or `E >= 0`.
     fn condition(&self, text: &str) -> Result<(RecExpr<Math>, Rel), String> {
         for (suffix, rel) in [(" != 0", Rel::Ne), (" >= 0", Rel::Ge), (" > 0", Rel::Gt)] {
@@ -370,7 +397,7 @@ impl Context {
             };
         }
         for (i, s) in claim.steps.iter().enumerate() {
-            check_name(&s.by).map_err(|e| (Some(i + 1), e))?;
+            check_name(&s.by, &|n, body| self.defines(n, body)).map_err(|e| (Some(i + 1), e))?;
         }
         let proof = self.proof(claim)?;
         let fail = |r: kernel::Rejection| (r.step, r.reason);
@@ -511,7 +538,7 @@ fn top_level(text: &str, sep: char) -> Vec<&str> {
 /// Checks that a step's name says what its justification does: `use EQ`
 /// is an assumption step with that equation; `substitute N = …` and
 /// `write … as N` unfold `N`.
-fn check_name(by: &Justification) -> Result<(), String> {
+fn check_name(by: &Justification, defines: &dyn Fn(&str, &str) -> bool) -> Result<(), String> {
     let Some(name) = by.name() else {
         return Ok(());
     };
@@ -527,7 +554,9 @@ fn check_name(by: &Justification) -> Result<(), String> {
         // write … as y1`) is checked part by part, every part as if it
         // stood alone.
         Justification::Algebra { laws, .. }
-            if !name_parts(name).iter().all(|part| part_fits(part, laws)) =>
+            if !name_parts(name)
+                .iter()
+                .all(|part| part_fits(part, laws, defines)) =>
         {
             return wrong();
         }
@@ -556,10 +585,11 @@ pub(crate) fn name_parts(name: &str) -> Vec<&str> {
 }
 
 /// Whether one part of an algebra step's name says what the step does:
-/// `substitute N = …` and `write … as N` need the step to unfold `N`,
+/// `substitute N = …` and `write … as N` need the step to unfold `N` (and
+/// `substitute N = D` needs `D` to be `N`'s definition, `defines`),
 /// `by A and B` cites only laws the step uses, `use …` belongs to
 /// assumption steps only; any other part names field arithmetic.
-fn part_fits(part: &str, laws: &[String]) -> bool {
+fn part_fits(part: &str, laws: &[String], defines: &dyn Fn(&str, &str) -> bool) -> bool {
     let unfolds = |n: &str| {
         // A family's element `y[j]` is unfolded by its family's law `unfold-y`.
         let n = n.split('[').next().unwrap_or(n);
@@ -569,7 +599,11 @@ fn part_fits(part: &str, laws: &[String]) -> bool {
         return false;
     }
     if let Some(rest) = part.strip_prefix("substitute ") {
-        return unfolds(rest.split_once(" = ").map_or(rest, |(n, _)| n));
+        // `substitute N = D` also states N's definition: it must be the file's.
+        return match rest.split_once(" = ") {
+            Some((n, body)) => unfolds(n) && defines(n, body),
+            None => unfolds(rest),
+        };
     }
     if let Some(rest) = part.strip_prefix("write ") {
         return rest.rsplit_once(" as ").is_some_and(|(_, n)| unfolds(n));
