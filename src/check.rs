@@ -15,8 +15,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use egg::{Id, RecExpr, Symbol};
 
+mod names;
 mod points;
 mod rollup;
+
+use names::check_name;
+pub(crate) use names::{law_citation, name_parts};
 
 use crate::kernel::{self, Discharge, Justification as K, Rel};
 use crate::language::Math;
@@ -246,6 +250,33 @@ impl Context {
             .map_err(|e| format!("cannot read `{text}`: {e}"))
     }
 
+    /// Whether `body` is the definition of `name` as the file states it
+    /// (`y[j]` of a family at its index `j`), up to bound index names. A
+    /// two-index element is not compared (its name alone is checked).
+    fn defines(&self, name: &str, body: &str) -> bool {
+        let (stem, index) = match name.split_once('[') {
+            Some((stem, rest)) => (stem, rest.strip_suffix(']')),
+            None => (name, None),
+        };
+        let Some(def) = self.defs.get(&Symbol::from(stem)) else {
+            return false;
+        };
+        if index.is_some_and(|j| j.contains(',')) {
+            return true;
+        }
+        let Ok(written) = self.term(body) else {
+            return false;
+        };
+        let expected = match index {
+            Some(j) => match crate::index::instantiate(def, Symbol::from(j.trim())) {
+                Some(e) => e,
+                None => return false,
+            },
+            None => def.clone(),
+        };
+        kernel::same_term(&expected, &written, &self.statement.ranges)
+    }
+
     /// A condition `E != 0`, `E > 0` or `E >= 0`.
     fn condition(&self, text: &str) -> Result<(RecExpr<Math>, Rel), String> {
         for (suffix, rel) in [(" != 0", Rel::Ne), (" >= 0", Rel::Ge), (" > 0", Rel::Gt)] {
@@ -370,7 +401,7 @@ impl Context {
             };
         }
         for (i, s) in claim.steps.iter().enumerate() {
-            check_name(&s.by).map_err(|e| (Some(i + 1), e))?;
+            check_name(&s.by, &|n, body| self.defines(n, body)).map_err(|e| (Some(i + 1), e))?;
         }
         let proof = self.proof(claim)?;
         let fail = |r: kernel::Rejection| (r.step, r.reason);
@@ -457,108 +488,4 @@ pub(crate) fn side_conditions(accepted: &kernel::Accepted) -> Vec<(String, Strin
 
 fn root(expr: &RecExpr<Math>) -> Id {
     Id::from(expr.as_ref().len() - 1)
-}
-
-/// Checks that a step's name says what its justification does: `use EQ`
-/// is an assumption step with that equation; `substitute N = …` and
-/// `write … as N` unfold `N`.
-/// How a step's name cites the law `law` after `by`: its equations without
-/// their side conditions (the step lists those), `sum(j, c) = c*n`.
-pub(crate) fn law_citation(law: &str) -> Option<String> {
-    kernel::LAWS
-        .iter()
-        .chain(kernel::FUNCTION_LAWS)
-        .find(|(n, _)| *n == law)
-        .map(|(_, text)| equations(text))
-}
-
-/// A law's equations, without their side conditions (the step lists
-/// those): `sum(j, c) = c*n`, `sqrt(u)^2 = u; sqrt(p^2/q^2) = p/q`. A
-/// condition (` where …`, ` for …`) runs to the next `;`.
-fn equations(text: &str) -> String {
-    let mut clauses = Vec::new();
-    for segment in top_level(text, ';') {
-        let cut = [" where ", " for "]
-            .iter()
-            .filter_map(|w| segment.find(w))
-            .min()
-            .unwrap_or(segment.len());
-        clauses.extend(top_level(&segment[..cut], ','));
-    }
-    clauses.join("; ")
-}
-
-/// `text` split at `sep` outside brackets, each part trimmed, empty parts left out.
-fn top_level(text: &str, sep: char) -> Vec<&str> {
-    let (mut depth, mut start, mut out) = (0i32, 0, Vec::new());
-    for (at, c) in text
-        .char_indices()
-        .chain(std::iter::once((text.len(), sep)))
-    {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            c if c == sep && depth == 0 => {
-                let part = text[start..at].trim();
-                if !part.is_empty() {
-                    out.push(part);
-                }
-                start = at + c.len_utf8();
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-fn check_name(by: &Justification) -> Result<(), String> {
-    let Some(name) = by.name() else {
-        return Ok(());
-    };
-    let wrong = || Err(format!("the move `{name}` is not what its step does"));
-    if name.is_empty() || name.contains('\n') {
-        return wrong();
-    }
-    match by {
-        Justification::Assume { equation, .. } if name != format!("use {equation}") => {
-            return wrong();
-        }
-        Justification::Algebra { laws, .. } => {
-            let unfolded = name
-                .strip_prefix("substitute ")
-                .and_then(|r| r.split_once(" = "))
-                .map(|(n, _)| n)
-                .or_else(|| {
-                    name.strip_prefix("write ")
-                        .and_then(|r| r.rsplit_once(" as "))
-                        .map(|(_, n)| n)
-                });
-            if name.starts_with("use ") {
-                return wrong();
-            }
-            // `by A and B`: each a citation of a law the step uses.
-            let by = name
-                .strip_prefix("by ")
-                .or_else(|| name.split_once(", by ").map(|(_, r)| r));
-            if let Some(by) = by {
-                let by = by.split_once(", write ").map_or(by, |(b, _)| b);
-                let cited = |c: &str| {
-                    laws.iter()
-                        .any(|l| law_citation(l).as_deref() == Some(c) || l == c)
-                };
-                if !by.split(" and ").all(cited) {
-                    return wrong();
-                }
-            }
-            if let Some(n) = unfolded {
-                // A family's element `y[j]` is unfolded by its family's law `unfold-y`.
-                let n = n.split('[').next().unwrap_or(n);
-                if !laws.iter().any(|l| *l == format!("unfold-{n}")) {
-                    return wrong();
-                }
-            }
-        }
-        _ => {}
-    }
-    Ok(())
 }

@@ -128,11 +128,28 @@ impl Graph {
         expr: &RecExpr<Math>,
         defs: &BTreeMap<Symbol, RecExpr<Math>>,
     ) -> Result<Graph, GraphError> {
+        Graph::build_with(expr, defs, false)
+    }
+
+    /// Builds the graph of one entry of an indexed definition (`exp(a[j])/S`):
+    /// its elements (`a[j]`) are inputs, as its scalars are. Sums still have
+    /// no node: the every-n lecture builds the graph of a family's body, to
+    /// find the node that uses a shared definition (the book's `/` node).
+    pub fn build_entry(expr: &RecExpr<Math>) -> Result<Graph, GraphError> {
+        Graph::build_with(expr, &BTreeMap::new(), true)
+    }
+
+    fn build_with(
+        expr: &RecExpr<Math>,
+        defs: &BTreeMap<Symbol, RecExpr<Math>>,
+        elements: bool,
+    ) -> Result<Graph, GraphError> {
         let mut b = Builder {
             defs,
             nodes: Vec::new(),
             index: HashMap::new(),
             names: HashMap::new(),
+            elements,
         };
         let output = b.term(expr)?;
         Ok(Graph {
@@ -211,6 +228,8 @@ struct Builder<'a> {
     nodes: Vec<Node>,
     index: HashMap<(Op, Vec<usize>), usize>,
     names: HashMap<Symbol, usize>,
+    /// Whether an element `a[j]` is an input (else it has no node).
+    elements: bool,
 }
 
 impl Builder<'_> {
@@ -346,6 +365,12 @@ impl Builder<'_> {
                     Op::Pow(Constant(num_rational::BigRational::new(1.into(), 2.into()))),
                     vec![a],
                 )
+            }
+            Math::Idx(_) if self.elements => {
+                let text = crate::print::infix_at(expr, id);
+                let i = self.node(Op::Input(text.clone()), vec![]);
+                self.nodes[i].name = Some(text);
+                i
             }
             Math::D(_) => return Err("derive takes an expression without d(...)".into()),
             Math::Idx(_) | Math::Sum(_) | Math::Delta(_) | Math::Lambda(_) => {

@@ -259,3 +259,23 @@ fn derive_refuses_a_false_claim_and_a_file_with_nothing_to_walk() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("no input to walk"), "{err}");
 }
+
+#[test]
+fn a_certificate_whose_step_name_lies_in_its_second_part_is_refused() {
+    let problem = include_str!("inputs/true/softmax-2.txt");
+    let (code, json, _) = backprove(&["prove", "-", "--format", "json"], problem);
+    assert_eq!(code, 0);
+    assert_eq!(backprove(&["check", "-"], &json).0, 0);
+    let honest = "substitute y1 = exp(a1)/S, substitute y2 = exp(a2)/S\"";
+    assert!(
+        json.contains(honest),
+        "the combined name is in the certificate"
+    );
+    let forged = json.replace(
+        honest,
+        "substitute y1 = exp(a1)/S, substitute L = -(t1*log(y1) + t2*log(y2))\"",
+    );
+    let (code, out, _) = backprove(&["check", "-"], &forged);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("is not what its step does"), "{out}");
+}

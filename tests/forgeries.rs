@@ -347,3 +347,63 @@ fn a_step_name_may_cite_only_the_laws_its_step_uses() {
     forged.claims[0].steps[step].rule = forged.claims[0].steps[step].by.label();
     rejected_because(&forged, "is not what its step does");
 }
+
+#[test]
+fn every_part_of_a_combined_step_name_is_checked() {
+    // The 2-class softmax writes `y1 - t1` back with a step named
+    // `substitute y1 = exp(a1)/S, substitute y2 = exp(a2)/S`. A name whose
+    // first part is true and a later part lies is refused like a lie in the
+    // first part.
+    let honest = real(include_str!("inputs/true/softmax-2.txt"));
+    let (claim, step) = honest
+        .claims
+        .iter()
+        .enumerate()
+        .find_map(|(c, claim)| {
+            let at = claim.steps.iter().position(|s| {
+                s.by.name()
+                    .is_some_and(|n| n.starts_with("substitute y1 = ") && n.contains(", "))
+            })?;
+            Some((c, at))
+        })
+        .expect("a step with a combined name");
+    let first = honest.claims[claim].steps[step]
+        .by
+        .name()
+        .unwrap()
+        .split(", ")
+        .next()
+        .unwrap()
+        .to_string();
+    for second in [
+        // A definition the step does not unfold, substituted or written back.
+        "substitute L = -(t1*log(y1) + t2*log(y2))",
+        "write -(t1*log(y1) + t2*log(y2)) as L",
+        "substitute L",
+        // A definition the step unfolds, stated wrongly.
+        "substitute y2 = exp(a1)/S",
+        "substitute y2 = exp(a2)/(exp(a1) + exp(a2))",
+        // A law the step does not use.
+        "by exp(u + v) = exp(u)*exp(v)",
+        // An assumption, which only an assumption step may use.
+        "use t1 + t2 = 1",
+        // An empty part.
+        "",
+    ] {
+        let mut forged = honest.clone();
+        let s = &mut forged.claims[claim].steps[step];
+        if let Justification::Algebra { name, .. } = &mut s.by {
+            *name = Some(format!("{first}, {second}"));
+        }
+        s.rule = s.by.label();
+        rejected_because(&forged, "is not what its step does");
+        // The same with the lie in the middle of three parts.
+        let mut forged = honest.clone();
+        let s = &mut forged.claims[claim].steps[step];
+        if let Justification::Algebra { name, .. } = &mut s.by {
+            *name = Some(format!("{first}, {second}, {first}"));
+        }
+        s.rule = s.by.label();
+        rejected_because(&forged, "is not what its step does");
+    }
+}

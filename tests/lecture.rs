@@ -99,7 +99,8 @@ fn softmax_with_loss_is_taught_as_a_lecture_writes_it() {
     );
     assert_eq!(rules[2], "cancel y[j]");
     assert_eq!(rules[4], "use sum(j, t[j]) = 1");
-    // The book's `/` node, as the gradient at S: sum(j, t[j])/S = 1/S.
+    // The book's `/` node: the branches add at 1/S, the node multiplies by
+    // -(1/S)^2, and the labels' sum gives 1/S.
     let node: Vec<(&str, &str, &str)> = lecture.nodes[0]
         .iter()
         .map(|s| (s.before.as_str(), s.after.as_str(), s.rule.as_str()))
@@ -109,14 +110,15 @@ fn softmax_with_loss_is_taught_as_a_lecture_writes_it() {
         [
             (
                 "d(L, S)",
-                "sum(j, -t[j]/y[j]*(-y[j]/S))",
-                "chain rule, S held as a variable"
+                "sum(j, -t[j]/y[j]*exp(a[j]))*(-(1/S)^2)",
+                "chain rule through 1/S: branches add, / (y = 1/x) multiplies by -y^2"
             ),
             (
-                "sum(j, -t[j]/y[j]*(-y[j]/S))",
-                "sum(j, t[j])/S",
-                "by sum(j, c*u) = c*sum(j, u)"
+                "sum(j, -t[j]/y[j]*exp(a[j]))*(-(1/S)^2)",
+                "-S*sum(j, t[j])*(-(1/S)^2)",
+                "take a constant out of the sum, substitute S, substitute y[j] = exp(a[j])/S"
             ),
+            ("-S*sum(j, t[j])*(-(1/S)^2)", "sum(j, t[j])/S", "cancel S"),
             ("sum(j, t[j])/S", "1/S", "use sum(j, t[j]) = 1"),
         ]
     );
@@ -157,13 +159,8 @@ fn every_n_files_of_the_same_shape_have_a_lecture_ending_in_their_claim() {
 
 #[test]
 fn files_whose_shape_does_not_fit_keep_only_their_proof() {
-    // No definition between the output and the input; forms too long to read;
-    // an entry whose sum reuses its own free index.
-    for name in [
-        "mean-squared-error",
-        "batch-normalization",
-        "attention-scores",
-    ] {
+    // No definition between the output and the input; forms too long to read.
+    for name in ["mean-squared-error", "batch-normalization"] {
         let text = example(name, 3).unwrap();
         let (_, lecture) = lecture_of(&text);
         assert!(lecture.is_none(), "{name}");
@@ -213,5 +210,52 @@ fn the_lecture_is_rendered_above_the_certificate_in_every_format() {
         "use sum(j, t[j]) = 1",
     ] {
         assert!(page[lecture..].contains(rule), "{rule}");
+    }
+}
+
+#[test]
+fn a_sum_that_reuses_an_index_in_use_is_renamed_in_the_lecture() {
+    // Attention's entry d(y[j], q[u]) has a sum over the keys inside a term
+    // with j free: the lecture writes it with a fresh index, never sum(j, …).
+    let text = example("attention-scores", 3).unwrap();
+    let (g, lecture) = lecture_of(&text);
+    let lecture = lecture.expect("attention scores have a lecture");
+    let entry = lecture
+        .jacobians
+        .iter()
+        .find(|s| s.before == "d(y[j], q[u])")
+        .expect("the entry of y[j]");
+    assert_eq!(
+        entry.after,
+        "y[j]*(K[j, u] - sum(i, K[i, u]*exp(s[i]))/S)/c"
+    );
+    for s in lecture.jacobians.iter().chain(&lecture.chain) {
+        assert!(!s.after.contains("sum(j, ") || !s.after.starts_with("y[j]"));
+    }
+    connected(&g, &lecture);
+    reproved(&text, &lecture);
+}
+
+#[test]
+fn a_long_jacobian_entry_is_written_through_the_entries_before_it() {
+    let text = example("rms-normalization", 3).unwrap();
+    let (_, lecture) = lecture_of(&text);
+    let lecture = lecture.expect("rms normalization has a lecture");
+    let entries: Vec<String> = lecture
+        .jacobians
+        .iter()
+        .map(|s| format!("{} = {}", s.before, s.after))
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            "d(r, x[k]) = y[k]/n",
+            "d(y[j], x[k]) = delta(j, k)/r - x[j]*y[k]/(n*r^2)"
+        ]
+    );
+    // Labels are the short names of moves, never a law's text.
+    for s in lecture.chain.iter().chain(lecture.nodes.iter().flatten()) {
+        assert!(!s.rule.contains(" = c*sum("), "{}", s.rule);
+        assert!(!s.rule.contains("sqrt(p^2"), "{}", s.rule);
     }
 }

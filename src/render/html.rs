@@ -316,7 +316,7 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
                 lecture_item(&mut page, s);
             }
             for node in &l.nodes {
-                page.out.push_str("</ul>\n<p>The gradient at the definition the families share, held as a variable:</p>\n<ul>\n");
+                page.out.push_str("</ul>\n<p>The gradient at the definition the families share (the node that uses it, then its local rule):</p>\n<ul>\n");
                 for s in node {
                     lecture_item(&mut page, s);
                 }

@@ -245,7 +245,7 @@ fn lecture_latex(l: &crate::transcript::Lecture, out: &mut String) {
     }
     out.push_str("\\end{align*}\n");
     for node in &l.nodes {
-        out.push_str("The gradient at the definition the families share, held as a variable:\n");
+        out.push_str("The gradient at the definition the families share (the node that uses it, then its local rule):\n");
         chain_latex(node, out);
     }
     out.push_str("The chain rule, step by step:\n");

@@ -287,7 +287,7 @@ fn lecture_text(l: &Lecture, out: &mut String) {
         );
     }
     for node in &l.nodes {
-        out.push_str("The gradient at the definition the families share, held as a variable:\n");
+        out.push_str("The gradient at the definition the families share (the node that uses it, then its local rule):\n");
         chain_text(node, out);
     }
     out.push_str("The chain rule, step by step:\n");
@@ -327,7 +327,7 @@ fn lecture_markdown(l: &Lecture, out: &mut String) {
     }
     for node in &l.nodes {
         out.push_str(
-            "\nThe gradient at the definition the families share, held as a variable:\n\n",
+            "\nThe gradient at the definition the families share (the node that uses it, then its local rule):\n\n",
         );
         chain_markdown(node, out);
     }

@@ -11,11 +11,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use egg::{RecExpr, Symbol};
 use serde::Serialize;
 
+mod indices;
+mod labels;
+mod nodes;
+
+use crate::graph;
 use crate::language::Math;
 use crate::print::to_infix;
 use crate::problem::Problem;
 use crate::prove::{definitions, differentiate_by, prove_problem, Limits};
 use crate::report::{ClaimReport, Status};
+use indices::{shadows, unshadow};
+use labels::proof_moves;
+use nodes::{entry_through, node_using, LONG_ENTRY};
 
 /// The longest form a lecture shows, in characters of input syntax.
 const LONGEST: usize = 100;
@@ -53,7 +61,8 @@ pub struct Lecture {
     /// `d(OUT, x) = … = RHS`: each step's `before` is the previous step's `after`.
     pub chain: Vec<LectureStep>,
     /// The gradient at each scalar definition the families use (`S`): from
-    /// `d(L, S)`, `S` held as a variable, to its simplest form.
+    /// `d(L, S)` through the node that uses it (`1/S`) and that node's local
+    /// rule (else `S` held as a variable) to its simplest form.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<Vec<LectureStep>>,
 }
@@ -162,6 +171,22 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
         .map(|d| d.name)
         .collect();
     let parse = |t: &str| crate::parse::parse_term(t, &names, &families).ok();
+    // Names a renamed bound index must not take: every name the file uses.
+    let ranges = problem.ranges();
+    let mut taken: BTreeSet<Symbol> = names.keys().copied().collect();
+    // (its index names are bound or free where they stand, and taken only
+    // in a form that uses them).
+    let mut not_index = |e: &RecExpr<Math>| {
+        let indices = crate::index::index_names(e);
+        taken.extend(mentions(e).into_iter().filter(|s| !indices.contains(s)));
+    };
+    for d in &problem.definitions {
+        not_index(&d.expr);
+    }
+    for c in &problem.claims {
+        not_index(&c.lhs);
+        not_index(&c.rhs);
+    }
     let simplifier =
         super::Simplifier::new(problem, &defs, crate::prove::budget_for(limits)).ok()?;
     let simplify = |t: &str| simplifier.simplify(t, false).ok().map(|s| s.1);
@@ -178,21 +203,32 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
         }
         Some(names.join(", "))
     };
-    // The Jacobian entries `d(D, x)`, simplified and factored.
-    let mut entries = BTreeMap::new();
-    for p in &path {
-        let r = parse(&p.reference)?;
-        let derived = differentiate_by(&r, &x_expr, &defs, limits).ok()?;
-        let simplified = simplify(&derived)?;
-        entries.insert(p.name, moves.shape(&derived, &simplified, deadline));
-    }
-    // The chain rule through the path definitions the output uses directly:
-    // their partial derivatives, with every path definition held fixed.
-    let direct = mentions(&out_def.expr);
+    // The path definitions held fixed, as variables.
     let mut held = defs.clone();
     for p in &path {
         held.remove(&p.name);
     }
+    // The Jacobian entries `d(D, x)`, simplified and factored. An entry that
+    // runs long unfolded (RMS normalization's `d(y[j], x[k])`) is written
+    // through the entries before it instead, as a lecture does: `D`'s own
+    // partial derivative plus `dD/dP * d(P, x)` for each earlier `P` it uses.
+    let mut entries: BTreeMap<Symbol, String> = BTreeMap::new();
+    for p in &path {
+        let r = parse(&p.reference)?;
+        let derived = differentiate_by(&r, &x_expr, &defs, limits).ok()?;
+        let simplified = simplify(&derived)?;
+        let mut entry = moves.shape(&derived, &simplified, deadline);
+        if entry.len() > LONG_ENTRY {
+            let through = entry_through(p, &entries, &defs, &held, &x_expr, limits, &simplify);
+            if let Some(shorter) = through.filter(|t| t.len() < entry.len()) {
+                entry = shorter;
+            }
+        }
+        entries.insert(p.name, unshadow(&entry, &parse, &ranges, &taken)?);
+    }
+    // The chain rule through the path definitions the output uses directly:
+    // their partial derivatives, with every path definition held fixed.
+    let direct = mentions(&out_def.expr);
     let body = match out_def.expr.as_ref().last() {
         Some(Math::Lambda(_)) => return None,
         _ => out_def.expr.clone(),
@@ -261,6 +297,11 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
     // from the form before it.
     if cancel_moves.iter().all(|m| m == "reorder the terms") {
         forms.remove(3);
+    }
+    // A sum that reuses an index in use is written with a fresh one (the
+    // simplifier's `y[j]*(K[j, u] - sum(j, …))` reads as `sum(i, …)`).
+    for f in forms.iter_mut() {
+        f.0 = unshadow(&f.0, &parse, &ranges, &taken)?;
     }
     forms.dedup_by(|b, a| a.0 == b.0);
     // A lecture shows forms a reader can follow; a file whose forms run long
@@ -354,14 +395,69 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
                     Some(format!("sum({j}, ({g})*({}))", held_at(*q, j)?))
                 })
                 .collect();
+            // Through the node that uses the definition, as the book's graph
+            // draws it (the `/` node `1/S`): the gradient arriving there, the
+            // node's local rule, then the forms down to the simplest.
+            let through = |q: Symbol, j: &str| node_using(p.name, &defs[&q], j, &held, limits);
+            let at_node: Option<Vec<(String, String, graph::Op, String)>> = partials
+                .iter()
+                .filter(|(_, j, _)| j.is_some())
+                .map(|(q, j, g)| {
+                    let (node, d, op) = through(*q, j.as_deref()?)?;
+                    let j = j.as_ref()?;
+                    // Each branch's value simplified on its own (`-t[j]*S`), as the walk does.
+                    let branch = simplify(&format!("({g})*({d})"))?;
+                    Some((
+                        node,
+                        format!("sum({j}, ({g})*({d}))"),
+                        op,
+                        format!("sum({j}, {branch})"),
+                    ))
+                })
+                .collect();
+            let by_node = at_node.filter(|v| {
+                !v.is_empty() && v.iter().all(|(n, _, op, _)| *n == v[0].0 && *op == v[0].2)
+            });
+            if let Some(v) = by_node {
+                let (node, op) = (&v[0].0, &v[0].2);
+                let arriving = tidy(&v.iter().map(|t| t.1.clone()).collect::<Vec<_>>())?;
+                let local = match op {
+                    graph::Op::Recip => format!("-({node})^2"),
+                    _ => {
+                        let node_term = parse(node)?;
+                        let var = RecExpr::from(vec![Math::Var(p.name)]);
+                        simplify(&differentiate_by(&node_term, &var, &held, limits).ok()?)?
+                    }
+                };
+                let times = |g: &str| parse(&format!("({g})*({local})")).map(|e| to_infix(&e));
+                let branches = tidy(&v.iter().map(|t| t.3.clone()).collect::<Vec<_>>())?;
+                let simplified = simplify(&branches)?;
+                let shaped = moves.shape(&branches, &simplified, deadline);
+                let first = times(&arriving)?;
+                let second = times(&shaped)?;
+                let collected = simplify(&second)?;
+                let used = simplifier.simplify(&collected, true).ok()?.1;
+                let rule = format!("chain rule through {node}: branches add, {}", op.rule());
+                if let Some(found) = node_gradient(
+                    p.name,
+                    text,
+                    &out,
+                    (rule, vec![first, second, collected, used]),
+                    &readable,
+                    limits,
+                ) {
+                    return Some(found);
+                }
+            }
             let raw = tidy(&terms)?;
             let collected = simplify(&raw)?;
             let used = simplifier.simplify(&collected, true).ok()?.1;
+            let rule = format!("chain rule, {} held as a variable", p.name);
             node_gradient(
                 p.name,
                 text,
                 &out,
-                [raw, collected, used],
+                (rule, vec![raw, collected, used]),
                 &readable,
                 limits,
             )
@@ -374,20 +470,21 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
     })
 }
 
-/// The chain `d(OUT, S) = raw = collected = used` at the scalar definition
-/// `name`, every equality proved: the first in the file with `S` an input
+/// The chain `d(OUT, S) = …` at the scalar definition `name` through the
+/// forms `shown`, every equality proved: the first in the file with `S` an input
 /// (its definition dropped), the others in the file itself. `None` when one
 /// is not proved or a form is not readable.
 fn node_gradient(
     name: Symbol,
     text: &str,
     out: &str,
-    [raw, collected, used]: [String; 3],
+    (first_rule, shown): (String, Vec<String>),
     readable: &dyn Fn(&str) -> bool,
     limits: &Limits,
 ) -> Option<Vec<LectureStep>> {
     let lhs = format!("d({out}, {name})");
-    let mut forms = vec![lhs.clone(), raw, collected, used];
+    let mut forms = vec![lhs.clone()];
+    forms.extend(shown);
     forms.dedup();
     if !forms[1..].iter().all(|f| readable(f)) {
         return None;
@@ -418,8 +515,7 @@ fn node_gradient(
     if reports.len() != forms.len() - 1 || reports.iter().any(|c| c.status != Status::Proved) {
         return None;
     }
-    let rules = std::iter::once(format!("chain rule, {name} held as a variable"))
-        .chain(reports[1..].iter().map(proof_moves));
+    let rules = std::iter::once(first_rule).chain(reports[1..].iter().map(proof_moves));
     Some(
         forms
             .windows(2)
@@ -434,41 +530,4 @@ fn node_gradient(
             })
             .collect(),
     )
-}
-
-/// Whether a sum below `id` binds an index already in use in `used` (free, or bound above).
-fn shadows(e: &RecExpr<Math>, id: egg::Id, used: &mut Vec<Symbol>) -> bool {
-    let node = &e[id];
-    if let Math::Sum([i, body]) = node {
-        let Math::Var(b) = &e[*i] else {
-            return false;
-        };
-        if used.contains(b) {
-            return true;
-        }
-        used.push(*b);
-        let found = shadows(e, *body, used);
-        used.pop();
-        return found;
-    }
-    egg::Language::children(node)
-        .iter()
-        .any(|c| shadows(e, *c, used))
-}
-
-/// The named moves of a proof of an equality without `d`: its steps' labels,
-/// each shortened to the laws it names (`by sum(j, c*u) = c*sum(j, u)`) when
-/// it names any, since the definitions it unfolds are the file's.
-fn proof_moves(c: &ClaimReport) -> String {
-    let mut seen: Vec<String> = Vec::new();
-    for s in &c.steps {
-        let label = match s.rule.find("by ") {
-            Some(at) => s.rule[at..].to_string(),
-            None => s.rule.clone(),
-        };
-        if !seen.contains(&label) {
-            seen.push(label);
-        }
-    }
-    seen.join("; ")
 }

@@ -1,7 +1,8 @@
 //! Names for the algebra steps no chain of moves replaced, read off the laws
 //! the kernel named for them: `substitute y = 1/(1 + exp(-a))`,
 //! `write (exp(x) - exp(-x))/(exp(x) + exp(-x)) as h`,
-//! `by exp(u + v) = exp(u)*exp(v)` (`use` names an assumption). The name is only the step's label: the
+//! `by exp(u + v) = exp(u)*exp(v)`, and `use t1 + t2 + t3 = 1` for an
+//! assumption step. The name is only the step's label: the
 //! step keeps its laws, and the kernel checks its equation with them. A step
 //! with no law beyond field arithmetic keeps the plain label `algebra`.
 
@@ -11,6 +12,21 @@ use crate::report::{ClaimReport, Justification};
 /// Names each plain algebra step of `claim` (after the kernel has named its laws).
 pub(crate) fn name_by_laws(moves: &Moves, claim: &mut ClaimReport) {
     for step in &mut claim.steps {
+        // An assumption step that unfolds nothing is the move `use E` (the
+        // equation as the file states it), whatever it solves `E` for.
+        if let Justification::Assume {
+            equation,
+            laws,
+            name: name @ None,
+            ..
+        } = &mut step.by
+        {
+            if laws.is_empty() {
+                *name = Some(format!("use {equation}"));
+                step.rule = step.by.label();
+            }
+            continue;
+        }
         let Justification::Algebra {
             differentiate: false,
             laws,

@@ -11,6 +11,7 @@
 //! decide equality (the kernel's normal form does) and proves nothing itself.
 
 mod laws;
+mod local;
 mod search;
 mod term;
 
@@ -110,7 +111,7 @@ impl Moves {
         let found = self
             .read(before)
             .zip(self.read(after))
-            .and_then(|(b, a)| self.search(&b, &a, deadline));
+            .and_then(|(b, a)| self.search(&b, &a, deadline, false));
         match found {
             Some(path) if !path.is_empty() => {
                 let last = print(&path[path.len() - 1].1);
@@ -132,7 +133,7 @@ impl Moves {
         deadline: Option<Instant>,
     ) -> Option<Vec<Step>> {
         let (b, a) = (self.read(before)?, self.read(after)?);
-        let path = self.search(&b, &a, deadline)?;
+        let path = self.search(&b, &a, deadline, true)?;
         let mut steps = Vec::new();
         let mut current = before.to_string();
         if path.is_empty() {
