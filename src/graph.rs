@@ -53,27 +53,40 @@ impl Op {
         }
     }
 
-    /// The node-local backward rule, in words.
-    pub fn rule(&self) -> &'static str {
+    /// The node-local backward rule, in words, written with this node's own
+    /// input `x` and output `y` as the transcript names them (`log multiplies
+    /// by 1/y1`): the file's names never clash with a rule's letters.
+    pub fn rule(&self, x: &str, y: &str) -> String {
+        let (px, py) = (factor(x), factor(y));
         match self {
-            Op::Input(_) | Op::Const(_) => "",
-            Op::Add => "+ passes the upstream gradient unchanged",
-            Op::Mul | Op::Scale(_) => "× multiplies by the other forward input",
-            Op::Recip => "/ (y = 1/x) multiplies by -y^2",
-            Op::Exp => "exp multiplies by its output",
-            Op::Log => "log multiplies by 1/x",
-            Op::Pow(_) => "^c multiplies by c*x^(c - 1)",
+            Op::Input(_) | Op::Const(_) => String::new(),
+            Op::Add => "+ passes the upstream gradient unchanged".into(),
+            Op::Mul | Op::Scale(_) => "× multiplies by the other forward input".into(),
+            Op::Recip => format!("/ multiplies by minus its output squared, -{py}^2"),
+            Op::Exp => format!("exp multiplies by its output, {y}"),
+            Op::Log => format!("log multiplies by 1 over its input, 1/{px}"),
+            Op::Pow(c) => {
+                let d = Constant(&c.0 - num_rational::BigRational::one());
+                let power = match factor(&d.to_string()) {
+                    _ if d.0.is_one() => px,
+                    e => format!("{px}^{e}"),
+                };
+                let c = factor(&c.to_string());
+                format!("^{c} multiplies by {c}*{power}")
+            }
             Op::Func(name) => match *name {
-                "tanh" => "tanh multiplies by 1 - y^2",
-                "sigmoid" => "sigmoid multiplies by y*(1 - y)",
-                "softplus" => "softplus multiplies by sigmoid(x)",
-                "relu" => "relu multiplies by step(x) (x != 0)",
-                "step" => "step multiplies by 0 (x != 0)",
-                "abs" => "abs multiplies by abs(x)/x (x != 0)",
-                "sin" => "sin multiplies by cos(x)",
-                "cos" => "cos multiplies by -sin(x)",
-                "max" => "max passes the gradient to the larger input",
-                _ => "min passes the gradient to the smaller input",
+                "tanh" => format!("tanh multiplies by 1 minus its output squared, 1 - {py}^2"),
+                "sigmoid" => {
+                    format!("sigmoid multiplies by its output times 1 minus it, {py}*(1 - {py})")
+                }
+                "softplus" => format!("softplus multiplies by sigmoid of its input, sigmoid({x})"),
+                "relu" => format!("relu multiplies by step({x}) ({x} != 0)"),
+                "step" => format!("step multiplies by 0 ({x} != 0)"),
+                "abs" => format!("abs multiplies by abs({x})/{px} ({x} != 0)"),
+                "sin" => format!("sin multiplies by cos({x})"),
+                "cos" => format!("cos multiplies by -sin({x})"),
+                "max" => "max passes the gradient to the larger input".into(),
+                _ => "min passes the gradient to the smaller input".into(),
             },
         }
     }
@@ -480,5 +493,74 @@ impl Graph {
         }
         out.push((format!("computing {output}"), vec![output]));
         out
+    }
+}
+
+/// `t` as a factor: in parentheses unless it is a name, a number or a call.
+fn factor(t: &str) -> String {
+    let name = |s: &str| s.chars().all(|c| c.is_alphanumeric() || c == '_');
+    let call = t.find('(').is_some_and(|open| {
+        name(&t[..open]) && t.ends_with(')') && {
+            // The first `(` closes at the very end.
+            let mut depth = 0i32;
+            t[open..].char_indices().all(|(i, c)| {
+                depth += match c {
+                    '(' => 1,
+                    ')' => -1,
+                    _ => 0,
+                };
+                depth > 0 || i == t.len() - open - 1
+            })
+        }
+    });
+    if !t.is_empty() && (name(t) && !t.starts_with('-') || call) {
+        t.to_string()
+    } else {
+        format!("({t})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{factor, Op};
+    use crate::language::Constant;
+
+    #[test]
+    fn a_rule_is_written_with_the_node_s_own_names() {
+        assert_eq!(
+            Op::Log.rule("y1", "log(y1)"),
+            "log multiplies by 1 over its input, 1/y1"
+        );
+        assert_eq!(
+            Op::Func("sigmoid").rule("x", "s"),
+            "sigmoid multiplies by its output times 1 minus it, s*(1 - s)"
+        );
+        assert_eq!(
+            Op::Recip.rule("S", "1/S"),
+            "/ multiplies by minus its output squared, -(1/S)^2"
+        );
+        assert_eq!(
+            Op::Pow(Constant::int(3)).rule("a + b", "q"),
+            "^3 multiplies by 3*(a + b)^2"
+        );
+        assert_eq!(
+            Op::Pow(Constant::int(2)).rule("h", "q"),
+            "^2 multiplies by 2*h"
+        );
+        let half: Constant = "1/2".parse().unwrap();
+        assert_eq!(
+            Op::Pow(half).rule("v", "r"),
+            "^(1/2) multiplies by (1/2)*v^(-1/2)"
+        );
+    }
+
+    #[test]
+    fn a_factor_is_bracketed_unless_it_is_a_name_or_a_call() {
+        assert_eq!(factor("y1"), "y1");
+        assert_eq!(factor("exp(a1)"), "exp(a1)");
+        assert_eq!(factor("1/S"), "(1/S)");
+        assert_eq!(factor("f(a)*g(b)"), "(f(a)*g(b))");
+        assert_eq!(factor("-2"), "(-2)");
+        assert_eq!(factor("3"), "3");
     }
 }

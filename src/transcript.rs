@@ -325,7 +325,12 @@ pub fn derive_within(
             .map(|g| format!("({g})"))
             .collect::<Vec<_>>()
             .join(" + ");
-        let gradient = simplifier.simplify(&raw, false)?;
+        // One use: its gradient is what that use sent, already simplified
+        // (and aimed at the file's claim when the node is a walked input).
+        let gradient = match arriving[i].as_slice() {
+            [one] => (one.clone(), one.clone()),
+            _ => simplifier.simplify(&raw, false)?,
+        };
         // An input with several uses: its branches' sum is aimed at the file's claim.
         let aim = (input_ids.contains(&i) && arriving[i].len() > 1)
             .then(|| claims_by_input.get(&term(i)).cloned())
@@ -349,8 +354,9 @@ pub fn derive_within(
             let local = match &node.op {
                 Op::Add => "1".to_string(),
                 Op::Mul => refer(node.inputs[1 - pos]),
-                Op::Recip => format!("-({})^2", value(i)),
-                Op::Exp => value(i),
+                // By the node's name where it has one (`1 - h^2` for `h = tanh(…)`).
+                Op::Recip => format!("-({})^2", refer(i)),
+                Op::Exp => refer(i),
                 Op::Log => format!("1/({x})"),
                 Op::Scale(c) => c.to_string(),
                 Op::Pow(c) => match crate::language::Constant(
@@ -362,7 +368,7 @@ pub fn derive_within(
                 Op::Func(_) => {
                     let xs: Vec<String> = node.inputs.iter().map(|&j| refer(j)).collect();
                     node.op
-                        .local_derivative(pos, &xs, &value(i))
+                        .local_derivative(pos, &xs, &refer(i))
                         .expect("a function node")
                 }
                 Op::Input(_) | Op::Const(_) => continue,
@@ -382,7 +388,7 @@ pub fn derive_within(
             };
             pending.push((sent.0.clone(), sent.1.clone()));
             arriving[input].push(sent.1.clone());
-            edges.push((input, node.op.rule().to_string(), sent));
+            edges.push((input, node.op.rule(&x, &refer(i)), sent));
         }
         backward.push((i, value(i), arriving[i].clone(), gradient, g, edges));
     }

@@ -111,7 +111,7 @@ fn softmax_with_loss_is_taught_as_a_lecture_writes_it() {
             (
                 "d(L, S)",
                 "sum(j, -t[j]/y[j]*exp(a[j]))*(-(1/S)^2)",
-                "chain rule through 1/S: branches add, / (y = 1/x) multiplies by -y^2"
+                "chain rule through 1/S: branches add, / multiplies by minus its output squared, -(1/S)^2"
             ),
             (
                 "sum(j, -t[j]/y[j]*exp(a[j]))*(-(1/S)^2)",

@@ -371,3 +371,34 @@ fn the_general_case_follows_the_walk_proved_once_for_every_n() {
             .bind(|| insta::assert_snapshot!(format!("softmax_n_{name}"), section));
     }
 }
+
+#[test]
+fn a_walk_through_named_nodes_speaks_their_names_and_ends_in_the_files_claim() {
+    // One use of `w`: the value its use sends, aimed at the claim, is its
+    // gradient (it is not simplified again into another form).
+    let text = "let h = tanh(w*x + b)\nlet q = h^3\nlet L = (q - t)^2/2\n\
+                prove d(L, w) = (q - t)*3*h^2*(1 - h^2)*x\n";
+    let t = derive(&parse_problem(text).unwrap(), "L", &["w".into()], "tanh").unwrap();
+    assert!(t.all_proved());
+    assert_eq!(t.agreements[0].walk, "(q - t)*3*h^2*(1 - h^2)*x");
+    let edges: Vec<(&str, &str)> = t
+        .backward
+        .iter()
+        .flat_map(|b| b.edges.iter())
+        .map(|e| (e.rule.as_str(), e.gradient.simplified.as_str()))
+        .collect();
+    // The tanh node multiplies by `1 - h^2`, in the file's name for its
+    // output; no value goes back to `tanh(w*x + b)` written out.
+    assert!(
+        edges.contains(&(
+            "tanh multiplies by 1 minus its output squared, 1 - h^2",
+            "3*q*h^2 - 3*h^4*q - 3*t*h^2 + 3*h^4*t"
+        )),
+        "{edges:?}"
+    );
+    assert!(edges.iter().all(|(_, v)| !v.contains("tanh")), "{edges:?}");
+    assert!(
+        edges.iter().any(|(r, _)| *r == "^3 multiplies by 3*h^2"),
+        "{edges:?}"
+    );
+}

@@ -169,7 +169,15 @@ impl Page<'_> {
                     self.out,
                     "<li>to {} <span class=\"rule\">({})</span>: {}",
                     self.math.term(&self.short(e.to)),
-                    escape(&e.rule),
+                    match super::walk::rule_formula(&e.rule) {
+                        (words, Some(f)) => format!(
+                            "{}{} {}",
+                            escape(words),
+                            super::walk::sep(words),
+                            self.math.term(f)
+                        ),
+                        (words, None) => escape(words),
+                    },
                     self.math.equation(&e.gradient.raw, &e.gradient.simplified)
                 );
                 self.proof(&e.gradient);

@@ -85,7 +85,15 @@ fn backward_latex(t: &Transcript, b: &crate::transcript::BackwardNode, out: &mut
             out,
             "  \\item to ${}$ ({}): $\\displaystyle {} = {}${}",
             tex(&short(t, e.to)),
-            super::latex::escape(&e.rule).replace('×', "$\\times$"),
+            match super::walk::rule_formula(&e.rule) {
+                (words, Some(f)) => format!(
+                    "{}{} ${}$",
+                    super::latex::escape(words).replace('×', "$\\times$"),
+                    super::walk::sep(words),
+                    tex(f)
+                ),
+                (words, None) => super::latex::escape(words).replace('×', "$\\times$"),
+            },
             tex(&e.gradient.raw),
             tex(&e.gradient.simplified),
             super::latex::escape(&verdict(&e.gradient))

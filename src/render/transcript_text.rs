@@ -406,11 +406,15 @@ fn backward_markdown(
             }
             EdgeLine::One(e) => e,
         };
+        let rule = match walk::rule_formula(&e.rule) {
+            (words, Some(f)) => format!("{words}{} {}", walk::sep(words), math(f)),
+            (words, None) => words.to_string(),
+        };
         let _ = writeln!(
             out,
             "- to {} ({}): {} $=$ {}{}",
             math(&short(t, e.to)),
-            e.rule,
+            rule,
             math(&e.gradient.raw),
             math(&e.gradient.simplified),
             verdict(&e.gradient)

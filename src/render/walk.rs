@@ -125,3 +125,28 @@ pub(super) fn edge_lines(b: &BackwardNode) -> Vec<EdgeLine<'_>> {
     }
     out
 }
+
+/// A local rule's words and the formula it ends in (`log multiplies by 1
+/// over its input`, `1/y1`), for formats that set formulas as math; `None`
+/// when the rule ends in words.
+pub(super) fn rule_formula(rule: &str) -> (&str, Option<&str>) {
+    let term = |f: &str| crate::parse::parse_expression(f, &[]).is_ok();
+    match rule.rsplit_once(", ") {
+        Some((words, formula)) if term(formula) => (words, Some(formula)),
+        // `^2 multiplies by 2*x`: the words keep their last word.
+        _ => match rule.split_once(" by ") {
+            Some((words, formula)) if term(formula) => (&rule[..words.len() + 3], Some(formula)),
+            _ => (rule, None),
+        },
+    }
+}
+
+/// What goes between a rule's words and its formula: a comma, unless the
+/// words end in `by`.
+pub(super) fn sep(words: &str) -> &'static str {
+    if words.ends_with(" by") {
+        ""
+    } else {
+        ","
+    }
+}

@@ -437,7 +437,10 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
                 let second = times(&shaped)?;
                 let collected = simplify(&second)?;
                 let used = simplifier.simplify(&collected, true).ok()?.1;
-                let rule = format!("chain rule through {node}: branches add, {}", op.rule());
+                let rule = format!(
+                    "chain rule through {node}: branches add, {}",
+                    op.rule(p.name.as_str(), node)
+                );
                 if let Some(found) = node_gradient(
                     p.name,
                     text,
