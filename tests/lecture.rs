@@ -68,11 +68,7 @@ fn softmax_with_loss_is_taught_as_a_lecture_writes_it() {
     let text = softmax_with_loss_n();
     let (g, lecture) = lecture_of(&text);
     let lecture = lecture.expect("softmax with loss has a lecture");
-    let entries: Vec<String> = lecture
-        .jacobians
-        .iter()
-        .map(|s| format!("{} = {}", s.before, s.after))
-        .collect();
+    let entries = jacobian_entries(&lecture);
     assert_eq!(
         entries,
         [
@@ -241,11 +237,7 @@ fn a_long_jacobian_entry_is_written_through_the_entries_before_it() {
     let text = example("rms-normalization", 3).unwrap();
     let (_, lecture) = lecture_of(&text);
     let lecture = lecture.expect("rms normalization has a lecture");
-    let entries: Vec<String> = lecture
-        .jacobians
-        .iter()
-        .map(|s| format!("{} = {}", s.before, s.after))
-        .collect();
+    let entries = jacobian_entries(&lecture);
     assert_eq!(
         entries,
         [
@@ -258,4 +250,13 @@ fn a_long_jacobian_entry_is_written_through_the_entries_before_it() {
         assert!(!s.rule.contains(" = c*sum("), "{}", s.rule);
         assert!(!s.rule.contains("sqrt(p^2"), "{}", s.rule);
     }
+}
+
+/// The lecture's Jacobian entries as `before = after`.
+fn jacobian_entries(lecture: &backprove::Lecture) -> Vec<String> {
+    lecture
+        .jacobians
+        .iter()
+        .map(|s| format!("{} = {}", s.before, s.after))
+        .collect()
 }

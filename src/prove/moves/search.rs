@@ -173,22 +173,13 @@ impl Moves {
         let mut out = Vec::new();
         let here = atoms(t);
         let named = |s: String| Kind::Algebra(s);
-        let defined = |of: &HashSet<String>, not_in: &HashSet<String>| {
-            let mut at: Vec<usize> = of
-                .iter()
-                .filter(|a| !not_in.contains(*a))
-                .filter_map(|a| self.def_at.get(a).copied())
-                .collect();
-            at.sort_unstable();
-            at
-        };
         if let Some((shared, next)) = first_expansion(t) {
             out.push((named(format!("factor out {}", print(&shared))), next));
         }
         if let Some((_, next)) = first(t, &factor_out) {
             out.push((named("expand".into()), next));
         }
-        for i in defined(&here, start_atoms) {
+        for i in self.defined(&here, start_atoms) {
             let (name, _, def) = &self.defs[i];
             if self.def_lens[i] > 2 * MAX_TEXT {
                 continue;
@@ -196,7 +187,7 @@ impl Moves {
             let next = map_atoms(t, &|a| (a == name).then(|| def.clone()));
             out.push((named(format!("write {} as {name}", print(def))), next));
         }
-        for i in defined(start_atoms, &here) {
+        for i in self.defined(start_atoms, &here) {
             let (name, text, def) = &self.defs[i];
             let def_key = &self.def_keys[i];
             let f = |u: &T| {
@@ -209,21 +200,23 @@ impl Moves {
         out
     }
 
+    /// The definitions whose names are in `of` and not in `not_in`, in the
+    /// order they are defined.
+    fn defined(&self, of: &HashSet<String>, not_in: &HashSet<String>) -> Vec<usize> {
+        let mut at: Vec<usize> = of
+            .iter()
+            .filter(|a| !not_in.contains(*a))
+            .filter_map(|a| self.def_at.get(a).copied())
+            .collect();
+        at.sort_unstable();
+        at
+    }
+
     fn successors(&self, t: &T, goal_atoms: &HashSet<String>) -> Vec<(Kind, T)> {
         let mut out = Vec::new();
         let here = atoms(t);
         let named = |s: String| Kind::Algebra(s);
-        // The definitions named here and not in the goal, in the order they are defined.
-        let defined = |of: &HashSet<String>, not_in: &HashSet<String>| {
-            let mut at: Vec<usize> = of
-                .iter()
-                .filter(|a| !not_in.contains(*a))
-                .filter_map(|a| self.def_at.get(a).copied())
-                .collect();
-            at.sort_unstable();
-            at
-        };
-        for i in defined(&here, goal_atoms) {
+        for i in self.defined(&here, goal_atoms) {
             let (name, text, def) = &self.defs[i];
             // Written in, a definition this long makes a term past `MAX_TEXT`
             // (only a coefficient can shorten it): not worth building.
@@ -245,7 +238,7 @@ impl Moves {
                 out.push((Kind::Use(i), next));
             }
         }
-        for i in defined(goal_atoms, &here) {
+        for i in self.defined(goal_atoms, &here) {
             let (name, _, def) = &self.defs[i];
             let def_key = &self.def_keys[i];
             let f = |u: &T| {
