@@ -49,7 +49,7 @@ pub use cli::{run, Cli};
 pub use error::{Error, ErrorKind, Span};
 pub use examples::{example, softmax_with_loss, softmax_with_loss_n, EXAMPLES};
 pub use language::{constant_node, parse_rational, Constant, Math, Ranges, FUNCTIONS};
-pub use parse::{parse_expression, parse_problem};
+pub use parse::{parse_expression, parse_problem, MAX_DEFINITION_DEPTH};
 pub use print::{to_infix, to_latex};
 pub use problem::{Assumption, Claim, Definition, Problem, Relation};
 pub use prove::{definitions, differentiate, differentiate_by, prove_problem, Limits, StopReason};

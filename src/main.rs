@@ -11,5 +11,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = backprove::Cli::parse();
-    ExitCode::from(backprove::run(cli))
+    // Every stage reads a name through its definition, so a chain of
+    // definitions (up to `MAX_DEFINITION_DEPTH`) is a depth of recursion:
+    // the work runs on a thread with room for it (reserved, not committed).
+    let worker = std::thread::Builder::new()
+        .stack_size(512 << 20)
+        .spawn(move || backprove::run(cli));
+    match worker.map(|w| w.join()) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        // A panic has printed its message; 101 is Rust's exit code for one.
+        _ => ExitCode::from(101),
+    }
 }

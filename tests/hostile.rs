@@ -290,3 +290,31 @@ fn nested_derivatives_of_built_in_functions_compose_from_the_rule_table() {
         assert!(!out.contains("internal error"), "{claim}: {out}");
     }
 }
+
+#[test]
+fn a_long_chain_of_definitions_is_decided_or_refused_never_aborted() {
+    // Every stage reads a name through its definition: the chain is a depth
+    // of recursion (6,000 links overflowed the stack and aborted).
+    let chain = |n: usize| {
+        let mut text = String::from("let y1 = x^2 + 1\n");
+        for i in 2..=n {
+            text += &format!("let y{i} = y{}^2 + 1\n", i - 1);
+        }
+        text + &format!("prove 1/y{n} = 1/y{n}\n")
+    };
+    let limit = backprove::MAX_DEFINITION_DEPTH;
+    let (code, out, err, _) = prove(&chain(limit), &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("1 of 1 claims proved"), "{out}");
+    let (code, _, err, _) = prove(&chain(3 * limit), &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!(
+            "line {}, column 5: `y{}` is defined through a chain of {} definitions",
+            limit + 1,
+            limit + 1,
+            limit + 1
+        )),
+        "{err}"
+    );
+}

@@ -25,6 +25,11 @@ use lexer::{tokenize, Tok, Token};
 /// How deeply parentheses and operators may nest before the input is refused.
 const MAX_DEPTH: usize = 200;
 
+/// How long a chain of definitions, each using the one before, may be: every
+/// stage reads a name through its definition, so the chain is a depth of
+/// recursion too.
+pub const MAX_DEFINITION_DEPTH: usize = 2000;
+
 /// The lines of a source text as the parser numbers them: a leading byte-order
 /// mark is dropped, and `\n`, `\r\n` and a lone `\r` all end a line (a file
 /// with old Mac line endings is not one long line).
@@ -67,6 +72,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
     let mut diff_vars: Vec<(Symbol, usize, usize, usize)> = Vec::new();
     let mut shapes: BTreeMap<Symbol, expr::Shape> = BTreeMap::new();
     let mut params: BTreeMap<Symbol, Symbol> = BTreeMap::new();
+    let mut def_depth: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut ranges = crate::index::Ranges::default();
     for (index, raw) in source_lines(text).enumerate() {
         let line = index + 1;
@@ -198,6 +204,23 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                     }
                     None => body,
                 };
+                // How many definitions deep this one reads.
+                let depth = 1 + used
+                    .iter()
+                    .skip(1)
+                    .filter_map(|(u, _)| def_depth.get(u.as_str()))
+                    .max()
+                    .unwrap_or(&0);
+                if depth > MAX_DEFINITION_DEPTH {
+                    return Err(Error::semantic(
+                        Span::new(line, column, width),
+                        ErrorKind::TooLarge,
+                        format!(
+                            "`{name}` is defined through a chain of {depth} definitions, each using one defined before it: the limit is {MAX_DEFINITION_DEPTH}"
+                        ),
+                    ));
+                }
+                def_depth.insert(name.clone(), depth);
                 defined.insert(Symbol::from(name.as_str()), line);
                 if let Some(j) = param {
                     params.insert(sym, j);
