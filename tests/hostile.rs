@@ -318,3 +318,27 @@ fn a_long_chain_of_definitions_is_decided_or_refused_never_aborted() {
         "{err}"
     );
 }
+
+#[test]
+fn a_derivative_too_large_to_write_out_is_a_limit_not_a_missing_rule() {
+    // Each name doubles the derivative's tree: at 60 links no form without
+    // `d` fits the extraction's cost cap (it said "no differentiation rule
+    // applies to d(y60, x)").
+    let mut text = String::from("let y1 = x + 1\n");
+    for i in 2..=60 {
+        text += &format!("let y{i} = y{p}*y{p} + y{p}\n", p = i - 1);
+    }
+    text += "prove d(y60, x) = 1\n";
+    let (code, out, err, _) = prove(&text, &["--format", "json"]);
+    assert_eq!(code, 3, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let claim = &report["claims"][0];
+    assert_eq!(claim["limit"], "nodes", "{claim}");
+    assert!(
+        claim["reason"]
+            .as_str()
+            .unwrap()
+            .contains("too large to write out"),
+        "{claim}"
+    );
+}

@@ -157,6 +157,14 @@ impl<'a> Derivation<'a> {
         if cost < D_COST {
             return Ok(expr);
         }
+        // A `d` that a rule did rewrite, kept only because every form without
+        // it costs more than a `d` (a tree of over 2^40 nodes), is a size limit.
+        if self.rewritten_d_kept(self.roots[i]) {
+            return Err(DeriveError::Limit(
+                StopReason::Nodes,
+                "the derivative is too large to write out (every form of it without `d` is past the extraction's cost cap, 2^40)".into(),
+            ));
+        }
         let stuck = expr
             .as_ref()
             .iter()
@@ -165,6 +173,33 @@ impl<'a> Derivation<'a> {
             .map(|(i, _)| crate::print::infix_at(&expr, Id::from(i)))
             .unwrap_or_default();
         Err(DeriveError::NoRule(stuck))
+    }
+
+    /// Whether the cheapest form of `id` keeps a `d` node whose class also
+    /// holds a `d`-free node (a rule applied to it).
+    fn rewritten_d_kept(&self, id: Id) -> bool {
+        let mut todo = vec![self.egraph.find(id)];
+        let mut seen: FxHashSet<Id> = FxHashSet::default();
+        while let Some(id) = todo.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            let Some((_, node)) = self.best.get(&id) else {
+                continue;
+            };
+            if matches!(node, Math::D(_)) {
+                if self.egraph[id]
+                    .nodes
+                    .iter()
+                    .any(|n| !matches!(n, Math::D(_)))
+                {
+                    return true;
+                }
+                continue;
+            }
+            todo.extend(node.children().iter().map(|c| self.egraph.find(*c)));
+        }
+        false
     }
 
     fn find_best(&self, id: Id) -> (usize, RecExpr<Math>) {
