@@ -3,13 +3,16 @@
 //! `d` term used, each an instance of a named rule. Owns no algebra.
 
 mod compose;
+mod extract;
+
+use extract::cheapest_nodes;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Instant;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use egg::{CostFunction, ENodeOrVar, Id, Language, RecExpr, Symbol, Var};
+use egg::{ENodeOrVar, Id, Language, RecExpr, Symbol, Var};
 
 use crate::language::Math;
 use crate::print::to_infix;
@@ -19,7 +22,7 @@ use crate::rules::rewrites::{
     bind, bound_name, head, head_indices, is_constant, name_in, rule_for, sum_terms, EGraph,
     Rewrite,
 };
-use crate::rules::terms::{instantiate, DFree, D_COST};
+use crate::rules::terms::{instantiate, D_COST};
 
 /// Why differentiation gave no `d`-free term.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -557,50 +560,4 @@ thread_local! {
 /// of the saturation loop read `std::time::Instant`, not this clock.
 fn rebuild(egraph: &mut EGraph) {
     UNTIMED.with(|clock| quanta::with_clock(clock, || egraph.rebuild()));
-}
-
-/// The cheapest node of every class under [`DFree`], by propagating costs
-/// upwards from the leaves: a class is revisited only when a child got cheaper.
-/// A sum whose bound index is not one of the `original` names (it was
-/// renamed) costs one more than the sum as written, so proofs show the latter.
-fn cheapest_nodes(egraph: &EGraph, original: &BTreeSet<Symbol>) -> FxHashMap<Id, (usize, Math)> {
-    let mut parents: FxHashMap<Id, Vec<(Id, usize)>> = FxHashMap::default();
-    let mut queue: VecDeque<(Id, usize)> = VecDeque::new();
-    let mut ids: Vec<Id> = egraph.classes().map(|c| c.id).collect();
-    ids.sort_unstable();
-    for &id in &ids {
-        for (i, node) in egraph[id].nodes.iter().enumerate() {
-            if node.is_leaf() {
-                queue.push_back((id, i));
-            }
-            for c in node.children() {
-                parents.entry(egraph.find(*c)).or_default().push((id, i));
-            }
-        }
-    }
-    let mut best: FxHashMap<Id, (usize, Math)> = FxHashMap::default();
-    while let Some((id, i)) = queue.pop_front() {
-        let node = &egraph[id].nodes[i];
-        let mut known = true;
-        let renamed = match node {
-            Math::Sum([j, _]) => name_in(egraph, *j).is_some_and(|j| !original.contains(&j)),
-            _ => false,
-        };
-        let cost = usize::from(renamed)
-            + DFree.cost(node, |c| match best.get(&egraph.find(c)) {
-                Some((cost, _)) => *cost,
-                None => {
-                    known = false;
-                    D_COST
-                }
-            });
-        if !known || best.get(&id).is_some_and(|(old, _)| *old <= cost) {
-            continue;
-        }
-        best.insert(id, (cost, node.clone()));
-        if let Some(ps) = parents.get(&id) {
-            queue.extend(ps.iter().copied());
-        }
-    }
-    best
 }
