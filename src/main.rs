@@ -10,16 +10,15 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = backprove::Cli::parse();
     // Every stage reads a name through its definition, so a chain of
     // definitions (up to `MAX_DEFINITION_DEPTH`) is a depth of recursion:
-    // the work runs on a thread with room for it (reserved, not committed).
-    let worker = std::thread::Builder::new()
-        .stack_size(512 << 20)
-        .spawn(move || backprove::run(cli));
-    match worker.map(|w| w.join()) {
-        Ok(Ok(code)) => ExitCode::from(code),
+    // the work runs on a thread with room for it (reserved, not committed),
+    // or here when no such thread can be had.
+    let run = || backprove::run(backprove::Cli::parse());
+    let code = match std::thread::Builder::new().stack_size(512 << 20).spawn(run) {
         // A panic has printed its message; 101 is Rust's exit code for one.
-        _ => ExitCode::from(101),
-    }
+        Ok(worker) => worker.join().unwrap_or(101),
+        Err(_) => run(),
+    };
+    ExitCode::from(code)
 }
