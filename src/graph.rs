@@ -53,42 +53,37 @@ impl Op {
         }
     }
 
-    /// The node-local backward rule, in words, written with this node's own
-    /// input `x` and output `y` as the transcript names them (`log multiplies
-    /// by 1/y1`): the file's names never clash with a rule's letters.
-    pub fn rule(&self, x: &str, y: &str) -> String {
-        let (px, py) = (factor(x), factor(y));
-        match self {
-            Op::Input(_) | Op::Const(_) => String::new(),
-            Op::Add => "+ passes the upstream gradient unchanged".into(),
-            Op::Mul | Op::Scale(_) => "× multiplies by the other forward input".into(),
-            Op::Recip => format!("/ multiplies by minus its output squared, -{py}^2"),
-            Op::Exp => format!("exp multiplies by its output, {y}"),
-            Op::Log => format!("log multiplies by 1 over its input, 1/{px}"),
-            Op::Pow(c) => {
-                let d = Constant(&c.0 - num_rational::BigRational::one());
-                let power = match factor(&d.to_string()) {
-                    _ if d.0.is_one() => px,
-                    e => format!("{px}^{e}"),
-                };
-                let c = factor(&c.to_string());
-                format!("^{c} multiplies by {c}*{power}")
-            }
+    /// The node-local backward rule, in words, ending in `local`, the local
+    /// derivative the walk computed with this node's own names (`log
+    /// multiplies by 1 over its input, 1/y1`): the file's names never clash
+    /// with a rule's letters. `+` and `×` say what they pass in words only.
+    pub fn rule(&self, local: &str) -> String {
+        let words = match self {
+            Op::Input(_) | Op::Const(_) => return String::new(),
+            Op::Add => return "+ passes the upstream gradient unchanged".into(),
+            Op::Mul | Op::Scale(_) => return "× multiplies by the other forward input".into(),
+            Op::Recip => "/ multiplies by minus its output squared,".into(),
+            Op::Exp => "exp multiplies by its output,".into(),
+            Op::Log => "log multiplies by 1 over its input,".into(),
+            Op::Pow(_) => format!("{} multiplies by", self.symbol()),
             Op::Func(name) => match *name {
-                "tanh" => format!("tanh multiplies by 1 minus its output squared, 1 - {py}^2"),
-                "sigmoid" => {
-                    format!("sigmoid multiplies by its output times 1 minus it, {py}*(1 - {py})")
-                }
-                "softplus" => format!("softplus multiplies by sigmoid of its input, sigmoid({x})"),
-                "relu" => format!("relu multiplies by step({x}) ({x} != 0)"),
-                "step" => format!("step multiplies by 0 ({x} != 0)"),
-                "abs" => format!("abs multiplies by abs({x})/{px} ({x} != 0)"),
-                "sin" => format!("sin multiplies by cos({x})"),
-                "cos" => format!("cos multiplies by -sin({x})"),
-                "max" => "max passes the gradient to the larger input".into(),
-                _ => "min passes the gradient to the smaller input".into(),
-            },
-        }
+                "tanh" => "tanh multiplies by 1 minus its output squared,",
+                "sigmoid" => "sigmoid multiplies by its output times 1 minus it,",
+                "softplus" => "softplus multiplies by sigmoid of its input,",
+                "relu" => "relu (not at 0) multiplies by the step of its input,",
+                "step" => "step (not at 0) multiplies by",
+                "abs" => "abs (not at 0) multiplies by the sign of its input,",
+                "sin" => "sin multiplies by cos of its input,",
+                "cos" => "cos multiplies by minus sin of its input,",
+                "max" => "max passes the gradient to the larger input,",
+                _ => "min passes the gradient to the smaller input,",
+            }
+            .into(),
+        };
+        // As the printer writes it: `1/(y1)` is `1/y1`.
+        let local = crate::parse::parse_expression(local, &[])
+            .map_or_else(|_| local.to_string(), |e| crate::print::to_infix(&e));
+        format!("{words} {local}")
     }
 
     /// The local derivative of a function node by its input `pos`, given
@@ -496,71 +491,33 @@ impl Graph {
     }
 }
 
-/// `t` as a factor: in parentheses unless it is a name, a number or a call.
-fn factor(t: &str) -> String {
-    let name = |s: &str| s.chars().all(|c| c.is_alphanumeric() || c == '_');
-    let call = t.find('(').is_some_and(|open| {
-        name(&t[..open]) && t.ends_with(')') && {
-            // The first `(` closes at the very end.
-            let mut depth = 0i32;
-            t[open..].char_indices().all(|(i, c)| {
-                depth += match c {
-                    '(' => 1,
-                    ')' => -1,
-                    _ => 0,
-                };
-                depth > 0 || i == t.len() - open - 1
-            })
-        }
-    });
-    if !t.is_empty() && (name(t) && !t.starts_with('-') || call) {
-        t.to_string()
-    } else {
-        format!("({t})")
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{factor, Op};
+    use super::Op;
     use crate::language::Constant;
 
     #[test]
-    fn a_rule_is_written_with_the_node_s_own_names() {
+    fn a_rule_ends_in_the_local_derivative_as_the_printer_writes_it() {
         assert_eq!(
-            Op::Log.rule("y1", "log(y1)"),
+            Op::Log.rule("1/(y1)"),
             "log multiplies by 1 over its input, 1/y1"
         );
         assert_eq!(
-            Op::Func("sigmoid").rule("x", "s"),
+            Op::Func("sigmoid").rule("(s)*(1 - (s))"),
             "sigmoid multiplies by its output times 1 minus it, s*(1 - s)"
         );
         assert_eq!(
-            Op::Recip.rule("S", "1/S"),
+            Op::Recip.rule("-(1/S)^2"),
             "/ multiplies by minus its output squared, -(1/S)^2"
         );
         assert_eq!(
-            Op::Pow(Constant::int(3)).rule("a + b", "q"),
+            Op::Pow(Constant::int(3)).rule("3*(a + b)^(2)"),
             "^3 multiplies by 3*(a + b)^2"
         );
         assert_eq!(
-            Op::Pow(Constant::int(2)).rule("h", "q"),
+            Op::Pow(Constant::int(2)).rule("2*(h)"),
             "^2 multiplies by 2*h"
         );
-        let half: Constant = "1/2".parse().unwrap();
-        assert_eq!(
-            Op::Pow(half).rule("v", "r"),
-            "^(1/2) multiplies by (1/2)*v^(-1/2)"
-        );
-    }
-
-    #[test]
-    fn a_factor_is_bracketed_unless_it_is_a_name_or_a_call() {
-        assert_eq!(factor("y1"), "y1");
-        assert_eq!(factor("exp(a1)"), "exp(a1)");
-        assert_eq!(factor("1/S"), "(1/S)");
-        assert_eq!(factor("f(a)*g(b)"), "(f(a)*g(b))");
-        assert_eq!(factor("-2"), "(-2)");
-        assert_eq!(factor("3"), "3");
+        assert_eq!(Op::Mul.rule("x"), "× multiplies by the other forward input");
     }
 }

@@ -388,7 +388,7 @@ pub fn derive_within(
             };
             pending.push((sent.0.clone(), sent.1.clone()));
             arriving[input].push(sent.1.clone());
-            edges.push((input, node.op.rule(&x, &refer(i)), sent));
+            edges.push((input, node.op.rule(&local), sent));
         }
         backward.push((i, value(i), arriving[i].clone(), gradient, g, edges));
     }

@@ -439,7 +439,7 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
                 let used = simplifier.simplify(&collected, true).ok()?.1;
                 let rule = format!(
                     "chain rule through {node}: branches add, {}",
-                    op.rule(p.name.as_str(), node)
+                    op.rule(&local)
                 );
                 if let Some(found) = node_gradient(
                     p.name,
