@@ -25,7 +25,7 @@ fn prove_one_claim(bencher: divan::Bencher, n: usize) {
 }
 
 /// Deciding the claim for every class: claim by claim (on all cores) below
-/// `rollup::ROLL_UP_FROM` classes, from 16 classes as instances of the
+/// `rollup::ROLL_UP_FROM` (4) classes, from there on as instances of the
 /// template proved once for every n.
 #[divan::bench(args = [3, 10, 100, 300, 1000], sample_count = 3)]
 fn prove_all_claims(bencher: divan::Bencher, n: usize) {

@@ -19,9 +19,14 @@ use crate::print::to_infix;
 use crate::problem::Problem;
 use crate::unroll::Env;
 
-/// Problems with fewer classes are decided claim by claim, as written (their
-/// proofs are short enough to read whole).
-pub const ROLL_UP_FROM: usize = 16;
+/// Problems with fewer classes are decided claim by claim, as written: the
+/// book's three classes read whole, step by step. From four on, the proof
+/// for every n reads better (and costs less) than the written-out one.
+pub const ROLL_UP_FROM: usize = 4;
+
+/// A walk's node steps (`derive`) roll up from this many classes: below it,
+/// each step is shown in the classes' own names, as the walk writes them.
+pub const WALK_ROLL_UP_FROM: usize = 16;
 
 /// A claim that is the instance of a template claim: which one (0-based), at which index values.
 pub(crate) type Instance = (usize, Env);
@@ -55,8 +60,8 @@ pub fn split_element(s: &str) -> Option<(&str, usize)> {
 }
 
 /// Recognises `problem` as an instance of an indexed template with at least
-/// [`ROLL_UP_FROM`] classes.
-pub(crate) fn roll_up(problem: &Problem) -> Option<RollUp> {
+/// `from` classes ([`ROLL_UP_FROM`], or [`WALK_ROLL_UP_FROM`] in a walk).
+pub(crate) fn roll_up(problem: &Problem, from: usize) -> Option<RollUp> {
     if crate::unroll::is_indexed(problem) {
         return None;
     }
@@ -89,7 +94,7 @@ pub(crate) fn roll_up(problem: &Problem) -> Option<RollUp> {
         .filter(|s| complete(s))
         .map(|s| s.len())
         .max()?;
-    if classes < ROLL_UP_FROM {
+    if classes < from {
         return None;
     }
     let mut elements = BTreeMap::new();

@@ -427,7 +427,8 @@ pub fn derive_within(
             "{WALK_LIMIT}: the walk ran out of time (--timeout)"
         ));
     }
-    let report = crate::prove::prove_problem_until(&batch, limits, Some(deadline));
+    let from = crate::rollup::WALK_ROLL_UP_FROM;
+    let report = crate::prove::prove_problem_until(&batch, limits, Some(deadline), from);
     let refuted: Vec<String> = report
         .claims
         .iter()

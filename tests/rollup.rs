@@ -66,13 +66,20 @@ fn a_wrong_claim_and_a_missing_assumption_are_disproved_at_the_problems_n() {
 }
 
 #[test]
-fn few_classes_are_decided_claim_by_claim() {
-    let report = decide(&softmax_with_loss(5));
+fn the_books_three_classes_are_decided_claim_by_claim_and_four_roll_up() {
+    let report = decide(&softmax_with_loss(3));
     assert!(report.rolled_up.is_none());
     assert!(report
         .claims
         .iter()
         .all(|c| c.instance.is_none() && !c.steps.is_empty()));
+    let report = decide(&softmax_with_loss(4));
+    assert!(report.rolled_up.is_some());
+    assert!(report
+        .claims
+        .iter()
+        .all(|c| c.instance.is_some() && c.status == Status::Proved));
+    assert_eq!(check_report(&report), Ok(4));
 }
 
 #[test]

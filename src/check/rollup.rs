@@ -42,6 +42,8 @@ struct TemplateClaim {
     free: BTreeSet<Symbol>,
     /// Whether the kernel accepts its proof, with no stated condition.
     proved: Result<(), String>,
+    /// Whether the certificate says "proved" with no stated condition (so `proved` is the kernel's answer).
+    plain_proof: bool,
     /// Its sides with every `d` replaced by its kernel-checked lemma.
     expanded: Result<(RecExpr<Math>, RecExpr<Math>), String>,
 }
@@ -148,7 +150,8 @@ impl Rolled {
             let free = crate::index::free_in_order_of(&[&proof.lhs, &proof.rhs])
                 .into_iter()
                 .collect();
-            let proved = if c.status != Status::Proved || !c.conditions.is_empty() {
+            let plain_proof = c.status == Status::Proved && c.conditions.is_empty();
+            let proved = if !plain_proof {
                 Err("its template claim is not proved without conditions".to_string())
             } else {
                 template.check_claim(c).map_err(|(_, e)| e)
@@ -161,6 +164,7 @@ impl Rolled {
                 rhs: proof.rhs,
                 free,
                 proved,
+                plain_proof,
                 expanded,
             });
         }
@@ -169,6 +173,16 @@ impl Rolled {
             claims,
             unrolled: Default::default(),
         })
+    }
+
+    /// Why the kernel rejected template claim `t`'s (0-based) proof without
+    /// conditions, if it did: the prover withdraws that verdict.
+    pub(crate) fn rejected_proof(&self, t: usize) -> Option<&str> {
+        let c = self.claims.get(t)?;
+        match (&c.proved, c.plain_proof) {
+            (Err(why), true) => Some(why),
+            _ => None,
+        }
     }
 
     /// The sides of template claim `t` (0-based) with every `d` replaced by

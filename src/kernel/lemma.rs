@@ -317,7 +317,10 @@ fn linear(e: &RecExpr<Math>, terms: &[(bool, Id)], x: Id) -> RecExpr<Math> {
 /// index names, then up to a renaming of free indices).
 pub struct Expander {
     lemmas: HashMap<String, RecExpr<Math>>,
-    schemas: HashMap<String, (RecExpr<Math>, Vec<Symbol>, String)>,
+    /// The lemmas with free indices `(lhs, rhs, key)`, in order: read
+    /// into `schemas` at the first miss only.
+    open: Vec<(RecExpr<Math>, RecExpr<Math>, String)>,
+    schemas: std::cell::OnceCell<HashMap<String, (RecExpr<Math>, Vec<Symbol>, String)>>,
     store: std::cell::RefCell<Store>,
     /// The lemmas used, by key.
     pub used: std::cell::RefCell<BTreeSet<String>>,
@@ -370,7 +373,7 @@ impl Expander {
         ranges: &Ranges,
     ) -> Result<Expander, usize> {
         let mut map = HashMap::default();
-        let mut schemas = HashMap::default();
+        let mut open = Vec::new();
         let mut store = Store::default();
         for (i, (l, r)) in lemmas.iter().enumerate() {
             let key = alpha_key(l, root(l), ranges);
@@ -383,21 +386,14 @@ impl Expander {
             }
             let (lid, rid) = (store.term(l), store.term(r));
             store.exact.insert(lid, (key.clone(), rid));
-            let order = term::free_in_order(l);
-            if !order.is_empty() {
-                let canon: Vec<Symbol> = (0..order.len())
-                    .map(|i| Symbol::from(format!("%{i}")))
-                    .collect();
-                let c = term::rename_all(l, &order, &canon);
-                let rc = term::rename_all(r, &order, &canon);
-                schemas
-                    .entry(alpha_key(&c, root(&c), ranges))
-                    .or_insert((rc, canon, key));
+            if !term::free_in_order(l).is_empty() {
+                open.push((l.clone(), r.clone(), key));
             }
         }
         Ok(Expander {
             lemmas: map,
-            schemas,
+            open,
+            schemas: Default::default(),
             store: std::cell::RefCell::new(store),
             used: Default::default(),
             ranges: ranges.clone(),
@@ -421,7 +417,22 @@ impl Expander {
             .map(|i| Symbol::from(format!("%{i}")))
             .collect();
         let c = term::rename_all(d, &order, &canon);
-        let (rhs, names, key) = self.schemas.get(&alpha_key(&c, root(&c), &self.ranges))?;
+        let schemas = self.schemas.get_or_init(|| {
+            let mut schemas = HashMap::default();
+            for (l, r, key) in &self.open {
+                let order = term::free_in_order(l);
+                let canon: Vec<Symbol> = (0..order.len())
+                    .map(|i| Symbol::from(format!("%{i}")))
+                    .collect();
+                let c = term::rename_all(l, &order, &canon);
+                let rc = term::rename_all(r, &order, &canon);
+                schemas
+                    .entry(alpha_key(&c, root(&c), &self.ranges))
+                    .or_insert((rc, canon, key.clone()));
+            }
+            schemas
+        });
+        let (rhs, names, key) = schemas.get(&alpha_key(&c, root(&c), &self.ranges))?;
         self.used.borrow_mut().insert(key.clone());
         Some(term::rename_all(rhs, names, &order))
     }

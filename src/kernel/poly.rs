@@ -2,6 +2,7 @@
 //! opaque atoms (numbered by the normalizer). Owns nothing but `+`, `*` and
 //! exponents; no cancellation, no atoms' meaning.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
 use num_rational::BigRational;
@@ -22,12 +23,15 @@ impl Mono {
 
     /// The product; `None` when an exponent overflows.
     pub fn mul(&self, other: &Mono) -> Option<Mono> {
-        let mut out: BTreeMap<AtomId, i32> = self.0.iter().copied().collect();
-        for (a, e) in &other.0 {
-            let v = out.entry(*a).or_insert(0);
-            *v = v.checked_add(*e)?;
+        let mut out = self.0.clone();
+        for &(a, e) in &other.0 {
+            match out.binary_search_by_key(&a, |x| x.0) {
+                Ok(i) => out[i].1 = out[i].1.checked_add(e)?,
+                Err(i) => out.insert(i, (a, e)),
+            }
         }
-        Some(Mono(out.into_iter().filter(|(_, e)| *e != 0).collect()))
+        out.retain(|x| x.1 != 0);
+        Some(Mono(out))
     }
 
     /// Every exponent times `k`.
@@ -91,16 +95,26 @@ impl Poly {
         if c.is_zero() {
             return;
         }
-        let slot = self.0.entry(m).or_insert_with(BigRational::zero);
-        *slot += c;
-        if slot.is_zero() {
-            self.0.retain(|_, c| !c.is_zero());
+        match self.0.entry(m) {
+            Entry::Vacant(slot) => {
+                slot.insert(c);
+            }
+            Entry::Occupied(mut slot) => {
+                *slot.get_mut() += c;
+                if slot.get().is_zero() {
+                    slot.remove();
+                }
+            }
         }
     }
 
     /// `self + other`.
     pub fn add(&self, other: &Poly) -> Poly {
-        let mut out = self.clone();
+        let (mut out, other) = if self.len() >= other.len() {
+            (self.clone(), other)
+        } else {
+            (other.clone(), self)
+        };
         for (m, c) in &other.0 {
             out.add_term(m.clone(), c.clone());
         }

@@ -3,16 +3,19 @@
 //! named substitutions, and look for counterexamples numerically. Owns the
 //! verdict; rendering is elsewhere.
 //!
-//! This file owns the orchestration, the verdict and the kernel's
-//! certification of each proof; `chain` owns comparing normal forms and the
-//! chain's steps, `refute` the search for a counterexample.
+//! This file owns the orchestration and the verdict; `certify` the kernel's
+//! certification of each proof and the self-check of every verdict, `chain`
+//! comparing normal forms and the chain's steps, `refute` the search for a
+//! counterexample, `shared` deciding a rolled-up problem's template once.
 
+mod certify;
 mod chain;
 mod limits;
 pub(crate) mod moves;
 mod refute;
 mod shared;
 
+use certify::{certify, self_check, withdraw};
 use chain::*;
 pub(crate) use chain::{add_sign_facts, solve_equations};
 use refute::*;
@@ -29,14 +32,11 @@ use num_rational::BigRational;
 use crate::algebra::{AlgebraError, Budget, Normalizer, Rat, Sign, Target};
 use crate::assumptions::System;
 use crate::differentiate::{Derivation, SaturationLimits};
-use crate::kernel::Rel;
 use crate::language::Math;
 use crate::numeric::{Evaluator, Interval, Rng};
 use crate::print::to_infix;
 use crate::problem::{Claim, Problem, Relation};
-use crate::report::{
-    ClaimReport, NamedDefinition, PointValues, Report, SideCondition, Status, Step,
-};
+use crate::report::{ClaimReport, NamedDefinition, PointValues, Report, Status, Step};
 use crate::rules::rewrites::{diff_rewrites, Rewrite};
 use crate::unroll;
 
@@ -53,16 +53,32 @@ const CHECK_POINTS: usize = 6;
 /// assert_eq!(report.claims[0].status, backprove::Status::Proved);
 /// ```
 pub fn prove_problem(problem: &Problem, limits: &Limits) -> Report {
-    prove_problem_until(problem, limits, None)
+    prove_problem_until(problem, limits, None, crate::rollup::ROLL_UP_FROM)
 }
 
 /// [`prove_problem`], where no claim runs past `until` (a walk's deadline
-/// bounds all its claims together, not each one).
+/// bounds all its claims together, not each one), rolling up a problem of
+/// `roll_up_from` classes or more.
 pub(crate) fn prove_problem_until(
     problem: &Problem,
     limits: &Limits,
     until: Option<Instant>,
+    roll_up_from: usize,
 ) -> Report {
+    prove_problem_checked(problem, limits, until, Some(roll_up_from))
+}
+
+/// [`prove_problem_until`]; `roll_up_from` `None` for a roll-up's template:
+/// then a proof without conditions skips the self-check, because the
+/// roll-up's checker re-checks such proofs (`check::rollup::Rolled::new`), so
+/// each is checked once (the roll-up withdraws any it rejects).
+fn prove_problem_checked(
+    problem: &Problem,
+    limits: &Limits,
+    until: Option<Instant>,
+    roll_up_from: Option<usize>,
+) -> Report {
+    let check_plain_proofs = roll_up_from.is_some();
     let defs = definitions(problem);
     let mut reserved = BTreeSet::new();
     for e in problem.definitions.iter().map(|d| &d.expr).chain(
@@ -82,7 +98,7 @@ pub(crate) fn prove_problem_until(
         claims: Vec::new(),
         rolled_up: None,
     };
-    let mut rolled = shared::roll_up(problem, limits, until);
+    let mut rolled = roll_up_from.and_then(|from| shared::roll_up(problem, from, limits, until));
     report.rolled_up = rolled.as_ref().map(|(section, _)| section.clone());
     let mut context = crate::check::Context::new(&report);
     // A roll-up the checker does not verify is not used.
@@ -90,6 +106,19 @@ pub(crate) fn prove_problem_until(
         rolled = None;
         report.rolled_up = None;
         context = crate::check::Context::new(&report);
+    }
+    // The template's proofs without conditions were checked just now, by the roll-up's checker.
+    if let (Some((section, _)), Some(checked)) = (
+        rolled.as_mut(),
+        context.as_ref().ok().and_then(|c| c.rolled_up()),
+    ) {
+        let shown = report.rolled_up.as_mut().map(|s| &mut s.claims);
+        for (t, claim) in shown.into_iter().flatten().enumerate() {
+            if let Some(why) = checked.rejected_proof(t) {
+                withdraw(claim, why);
+                withdraw(&mut section.claims[t], why);
+            }
+        }
     }
     // Rules compiled once a claim is differentiated, moves built once one is proved the
     // ordinary way (a template's instance reads neither; costly at a thousand classes).
@@ -123,144 +152,16 @@ pub(crate) fn prove_problem_until(
             }
             decided
         });
-        self_check(&context, &mut decided);
+        let plain_proof = decided.status == Status::Proved && decided.conditions.is_empty();
+        if check_plain_proofs || !plain_proof {
+            self_check(&context, &mut decided);
+        }
         decided
     });
     if report.claims.iter().all(|c| c.instance.is_none()) {
         report.rolled_up = None;
     }
     report
-}
-
-/// Re-checks a verdict with the independent checker before it is reported;
-/// a verdict whose certificate fails is withdrawn, loudly.
-fn self_check(context: &Result<crate::check::Context, String>, claim: &mut ClaimReport) {
-    if claim.status == Status::Undecided {
-        return;
-    }
-    let outcome = match context {
-        Ok(context) => context.check_claim(claim),
-        Err(e) => Err((
-            None,
-            format!("the certificate's header does not parse: {e}"),
-        )),
-    };
-    if let Err((step, reason)) = outcome {
-        let at = step.map(|s| format!("step {s}: ")).unwrap_or_default();
-        withdraw(claim, &format!("{at}{reason}"));
-    }
-}
-
-/// Has the kernel name each algebra step's laws and derive the conditions
-/// the proof needs: the ones it cannot establish become the claim's stated
-/// conditions, so what the checker demands is what the report lists.
-fn certify(
-    context: &crate::check::Context,
-    defs: &BTreeMap<Symbol, RecExpr<Math>>,
-    claim: &mut ClaimReport,
-    checked: Option<crate::prove::moves::Checked>,
-) {
-    if claim.status != Status::Proved {
-        return;
-    }
-    // A step between terms that differ only in bound index names says nothing.
-    let outcome = context.proof(claim).and_then(|mut proof| {
-        let lemmas = proof.lemmas.len();
-        let keep: Vec<bool> = (0..claim.steps.len())
-            .map(|i| {
-                i < lemmas || {
-                    let s = &proof.chain[i - lemmas];
-                    !crate::kernel::same_term(&s.before, &s.after, &context.statement.ranges)
-                }
-            })
-            .collect();
-        // The kernel, in discovery mode, has just accepted exactly this proof
-        // while the moves were chosen (`context.proof` is a function of the
-        // claim): its answer stands. The self-check still re-checks it.
-        if keep.iter().all(|k| *k) {
-            if let Some((_, accepted)) = checked.filter(|(steps, _)| *steps == claim.steps) {
-                return Ok(accepted);
-            }
-        }
-        let mut flags = keep.iter();
-        claim
-            .steps
-            .retain(|_| *flags.next().expect("one flag per step"));
-        let mut flags = keep[lemmas..].iter();
-        proof
-            .chain
-            .retain(|_| *flags.next().expect("one flag per chain step"));
-        crate::kernel::check(&context.statement, &proof, true).map_err(|r| (r.step, r.reason))
-    });
-    let accepted = match outcome {
-        Ok(a) => a,
-        Err((step, reason)) => {
-            let at = step.map(|s| format!("step {s}: ")).unwrap_or_default();
-            return withdraw(claim, &format!("{at}{reason}"));
-        }
-    };
-    // A condition on constants alone that is false (`-1 >= 0` for
-    // `sqrt(-1)`): the claim speaks of a term that is never defined. One
-    // normalizer for every condition (each with its own budget of work): the
-    // definitions are normalized once, not once per condition.
-    let budget = Budget {
-        max_work: 100_000,
-        deadline: None,
-    };
-    let mut constants = Normalizer::new(defs, false, budget);
-    if let Some(never) = accepted
-        .needed
-        .iter()
-        .find(|n| never_holds(&mut constants, &n.term, n.rel))
-    {
-        claim.status = Status::Undecided;
-        claim.steps.clear();
-        claim.reason = Some(format!(
-            "the claim is never defined: it needs {} {} 0, which is false",
-            to_infix(&never.term),
-            crate::kernel::rel_text(never.rel)
-        ));
-        return;
-    }
-    let chain = claim.steps.iter_mut().filter(|s| !s.by.is_lemma());
-    for (step, used) in chain.zip(&accepted.laws) {
-        let names: Vec<String> = used.iter().cloned().collect();
-        match &mut step.by {
-            crate::report::Justification::Algebra { laws, .. }
-            | crate::report::Justification::Assume { laws, .. } => *laws = names,
-            _ => {}
-        }
-        step.rule = step.by.label();
-    }
-    let shown = crate::check::side_conditions(&accepted);
-    claim.conditions = shown
-        .iter()
-        .filter(|(_, how)| how == "stated")
-        .map(|(c, _)| c.clone())
-        .collect();
-    claim.side_conditions = shown
-        .into_iter()
-        .map(|(condition, discharged)| SideCondition {
-            condition,
-            discharged,
-        })
-        .collect();
-}
-
-/// Whether `term REL 0` is false everywhere: its exact normal form is a
-/// constant on the wrong side of zero (`x - x - 1 > 0`). Only ever turns a
-/// verdict into "undecided", so the algebra is trusted with nothing here.
-fn never_holds(norm: &mut Normalizer, term: &RecExpr<Math>, rel: Rel) -> bool {
-    norm.fresh_budget();
-    let Some(c) = norm.normalize(term).ok().and_then(|v| v.as_constant()) else {
-        return false;
-    };
-    use num_traits::{Signed, Zero};
-    match rel {
-        Rel::Gt => !c.is_positive(),
-        Rel::Ge => c.is_negative(),
-        Rel::Ne => c.is_zero(),
-    }
 }
 
 /// `items.iter().map(f)`, spread over the machine's cores; the order of the
@@ -295,18 +196,6 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
         .into_iter()
         .map(|r| r.expect("every item was decided"))
         .collect()
-}
-
-fn withdraw(claim: &mut ClaimReport, why: &str) {
-    if claim.status == Status::Undecided {
-        return;
-    }
-    claim.reason = Some(format!(
-        "internal error: the independent checker rejected this {}: {why}",
-        claim.status.word()
-    ));
-    claim.status = Status::Undecided;
-    claim.steps.clear();
 }
 
 /// The definitions in input syntax, in order (as certificates and transcripts show them).

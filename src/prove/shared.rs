@@ -15,11 +15,12 @@ use crate::rollup::Instance;
 /// The template section of the report and, per claim, its instance.
 pub(super) fn roll_up(
     problem: &Problem,
+    from: usize,
     limits: &Limits,
     until: Option<Instant>,
 ) -> Option<(RolledUp, Vec<Option<Instance>>)> {
-    let r = crate::rollup::roll_up(problem)?;
-    let template = prove_problem_until(&r.template, limits, until);
+    let r = crate::rollup::roll_up(problem, from)?;
+    let template = super::prove_problem_checked(&r.template, limits, until, None);
     let section = RolledUp {
         classes: r.classes,
         definitions: template.definitions,

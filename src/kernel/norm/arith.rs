@@ -88,7 +88,13 @@ impl Normalizer<'_> {
                         continue;
                     };
                     let scale = c / c0;
-                    if f.mul_term(&shift, &scale).as_ref() == Some(&r.num) {
+                    // `r.num = scale*shift*f`, term by term: the first term that differs ends it.
+                    let multiple = f.0.iter().all(|(n, v)| {
+                        n.mul(&shift)
+                            .and_then(|n| r.num.0.get(&n))
+                            .is_some_and(|w| *w == v * &scale)
+                    });
+                    if multiple {
                         r.num = Poly::term(shift, scale);
                         r.den[i].1 -= 1;
                         r.den.retain(|(_, e)| *e > 0);
