@@ -311,6 +311,10 @@ fn linear(e: &RecExpr<Math>, terms: &[(bool, Id)], x: Id) -> RecExpr<Math> {
     RecExpr::from(out)
 }
 
+/// A lemma with its free indices renamed `%0, %1, …`: its right side, those
+/// names, and the lemma's own key.
+type Schema = (RecExpr<Math>, Vec<Symbol>, String);
+
 /// Replaces every `d` term by its lemma, bottom-up; a lemma with free
 /// indices also serves its renamings. Terms are hash-consed in one store, so
 /// a `d` term is found by its node; only a miss looks further (up to bound
@@ -320,7 +324,7 @@ pub struct Expander {
     /// The lemmas with free indices `(lhs, rhs, key)`, in order: read
     /// into `schemas` at the first miss only.
     open: Vec<(RecExpr<Math>, RecExpr<Math>, String)>,
-    schemas: std::cell::OnceCell<HashMap<String, (RecExpr<Math>, Vec<Symbol>, String)>>,
+    schemas: std::cell::OnceCell<HashMap<String, Schema>>,
     store: std::cell::RefCell<Store>,
     /// The lemmas used, by key.
     pub used: std::cell::RefCell<BTreeSet<String>>,
