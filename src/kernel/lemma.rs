@@ -311,10 +311,6 @@ fn linear(e: &RecExpr<Math>, terms: &[(bool, Id)], x: Id) -> RecExpr<Math> {
     RecExpr::from(out)
 }
 
-/// A lemma with its free indices renamed `%0, %1, …`: its right side, those
-/// names, and the lemma's own key.
-type Schema = (RecExpr<Math>, Vec<Symbol>, String);
-
 /// Replaces every `d` term by its lemma, bottom-up; a lemma with free
 /// indices also serves its renamings. Terms are hash-consed in one store, so
 /// a `d` term is found by its node; only a miss looks further (up to bound
@@ -324,7 +320,9 @@ pub struct Expander {
     /// The lemmas with free indices `(lhs, rhs, key)`, in order: read
     /// into `schemas` at the first miss only.
     open: Vec<(RecExpr<Math>, RecExpr<Math>, String)>,
-    schemas: std::cell::OnceCell<HashMap<String, Schema>>,
+    /// By [`term::canonical_key`] of its left side: the lemma in `open`, and
+    /// its free indices in the key's order.
+    schemas: std::cell::OnceCell<HashMap<String, (usize, Vec<Symbol>)>>,
     store: std::cell::RefCell<Store>,
     /// The lemmas used, by key.
     pub used: std::cell::RefCell<BTreeSet<String>>,
@@ -416,27 +414,17 @@ impl Expander {
             self.used.borrow_mut().insert(k);
             return Some(r.clone());
         }
-        let order = term::free_in_order(d);
-        let canon: Vec<Symbol> = (0..order.len())
-            .map(|i| Symbol::from(format!("%{i}")))
-            .collect();
-        let c = term::rename_all(d, &order, &canon);
         let schemas = self.schemas.get_or_init(|| {
             let mut schemas = HashMap::default();
-            for (l, r, key) in &self.open {
-                let order = term::free_in_order(l);
-                let canon: Vec<Symbol> = (0..order.len())
-                    .map(|i| Symbol::from(format!("%{i}")))
-                    .collect();
-                let c = term::rename_all(l, &order, &canon);
-                let rc = term::rename_all(r, &order, &canon);
-                schemas
-                    .entry(alpha_key(&c, root(&c), &self.ranges))
-                    .or_insert((rc, canon, key.clone()));
+            for (i, (l, _, _)) in self.open.iter().enumerate() {
+                let (key, order) = term::canonical_key(l, &self.ranges);
+                schemas.entry(key).or_insert((i, order));
             }
             schemas
         });
-        let (rhs, names, key) = schemas.get(&alpha_key(&c, root(&c), &self.ranges))?;
+        let (key, order) = term::canonical_key(d, &self.ranges);
+        let (i, names) = schemas.get(&key)?;
+        let (_, rhs, key) = &self.open[*i];
         self.used.borrow_mut().insert(key.clone());
         Some(term::rename_all(rhs, names, &order))
     }

@@ -188,38 +188,64 @@ fn rename_into(
 /// of bound indices (over the same ranges).
 pub fn alpha_key(expr: &RecExpr<Math>, id: Id, ranges: &Ranges) -> String {
     let mut out = String::new();
-    let mut bound: Vec<Symbol> = Vec::new();
-    write_key(expr, id, &mut bound, ranges, &mut out);
+    write_key(expr, id, &mut Vec::new(), &mut None, ranges, &mut out);
     out
+}
+
+/// [`alpha_key`] with the free indices written by their order of first
+/// occurrence (`%0`, `%1` …), and that order: equal keys, terms equal up to
+/// the names of bound indices and a one-to-one renaming of the free ones.
+pub fn canonical_key(expr: &RecExpr<Math>, ranges: &Ranges) -> (String, Vec<Symbol>) {
+    let (mut out, mut free) = (String::new(), Some(Vec::new()));
+    write_key(
+        expr,
+        root(expr),
+        &mut Vec::new(),
+        &mut free,
+        ranges,
+        &mut out,
+    );
+    (out, free.unwrap_or_default())
 }
 
 fn write_key(
     expr: &RecExpr<Math>,
     id: Id,
     bound: &mut Vec<Symbol>,
+    free: &mut Option<Vec<Symbol>>,
     ranges: &Ranges,
     out: &mut String,
 ) {
-    let index = |i: &Id, bound: &Vec<Symbol>, out: &mut String| match name(expr, *i) {
-        Some(s) => match bound.iter().rposition(|b| *b == s) {
-            Some(level) => write!(out, " #{level}").expect("a String takes any text"),
-            None => write!(out, " {s}").expect("a String takes any text"),
-        },
-        None => out.push_str(" ?"),
+    let index = |i: &Id, bound: &Vec<Symbol>, free: &mut Option<Vec<Symbol>>, out: &mut String| {
+        let written = match name(expr, *i) {
+            Some(s) => match (bound.iter().rposition(|b| *b == s), free) {
+                (Some(level), _) => write!(out, " #{level}"),
+                (None, Some(free)) => {
+                    let at = free.iter().position(|f| *f == s).unwrap_or_else(|| {
+                        free.push(s);
+                        free.len() - 1
+                    });
+                    write!(out, " %{at}")
+                }
+                (None, None) => write!(out, " {s}"),
+            },
+            None => write!(out, " ?"),
+        };
+        written.expect("a String takes any text")
     };
     match &expr[id] {
         Math::Idx(c) => {
             out.push_str("(idx");
             write!(out, " {}", expr[c[0]]).expect("a String takes any text");
             for j in &c[1..] {
-                index(j, bound, out);
+                index(j, bound, free, out);
             }
             out.push(')');
         }
         Math::Delta([j, k]) => {
             out.push_str("(delta");
-            index(j, bound, out);
-            index(k, bound, out);
+            index(j, bound, free, out);
+            index(k, bound, free, out);
             out.push(')');
         }
         Math::Sum([j, body]) | Math::Lambda([j, body]) => {
@@ -233,7 +259,7 @@ fn write_key(
             out.push_str(ranges.suffix(b));
             out.push(' ');
             bound.push(b);
-            write_key(expr, *body, bound, ranges, out);
+            write_key(expr, *body, bound, free, ranges, out);
             bound.pop();
             out.push(')');
         }
@@ -245,7 +271,7 @@ fn write_key(
             write!(out, "{node}").expect("a String takes any text");
             for c in node.children() {
                 out.push(' ');
-                write_key(expr, *c, bound, ranges, out);
+                write_key(expr, *c, bound, free, ranges, out);
             }
             out.push(')');
         }
