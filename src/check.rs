@@ -261,19 +261,17 @@ impl Context {
         let Some(def) = self.defs.get(&Symbol::from(stem)) else {
             return false;
         };
-        if index.is_some_and(|j| j.contains(',')) {
-            return true;
-        }
         let Ok(written) = self.term(body) else {
             return false;
         };
-        let expected = match index {
-            Some(j) => match crate::index::instantiate(def, Symbol::from(j.trim())) {
-                Some(e) => e,
+        // `y[k]`: the definition at `k`; `K[j, r]`: at `j`, then at `r`.
+        let mut expected = def.clone();
+        for j in index.into_iter().flat_map(|i| i.split(',')) {
+            match crate::index::instantiate(&expected, Symbol::from(j.trim())) {
+                Some(e) => expected = e,
                 None => return false,
-            },
-            None => def.clone(),
-        };
+            }
+        }
         kernel::same_term(&expected, &written, &self.statement.ranges)
     }
 

@@ -380,9 +380,11 @@ fn every_part_of_a_combined_step_name_is_checked() {
         "substitute L = -(t1*log(y1) + t2*log(y2))",
         "write -(t1*log(y1) + t2*log(y2)) as L",
         "substitute L",
-        // A definition the step unfolds, stated wrongly.
+        // A definition the step unfolds, stated wrongly, substituted or written back.
         "substitute y2 = exp(a1)/S",
         "substitute y2 = exp(a2)/(exp(a1) + exp(a2))",
+        "write exp(a1)/S as y2",
+        "write exp(a2) as y2",
         // A law the step does not use.
         "by exp(u + v) = exp(u)*exp(v)",
         // An assumption, which only an assumption step may use.

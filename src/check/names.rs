@@ -56,8 +56,8 @@ fn top_level(text: &str, sep: char) -> Vec<&str> {
 }
 
 /// Checks that a step's name says what its justification does: `use EQ`
-/// is an assumption step with that equation; `substitute N = …` and
-/// `write … as N` unfold `N`.
+/// is an assumption step with that equation; `substitute N = D` and
+/// `write D as N` unfold `N`, and `D` is its definition.
 pub(super) fn check_name(
     by: &Justification,
     defines: &dyn Fn(&str, &str) -> bool,
@@ -108,8 +108,8 @@ pub(crate) fn name_parts(name: &str) -> Vec<&str> {
 }
 
 /// Whether one part of an algebra step's name says what the step does:
-/// `substitute N = …` and `write … as N` need the step to unfold `N` (and
-/// `substitute N = D` needs `D` to be `N`'s definition, `defines`),
+/// `substitute N = D` and `write D as N` need the step to unfold `N` and
+/// `D` to be `N`'s definition (`defines`),
 /// `by A and B` cites only laws the step uses, `use …` belongs to
 /// assumption steps only; any other part names field arithmetic.
 fn part_fits(part: &str, laws: &[String], defines: &dyn Fn(&str, &str) -> bool) -> bool {
@@ -129,7 +129,10 @@ fn part_fits(part: &str, laws: &[String], defines: &dyn Fn(&str, &str) -> bool) 
         };
     }
     if let Some(rest) = part.strip_prefix("write ") {
-        return rest.rsplit_once(" as ").is_some_and(|(_, n)| unfolds(n));
+        // `write D as N`: D must be N's definition, as for `substitute N = D`.
+        return rest
+            .rsplit_once(" as ")
+            .is_some_and(|(body, n)| unfolds(n) && defines(n, body));
     }
     if let Some(cited) = part.strip_prefix("by ") {
         let used = |c: &str| {
