@@ -62,6 +62,7 @@ pub use report::{
     SideCondition, Status, Step,
 };
 pub use rules::diff::{DiffRule, Guard, DIFF_RULES};
+pub use rules::laws::{Definition as FunctionDefinition, FUNCTION_DEFINITIONS, FUNCTION_LAWS};
 pub use transcript::{
     derive, derive_within, general_case, general_case_within, Agreement, BackwardEdge,
     BackwardNode, ForwardNode, GeneralCase, Lecture, LectureStep, Simplification, Transcript,

@@ -303,3 +303,60 @@ fn a_derivative_of_relu_that_ignores_the_kink_fails_the_same_check() {
     );
     assert!(!common::close(l, r, 1e-4), "{l} vs {r}");
 }
+
+/// Whether a definition row (`rules::laws`) at `?u = 3*x`, `?v = x*y` has
+/// sides that agree at points on both sides of 0.
+fn definition_rows_agree(lhs: &str, rhs: &str) -> bool {
+    let mut bind: BTreeMap<&str, RecExpr<Math>> = BTreeMap::new();
+    bind.insert("?u", "(* 3 x)".parse().unwrap());
+    bind.insert("?v", "(* x y)".parse().unwrap());
+    let (lhs, rhs) = (instantiate(lhs, &bind), instantiate(rhs, &bind));
+    [(0.7, 0.3), (-0.7, 0.3), (1.3, -2.0), (-1.3, -0.4)]
+        .iter()
+        .all(|&(x, y)| {
+            let p: BTreeMap<String, f64> = [("x".to_string(), x), ("y".to_string(), y)].into();
+            let l = common::eval(&lhs, &p).expect("left side evaluates");
+            let r = common::eval(&rhs, &p).expect("right side evaluates");
+            common::close(l, r, 1e-9)
+        })
+}
+
+#[test]
+fn every_function_definition_row_holds_and_is_the_equation_its_law_states() {
+    use backprove::{to_infix, FUNCTION_DEFINITIONS, FUNCTION_LAWS};
+    for d in FUNCTION_DEFINITIONS {
+        assert!(
+            definition_rows_agree(d.lhs, d.rhs),
+            "{}: {} = {}",
+            d.law,
+            d.lhs,
+            d.rhs
+        );
+        // The row, written in input syntax with `u` and `v`, is what the law's text says.
+        let mut bind: BTreeMap<&str, RecExpr<Math>> = BTreeMap::new();
+        bind.insert("?u", "u".parse().unwrap());
+        bind.insert("?v", "v".parse().unwrap());
+        let equation = format!(
+            "{} = {}",
+            to_infix(&instantiate(d.lhs, &bind)),
+            to_infix(&instantiate(d.rhs, &bind))
+        );
+        let (_, text) = FUNCTION_LAWS.iter().find(|(n, _)| *n == d.law).unwrap();
+        assert!(
+            *text == equation
+                || text.starts_with(&format!("{equation}, "))
+                || text.ends_with(&format!(", {equation}")),
+            "{}: the row reads `{equation}`, the law says `{text}`",
+            d.law
+        );
+    }
+}
+
+#[test]
+fn a_wrong_function_definition_row_fails_the_same_check() {
+    assert!(!definition_rows_agree(
+        "(tanh ?u)",
+        "(- 1 (/ 2 (+ (exp ?u) 1)))"
+    ));
+    assert!(!definition_rows_agree("(relu ?u)", "?u"));
+}

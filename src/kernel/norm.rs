@@ -28,7 +28,7 @@ use super::sign::Signs;
 use super::term;
 use crate::language::{Math, Ranges};
 
-pub use functions::FUNCTION_LAWS;
+pub use crate::rules::laws::FUNCTION_LAWS;
 /// The algebra laws beyond field arithmetic, each with the side condition under
 /// which the normalizer applies it (also `unfold-NAME` and [`FUNCTION_LAWS`]).
 pub const LAWS: &[(&str, &str)] = &[
@@ -186,6 +186,8 @@ pub struct Normalizer<'a> {
     factors: Vec<Poly>,
     factor_index: HashMap<Poly, u32>,
     names: HashMap<Symbol, Frac>,
+    /// A function's definition row being read: its placeholders' values.
+    bound: HashMap<Symbol, Frac>,
     /// The signs of names and defined families as written (`written_sign`).
     written: HashMap<Symbol, Signs>,
     inverses: HashMap<Frac, Frac>,
@@ -222,6 +224,7 @@ impl<'a> Normalizer<'a> {
             factors: vec![],
             factor_index: HashMap::new(),
             names: HashMap::new(),
+            bound: HashMap::new(),
             written: HashMap::new(),
             inverses: HashMap::new(),
             substitution: HashMap::new(),
@@ -500,6 +503,9 @@ impl<'a> Normalizer<'a> {
     }
 
     fn variable(&mut self, v: Symbol) -> Res<Frac> {
+        if let Some(value) = self.bound.get(&v) {
+            return Ok(value.clone());
+        }
         match self.defs.get(&v) {
             Some((None, body)) => {
                 if let Some(r) = self.names.get(&v) {

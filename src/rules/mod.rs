@@ -1,5 +1,6 @@
 //! Rewrite rules, one file per family, and the terms built from them.
 
 pub mod diff;
+pub mod laws;
 pub(crate) mod rewrites;
 pub(crate) mod terms;

@@ -1,84 +1,75 @@
 //! The built-in functions (`tanh`, `sigmoid`, `relu`, `max` …) in the
 //! kernel's normal form: each an opaque atom with the sign it surely has,
-//! unless its definition law is named, which rewrites it by `exp`, `log` and
-//! the step function. Owns no other law.
+//! unless its definition law is named: then the function is rewritten by its
+//! row of the table `rules::laws` (by `exp`, `log` and the step function).
+//! Owns no other law.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
 
-use egg::Symbol;
+use egg::{ENodeOrVar, Language, Pattern, RecExpr, Symbol};
 use num_rational::BigRational;
 use num_traits::One;
 
 use super::{Atom, Frac, Normalizer, Res, Signs};
-use crate::language::FUNCTIONS;
+use crate::language::{Math, FUNCTIONS};
+use crate::rules::laws::FUNCTION_DEFINITIONS;
 
-/// The definition laws of the built-in functions, for [`super::LAWS`].
-pub const FUNCTION_LAWS: &[(&str, &str)] = &[
-    ("sigmoid-exp", "sigmoid(u) = 1/(1 + exp(-u))"),
-    ("tanh-exp", "tanh(u) = 1 - 2/(exp(2*u) + 1)"),
-    ("softplus-exp", "softplus(u) = log(1 + exp(u))"),
-    ("relu-step", "relu(u) = u*step(u)"),
-    ("abs-step", "abs(u) = u*(2*step(u) - 1)"),
-    (
-        "max-min-step",
-        "max(u, v) = v + (u - v)*step(u - v), min(u, v) = u - (u - v)*step(u - v)",
-    ),
-    ("sin-cos-square", "cos(u)^2 = 1 - sin(u)^2"),
-];
+/// A definition row read once: its law, the function's name and argument
+/// placeholders (`?u`, `?v`), and its right side with the placeholders as variables.
+type Row = (&'static str, String, Vec<Symbol>, RecExpr<Math>);
+
+fn rows() -> &'static [Row] {
+    static ROWS: OnceLock<Vec<Row>> = OnceLock::new();
+    ROWS.get_or_init(|| {
+        let term = |p: &Pattern<Math>| {
+            let nodes = p.ast.as_ref().iter().map(|n| match n {
+                ENodeOrVar::ENode(n) => n.clone(),
+                ENodeOrVar::Var(v) => Math::Var(Symbol::from(v.to_string())),
+            });
+            RecExpr::from(nodes.collect::<Vec<_>>())
+        };
+        let read = |s: &str| s.parse::<Pattern<Math>>().expect("the table's rows parse");
+        FUNCTION_DEFINITIONS
+            .iter()
+            .map(|d| {
+                let lhs = term(&read(d.lhs));
+                let head = lhs.as_ref().last().expect("a row has a head");
+                let args = head.children().iter().map(|c| match &lhs[*c] {
+                    Math::Var(v) => *v,
+                    _ => Symbol::from("?"),
+                });
+                (d.law, head.to_string(), args.collect(), term(&read(d.rhs)))
+            })
+            .collect()
+    })
+}
 
 impl Normalizer<'_> {
     /// The normal form of the built-in function `name` at `args`. Definitions
     /// are unfolded only with names (a proof reads `tanh(x)` as an atom first).
     pub(super) fn function(&mut self, name: &str, args: Vec<Frac>) -> Res<Frac> {
-        let one = Frac::constant(BigRational::one());
         let name = FUNCTIONS
             .iter()
             .map(|(f, _)| *f)
             .find(|f| *f == name)
             .unwrap_or("?");
-        if self.unfold_all {
-            match (name, args.as_slice()) {
-                ("sigmoid", [u]) if self.law("sigmoid-exp") => {
-                    let e = self.exp(&self.neg(u))?;
-                    let d = self.add_owned(e, &one)?;
-                    return self.inv(&d);
-                }
-                ("tanh", [u]) if self.law("tanh-exp") => {
-                    let two = Frac::constant(BigRational::from_integer(2.into()));
-                    let u2 = self.mul(&two, u)?;
-                    let e = self.exp(&u2)?;
-                    let d = self.add_owned(e, &one)?;
-                    let r = self.inv(&d)?;
-                    let r = self.mul(&two, &r)?;
-                    return self.add_owned(one, &self.neg(&r));
-                }
-                ("softplus", [u]) if self.law("softplus-exp") => {
-                    let e = self.exp(u)?;
-                    let s = self.add_owned(e, &one)?;
-                    return self.log(&s);
-                }
-                ("relu", [u]) if self.law("relu-step") => {
-                    let s = self.atom_frac(Atom::Func("step", vec![u.clone()]), 1)?;
-                    return self.mul(u, &s);
-                }
-                ("abs", [u]) if self.law("abs-step") => {
-                    let s = self.atom_frac(Atom::Func("step", vec![u.clone()]), 1)?;
-                    let two = Frac::constant(BigRational::from_integer(2.into()));
-                    let s2 = self.mul(&two, &s)?;
-                    let sign = self.add_owned(s2, &self.neg(&one))?;
-                    return self.mul(u, &sign);
-                }
-                ("max" | "min", [u, v]) if self.law("max-min-step") => {
-                    let diff = self.add(u, &self.neg(v))?;
-                    let s = self.atom_frac(Atom::Func("step", vec![diff.clone()]), 1)?;
-                    let part = self.mul(&diff, &s)?;
-                    return if name == "max" {
-                        self.add_owned(part, v)
-                    } else {
-                        self.add_owned(u.clone(), &self.neg(&part))
-                    };
-                }
-                _ => {}
+        let row = rows()
+            .iter()
+            .find(|(_, f, vars, _)| f == name && vars.len() == args.len());
+        if let Some((law, _, vars, rhs)) = row.filter(|_| self.unfold_all) {
+            if self.law(law) {
+                // The row's right side, its placeholders read as the arguments;
+                // its divisors and logarithms are of positives, met quietly.
+                let saved = std::mem::replace(
+                    &mut self.bound,
+                    vars.iter().copied().zip(args).collect::<HashMap<_, _>>(),
+                );
+                let collecting = std::mem::replace(&mut self.collecting, false);
+                let out = self.normalize(rhs);
+                self.collecting = collecting;
+                self.bound = saved;
+                return out;
             }
         }
         self.atom_frac(Atom::Func(name, args), 1)
