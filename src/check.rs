@@ -163,6 +163,11 @@ pub(crate) struct Context {
     assumption_texts: Vec<String>,
     /// The verified roll-up, when the certificate has one (or why it fails).
     rolled: Option<Result<rollup::Rolled, String>>,
+    /// Every term text read so far, with what it reads as: reading is a
+    /// function of the text (and of this context), and a proof states most
+    /// terms twice (a step's end is the next one's start), the prover's
+    /// certifying and its self-check read the same steps.
+    read: std::sync::Mutex<rustc_hash::FxHashMap<String, Result<RecExpr<Math>, String>>>,
 }
 
 impl Context {
@@ -237,6 +242,7 @@ impl Context {
             names,
             statement,
             rolled,
+            read: Default::default(),
         })
     }
 
@@ -246,13 +252,22 @@ impl Context {
     }
 
     fn term(&self, text: &str) -> Result<RecExpr<Math>, String> {
-        crate::parse::parse_term_in(text, &self.names, &self.problem)
-            .map_err(|e| format!("cannot read `{text}`: {e}"))
+        let lock = || self.read.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(done) = lock().get(text) {
+            return done.clone();
+        }
+        let done = crate::parse::parse_term_in(text, &self.names, &self.problem)
+            .map_err(|e| format!("cannot read `{text}`: {e}"));
+        let mut read = lock();
+        if read.len() < 100_000 {
+            read.insert(text.to_string(), done.clone());
+        }
+        done
     }
 
     /// Whether `body` is the definition of `name` as the file states it
-    /// (`y[j]` of a family at its index `j`), up to bound index names. A
-    /// two-index element is not compared (its name alone is checked).
+    /// (`y[j]` of a family at its index `j`, at each index in turn for two),
+    /// up to bound index names.
     fn defines(&self, name: &str, body: &str) -> bool {
         let (stem, index) = match name.split_once('[') {
             Some((stem, rest)) => (stem, rest.strip_suffix(']')),
