@@ -200,3 +200,23 @@ fn an_instance_of_a_refuted_template_that_holds_is_proved_on_its_own() {
     assert!(last.instance.is_none());
     assert_eq!(check_report(&report), Ok(17));
 }
+
+#[test]
+fn every_format_shows_the_template_proof_once_and_each_instance_in_a_line() {
+    let report = decide(&softmax_with_loss(4));
+    for format in [Format::Text, Format::Markdown, Format::Latex] {
+        let out = render(&report, format);
+        assert_eq!(
+            out.matches("emplate claim 1 (line").count(),
+            1,
+            "{format:?}: {out}"
+        );
+        // The template's proof, step by step: its sum rule once.
+        assert!(out.contains("d-sum"), "{format:?} shows no template proof");
+        assert_eq!(
+            out.matches("template claim 1 at k = ").count(),
+            4,
+            "{format:?}: one line per instance"
+        );
+    }
+}

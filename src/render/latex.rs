@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::point_text;
 use crate::parse::parse_expression;
 use crate::print::to_latex;
-use crate::report::Report;
+use crate::report::{ClaimReport, Report, Status};
 
 /// Typesets a term given in input syntax; falls back to verbatim text.
 fn math(term: &str) -> String {
@@ -44,7 +44,8 @@ fn claim_math(claim: &str) -> String {
     }
 }
 
-/// Renders `report` as a standalone LaTeX document.
+/// Renders `report` as a standalone LaTeX document; a rolled-up template
+/// first (its proofs once), then the claims (an instance in one line).
 pub fn render(report: &Report) -> String {
     let mut out = String::from(
         "\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage[margin=2cm]{geometry}\n\\begin{document}\n\\section*{backprove report}\n",
@@ -56,10 +57,48 @@ pub fn render(report: &Report) -> String {
         }
         out.push_str("\\end{itemize}\n");
     }
-    for (i, claim) in report.claims.iter().enumerate() {
+    if let Some(r) = &report.rolled_up {
         let _ = writeln!(
             out,
-            "\\subsection*{{Claim {} (line {})}}",
+            "The problem is the instance at $n = {}$ of this problem for every $n$:\n\\begin{{itemize}}",
+            r.classes
+        );
+        for d in &r.definitions {
+            let _ = writeln!(
+                out,
+                "  \\item \\texttt{{let {} = {}}}",
+                escape(&d.name),
+                escape(&d.expr)
+            );
+        }
+        for a in &r.assumptions {
+            let _ = writeln!(out, "  \\item \\texttt{{assume {}}}", escape(a));
+        }
+        out.push_str("\\end{itemize}\n");
+        claims(&mut out, &r.claims, "Template claim");
+    }
+    claims(&mut out, &report.claims, "Claim");
+    out.push_str("\\end{document}\n");
+    out
+}
+
+fn claims(out: &mut String, claims: &[ClaimReport], what: &str) {
+    for (i, claim) in claims.iter().enumerate() {
+        if claim.instance.is_some() && claim.status == Status::Proved {
+            let why = claim.reason.as_deref().unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "\\noindent {what} {} (line {}): ${}$ \\textbf{{proved}}: {}\n",
+                i + 1,
+                claim.line,
+                claim_math(&claim.claim),
+                escape(why)
+            );
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "\\subsection*{{{what} {} (line {})}}",
             i + 1,
             claim.line
         );
@@ -100,6 +139,4 @@ pub fn render(report: &Report) -> String {
             out.push_str("\\end{enumerate}\n");
         }
     }
-    out.push_str("\\end{document}\n");
-    out
 }
