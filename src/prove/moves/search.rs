@@ -22,6 +22,9 @@ pub(crate) enum Kind {
 /// A move at one place: its name and the term it gives.
 type Local = fn(&T) -> Option<(String, T)>;
 
+/// How many moves at one place there are (`successors` tries each once).
+const LOCAL_MOVES: usize = 6;
+
 /// At most this many moves a step, and this many terms looked at.
 const MAX_MOVES: usize = 8;
 const MAX_STATES: usize = 4000;
@@ -50,7 +53,7 @@ impl Moves {
             return None;
         }
         let goal_atoms = atoms(goal);
-        let forward = self.explore(start, &key(goal), deadline, |t| {
+        let forward = self.explore(start, &key(goal), deadline, self.most_successors(), |t| {
             self.successors(t, &goal_atoms)
         })?;
         let nodes = match forward {
@@ -117,13 +120,28 @@ impl Moves {
         Some(path)
     }
 
+    /// At most how many moves `successors` offers from one term: a
+    /// substitution and a write-back for each definition, each local move,
+    /// each equation.
+    fn most_successors(&self) -> usize {
+        2 * self.defs.len() + LOCAL_MOVES + self.equations.len()
+    }
+
     /// A breadth-first search from `start` for a term with key `goal_key`:
     /// the path when found, else every state reached; `None` past `deadline`.
+    ///
+    /// The goal is recognised when it is reached, not when its turn in the
+    /// queue comes: the terms queued before it cannot reach it by a shorter
+    /// path, and no term is queued twice, so its path is the one the queue
+    /// would give. Only the cap on states could still end the search before
+    /// its turn; when the terms queued before it (`most` moves from each at
+    /// most) cannot push the count past the cap, it is returned at once.
     fn explore(
         &self,
         start: &T,
         goal_key: &str,
         deadline: Option<Instant>,
+        most: usize,
         successors: impl Fn(&T) -> Vec<(Kind, T)>,
     ) -> Option<Explored> {
         let mut nodes = vec![Node::root(start)];
@@ -140,7 +158,9 @@ impl Moves {
             if depth == MAX_MOVES {
                 continue;
             }
-            for (kind, next) in successors(&nodes[i].term) {
+            let moves = successors(&nodes[i].term);
+            let count = moves.len();
+            for (m, (kind, next)) in moves.into_iter().enumerate() {
                 // A state seen before is skipped whatever its length: its
                 // key is checked first, and only a new state is printed.
                 let next_key = key(&next);
@@ -148,6 +168,7 @@ impl Moves {
                     continue;
                 }
                 seen.insert(next_key.clone());
+                let goal = next_key == goal_key;
                 nodes.push(Node {
                     term: next,
                     parent: i,
@@ -158,6 +179,13 @@ impl Moves {
                 queue.push_back(nodes.len() - 1);
                 if nodes.len() > MAX_STATES {
                     return Some(Explored::Not(nodes));
+                }
+                // Before its turn: this term's other moves, and every move
+                // from each term queued between this one and the goal.
+                let before = (count - m - 1) + (nodes.len() - 2 - i) * most;
+                if goal && nodes.len() + before <= MAX_STATES {
+                    let at = nodes.len() - 1;
+                    return Some(Explored::Found(nodes[at].path(&nodes)));
                 }
             }
         }
@@ -226,7 +254,8 @@ impl Moves {
             let next = map_atoms(t, &|a| (a == name).then(|| def.clone()));
             out.push((named(format!("substitute {name} = {text}")), next));
         }
-        let local: [Local; 6] = [cancel, expand, factor_out, collect, combine, flip_signs];
+        let local: [Local; LOCAL_MOVES] =
+            [cancel, expand, factor_out, collect, combine, flip_signs];
         for f in local {
             if let Some((name, next)) = first(t, &f) {
                 out.push((named(name), next));
