@@ -341,10 +341,34 @@ fn atoms(t: &T) -> HashSet<String> {
 
 /// A product of factors, each raised to its exponent.
 pub(super) fn rebuild(c: BigRational, fs: Vec<(T, i32)>) -> T {
+    let powers: Vec<T> = fs
+        .into_iter()
+        .map(|(f, k)| pow(&f, k).unwrap_or_else(|| prod(BigRational::one(), vec![(f, k)])))
+        .collect();
+    // Multiplied in one go: the same product as one factor at a time (which
+    // copies the factors so far at every step), unless a factor is itself a
+    // number or a product, which a step in between would have taken apart.
+    let mut coefficient = c.clone();
+    let mut factors: Vec<(T, i32)> = Vec::new();
+    for p in &powers {
+        match p {
+            T::Num(k) => coefficient *= k,
+            T::Prod(k, gs) => {
+                coefficient *= k;
+                factors.extend(gs.iter().cloned());
+            }
+            t => factors.push((t.clone(), 1)),
+        }
+    }
+    if !factors
+        .iter()
+        .any(|(f, _)| matches!(f, T::Num(_) | T::Prod(..)))
+    {
+        return prod(coefficient, factors);
+    }
     let mut acc = T::Num(c);
-    for (f, k) in fs {
-        let p = pow(&f, k).unwrap_or_else(|| prod(BigRational::one(), vec![(f, k)]));
-        acc = mul(&acc, &p);
+    for p in &powers {
+        acc = mul(&acc, p);
     }
     acc
 }
