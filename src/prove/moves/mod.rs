@@ -62,6 +62,9 @@ pub(crate) struct Moves {
     /// The texts read so far and the terms they read as (a chain reads its
     /// ends again for each step, and the forms it shows once more).
     read: Mutex<HashMap<String, Option<T>>>,
+    /// The searches forward that reached every state they could, by their
+    /// start and the atoms of their goal (see `search::Explorations`).
+    explored: Mutex<search::Explorations>,
 }
 
 impl Moves {
@@ -100,6 +103,7 @@ impl Moves {
                 })
                 .collect(),
             read: Mutex::new(HashMap::new()),
+            explored: Mutex::default(),
         }
     }
 

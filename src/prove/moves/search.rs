@@ -9,7 +9,7 @@ use num_rational::BigRational;
 use num_traits::One;
 
 use super::local::{cancel, collect, combine, expand, factor_out, first_expansion, flip_signs};
-use super::term::{key, mul, pow, print, prod, sum, T};
+use super::term::{exact_eq, key, mul, pow, print, prod, sum, T};
 use super::Moves;
 
 /// How a move is justified: algebra (named), or using equation `i`.
@@ -53,9 +53,22 @@ impl Moves {
             return None;
         }
         let goal_atoms = atoms(goal);
-        let forward = self.explore(start, &key(goal), deadline, self.most_successors(), |t| {
-            self.successors(t, &goal_atoms)
-        })?;
+        let goal_key = key(goal);
+        let mut goal_names: Vec<String> = goal_atoms.iter().cloned().collect();
+        goal_names.sort_unstable();
+        let forward = match self.recall(start, &goal_names, &goal_key) {
+            Some(known) => known,
+            None => {
+                let most = self.most_successors();
+                let forward = self.explore(start, &goal_key, deadline, most, |t| {
+                    self.successors(t, &goal_atoms)
+                })?;
+                if let Explored::Not(nodes) = &forward {
+                    self.remember(start, goal_names, nodes);
+                }
+                forward
+            }
+        };
         let nodes = match forward {
             Explored::Found(path) => return Some(path),
             Explored::Not(_) if !both_ways || start_len.max(goal_len) > MAX_BACK_TEXT => {
@@ -118,6 +131,39 @@ impl Moves {
             at = parent;
         }
         Some(path)
+    }
+
+    /// What a search forward from `start` finds for the goal `goal_key`,
+    /// when a search from `start` with a goal of the same atoms (so the same
+    /// moves at every state) reached every state it could: the goal's path
+    /// among those states (the queue meets them in the same order), or all
+    /// of them.
+    fn recall(&self, start: &T, goal_atoms: &[String], goal_key: &str) -> Option<Explored> {
+        let explored = self.explored.lock().ok()?;
+        let (_, _, nodes) = explored
+            .searches
+            .iter()
+            .find(|(s, atoms, _)| atoms.as_slice() == goal_atoms && exact_eq(s, start))?;
+        Some(match nodes.iter().find(|n| n.key == goal_key) {
+            Some(node) => Explored::Found(node.path(nodes)),
+            None => Explored::Not(nodes.clone()),
+        })
+    }
+
+    /// Keeps the states a search forward reached, when it reached every
+    /// state it could (fewer than the cap), while there is room.
+    fn remember(&self, start: &T, goal_atoms: Vec<String>, nodes: &[Node]) {
+        if nodes.len() > MAX_STATES {
+            return;
+        }
+        if let Ok(mut explored) = self.explored.lock() {
+            if explored.held + nodes.len() <= EXPLORED_HELD {
+                explored.held += nodes.len();
+                explored
+                    .searches
+                    .push((start.clone(), goal_atoms, nodes.to_vec()));
+            }
+        }
     }
 
     /// At most how many moves `successors` offers from one term: a
@@ -281,8 +327,21 @@ impl Moves {
     }
 }
 
+/// The searches forward that reached every state they could: each by its
+/// start and its goal's atoms (sorted), with the states in the order reached.
+#[derive(Default)]
+pub(super) struct Explorations {
+    searches: Vec<(T, Vec<String>, Vec<Node>)>,
+    /// How many states they hold together (at most [`EXPLORED_HELD`]).
+    held: usize,
+}
+
+/// At most this many states are kept from searches that reached every state.
+const EXPLORED_HELD: usize = 4 * MAX_STATES;
+
 /// A state of a search: its term, where it came from and by which move,
 /// its depth, and its key (computed once, when it is first reached).
+#[derive(Clone)]
 struct Node {
     term: T,
     parent: usize,

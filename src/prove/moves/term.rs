@@ -323,7 +323,7 @@ thread_local! {
 /// Whether two terms are written alike: the same shape, atoms, exponents, and
 /// numbers with the same numerator and denominator as stored (so both print
 /// alike, and have one key).
-fn exact_eq(a: &T, b: &T) -> bool {
+pub(super) fn exact_eq(a: &T, b: &T) -> bool {
     let same = |x: &BigRational, y: &BigRational| x.numer() == y.numer() && x.denom() == y.denom();
     match (a, b) {
         (T::Num(x), T::Num(y)) => same(x, y),
