@@ -510,11 +510,24 @@ fn node_gradient(
     for w in forms[1..].windows(2) {
         file.push_str(&format!("prove {} = {}\n", w[0], w[1]));
     }
-    let mut reports = Vec::new();
-    for source in [held, file] {
-        let problem = crate::parse::parse_problem(&source).ok()?;
-        reports.extend(prove_problem(&problem, limits).claims);
-    }
+    let held = crate::parse::parse_problem(&held).ok()?;
+    let file = crate::parse::parse_problem(&file).ok()?;
+    // The two problems do not depend on each other: the file's is proved on
+    // a second thread (these are the last proofs of a `derive`; one problem
+    // after the other, they would leave a core idle).
+    let (held, file) = std::thread::scope(|scope| {
+        let other = std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn_scoped(scope, || prove_problem(&file, limits));
+        let held = prove_problem(&held, limits);
+        let file = match other {
+            Ok(other) => other.join().expect("a proof does not panic"),
+            Err(_) => prove_problem(&file, limits),
+        };
+        (held, file)
+    });
+    let mut reports = held.claims;
+    reports.extend(file.claims);
     if reports.len() != forms.len() - 1 || reports.iter().any(|c| c.status != Status::Proved) {
         return None;
     }

@@ -16,6 +16,7 @@ mod search;
 mod term;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use egg::Symbol;
@@ -58,6 +59,12 @@ pub(crate) struct Moves {
     equations: Vec<Equation>,
     /// Each definition as written (`y[j]` and its body for a family), by name.
     written: BTreeMap<String, (String, String)>,
+    /// The texts read so far and the terms they read as (a chain reads its
+    /// ends again for each step, and the forms it shows once more).
+    read: Mutex<HashMap<String, Option<T>>>,
+    /// The searches forward that reached every state they could, by their
+    /// start and the atoms of their goal (see `search::Explorations`).
+    explored: Mutex<search::Explorations>,
 }
 
 impl Moves {
@@ -95,19 +102,33 @@ impl Moves {
                     (stem, (d.name, d.expr))
                 })
                 .collect(),
+            read: Mutex::new(HashMap::new()),
+            explored: Mutex::default(),
         }
     }
 
     fn read(&self, text: &str) -> Option<T> {
-        parse_term(text, &self.names, &self.families)
+        let read = self.read.lock().map(|r| r.get(text).cloned());
+        if let Ok(Some(t)) = read {
+            return t;
+        }
+        let t = parse_term(text, &self.names, &self.families)
             .ok()
-            .map(|e| from_expr(&e))
+            .map(|e| from_expr(&e));
+        if let Ok(mut r) = self.read.lock() {
+            r.insert(text.to_string(), t.clone());
+        }
+        t
     }
 
     /// The form a chain of moves from `before` ends in, when it reaches
     /// `after` up to the order of terms and factors (`-S*(t1 + t2 + t3)` for
     /// `(-t1 - t2 - t3)*S`); else (none found by `deadline`) `after` itself.
     pub(crate) fn shape(&self, before: &str, after: &str, deadline: Option<Instant>) -> String {
+        // No moves lead from a form to itself: the search would stop at its start.
+        if before == after {
+            return after.to_string();
+        }
         let found = self
             .read(before)
             .zip(self.read(after))

@@ -9,7 +9,7 @@ use num_rational::BigRational;
 use num_traits::One;
 
 use super::local::{cancel, collect, combine, expand, factor_out, first_expansion, flip_signs};
-use super::term::{key, mul, pow, print, prod, sum, T};
+use super::term::{exact_eq, key, mul, pow, print, prod, sum, T};
 use super::Moves;
 
 /// How a move is justified: algebra (named), or using equation `i`.
@@ -21,6 +21,9 @@ pub(crate) enum Kind {
 
 /// A move at one place: its name and the term it gives.
 type Local = fn(&T) -> Option<(String, T)>;
+
+/// How many moves at one place there are (`successors` tries each once).
+const LOCAL_MOVES: usize = 6;
 
 /// At most this many moves a step, and this many terms looked at.
 const MAX_MOVES: usize = 8;
@@ -50,9 +53,22 @@ impl Moves {
             return None;
         }
         let goal_atoms = atoms(goal);
-        let forward = self.explore(start, &key(goal), deadline, |t| {
-            self.successors(t, &goal_atoms)
-        })?;
+        let goal_key = key(goal);
+        let mut goal_names: Vec<String> = goal_atoms.iter().cloned().collect();
+        goal_names.sort_unstable();
+        let forward = match self.recall(start, &goal_names, &goal_key) {
+            Some(known) => known,
+            None => {
+                let most = self.most_successors();
+                let forward = self.explore(start, &goal_key, deadline, most, |t| {
+                    self.successors(t, &goal_atoms)
+                })?;
+                if let Explored::Not(nodes) = &forward {
+                    self.remember(start, goal_names, nodes);
+                }
+                forward
+            }
+        };
         let nodes = match forward {
             Explored::Found(path) => return Some(path),
             Explored::Not(_) if !both_ways || start_len.max(goal_len) > MAX_BACK_TEXT => {
@@ -117,13 +133,61 @@ impl Moves {
         Some(path)
     }
 
+    /// What a search forward from `start` finds for the goal `goal_key`,
+    /// when a search from `start` with a goal of the same atoms (so the same
+    /// moves at every state) reached every state it could: the goal's path
+    /// among those states (the queue meets them in the same order), or all
+    /// of them.
+    fn recall(&self, start: &T, goal_atoms: &[String], goal_key: &str) -> Option<Explored> {
+        let explored = self.explored.lock().ok()?;
+        let (_, _, nodes) = explored
+            .searches
+            .iter()
+            .find(|(s, atoms, _)| atoms.as_slice() == goal_atoms && exact_eq(s, start))?;
+        Some(match nodes.iter().find(|n| n.key == goal_key) {
+            Some(node) => Explored::Found(node.path(nodes)),
+            None => Explored::Not(nodes.clone()),
+        })
+    }
+
+    /// Keeps the states a search forward reached, when it reached every
+    /// state it could (fewer than the cap), while there is room.
+    fn remember(&self, start: &T, goal_atoms: Vec<String>, nodes: &[Node]) {
+        if nodes.len() > MAX_STATES {
+            return;
+        }
+        if let Ok(mut explored) = self.explored.lock() {
+            if explored.held + nodes.len() <= EXPLORED_HELD {
+                explored.held += nodes.len();
+                explored
+                    .searches
+                    .push((start.clone(), goal_atoms, nodes.to_vec()));
+            }
+        }
+    }
+
+    /// At most how many moves `successors` offers from one term: a
+    /// substitution and a write-back for each definition, each local move,
+    /// each equation.
+    fn most_successors(&self) -> usize {
+        2 * self.defs.len() + LOCAL_MOVES + self.equations.len()
+    }
+
     /// A breadth-first search from `start` for a term with key `goal_key`:
     /// the path when found, else every state reached; `None` past `deadline`.
+    ///
+    /// The goal is recognised when it is reached, not when its turn in the
+    /// queue comes: the terms queued before it cannot reach it by a shorter
+    /// path, and no term is queued twice, so its path is the one the queue
+    /// would give. Only the cap on states could still end the search before
+    /// its turn; when the terms queued before it (`most` moves from each at
+    /// most) cannot push the count past the cap, it is returned at once.
     fn explore(
         &self,
         start: &T,
         goal_key: &str,
         deadline: Option<Instant>,
+        most: usize,
         successors: impl Fn(&T) -> Vec<(Kind, T)>,
     ) -> Option<Explored> {
         let mut nodes = vec![Node::root(start)];
@@ -140,7 +204,9 @@ impl Moves {
             if depth == MAX_MOVES {
                 continue;
             }
-            for (kind, next) in successors(&nodes[i].term) {
+            let moves = successors(&nodes[i].term);
+            let count = moves.len();
+            for (m, (kind, next)) in moves.into_iter().enumerate() {
                 // A state seen before is skipped whatever its length: its
                 // key is checked first, and only a new state is printed.
                 let next_key = key(&next);
@@ -148,6 +214,7 @@ impl Moves {
                     continue;
                 }
                 seen.insert(next_key.clone());
+                let goal = next_key == goal_key;
                 nodes.push(Node {
                     term: next,
                     parent: i,
@@ -158,6 +225,13 @@ impl Moves {
                 queue.push_back(nodes.len() - 1);
                 if nodes.len() > MAX_STATES {
                     return Some(Explored::Not(nodes));
+                }
+                // Before its turn: this term's other moves, and every move
+                // from each term queued between this one and the goal.
+                let before = (count - m - 1) + (nodes.len() - 2 - i) * most;
+                if goal && nodes.len() + before <= MAX_STATES {
+                    let at = nodes.len() - 1;
+                    return Some(Explored::Found(nodes[at].path(&nodes)));
                 }
             }
         }
@@ -226,7 +300,8 @@ impl Moves {
             let next = map_atoms(t, &|a| (a == name).then(|| def.clone()));
             out.push((named(format!("substitute {name} = {text}")), next));
         }
-        let local: [Local; 6] = [cancel, expand, factor_out, collect, combine, flip_signs];
+        let local: [Local; LOCAL_MOVES] =
+            [cancel, expand, factor_out, collect, combine, flip_signs];
         for f in local {
             if let Some((name, next)) = first(t, &f) {
                 out.push((named(name), next));
@@ -252,8 +327,21 @@ impl Moves {
     }
 }
 
+/// The searches forward that reached every state they could: each by its
+/// start and its goal's atoms (sorted), with the states in the order reached.
+#[derive(Default)]
+pub(super) struct Explorations {
+    searches: Vec<(T, Vec<String>, Vec<Node>)>,
+    /// How many states they hold together (at most [`EXPLORED_HELD`]).
+    held: usize,
+}
+
+/// At most this many states are kept from searches that reached every state.
+const EXPLORED_HELD: usize = 4 * MAX_STATES;
+
 /// A state of a search: its term, where it came from and by which move,
 /// its depth, and its key (computed once, when it is first reached).
+#[derive(Clone)]
 struct Node {
     term: T,
     parent: usize,
@@ -312,10 +400,34 @@ fn atoms(t: &T) -> HashSet<String> {
 
 /// A product of factors, each raised to its exponent.
 pub(super) fn rebuild(c: BigRational, fs: Vec<(T, i32)>) -> T {
+    let powers: Vec<T> = fs
+        .into_iter()
+        .map(|(f, k)| pow(&f, k).unwrap_or_else(|| prod(BigRational::one(), vec![(f, k)])))
+        .collect();
+    // Multiplied in one go: the same product as one factor at a time (which
+    // copies the factors so far at every step), unless a factor is itself a
+    // number or a product, which a step in between would have taken apart.
+    let mut coefficient = c.clone();
+    let mut factors: Vec<(T, i32)> = Vec::new();
+    for p in &powers {
+        match p {
+            T::Num(k) => coefficient *= k,
+            T::Prod(k, gs) => {
+                coefficient *= k;
+                factors.extend(gs.iter().cloned());
+            }
+            t => factors.push((t.clone(), 1)),
+        }
+    }
+    if !factors
+        .iter()
+        .any(|(f, _)| matches!(f, T::Num(_) | T::Prod(..)))
+    {
+        return prod(coefficient, factors);
+    }
     let mut acc = T::Num(c);
-    for (f, k) in fs {
-        let p = pow(&f, k).unwrap_or_else(|| prod(BigRational::one(), vec![(f, k)]));
-        acc = mul(&acc, &p);
+    for p in &powers {
+        acc = mul(&acc, p);
     }
     acc
 }

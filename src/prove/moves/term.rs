@@ -287,7 +287,96 @@ pub(crate) fn print(t: &T) -> String {
 /// and repeated factors of one sign (`S*S` is `S^2`): two terms with the same
 /// key are one product or sum written in another order.
 pub(crate) fn key(t: &T) -> String {
-    print(&canon(t))
+    match t {
+        // An atom or a number is its own canonical form.
+        T::Atom(a) => a.clone(),
+        T::Num(c) => number(c),
+        _ => KEYS.with(|keys| {
+            let mut keys = keys.borrow_mut();
+            let hash = exact_hash(t);
+            if let Some((_, k)) = keys
+                .get(&hash)
+                .and_then(|bucket| bucket.iter().find(|(u, _)| exact_eq(u, t)))
+            {
+                return k.clone();
+            }
+            let k = print(&canon(t));
+            if keys.len() >= KEYS_HELD {
+                keys.clear();
+            }
+            keys.entry(hash).or_default().push((t.clone(), k.clone()));
+            k
+        }),
+    }
+}
+
+/// How many terms' keys a thread keeps (then it starts afresh).
+const KEYS_HELD: usize = 8192;
+
+thread_local! {
+    /// The keys computed so far, by [`exact_hash`]: a search asks for the
+    /// key of the same term many times (every move leaves most of it as it was).
+    static KEYS: std::cell::RefCell<rustc_hash::FxHashMap<u64, Vec<(T, String)>>> =
+        std::cell::RefCell::new(rustc_hash::FxHashMap::default());
+}
+
+/// Whether two terms are written alike: the same shape, atoms, exponents, and
+/// numbers with the same numerator and denominator as stored (so both print
+/// alike, and have one key).
+pub(super) fn exact_eq(a: &T, b: &T) -> bool {
+    let same = |x: &BigRational, y: &BigRational| x.numer() == y.numer() && x.denom() == y.denom();
+    match (a, b) {
+        (T::Num(x), T::Num(y)) => same(x, y),
+        (T::Atom(x), T::Atom(y)) => x == y,
+        (T::Sum(xs), T::Sum(ys)) => {
+            xs.len() == ys.len() && xs.iter().zip(ys).all(|(x, y)| exact_eq(x, y))
+        }
+        (T::Prod(c, fs), T::Prod(d, gs)) => {
+            same(c, d)
+                && fs.len() == gs.len()
+                && fs
+                    .iter()
+                    .zip(gs)
+                    .all(|((f, k), (g, e))| k == e && exact_eq(f, g))
+        }
+        _ => false,
+    }
+}
+
+/// A hash of a term's written form, consistent with [`exact_eq`].
+fn exact_hash(t: &T) -> u64 {
+    use std::hash::{Hash, Hasher};
+    fn walk(t: &T, h: &mut rustc_hash::FxHasher) {
+        match t {
+            T::Num(c) => {
+                0u8.hash(h);
+                c.numer().hash(h);
+                c.denom().hash(h);
+            }
+            T::Atom(a) => {
+                1u8.hash(h);
+                a.hash(h);
+            }
+            T::Sum(ts) => {
+                2u8.hash(h);
+                ts.len().hash(h);
+                ts.iter().for_each(|x| walk(x, h));
+            }
+            T::Prod(c, fs) => {
+                3u8.hash(h);
+                c.numer().hash(h);
+                c.denom().hash(h);
+                fs.len().hash(h);
+                for (f, k) in fs {
+                    k.hash(h);
+                    walk(f, h);
+                }
+            }
+        }
+    }
+    let mut h = rustc_hash::FxHasher::default();
+    walk(t, &mut h);
+    h.finish()
 }
 
 fn canon(t: &T) -> T {
