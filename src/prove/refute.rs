@@ -119,16 +119,10 @@ pub(super) fn refute(
         Ok(System::Unsolvable(text)) => return Refutation::NotSearched(text),
         Err(_) => return Refutation::NotSearched(String::new()),
     };
-    let mut vars: BTreeSet<Symbol> = BTreeSet::new();
-    // The claim as written: a derivative may have lost variables the claim is about.
-    collect_vars(&claim.lhs, defs, &mut vars);
-    collect_vars(&claim.rhs, defs, &mut vars);
-    collect_vars(lhs, defs, &mut vars);
-    collect_vars(rhs, defs, &mut vars);
-    for a in &problem.assumptions {
-        collect_vars(&a.lhs, defs, &mut vars);
-        collect_vars(&a.rhs, defs, &mut vars);
-    }
+    // The claim as written too: a derivative may have lost variables the claim is about.
+    let mut exprs = vec![&claim.lhs, &claim.rhs, lhs, rhs];
+    exprs.extend(problem.assumptions.iter().flat_map(|a| [&a.lhs, &a.rhs]));
+    let vars = collect_vars(exprs, defs);
     let mut vars: Vec<Symbol> = vars.into_iter().collect();
     // Each name's sort key once: a thousand classes are two thousand names.
     vars.sort_by_cached_key(|v| crate::algebra::natural_key(v.as_str()));
@@ -228,15 +222,16 @@ pub(super) fn display(i: &Interval) -> String {
     format!("{:.6}", i.mid())
 }
 
+/// The free variables of `exprs`, through the definitions they use.
 pub(super) fn collect_vars(
-    expr: &RecExpr<Math>,
+    exprs: Vec<&RecExpr<Math>>,
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
-    out: &mut BTreeSet<Symbol>,
-) {
-    // Each name is looked at once, however often it occurs.
+) -> BTreeSet<Symbol> {
+    let mut out = BTreeSet::new();
+    // Each name is looked at once, however often it occurs, in any of them.
     let mut seen: rustc_hash::FxHashSet<Symbol> =
         rustc_hash::FxHashSet::with_capacity_and_hasher(defs.len() + 16, Default::default());
-    let mut todo = vec![expr];
+    let mut todo = exprs;
     while let Some(e) = todo.pop() {
         for node in e.as_ref() {
             if let Math::Var(s) = node {
@@ -252,6 +247,7 @@ pub(super) fn collect_vars(
             }
         }
     }
+    out
 }
 
 pub(super) fn positive_by_assumption(problem: &Problem, v: Symbol) -> bool {
