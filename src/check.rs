@@ -258,9 +258,12 @@ impl Context {
         }
         let done = crate::parse::parse_term_in(text, &self.names, &self.problem)
             .map_err(|e| format!("cannot read `{text}`: {e}"));
-        let mut read = lock();
-        if read.len() < 100_000 {
-            read.insert(text.to_string(), done.clone());
+        // Short texts only: the long ones are few, and at a thousand classes large.
+        if text.len() <= 400 {
+            let mut read = lock();
+            if read.len() < 20_000 {
+                read.insert(text.to_string(), done.clone());
+            }
         }
         done
     }
