@@ -65,20 +65,28 @@ pub(crate) fn prove_problem_until(
     until: Option<Instant>,
     roll_up_from: usize,
 ) -> Report {
-    prove_problem_checked(problem, limits, until, Some(roll_up_from))
+    prove_problem_as(problem, limits, until, Role::Problem { roll_up_from })
 }
 
-/// [`prove_problem_until`]; `roll_up_from` `None` for a roll-up's template:
-/// then a proof without conditions skips the self-check, because the
-/// roll-up's checker re-checks such proofs (`check::rollup::Rolled::new`), so
-/// each is checked once (the roll-up withdraws any it rejects).
-fn prove_problem_checked(
+/// What a problem being decided is.
+#[derive(Clone, Copy)]
+enum Role {
+    /// A user's problem (or a walk's batch), rolled up from this many classes.
+    Problem { roll_up_from: usize },
+    /// A roll-up's template: never rolled up itself, and a proof without
+    /// conditions skips the self-check, because the roll-up's checker
+    /// re-checks such proofs (`check::rollup::Rolled::new`), so each is
+    /// checked once (the roll-up withdraws any it rejects).
+    Template,
+}
+
+/// [`prove_problem_until`] for a problem of either [`Role`].
+fn prove_problem_as(
     problem: &Problem,
     limits: &Limits,
     until: Option<Instant>,
-    roll_up_from: Option<usize>,
+    role: Role,
 ) -> Report {
-    let check_plain_proofs = roll_up_from.is_some();
     let defs = definitions(problem);
     let mut reserved = BTreeSet::new();
     for e in problem.definitions.iter().map(|d| &d.expr).chain(
@@ -98,7 +106,10 @@ fn prove_problem_checked(
         claims: Vec::new(),
         rolled_up: None,
     };
-    let mut rolled = roll_up_from.and_then(|from| shared::roll_up(problem, from, limits, until));
+    let mut rolled = match role {
+        Role::Problem { roll_up_from } => shared::roll_up(problem, roll_up_from, limits, until),
+        Role::Template => None,
+    };
     report.rolled_up = rolled.as_ref().map(|(section, _)| section.clone());
     let mut context = crate::check::Context::new(&report);
     // A roll-up the checker does not verify is not used.
@@ -153,7 +164,7 @@ fn prove_problem_checked(
             decided
         });
         let plain_proof = decided.status == Status::Proved && decided.conditions.is_empty();
-        if check_plain_proofs || !plain_proof {
+        if !(plain_proof && matches!(role, Role::Template)) {
             self_check(&context, &mut decided);
         }
         decided

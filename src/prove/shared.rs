@@ -20,7 +20,7 @@ pub(super) fn roll_up(
     until: Option<Instant>,
 ) -> Option<(RolledUp, Vec<Option<Instance>>)> {
     let r = crate::rollup::roll_up(problem, from)?;
-    let template = super::prove_problem_checked(&r.template, limits, until, None);
+    let template = super::prove_problem_as(&r.template, limits, until, super::Role::Template);
     let section = RolledUp {
         classes: r.classes,
         definitions: template.definitions,
