@@ -12,6 +12,9 @@ use num_traits::ToPrimitive;
 
 use crate::language::Math;
 
+mod indexed;
+pub(crate) use indexed::Indexed;
+
 /// A closed interval `[lo, hi]` that surely contains the true value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Interval {
@@ -247,45 +250,11 @@ impl<'a> Evaluator<'a> {
     pub fn eval(&mut self, expr: &RecExpr<Math>) -> Option<Interval> {
         let mut vals: Vec<Option<Interval>> = Vec::with_capacity(expr.as_ref().len());
         for node in expr.as_ref() {
-            let get = |i: &egg::Id| vals[usize::from(*i)];
             let v = match node {
-                Math::Num(c) => Interval::from_rational(&c.0),
                 Math::Var(s) => self.var(*s),
-                Math::Add([a, b]) => get(a).zip(get(b)).and_then(|(a, b)| a.add(b)),
-                Math::Sub([a, b]) => get(a).zip(get(b)).and_then(|(a, b)| a.add(b.neg())),
-                Math::Mul([a, b]) => get(a).zip(get(b)).and_then(|(a, b)| a.mul(b)),
-                Math::Div([a, b]) => get(a)
-                    .zip(get(b))
-                    .and_then(|(a, b)| b.recip().and_then(|r| a.mul(r))),
-                Math::Neg(a) => get(a).map(Interval::neg),
-                Math::Exp(a) => get(a).and_then(Interval::exp),
-                Math::Log(a) => get(a).and_then(Interval::log),
-                Math::Sqrt(a) => get(a).and_then(Interval::sqrt),
-                Math::Tanh(a) => get(a).and_then(Interval::tanh),
-                Math::Sigmoid(a) => get(a).and_then(Interval::sigmoid),
-                Math::Softplus(a) => get(a).and_then(Interval::softplus),
-                Math::Relu(a) => get(a).map(Interval::relu),
-                Math::Step(a) => get(a).map(Interval::step),
-                Math::Abs(a) => get(a).map(Interval::abs),
-                Math::Sin(a) => get(a).and_then(|x| x.periodic(f64::sin)),
-                Math::Cos(a) => get(a).and_then(|x| x.periodic(f64::cos)),
-                Math::Max([a, b]) => get(a).zip(get(b)).map(|(a, b)| a.max(b)),
-                Math::Min([a, b]) => get(a).zip(get(b)).map(|(a, b)| a.min(b)),
-                Math::Pow([a, b]) => match constant(expr, *b) {
-                    // A constant integer exponent (`2`, or `2 - 1` as the power rule writes it).
-                    Some(c) if c.is_integer() => c
-                        .to_integer()
-                        .to_i64()
-                        .and_then(|e| get(a).and_then(|x| x.powi(e))),
-                    _ => get(a).zip(get(b)).and_then(|(x, y)| {
-                        if x.lo <= 0.0 {
-                            return None;
-                        }
-                        x.log()?.mul(y)?.exp()
-                    }),
-                },
-                // Index terms are evaluated after unrolling (see `unroll`), never here.
+                // Index terms are evaluated after unrolling (see `unroll`), or by [`Indexed`].
                 Math::D(_) | Math::Idx(_) | Math::Sum(_) | Math::Delta(_) | Math::Lambda(_) => None,
+                node => apply(expr, node, |i| vals[usize::from(i)], constant),
             };
             vals.push(v);
         }
@@ -304,6 +273,58 @@ impl<'a> Evaluator<'a> {
         };
         self.names.insert(s, v);
         v
+    }
+}
+
+/// The value of an arithmetic or function node from its children's values
+/// (`get`); `exponent` gives a power's exponent exactly when it is constant.
+/// Names and index terms are the caller's.
+fn apply(
+    expr: &RecExpr<Math>,
+    node: &Math,
+    get: impl Fn(egg::Id) -> Option<Interval>,
+    exponent: impl Fn(&RecExpr<Math>, egg::Id) -> Option<BigRational>,
+) -> Option<Interval> {
+    let two = |a: &egg::Id, b: &egg::Id| get(*a).zip(get(*b));
+    match node {
+        Math::Num(c) => Interval::from_rational(&c.0),
+        Math::Add([a, b]) => two(a, b).and_then(|(a, b)| a.add(b)),
+        Math::Sub([a, b]) => two(a, b).and_then(|(a, b)| a.add(b.neg())),
+        Math::Mul([a, b]) => two(a, b).and_then(|(a, b)| a.mul(b)),
+        Math::Div([a, b]) => two(a, b).and_then(|(a, b)| b.recip().and_then(|r| a.mul(r))),
+        Math::Neg(a) => get(*a).map(Interval::neg),
+        Math::Exp(a) => get(*a).and_then(Interval::exp),
+        Math::Log(a) => get(*a).and_then(Interval::log),
+        Math::Sqrt(a) => get(*a).and_then(Interval::sqrt),
+        Math::Tanh(a) => get(*a).and_then(Interval::tanh),
+        Math::Sigmoid(a) => get(*a).and_then(Interval::sigmoid),
+        Math::Softplus(a) => get(*a).and_then(Interval::softplus),
+        Math::Relu(a) => get(*a).map(Interval::relu),
+        Math::Step(a) => get(*a).map(Interval::step),
+        Math::Abs(a) => get(*a).map(Interval::abs),
+        Math::Sin(a) => get(*a).and_then(|x| x.periodic(f64::sin)),
+        Math::Cos(a) => get(*a).and_then(|x| x.periodic(f64::cos)),
+        Math::Max([a, b]) => two(a, b).map(|(a, b)| a.max(b)),
+        Math::Min([a, b]) => two(a, b).map(|(a, b)| a.min(b)),
+        Math::Pow([a, b]) => match exponent(expr, *b) {
+            // A constant integer exponent (`2`, or `2 - 1` as the power rule writes it).
+            Some(c) if c.is_integer() => c
+                .to_integer()
+                .to_i64()
+                .and_then(|e| get(*a).and_then(|x| x.powi(e))),
+            _ => two(a, b).and_then(|(x, y)| {
+                if x.lo <= 0.0 {
+                    return None;
+                }
+                x.log()?.mul(y)?.exp()
+            }),
+        },
+        Math::Var(_)
+        | Math::D(_)
+        | Math::Idx(_)
+        | Math::Sum(_)
+        | Math::Delta(_)
+        | Math::Lambda(_) => None,
     }
 }
 

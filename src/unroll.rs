@@ -184,7 +184,7 @@ pub fn unroll(expr: &RecExpr<Math>, sizes: &Sizes, env: &Env) -> Result<RecExpr<
 }
 
 /// The free indices of every node of `expr`, bottom-up.
-fn free_indices(expr: &RecExpr<Math>) -> Vec<Vec<Symbol>> {
+pub(crate) fn free_indices(expr: &RecExpr<Math>) -> Vec<Vec<Symbol>> {
     let mut free: Vec<Vec<Symbol>> = Vec::with_capacity(expr.as_ref().len());
     let var = |id: &Id| match &expr[*id] {
         Math::Var(s) => Some(*s),

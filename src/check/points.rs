@@ -25,24 +25,13 @@ impl Context {
         rhs: &RecExpr<Math>,
         agree: bool,
     ) -> Result<(), String> {
-        let mut point: BTreeMap<Symbol, BigRational> = BTreeMap::new();
-        for (name, value) in &p.point {
-            let v = parse_rational(value).ok_or_else(|| format!("`{value}` is not a rational"))?;
-            point.insert(Symbol::from(name.as_str()), v);
-        }
+        let point = read_point(p)?;
         let indexed = unroll::is_indexed(&self.problem)
             || crate::index::is_indexed(lhs)
             || crate::index::is_indexed(rhs);
         if !indexed {
-            return self.check_concrete_point(
-                p,
-                &self.problem,
-                &self.defs,
-                &point,
-                lhs,
-                rhs,
-                agree,
-            );
+            let sides = terms(lhs, rhs);
+            return self.check_concrete_point(p, &self.problem, &self.defs, &point, &sides, agree);
         }
         // At the point's number of classes and index values.
         let count = |key: &str| -> Result<usize, String> {
@@ -85,22 +74,33 @@ impl Context {
             .collect();
         let l = unroll::unroll(lhs, &sizes, &env)?;
         let r = unroll::unroll(rhs, &sizes, &env)?;
-        self.check_concrete_point(p, &concrete, &defs, &point, &l, &r, agree)
+        let sides = terms(&l, &r);
+        self.check_concrete_point(p, &concrete, &defs, &point, &sides, agree)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// [`Context::check_point`] on this context's problem, which has no
+    /// indexed terms, with the sides' values at the point given by `sides`
+    /// (an error: the sides cannot be evaluated).
+    pub(super) fn check_point_by(
+        &self,
+        p: &PointValues,
+        sides: &Sides,
+        agree: bool,
+    ) -> Result<(), String> {
+        let point = read_point(p)?;
+        self.check_concrete_point(p, &self.problem, &self.defs, &point, sides, agree)
+    }
+
     fn check_concrete_point(
         &self,
         p: &PointValues,
         problem: &Problem,
         defs: &BTreeMap<Symbol, RecExpr<Math>>,
         point: &BTreeMap<Symbol, BigRational>,
-        lhs: &RecExpr<Math>,
-        rhs: &RecExpr<Math>,
+        sides: &Sides,
         agree: bool,
     ) -> Result<(), String> {
-        let point = point.clone();
-        let mut eval = Evaluator::new(defs, &point);
+        let mut eval = Evaluator::new(defs, point);
         for a in &problem.assumptions {
             let (Some(l), Some(r)) = (eval.eval(&a.lhs), eval.eval(&a.rhs)) else {
                 return Err(format!(
@@ -110,8 +110,8 @@ impl Context {
             };
             let holds = match a.relation {
                 Relation::Eq => {
-                    let l = exact_value(&a.lhs, defs, &point);
-                    l.is_some() && l == exact_value(&a.rhs, defs, &point)
+                    let l = exact_value(&a.lhs, defs, point);
+                    l.is_some() && l == exact_value(&a.rhs, defs, point)
                 }
                 Relation::Gt => l.lo > r.hi,
                 Relation::Ge => l.lo >= r.hi,
@@ -121,7 +121,7 @@ impl Context {
                 return Err(format!("the point does not satisfy `{}`", a.text()));
             }
         }
-        let (Some(l), Some(r)) = (eval.eval(lhs), eval.eval(rhs)) else {
+        let Some((l, r)) = sides(&mut eval, point)? else {
             return Err("a side is undefined at the point (or a variable has no value)".into());
         };
         if agree && l.disjoint(&r) {
@@ -148,6 +148,36 @@ impl Context {
         }
         Ok(())
     }
+}
+
+/// The values of a claim's two sides at a point (the evaluator is the
+/// problem's, at that point); an error when they cannot be evaluated.
+pub(super) type Sides<'a> = dyn Fn(
+        &mut Evaluator,
+        &BTreeMap<Symbol, BigRational>,
+    ) -> Result<Option<(Interval, Interval)>, String>
+    + 'a;
+
+/// The sides `lhs` and `rhs`, evaluated as terms of the problem.
+fn terms<'a>(
+    lhs: &'a RecExpr<Math>,
+    rhs: &'a RecExpr<Math>,
+) -> impl Fn(
+    &mut Evaluator,
+    &BTreeMap<Symbol, BigRational>,
+) -> Result<Option<(Interval, Interval)>, String>
+       + 'a {
+    move |eval, _| Ok(eval.eval(lhs).zip(eval.eval(rhs)))
+}
+
+/// A point's values, read exactly.
+fn read_point(p: &PointValues) -> Result<BTreeMap<Symbol, BigRational>, String> {
+    let mut point: BTreeMap<Symbol, BigRational> = BTreeMap::new();
+    for (name, value) in &p.point {
+        let v = parse_rational(value).ok_or_else(|| format!("`{value}` is not a rational"))?;
+        point.insert(Symbol::from(name.as_str()), v);
+    }
+    Ok(point)
 }
 
 /// The exact value of a rational expression at a rational point (no `exp`, `log`, `sqrt`).

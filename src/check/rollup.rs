@@ -14,26 +14,21 @@
 //! renaming must be one-to-one, not merely consistent.
 
 use super::*;
+use crate::numeric::Interval;
 use crate::report::{InstanceOf, RolledUp};
 use crate::unroll;
 use egg::Language;
+use num_rational::BigRational;
 
 /// A verified roll-up: the problem is the template unrolled at `classes`.
 pub(crate) struct Rolled {
     classes: usize,
     claims: Vec<TemplateClaim>,
-    /// [`Rolled::expanded_at`]'s answers, by template claim and index values:
-    /// the prover's counterexample search and the self-check of its
-    /// disproof read the same unrolled sides (at a thousand classes, the
-    /// unrolling is the bulk of a disproof's cost).
-    unrolled: std::sync::Mutex<BTreeMap<Unrolled, Sides>>,
+    /// The template's definitions by name (a `lambda` root for a family).
+    defs: BTreeMap<Symbol, RecExpr<Math>>,
+    /// The problem's name of each element the unrolled template names (`a[2]` is `a2`).
+    flat: rustc_hash::FxHashMap<Symbol, Symbol>,
 }
-
-/// The two sides of a claim.
-type Sides = (RecExpr<Math>, RecExpr<Math>);
-
-/// A template claim (0-based) and the values of its indices, by name.
-type Unrolled = (usize, Vec<(String, usize)>);
 
 /// A template claim as the checker read it.
 struct TemplateClaim {
@@ -117,6 +112,10 @@ impl Rolled {
             }
         }
         one_to_one(&families, &scalars)?;
+        // Each element's name once, however often it occurs.
+        let mut flat_names: rustc_hash::FxHashMap<Symbol, Symbol> = Default::default();
+        let mut rename =
+            |e: &RecExpr<Math>| rename_by(e, |s| *flat_names.entry(s).or_insert_with(|| flat(s)));
         let defs = &concrete.definitions;
         if defs.len() != unrolled.definitions.len() {
             return Err("the problem does not have the unrolled template's definitions".into());
@@ -171,7 +170,8 @@ impl Rolled {
         Ok(Rolled {
             classes: n,
             claims,
-            unrolled: Default::default(),
+            defs: template.defs.clone(),
+            flat: flat_names,
         })
     }
 
@@ -185,27 +185,31 @@ impl Rolled {
         }
     }
 
-    /// The sides of template claim `t` (0-based) with every `d` replaced by
-    /// its lemma, unrolled at `env` and renamed: what a counterexample is checked against.
-    pub(crate) fn expanded_at(
+    /// The values at `point` of template claim `t`'s (0-based) sides, with
+    /// every `d` replaced by its lemma, at `env` and the problem's number of
+    /// classes: what a counterexample is checked against. Evaluated on the
+    /// template, a sum as a loop; the same intervals as evaluating the sides
+    /// unrolled and renamed ([`crate::numeric::Indexed`]).
+    pub(crate) fn values_at(
         &self,
         t: usize,
         env: &unroll::Env,
-    ) -> Result<(RecExpr<Math>, RecExpr<Math>), String> {
-        let key = (t, env.iter().map(|(s, v)| (s.to_string(), *v)).collect());
-        if let Some(done) = self.unrolled.lock().expect("not poisoned").get(&key) {
-            return Ok(done.clone());
-        }
+        point: &BTreeMap<Symbol, BigRational>,
+    ) -> Result<Option<(Interval, Interval)>, String> {
         let t = self.claims.get(t).ok_or("no such template claim")?;
-        let (l, r) = t.expanded.clone()?;
-        let at =
-            |e: &RecExpr<Math>| unroll::unroll(e, &sizes(self.classes), env).map(|e| rename(&e));
-        let done = (at(&l)?, at(&r)?);
-        self.unrolled
-            .lock()
-            .expect("not poisoned")
-            .insert(key, done.clone());
-        Ok(done)
+        let (l, r) = t.expanded.as_ref().map_err(|e| e.clone())?;
+        let sizes = sizes(self.classes);
+        let element = |f: Symbol, v: &[usize]| {
+            let bracketed = unroll::element_at(f, v);
+            Some(
+                self.flat
+                    .get(&bracketed)
+                    .copied()
+                    .unwrap_or_else(|| flat(bracketed)),
+            )
+        };
+        let mut eval = crate::numeric::Indexed::new(&self.defs, &sizes, point, &element);
+        Ok(eval.eval(l, env).zip(eval.eval(r, env)))
     }
 
     /// Checks an instance claim of the problem.
@@ -272,8 +276,11 @@ impl Rolled {
                     .counterexample
                     .as_ref()
                     .ok_or_else(|| fail("a disproof needs a counterexample".into()))?;
-                let (el, er) = self.expanded_at(inst.template - 1, &env).map_err(fail)?;
-                ctx.check_point(cx, &el, &er, false).map_err(fail)
+                let sides = |_: &mut crate::numeric::Evaluator,
+                             point: &BTreeMap<Symbol, BigRational>| {
+                    self.values_at(inst.template - 1, &env, point)
+                };
+                ctx.check_point_by(cx, &sides, false).map_err(fail)
             }
             Status::Undecided => Ok(()),
         }
@@ -308,10 +315,15 @@ fn flat(s: Symbol) -> Symbol {
 }
 
 fn rename(e: &RecExpr<Math>) -> RecExpr<Math> {
+    rename_by(e, flat)
+}
+
+/// `e` with every name `s` renamed to `name(s)`.
+fn rename_by(e: &RecExpr<Math>, mut name: impl FnMut(Symbol) -> Symbol) -> RecExpr<Math> {
     e.as_ref()
         .iter()
         .map(|n| match n {
-            Math::Var(s) => Math::Var(flat(*s)),
+            Math::Var(s) => Math::Var(name(*s)),
             other => other.clone(),
         })
         .collect::<Vec<_>>()

@@ -16,7 +16,8 @@ pub(super) fn refute_any(
     until: Instant,
 ) -> Refutation {
     if !unroll::is_indexed(problem) {
-        return refute(problem, defs, claim, lhs, rhs, count, CHECK_POINTS, until);
+        let sides = Sides::Terms(lhs, rhs);
+        return refute(problem, defs, claim, sides, count, CHECK_POINTS, until);
     }
     let indices = crate::index::free_in_order_of(&[&claim.lhs, &claim.rhs]);
     let mut agreeing = Vec::new();
@@ -60,8 +61,7 @@ pub(super) fn refute_any(
                 &concrete,
                 &concrete_defs,
                 &unrolled,
-                &l,
-                &r,
+                Sides::Terms(&l, &r),
                 per_case,
                 keep,
                 until,
@@ -94,15 +94,22 @@ pub(super) fn refute_any(
     }
 }
 
+/// The two sides whose values a search compares.
+pub(super) enum Sides<'a> {
+    /// Terms of the problem (derivatives expanded).
+    Terms(&'a RecExpr<Math>, &'a RecExpr<Math>),
+    /// Values computed otherwise (a template's sides evaluated at the
+    /// problem's size), from the point; the claim's variables are the point's.
+    Values(&'a dyn Fn(&BTreeMap<Symbol, BigRational>) -> Option<(Interval, Interval)>),
+}
+
 /// Looks for a point that satisfies the assumptions where the sides certainly
 /// differ; of the points where they agree, the first `keep` are written out.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn refute(
     problem: &Problem,
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
     claim: &Claim,
-    lhs: &RecExpr<Math>,
-    rhs: &RecExpr<Math>,
+    sides: Sides,
     count: usize,
     keep: usize,
     until: Instant,
@@ -120,7 +127,10 @@ pub(super) fn refute(
         Err(_) => return Refutation::NotSearched(String::new()),
     };
     // The claim as written too: a derivative may have lost variables the claim is about.
-    let mut exprs = vec![&claim.lhs, &claim.rhs, lhs, rhs];
+    let mut exprs = vec![&claim.lhs, &claim.rhs];
+    if let Sides::Terms(lhs, rhs) = sides {
+        exprs.extend([lhs, rhs]);
+    }
     exprs.extend(problem.assumptions.iter().flat_map(|a| [&a.lhs, &a.rhs]));
     let vars = collect_vars(exprs, defs);
     let mut vars: Vec<Symbol> = vars.into_iter().collect();
@@ -163,7 +173,11 @@ pub(super) fn refute(
         if !satisfies_facts(problem, &mut eval) {
             continue;
         }
-        let (Some(l), Some(r)) = (eval.eval(lhs), eval.eval(rhs)) else {
+        let at_point = match sides {
+            Sides::Terms(lhs, rhs) => eval.eval(lhs).zip(eval.eval(rhs)),
+            Sides::Values(values) => values(&point),
+        };
+        let Some((l, r)) = at_point else {
             continue;
         };
         // A value beyond f64 cannot be written down for the checker to

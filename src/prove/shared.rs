@@ -77,10 +77,14 @@ pub(super) fn decide_instance(
             Some(report)
         }
         Status::Disproved => {
-            let (l, r) = rolled.expanded_at(*t, env).ok()?;
+            // The template's sides, evaluated at the problem's size: no unrolled tree.
+            let values = |point: &BTreeMap<Symbol, BigRational>| {
+                rolled.values_at(*t, env, point).ok().flatten()
+            };
             let own = Instant::now() + limits.timeout;
             let deadline = until.map_or(own, |until| until.min(own));
-            match refute(problem, defs, claim, &l, &r, REFUTE_POINTS, 0, deadline) {
+            let sides = refute::Sides::Values(&values);
+            match refute(problem, defs, claim, sides, REFUTE_POINTS, 0, deadline) {
                 Refutation::Differ(cx) => {
                     let residual = template.reason.as_deref().unwrap_or("the sides differ");
                     report.status = Status::Disproved;
