@@ -18,6 +18,7 @@ use egg::{Id, RecExpr, Symbol};
 mod names;
 mod points;
 mod rollup;
+pub(crate) use rollup::{flat_element, Template};
 
 use names::check_name;
 pub(crate) use names::{law_citation, name_parts};
@@ -172,6 +173,15 @@ pub(crate) struct Context {
 
 impl Context {
     pub(crate) fn new(report: &Report) -> Result<Context, String> {
+        Context::new_with(report, None)
+    }
+
+    /// [`Context::new`], with the roll-up's template already read
+    /// ([`rollup::Template::new`] of the report's roll-up section).
+    pub(crate) fn new_with(
+        report: &Report,
+        template: Option<std::sync::Arc<rollup::Template>>,
+    ) -> Result<Context, String> {
         let mut text = String::new();
         for i in &report.indices {
             text += &format!("index {i}\n");
@@ -231,10 +241,10 @@ impl Context {
                 rhs: a.rhs.clone(),
             });
         }
-        let rolled = report
-            .rolled_up
-            .as_ref()
-            .map(|r| rollup::Rolled::new(r, &problem));
+        let rolled = report.rolled_up.as_ref().map(|r| match template {
+            Some(t) => rollup::Rolled::with(t, r, &problem),
+            None => rollup::Rolled::new(r, &problem),
+        });
         Ok(Context {
             assumption_texts: report.assumptions.clone(),
             problem,

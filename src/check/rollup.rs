@@ -23,11 +23,21 @@ use num_rational::BigRational;
 /// A verified roll-up: the problem is the template unrolled at `classes`.
 pub(crate) struct Rolled {
     classes: usize,
-    claims: Vec<TemplateClaim>,
-    /// The template's definitions by name (a `lambda` root for a family).
-    defs: BTreeMap<Symbol, RecExpr<Math>>,
+    template: std::sync::Arc<Template>,
     /// The problem's name of each element the unrolled template names (`a[2]` is `a2`).
     flat: rustc_hash::FxHashMap<Symbol, Symbol>,
+}
+
+/// A roll-up's template as the checker reads it from the certificate's
+/// roll-up section alone: its definitions, and its claims with their proofs
+/// checked by the kernel. Whether the problem is its instance is
+/// [`Rolled`]'s to check.
+pub(crate) struct Template {
+    /// The section it was read from.
+    source: RolledUp,
+    /// The template's own context (its definitions and assumptions).
+    context: Context,
+    claims: Vec<TemplateClaim>,
 }
 
 /// A template claim as the checker read it.
@@ -43,9 +53,9 @@ struct TemplateClaim {
     expanded: Result<(RecExpr<Math>, RecExpr<Math>), String>,
 }
 
-impl Rolled {
-    /// Checks that `concrete` is `r`'s template unrolled, and reads its claims.
-    pub(crate) fn new(r: &RolledUp, concrete: &Problem) -> Result<Rolled, String> {
+impl Template {
+    /// Reads the template of `r` and checks its claims' proofs.
+    pub(crate) fn new(r: &RolledUp) -> Result<Template, String> {
         let header = Report {
             indices: Vec::new(),
             schema: SCHEMA,
@@ -55,7 +65,82 @@ impl Rolled {
             rolled_up: None,
         };
         let template = Context::new(&header).map_err(|e| format!("the template: {e}"))?;
+        let mut claims = Vec::new();
+        for c in &r.claims {
+            let proof = template.proof(c).map_err(|(_, e)| e)?;
+            let free = crate::index::free_in_order_of(&[&proof.lhs, &proof.rhs])
+                .into_iter()
+                .collect();
+            let plain_proof = c.status == Status::Proved && c.conditions.is_empty();
+            let proved = if !plain_proof {
+                Err("its template claim is not proved without conditions".to_string())
+            } else {
+                template.check_claim(c).map_err(|(_, e)| e)
+            };
+            let expanded = kernel::lemmas(&template.statement, &proof.lemmas)
+                .map_err(|e| e.reason)
+                .and_then(|x| Ok((x.expand(&proof.lhs)?, x.expand(&proof.rhs)?)));
+            claims.push(TemplateClaim {
+                lhs: proof.lhs,
+                rhs: proof.rhs,
+                free,
+                proved,
+                plain_proof,
+                expanded,
+            });
+        }
+        Ok(Template {
+            source: r.clone(),
+            context: template,
+            claims,
+        })
+    }
+
+    /// The values at `point` of claim `t`'s (0-based) sides, with every `d`
+    /// replaced by its lemma, at `env` and `classes` classes, `element`
+    /// naming an element as the point does. Evaluated on the template, a sum
+    /// as a loop: the same intervals as evaluating the sides unrolled and
+    /// renamed ([`crate::numeric::Indexed`]).
+    pub(crate) fn values_at(
+        &self,
+        t: usize,
+        classes: usize,
+        env: &unroll::Env,
+        point: &BTreeMap<Symbol, BigRational>,
+        element: &dyn Fn(Symbol, &[usize]) -> Option<Symbol>,
+    ) -> Result<Option<(Interval, Interval)>, String> {
+        let t = self.claims.get(t).ok_or("no such template claim")?;
+        let (l, r) = t.expanded.as_ref().map_err(|e| e.clone())?;
+        let sizes = sizes(classes);
+        let mut eval = crate::numeric::Indexed::new(&self.context.defs, &sizes, point, element);
+        Ok(eval.eval(l, env).zip(eval.eval(r, env)))
+    }
+}
+
+/// The problem's name of an element: `a[2]` is `a2`.
+pub(crate) fn flat_element(f: Symbol, v: &[usize]) -> Option<Symbol> {
+    Some(flat(unroll::element_at(f, v)))
+}
+
+impl Rolled {
+    /// Checks that `concrete` is `r`'s template unrolled, and reads its claims.
+    pub(crate) fn new(r: &RolledUp, concrete: &Problem) -> Result<Rolled, String> {
+        Rolled::with(std::sync::Arc::new(Template::new(r)?), r, concrete)
+    }
+
+    /// [`Rolled::new`] with the template already read: `template` must be
+    /// [`Template::new`] of `r` (it is checked: a template read from another
+    /// section is refused).
+    pub(crate) fn with(
+        template: std::sync::Arc<Template>,
+        r: &RolledUp,
+        concrete: &Problem,
+    ) -> Result<Rolled, String> {
+        if template.source != *r {
+            return Err("the template was read from another roll-up".into());
+        }
         let n = r.classes;
+        let template_problem = &template.context.problem;
         // Unrolling makes at least n nodes per sum or family: a problem that
         // small cannot be the instance, and a forged n must not cost more.
         let size: usize = concrete
@@ -72,22 +157,21 @@ impl Rolled {
         if n == 0 || n > size {
             return Err(format!("{n} classes for a problem of {size} nodes"));
         }
-        let families = template
-            .problem
+        let families = template_problem
             .definitions
             .iter()
             .filter(|d| matches!(d.expr.as_ref().last(), Some(Math::Lambda(_))))
             .count();
-        let scalars = template.problem.definitions.len() - families;
+        let scalars = template_problem.definitions.len() - families;
         if families.checked_mul(n).and_then(|f| f.checked_add(scalars))
             != Some(concrete.definitions.len())
         {
             return Err("the problem does not have the unrolled template's definitions".into());
         }
-        if !template.problem.indices.is_empty() {
+        if !template_problem.indices.is_empty() {
             return Err("a roll-up template ranges over the classes only".into());
         }
-        let unrolled = unroll::unroll_problem(&template.problem, &self::sizes(n))?;
+        let unrolled = unroll::unroll_problem(template_problem, &self::sizes(n))?;
         let mut scalars: BTreeSet<Symbol> = BTreeSet::new();
         let mut families: BTreeSet<String> = BTreeSet::new();
         let exprs = unrolled
@@ -143,34 +227,9 @@ impl Rolled {
                 ));
             }
         }
-        let mut claims = Vec::new();
-        for c in &r.claims {
-            let proof = template.proof(c).map_err(|(_, e)| e)?;
-            let free = crate::index::free_in_order_of(&[&proof.lhs, &proof.rhs])
-                .into_iter()
-                .collect();
-            let plain_proof = c.status == Status::Proved && c.conditions.is_empty();
-            let proved = if !plain_proof {
-                Err("its template claim is not proved without conditions".to_string())
-            } else {
-                template.check_claim(c).map_err(|(_, e)| e)
-            };
-            let expanded = kernel::lemmas(&template.statement, &proof.lemmas)
-                .map_err(|e| e.reason)
-                .and_then(|x| Ok((x.expand(&proof.lhs)?, x.expand(&proof.rhs)?)));
-            claims.push(TemplateClaim {
-                lhs: proof.lhs,
-                rhs: proof.rhs,
-                free,
-                proved,
-                plain_proof,
-                expanded,
-            });
-        }
         Ok(Rolled {
             classes: n,
-            claims,
-            defs: template.defs.clone(),
+            template,
             flat: flat_names,
         })
     }
@@ -178,27 +237,20 @@ impl Rolled {
     /// Why the kernel rejected template claim `t`'s (0-based) proof without
     /// conditions, if it did: the prover withdraws that verdict.
     pub(crate) fn rejected_proof(&self, t: usize) -> Option<&str> {
-        let c = self.claims.get(t)?;
+        let c = self.template.claims.get(t)?;
         match (&c.proved, c.plain_proof) {
             (Err(why), true) => Some(why),
             _ => None,
         }
     }
 
-    /// The values at `point` of template claim `t`'s (0-based) sides, with
-    /// every `d` replaced by its lemma, at `env` and the problem's number of
-    /// classes: what a counterexample is checked against. Evaluated on the
-    /// template, a sum as a loop; the same intervals as evaluating the sides
-    /// unrolled and renamed ([`crate::numeric::Indexed`]).
+    /// [`Template::values_at`] at the problem's number of classes and names.
     pub(crate) fn values_at(
         &self,
         t: usize,
         env: &unroll::Env,
         point: &BTreeMap<Symbol, BigRational>,
     ) -> Result<Option<(Interval, Interval)>, String> {
-        let t = self.claims.get(t).ok_or("no such template claim")?;
-        let (l, r) = t.expanded.as_ref().map_err(|e| e.clone())?;
-        let sizes = sizes(self.classes);
         let element = |f: Symbol, v: &[usize]| {
             let bracketed = unroll::element_at(f, v);
             Some(
@@ -208,8 +260,8 @@ impl Rolled {
                     .unwrap_or_else(|| flat(bracketed)),
             )
         };
-        let mut eval = crate::numeric::Indexed::new(&self.defs, &sizes, point, &element);
-        Ok(eval.eval(l, env).zip(eval.eval(r, env)))
+        self.template
+            .values_at(t, self.classes, env, point, &element)
     }
 
     /// Checks an instance claim of the problem.
@@ -223,7 +275,7 @@ impl Rolled {
         let t = inst
             .template
             .checked_sub(1)
-            .and_then(|i| self.claims.get(i))
+            .and_then(|i| self.template.claims.get(i))
             .ok_or_else(|| fail(format!("there is no template claim {}", inst.template)))?;
         let mut env = unroll::Env::new();
         for (name, v) in &inst.indices {

@@ -9,6 +9,7 @@
 //! `element` names `a[2]` as the point does).
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use egg::{Id, Language, RecExpr, Symbol};
 use num_rational::BigRational;
@@ -34,34 +35,69 @@ pub(crate) struct Indexed<'a> {
     all: Vec<Shape>,
     /// Sums' values by shape, node and the packed values of their free indices.
     sums: FxHashMap<(usize, Id, u64), Option<Interval>>,
+    /// Closed subterms' values by shape and node.
+    closed: FxHashMap<(usize, Id), Option<Interval>>,
+    /// The intervals of 0 and 1, as `delta` unrolls to.
+    bits: [Option<Interval>; 2],
 }
 
 /// What evaluating one term needs beyond its nodes: each node's free
 /// indices, and its regions.
 struct Shape {
     free: Vec<Vec<Symbol>>,
-    regions: FxHashMap<Id, std::rc::Rc<Region>>,
+    regions: FxHashMap<Id, Rc<Region>>,
+}
+
+/// How a power's exponent is read (as [`apply`] reads the unrolled term's).
+enum Exponent {
+    /// A constant: its exact value, computed once.
+    Constant(Option<BigRational>),
+    /// It has index terms (`delta(j, k)`): read at each instance, at this id.
+    Indexed(Id),
 }
 
 /// The nodes below one node that are evaluated together: not inside a sum's
 /// body (each instance of a body is a region of its own) nor in an index
-/// slot. In order, children first; an arithmetic node's children are
-/// positions in this list, other nodes keep the term's ids.
+/// slot. In order, children first; children are positions in this list.
 struct Region {
-    nodes: Vec<(Id, Math)>,
-    /// Each number's interval, by its id in the term.
-    numbers: FxHashMap<Id, Option<Interval>>,
-    zero: Option<Interval>,
-    one: Option<Interval>,
+    steps: Vec<Step>,
+}
+
+/// One node of a [`Region`], as evaluating it needs it.
+enum Step {
+    /// A scalar name.
+    Name(Symbol),
+    /// A number's interval.
+    Value(Option<Interval>),
+    /// `f[i]` or `f[i, j]`: the family and the index names.
+    Element(Symbol, Vec<Symbol>),
+    /// `delta(j, k)`: 1 or 0.
+    Delta(Symbol, Symbol),
+    /// `sum(j, body)` at the term's node `id`.
+    Sum { id: Id, j: Symbol, body: Id },
+    /// A power, children by position, and how its exponent is read.
+    Pow(Math, Exponent),
+    /// A subterm without free indices at the term's node `id`: its value
+    /// once, however many instances of the enclosing sum read it.
+    Closed(Id),
+    /// Arithmetic or a function, children by position.
+    Apply(Math),
+    /// Not a value (`d`, `lambda`, a malformed index slot).
+    Undefined,
 }
 
 impl Region {
-    fn new(expr: &RecExpr<Math>, top: Id) -> Region {
+    fn new(expr: &RecExpr<Math>, free: &[Vec<Symbol>], top: Id) -> Region {
         let mut needed = vec![false; usize::from(top) + 1];
         needed[usize::from(top)] = true;
+        let closed = |i: usize| {
+            i != usize::from(top)
+                && free[i].is_empty()
+                && !matches!(expr[Id::from(i)], Math::Var(_) | Math::Num(_))
+        };
         for i in (0..=usize::from(top)).rev() {
             match &expr[Id::from(i)] {
-                _ if !needed[i] => {}
+                _ if !needed[i] || closed(i) => {}
                 Math::Idx(_) | Math::Delta(_) | Math::Sum(_) | Math::Lambda(_) => {}
                 node => {
                     for c in node.children() {
@@ -71,28 +107,50 @@ impl Region {
             }
         }
         let mut position: FxHashMap<Id, Id> = FxHashMap::default();
-        let mut nodes = Vec::new();
-        let mut numbers = FxHashMap::default();
+        let mut steps = Vec::new();
+        let name = |id: &Id| index_name(expr, *id);
         for i in (0..=usize::from(top)).filter(|i| needed[*i]) {
             let id = Id::from(i);
-            let node = match &expr[id] {
-                n @ (Math::Idx(_) | Math::Delta(_) | Math::Sum(_) | Math::Lambda(_)) => n.clone(),
-                Math::Num(c) => {
-                    numbers.insert(id, Interval::from_rational(&c.0));
-                    expr[id].clone()
+            let step = match &expr[id] {
+                _ if closed(i) => Step::Closed(id),
+                Math::Var(s) => Step::Name(*s),
+                Math::Num(c) => Step::Value(Interval::from_rational(&c.0)),
+                Math::Idx(c) => {
+                    let indices: Option<Vec<Symbol>> = c[1..].iter().map(name).collect();
+                    match (name(&c[0]), indices) {
+                        (Some(f), Some(ix)) => Step::Element(f, ix),
+                        _ => Step::Undefined,
+                    }
                 }
-                n => n.clone().map_children(|c| position[&c]),
+                Math::Delta([j, k]) => match (name(j), name(k)) {
+                    (Some(j), Some(k)) => Step::Delta(j, k),
+                    _ => Step::Undefined,
+                },
+                Math::Sum([j, body]) => match name(j) {
+                    Some(j) => Step::Sum { id, j, body: *body },
+                    None => Step::Undefined,
+                },
+                Math::D(_) | Math::Lambda(_) => Step::Undefined,
+                Math::Pow([_, e]) => {
+                    let indexed = expr.as_ref()[..=usize::from(*e)].iter().any(|n| {
+                        matches!(
+                            n,
+                            Math::Idx(_) | Math::Delta(_) | Math::Sum(_) | Math::Lambda(_)
+                        )
+                    });
+                    let exponent = if indexed {
+                        Exponent::Indexed(*e)
+                    } else {
+                        Exponent::Constant(super::constant(expr, *e))
+                    };
+                    Step::Pow(expr[id].clone().map_children(|c| position[&c]), exponent)
+                }
+                n => Step::Apply(n.clone().map_children(|c| position[&c])),
             };
-            position.insert(id, Id::from(nodes.len()));
-            nodes.push((id, node));
+            position.insert(id, Id::from(steps.len()));
+            steps.push(step);
         }
-        let int = |k: i64| Interval::from_rational(&BigRational::from_integer(k.into()));
-        Region {
-            nodes,
-            numbers,
-            zero: int(0),
-            one: int(1),
-        }
+        Region { steps }
     }
 }
 
@@ -106,6 +164,7 @@ impl<'a> Indexed<'a> {
         point: &'a BTreeMap<Symbol, BigRational>,
         element: &'a dyn Fn(Symbol, &[usize]) -> Option<Symbol>,
     ) -> Self {
+        let int = |k: i64| Interval::from_rational(&BigRational::from_integer(k.into()));
         Indexed {
             defs,
             sizes,
@@ -116,6 +175,8 @@ impl<'a> Indexed<'a> {
             shapes: FxHashMap::default(),
             all: Vec::new(),
             sums: FxHashMap::default(),
+            closed: FxHashMap::default(),
+            bits: [int(0), int(1)],
         }
     }
 
@@ -123,7 +184,7 @@ impl<'a> Indexed<'a> {
     /// where the unrolled term would be undefined or fail to unroll.
     pub(crate) fn eval(&mut self, expr: &RecExpr<Math>, env: &Env) -> Option<Interval> {
         let shape = self.shape(expr);
-        let mut env = env.clone();
+        let mut env: Vec<(Symbol, usize)> = env.iter().map(|(s, v)| (*s, *v)).collect();
         self.region(expr, shape, root(expr), &mut env)
     }
 
@@ -137,52 +198,66 @@ impl<'a> Indexed<'a> {
 
     /// The value of the subterm at `top`, its sums' bodies evaluated by
     /// recursion (so the recursion is as deep as sums nest, not as the term).
+    /// `env` binds index names, the innermost binding last.
     fn region(
         &mut self,
         expr: &RecExpr<Math>,
         shape: usize,
         top: Id,
-        env: &mut Env,
+        env: &mut Vec<(Symbol, usize)>,
     ) -> Option<Interval> {
         let region = match self.all[shape].regions.get(&top) {
             Some(r) => r.clone(),
             None => {
-                let r = std::rc::Rc::new(Region::new(expr, top));
+                let r = Rc::new(Region::new(expr, &self.all[shape].free, top));
                 self.all[shape].regions.insert(top, r.clone());
                 r
             }
         };
-        let mut vals: Vec<Option<Interval>> = Vec::with_capacity(region.nodes.len());
-        for (id, node) in &region.nodes {
-            let v = match node {
-                Math::Var(s) => self.name(*s),
-                Math::Num(_) => region.numbers.get(id).copied().flatten(),
-                Math::Idx(c) => {
-                    let values: Option<Vec<usize>> = c[1..]
-                        .iter()
-                        .map(|j| index_name(expr, *j).and_then(|j| env.get(&j).copied()))
-                        .collect();
-                    let family = index_name(expr, c[0]);
-                    family.zip(values).and_then(|(f, v)| self.element(f, &v))
+        let mut vals: Vec<Option<Interval>> = Vec::with_capacity(region.steps.len());
+        for step in &region.steps {
+            let v = match step {
+                Step::Name(s) => self.name(*s),
+                Step::Value(v) => *v,
+                Step::Element(f, ix) => {
+                    let mut values = [0usize; 2];
+                    let mut ok = ix.len() <= 2;
+                    for (slot, j) in values.iter_mut().zip(ix) {
+                        match lookup(env, *j) {
+                            Some(v) => *slot = v,
+                            None => ok = false,
+                        }
+                    }
+                    if ok {
+                        self.element(*f, &values[..ix.len()])
+                    } else {
+                        None
+                    }
                 }
-                Math::Delta([j, k]) => {
-                    let value = |j: &Id| index_name(expr, *j).and_then(|j| env.get(&j).copied());
-                    let same = value(j).zip(value(k)).map(|(j, k)| j == k);
-                    same.and_then(|s| if s { region.one } else { region.zero })
+                Step::Delta(j, k) => lookup(env, *j)
+                    .zip(lookup(env, *k))
+                    .and_then(|(j, k)| self.bits[usize::from(j == k)]),
+                Step::Sum { id, j, body } => self.sum(expr, shape, *id, *j, *body, env),
+                Step::Undefined => None,
+                Step::Pow(node, Exponent::Constant(c)) => {
+                    apply(expr, node, |c| vals[usize::from(c)], |_, _| c.clone())
                 }
-                Math::Sum([j, body]) => self.sum(expr, shape, *id, *j, *body, env),
-                Math::D(_) | Math::Lambda(_) => None,
-                // A power's exponent is read in the term as written.
-                Math::Pow(_) => {
-                    let Math::Pow([_, e]) = &expr[*id] else {
-                        unreachable!("a region keeps each node's kind")
-                    };
+                Step::Pow(node, Exponent::Indexed(e)) => {
                     let exponent = |_: &RecExpr<Math>, _: Id| {
-                        constant_in(expr, *e, &mut env.clone(), self.sizes)
+                        let mut at: Env = env.iter().copied().collect();
+                        constant_in(expr, *e, &mut at, self.sizes)
                     };
                     apply(expr, node, |c| vals[usize::from(c)], exponent)
                 }
-                node => apply(expr, node, |c| vals[usize::from(c)], |_, _| None),
+                Step::Closed(id) => match self.closed.get(&(shape, *id)) {
+                    Some(v) => *v,
+                    None => {
+                        let v = self.region(expr, shape, *id, &mut Vec::new());
+                        self.closed.insert((shape, *id), v);
+                        v
+                    }
+                },
+                Step::Apply(node) => apply(expr, node, |c| vals[usize::from(c)], |_, _| None),
             };
             vals.push(v);
         }
@@ -194,29 +269,25 @@ impl<'a> Indexed<'a> {
         expr: &RecExpr<Math>,
         shape: usize,
         id: Id,
-        j: Id,
+        j: Symbol,
         body: Id,
-        env: &mut Env,
+        env: &mut Vec<(Symbol, usize)>,
     ) -> Option<Interval> {
-        let j = index_name(expr, j)?;
         let key = pack(&self.all[shape].free[usize::from(id)], env).map(|p| (shape, id, p));
         if let Some(done) = key.and_then(|k| self.sums.get(&k)) {
             return *done;
         }
-        let saved = env.get(&j).copied();
         let mut acc: Option<Option<Interval>> = None;
+        env.push((j, 0));
         for i in 1..=self.sizes.of(j) {
-            env.insert(j, i);
+            env.last_mut().expect("just pushed").1 = i;
             let term = self.region(expr, shape, body, env);
             acc = Some(match acc {
                 None => term,
                 Some(acc) => acc.zip(term).and_then(|(a, b)| a.add(b)),
             });
         }
-        match saved {
-            Some(v) => env.insert(j, v),
-            None => env.remove(&j),
-        };
+        env.pop();
         let done = acc.flatten();
         if let Some(k) = key {
             self.sums.insert(k, done);
@@ -232,7 +303,7 @@ impl<'a> Indexed<'a> {
         let v = match self.defs.get(&s) {
             Some(def) if !matches!(def.as_ref().last(), Some(Math::Lambda(_))) => {
                 let shape = self.def_shape(s, def);
-                self.region(def, shape, root(def), &mut Env::new())
+                self.region(def, shape, root(def), &mut Vec::new())
             }
             Some(_) => None,
             None => self.point.get(&s).and_then(Interval::from_rational),
@@ -259,7 +330,7 @@ impl<'a> Indexed<'a> {
                 (Some(Math::Lambda([j, body])), [v]) => {
                     let j = index_name(def, *j)?;
                     let shape = self.def_shape(family, def);
-                    self.region(def, shape, *body, &mut Env::from([(j, *v)]))
+                    self.region(def, shape, *body, &mut vec![(j, *v)])
                 }
                 _ => None,
             },
@@ -279,6 +350,11 @@ impl<'a> Indexed<'a> {
         self.shapes.insert(name, s);
         s
     }
+}
+
+/// The innermost binding of index `j`.
+fn lookup(env: &[(Symbol, usize)], j: Symbol) -> Option<usize> {
+    env.iter().rev().find(|(s, _)| *s == j).map(|(_, v)| *v)
 }
 
 /// The exact value of a constant subterm, `delta` and `sum` read at `env`
@@ -314,8 +390,8 @@ fn constant_in(expr: &RecExpr<Math>, id: Id, env: &mut Env, sizes: &Sizes) -> Op
 }
 
 /// The values of `free` in `env`, packed into one number (one or two indices).
-fn pack(free: &[Symbol], env: &Env) -> Option<u64> {
-    let value = |s: &Symbol| u32::try_from(env.get(s).copied().unwrap_or(0)).ok();
+fn pack(free: &[Symbol], env: &[(Symbol, usize)]) -> Option<u64> {
+    let value = |s: &Symbol| u32::try_from(lookup(env, *s).unwrap_or(0)).ok();
     match free {
         [] => Some(0),
         [a] => value(a).map(u64::from),

@@ -111,7 +111,9 @@ fn prove_problem_as(
         Role::Template => None,
     };
     report.rolled_up = rolled.as_ref().map(|(section, _)| section.clone());
-    let mut context = crate::check::Context::new(&report);
+    let instances = rolled.as_ref().map(|(_, instances)| instances.as_slice());
+    let (mut context, found) =
+        shared::context_and_counterexamples(problem, &defs, &report, instances, limits, until);
     // A roll-up the checker does not verify is not used.
     if rolled.is_some() && !context.as_ref().is_ok_and(|c| c.rolled_up().is_some()) {
         rolled = None;
@@ -140,7 +142,8 @@ fn prove_problem_as(
             let inst = instances.get(i)?.as_ref()?;
             let context = context.as_ref().ok()?;
             let templates = shared::Templates { section, context };
-            shared::decide_instance(problem, &defs, claim, inst, templates, limits, until)
+            let found = found.get(i).cloned().flatten();
+            shared::decide_instance(problem, &defs, claim, inst, templates, found, limits, until)
         });
         let mut decided = instance.unwrap_or_else(|| {
             let own = Instant::now() + limits.timeout;

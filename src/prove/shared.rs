@@ -7,6 +7,11 @@
 //! carries the template and its proofs; the checker verifies the
 //! instantiation ([`crate::check`]). Claims that are no instance, or that
 //! the template does not decide, go the ordinary way.
+//!
+//! A disproved template's instances are searched for counterexamples on one
+//! core while the checker reads the problem on the other: the search needs
+//! only the template, and its result is used only once the checker has
+//! verified that the problem is the template's instance.
 
 use super::*;
 use crate::report::{InstanceOf, RolledUp};
@@ -30,6 +35,117 @@ pub(super) fn roll_up(
     Some((section, r.instances))
 }
 
+/// The checker's context for `report` and, for each claim that is an
+/// instance of a disproved template claim, a counterexample found while the
+/// checker read the problem (on another thread).
+pub(super) fn context_and_counterexamples(
+    problem: &Problem,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    report: &Report,
+    instances: Option<&[Option<Instance>]>,
+    limits: &Limits,
+    until: Option<Instant>,
+) -> (Result<crate::check::Context, String>, Vec<Searched>) {
+    let mut found: Vec<Searched> = vec![None; problem.claims.len()];
+    let (Some(section), Some(instances)) = (report.rolled_up.as_ref(), instances) else {
+        return (crate::check::Context::new(report), found);
+    };
+    let disproved: Vec<(usize, &Instance)> = instances
+        .iter()
+        .enumerate()
+        .filter_map(|(i, inst)| Some((i, inst.as_ref()?)))
+        .filter(|(_, (t, _))| {
+            section
+                .claims
+                .get(*t)
+                .is_some_and(|c| c.status == Status::Disproved)
+        })
+        .collect();
+    let template = match disproved.is_empty() {
+        true => None,
+        false => crate::check::Template::new(section).ok(),
+    };
+    let Some(template) = template.map(std::sync::Arc::new) else {
+        return (crate::check::Context::new(report), found);
+    };
+    std::thread::scope(|scope| {
+        let checker = std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn_scoped(scope, || {
+                crate::check::Context::new_with(report, Some(template.clone()))
+            });
+        let searched = parallel_map(&disproved, |(i, (t, env))| {
+            // The point's names for elements (`a2` for `a[2]`), read off its first point.
+            let names: std::cell::OnceCell<rustc_hash::FxHashMap<(Symbol, usize), Symbol>> =
+                std::cell::OnceCell::new();
+            let element = |f: Symbol, v: &[usize]| -> Option<Symbol> {
+                let names = names.get()?;
+                match v {
+                    [i] => names.get(&(f, *i)).copied(),
+                    _ => None,
+                }
+                .or_else(|| crate::check::flat_element(f, v))
+            };
+            let values = |point: &BTreeMap<Symbol, BigRational>| {
+                names.get_or_init(|| element_names(point));
+                template
+                    .values_at(*t, section.classes, env, point, &element)
+                    .ok()
+                    .flatten()
+            };
+            (
+                *i,
+                counterexample(problem, defs, &problem.claims[*i], &values, limits, until),
+            )
+        });
+        for (i, cx) in searched {
+            found[i] = Some(cx);
+        }
+        let context = match checker.map(|c| c.join()) {
+            Ok(Ok(context)) => context,
+            _ => Err("internal error: the checker did not finish reading the certificate".into()),
+        };
+        (context, found)
+    })
+}
+
+/// The elements a point names (`a2`), by family and index (`a`, 2).
+fn element_names(
+    point: &BTreeMap<Symbol, BigRational>,
+) -> rustc_hash::FxHashMap<(Symbol, usize), Symbol> {
+    let mut families: rustc_hash::FxHashMap<&str, Symbol> = Default::default();
+    let mut out = rustc_hash::FxHashMap::default();
+    for name in point.keys() {
+        if let Some((f, i)) = crate::rollup::split_element(name.as_str()) {
+            let f = *families.entry(f).or_insert_with(|| Symbol::from(f));
+            out.insert((f, i), *name);
+        }
+    }
+    out
+}
+
+/// For a claim: `None` when no counterexample was searched for yet, else
+/// what the search found.
+pub(super) type Searched = Option<Option<PointValues>>;
+
+/// A point where the sides' `values` certainly differ, within the claim's time.
+fn counterexample(
+    problem: &Problem,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    claim: &Claim,
+    values: &dyn Fn(&BTreeMap<Symbol, BigRational>) -> Option<(Interval, Interval)>,
+    limits: &Limits,
+    until: Option<Instant>,
+) -> Option<PointValues> {
+    let own = Instant::now() + limits.timeout;
+    let deadline = until.map_or(own, |until| until.min(own));
+    let sides = refute::Sides::Values(values);
+    match refute(problem, defs, claim, sides, REFUTE_POINTS, 0, deadline) {
+        Refutation::Differ(cx) => Some(cx),
+        _ => None,
+    }
+}
+
 /// The decided templates: the report's section, and the checker's context
 /// that verified it.
 pub(super) struct Templates<'a> {
@@ -38,13 +154,16 @@ pub(super) struct Templates<'a> {
 }
 
 /// Decides `claim` as the instance `(t, env)` of a template claim, or `None`
-/// when the template does not decide it.
+/// when the template does not decide it; `found` is what a search for a
+/// counterexample already found.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn decide_instance(
     problem: &Problem,
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
     claim: &Claim,
     (t, env): &Instance,
     templates: Templates,
+    found: Searched,
     limits: &Limits,
     until: Option<Instant>,
 ) -> Option<ClaimReport> {
@@ -81,11 +200,10 @@ pub(super) fn decide_instance(
             let values = |point: &BTreeMap<Symbol, BigRational>| {
                 rolled.values_at(*t, env, point).ok().flatten()
             };
-            let own = Instant::now() + limits.timeout;
-            let deadline = until.map_or(own, |until| until.min(own));
-            let sides = refute::Sides::Values(&values);
-            match refute(problem, defs, claim, sides, REFUTE_POINTS, 0, deadline) {
-                Refutation::Differ(cx) => {
+            let found = found
+                .unwrap_or_else(|| counterexample(problem, defs, claim, &values, limits, until));
+            match found {
+                Some(cx) => {
                     let residual = template.reason.as_deref().unwrap_or("the sides differ");
                     report.status = Status::Disproved;
                     report.reason = Some(format!(
