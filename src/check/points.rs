@@ -196,42 +196,146 @@ pub(super) fn exact_at(
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
     point: &BTreeMap<Symbol, BigRational>,
 ) -> Option<BigRational> {
-    let mut vals: Vec<Option<BigRational>> = Vec::with_capacity(usize::from(id) + 1);
+    let mut vals: Vec<Option<Exact>> = Vec::with_capacity(usize::from(id) + 1);
     for node in &expr.as_ref()[..=usize::from(id)] {
-        let get = |c: &Id| vals[usize::from(*c)].clone();
+        let get = |c: &Id| vals[usize::from(*c)].as_ref();
+        let two = |a: &Id, b: &Id| get(a).zip(get(b));
         let v = match node {
-            Math::Num(c) => Some(c.0.clone()),
+            Math::Num(c) => Some(Exact::of(&c.0)),
             Math::Var(s) => match defs.get(s) {
-                Some(def) => exact_value(def, defs, point),
-                None => point.get(s).cloned(),
+                Some(def) => exact_value(def, defs, point).map(|v| Exact::of(&v)),
+                None => point.get(s).map(Exact::of),
             },
-            Math::Add([a, b]) => get(a).zip(get(b)).map(|(a, b)| a + b),
-            Math::Sub([a, b]) => get(a).zip(get(b)).map(|(a, b)| a - b),
-            Math::Mul([a, b]) => get(a).zip(get(b)).map(|(a, b)| a * b),
-            Math::Div([a, b]) => get(a)
-                .zip(get(b))
-                .and_then(|(a, b)| (!b.is_zero()).then(|| a / b)),
-            Math::Neg(a) => get(a).map(|a| -a),
+            Math::Add([a, b]) => two(a, b).map(|(a, b)| a.add(b)),
+            Math::Sub([a, b]) => two(a, b).map(|(a, b)| a.add(&b.neg())),
+            Math::Mul([a, b]) => two(a, b).map(|(a, b)| a.mul(b)),
+            Math::Div([a, b]) => two(a, b).and_then(|(a, b)| {
+                let b = b.big();
+                (!b.is_zero()).then(|| Exact::Big(a.big() / b))
+            }),
+            Math::Neg(a) => get(a).map(Exact::neg),
             // A closure, so that `?` leaves this node undefined, not the whole evaluation.
             Math::Pow([a, b]) => (|| {
-                let e = get(b)?;
+                let e = get(b)?.big();
                 let e = if e.is_integer() {
                     e.to_integer().to_i32()?
                 } else {
                     return None;
                 };
-                let base = get(a)?;
+                let base = get(a)?.big();
                 (e.abs() <= 64 && (e >= 0 || !base.is_zero()))
-                    .then(|| num_traits::Pow::pow(base, e))
+                    .then(|| Exact::Big(num_traits::Pow::pow(base, e)))
             })(),
             _ => None,
         };
         vals.push(v);
     }
-    vals.pop().flatten()
+    vals.pop().flatten().map(|v| v.big())
+}
+
+/// An exact rational: a fraction of machine integers while its parts fit
+/// (a thousand quarters add up without big numbers), else a big one.
+#[derive(Clone)]
+enum Exact {
+    /// `n / d`, in lowest terms, `d > 0`.
+    Small(i64, i64),
+    Big(BigRational),
+}
+
+impl Exact {
+    fn of(v: &BigRational) -> Exact {
+        match (v.numer().to_i64(), v.denom().to_i64()) {
+            (Some(n), Some(d)) => Exact::Small(n, d),
+            _ => Exact::Big(v.clone()),
+        }
+    }
+
+    fn big(&self) -> BigRational {
+        match self {
+            Exact::Small(n, d) => BigRational::new_raw((*n).into(), (*d).into()),
+            Exact::Big(v) => v.clone(),
+        }
+    }
+
+    /// `n / d` reduced, when it fits.
+    fn small(n: i128, d: i128) -> Option<Exact> {
+        let g = num_integer::Integer::gcd(&n, &d);
+        let (n, d) = (n / g, d / g);
+        Some(Exact::Small(n.try_into().ok()?, d.try_into().ok()?))
+    }
+
+    fn add(&self, o: &Exact) -> Exact {
+        if let (Exact::Small(a, b), Exact::Small(c, d)) = (self, o) {
+            let (a, b, c, d) = (
+                i128::from(*a),
+                i128::from(*b),
+                i128::from(*c),
+                i128::from(*d),
+            );
+            if let Some(v) = Exact::small(a * d + c * b, b * d) {
+                return v;
+            }
+        }
+        Exact::Big(self.big() + o.big())
+    }
+
+    fn mul(&self, o: &Exact) -> Exact {
+        if let (Exact::Small(a, b), Exact::Small(c, d)) = (self, o) {
+            let (a, b, c, d) = (
+                i128::from(*a),
+                i128::from(*b),
+                i128::from(*c),
+                i128::from(*d),
+            );
+            if let Some(v) = Exact::small(a * c, b * d) {
+                return v;
+            }
+        }
+        Exact::Big(self.big() * o.big())
+    }
+
+    fn neg(&self) -> Exact {
+        match self {
+            Exact::Small(n, d) if *n != i64::MIN => Exact::Small(-n, *d),
+            other => Exact::Big(-other.big()),
+        }
+    }
 }
 
 fn close(stated: f64, value: &Interval) -> bool {
     let slack = 1e-6 * (1.0 + stated.abs());
     stated >= value.lo - slack && stated <= value.hi + slack
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Machine fractions and big numbers give the same exact values.
+    #[test]
+    fn exact_values_past_machine_integers() {
+        let e: RecExpr<Math> = "(- (+ (* x x) (/ y 3)) (* (neg z) (^ x 3)))"
+            .parse()
+            .unwrap();
+        let big = BigRational::new(
+            "123456789012345678901234567890".parse().unwrap(),
+            "7".parse().unwrap(),
+        );
+        for x in [BigRational::new(5.into(), 4.into()), big.clone()] {
+            let point: BTreeMap<Symbol, BigRational> = [
+                (Symbol::from("x"), x.clone()),
+                (Symbol::from("y"), BigRational::new((-7).into(), 2.into())),
+                (
+                    Symbol::from("z"),
+                    BigRational::from_integer(i64::MAX.into()),
+                ),
+            ]
+            .into_iter()
+            .collect();
+            let (y, z) = (&point[&Symbol::from("y")], &point[&Symbol::from("z")]);
+            let expected = &x * &x + y / BigRational::from_integer(3.into())
+                - (-z) * num_traits::Pow::pow(x.clone(), 3);
+            assert_eq!(exact_value(&e, &BTreeMap::new(), &point), Some(expected));
+        }
+    }
 }
