@@ -1,6 +1,9 @@
 //! Numeric evaluation with rigorous intervals (outward-rounded f64), used to
 //! refute false claims at concrete points and as a safety net behind every proof.
 //! It never proves anything: agreement at points is evidence, not proof.
+//! Terms with sums and families are evaluated unrolled ([`Evaluator`] on
+//! `unroll`'s output) or, at a roll-up's size, on the template itself
+//! (`indexed`), with the same intervals.
 
 use std::collections::BTreeMap;
 
