@@ -18,7 +18,8 @@ use egg::{Id, RecExpr, Symbol};
 mod names;
 mod points;
 mod rollup;
-pub(crate) use rollup::{flat_element, Template};
+pub(crate) use points::read_point;
+pub(crate) use rollup::Template;
 
 use names::check_name;
 pub(crate) use names::{law_citation, name_parts};

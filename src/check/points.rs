@@ -171,7 +171,7 @@ fn terms<'a>(
 }
 
 /// A point's values, read exactly.
-fn read_point(p: &PointValues) -> Result<BTreeMap<Symbol, BigRational>, String> {
+pub(crate) fn read_point(p: &PointValues) -> Result<BTreeMap<Symbol, BigRational>, String> {
     let mut point: BTreeMap<Symbol, BigRational> = BTreeMap::new();
     for (name, value) in &p.point {
         let v = parse_rational(value).ok_or_else(|| format!("`{value}` is not a rational"))?;

@@ -24,8 +24,6 @@ use num_rational::BigRational;
 pub(crate) struct Rolled {
     classes: usize,
     template: std::sync::Arc<Template>,
-    /// The problem's name of each element the unrolled template names (`a[2]` is `a2`).
-    flat: rustc_hash::FxHashMap<Symbol, Symbol>,
 }
 
 /// A roll-up's template as the checker reads it from the certificate's
@@ -38,7 +36,13 @@ pub(crate) struct Template {
     /// The template's own context (its definitions and assumptions).
     context: Context,
     claims: Vec<TemplateClaim>,
+    /// The values kept by [`Template::keep_values_at`], with what they are the values of.
+    kept: std::sync::Mutex<Option<(Kept, Option<(Interval, Interval)>)>>,
 }
+
+/// What a claim's sides' values are a function of: the claim (0-based), the
+/// number of classes, the index values and the point.
+type Kept = (usize, usize, unroll::Env, BTreeMap<Symbol, BigRational>);
 
 /// A template claim as the checker read it.
 struct TemplateClaim {
@@ -93,33 +97,69 @@ impl Template {
             source: r.clone(),
             context: template,
             claims,
+            kept: Default::default(),
         })
     }
 
     /// The values at `point` of claim `t`'s (0-based) sides, with every `d`
-    /// replaced by its lemma, at `env` and `classes` classes, `element`
-    /// naming an element as the point does. Evaluated on the template, a sum
-    /// as a loop: the same intervals as evaluating the sides unrolled and
-    /// renamed ([`crate::numeric::Indexed`]).
+    /// replaced by its lemma, at `env` and `classes` classes, an element
+    /// `a[2]` being the point's `a2`. Evaluated on the template, a sum as a
+    /// loop: the same intervals as evaluating the sides unrolled and renamed
+    /// ([`crate::numeric::Indexed`]).
     pub(crate) fn values_at(
         &self,
         t: usize,
         classes: usize,
         env: &unroll::Env,
         point: &BTreeMap<Symbol, BigRational>,
-        element: &dyn Fn(Symbol, &[usize]) -> Option<Symbol>,
     ) -> Result<Option<(Interval, Interval)>, String> {
-        let t = self.claims.get(t).ok_or("no such template claim")?;
-        let (l, r) = t.expanded.as_ref().map_err(|e| e.clone())?;
+        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(((kt, kc, ke, kp), values)) = kept.as_ref() {
+            if (*kt, *kc, ke, kp) == (t, classes, env, point) {
+                return Ok(*values);
+            }
+        }
+        drop(kept);
+        let c = self.claims.get(t).ok_or("no such template claim")?;
+        let (l, r) = c.expanded.as_ref().map_err(|e| e.clone())?;
         let sizes = sizes(classes);
-        let mut eval = crate::numeric::Indexed::new(&self.context.defs, &sizes, point, element);
+        // The point's own names, read off its keys: `a2` is `a` at 2
+        // (`split_element` reads only names that `flat` writes).
+        let mut families: rustc_hash::FxHashMap<&str, Symbol> = Default::default();
+        let mut names: rustc_hash::FxHashMap<(Symbol, usize), Symbol> = Default::default();
+        for name in point.keys() {
+            if let Some((f, i)) = crate::rollup::split_element(name.as_str()) {
+                let f = *families.entry(f).or_insert_with(|| Symbol::from(f));
+                names.insert((f, i), *name);
+            }
+        }
+        let element = |f: Symbol, v: &[usize]| {
+            match v {
+                [i] => names.get(&(f, *i)).copied(),
+                _ => None,
+            }
+            .or_else(|| Some(flat(unroll::element_at(f, v))))
+        };
+        let mut eval = crate::numeric::Indexed::new(&self.context.defs, &sizes, point, &element);
         Ok(eval.eval(l, env).zip(eval.eval(r, env)))
     }
-}
 
-/// The problem's name of an element: `a[2]` is `a2`.
-pub(crate) fn flat_element(f: Symbol, v: &[usize]) -> Option<Symbol> {
-    Some(flat(unroll::element_at(f, v)))
+    /// [`Template::values_at`], kept: a later call with the same arguments
+    /// reads them back instead of evaluating again (the prover computes the
+    /// values of its counterexample while the checker is still reading the
+    /// problem, and the checker's check of it then costs no evaluation).
+    pub(crate) fn keep_values_at(
+        &self,
+        t: usize,
+        classes: usize,
+        env: &unroll::Env,
+        point: &BTreeMap<Symbol, BigRational>,
+    ) -> Result<Option<(Interval, Interval)>, String> {
+        let values = self.values_at(t, classes, env, point)?;
+        let key = (t, classes, env.clone(), point.clone());
+        *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, values));
+        Ok(values)
+    }
 }
 
 impl Rolled {
@@ -230,7 +270,6 @@ impl Rolled {
         Ok(Rolled {
             classes: n,
             template,
-            flat: flat_names,
         })
     }
 
@@ -244,24 +283,14 @@ impl Rolled {
         }
     }
 
-    /// [`Template::values_at`] at the problem's number of classes and names.
+    /// [`Template::values_at`] at the problem's number of classes.
     pub(crate) fn values_at(
         &self,
         t: usize,
         env: &unroll::Env,
         point: &BTreeMap<Symbol, BigRational>,
     ) -> Result<Option<(Interval, Interval)>, String> {
-        let element = |f: Symbol, v: &[usize]| {
-            let bracketed = unroll::element_at(f, v);
-            Some(
-                self.flat
-                    .get(&bracketed)
-                    .copied()
-                    .unwrap_or_else(|| flat(bracketed)),
-            )
-        };
-        self.template
-            .values_at(t, self.classes, env, point, &element)
+        self.template.values_at(t, self.classes, env, point)
     }
 
     /// Checks an instance claim of the problem.

@@ -75,28 +75,20 @@ pub(super) fn context_and_counterexamples(
                 crate::check::Context::new_with(report, Some(template.clone()))
             });
         let searched = parallel_map(&disproved, |(i, (t, env))| {
-            // The point's names for elements (`a2` for `a[2]`), read off its first point.
-            let names: std::cell::OnceCell<rustc_hash::FxHashMap<(Symbol, usize), Symbol>> =
-                std::cell::OnceCell::new();
-            let element = |f: Symbol, v: &[usize]| -> Option<Symbol> {
-                let names = names.get()?;
-                match v {
-                    [i] => names.get(&(f, *i)).copied(),
-                    _ => None,
-                }
-                .or_else(|| crate::check::flat_element(f, v))
-            };
             let values = |point: &BTreeMap<Symbol, BigRational>| {
-                names.get_or_init(|| element_names(point));
                 template
-                    .values_at(*t, section.classes, env, point, &element)
+                    .values_at(*t, section.classes, env, point)
                     .ok()
                     .flatten()
             };
-            (
-                *i,
-                counterexample(problem, defs, &problem.claims[*i], &values, limits, until),
-            )
+            let found = counterexample(problem, defs, &problem.claims[*i], &values, limits, until);
+            // The checker's evaluation of it, done now, while the checker reads the
+            // problem (for one claim: the template keeps one point's values).
+            let point = found.as_ref().filter(|_| disproved.len() == 1);
+            if let Some(point) = point.and_then(|cx| crate::check::read_point(cx).ok()) {
+                let _ = template.keep_values_at(*t, section.classes, env, &point);
+            }
+            (*i, found)
         });
         for (i, cx) in searched {
             found[i] = Some(cx);
@@ -107,21 +99,6 @@ pub(super) fn context_and_counterexamples(
         };
         (context, found)
     })
-}
-
-/// The elements a point names (`a2`), by family and index (`a`, 2).
-fn element_names(
-    point: &BTreeMap<Symbol, BigRational>,
-) -> rustc_hash::FxHashMap<(Symbol, usize), Symbol> {
-    let mut families: rustc_hash::FxHashMap<&str, Symbol> = Default::default();
-    let mut out = rustc_hash::FxHashMap::default();
-    for name in point.keys() {
-        if let Some((f, i)) = crate::rollup::split_element(name.as_str()) {
-            let f = *families.entry(f).or_insert_with(|| Symbol::from(f));
-            out.insert((f, i), *name);
-        }
-    }
-    out
 }
 
 /// For a claim: `None` when no counterexample was searched for yet, else
