@@ -433,3 +433,39 @@ pub(crate) fn same(a: &RecExpr<Math>, b: &RecExpr<Math>) -> bool {
 fn sizes(n: usize) -> unroll::Sizes {
     unroll::Sizes::uniform(&Default::default(), n)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Kept values are read back for the same claim, size, indices and
+    /// point only: any other point is evaluated.
+    #[test]
+    fn kept_values_are_read_back_only_for_the_same_point() {
+        let text = crate::softmax_with_loss(5).replace("= y2 - t2", "= y2 + t2");
+        let p = crate::parse_problem(&text).unwrap();
+        let report = crate::prove_problem(&p, &crate::Limits::default());
+        let template = Template::new(report.rolled_up.as_ref().unwrap()).unwrap();
+        let claim = &report.claims[1];
+        assert_eq!(claim.status, Status::Disproved);
+        let point = super::super::read_point(claim.counterexample.as_ref().unwrap()).unwrap();
+        let env = unroll::Env::from([(Symbol::from("k"), 2)]);
+        let own = template.values_at(0, 5, &env, &point).unwrap().unwrap();
+        let mut other = point.clone();
+        let a3 = Symbol::from("a3");
+        let moved = &other[&a3] + BigRational::from_integer(1.into());
+        other.insert(a3, moved);
+        let kept = template
+            .keep_values_at(0, 5, &env, &other)
+            .unwrap()
+            .unwrap();
+        assert_ne!(own, kept);
+        assert_eq!(template.values_at(0, 5, &env, &other).unwrap(), Some(kept));
+        assert_eq!(template.values_at(0, 5, &env, &point).unwrap(), Some(own));
+        // Another index value or size is evaluated too.
+        let k3 = unroll::Env::from([(Symbol::from("k"), 3)]);
+        let at_k3 = template.values_at(0, 5, &k3, &other).unwrap().unwrap();
+        assert_ne!(at_k3, kept);
+        assert_ne!(template.values_at(0, 4, &env, &other).unwrap(), Some(kept));
+    }
+}
