@@ -18,6 +18,12 @@ use crate::language::Math;
 mod indexed;
 pub(crate) use indexed::Indexed;
 
+/// Exact values of variables: a point.
+pub(crate) type Point = BTreeMap<Symbol, BigRational>;
+
+/// A claim's two sides' values at a point (`None`: not both defined there).
+pub(crate) type SidesAt = Option<(Interval, Interval)>;
+
 /// A closed interval `[lo, hi]` that surely contains the true value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Interval {

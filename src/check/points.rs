@@ -10,7 +10,7 @@ use num_traits::{ToPrimitive, Zero};
 
 use super::{root, Context};
 use crate::language::{parse_rational, Math};
-use crate::numeric::{Evaluator, Interval};
+use crate::numeric::{Evaluator, Interval, Point, SidesAt};
 use crate::problem::{Problem, Relation};
 use crate::report::PointValues;
 use crate::unroll;
@@ -152,22 +152,11 @@ impl Context {
 
 /// The values of a claim's two sides at a point (the evaluator is the
 /// problem's, at that point); an error when they cannot be evaluated.
-pub(super) type Sides<'a> = dyn Fn(
-        &mut Evaluator,
-        &BTreeMap<Symbol, BigRational>,
-    ) -> Result<Option<(Interval, Interval)>, String>
-    + 'a;
+pub(super) type Sides<'a> = dyn Fn(&mut Evaluator, &Point) -> Result<SidesAt, String> + 'a;
 
 /// The sides `lhs` and `rhs`, evaluated as terms of the problem.
-fn terms<'a>(
-    lhs: &'a RecExpr<Math>,
-    rhs: &'a RecExpr<Math>,
-) -> impl Fn(
-    &mut Evaluator,
-    &BTreeMap<Symbol, BigRational>,
-) -> Result<Option<(Interval, Interval)>, String>
-       + 'a {
-    move |eval, _| Ok(eval.eval(lhs).zip(eval.eval(rhs)))
+fn terms<'a>(lhs: &'a RecExpr<Math>, rhs: &'a RecExpr<Math>) -> Box<Sides<'a>> {
+    Box::new(move |eval, _| Ok(eval.eval(lhs).zip(eval.eval(rhs))))
 }
 
 /// A point's values, read exactly.

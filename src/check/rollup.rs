@@ -14,7 +14,7 @@
 //! renaming must be one-to-one, not merely consistent.
 
 use super::*;
-use crate::numeric::Interval;
+use crate::numeric::{Interval, SidesAt};
 use crate::report::{InstanceOf, RolledUp};
 use crate::unroll;
 use egg::Language;
@@ -37,7 +37,7 @@ pub(crate) struct Template {
     context: Context,
     claims: Vec<TemplateClaim>,
     /// The values kept by [`Template::keep_values_at`], with what they are the values of.
-    kept: std::sync::Mutex<Option<(Kept, Option<(Interval, Interval)>)>>,
+    kept: std::sync::Mutex<Option<(Kept, SidesAt)>>,
 }
 
 /// What a claim's sides' values are a function of: the claim (0-based), the

@@ -100,7 +100,7 @@ pub(super) enum Sides<'a> {
     Terms(&'a RecExpr<Math>, &'a RecExpr<Math>),
     /// Values computed otherwise (a template's sides evaluated at the
     /// problem's size), from the point; the claim's variables are the point's.
-    Values(&'a dyn Fn(&BTreeMap<Symbol, BigRational>) -> Option<(Interval, Interval)>),
+    Values(&'a dyn Fn(&crate::numeric::Point) -> crate::numeric::SidesAt),
 }
 
 /// Looks for a point that satisfies the assumptions where the sides certainly

@@ -110,7 +110,7 @@ fn counterexample(
     problem: &Problem,
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
     claim: &Claim,
-    values: &dyn Fn(&BTreeMap<Symbol, BigRational>) -> Option<(Interval, Interval)>,
+    values: &dyn Fn(&crate::numeric::Point) -> crate::numeric::SidesAt,
     limits: &Limits,
     until: Option<Instant>,
 ) -> Option<PointValues> {
