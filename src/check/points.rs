@@ -79,16 +79,17 @@ impl Context {
     }
 
     /// [`Context::check_point`] on this context's problem, which has no
-    /// indexed terms, with the sides' values at the point given by `sides`
-    /// (an error: the sides cannot be evaluated).
+    /// indexed terms, at `p` read as `point` ([`read_point`]), with the
+    /// sides' values at the point given by `sides` (an error: the sides
+    /// cannot be evaluated).
     pub(super) fn check_point_by(
         &self,
         p: &PointValues,
+        point: &Point,
         sides: &Sides,
         agree: bool,
     ) -> Result<(), String> {
-        let point = read_point(p)?;
-        self.check_concrete_point(p, &self.problem, &self.defs, &point, sides, agree)
+        self.check_concrete_point(p, &self.problem, &self.defs, point, sides, agree)
     }
 
     fn check_concrete_point(

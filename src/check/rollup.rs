@@ -14,8 +14,8 @@
 //! renaming must be one-to-one, not merely consistent.
 
 use super::*;
-use crate::numeric::{Interval, SidesAt};
-use crate::report::{InstanceOf, RolledUp};
+use crate::numeric::{Interval, Point, SidesAt};
+use crate::report::{InstanceOf, PointValues, RolledUp};
 use crate::unroll;
 use egg::Language;
 use num_rational::BigRational;
@@ -36,13 +36,20 @@ pub(crate) struct Template {
     /// The template's own context (its definitions and assumptions).
     context: Context,
     claims: Vec<TemplateClaim>,
-    /// The values kept by [`Template::keep_values_at`], with what they are the values of.
-    kept: std::sync::Mutex<Option<(Kept, SidesAt)>>,
+    /// What [`Template::keep_values_at`] kept.
+    kept: std::sync::Mutex<Option<Kept>>,
 }
 
-/// What a claim's sides' values are a function of: the claim (0-based), the
-/// number of classes, the index values and the point.
-type Kept = (usize, usize, unroll::Env, BTreeMap<Symbol, BigRational>);
+/// A point read, and a claim's sides' values there.
+struct Kept {
+    /// The point as written, and as read.
+    text: PointValues,
+    point: std::sync::Arc<Point>,
+    /// What the values are a function of, beyond the point: the claim
+    /// (0-based), the number of classes and the index values.
+    at: (usize, usize, unroll::Env),
+    values: SidesAt,
+}
 
 /// A template claim as the checker read it.
 struct TemplateClaim {
@@ -114,9 +121,9 @@ impl Template {
         point: &BTreeMap<Symbol, BigRational>,
     ) -> Result<Option<(Interval, Interval)>, String> {
         let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(((kt, kc, ke, kp), values)) = kept.as_ref() {
-            if (*kt, *kc, ke, kp) == (t, classes, env, point) {
-                return Ok(*values);
+        if let Some(k) = kept.as_ref() {
+            if (k.at.0, k.at.1, &k.at.2, k.point.as_ref()) == (t, classes, env, point) {
+                return Ok(k.values);
             }
         }
         drop(kept);
@@ -144,21 +151,37 @@ impl Template {
         Ok(eval.eval(l, env).zip(eval.eval(r, env)))
     }
 
-    /// [`Template::values_at`], kept: a later call with the same arguments
-    /// reads them back instead of evaluating again (the prover computes the
-    /// values of its counterexample while the checker is still reading the
-    /// problem, and the checker's check of it then costs no evaluation).
+    /// Reads the point `p` and [`Template::values_at`] there, and keeps
+    /// both: a later reading of the same text, or evaluation with the same
+    /// arguments, is read back instead of done again (the prover computes
+    /// them for its counterexample while the checker is still reading the
+    /// problem, and the checker's check of it then costs neither).
     pub(crate) fn keep_values_at(
         &self,
         t: usize,
         classes: usize,
         env: &unroll::Env,
-        point: &BTreeMap<Symbol, BigRational>,
-    ) -> Result<Option<(Interval, Interval)>, String> {
-        let values = self.values_at(t, classes, env, point)?;
-        let key = (t, classes, env.clone(), point.clone());
-        *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, values));
+        p: &PointValues,
+    ) -> Result<SidesAt, String> {
+        let point = super::read_point(p)?;
+        let values = self.values_at(t, classes, env, &point)?;
+        *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(Kept {
+            text: p.clone(),
+            point: std::sync::Arc::new(point),
+            at: (t, classes, env.clone()),
+            values,
+        });
         Ok(values)
+    }
+
+    /// The point `p`, read exactly ([`super::read_point`]; the kept reading
+    /// when `p` is the text kept).
+    fn read_point(&self, p: &PointValues) -> Result<std::sync::Arc<Point>, String> {
+        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        match kept.as_ref() {
+            Some(k) if k.text == *p => Ok(k.point.clone()),
+            _ => Ok(std::sync::Arc::new(super::read_point(p)?)),
+        }
     }
 }
 
@@ -361,7 +384,8 @@ impl Rolled {
                              point: &BTreeMap<Symbol, BigRational>| {
                     self.values_at(inst.template - 1, &env, point)
                 };
-                ctx.check_point_by(cx, &sides, false).map_err(fail)
+                let point = self.template.read_point(cx).map_err(fail)?;
+                ctx.check_point_by(cx, &point, &sides, false).map_err(fail)
             }
             Status::Undecided => Ok(()),
         }
@@ -448,17 +472,21 @@ mod tests {
         let template = Template::new(report.rolled_up.as_ref().unwrap()).unwrap();
         let claim = &report.claims[1];
         assert_eq!(claim.status, Status::Disproved);
-        let point = super::super::read_point(claim.counterexample.as_ref().unwrap()).unwrap();
+        let cx = claim.counterexample.as_ref().unwrap();
+        let point = super::super::read_point(cx).unwrap();
         let env = unroll::Env::from([(Symbol::from("k"), 2)]);
         let own = template.values_at(0, 5, &env, &point).unwrap().unwrap();
-        let mut other = point.clone();
-        let a3 = Symbol::from("a3");
-        let moved = &other[&a3] + BigRational::from_integer(1.into());
-        other.insert(a3, moved);
+        let mut moved = cx.clone();
+        let a3 = moved.point.get_mut("a3").unwrap();
+        *a3 = if a3 == "9" { "10".into() } else { "9".into() };
+        let other = super::super::read_point(&moved).unwrap();
         let kept = template
-            .keep_values_at(0, 5, &env, &other)
+            .keep_values_at(0, 5, &env, &moved)
             .unwrap()
             .unwrap();
+        // The kept reading is the text's, and only its.
+        assert_eq!(*template.read_point(&moved).unwrap(), other);
+        assert_eq!(*template.read_point(cx).unwrap(), point);
         assert_ne!(own, kept);
         assert_eq!(template.values_at(0, 5, &env, &other).unwrap(), Some(kept));
         assert_eq!(template.values_at(0, 5, &env, &point).unwrap(), Some(own));

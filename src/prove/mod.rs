@@ -114,6 +114,9 @@ fn prove_problem_as(
     let instances = rolled.as_ref().map(|(_, instances)| instances.as_slice());
     let (mut context, found) =
         shared::context_and_counterexamples(problem, &defs, &report, instances, limits, until);
+    // Each claim takes its own (a point at a thousand classes is large to copy).
+    let found: Vec<std::sync::Mutex<shared::Searched>> =
+        found.into_iter().map(std::sync::Mutex::new).collect();
     // A roll-up the checker does not verify is not used.
     if rolled.is_some() && !context.as_ref().is_ok_and(|c| c.rolled_up().is_some()) {
         rolled = None;
@@ -142,7 +145,9 @@ fn prove_problem_as(
             let inst = instances.get(i)?.as_ref()?;
             let context = context.as_ref().ok()?;
             let templates = shared::Templates { section, context };
-            let found = found.get(i).cloned().flatten();
+            let found = found
+                .get(i)
+                .and_then(|f| f.lock().unwrap_or_else(|e| e.into_inner()).take());
             shared::decide_instance(problem, &defs, claim, inst, templates, found, limits, until)
         });
         let mut decided = instance.unwrap_or_else(|| {

@@ -84,9 +84,8 @@ pub(super) fn context_and_counterexamples(
             let found = counterexample(problem, defs, &problem.claims[*i], &values, limits, until);
             // The checker's evaluation of it, done now, while the checker reads the
             // problem (for one claim: the template keeps one point's values).
-            let point = found.as_ref().filter(|_| disproved.len() == 1);
-            if let Some(point) = point.and_then(|cx| crate::check::read_point(cx).ok()) {
-                let _ = template.keep_values_at(*t, section.classes, env, &point);
+            if let Some(cx) = found.as_ref().filter(|_| disproved.len() == 1) {
+                let _ = template.keep_values_at(*t, section.classes, env, cx);
             }
             (*i, found)
         });
