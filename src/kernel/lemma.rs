@@ -448,7 +448,7 @@ impl Expander {
         let mut reach: Vec<Id> = Vec::new();
         {
             let store = self.store.borrow();
-            let mut seen: std::collections::HashSet<Id> = Default::default();
+            let mut seen: rustc_hash::FxHashSet<Id> = Default::default();
             let mut todo = vec![id];
             while let Some(n) = todo.pop() {
                 if store.expanded.contains_key(&n) || !seen.insert(n) {
