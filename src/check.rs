@@ -431,9 +431,10 @@ impl Context {
                         "a proof needs at least one step after its lemmas".into(),
                     ));
                 }
-                let accepted = kernel::check(&self.statement, &proof, false).map_err(fail)?;
+                // The kernel's expander of the lemmas it just checked.
+                let (accepted, expander) =
+                    kernel::check(&self.statement, &proof, false).map_err(fail)?;
                 self.check_shown(claim, &accepted)?;
-                let expander = kernel::lemmas(&self.statement, &proof.lemmas).map_err(fail)?;
                 let lhs = expander.expand(&proof.lhs).map_err(|e| (None, e))?;
                 let rhs = expander.expand(&proof.rhs).map_err(|e| (None, e))?;
                 for p in &claim.spot_checks {

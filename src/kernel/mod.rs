@@ -154,6 +154,9 @@ pub struct Accepted {
     pub laws: Vec<BTreeSet<String>>,
 }
 
+/// An accepted proof: what the kernel says of it, and the expander of its lemmas.
+pub type Checked = (Accepted, Expander);
+
 /// Why a proof is rejected: the 1-based lemma or step at fault (lemmas first), and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
@@ -207,7 +210,7 @@ pub fn lemmas(statement: &Statement, lemmas: &[Step]) -> Result<Expander, Reject
 /// law may fire and the stated conditions are taken to be exactly the ones
 /// the signs do not establish (the prover lists them); without, only the
 /// laws each step names apply and every condition must be met.
-pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Accepted, Rejection> {
+pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Checked, Rejection> {
     let expander = lemmas(statement, &proof.lemmas)?;
     let first = proof.lemmas.len();
     let mut accepted = Accepted::default();
@@ -283,7 +286,7 @@ pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Acc
     if current != alpha_key(&proof.rhs, root(&proof.rhs), &statement.ranges) {
         return reject(None, "the chain does not end at the claim's right side");
     }
-    let used = expander.used.borrow();
+    let used = expander.used.take();
     if let Some(k) = expander.keys().find(|k| !used.contains(*k)) {
         return reject(None, format!("the lemma for {k} is never used"));
     }
@@ -306,7 +309,7 @@ pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Acc
             }
         }
     }
-    Ok(accepted)
+    Ok((accepted, expander))
 }
 
 /// Whether `term REL 0` follows from the signs, the assumptions and `given`.
