@@ -4,7 +4,7 @@
 //! turning it into e-graph rewrites is `rules::rewrites`, running them the
 //! prover's job.
 
-use egg::Pattern;
+use egg::{ENodeOrVar, FromOp, Id, Pattern, PatternAst, RecExpr};
 
 use crate::language::Math;
 
@@ -101,8 +101,8 @@ pub fn rule_patterns(rule: &DiffRule) -> &'static (Pattern<Math>, Pattern<Math>)
             .iter()
             .map(|r| {
                 (
-                    r.lhs.parse().expect("rule lhs parses"),
-                    r.rhs.parse().expect("rule rhs parses"),
+                    Pattern::new(pattern_ast(r.lhs).expect("rule lhs parses")),
+                    Pattern::new(pattern_ast(r.rhs).expect("rule rhs parses")),
                 )
             })
             .collect()
@@ -123,4 +123,71 @@ pub const RENAME: &str = "rename-index";
 /// The rule called `name`.
 pub fn diff_rule(name: &str) -> Option<&'static DiffRule> {
     DIFF_RULES.iter().find(|r| r.name == name)
+}
+
+/// A rule side (egg's s-expression syntax: `(op child ...)`, an atom, or a
+/// pattern variable `?v`) as a pattern tree: the tree `text.parse()` gives
+/// (each node after its children, left to right), read without egg's general
+/// s-expression reader, which costs more than the rest of compiling the table.
+/// `None` when `text` is not such a term.
+pub fn pattern_ast(text: &str) -> Option<PatternAst<Math>> {
+    let spaced = text.replace('(', " ( ").replace(')', " ) ");
+    let mut tokens = spaced.split_whitespace();
+    let mut nodes = Vec::new();
+    let first = tokens.next()?;
+    read_node(first, &mut tokens, &mut nodes)?;
+    tokens.next().is_none().then(|| RecExpr::from(nodes))
+}
+
+/// Reads the term that starts with `token` into `nodes`; returns its id.
+fn read_node<'a>(
+    token: &'a str,
+    tokens: &mut impl Iterator<Item = &'a str>,
+    nodes: &mut Vec<ENodeOrVar<Math>>,
+) -> Option<Id> {
+    let node = match token {
+        ")" => return None,
+        "(" => {
+            let op = tokens.next().filter(|op| !matches!(*op, "(" | ")"))?;
+            let mut children = Vec::new();
+            loop {
+                match tokens.next()? {
+                    ")" => break,
+                    t => children.push(read_node(t, tokens, nodes)?),
+                }
+            }
+            ENodeOrVar::from_op(op, children).ok()?
+        }
+        atom => ENodeOrVar::from_op(atom, vec![]).ok()?,
+    };
+    nodes.push(node);
+    Some(Id::from(nodes.len() - 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pattern_ast_reads_every_rule_side_as_egg_does() {
+        for r in DIFF_RULES {
+            for side in [r.lhs, r.rhs] {
+                let egg: PatternAst<Math> = side.parse().expect("egg reads the table");
+                assert_eq!(pattern_ast(side), Some(egg), "{side}");
+            }
+        }
+        for side in [
+            "(d ?f ?x)",
+            "(d ?s ?x)",
+            "(* (exp ?a) (d ?a ?x))",
+            "0",
+            "?a",
+        ] {
+            let egg: PatternAst<Math> = side.parse().expect("egg reads it");
+            assert_eq!(pattern_ast(side), Some(egg), "{side}");
+        }
+        for bad in ["", "(", ")", "(d ?a", "(d ?a))", "()", "((d) ?a)", "?a ?b"] {
+            assert_eq!(pattern_ast(bad), None, "{bad}");
+        }
+    }
 }

@@ -11,7 +11,7 @@ use egg::{
     Applier, ConditionalApplier, Id, Language, Pattern, PatternAst, RecExpr, Subst, Symbol, Var,
 };
 
-use super::diff::{rule_patterns, DiffRule, Guard::*, DIFF_RULES, RENAME, UNFOLD};
+use super::diff::{pattern_ast, rule_patterns, DiffRule, Guard::*, DIFF_RULES, RENAME, UNFOLD};
 use crate::language::{constant_node, Math};
 
 /// The e-graph the prover works in.
@@ -410,11 +410,11 @@ pub fn diff_rewrites(
             .expect("rule is well-formed")
         })
         .collect();
-    let lhs: Pattern<Math> = "(d ?f ?x)".parse().expect("unfold lhs parses");
+    let lhs = Pattern::new(pattern_ast("(d ?f ?x)").expect("unfold lhs parses"));
     rules.push(
         Rewrite::new(UNFOLD, lhs, Unfold { defs: defs.clone() }).expect("unfold is well-formed"),
     );
-    let lhs: Pattern<Math> = "(d ?s ?x)".parse().expect("rename lhs parses");
+    let lhs = Pattern::new(pattern_ast("(d ?s ?x)").expect("rename lhs parses"));
     rules
         .push(Rewrite::new(RENAME, lhs, Rename { defs, reserved }).expect("rename is well-formed"));
     rules
