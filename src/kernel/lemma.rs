@@ -13,7 +13,7 @@ use super::norm::Defs;
 use super::term::{self, alpha_key, copy, root};
 use super::Justification;
 use crate::language::{Math, Ranges};
-use crate::rules::diff::{Guard, DIFF_RULES};
+use crate::rules::diff::{pattern_ast, Guard, DIFF_RULES};
 
 /// The variable of a derivative: a free scalar, or an element of a free family.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -142,16 +142,16 @@ fn unfold(
 /// A rule's two sides as pattern trees (`None`: the side does not parse).
 type Sides = (Option<PatternAst<Math>>, Option<PatternAst<Math>>);
 
-/// The rule table's sides as pattern trees, in table order, parsed once
-/// (`None` for a side that does not parse). Only the trees are read: a
-/// `PatternAst` skips compiling an e-matching program, the bulk of parsing
-/// a `Pattern`.
+/// The rule table's sides as pattern trees, in table order, read once by
+/// the table's own reader (the trees egg's parser gives: `rules::diff`
+/// tests it on every side), `None` for a side that does not read. Only the
+/// trees are read: a `PatternAst` skips compiling an e-matching program.
 fn patterns() -> &'static [Sides] {
     static PATTERNS: std::sync::OnceLock<Vec<Sides>> = std::sync::OnceLock::new();
     PATTERNS.get_or_init(|| {
         DIFF_RULES
             .iter()
-            .map(|r| (r.lhs.parse().ok(), r.rhs.parse().ok()))
+            .map(|r| (pattern_ast(r.lhs), pattern_ast(r.rhs)))
             .collect()
     })
 }
