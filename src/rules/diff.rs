@@ -4,7 +4,7 @@
 //! turning it into e-graph rewrites is `rules::rewrites`, running them the
 //! prover's job.
 
-use egg::{ENodeOrVar, FromOp, Id, Pattern, PatternAst, RecExpr};
+use egg::{ENodeOrVar, FromOp, Id, Language, Pattern, PatternAst, RecExpr};
 
 use crate::language::Math;
 
@@ -92,26 +92,57 @@ pub const DIFF_RULES: &[DiffRule] = &[
     rule("d-sum",       "(d (sum ?j ?a) ?x)", "(sum ?j (d ?a ?x))",                               NotCaptured),
 ];
 
-/// The parsed sides of `rule` (parsed once per process).
-pub fn rule_patterns(rule: &DiffRule) -> &'static (Pattern<Math>, Pattern<Math>) {
-    static PATTERNS: std::sync::OnceLock<Vec<(Pattern<Math>, Pattern<Math>)>> =
-        std::sync::OnceLock::new();
-    let all = PATTERNS.get_or_init(|| {
-        DIFF_RULES
-            .iter()
-            .map(|r| {
-                (
-                    Pattern::new(pattern_ast(r.lhs).expect("rule lhs parses")),
-                    Pattern::new(pattern_ast(r.rhs).expect("rule rhs parses")),
-                )
-            })
-            .collect()
-    });
-    let index = DIFF_RULES
+/// The position of `rule` in [`DIFF_RULES`].
+fn index_of(rule: &DiffRule) -> usize {
+    DIFF_RULES
         .iter()
         .position(|r| r.name == rule.name)
-        .expect("a table rule");
-    &all[index]
+        .expect("a table rule")
+}
+
+/// The sides of `rule` as pattern trees, exactly the trees of the compiled
+/// patterns of [`rule_patterns`] (read once per process, without compiling).
+pub fn rule_asts(rule: &DiffRule) -> &'static (PatternAst<Math>, PatternAst<Math>) {
+    static ASTS: std::sync::OnceLock<Vec<(PatternAst<Math>, PatternAst<Math>)>> =
+        std::sync::OnceLock::new();
+    let all = ASTS.get_or_init(|| {
+        let read = |side: &str| compact(pattern_ast(side).expect("a rule side reads"));
+        DIFF_RULES
+            .iter()
+            .map(|r| (read(r.lhs), read(r.rhs)))
+            .collect()
+    });
+    &all[index_of(rule)]
+}
+
+/// The sides of `rule` compiled for e-matching: each rule compiled once per
+/// process, when first asked for (a problem's rewrites need only the rules
+/// its operators can fire).
+pub fn rule_patterns(rule: &DiffRule) -> &'static (Pattern<Math>, Pattern<Math>) {
+    type Compiled = std::sync::OnceLock<(Pattern<Math>, Pattern<Math>)>;
+    static PATTERNS: std::sync::OnceLock<Vec<Compiled>> = std::sync::OnceLock::new();
+    let all = PATTERNS.get_or_init(|| DIFF_RULES.iter().map(|_| Compiled::new()).collect());
+    all[index_of(rule)].get_or_init(|| {
+        let (lhs, rhs) = rule_asts(rule);
+        (Pattern::new(lhs.clone()), Pattern::new(rhs.clone()))
+    })
+}
+
+/// `ast` with repeated nodes shared, as egg's `Pattern::new` stores a
+/// pattern: each distinct node once, in order of first occurrence.
+fn compact(ast: PatternAst<Math>) -> PatternAst<Math> {
+    let mut ids: Vec<Id> = Vec::with_capacity(ast.as_ref().len());
+    let mut nodes: Vec<ENodeOrVar<Math>> = Vec::new();
+    // A rule side has a few nodes: a scan finds a repeat sooner than a hash.
+    for node in ast.as_ref() {
+        let node = node.clone().map_children(|c| ids[usize::from(c)]);
+        let at = nodes.iter().position(|n| *n == node).unwrap_or_else(|| {
+            nodes.push(node);
+            nodes.len() - 1
+        });
+        ids.push(Id::from(at));
+    }
+    RecExpr::from(nodes)
 }
 
 /// The name of the rule that unfolds `let` names under `d`.
@@ -175,6 +206,21 @@ mod tests {
                 let egg: PatternAst<Math> = side.parse().expect("egg reads the table");
                 assert_eq!(pattern_ast(side), Some(egg), "{side}");
             }
+        }
+        for r in DIFF_RULES {
+            let (lhs, rhs) = rule_asts(r);
+            assert_eq!(
+                lhs,
+                &r.lhs.parse::<Pattern<Math>>().unwrap().ast,
+                "{}",
+                r.lhs
+            );
+            assert_eq!(
+                rhs,
+                &r.rhs.parse::<Pattern<Math>>().unwrap().ast,
+                "{}",
+                r.rhs
+            );
         }
         for side in [
             "(d ?f ?x)",
