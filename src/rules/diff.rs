@@ -162,8 +162,21 @@ pub fn diff_rule(name: &str) -> Option<&'static DiffRule> {
 /// s-expression reader, which costs more than the rest of compiling the table.
 /// `None` when `text` is not such a term.
 pub fn pattern_ast(text: &str) -> Option<PatternAst<Math>> {
-    let spaced = text.replace('(', " ( ").replace(')', " ) ");
-    let mut tokens = spaced.split_whitespace();
+    // The tokens: `(`, `)` and the words between them and spaces.
+    let mut words = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        if c == '(' || c == ')' || c.is_whitespace() {
+            words.extend(start.take().map(|s| &text[s..i]));
+            if !c.is_whitespace() {
+                words.push(&text[i..i + 1]);
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    words.extend(start.map(|s| &text[s..]));
+    let mut tokens = words.into_iter();
     let mut nodes = Vec::new();
     let first = tokens.next()?;
     read_node(first, &mut tokens, &mut nodes)?;
