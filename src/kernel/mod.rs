@@ -553,9 +553,7 @@ impl<'a> Ctx<'a> {
 }
 
 fn zero() -> RecExpr<Math> {
-    let mut e = RecExpr::default();
-    e.add(Math::Num(crate::language::Constant::int(0)));
-    e
+    RecExpr::from(vec![Math::Num(crate::language::Constant::int(0))])
 }
 
 /// `!=`, `>` or `>=`.

@@ -263,6 +263,8 @@ fn write_key(
             bound.pop();
             out.push(')');
         }
+        // A name as its `Display` writes it, without the formatting machinery.
+        Math::Var(s) => out.push_str(s.as_str()),
         node if node.children().is_empty() => {
             write!(out, "{node}").expect("a String takes any text")
         }
