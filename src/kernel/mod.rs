@@ -192,7 +192,7 @@ pub fn same_term(a: &RecExpr<Math>, b: &RecExpr<Math>, ranges: &Ranges) -> bool 
 pub fn lemmas(statement: &Statement, lemmas: &[Step]) -> Result<Expander, Rejection> {
     let mut pairs = Vec::new();
     for (i, l) in lemmas.iter().enumerate() {
-        lemma::check(
+        let key = lemma::check(
             &statement.defs,
             &statement.ranges,
             &l.by,
@@ -200,7 +200,7 @@ pub fn lemmas(statement: &Statement, lemmas: &[Step]) -> Result<Expander, Reject
             &l.after,
         )
         .or_else(|e| reject(Some(i + 1), e))?;
-        pairs.push((l.before.clone(), l.after.clone()));
+        pairs.push((l.before.clone(), l.after.clone(), key));
     }
     Expander::new(&pairs, &statement.ranges)
         .or_else(|i| reject(Some(i + 1), "a second lemma for the same derivative"))

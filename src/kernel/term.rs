@@ -10,7 +10,7 @@ use egg::{Id, Language, RecExpr, Symbol};
 use crate::language::{Math, Ranges};
 
 /// The root of a term.
-pub fn root(expr: &RecExpr<Math>) -> Id {
+pub fn root<L: Language>(expr: &RecExpr<L>) -> Id {
     Id::from(expr.as_ref().len().saturating_sub(1))
 }
 
