@@ -224,6 +224,7 @@ pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Che
         needed: &mut needed,
         accepted: &mut accepted,
         domain: vec![],
+        built: vec![],
     };
 
     // The claim's own domain: both sides as written, inside `d` too. The
@@ -342,12 +343,19 @@ struct Ctx<'a> {
     accepted: &'a mut Accepted,
     /// The conditions under which both sides of the claim are defined.
     domain: Vec<(RecExpr<Math>, Rel)>,
+    /// The normalizers built so far, as built (before any step read a term),
+    /// by what they were built from: their laws, whether they unfold every
+    /// name, whether they have the domain, and how many conditions of the
+    /// domain and substitutions there were (both only ever grow).
+    built: Vec<(Built<'a>, Normalizer<'a>)>,
 }
+
+type Built<'a> = (Option<&'a BTreeSet<String>>, bool, bool, usize, usize);
 
 impl<'a> Ctx<'a> {
     /// A normalizer with the assumptions' sign facts and the substitutions so far.
     fn normalizer(
-        &self,
+        &mut self,
         laws: Option<&'a BTreeSet<String>>,
         unfold_all: bool,
         substitutions: &[(RecExpr<Math>, RecExpr<Math>)],
@@ -355,14 +363,20 @@ impl<'a> Ctx<'a> {
         self.normalizer_with(laws, unfold_all, substitutions, true)
     }
 
-    /// [`Ctx::normalizer`], with the claim's domain as facts or without.
+    /// [`Ctx::normalizer`], with the claim's domain as facts or without. One
+    /// built from the same is a copy of the first (building is deterministic).
     fn normalizer_with(
-        &self,
+        &mut self,
         laws: Option<&'a BTreeSet<String>>,
         unfold_all: bool,
         substitutions: &[(RecExpr<Math>, RecExpr<Math>)],
         domain: bool,
     ) -> Result<Normalizer<'a>, Stop> {
+        let (facts, substituted) = (self.domain.len(), substitutions.len());
+        let key = (laws, unfold_all, domain, facts, substituted);
+        if let Some((_, n)) = self.built.iter().find(|(k, _)| *k == key) {
+            return Ok(n.clone());
+        }
         let mut n = Normalizer::new(
             &self.statement.defs,
             &self.statement.ranges,
@@ -383,6 +397,7 @@ impl<'a> Ctx<'a> {
             let v = n.normalize(value)?;
             n.substitute(target, v)?;
         }
+        self.built.push((key, n.clone()));
         Ok(n)
     }
 

@@ -169,6 +169,7 @@ pub struct Met {
 }
 
 /// Computes normal forms; one instance per step, so atom numbers agree.
+#[derive(Clone)]
 pub struct Normalizer<'a> {
     defs: &'a Defs,
     /// The index ranges: `sum-const` gives a range's size, and `sum-delta`
