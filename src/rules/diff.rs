@@ -1,8 +1,9 @@
 //! The differentiation rules as data: one aligned table of named rewrites on
-//! `d(...)` terms with their side conditions, and the names of the rules that
-//! unfold a `let` name and rename a bound index. The kernel reads this table;
-//! turning it into e-graph rewrites is `rules::rewrites`, running them the
-//! prover's job.
+//! `d(...)` terms with their side conditions, the names of the rules that
+//! unfold a `let` name and rename a bound index, and reading the table's
+//! sides as pattern trees (`pattern_ast`, the trees egg's parser gives). The
+//! kernel reads this table; turning it into e-graph rewrites is
+//! `rules::rewrites`, running them the prover's job.
 
 use egg::{ENodeOrVar, FromOp, Id, Language, Pattern, PatternAst, RecExpr};
 

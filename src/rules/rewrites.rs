@@ -1,8 +1,9 @@
 //! The differentiation table turned into egg rewrites: the guards evaluated
 //! on e-classes, the appliers for unfolding a `let` name, renaming a bound
-//! index and spreading `d` over a whole sum, and which table rule applies to
-//! a node (`rule_for`, `bind`). Owns no rule of its own: the rules are the
-//! table in `rules::diff`.
+//! index and spreading `d` over a whole sum, which table rules can fire on a
+//! problem's terms (`can_fire`), and which table rule applies to a node
+//! (`rule_for`, `bind`). Owns no rule of its own: the rules are the table in
+//! `rules::diff`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
