@@ -166,10 +166,33 @@ pub(crate) struct Context {
     /// The verified roll-up, when the certificate has one (or why it fails).
     rolled: Option<Result<rollup::Rolled, String>>,
     /// Every term text read so far, with what it reads as: reading is a
-    /// function of the text (and of this context), and a proof states most
-    /// terms twice (a step's end is the next one's start), the prover's
-    /// certifying and its self-check read the same steps.
-    read: std::sync::Mutex<rustc_hash::FxHashMap<String, Result<RecExpr<Math>, String>>>,
+    /// function of the text and of the header this context was read from, and
+    /// a proof states most terms twice (a step's end is the next one's start),
+    /// the prover's certifying and its self-check read the same steps.
+    /// Shared by the contexts read from the same header ([`shared_reads`]).
+    read: Reads,
+}
+
+/// Term texts and what they read as, under one header.
+type Reads =
+    std::sync::Arc<std::sync::Mutex<rustc_hash::FxHashMap<String, Result<RecExpr<Math>, String>>>>;
+
+/// The term texts read under the header `text` (a context's `index`, `let`
+/// and `assume` lines) by every context read from that same text: what a
+/// term reads as is a function of the header and the term's text alone, so
+/// the checker re-reading a roll-up's template reads what the prover's
+/// context for the template read. A few headers are kept: more, and all go.
+fn shared_reads(text: &str) -> Reads {
+    static SHARED: std::sync::OnceLock<std::sync::Mutex<rustc_hash::FxHashMap<String, Reads>>> =
+        std::sync::OnceLock::new();
+    let mut shared = SHARED
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if shared.len() >= 16 && !shared.contains_key(text) {
+        shared.clear();
+    }
+    shared.entry(text.to_string()).or_default().clone()
 }
 
 impl Context {
@@ -253,7 +276,7 @@ impl Context {
             names,
             statement,
             rolled,
-            read: Default::default(),
+            read: shared_reads(&text),
         })
     }
 
@@ -442,9 +465,10 @@ impl Context {
                         "a proof needs at least one step after its lemmas".into(),
                     ));
                 }
-                let accepted = kernel::check(&self.statement, &proof, false).map_err(fail)?;
+                // The kernel's expander of the lemmas it just checked.
+                let (accepted, expander) =
+                    kernel::check(&self.statement, &proof, false).map_err(fail)?;
                 self.check_shown(claim, &accepted)?;
-                let expander = kernel::lemmas(&self.statement, &proof.lemmas).map_err(fail)?;
                 let lhs = expander.expand(&proof.lhs).map_err(|e| (None, e))?;
                 let rhs = expander.expand(&proof.rhs).map_err(|e| (None, e))?;
                 for p in &claim.spot_checks {

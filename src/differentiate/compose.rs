@@ -13,7 +13,7 @@ use num_rational::BigRational;
 use crate::language::Math;
 use crate::print::{infix_at, to_infix};
 use crate::report::Step;
-use crate::rules::diff::{diff_rule, rule_patterns};
+use crate::rules::diff::{diff_rule, rule_asts};
 use crate::rules::terms::instantiate;
 
 /// Composes derivatives over lemmas already made (by their `before` text)
@@ -108,10 +108,10 @@ impl<'a> Composer<'a> {
         let var = |n: &str| -> Var { n.parse().expect("a pattern variable") };
         let table = |name: &str, binding: Vec<(Var, RecExpr<Math>)>| {
             let rule = diff_rule(name)?;
-            let (_, rhs) = rule_patterns(rule);
+            let (_, rhs) = rule_asts(rule);
             let mut terms = binding;
             terms.push((var("?x"), x.clone()));
-            Some((rule.name.to_string(), instantiate(&rhs.ast, &terms)))
+            Some((rule.name.to_string(), instantiate(rhs, &terms)))
         };
         if !matches!(f[root], Math::Num(_)) && constant(f, root, 8).is_some() {
             return table("d-const", vec![]);
@@ -151,8 +151,8 @@ impl<'a> Composer<'a> {
                 let name =
                     crate::rules::rewrites::table_rule_for(op)
                         .or(matches!(op, Math::Pow(_)).then_some("d-pow"))?;
-                let (lhs, _) = rule_patterns(diff_rule(name)?);
-                let ast = lhs.ast.as_ref();
+                let (lhs, _) = rule_asts(diff_rule(name)?);
+                let ast = lhs.as_ref();
                 let Some(ENodeOrVar::ENode(Math::D([fp, _]))) = ast.last() else {
                     return None;
                 };

@@ -17,7 +17,7 @@ use egg::{ENodeOrVar, Id, Language, RecExpr, Symbol, Var};
 use crate::language::Math;
 use crate::print::to_infix;
 use crate::report::{Step, StopReason};
-use crate::rules::diff::{diff_rule, rule_patterns, RENAME, UNFOLD};
+use crate::rules::diff::{diff_rule, rule_asts, RENAME, UNFOLD};
 use crate::rules::rewrites::{
     bind, bound_name, head, head_indices, is_constant, name_in, rule_for, sum_terms, EGraph,
     Rewrite,
@@ -436,15 +436,15 @@ impl<'a> Derivation<'a> {
             let binding: Vec<(Var, Id)> = bind(rule, f, &f_node, x, &self.egraph);
             let terms: Vec<(Var, RecExpr<Math>)> =
                 binding.iter().map(|(v, id)| (*v, print(*id))).collect();
-            let (lhs, rhs) = rule_patterns(rule);
+            let (lhs, rhs) = rule_asts(rule);
             steps.push(Step::new(
                 rule.name.to_string(),
-                to_infix(&instantiate(&lhs.ast, &terms)),
-                to_infix(&instantiate(&rhs.ast, &terms)),
+                to_infix(&instantiate(lhs, &terms)),
+                to_infix(&instantiate(rhs, &terms)),
             ));
-            for node in rhs.ast.as_ref() {
+            for node in rhs.as_ref() {
                 if let ENodeOrVar::ENode(Math::D([a, v])) = node {
-                    let lookup = |i: &Id| match &rhs.ast[*i] {
+                    let lookup = |i: &Id| match &rhs[*i] {
                         ENodeOrVar::Var(var) => {
                             binding.iter().find(|(w, _)| w == var).map(|(_, id)| *id)
                         }

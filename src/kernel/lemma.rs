@@ -13,7 +13,7 @@ use super::norm::Defs;
 use super::term::{self, alpha_key, copy, root};
 use super::Justification;
 use crate::language::{Math, Ranges};
-use crate::rules::diff::{Guard, DIFF_RULES};
+use crate::rules::diff::{pattern_ast, Guard, DIFF_RULES};
 
 /// The variable of a derivative: a free scalar, or an element of a free family.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -51,14 +51,15 @@ fn is_constant(e: &RecExpr<Math>, id: Id) -> bool {
     })
 }
 
-/// Checks the lemma `before = after` justified by `by`; `Err` says why not.
+/// Checks the lemma `before = after` justified by `by`; `Ok` is the key of
+/// `after` ([`alpha_key`]), `Err` says why not.
 pub fn check(
     defs: &Defs,
     ranges: &Ranges,
     by: &Justification,
     before: &RecExpr<Math>,
     after: &RecExpr<Math>,
-) -> Result<(), String> {
+) -> Result<String, String> {
     let r = root(before);
     let Math::D([f, x]) = before[r] else {
         return Err("a lemma's left side must be a derivative".into());
@@ -105,10 +106,11 @@ pub fn check(
             )
         }
     };
-    if alpha_key(&expected, root(&expected), ranges) != alpha_key(after, root(after), ranges) {
+    let key = alpha_key(after, root(after), ranges);
+    if alpha_key(&expected, root(&expected), ranges) != key {
         return Err(format!("the rule gives {}, not {}", expected, after));
     }
-    Ok(())
+    Ok(key)
 }
 
 fn unfold(
@@ -142,16 +144,16 @@ fn unfold(
 /// A rule's two sides as pattern trees (`None`: the side does not parse).
 type Sides = (Option<PatternAst<Math>>, Option<PatternAst<Math>>);
 
-/// The rule table's sides as pattern trees, in table order, parsed once
-/// (`None` for a side that does not parse). Only the trees are read: a
-/// `PatternAst` skips compiling an e-matching program, the bulk of parsing
-/// a `Pattern`.
+/// The rule table's sides as pattern trees, in table order, read once by
+/// the table's own reader (the trees egg's parser gives: `rules::diff`
+/// tests it on every side), `None` for a side that does not read. Only the
+/// trees are read: a `PatternAst` skips compiling an e-matching program.
 fn patterns() -> &'static [Sides] {
     static PATTERNS: std::sync::OnceLock<Vec<Sides>> = std::sync::OnceLock::new();
     PATTERNS.get_or_init(|| {
         DIFF_RULES
             .iter()
-            .map(|r| (r.lhs.parse().ok(), r.rhs.parse().ok()))
+            .map(|r| (pattern_ast(r.lhs), pattern_ast(r.rhs)))
             .collect()
     })
 }
@@ -171,14 +173,7 @@ fn by_rule(
         return Err("the rule table does not parse".into());
     };
     let mut binding: Vec<(Var, Id)> = Vec::new();
-    if !matches_at(
-        ranges,
-        lhs,
-        root_of(lhs),
-        before,
-        root(before),
-        &mut binding,
-    ) {
+    if !matches_at(ranges, lhs, root(lhs), before, root(before), &mut binding) {
         return Err(format!("rule {name} does not match"));
     }
     let get = |v: &str| {
@@ -232,10 +227,6 @@ fn by_rule(
         ids.push(id);
     }
     Ok(RecExpr::from(out))
-}
-
-fn root_of<T: Language>(e: &RecExpr<T>) -> Id {
-    Id::from(e.as_ref().len() - 1)
 }
 
 fn matches_at(
@@ -369,18 +360,19 @@ impl Store {
 }
 
 impl Expander {
-    /// An expander by checked lemmas `(lhs, rhs)`; `Err` names a duplicate.
+    /// An expander by checked lemmas `(lhs, rhs, key of rhs)` (the key
+    /// [`check`] returns); `Err` names a duplicate.
     pub fn new(
-        lemmas: &[(RecExpr<Math>, RecExpr<Math>)],
+        lemmas: &[(RecExpr<Math>, RecExpr<Math>, String)],
         ranges: &Ranges,
     ) -> Result<Expander, usize> {
         let mut map = HashMap::default();
         let mut open = Vec::new();
         let mut store = Store::default();
-        for (i, (l, r)) in lemmas.iter().enumerate() {
+        for (i, (l, r, r_key)) in lemmas.iter().enumerate() {
             let key = alpha_key(l, root(l), ranges);
             // A renaming of a bound index is the same term here: nothing to record.
-            if key == alpha_key(r, root(r), ranges) {
+            if key == *r_key {
                 continue;
             }
             if map.insert(key.clone(), r.clone()).is_some() {
@@ -448,7 +440,7 @@ impl Expander {
         let mut reach: Vec<Id> = Vec::new();
         {
             let store = self.store.borrow();
-            let mut seen: std::collections::HashSet<Id> = Default::default();
+            let mut seen: rustc_hash::FxHashSet<Id> = Default::default();
             let mut todo = vec![id];
             while let Some(n) = todo.pop() {
                 if store.expanded.contains_key(&n) || !seen.insert(n) {

@@ -154,6 +154,9 @@ pub struct Accepted {
     pub laws: Vec<BTreeSet<String>>,
 }
 
+/// An accepted proof: what the kernel says of it, and the expander of its lemmas.
+pub type Checked = (Accepted, Expander);
+
 /// Why a proof is rejected: the 1-based lemma or step at fault (lemmas first), and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
@@ -189,7 +192,7 @@ pub fn same_term(a: &RecExpr<Math>, b: &RecExpr<Math>, ranges: &Ranges) -> bool 
 pub fn lemmas(statement: &Statement, lemmas: &[Step]) -> Result<Expander, Rejection> {
     let mut pairs = Vec::new();
     for (i, l) in lemmas.iter().enumerate() {
-        lemma::check(
+        let key = lemma::check(
             &statement.defs,
             &statement.ranges,
             &l.by,
@@ -197,7 +200,7 @@ pub fn lemmas(statement: &Statement, lemmas: &[Step]) -> Result<Expander, Reject
             &l.after,
         )
         .or_else(|e| reject(Some(i + 1), e))?;
-        pairs.push((l.before.clone(), l.after.clone()));
+        pairs.push((l.before.clone(), l.after.clone(), key));
     }
     Expander::new(&pairs, &statement.ranges)
         .or_else(|i| reject(Some(i + 1), "a second lemma for the same derivative"))
@@ -207,7 +210,7 @@ pub fn lemmas(statement: &Statement, lemmas: &[Step]) -> Result<Expander, Reject
 /// law may fire and the stated conditions are taken to be exactly the ones
 /// the signs do not establish (the prover lists them); without, only the
 /// laws each step names apply and every condition must be met.
-pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Accepted, Rejection> {
+pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Checked, Rejection> {
     let expander = lemmas(statement, &proof.lemmas)?;
     let first = proof.lemmas.len();
     let mut accepted = Accepted::default();
@@ -221,6 +224,7 @@ pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Acc
         needed: &mut needed,
         accepted: &mut accepted,
         domain: vec![],
+        built: vec![],
     };
 
     // The claim's own domain: both sides as written, inside `d` too. The
@@ -283,7 +287,7 @@ pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Acc
     if current != alpha_key(&proof.rhs, root(&proof.rhs), &statement.ranges) {
         return reject(None, "the chain does not end at the claim's right side");
     }
-    let used = expander.used.borrow();
+    let used = expander.used.take();
     if let Some(k) = expander.keys().find(|k| !used.contains(*k)) {
         return reject(None, format!("the lemma for {k} is never used"));
     }
@@ -306,7 +310,7 @@ pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Acc
             }
         }
     }
-    Ok(accepted)
+    Ok((accepted, expander))
 }
 
 /// Whether `term REL 0` follows from the signs, the assumptions and `given`.
@@ -339,12 +343,19 @@ struct Ctx<'a> {
     accepted: &'a mut Accepted,
     /// The conditions under which both sides of the claim are defined.
     domain: Vec<(RecExpr<Math>, Rel)>,
+    /// The normalizers built so far, as built (before any step read a term),
+    /// by what they were built from: their laws, whether they unfold every
+    /// name, whether they have the domain, and how many conditions of the
+    /// domain and substitutions there were (both only ever grow).
+    built: Vec<(Built<'a>, Normalizer<'a>)>,
 }
+
+type Built<'a> = (Option<&'a BTreeSet<String>>, bool, bool, usize, usize);
 
 impl<'a> Ctx<'a> {
     /// A normalizer with the assumptions' sign facts and the substitutions so far.
     fn normalizer(
-        &self,
+        &mut self,
         laws: Option<&'a BTreeSet<String>>,
         unfold_all: bool,
         substitutions: &[(RecExpr<Math>, RecExpr<Math>)],
@@ -352,14 +363,20 @@ impl<'a> Ctx<'a> {
         self.normalizer_with(laws, unfold_all, substitutions, true)
     }
 
-    /// [`Ctx::normalizer`], with the claim's domain as facts or without.
+    /// [`Ctx::normalizer`], with the claim's domain as facts or without. One
+    /// built from the same is a copy of the first (building is deterministic).
     fn normalizer_with(
-        &self,
+        &mut self,
         laws: Option<&'a BTreeSet<String>>,
         unfold_all: bool,
         substitutions: &[(RecExpr<Math>, RecExpr<Math>)],
         domain: bool,
     ) -> Result<Normalizer<'a>, Stop> {
+        let (facts, substituted) = (self.domain.len(), substitutions.len());
+        let key = (laws, unfold_all, domain, facts, substituted);
+        if let Some((_, n)) = self.built.iter().find(|(k, _)| *k == key) {
+            return Ok(n.clone());
+        }
         let mut n = Normalizer::new(
             &self.statement.defs,
             &self.statement.ranges,
@@ -380,6 +397,7 @@ impl<'a> Ctx<'a> {
             let v = n.normalize(value)?;
             n.substitute(target, v)?;
         }
+        self.built.push((key, n.clone()));
         Ok(n)
     }
 
@@ -550,9 +568,7 @@ impl<'a> Ctx<'a> {
 }
 
 fn zero() -> RecExpr<Math> {
-    let mut e = RecExpr::default();
-    e.add(Math::Num(crate::language::Constant::int(0)));
-    e
+    RecExpr::from(vec![Math::Num(crate::language::Constant::int(0))])
 }
 
 /// `!=`, `>` or `>=`.

@@ -10,7 +10,8 @@
 //! `sqrt` and powers, `sums` sums over the classes, `solve` what an
 //! assumption step needs.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use egg::{Id, Language, RecExpr, Symbol};
 use num_rational::BigRational;
@@ -168,6 +169,7 @@ pub struct Met {
 }
 
 /// Computes normal forms; one instance per step, so atom numbers agree.
+#[derive(Clone)]
 pub struct Normalizer<'a> {
     defs: &'a Defs,
     /// The index ranges: `sum-const` gives a range's size, and `sum-delta`
@@ -217,22 +219,22 @@ impl<'a> Normalizer<'a> {
             used: BTreeSet::new(),
             unfold_all,
             atoms: vec![],
-            atom_index: HashMap::new(),
+            atom_index: HashMap::default(),
             free: vec![],
             height: vec![],
             signs: vec![],
             factors: vec![],
-            factor_index: HashMap::new(),
-            names: HashMap::new(),
-            bound: HashMap::new(),
-            written: HashMap::new(),
-            inverses: HashMap::new(),
-            substitution: HashMap::new(),
+            factor_index: HashMap::default(),
+            names: HashMap::default(),
+            bound: HashMap::default(),
+            written: HashMap::default(),
+            inverses: HashMap::default(),
+            substitution: HashMap::default(),
             facts: vec![],
             family_facts: vec![],
             collecting: true,
             met: vec![],
-            seen: HashSet::new(),
+            seen: HashSet::default(),
             work: 0,
             max_work: 50_000_000,
         }

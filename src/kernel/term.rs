@@ -2,7 +2,7 @@
 //! structural keys, free indices, and renaming an index without capture.
 //! Owns no arithmetic and no rules.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use egg::{Id, Language, RecExpr, Symbol};
@@ -10,7 +10,7 @@ use egg::{Id, Language, RecExpr, Symbol};
 use crate::language::{Math, Ranges};
 
 /// The root of a term.
-pub fn root(expr: &RecExpr<Math>) -> Id {
+pub fn root<L: Language>(expr: &RecExpr<L>) -> Id {
     Id::from(expr.as_ref().len().saturating_sub(1))
 }
 
@@ -21,7 +21,6 @@ pub fn copy(expr: &RecExpr<Math>, id: Id, out: &mut Vec<Math>) -> Id {
 
 /// [`copy`] from a node list.
 pub fn copy_nodes(nodes: &[Math], id: Id, out: &mut Vec<Math>) -> Id {
-    let mut map: HashMap<Id, Id> = HashMap::new();
     let mut needed = vec![false; usize::from(id) + 1];
     needed[usize::from(id)] = true;
     for i in (0..=usize::from(id)).rev() {
@@ -31,13 +30,14 @@ pub fn copy_nodes(nodes: &[Math], id: Id, out: &mut Vec<Math>) -> Id {
             }
         }
     }
+    let mut map = vec![Id::from(0); usize::from(id) + 1];
     for (i, keep) in needed.iter().enumerate() {
         if *keep {
-            out.push(nodes[i].clone().map_children(|c| map[&c]));
-            map.insert(Id::from(i), Id::from(out.len() - 1));
+            out.push(nodes[i].clone().map_children(|c| map[usize::from(c)]));
+            map[i] = Id::from(out.len() - 1);
         }
     }
-    map[&id]
+    map[usize::from(id)]
 }
 
 /// The subterm at `id` as a term of its own.
@@ -263,6 +263,8 @@ fn write_key(
             bound.pop();
             out.push(')');
         }
+        // A name as its `Display` writes it, without the formatting machinery.
+        Math::Var(s) => out.push_str(s.as_str()),
         node if node.children().is_empty() => {
             write!(out, "{node}").expect("a String takes any text")
         }

@@ -72,7 +72,9 @@ pub(super) fn certify(
         proof
             .chain
             .retain(|_| *flags.next().expect("one flag per chain step"));
-        crate::kernel::check(&context.statement, &proof, true).map_err(|r| (r.step, r.reason))
+        crate::kernel::check(&context.statement, &proof, true)
+            .map(|(accepted, _)| accepted)
+            .map_err(|r| (r.step, r.reason))
     });
     let accepted = match outcome {
         Ok(a) => a,

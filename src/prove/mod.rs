@@ -153,7 +153,14 @@ fn prove_problem_as(
         let mut decided = instance.unwrap_or_else(|| {
             let own = Instant::now() + limits.timeout;
             let deadline = until.map_or(own, |until| until.min(own));
-            let rules = rules.get_or_init(|| diff_rewrites(&defs, &reserved));
+            let rules = rules.get_or_init(|| {
+                let sides: Vec<&RecExpr<Math>> = problem
+                    .claims
+                    .iter()
+                    .flat_map(|c| [&c.lhs, &c.rhs])
+                    .collect();
+                diff_rewrites(&defs, &reserved, &sides)
+            });
             let mut decided = prove_claim(problem, &defs, rules, claim, limits, until);
             if let Ok(context) = &context {
                 let mut checked = None;
@@ -496,8 +503,9 @@ pub fn differentiate_by(
     for def in defs.values() {
         reserved.extend(crate::index::index_names(def));
     }
-    let derivation = Derivation::run(&[&term], defs, &diff_rewrites(defs, &reserved), saturation)
-        .map_err(|e| e.to_string())?;
+    let rules = diff_rewrites(defs, &reserved, &[&term]);
+    let derivation =
+        Derivation::run(&[&term], defs, &rules, saturation).map_err(|e| e.to_string())?;
     let result = derivation.result(0).map_err(|e| e.to_string())?;
     let mut norm = Normalizer::new(defs, true, budget(limits, deadline));
     match norm.normalize(&result) {

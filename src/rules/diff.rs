@@ -1,10 +1,11 @@
 //! The differentiation rules as data: one aligned table of named rewrites on
-//! `d(...)` terms with their side conditions, and the names of the rules that
-//! unfold a `let` name and rename a bound index. The kernel reads this table;
-//! turning it into e-graph rewrites is `rules::rewrites`, running them the
-//! prover's job.
+//! `d(...)` terms with their side conditions, the names of the rules that
+//! unfold a `let` name and rename a bound index, and reading the table's
+//! sides as pattern trees (`pattern_ast`, the trees egg's parser gives). The
+//! kernel reads this table; turning it into e-graph rewrites is
+//! `rules::rewrites`, running them the prover's job.
 
-use egg::Pattern;
+use egg::{ENodeOrVar, FromOp, Id, Language, Pattern, PatternAst, RecExpr};
 
 use crate::language::Math;
 
@@ -92,26 +93,57 @@ pub const DIFF_RULES: &[DiffRule] = &[
     rule("d-sum",       "(d (sum ?j ?a) ?x)", "(sum ?j (d ?a ?x))",                               NotCaptured),
 ];
 
-/// The parsed sides of `rule` (parsed once per process).
-pub fn rule_patterns(rule: &DiffRule) -> &'static (Pattern<Math>, Pattern<Math>) {
-    static PATTERNS: std::sync::OnceLock<Vec<(Pattern<Math>, Pattern<Math>)>> =
-        std::sync::OnceLock::new();
-    let all = PATTERNS.get_or_init(|| {
-        DIFF_RULES
-            .iter()
-            .map(|r| {
-                (
-                    r.lhs.parse().expect("rule lhs parses"),
-                    r.rhs.parse().expect("rule rhs parses"),
-                )
-            })
-            .collect()
-    });
-    let index = DIFF_RULES
+/// The position of `rule` in [`DIFF_RULES`].
+fn index_of(rule: &DiffRule) -> usize {
+    DIFF_RULES
         .iter()
         .position(|r| r.name == rule.name)
-        .expect("a table rule");
-    &all[index]
+        .expect("a table rule")
+}
+
+/// The sides of `rule` as pattern trees, exactly the trees of the compiled
+/// patterns of [`rule_patterns`] (read once per process, without compiling).
+pub fn rule_asts(rule: &DiffRule) -> &'static (PatternAst<Math>, PatternAst<Math>) {
+    static ASTS: std::sync::OnceLock<Vec<(PatternAst<Math>, PatternAst<Math>)>> =
+        std::sync::OnceLock::new();
+    let all = ASTS.get_or_init(|| {
+        let read = |side: &str| compact(pattern_ast(side).expect("a rule side reads"));
+        DIFF_RULES
+            .iter()
+            .map(|r| (read(r.lhs), read(r.rhs)))
+            .collect()
+    });
+    &all[index_of(rule)]
+}
+
+/// The sides of `rule` compiled for e-matching: each rule compiled once per
+/// process, when first asked for (a problem's rewrites need only the rules
+/// its operators can fire).
+pub fn rule_patterns(rule: &DiffRule) -> &'static (Pattern<Math>, Pattern<Math>) {
+    type Compiled = std::sync::OnceLock<(Pattern<Math>, Pattern<Math>)>;
+    static PATTERNS: std::sync::OnceLock<Vec<Compiled>> = std::sync::OnceLock::new();
+    let all = PATTERNS.get_or_init(|| DIFF_RULES.iter().map(|_| Compiled::new()).collect());
+    all[index_of(rule)].get_or_init(|| {
+        let (lhs, rhs) = rule_asts(rule);
+        (Pattern::new(lhs.clone()), Pattern::new(rhs.clone()))
+    })
+}
+
+/// `ast` with repeated nodes shared, as egg's `Pattern::new` stores a
+/// pattern: each distinct node once, in order of first occurrence.
+fn compact(ast: PatternAst<Math>) -> PatternAst<Math> {
+    let mut ids: Vec<Id> = Vec::with_capacity(ast.as_ref().len());
+    let mut nodes: Vec<ENodeOrVar<Math>> = Vec::new();
+    // A rule side has a few nodes: a scan finds a repeat sooner than a hash.
+    for node in ast.as_ref() {
+        let node = node.clone().map_children(|c| ids[usize::from(c)]);
+        let at = nodes.iter().position(|n| *n == node).unwrap_or_else(|| {
+            nodes.push(node);
+            nodes.len() - 1
+        });
+        ids.push(Id::from(at));
+    }
+    RecExpr::from(nodes)
 }
 
 /// The name of the rule that unfolds `let` names under `d`.
@@ -123,4 +155,99 @@ pub const RENAME: &str = "rename-index";
 /// The rule called `name`.
 pub fn diff_rule(name: &str) -> Option<&'static DiffRule> {
     DIFF_RULES.iter().find(|r| r.name == name)
+}
+
+/// A rule side (egg's s-expression syntax: `(op child ...)`, an atom, or a
+/// pattern variable `?v`) as a pattern tree: the tree `text.parse()` gives
+/// (each node after its children, left to right), read without egg's general
+/// s-expression reader, which costs more than the rest of compiling the table.
+/// `None` when `text` is not such a term.
+pub fn pattern_ast(text: &str) -> Option<PatternAst<Math>> {
+    // The tokens: `(`, `)` and the words between them and spaces.
+    let mut words = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        if c == '(' || c == ')' || c.is_whitespace() {
+            words.extend(start.take().map(|s| &text[s..i]));
+            if !c.is_whitespace() {
+                words.push(&text[i..i + 1]);
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    words.extend(start.map(|s| &text[s..]));
+    let mut tokens = words.into_iter();
+    let mut nodes = Vec::new();
+    let first = tokens.next()?;
+    read_node(first, &mut tokens, &mut nodes)?;
+    tokens.next().is_none().then(|| RecExpr::from(nodes))
+}
+
+/// Reads the term that starts with `token` into `nodes`; returns its id.
+fn read_node<'a>(
+    token: &'a str,
+    tokens: &mut impl Iterator<Item = &'a str>,
+    nodes: &mut Vec<ENodeOrVar<Math>>,
+) -> Option<Id> {
+    let node = match token {
+        ")" => return None,
+        "(" => {
+            let op = tokens.next().filter(|op| !matches!(*op, "(" | ")"))?;
+            let mut children = Vec::new();
+            loop {
+                match tokens.next()? {
+                    ")" => break,
+                    t => children.push(read_node(t, tokens, nodes)?),
+                }
+            }
+            ENodeOrVar::from_op(op, children).ok()?
+        }
+        atom => ENodeOrVar::from_op(atom, vec![]).ok()?,
+    };
+    nodes.push(node);
+    Some(Id::from(nodes.len() - 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pattern_ast_reads_every_rule_side_as_egg_does() {
+        for r in DIFF_RULES {
+            for side in [r.lhs, r.rhs] {
+                let egg: PatternAst<Math> = side.parse().expect("egg reads the table");
+                assert_eq!(pattern_ast(side), Some(egg), "{side}");
+            }
+        }
+        for r in DIFF_RULES {
+            let (lhs, rhs) = rule_asts(r);
+            assert_eq!(
+                lhs,
+                &r.lhs.parse::<Pattern<Math>>().unwrap().ast,
+                "{}",
+                r.lhs
+            );
+            assert_eq!(
+                rhs,
+                &r.rhs.parse::<Pattern<Math>>().unwrap().ast,
+                "{}",
+                r.rhs
+            );
+        }
+        for side in [
+            "(d ?f ?x)",
+            "(d ?s ?x)",
+            "(* (exp ?a) (d ?a ?x))",
+            "0",
+            "?a",
+        ] {
+            let egg: PatternAst<Math> = side.parse().expect("egg reads it");
+            assert_eq!(pattern_ast(side), Some(egg), "{side}");
+        }
+        for bad in ["", "(", ")", "(d ?a", "(d ?a))", "()", "((d) ?a)", "?a ?b"] {
+            assert_eq!(pattern_ast(bad), None, "{bad}");
+        }
+    }
 }

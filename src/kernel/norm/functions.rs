@@ -4,7 +4,7 @@
 //! row of the table `rules::laws` (by `exp`, `log` and the step function).
 //! Owns no other law.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use egg::{ENodeOrVar, Language, Pattern, RecExpr, Symbol};
@@ -61,10 +61,8 @@ impl Normalizer<'_> {
             if self.law(law) {
                 // The row's right side, its placeholders read as the arguments;
                 // its divisors and logarithms are of positives, met quietly.
-                let saved = std::mem::replace(
-                    &mut self.bound,
-                    vars.iter().copied().zip(args).collect::<HashMap<_, _>>(),
-                );
+                let saved =
+                    std::mem::replace(&mut self.bound, vars.iter().copied().zip(args).collect());
                 let collecting = std::mem::replace(&mut self.collecting, false);
                 let out = self.normalize(rhs);
                 self.collecting = collecting;

@@ -294,7 +294,9 @@ pub(crate) fn refine(
         let mut whole = claim.clone();
         whole.steps = steps;
         let proof = context.proof(&whole).ok()?;
-        crate::kernel::check(&context.statement, &proof, true).ok()
+        crate::kernel::check(&context.statement, &proof, true)
+            .ok()
+            .map(|(accepted, _)| accepted)
     };
     let stated = |accepted: &crate::kernel::Accepted| -> BTreeSet<String> {
         accepted
