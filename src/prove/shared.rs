@@ -68,13 +68,8 @@ pub(super) fn context_and_counterexamples(
     let Some(template) = template.map(std::sync::Arc::new) else {
         return (crate::check::Context::new(report), found);
     };
-    std::thread::scope(|scope| {
-        let checker = std::thread::Builder::new()
-            .stack_size(64 << 20)
-            .spawn_scoped(scope, || {
-                crate::check::Context::new_with(report, Some(template.clone()))
-            });
-        let searched = parallel_map(&disproved, |(i, (t, env))| {
+    let search = || {
+        parallel_map(&disproved, |(i, (t, env))| {
             let values = |point: &BTreeMap<Symbol, BigRational>| {
                 template
                     .values_at(*t, section.classes, env, point)
@@ -88,16 +83,21 @@ pub(super) fn context_and_counterexamples(
                 let _ = template.keep_values_at(*t, section.classes, env, cx);
             }
             (*i, found)
-        });
-        for (i, cx) in searched {
-            found[i] = Some(cx);
-        }
-        let context = match checker.map(|c| c.join()) {
-            Ok(Ok(context)) => context,
-            _ => Err("internal error: the checker did not finish reading the certificate".into()),
-        };
-        (context, found)
-    })
+        })
+    };
+    // The checker reads on this thread (whose heap has the most room for
+    // what it allocates), the search runs on another.
+    let (context, searched) = std::thread::scope(|scope| {
+        let searcher = std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn_scoped(scope, search);
+        let context = crate::check::Context::new_with(report, Some(template.clone()));
+        (context, searcher.ok().and_then(|s| s.join().ok()))
+    });
+    for (i, cx) in searched.into_iter().flatten() {
+        found[i] = Some(cx);
+    }
+    (context, found)
 }
 
 /// For a claim: `None` when no counterexample was searched for yet, else
