@@ -197,14 +197,15 @@ fn shared_reads(text: &str) -> Reads {
 
 impl Context {
     pub(crate) fn new(report: &Report) -> Result<Context, String> {
-        Context::new_with(report, None)
+        Context::new_with(report, || None)
     }
 
-    /// [`Context::new`], with the roll-up's template already read
-    /// ([`rollup::Template::new`] of the report's roll-up section).
+    /// [`Context::new`], where `template` gives the roll-up's template
+    /// already read ([`rollup::Template::new`] of the report's roll-up
+    /// section), if it can, when the problem has been read.
     pub(crate) fn new_with(
         report: &Report,
-        template: Option<std::sync::Arc<rollup::Template>>,
+        template: impl FnOnce() -> Option<std::sync::Arc<rollup::Template>>,
     ) -> Result<Context, String> {
         let mut text = String::new();
         for i in &report.indices {
@@ -265,7 +266,7 @@ impl Context {
                 rhs: a.rhs.clone(),
             });
         }
-        let rolled = report.rolled_up.as_ref().map(|r| match template {
+        let rolled = report.rolled_up.as_ref().map(|r| match template() {
             Some(t) => rollup::Rolled::with(t, r, &problem),
             None => rollup::Rolled::new(r, &problem),
         });

@@ -61,14 +61,17 @@ pub(super) fn context_and_counterexamples(
                 .is_some_and(|c| c.status == Status::Disproved)
         })
         .collect();
-    let template = match disproved.is_empty() {
-        true => None,
-        false => crate::check::Template::new(section).ok(),
-    };
-    let Some(template) = template.map(std::sync::Arc::new) else {
+    if disproved.is_empty() {
         return (crate::check::Context::new(report), found);
-    };
-    let search = || {
+    }
+    // The search reads the template and hands it to the checker, which needs
+    // it only once it has read the problem.
+    let (send, receive) = std::sync::mpsc::channel();
+    let search = move || {
+        let Ok(template) = crate::check::Template::new(section).map(std::sync::Arc::new) else {
+            return Vec::new();
+        };
+        let _ = send.send(template.clone());
         parallel_map(&disproved, |(i, (t, env))| {
             let values = |point: &BTreeMap<Symbol, BigRational>| {
                 template
@@ -91,7 +94,7 @@ pub(super) fn context_and_counterexamples(
         let searcher = std::thread::Builder::new()
             .stack_size(64 << 20)
             .spawn_scoped(scope, search);
-        let context = crate::check::Context::new_with(report, Some(template.clone()));
+        let context = crate::check::Context::new_with(report, || receive.recv().ok());
         (context, searcher.ok().and_then(|s| s.join().ok()))
     });
     for (i, cx) in searched.into_iter().flatten() {
