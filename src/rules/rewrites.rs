@@ -1,9 +1,9 @@
 //! The differentiation table turned into egg rewrites: the guards evaluated
 //! on e-classes, the appliers for unfolding a `let` name, renaming a bound
-//! index and spreading `d` over a whole sum, which table rules can fire on a
-//! problem's terms (`can_fire`), and which table rule applies to a node
-//! (`rule_for`, `bind`). Owns no rule of its own: the rules are the table in
-//! `rules::diff`.
+//! index and spreading `d` over a whole sum, and which table rule applies to
+//! a node (`rule_for`, `bind`). Which table rules can fire on a problem's
+//! terms is `rules::firing`'s. Owns no rule of its own: the rules are the
+//! table in `rules::diff`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -368,13 +368,14 @@ pub fn sum_terms(
 /// The differentiation rewrites for a problem with these definitions, whose
 /// terms use the index names `reserved` (a renamed bound index avoids them),
 /// for differentiating `terms`: the table rules that can fire on them (see
-/// [`can_fire`]; the others would match nothing), then unfolding and renaming.
+/// [`super::firing::can_fire`]; the others would match nothing), then
+/// unfolding and renaming.
 pub fn diff_rewrites(
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
     reserved: &BTreeSet<Symbol>,
     terms: &[&RecExpr<Math>],
 ) -> Vec<Rewrite> {
-    let fires = can_fire(defs, terms);
+    let fires = super::firing::can_fire(defs, terms);
     let defs = Arc::new(defs.clone());
     let reserved = Arc::new(reserved.clone());
     let mut rules: Vec<Rewrite> = DIFF_RULES
@@ -427,68 +428,6 @@ pub fn diff_rewrites(
     rules
         .push(Rewrite::new(RENAME, lhs, Rename { defs, reserved }).expect("rename is well-formed"));
     rules
-}
-
-/// Which table rules (in table order) can ever match in the e-graph that
-/// differentiating `terms` builds. Every rule's left side is `d(F, ?x)`; when
-/// `F` is an operator node, the rule matches only where a node of that kind
-/// is. The kinds there: those of `terms` and of the definitions (unfolding
-/// adds their bodies), `d`, `+`, `-`, `neg`, `sum` and names (spreading `d`
-/// over a sum and renaming a bound index build these), and the right sides
-/// of the rules that can fire, until nothing is added. A rule left out would
-/// find no match in any round, so the saturation is the same without it.
-pub fn can_fire(defs: &BTreeMap<Symbol, RecExpr<Math>>, terms: &[&RecExpr<Math>]) -> Vec<bool> {
-    type Kind = std::mem::Discriminant<Math>;
-    fn add(kinds: &mut Vec<Kind>, node: &Math) -> bool {
-        let kind = std::mem::discriminant(node);
-        let new = !kinds.contains(&kind);
-        if new {
-            kinds.push(kind);
-        }
-        new
-    }
-    let mut kinds: Vec<Kind> = Vec::new();
-    let (a, b) = (Id::from(0), Id::from(0));
-    let built = [
-        Math::D([a, b]),
-        Math::Add([a, b]),
-        Math::Sub([a, b]),
-        Math::Neg(a),
-        Math::Sum([a, b]),
-        Math::Var(Symbol::from("x")),
-    ];
-    let written = terms.iter().copied().chain(defs.values());
-    for node in written.flat_map(|t| t.as_ref()).chain(&built) {
-        add(&mut kinds, node);
-    }
-    let mut fires = vec![false; DIFF_RULES.len()];
-    loop {
-        let mut grew = false;
-        for (r, fires) in DIFF_RULES.iter().zip(fires.iter_mut()) {
-            let (lhs, rhs) = rule_asts(r);
-            let ast = lhs.as_ref();
-            let matchable = match ast.last() {
-                Some(egg::ENodeOrVar::ENode(Math::D([f, _]))) => match &ast[usize::from(*f)] {
-                    egg::ENodeOrVar::ENode(n) => kinds.contains(&std::mem::discriminant(n)),
-                    egg::ENodeOrVar::Var(_) => true,
-                },
-                _ => true,
-            };
-            if *fires || !matchable {
-                continue;
-            }
-            *fires = true;
-            grew = true;
-            for node in rhs.as_ref() {
-                if let egg::ENodeOrVar::ENode(n) = node {
-                    add(&mut kinds, n);
-                }
-            }
-        }
-        if !grew {
-            return fires;
-        }
-    }
 }
 
 /// The rule that applies to `d(f, x)` given the operator of `f`'s chosen node,
