@@ -254,34 +254,31 @@ impl Exact {
         Some(Exact::Small(n.try_into().ok()?, d.try_into().ok()?))
     }
 
-    fn add(&self, o: &Exact) -> Exact {
-        if let (Exact::Small(a, b), Exact::Small(c, d)) = (self, o) {
-            let (a, b, c, d) = (
+    /// Both as machine fractions, widened (`a/b`, `c/d`), when both are.
+    fn pair(&self, o: &Exact) -> Option<(i128, i128, i128, i128)> {
+        match (self, o) {
+            (Exact::Small(a, b), Exact::Small(c, d)) => Some((
                 i128::from(*a),
                 i128::from(*b),
                 i128::from(*c),
                 i128::from(*d),
-            );
-            if let Some(v) = Exact::small(a * d + c * b, b * d) {
-                return v;
-            }
+            )),
+            _ => None,
         }
-        Exact::Big(self.big() + o.big())
+    }
+
+    fn add(&self, o: &Exact) -> Exact {
+        let small = self
+            .pair(o)
+            .and_then(|(a, b, c, d)| Exact::small(a * d + c * b, b * d));
+        small.unwrap_or_else(|| Exact::Big(self.big() + o.big()))
     }
 
     fn mul(&self, o: &Exact) -> Exact {
-        if let (Exact::Small(a, b), Exact::Small(c, d)) = (self, o) {
-            let (a, b, c, d) = (
-                i128::from(*a),
-                i128::from(*b),
-                i128::from(*c),
-                i128::from(*d),
-            );
-            if let Some(v) = Exact::small(a * c, b * d) {
-                return v;
-            }
-        }
-        Exact::Big(self.big() * o.big())
+        let small = self
+            .pair(o)
+            .and_then(|(a, b, c, d)| Exact::small(a * c, b * d));
+        small.unwrap_or_else(|| Exact::Big(self.big() * o.big()))
     }
 
     fn neg(&self) -> Exact {
