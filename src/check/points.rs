@@ -103,6 +103,14 @@ impl Context {
     ) -> Result<(), String> {
         let mut eval = Evaluator::new(defs, point);
         for a in &problem.assumptions {
+            // An equation holds when both sides have exact values and they are equal
+            // (then both are defined); an inequality is read in intervals.
+            if a.relation == Relation::Eq {
+                let l = exact_value(&a.lhs, defs, point);
+                if l.is_some() && l == exact_value(&a.rhs, defs, point) {
+                    continue;
+                }
+            }
             let (Some(l), Some(r)) = (eval.eval(&a.lhs), eval.eval(&a.rhs)) else {
                 return Err(format!(
                     "assumption `{}` is undefined at the point",
@@ -110,10 +118,7 @@ impl Context {
                 ));
             };
             let holds = match a.relation {
-                Relation::Eq => {
-                    let l = exact_value(&a.lhs, defs, point);
-                    l.is_some() && l == exact_value(&a.rhs, defs, point)
-                }
+                Relation::Eq => false,
                 Relation::Gt => l.lo > r.hi,
                 Relation::Ge => l.lo >= r.hi,
                 Relation::Ne => l.disjoint(&r),
