@@ -2,8 +2,9 @@
 //! an indexed template ([`crate::rollup`]), each template claim is decided
 //! once, for every `n`, by the ordinary path (differentiate, normal forms,
 //! kernel), and each claim of the problem by its instance: proved when its
-//! template claim is, disproved when the template's lemmas, unrolled at the
-//! problem's `n`, give a point where the sides differ. The certificate
+//! template claim is, disproved when the template's sides (its lemmas in
+//! place of every `d`), evaluated on the template at the problem's `n`,
+//! differ at a point of the problem. The certificate
 //! carries the template and its proofs; the checker verifies the
 //! instantiation ([`crate::check`]). Claims that are no instance, or that
 //! the template does not decide, go the ordinary way.
