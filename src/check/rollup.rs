@@ -40,10 +40,10 @@ pub(crate) struct Template {
     kept: std::sync::Mutex<Option<Kept>>,
 }
 
-/// A point read, and a claim's sides' values there.
+/// A point, and a claim's sides' values there.
 struct Kept {
-    /// The point as written, and as read.
-    text: PointValues,
+    /// The point as written, when it was kept from its text, and as read.
+    text: Option<PointValues>,
     point: std::sync::Arc<Point>,
     /// What the values are a function of, beyond the point: the claim
     /// (0-based), the number of classes and the index values.
@@ -127,6 +127,42 @@ impl Template {
             }
         }
         drop(kept);
+        self.evaluate(t, classes, env, point)
+    }
+
+    /// [`Template::values_at`], kept as the last values evaluated (a call
+    /// with the same arguments reads them back).
+    pub(crate) fn values_noting(
+        &self,
+        t: usize,
+        classes: usize,
+        env: &unroll::Env,
+        point: &BTreeMap<Symbol, BigRational>,
+    ) -> Result<SidesAt, String> {
+        let values = self.values_at(t, classes, env, point)?;
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        let same = kept.as_ref().is_some_and(|k| {
+            (k.at.0, k.at.1, &k.at.2, k.point.as_ref()) == (t, classes, env, point)
+        });
+        if !same {
+            *kept = Some(Kept {
+                text: None,
+                point: std::sync::Arc::new(point.clone()),
+                at: (t, classes, env.clone()),
+                values,
+            });
+        }
+        Ok(values)
+    }
+
+    /// The evaluation itself.
+    fn evaluate(
+        &self,
+        t: usize,
+        classes: usize,
+        env: &unroll::Env,
+        point: &BTreeMap<Symbol, BigRational>,
+    ) -> Result<SidesAt, String> {
         let c = self.claims.get(t).ok_or("no such template claim")?;
         let (l, r) = c.expanded.as_ref().map_err(|e| e.clone())?;
         let sizes = sizes(classes);
@@ -166,7 +202,7 @@ impl Template {
         let point = super::read_point(p)?;
         let values = self.values_at(t, classes, env, &point)?;
         *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(Kept {
-            text: p.clone(),
+            text: Some(p.clone()),
             point: std::sync::Arc::new(point),
             at: (t, classes, env.clone()),
             values,
@@ -179,7 +215,7 @@ impl Template {
     fn read_point(&self, p: &PointValues) -> Result<std::sync::Arc<Point>, String> {
         let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         match kept.as_ref() {
-            Some(k) if k.text == *p => Ok(k.point.clone()),
+            Some(k) if k.text.as_ref() == Some(p) => Ok(k.point.clone()),
             _ => Ok(std::sync::Arc::new(super::read_point(p)?)),
         }
     }

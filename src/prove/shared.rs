@@ -74,11 +74,14 @@ pub(super) fn context_and_counterexamples(
         };
         let _ = send.send(template.clone());
         parallel_map(&disproved, |(i, (t, env))| {
+            // For one claim, the template notes the values at each point, so
+            // that keeping the counterexample's (below) evaluates nothing again.
             let values = |point: &BTreeMap<Symbol, BigRational>| {
-                template
-                    .values_at(*t, section.classes, env, point)
-                    .ok()
-                    .flatten()
+                let at = match disproved.len() {
+                    1 => template.values_noting(*t, section.classes, env, point),
+                    _ => template.values_at(*t, section.classes, env, point),
+                };
+                at.ok().flatten()
             };
             let found = counterexample(problem, defs, &problem.claims[*i], &values, limits, until);
             // The checker's evaluation of it, done now, while the checker reads the
