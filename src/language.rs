@@ -117,15 +117,25 @@ impl FromStr for Constant {
 
 impl fmt::Display for Constant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use num_traits::ToPrimitive;
-        // Machine integers print the same digits, without big-number division.
-        let small = |b: &BigInt| b.to_i64();
-        match (small(self.0.numer()), small(self.0.denom())) {
-            (Some(n), Some(1)) => write!(f, "{n}"),
-            (Some(n), Some(d)) => write!(f, "{n}/{d}"),
-            _ if self.0.is_integer() => write!(f, "{}", self.0.numer()),
-            _ => write!(f, "{}/{}", self.0.numer(), self.0.denom()),
+        f.write_str(&rational_text(&self.0))
+    }
+}
+
+/// A rational as a [`Constant`] prints it: `-7/4`, `3`.
+pub(crate) fn rational_text(v: &BigRational) -> String {
+    use num_traits::ToPrimitive;
+    // Machine integers print the same digits, without big-number division.
+    let small = |b: &BigInt| b.to_i64();
+    match (small(v.numer()), small(v.denom())) {
+        (Some(n), Some(1)) => n.to_string(),
+        (Some(n), Some(d)) => {
+            let mut s = n.to_string();
+            s.push('/');
+            s.push_str(&d.to_string());
+            s
         }
+        _ if v.is_integer() => v.numer().to_string(),
+        _ => format!("{}/{}", v.numer(), v.denom()),
     }
 }
 

@@ -220,12 +220,7 @@ pub(super) fn values(
     PointValues {
         point: point
             .iter()
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    crate::language::Constant(v.clone()).to_string(),
-                )
-            })
+            .map(|(k, v)| (k.as_str().to_owned(), crate::language::rational_text(v)))
             .collect(),
         lhs: display(l),
         rhs: display(r),
