@@ -112,40 +112,26 @@ impl Template {
     /// replaced by its lemma, at `env` and `classes` classes, an element
     /// `a[2]` being the point's `a2`. Evaluated on the template, a sum as a
     /// loop: the same intervals as evaluating the sides unrolled and renamed
-    /// ([`crate::numeric::Indexed`]).
+    /// ([`crate::numeric::Indexed`]). With `note`, they are kept as the last
+    /// values evaluated (a call with the same arguments reads them back).
     pub(crate) fn values_at(
         &self,
         t: usize,
         classes: usize,
         env: &unroll::Env,
         point: &BTreeMap<Symbol, BigRational>,
-    ) -> Result<Option<(Interval, Interval)>, String> {
+        note: bool,
+    ) -> Result<SidesAt, String> {
+        let same =
+            |k: &Kept| (k.at.0, k.at.1, &k.at.2, k.point.as_ref()) == (t, classes, env, point);
         let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(k) = kept.as_ref() {
-            if (k.at.0, k.at.1, &k.at.2, k.point.as_ref()) == (t, classes, env, point) {
-                return Ok(k.values);
-            }
+        if let Some(k) = kept.as_ref().filter(|k| same(k)) {
+            return Ok(k.values);
         }
         drop(kept);
-        self.evaluate(t, classes, env, point)
-    }
-
-    /// [`Template::values_at`], kept as the last values evaluated (a call
-    /// with the same arguments reads them back).
-    pub(crate) fn values_noting(
-        &self,
-        t: usize,
-        classes: usize,
-        env: &unroll::Env,
-        point: &BTreeMap<Symbol, BigRational>,
-    ) -> Result<SidesAt, String> {
-        let values = self.values_at(t, classes, env, point)?;
-        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        let same = kept.as_ref().is_some_and(|k| {
-            (k.at.0, k.at.1, &k.at.2, k.point.as_ref()) == (t, classes, env, point)
-        });
-        if !same {
-            *kept = Some(Kept {
+        let values = self.evaluate(t, classes, env, point)?;
+        if note {
+            *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(Kept {
                 text: None,
                 point: std::sync::Arc::new(point.clone()),
                 at: (t, classes, env.clone()),
@@ -200,7 +186,7 @@ impl Template {
         p: &PointValues,
     ) -> Result<SidesAt, String> {
         let point = super::read_point(p)?;
-        let values = self.values_at(t, classes, env, &point)?;
+        let values = self.values_at(t, classes, env, &point, false)?;
         *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(Kept {
             text: Some(p.clone()),
             point: std::sync::Arc::new(point),
@@ -349,7 +335,7 @@ impl Rolled {
         env: &unroll::Env,
         point: &BTreeMap<Symbol, BigRational>,
     ) -> Result<Option<(Interval, Interval)>, String> {
-        self.template.values_at(t, self.classes, env, point)
+        self.template.values_at(t, self.classes, env, point, false)
     }
 
     /// Checks an instance claim of the problem.
@@ -511,7 +497,10 @@ mod tests {
         let cx = claim.counterexample.as_ref().unwrap();
         let point = super::super::read_point(cx).unwrap();
         let env = unroll::Env::from([(Symbol::from("k"), 2)]);
-        let own = template.values_at(0, 5, &env, &point).unwrap().unwrap();
+        let own = template
+            .values_at(0, 5, &env, &point, false)
+            .unwrap()
+            .unwrap();
         let mut moved = cx.clone();
         let a3 = moved.point.get_mut("a3").unwrap();
         *a3 = if a3 == "9" { "10".into() } else { "9".into() };
@@ -524,12 +513,24 @@ mod tests {
         assert_eq!(*template.read_point(&moved).unwrap(), other);
         assert_eq!(*template.read_point(cx).unwrap(), point);
         assert_ne!(own, kept);
-        assert_eq!(template.values_at(0, 5, &env, &other).unwrap(), Some(kept));
-        assert_eq!(template.values_at(0, 5, &env, &point).unwrap(), Some(own));
+        assert_eq!(
+            template.values_at(0, 5, &env, &other, false).unwrap(),
+            Some(kept)
+        );
+        assert_eq!(
+            template.values_at(0, 5, &env, &point, false).unwrap(),
+            Some(own)
+        );
         // Another index value or size is evaluated too.
         let k3 = unroll::Env::from([(Symbol::from("k"), 3)]);
-        let at_k3 = template.values_at(0, 5, &k3, &other).unwrap().unwrap();
+        let at_k3 = template
+            .values_at(0, 5, &k3, &other, false)
+            .unwrap()
+            .unwrap();
         assert_ne!(at_k3, kept);
-        assert_ne!(template.values_at(0, 4, &env, &other).unwrap(), Some(kept));
+        assert_ne!(
+            template.values_at(0, 4, &env, &other, false).unwrap(),
+            Some(kept)
+        );
     }
 }

@@ -76,11 +76,9 @@ pub(super) fn context_and_counterexamples(
         parallel_map(&disproved, |(i, (t, env))| {
             // For one claim, the template notes the values at each point, so
             // that keeping the counterexample's (below) evaluates nothing again.
+            let note = disproved.len() == 1;
             let values = |point: &BTreeMap<Symbol, BigRational>| {
-                let at = match disproved.len() {
-                    1 => template.values_noting(*t, section.classes, env, point),
-                    _ => template.values_at(*t, section.classes, env, point),
-                };
+                let at = template.values_at(*t, section.classes, env, point, note);
                 at.ok().flatten()
             };
             let found = counterexample(problem, defs, &problem.claims[*i], &values, limits, until);
