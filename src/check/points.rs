@@ -166,8 +166,8 @@ fn terms<'a>(lhs: &'a RecExpr<Math>, rhs: &'a RecExpr<Math>) -> Box<Sides<'a>> {
 }
 
 /// A point's values, read exactly.
-pub(crate) fn read_point(p: &PointValues) -> Result<BTreeMap<Symbol, BigRational>, String> {
-    let mut point: BTreeMap<Symbol, BigRational> = BTreeMap::new();
+pub(crate) fn read_point(p: &PointValues) -> Result<Point, String> {
+    let mut point = Point::new();
     for (name, value) in &p.point {
         let v = parse_rational(value).ok_or_else(|| format!("`{value}` is not a rational"))?;
         point.insert(Symbol::from(name.as_str()), v);
@@ -230,7 +230,6 @@ pub(super) fn exact_at(
 
 /// An exact rational: a fraction of machine integers while its parts fit
 /// (a thousand quarters add up without big numbers), else a big one.
-#[derive(Clone)]
 enum Exact {
     /// `n / d`, in lowest terms, `d > 0`.
     Small(i64, i64),

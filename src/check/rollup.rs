@@ -186,13 +186,13 @@ impl Template {
         p: &PointValues,
     ) -> Result<SidesAt, String> {
         let point = super::read_point(p)?;
-        let values = self.values_at(t, classes, env, &point, false)?;
-        *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(Kept {
-            text: Some(p.clone()),
-            point: std::sync::Arc::new(point),
-            at: (t, classes, env.clone()),
-            values,
-        });
+        let values = self.values_at(t, classes, env, &point, true)?;
+        // Noted just now (or before, with the same arguments): the text goes with it.
+        if let Some(k) = self.kept.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            if (k.at.0, k.at.1, &k.at.2, k.point.as_ref()) == (t, classes, env, &point) {
+                k.text = Some(p.clone());
+            }
+        }
         Ok(values)
     }
 
