@@ -115,60 +115,11 @@ fn render_report(report: &Report, format: Format) -> String {
     }
 }
 
-/// [`crate::algebra::natural_key`] of a name, ordered the same way; a name
-/// then at most 19 digits (`a17`) is read in place.
-enum NameKey<'a> {
-    Short(&'a str, u64),
-    Long(Vec<(String, u64)>),
-}
-
-impl<'a> NameKey<'a> {
-    fn of(s: &'a str) -> NameKey<'a> {
-        let at = s.find(|c: char| c.is_ascii_digit()).unwrap_or(s.len());
-        let digits = &s[at..];
-        if digits.len() <= 19 && digits.bytes().all(|b| b.is_ascii_digit()) {
-            return NameKey::Short(&s[..at], digits.parse().unwrap_or(0));
-        }
-        NameKey::Long(crate::algebra::natural_key(s))
-    }
-
-    fn parts(&self) -> Box<dyn Iterator<Item = (&str, u64)> + '_> {
-        match self {
-            NameKey::Short(s, n) => Box::new(std::iter::once((*s, *n))),
-            NameKey::Long(v) => Box::new(v.iter().map(|(s, n)| (s.as_str(), *n))),
-        }
-    }
-}
-
-impl Ord for NameKey<'_> {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        match (self, other) {
-            (NameKey::Short(a, m), NameKey::Short(b, n)) => (a, m).cmp(&(b, n)),
-            _ => self.parts().cmp(other.parts()),
-        }
-    }
-}
-
-impl PartialEq for NameKey<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == std::cmp::Ordering::Equal
-    }
-}
-
-impl Eq for NameKey<'_> {}
-
-impl PartialOrd for NameKey<'_> {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
 /// `"a1 = 1/4, t1 = 1/2"` for a counterexample point.
 fn point_text(cx: &crate::report::PointValues) -> String {
     let mut entries: Vec<(&String, &String)> = cx.point.iter().collect();
-    // Each name's key once (a point at a thousand classes has two thousand
-    // names), a name then digits (`a17`) without copying the name.
-    entries.sort_by_cached_key(|(k, _)| NameKey::of(k));
+    // Each name's key once (a point at a thousand classes has two thousand names).
+    entries.sort_by_cached_key(|(k, _)| crate::algebra::natural_key(k));
     let mut out = String::with_capacity(entries.len() * 16);
     for (i, (k, v)) in entries.iter().enumerate() {
         if i > 0 {
@@ -179,23 +130,4 @@ fn point_text(cx: &crate::report::PointValues) -> String {
         out.push_str(v);
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::NameKey;
-
-    /// Names sort as their natural keys do.
-    #[test]
-    fn names_sort_in_natural_order() {
-        let long = format!("a{}", "9".repeat(20));
-        let names = [
-            "a10", "a2", "t1", "a", "b1c2", "a1", "W1_2", "W1_10", "x", "12", &long, "a0", "y[3]",
-        ];
-        let mut by_key: Vec<&str> = names.to_vec();
-        by_key.sort_by_key(|s| NameKey::of(s));
-        let mut by_natural: Vec<&str> = names.to_vec();
-        by_natural.sort_by_key(|s| crate::algebra::natural_key(s));
-        assert_eq!(by_key, by_natural);
-    }
 }
