@@ -250,14 +250,7 @@ impl Unroller<'_> {
         }
         let free = &self.free[usize::from(id)];
         let value = |s: &Symbol| env.get(s).copied().unwrap_or(0);
-        let packed = match free.as_slice() {
-            [a] => u32::try_from(value(a)).ok().map(u64::from),
-            [a, b] => u32::try_from(value(a))
-                .ok()
-                .zip(u32::try_from(value(b)).ok())
-                .map(|(a, b)| u64::from(a) | (u64::from(b) << 32)),
-            _ => None,
-        };
+        let packed = pack_by(free, value);
         if let Some(packed) = packed {
             if let Some(done) = self.memo.get(&(id, packed)) {
                 return Ok(*done);
@@ -326,6 +319,27 @@ impl Unroller<'_> {
             }
         })
     }
+}
+
+/// At most two index values (each below 2^32) as one number: a memo key
+/// that allocates nothing; `None` for more.
+pub(crate) fn pack(values: &[usize]) -> Option<u64> {
+    let value = |i: usize| u32::try_from(values[i]).ok().map(u64::from);
+    match values.len() {
+        0 => Some(0),
+        1 => value(0),
+        2 => Some(value(0)? | (value(1)? << 32)),
+        _ => None,
+    }
+}
+
+/// [`pack`] of the values `value` gives the indices `free`.
+pub(crate) fn pack_by(free: &[Symbol], value: impl Fn(&Symbol) -> usize) -> Option<u64> {
+    let mut values = [0; 2];
+    for (slot, s) in values.iter_mut().zip(free) {
+        *slot = value(s);
+    }
+    values.get(..free.len()).and_then(pack)
 }
 
 /// The variable `a[i]` stands for once `a[j]` has `j = i`.

@@ -273,7 +273,9 @@ impl<'a> Indexed<'a> {
         body: Id,
         env: &mut Vec<(Symbol, usize)>,
     ) -> Option<Interval> {
-        let key = pack(&self.all[shape].free[usize::from(id)], env).map(|p| (shape, id, p));
+        let value = |s: &Symbol| lookup(env, *s).unwrap_or(0);
+        let free = &self.all[shape].free[usize::from(id)];
+        let key = crate::unroll::pack_by(free, value).map(|p| (shape, id, p));
         if let Some(done) = key.and_then(|k| self.sums.get(&k)) {
             return *done;
         }
@@ -314,14 +316,7 @@ impl<'a> Indexed<'a> {
 
     /// An element `f[v…]`: the family's definition at `v`, or the point's value.
     fn element(&mut self, family: Symbol, values: &[usize]) -> Option<Interval> {
-        let key = match values {
-            [v] => u32::try_from(*v).ok().map(u64::from),
-            [v, w] => u32::try_from(*v)
-                .ok()
-                .zip(u32::try_from(*w).ok())
-                .map(|(v, w)| u64::from(v) | (u64::from(w) << 32)),
-            _ => None,
-        }?;
+        let key = crate::unroll::pack(values)?;
         if let Some(v) = self.elements.get(&(family, key)) {
             return *v;
         }
@@ -386,19 +381,6 @@ fn constant_in(expr: &RecExpr<Math>, id: Id, env: &mut Env, sizes: &Sizes) -> Op
         }
         Math::Idx(_) | Math::Lambda(_) => None,
         node => constant_node(node, |c| constant_in(expr, c, env, sizes)),
-    }
-}
-
-/// The values of `free` in `env`, packed into one number (one or two indices).
-fn pack(free: &[Symbol], env: &[(Symbol, usize)]) -> Option<u64> {
-    let value = |s: &Symbol| u32::try_from(lookup(env, *s).unwrap_or(0)).ok();
-    match free {
-        [] => Some(0),
-        [a] => value(a).map(u64::from),
-        [a, b] => value(a)
-            .zip(value(b))
-            .map(|(a, b)| u64::from(a) | (u64::from(b) << 32)),
-        _ => None,
     }
 }
 
