@@ -21,7 +21,15 @@ Usage:
   python3 bench/peers.py [N ...]          # the table (default n = 10 100 300 1000)
   python3 bench/peers.py --check [N]      # the scripts' answers (tests/peers.rs runs this)
 Options: --repeats R (default 3), --timeout SECS per run (default 60), --binary PATH (a
-backprove already built; otherwise `cargo build --release` first).
+backprove already built; otherwise `cargo build --release` first), --pairs P (default 21).
+
+After the table, a second one compares backprove with itself: for each n, P
+rounds each run the true claim and the wrong one (and, separately, the claim
+without the assumption) back to back, the order alternating, and print the
+median of the per-round ratios with the quartiles. Rows of the first table are
+timed minutes apart, when the machine may run at another speed; these pairs are
+seconds apart, so they say whether a false claim is refuted in no more time
+than the true claim is proved.
 """
 import os
 import shutil
@@ -214,9 +222,35 @@ def table(sizes, repeats, timeout):
             print(f"| {n} | {claim} | " + " | ".join(cells) + " |", flush=True)
 
 
+def pairs(sizes, rounds):
+    """backprove's wrong and no-assumption claims over its true claim, in interleaved pairs."""
+    make = systems()[0][2]
+    print()
+    print(f"backprove against itself: median of {rounds} interleaved pairs (quartiles)")
+    print()
+    print("| n | true | wrong / true | no assumption / true |")
+    print("|---|---|---|---|")
+    for n in sizes:
+        cells = []
+        trues = []
+        for claim in CLAIMS[1:]:
+            ratios = []
+            for i in range(rounds):
+                order = ["true", claim] if i % 2 == 0 else [claim, "true"]
+                took = {c: run("backprove", make, n, c, 60)[0] for c in order}
+                trues.append(took["true"])
+                ratios.append(took[claim] / took["true"])
+            ratios.sort()
+            q = len(ratios) // 4
+            mid = ratios[len(ratios) // 2]
+            cells.append(f"{mid:.3f} ({ratios[q]:.3f}-{ratios[-1 - q]:.3f})")
+        trues.sort()
+        print(f"| {n} | {trues[len(trues) // 2]:.3f} s | " + " | ".join(cells) + " |", flush=True)
+
+
 def main():
     args = sys.argv[1:]
-    opts = {"--repeats": 3, "--timeout": 60.0}
+    opts = {"--repeats": 3, "--timeout": 60.0, "--pairs": 21}
     for key in list(opts):
         if key in args:
             i = args.index(key)
@@ -234,6 +268,8 @@ def main():
         sys.exit(0 if check(n, opts["--timeout"]) else 1)
     sizes = [int(a) for a in args] or [10, 100, 300, 1000]
     table(sizes, opts["--repeats"], opts["--timeout"])
+    if opts["--pairs"] > 0:
+        pairs(sizes, opts["--pairs"])
 
 
 if __name__ == "__main__":
