@@ -22,8 +22,12 @@ pub(super) struct Node {
     pub(super) end: usize,
 }
 
-pub(super) struct Parser<'a> {
-    pub(super) tokens: &'a [Token],
+pub(super) struct Parser<'a, 't> {
+    pub(super) tokens: &'a [Token<'t>],
+    /// The symbol of each name token, when the caller interned it before
+    /// parsing (`symbols[k]` is `Symbol::from` of token `k`'s name); empty
+    /// or `None`: interned when read.
+    pub(super) symbols: &'a [Option<Symbol>],
     pub(super) pos: usize,
     pub(super) line: usize,
     pub(super) defined: &'a BTreeMap<Symbol, usize>,
@@ -54,15 +58,16 @@ pub(crate) struct Shape {
     pub(super) column: usize,
 }
 
-impl<'a> Parser<'a> {
+impl<'a, 't> Parser<'a, 't> {
     pub(super) fn new(
-        tokens: &'a [Token],
+        tokens: &'a [Token<'t>],
         line: usize,
         defined: &'a BTreeMap<Symbol, usize>,
         families: &'a BTreeSet<Symbol>,
     ) -> Self {
         Parser {
             tokens,
+            symbols: &[],
             pos: 0,
             line,
             defined,
@@ -105,6 +110,18 @@ impl<'a> Parser<'a> {
         ))
     }
 
+    /// The symbol of the name `name` at token `pos`: the one interned before
+    /// parsing, if any, else `Symbol::from(name)`.
+    fn symbol_at(&self, pos: usize, name: &str) -> Symbol {
+        match self.symbols.get(pos) {
+            Some(Some(s)) => {
+                debug_assert_eq!(s.as_str(), name);
+                *s
+            }
+            _ => Symbol::from(name),
+        }
+    }
+
     /// The column of the first use of index `name` on this line.
     pub(super) fn index_column(&self, name: Symbol) -> Option<usize> {
         self.index_uses
@@ -117,10 +134,10 @@ impl<'a> Parser<'a> {
     pub(super) fn check_index_name(
         &mut self,
         name: &str,
+        sym: Symbol,
         column: usize,
         width: usize,
     ) -> Result<(), Error> {
-        let sym = Symbol::from(name);
         if is_reserved(name) || self.defined.contains_key(&sym) {
             return Err(self.semantic(
                 column,
@@ -134,8 +151,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `a[j]`, with the family name already read.
-    pub(super) fn indexed(&mut self, name: &str, column: usize) -> Result<Node, Error> {
-        let sym = Symbol::from(name);
+    pub(super) fn indexed(&mut self, name: &str, sym: Symbol, column: usize) -> Result<Node, Error> {
         let width = name.chars().count();
         if is_reserved(name) {
             return Err(self.semantic(
@@ -169,7 +185,7 @@ impl<'a> Parser<'a> {
         })
     }
 
-    pub(super) fn peek(&self) -> &Token {
+    pub(super) fn peek(&self) -> &Token<'t> {
         &self.tokens[self.pos.min(self.tokens.len() - 1)]
     }
 
@@ -196,7 +212,7 @@ impl<'a> Parser<'a> {
         )
     }
 
-    pub(super) fn expect(&mut self, tok: Tok, what: &str) -> Result<Token, Error> {
+    pub(super) fn expect(&mut self, tok: Tok<'_>, what: &str) -> Result<Token<'t>, Error> {
         if self.peek().tok == tok {
             self.pos += 1;
             Ok(self.tokens[self.pos - 1].clone())
@@ -205,12 +221,15 @@ impl<'a> Parser<'a> {
         }
     }
 
-    pub(super) fn ident(&mut self, what: &str) -> Result<(String, usize, usize), Error> {
-        let t = self.peek().clone();
+    /// A name, with its symbol, column and width.
+    pub(super) fn ident(&mut self, what: &str) -> Result<(&'t str, Symbol, usize, usize), Error> {
+        let tokens: &'a [Token<'t>] = self.tokens;
+        let t = &tokens[self.pos.min(tokens.len() - 1)];
         match t.tok {
             Tok::Ident(name) => {
+                let sym = self.symbol_at(self.pos, name);
                 self.pos += 1;
-                Ok((name, t.column, t.width))
+                Ok((name, sym, t.column, t.width))
             }
             _ => Err(self.expected(what)),
         }
@@ -375,7 +394,7 @@ impl<'a> Parser<'a> {
 
     pub(super) fn primary(&mut self) -> Result<Node, Error> {
         // The token slice outlives the parser's borrow: no token is copied.
-        let tokens: &'a [Token] = self.tokens;
+        let tokens: &'a [Token<'t>] = self.tokens;
         let t = &tokens[self.pos.min(tokens.len() - 1)];
         let end = t.column + t.width;
         match &t.tok {
@@ -400,18 +419,29 @@ impl<'a> Parser<'a> {
                 })
             }
             Tok::Ident(name) => {
+                let at = self.pos;
                 self.pos += 1;
                 match self.peek().tok {
                     Tok::LParen => self.call(name, t.column),
-                    Tok::LBracket => self.indexed(name, t.column),
-                    _ => self.name(name, t.column, end),
+                    Tok::LBracket => {
+                        let sym = self.symbol_at(at, name);
+                        self.indexed(name, sym, t.column)
+                    }
+                    _ => self.name(name, at, t.column, end),
                 }
             }
             _ => Err(self.expected("a number, a name, `-` or `(`")),
         }
     }
 
-    pub(super) fn name(&mut self, name: &str, column: usize, end: usize) -> Result<Node, Error> {
+    /// The name `name` (token `at`) as a variable.
+    pub(super) fn name(
+        &mut self,
+        name: &str,
+        at: usize,
+        column: usize,
+        end: usize,
+    ) -> Result<Node, Error> {
         if is_reserved(name) {
             return Err(self.semantic(
                 column,
@@ -420,7 +450,7 @@ impl<'a> Parser<'a> {
                 format!("`{name}` is a function and needs arguments in parentheses"),
             ));
         }
-        let sym = Symbol::from(name);
+        let sym = self.symbol_at(at, name);
         if self.families.contains(&sym) {
             return Err(self.semantic(
                 column,
@@ -430,7 +460,7 @@ impl<'a> Parser<'a> {
             ));
         }
         self.record(sym, Kind::Scalar, column, end - column)?;
-        let id = self.add(Math::Var(Symbol::from(name)));
+        let id = self.add(Math::Var(sym));
         Ok(Node {
             id,
             value: None,
@@ -469,22 +499,21 @@ impl<'a> Parser<'a> {
         self.enter()?;
         let id = match name {
             "sum" => {
-                let (j, jcol, jwidth) = self.ident("an index name to sum over")?;
-                self.check_index_name(&j, jcol, jwidth)?;
-                let j = self.add(Math::Var(Symbol::from(j.as_str())));
+                let (j, jsym, jcol, jwidth) = self.ident("an index name to sum over")?;
+                self.check_index_name(j, jsym, jcol, jwidth)?;
+                let j = self.add(Math::Var(jsym));
                 self.expect(Tok::Comma, "`,` and the term to sum")?;
                 let body = self.sum()?;
                 self.add(Math::Sum([j, body.id]))
             }
             "delta" => {
-                let (j_name, jcol, jwidth) = self.ident("an index name")?;
-                self.check_index_name(&j_name, jcol, jwidth)?;
-                let j = self.add(Math::Var(Symbol::from(j_name.as_str())));
+                let (j_name, a, jcol, jwidth) = self.ident("an index name")?;
+                self.check_index_name(j_name, a, jcol, jwidth)?;
+                let j = self.add(Math::Var(a));
                 self.expect(Tok::Comma, "`,` and a second index name")?;
-                let (k, kcol, kwidth) = self.ident("an index name")?;
-                self.check_index_name(&k, kcol, kwidth)?;
+                let (k, b, kcol, kwidth) = self.ident("an index name")?;
+                self.check_index_name(k, b, kcol, kwidth)?;
                 if let Some(ranges) = self.ranges {
-                    let (a, b) = (Symbol::from(j_name.as_str()), Symbol::from(k.as_str()));
                     if !ranges.same_range(a, b) {
                         return Err(self.semantic(
                             kcol,
@@ -498,7 +527,7 @@ impl<'a> Parser<'a> {
                         ));
                     }
                 }
-                let k = self.add(Math::Var(Symbol::from(k.as_str())));
+                let k = self.add(Math::Var(b));
                 self.add(Math::Delta([j, k]))
             }
             _ if arity == 0 => {
@@ -538,15 +567,14 @@ impl<'a> Parser<'a> {
     /// The `x` of `d(E, x)`: a free variable or an element `a[k]` of a free family.
     pub(super) fn variable_to_differentiate_by(&mut self) -> Result<Id, Error> {
         let var = self.peek().clone();
-        let (v, vcol, vwidth) = self.ident("a variable to differentiate by")?;
-        let sym = Symbol::from(v.as_str());
+        let (v, sym, vcol, vwidth) = self.ident("a variable to differentiate by")?;
         if let Some(def_line) = self.defined.get(&sym) {
             return Err(self.semantic(vcol, vcol + vwidth, ErrorKind::Differentiation, format!(
                     "cannot differentiate by `{v}`: it is defined by `let`{}; expected a free variable",
                     if *def_line > 0 { format!(" on line {def_line}") } else { String::new() }
                 )));
         }
-        if is_reserved(&v) {
+        if is_reserved(v) {
             return Err(Error::syntax(
                 Span::new(self.line, var.column, var.width),
                 "a variable to differentiate by",
@@ -554,7 +582,7 @@ impl<'a> Parser<'a> {
             ));
         }
         if self.peek().tok == Tok::LBracket {
-            return Ok(self.indexed(&v, vcol)?.id);
+            return Ok(self.indexed(v, sym, vcol)?.id);
         }
         self.record(sym, Kind::Scalar, vcol, vwidth)?;
         self.diff_vars.push((sym, vcol, vwidth));

@@ -10,15 +10,15 @@ use super::lexer::Tok;
 use crate::error::{Error, ErrorKind};
 use crate::language::Math;
 
-impl Parser<'_> {
+impl Parser<'_, '_> {
     /// `[j]` or `[i, j]` after a family name: the indices, as nodes.
     pub(super) fn indices(&mut self) -> Result<(Vec<Id>, usize), Error> {
         self.expect(Tok::LBracket, "`[`")?;
         let mut out = Vec::new();
         loop {
-            let (j, column, width) = self.ident("an index name")?;
-            self.check_index_name(&j, column, width)?;
-            out.push(self.add(Math::Var(Symbol::from(j.as_str()))));
+            let (j, sym, column, width) = self.ident("an index name")?;
+            self.check_index_name(j, sym, column, width)?;
+            out.push(self.add(Math::Var(sym)));
             if self.peek().tok != Tok::Comma {
                 break;
             }
