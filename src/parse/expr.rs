@@ -212,10 +212,13 @@ impl<'a, 't> Parser<'a, 't> {
         )
     }
 
-    pub(super) fn expect(&mut self, tok: Tok<'_>, what: &str) -> Result<Token<'t>, Error> {
-        if self.peek().tok == tok {
+    /// Reads the token `tok` (one without a value), or fails; its column.
+    pub(super) fn expect(&mut self, tok: Tok<'_>, what: &str) -> Result<usize, Error> {
+        let t = self.peek();
+        if t.tok == tok {
+            let column = t.column;
             self.pos += 1;
-            Ok(self.tokens[self.pos - 1].clone())
+            Ok(column)
         } else {
             Err(self.expected(what))
         }
@@ -238,7 +241,7 @@ impl<'a, 't> Parser<'a, 't> {
     /// An expression that must run to the end of the line.
     pub(super) fn whole_expression(&mut self) -> Result<RecExpr<Math>, Error> {
         let e = self.expression_rec()?;
-        if self.peek().tok != Tok::End {
+        if !matches!(self.peek().tok, Tok::End) {
             return Err(self.expected("an operator or end of line"));
         }
         Ok(e)
@@ -273,19 +276,19 @@ impl<'a, 't> Parser<'a, 't> {
         self.enter()?;
         let mut left = self.product()?;
         loop {
-            let op = match self.peek().tok {
-                Tok::Plus => Tok::Plus,
-                Tok::Minus => Tok::Minus,
+            let plus = match self.peek().tok {
+                Tok::Plus => true,
+                Tok::Minus => false,
                 _ => break,
             };
             self.pos += 1;
             let right = self.product()?;
             let value = match (&left.value, &right.value) {
-                (Some(a), Some(b)) if op == Tok::Plus => Some(a + b),
+                (Some(a), Some(b)) if plus => Some(a + b),
                 (Some(a), Some(b)) => Some(a - b),
                 _ => None,
             };
-            let id = if op == Tok::Plus {
+            let id = if plus {
                 self.add(Math::Add([left.id, right.id]))
             } else {
                 self.add(Math::Sub([left.id, right.id]))
@@ -304,14 +307,14 @@ impl<'a, 't> Parser<'a, 't> {
     pub(super) fn product(&mut self) -> Result<Node, Error> {
         let mut left = self.unary()?;
         loop {
-            let op = match self.peek().tok {
-                Tok::Star => Tok::Star,
-                Tok::Slash => Tok::Slash,
+            let times = match self.peek().tok {
+                Tok::Star => true,
+                Tok::Slash => false,
                 _ => break,
             };
             self.pos += 1;
             let right = self.unary()?;
-            if op == Tok::Slash && right.value.as_ref().is_some_and(Zero::is_zero) {
+            if !times && right.value.as_ref().is_some_and(Zero::is_zero) {
                 return Err(self.semantic(
                     right.column,
                     right.end,
@@ -320,11 +323,11 @@ impl<'a, 't> Parser<'a, 't> {
                 ));
             }
             let value = match (&left.value, &right.value) {
-                (Some(a), Some(b)) if op == Tok::Star => Some(a * b),
+                (Some(a), Some(b)) if times => Some(a * b),
                 (Some(a), Some(b)) => Some(a / b),
                 _ => None,
             };
-            let id = if op == Tok::Star {
+            let id = if times {
                 self.add(Math::Mul([left.id, right.id]))
             } else {
                 self.add(Math::Div([left.id, right.id]))
@@ -340,7 +343,7 @@ impl<'a, 't> Parser<'a, 't> {
     }
 
     pub(super) fn unary(&mut self) -> Result<Node, Error> {
-        if self.peek().tok == Tok::Minus {
+        if matches!(self.peek().tok, Tok::Minus) {
             let column = self.peek().column;
             self.pos += 1;
             self.enter()?;
@@ -366,7 +369,7 @@ impl<'a, 't> Parser<'a, 't> {
 
     pub(super) fn power(&mut self) -> Result<Node, Error> {
         let base = self.primary()?;
-        if self.peek().tok != Tok::Caret {
+        if !matches!(self.peek().tok, Tok::Caret) {
             return Ok(base);
         }
         self.pos += 1;
@@ -400,10 +403,10 @@ impl<'a, 't> Parser<'a, 't> {
         match &t.tok {
             Tok::Number(v) => {
                 self.pos += 1;
-                let id = self.add(Math::Num(Constant(v.clone())));
+                let id = self.add(Math::Num(Constant(BigRational::clone(v))));
                 Ok(Node {
                     id,
-                    value: Some(v.clone()),
+                    value: Some(BigRational::clone(v)),
                     column: t.column,
                     end,
                 })
@@ -414,7 +417,7 @@ impl<'a, 't> Parser<'a, 't> {
                 let close = self.expect(Tok::RParen, "`)` or an operator")?;
                 Ok(Node {
                     column: t.column,
-                    end: close.column + 1,
+                    end: close + 1,
                     ..inner
                 })
             }
@@ -560,7 +563,7 @@ impl<'a, 't> Parser<'a, 't> {
             id,
             value: None,
             column,
-            end: close.column + 1,
+            end: close + 1,
         })
     }
 
@@ -581,7 +584,7 @@ impl<'a, 't> Parser<'a, 't> {
                 var.tok.describe(),
             ));
         }
-        if self.peek().tok == Tok::LBracket {
+        if matches!(self.peek().tok, Tok::LBracket) {
             return Ok(self.indexed(v, sym, vcol)?.id);
         }
         self.record(sym, Kind::Scalar, vcol, vwidth)?;

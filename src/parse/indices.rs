@@ -19,13 +19,13 @@ impl Parser<'_, '_> {
             let (j, sym, column, width) = self.ident("an index name")?;
             self.check_index_name(j, sym, column, width)?;
             out.push(self.add(Math::Var(sym)));
-            if self.peek().tok != Tok::Comma {
+            if !matches!(self.peek().tok, Tok::Comma) {
                 break;
             }
             self.pos += 1;
         }
         let close = self.expect(Tok::RBracket, "`]` or `,` and another index")?;
-        Ok((out, close.column + 1))
+        Ok((out, close + 1))
     }
 
     /// Records how family `name` is indexed here: at most two indices, one

@@ -9,7 +9,7 @@ use crate::language::parse_rational;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Tok<'a> {
     Ident(&'a str),
-    Number(BigRational),
+    Number(Box<BigRational>),
     Plus,
     Minus,
     Star,
@@ -140,7 +140,7 @@ pub fn tokenize(text: &str, line: usize) -> Result<Vec<Token<'_>>, Error> {
                     format!("`{s}`"),
                 )
             })?;
-            Tok::Number(value)
+            Tok::Number(Box::new(value))
         } else {
             let (tok, len) = match (b, bytes.get(i + 1).copied()) {
                 (b'>', Some(b'=')) => (Tok::Ge, 2),

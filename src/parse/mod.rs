@@ -41,8 +41,7 @@ pub fn source_lines(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(text).filter(|t| !t.is_empty());
     std::iter::from_fn(move || {
         let t = rest?;
-        // `\n` and `\r` are single bytes that no wider character contains.
-        match t.bytes().position(|b| b == b'\n' || b == b'\r') {
+        match t.find(['\n', '\r']) {
             Some(i) => {
                 let skip = if t[i..].starts_with("\r\n") { 2 } else { 1 };
                 rest = Some(&t[i + skip..]);
@@ -66,7 +65,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
     let mut problem = Problem::default();
     let mut defined: BTreeMap<Symbol, usize> = BTreeMap::new();
     let mut families: BTreeSet<Symbol> = BTreeSet::new();
-    let mut kinds: Kinds = BTreeMap::new();
+    let mut kinds: Kinds = FxHashMap::default();
     // The first use of each name not (yet) defined: a later `let` of it is an error.
     let mut free_uses: FxHashMap<Symbol, (usize, usize)> = FxHashMap::default();
     // Every scalar variable differentiated by: `n` may turn out to be the number of classes.
@@ -168,7 +167,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                         ),
                     ));
                 }
-                let param = if p.peek().tok == Tok::LBracket {
+                let param = if matches!(p.peek().tok, Tok::LBracket) {
                     p.pos += 1;
                     let (j, jsym, jcol, jwidth) = p.ident("an index name")?;
                     p.check_index_name(j, jsym, jcol, jwidth)?;
@@ -348,7 +347,7 @@ fn parse_index(
         }
     }
     pos += 1;
-    if !matches!(&tokens[pos].tok, Tok::Number(v) if *v == num_rational::BigRational::from_integer(1.into()))
+    if !matches!(&tokens[pos].tok, Tok::Number(v) if **v == num_rational::BigRational::from_integer(1.into()))
     {
         return Err(syntax(&tokens[pos], "`1` (a range is written `1..m`)"));
     }
@@ -491,7 +490,7 @@ impl Kind {
 }
 
 /// Each name's kind, with where it was first used.
-type Kinds = BTreeMap<Symbol, (Kind, usize, usize)>;
+type Kinds = FxHashMap<Symbol, (Kind, usize, usize)>;
 
 /// Names that cannot be variables. (`delta` can: only `delta(j, k)` is the
 /// Kronecker delta, so files that call a variable `delta` keep working.)
