@@ -6,6 +6,7 @@
 //! evidence, not proof.
 
 use std::collections::BTreeMap;
+use std::fmt::Write;
 
 use rustc_hash::FxHashMap;
 
@@ -169,18 +170,8 @@ pub fn is_indexed(problem: &Problem) -> bool {
 /// assert_eq!(backprove::to_infix(&out), "t[1]*0 + t[2]*1 + t[3]*0");
 /// ```
 pub fn unroll(expr: &RecExpr<Math>, sizes: &Sizes, env: &Env) -> Result<RecExpr<Math>, String> {
-    let mut unroller = Unroller {
-        expr,
-        sizes,
-        free: free_indices(expr),
-        closed: vec![None; expr.as_ref().len()],
-        memo: FxHashMap::default(),
-        memo_long: FxHashMap::default(),
-        out: Vec::new(),
-    };
-    let mut env = env.clone();
-    unroller.copy(Id::from(expr.as_ref().len() - 1), &mut env)?;
-    Ok(RecExpr::from(unroller.out))
+    let free = free_indices(expr);
+    Unroller::new(expr, sizes, &free).run(env)
 }
 
 /// The free indices of every node of `expr`, bottom-up.
@@ -222,7 +213,8 @@ pub(crate) fn free_indices(expr: &RecExpr<Math>) -> Vec<Vec<Symbol>> {
 struct Unroller<'a> {
     expr: &'a RecExpr<Math>,
     sizes: &'a Sizes,
-    free: Vec<Vec<Symbol>>,
+    /// [`free_indices`] of `expr`.
+    free: &'a [Vec<Symbol>],
     /// Subterms without free indices, unrolled once.
     closed: Vec<Option<Id>>,
     /// Subterms with one or two free indices, by the values of those
@@ -233,7 +225,33 @@ struct Unroller<'a> {
     out: Vec<Math>,
 }
 
-impl Unroller<'_> {
+impl<'a> Unroller<'a> {
+    fn new(expr: &'a RecExpr<Math>, sizes: &'a Sizes, free: &'a [Vec<Symbol>]) -> Self {
+        Unroller {
+            expr,
+            sizes,
+            free,
+            closed: vec![None; expr.as_ref().len()],
+            memo: FxHashMap::default(),
+            memo_long: FxHashMap::default(),
+            out: Vec::new(),
+        }
+    }
+
+    /// The whole term unrolled with the free indices valued by `env`. Each
+    /// run starts afresh (its memos emptied, their room kept), so one
+    /// unroller serves a term at many valuations.
+    fn run(&mut self, env: &Env) -> Result<RecExpr<Math>, String> {
+        self.closed.fill(None);
+        self.memo.clear();
+        self.memo_long.clear();
+        // The last run's size: the same term at another valuation is as large.
+        self.out = Vec::with_capacity(self.out.capacity());
+        let mut env = env.clone();
+        self.copy(Id::from(self.expr.as_ref().len() - 1), &mut env)?;
+        Ok(RecExpr::from(std::mem::take(&mut self.out)))
+    }
+
     fn push(&mut self, node: Math) -> Id {
         self.out.push(node);
         Id::from(self.out.len() - 1)
@@ -248,7 +266,7 @@ impl Unroller<'_> {
             self.closed[usize::from(id)] = Some(done);
             return Ok(done);
         }
-        let free = &self.free[usize::from(id)];
+        let free = self.free[usize::from(id)].as_slice();
         let value = |s: &Symbol| env.get(s).copied().unwrap_or(0);
         let packed = pack_by(free, value);
         if let Some(packed) = packed {
@@ -281,11 +299,21 @@ impl Unroller<'_> {
         };
         Ok(match &expr[id] {
             Math::Idx(c) => {
-                let mut values = Vec::with_capacity(c.len() - 1);
-                for j in &c[1..] {
-                    values.push(value(env, name(j)?)?);
-                }
-                self.push(Math::Var(element_at(name(&c[0])?, &values)))
+                // One or two indices (always, from the parser) need no allocation.
+                let mut short = [0; 2];
+                let mut long = Vec::new();
+                let values: &[usize] = if c.len() - 1 <= short.len() {
+                    for (slot, j) in short.iter_mut().zip(&c[1..]) {
+                        *slot = value(env, name(j)?)?;
+                    }
+                    &short[..c.len() - 1]
+                } else {
+                    for j in &c[1..] {
+                        long.push(value(env, name(j)?)?);
+                    }
+                    &long
+                };
+                self.push(Math::Var(element_at(name(&c[0])?, values)))
             }
             Math::Delta([j, k]) => {
                 let same = value(env, name(j)?)? == value(env, name(k)?)?;
@@ -366,14 +394,16 @@ pub fn element_at(family: Symbol, values: &[usize]) -> Symbol {
             return done;
         }
     }
-    let mut name = String::with_capacity(family.as_str().len() + 8 * values.len());
-    name.push_str(family.as_str());
+    let family_name = family.as_str();
+    let mut name = String::with_capacity(family_name.len() + 8 * values.len());
+    name.push_str(family_name);
     name.push('[');
     for (k, v) in values.iter().enumerate() {
         if k > 0 {
             name.push_str(", ");
         }
-        name.push_str(&v.to_string());
+        // Writing to a `String` cannot fail.
+        let _ = write!(name, "{v}");
     }
     name.push(']');
     let done = Symbol::from(name);
@@ -414,10 +444,12 @@ pub fn unroll_problem(problem: &Problem, sizes: &Sizes) -> Result<Problem, Strin
                     return Err("an indexed definition without an index".into());
                 };
                 let body = RecExpr::from(d.expr.as_ref()[..=usize::from(*body)].to_vec());
+                let free = free_indices(&body);
+                let mut unroller = Unroller::new(&body, sizes, &free);
                 for i in 1..=sizes.of(j) {
                     out.definitions.push(Definition {
                         name: element(d.name, i),
-                        expr: unroll(&body, sizes, &Env::from([(j, i)]))?,
+                        expr: unroller.run(&Env::from([(j, i)]))?,
                         line: d.line,
                     });
                 }
