@@ -249,7 +249,10 @@ impl<'a, 't> Parser<'a, 't> {
 
     /// Parses an expression into a fresh term and leaves the cursor after it.
     pub(super) fn expression_rec(&mut self) -> Result<RecExpr<Math>, Error> {
-        self.expr = RecExpr::default();
+        // Each token makes at most one node: room for them all, so a long
+        // sum is not copied again and again as it grows.
+        let room = self.tokens.len().saturating_sub(self.pos);
+        self.expr = RecExpr::from(Vec::with_capacity(room));
         self.sum()?;
         Ok(std::mem::take(&mut self.expr))
     }
@@ -595,10 +598,9 @@ impl<'a, 't> Parser<'a, 't> {
 
 /// Removes the last node of `expr` when it is `id` (a literal about to be negated).
 pub(super) fn pop_last(expr: RecExpr<Math>, id: Id) -> RecExpr<Math> {
-    let nodes: Vec<Math> = expr.as_ref().to_vec();
+    let mut nodes: Vec<Math> = expr.into();
     if usize::from(id) + 1 == nodes.len() {
-        RecExpr::from(nodes[..nodes.len() - 1].to_vec())
-    } else {
-        RecExpr::from(nodes)
+        nodes.pop();
     }
+    RecExpr::from(nodes)
 }

@@ -41,7 +41,8 @@ pub fn source_lines(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(text).filter(|t| !t.is_empty());
     std::iter::from_fn(move || {
         let t = rest?;
-        match t.find(['\n', '\r']) {
+        // `\n` and `\r` are bytes that no wider character contains.
+        match t.bytes().position(|b| b == b'\n' || b == b'\r') {
             Some(i) => {
                 let skip = if t[i..].starts_with("\r\n") { 2 } else { 1 };
                 rest = Some(&t[i + skip..]);
@@ -72,7 +73,13 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
     let mut diff_vars: Vec<(Symbol, usize, usize, usize)> = Vec::new();
     let mut shapes: BTreeMap<Symbol, expr::Shape> = BTreeMap::new();
     let mut params: BTreeMap<Symbol, Symbol> = BTreeMap::new();
+    // How many definitions deep each name defined so far reads: the keys are
+    // those of `defined`, found by hashing (the problem's names are many).
     let mut def_depth: FxHashMap<Symbol, usize> = FxHashMap::default();
+    // Each name's symbol, once interned by this parse: a file uses a name
+    // again and again, and a lookup here is cheaper than interning.
+    let mut interned: FxHashMap<&str, Symbol> = FxHashMap::default();
+    let mut intern = |name| *interned.entry(name).or_insert_with(|| Symbol::from(name));
     let mut ranges = crate::index::Ranges::default();
     for (index, raw) in source_lines(text).enumerate() {
         let line = index + 1;
@@ -101,13 +108,13 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
             .iter()
             .skip(usize::from(is_let))
             .map(|u| {
-                let sym = Symbol::from(u.name);
+                let sym = intern(u.name);
                 symbols[u.pos] = Some(sym);
                 (sym, u.column)
             })
             .collect();
         if let (true, Some(Tok::Ident(name))) = (is_let, tokens.get(1).map(|t| &t.tok)) {
-            let sym = Symbol::from(*name);
+            let sym = intern(name);
             symbols[1] = Some(sym);
             if let Some((first_line, column)) = free_uses.get(&sym) {
                 return Err(Error::semantic(
@@ -125,7 +132,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
             }
         }
         for (sym, column) in &uses {
-            if !defined.contains_key(sym) {
+            if !def_depth.contains_key(sym) {
                 free_uses.entry(*sym).or_insert((line, *column));
             }
         }
