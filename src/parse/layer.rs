@@ -13,7 +13,10 @@ use crate::problem::Layer;
 /// Whether the line is a `layer` statement.
 pub(super) fn is_layer(tokens: &[Token]) -> bool {
     matches!(
-        (tokens.first().map(|t| &t.tok), tokens.get(1).map(|t| &t.tok)),
+        (
+            tokens.first().map(|t| &t.tok),
+            tokens.get(1).map(|t| &t.tok)
+        ),
         (Some(Tok::Ident("layer")), Some(Tok::Ident(_)))
     )
 }

@@ -118,7 +118,9 @@ pub fn tokenize(text: &str, line: usize) -> Result<Vec<Token<'_>>, Error> {
                 i += 1;
             }
             Tok::Ident(&text[start..i])
-        } else if b.is_ascii_digit() || (b == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) {
+        } else if b.is_ascii_digit()
+            || (b == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
+        {
             // `1..m` is a range: its number ends before the `..`.
             while i < bytes.len()
                 && (bytes[i].is_ascii_digit()

@@ -2,6 +2,7 @@
 //! precedence, name resolution and the checks that need source positions.
 //! Does not evaluate or simplify anything beyond spotting a constant zero divisor.
 
+mod call;
 mod expr;
 mod indices;
 mod layer;
@@ -318,7 +319,10 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
 /// Whether the line is an `index` statement (`index i, p in 1..m`).
 fn is_index_statement(tokens: &[Token]) -> bool {
     matches!(
-        (tokens.first().map(|t| &t.tok), tokens.get(1).map(|t| &t.tok)),
+        (
+            tokens.first().map(|t| &t.tok),
+            tokens.get(1).map(|t| &t.tok)
+        ),
         (Some(Tok::Ident("index")), Some(Tok::Ident(_)))
     )
 }
