@@ -6,7 +6,6 @@
 //! evidence, not proof.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
 use rustc_hash::FxHashMap;
 
@@ -14,6 +13,9 @@ use egg::{Id, Language, RecExpr, Symbol};
 
 use crate::language::{Constant, Math};
 use crate::problem::{Assumption, Definition, Problem};
+
+mod text;
+pub use text::unroll_to_text;
 
 /// The point key that holds the number of classes.
 pub use crate::index::CLASSES;
@@ -207,6 +209,44 @@ pub(crate) fn free_indices(expr: &RecExpr<Math>) -> Vec<Vec<Symbol>> {
     free
 }
 
+/// Which nodes of `expr` are worth remembering once copied (`free` is
+/// [`free_indices`] of `expr`). Not the root, copied once per run; nor a node
+/// with one parent and the same free indices as it (under `sum(j, …)`: those
+/// and `j`). Such a node is copied only when its parent is, at values of its
+/// free indices that are the parent's (and each `j`): the parent is copied
+/// once per value of its own free indices, so no copy of the node would ever
+/// be looked up again. (Remembering everything gives the same term.)
+fn worth_remembering(expr: &RecExpr<Math>, free: &[Vec<Symbol>]) -> Vec<bool> {
+    let nodes = expr.as_ref();
+    let mut parents = vec![0usize; nodes.len()];
+    // Whether the node's free indices are its (last) parent's, as above.
+    let mut as_parent = vec![false; nodes.len()];
+    for (p, node) in nodes.iter().enumerate() {
+        for c in node.children() {
+            parents[usize::from(*c)] += 1;
+        }
+        match node {
+            Math::Sum([j, body]) => {
+                if let Math::Var(j) = &expr[*j] {
+                    as_parent[usize::from(*body)] = free[usize::from(*body)].contains(j);
+                }
+            }
+            // Their children are names, never copied.
+            Math::Idx(_) | Math::Delta(_) | Math::Lambda(_) => {}
+            // The free indices of the node are those of its children, together.
+            _ => {
+                for c in node.children() {
+                    as_parent[usize::from(*c)] = free[usize::from(*c)].len() == free[p].len();
+                }
+            }
+        }
+    }
+    let root = nodes.len().checked_sub(1);
+    (0..nodes.len())
+        .map(|k| Some(k) != root && !(parents[k] == 1 && as_parent[k]))
+        .collect()
+}
+
 /// Unrolls a term into a shared graph: a subterm is unrolled once for each
 /// value of its own free indices (`sum(i, exp(a[i]))` inside `sum(j, …)` once,
 /// not once per `j`), so the result grows with its tree's distinct subterms.
@@ -215,6 +255,8 @@ struct Unroller<'a> {
     sizes: &'a Sizes,
     /// [`free_indices`] of `expr`.
     free: &'a [Vec<Symbol>],
+    /// [`worth_remembering`] of `expr`.
+    remember: Vec<bool>,
     /// Subterms without free indices, unrolled once.
     closed: Vec<Option<Id>>,
     /// Subterms with one or two free indices, by the values of those
@@ -223,6 +265,8 @@ struct Unroller<'a> {
     /// Subterms with more free indices, by the values of those indices.
     memo_long: FxHashMap<(Id, Vec<usize>), Id>,
     out: Vec<Math>,
+    /// How many nodes the last run made: the room the next run starts with.
+    room: usize,
 }
 
 impl<'a> Unroller<'a> {
@@ -231,10 +275,12 @@ impl<'a> Unroller<'a> {
             expr,
             sizes,
             free,
+            remember: worth_remembering(expr, free),
             closed: vec![None; expr.as_ref().len()],
             memo: FxHashMap::default(),
             memo_long: FxHashMap::default(),
             out: Vec::new(),
+            room: 0,
         }
     }
 
@@ -246,9 +292,10 @@ impl<'a> Unroller<'a> {
         self.memo.clear();
         self.memo_long.clear();
         // The last run's size: the same term at another valuation is as large.
-        self.out = Vec::with_capacity(self.out.capacity());
+        self.out = Vec::with_capacity(self.room);
         let mut env = env.clone();
         self.copy(Id::from(self.expr.as_ref().len() - 1), &mut env)?;
+        self.room = self.out.len();
         Ok(RecExpr::from(std::mem::take(&mut self.out)))
     }
 
@@ -265,6 +312,9 @@ impl<'a> Unroller<'a> {
             let done = self.copy_node(id, env)?;
             self.closed[usize::from(id)] = Some(done);
             return Ok(done);
+        }
+        if !self.remember[usize::from(id)] {
+            return self.copy_node(id, env);
         }
         let free = self.free[usize::from(id)].as_slice();
         let value = |s: &Symbol| env.get(s).copied().unwrap_or(0);
@@ -402,8 +452,7 @@ pub fn element_at(family: Symbol, values: &[usize]) -> Symbol {
         if k > 0 {
             name.push_str(", ");
         }
-        // Writing to a `String` cannot fail.
-        let _ = write!(name, "{v}");
+        push_decimal(&mut name, *v);
     }
     name.push(']');
     let done = Symbol::from(name);
@@ -411,6 +460,21 @@ pub fn element_at(family: Symbol, values: &[usize]) -> Symbol {
         NAMES.with(|names| names.borrow_mut().insert(key, done));
     }
     done
+}
+
+/// Appends `v` in decimal digits.
+fn push_decimal(out: &mut String, mut v: usize) {
+    let mut digits = [0u8; 20];
+    let mut k = digits.len();
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend(digits[k..].iter().map(|d| char::from(*d)));
 }
 
 /// Every valuation of `indices`, each in its range at `sizes`, in order.
@@ -475,120 +539,56 @@ pub fn unroll_problem(problem: &Problem, sizes: &Sizes) -> Result<Problem, Strin
     Ok(out)
 }
 
-/// The problem at `n` classes as a concrete problem file: `a[2]` becomes the
-/// variable `a2` (`y[2]` the name `y2`), each claim is stated for every value
-/// of its free indices, and an undefined `n` becomes the number itself. The
-/// walk of `backprove derive` runs on this file. Fails when a new name would
-/// clash with a name the problem already uses.
-///
-/// ```
-/// let p = backprove::parse_problem(&backprove::softmax_with_loss_n()).unwrap();
-/// let sizes = backprove::unroll::Sizes::uniform(&p.ranges(), 2);
-/// let text = backprove::unroll::unroll_to_text(&p, &sizes).unwrap();
-/// assert!(text.contains("let y2 = exp(a2)/S"));
-/// assert!(text.contains("prove d(L, a2) = y2 - t2"));
-/// ```
-pub fn unroll_to_text(problem: &Problem, sizes: &Sizes) -> Result<String, String> {
-    let concrete = unroll_problem(problem, sizes)?;
-    let mut claims = Vec::new();
-    for c in &problem.claims {
-        let free = crate::index::free_in_order_of(&[&c.lhs, &c.rhs]);
-        for env in valuations(&free, sizes) {
-            claims.push((unroll(&c.lhs, sizes, &env)?, unroll(&c.rhs, sizes, &env)?));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_digits_are_those_of_to_string() {
+        for v in [0, 1, 9, 10, 99, 100, 1000, 65535, 1 << 40, usize::MAX] {
+            let mut s = String::from("a[");
+            push_decimal(&mut s, v);
+            assert_eq!(s, format!("a[{v}"));
         }
     }
-    // Names the problem already uses, which a flattened element must not take.
-    let mut taken: std::collections::BTreeSet<Symbol> = std::collections::BTreeSet::new();
-    let exprs = concrete
-        .definitions
-        .iter()
-        .map(|d| &d.expr)
-        .chain(concrete.assumptions.iter().flat_map(|a| [&a.lhs, &a.rhs]))
-        .chain(claims.iter().flat_map(|(l, r)| [l, r]));
-    for e in exprs {
-        for node in e.as_ref() {
-            if let Math::Var(s) = node {
-                if !s.as_str().contains('[') {
-                    taken.insert(*s);
-                }
-            }
+
+    /// Unrolling with every node remembered gives the same term.
+    #[test]
+    fn forgetting_what_is_never_looked_up_changes_nothing() {
+        let shared: RecExpr<Math> = RecExpr::from(vec![
+            Math::Var("a".into()),
+            Math::Var("j".into()),
+            Math::Idx(vec![Id::from(0), Id::from(1)].into()),
+            Math::Exp(Id::from(2)),
+            // `exp(a[j])` twice under one parent, and again under a second.
+            Math::Add([Id::from(3), Id::from(3)]),
+            Math::Mul([Id::from(4), Id::from(3)]),
+            Math::Var("j".into()),
+            Math::Sum([Id::from(6), Id::from(5)]),
+        ]);
+        let terms = [
+            "(sum j (* (idx t j) (log (idx y j))))",
+            "(sum i (sum j (* (idx W i j) (idx x i))))",
+            "(sum i (* (idx x i) (sum j (* (idx W i j) (idx x i)))))",
+            "(sum j (+ (idx a k) (* (delta j k) (exp (idx a j)))))",
+            "(sum j (sum j (idx a j)))",
+            "(/ (exp (idx a j)) S)",
+        ]
+        .map(|t| t.parse::<RecExpr<Math>>().unwrap());
+        let sizes = Sizes::uniform(&Default::default(), 3);
+        let env = Env::from([("j".into(), 2), ("k".into(), 3)]);
+        for expr in terms.iter().chain([&shared]) {
+            let free = free_indices(expr);
+            let mut fast = Unroller::new(expr, &sizes, &free);
+            let mut all = Unroller::new(expr, &sizes, &free);
+            all.remember = vec![true; expr.as_ref().len()];
+            assert_eq!(fast.run(&env), all.run(&env), "{expr}");
+            assert_eq!(fast.run(&env), unroll(expr, &sizes, &env), "{expr}");
         }
-    }
-    for d in &concrete.definitions {
-        if !d.name.as_str().contains('[') {
-            taken.insert(d.name);
-        }
-    }
-    let flat = |s: Symbol| -> Result<Symbol, String> {
-        match s.as_str().split_once('[') {
-            Some((family, rest)) => {
-                // `a[2]` becomes `a2`, `W[1, 2]` becomes `W1_2`.
-                let values = rest.trim_end_matches(']').replace(", ", "_");
-                let name = Symbol::from(format!("{family}{values}"));
-                if taken.contains(&name) {
-                    return Err(format!(
-                        "`{s}` would become `{name}`, which the problem already uses"
-                    ));
-                }
-                Ok(name)
-            }
-            None => Ok(s),
-        }
-    };
-    let rename = |e: &RecExpr<Math>| -> Result<String, String> {
-        let mut nodes = Vec::with_capacity(e.as_ref().len());
-        for node in e.as_ref() {
-            nodes.push(match node {
-                Math::Var(s) => Math::Var(flat(*s)?),
-                other => other.clone(),
-            });
-        }
-        Ok(crate::print::to_infix(&RecExpr::from(nodes)))
-    };
-    let mut out = if sizes.ranges().is_default() {
-        format!("# {} classes\n", sizes.n())
-    } else {
-        format!("# {sizes}\n")
-    };
-    for d in &concrete.definitions {
-        // The number of classes and the declared sizes are numbers here.
-        if d.line == 0 {
-            if let Some(v) = sizes.size(d.name) {
-                out += &format!("let {} = {v}\n", d.name);
-                continue;
-            }
-        }
-        out += &format!("let {} = {}\n", flat(d.name)?, rename(&d.expr)?);
-    }
-    for a in &concrete.assumptions {
-        out += &format!(
-            "assume {} {} {}\n",
-            rename(&a.lhs)?,
-            a.relation.symbol(),
-            rename(&a.rhs)?
+        let free = free_indices(&shared);
+        assert_eq!(
+            worth_remembering(&shared, &free),
+            [true, true, false, true, false, false, true, false]
         );
     }
-    for (l, r) in &claims {
-        out += &format!("prove {} = {}\n", rename(l)?, rename(r)?);
-    }
-    // A family in a layer stands for its elements.
-    for layer in &problem.layers {
-        let mut names = Vec::new();
-        for m in &layer.members {
-            let elements: Vec<Symbol> = concrete
-                .definitions
-                .iter()
-                .map(|d| d.name)
-                .filter(|d| d.as_str().split_once('[').map(|(f, _)| f) == Some(m.as_str()))
-                .collect();
-            if elements.is_empty() {
-                names.push(flat(*m)?.to_string());
-            }
-            for e in elements {
-                names.push(flat(e)?.to_string());
-            }
-        }
-        out += &format!("layer {} = {}\n", layer.name, names.join(", "));
-    }
-    Ok(out)
 }
