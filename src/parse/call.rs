@@ -4,14 +4,14 @@
 
 use egg::Id;
 
-use super::expr::{Node, Parser};
+use super::expr::{Node, Parsed, Parser};
 use super::lexer::Tok;
 use super::{is_reserved, Kind};
 use crate::error::{Error, ErrorKind, Span};
 use crate::language::Math;
 
 impl Parser<'_, '_> {
-    pub(super) fn call(&mut self, name: &str, column: usize) -> Result<Node, Error> {
+    pub(super) fn call(&mut self, name: &str, column: usize) -> Parsed {
         let builtin = crate::language::FUNCTIONS
             .iter()
             .find(|(f, _)| *f == name)
@@ -26,7 +26,7 @@ impl Parser<'_, '_> {
                     .chain(crate::language::FUNCTIONS.iter().map(|(f, _)| *f))
                     .chain(["d", "sum", "delta"])
                     .collect();
-                return Err(self.semantic(
+                return Err(Box::new(self.semantic(
                     column,
                     column + name.chars().count(),
                     ErrorKind::Name,
@@ -34,7 +34,7 @@ impl Parser<'_, '_> {
                         "unknown function `{name}`; expected one of {}",
                         known.join(", ")
                     ),
-                ));
+                )));
             }
         };
         self.pos += 1; // the `(`
@@ -57,7 +57,7 @@ impl Parser<'_, '_> {
                 self.check_index_name(k, b, kcol, kwidth)?;
                 if let Some(ranges) = self.ranges {
                     if !ranges.same_range(a, b) {
-                        return Err(self.semantic(
+                        return Err(Box::new(self.semantic(
                             kcol,
                             kcol + kwidth,
                             ErrorKind::Index,
@@ -66,7 +66,7 @@ impl Parser<'_, '_> {
                                 ranges.size_of(a),
                                 ranges.size_of(b)
                             ),
-                        ));
+                        )));
                     }
                 }
                 let k = self.add(Math::Var(b));

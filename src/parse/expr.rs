@@ -18,10 +18,14 @@ use crate::language::{Constant, Math};
 /// One parsed subexpression: its id, its value when it is a constant, its columns.
 pub(super) struct Node {
     pub(super) id: Id,
-    pub(super) value: Option<BigRational>,
+    pub(super) value: Option<Box<BigRational>>,
     pub(super) column: usize,
     pub(super) end: usize,
 }
+
+/// A subexpression, or why there is none. Every level of the grammar passes
+/// it up, so it is kept small: the value and the error are boxed.
+pub(super) type Parsed = Result<Node, Box<Error>>;
 
 pub(super) struct Parser<'a, 't> {
     pub(super) tokens: &'a [Token<'t>],
@@ -259,7 +263,7 @@ impl<'a, 't> Parser<'a, 't> {
         // sum is not copied again and again as it grows.
         let room = self.tokens.len().saturating_sub(self.pos);
         self.expr = RecExpr::from(Vec::with_capacity(room));
-        self.sum()?;
+        self.sum().map_err(|e| *e)?;
         Ok(std::mem::take(&mut self.expr))
     }
 
@@ -281,7 +285,7 @@ impl<'a, 't> Parser<'a, 't> {
         self.expr.add(node)
     }
 
-    pub(super) fn sum(&mut self) -> Result<Node, Error> {
+    pub(super) fn sum(&mut self) -> Parsed {
         self.enter()?;
         let mut left = self.product()?;
         loop {
@@ -293,8 +297,8 @@ impl<'a, 't> Parser<'a, 't> {
             self.pos += 1;
             let right = self.product()?;
             let value = match (&left.value, &right.value) {
-                (Some(a), Some(b)) if plus => Some(a + b),
-                (Some(a), Some(b)) => Some(a - b),
+                (Some(a), Some(b)) if plus => Some(Box::new(&**a + &**b)),
+                (Some(a), Some(b)) => Some(Box::new(&**a - &**b)),
                 _ => None,
             };
             let id = if plus {
@@ -313,7 +317,7 @@ impl<'a, 't> Parser<'a, 't> {
         Ok(left)
     }
 
-    pub(super) fn product(&mut self) -> Result<Node, Error> {
+    pub(super) fn product(&mut self) -> Parsed {
         let mut left = self.unary()?;
         loop {
             let times = match self.peek().tok {
@@ -323,17 +327,19 @@ impl<'a, 't> Parser<'a, 't> {
             };
             self.pos += 1;
             let right = self.unary()?;
-            if !times && right.value.as_ref().is_some_and(Zero::is_zero) {
-                return Err(self.semantic(
-                    right.column,
-                    right.end,
-                    ErrorKind::Arithmetic,
-                    "division by the constant 0".into(),
-                ));
+            if !times && right.value.as_ref().is_some_and(|v| v.is_zero()) {
+                return Err(self
+                    .semantic(
+                        right.column,
+                        right.end,
+                        ErrorKind::Arithmetic,
+                        "division by the constant 0".into(),
+                    )
+                    .into());
             }
             let value = match (&left.value, &right.value) {
-                (Some(a), Some(b)) if times => Some(a * b),
-                (Some(a), Some(b)) => Some(a / b),
+                (Some(a), Some(b)) if times => Some(Box::new(&**a * &**b)),
+                (Some(a), Some(b)) => Some(Box::new(&**a / &**b)),
                 _ => None,
             };
             let id = if times {
@@ -351,7 +357,7 @@ impl<'a, 't> Parser<'a, 't> {
         Ok(left)
     }
 
-    pub(super) fn unary(&mut self) -> Result<Node, Error> {
+    pub(super) fn unary(&mut self) -> Parsed {
         if matches!(self.peek().tok, Tok::Minus) {
             let column = self.peek().column;
             self.pos += 1;
@@ -360,11 +366,14 @@ impl<'a, 't> Parser<'a, 't> {
             self.depth -= 1;
             let (id, value) = match (&inner.value, &self.expr[inner.id]) {
                 (Some(v), Math::Num(_)) => {
-                    let v = -v.clone();
+                    let v = -BigRational::clone(v);
                     self.expr = pop_last(std::mem::take(&mut self.expr), inner.id);
-                    (self.add(Math::Num(Constant(v.clone()))), Some(v))
+                    (self.add(Math::Num(Constant(v.clone()))), Some(Box::new(v)))
                 }
-                (value, _) => (self.add(Math::Neg(inner.id)), value.as_ref().map(|v| -v)),
+                (value, _) => (
+                    self.add(Math::Neg(inner.id)),
+                    value.as_ref().map(|v| Box::new(-&**v)),
+                ),
             };
             return Ok(Node {
                 id,
@@ -376,7 +385,7 @@ impl<'a, 't> Parser<'a, 't> {
         self.power()
     }
 
-    pub(super) fn power(&mut self) -> Result<Node, Error> {
+    pub(super) fn power(&mut self) -> Parsed {
         let base = self.primary()?;
         if !matches!(self.peek().tok, Tok::Caret) {
             return Ok(base);
@@ -387,12 +396,14 @@ impl<'a, 't> Parser<'a, 't> {
         self.depth -= 1;
         if let (Some(b), Some(e)) = (&base.value, &exponent.value) {
             if b.is_zero() && e.is_negative() {
-                return Err(self.semantic(
-                    base.column,
-                    exponent.end,
-                    ErrorKind::Arithmetic,
-                    "division by the constant 0 (zero to a negative power)".into(),
-                ));
+                return Err(self
+                    .semantic(
+                        base.column,
+                        exponent.end,
+                        ErrorKind::Arithmetic,
+                        "division by the constant 0 (zero to a negative power)".into(),
+                    )
+                    .into());
             }
         }
         let id = self.add(Math::Pow([base.id, exponent.id]));
@@ -404,7 +415,7 @@ impl<'a, 't> Parser<'a, 't> {
         })
     }
 
-    pub(super) fn primary(&mut self) -> Result<Node, Error> {
+    pub(super) fn primary(&mut self) -> Parsed {
         // The token slice outlives the parser's borrow: no token is copied.
         let tokens: &'a [Token<'t>] = self.tokens;
         let t = &tokens[self.pos.min(tokens.len() - 1)];
@@ -415,7 +426,7 @@ impl<'a, 't> Parser<'a, 't> {
                 let id = self.add(Math::Num(Constant(BigRational::clone(v))));
                 Ok(Node {
                     id,
-                    value: Some(BigRational::clone(v)),
+                    value: Some(v.clone()),
                     column: t.column,
                     end,
                 })
@@ -437,39 +448,37 @@ impl<'a, 't> Parser<'a, 't> {
                     Tok::LParen => self.call(name, t.column),
                     Tok::LBracket => {
                         let sym = self.symbol_at(at, name);
-                        self.indexed(name, sym, t.column)
+                        Ok(self.indexed(name, sym, t.column)?)
                     }
                     _ => self.name(name, at, t.column, end),
                 }
             }
-            _ => Err(self.expected("a number, a name, `-` or `(`")),
+            _ => Err(self.expected("a number, a name, `-` or `(`").into()),
         }
     }
 
     /// The name `name` (token `at`) as a variable.
-    pub(super) fn name(
-        &mut self,
-        name: &str,
-        at: usize,
-        column: usize,
-        end: usize,
-    ) -> Result<Node, Error> {
+    pub(super) fn name(&mut self, name: &str, at: usize, column: usize, end: usize) -> Parsed {
         if is_reserved(name) {
-            return Err(self.semantic(
-                column,
-                end,
-                ErrorKind::Name,
-                format!("`{name}` is a function and needs arguments in parentheses"),
-            ));
+            return Err(self
+                .semantic(
+                    column,
+                    end,
+                    ErrorKind::Name,
+                    format!("`{name}` is a function and needs arguments in parentheses"),
+                )
+                .into());
         }
         let sym = self.symbol_at(at, name);
         if self.families.contains(&sym) {
-            return Err(self.semantic(
-                column,
-                end,
-                ErrorKind::Index,
-                format!("`{name}` is defined with an index: write `{name}[j]`"),
-            ));
+            return Err(self
+                .semantic(
+                    column,
+                    end,
+                    ErrorKind::Index,
+                    format!("`{name}` is defined with an index: write `{name}[j]`"),
+                )
+                .into());
         }
         self.record(sym, Kind::Scalar, column, end - column)?;
         let id = self.add(Math::Var(sym));

@@ -114,9 +114,10 @@ pub fn tokenize(text: &str, line: usize) -> Result<Vec<Token<'_>>, Error> {
             column += 1;
             continue;
         } else if b.is_ascii_alphabetic() {
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                i += 1;
-            }
+            i += bytes[i..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                .count();
             Tok::Ident(&text[start..i])
         } else if b.is_ascii_digit()
             || (b == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
