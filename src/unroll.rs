@@ -247,6 +247,33 @@ fn worth_remembering(expr: &RecExpr<Math>, free: &[Vec<Symbol>]) -> Vec<bool> {
         .collect()
 }
 
+/// About how many nodes unrolling `expr` at `sizes` makes, so the output is
+/// not copied again and again as it grows: the count for the term as a tree
+/// (a `sum` makes its body once per value and the additions between), at
+/// most 2^16 nodes. Only room: shared subterms make fewer.
+fn expected_size(expr: &RecExpr<Math>, sizes: &Sizes) -> usize {
+    let mut size: Vec<usize> = Vec::with_capacity(expr.as_ref().len());
+    for node in expr.as_ref() {
+        let here = match node {
+            Math::Sum([j, body]) => {
+                let values = match &expr[*j] {
+                    Math::Var(j) => sizes.of(*j),
+                    _ => 1,
+                };
+                values.saturating_mul(size[usize::from(*body)].saturating_add(1))
+            }
+            // A name, a number, an element, a 0 or 1: one node.
+            Math::Var(_) | Math::Num(_) | Math::Idx(_) | Math::Delta(_) | Math::Lambda(_) => 1,
+            other => other
+                .children()
+                .iter()
+                .fold(1usize, |n, c| n.saturating_add(size[usize::from(*c)])),
+        };
+        size.push(here);
+    }
+    size.last().map_or(0, |n| (*n).min(1 << 16))
+}
+
 /// Unrolls a term into a shared graph: a subterm is unrolled once for each
 /// value of its own free indices (`sum(i, exp(a[i]))` inside `sum(j, …)` once,
 /// not once per `j`), so the result grows with its tree's distinct subterms.
@@ -265,7 +292,8 @@ struct Unroller<'a> {
     /// Subterms with more free indices, by the values of those indices.
     memo_long: FxHashMap<(Id, Vec<usize>), Id>,
     out: Vec<Math>,
-    /// How many nodes the last run made: the room the next run starts with.
+    /// How many nodes the last run made (before the first, [`expected_size`]):
+    /// the room the next run starts with.
     room: usize,
 }
 
@@ -280,7 +308,7 @@ impl<'a> Unroller<'a> {
             memo: FxHashMap::default(),
             memo_long: FxHashMap::default(),
             out: Vec::new(),
-            room: 0,
+            room: expected_size(expr, sizes),
         }
     }
 
@@ -296,6 +324,10 @@ impl<'a> Unroller<'a> {
         let mut env = env.clone();
         self.copy(Id::from(self.expr.as_ref().len() - 1), &mut env)?;
         self.room = self.out.len();
+        if self.out.capacity() > 2 * self.out.len() {
+            // Shared subterms made fewer nodes than expected: keep no slack.
+            self.out.shrink_to_fit();
+        }
         Ok(RecExpr::from(std::mem::take(&mut self.out)))
     }
 
@@ -540,55 +572,4 @@ pub fn unroll_problem(problem: &Problem, sizes: &Sizes) -> Result<Problem, Strin
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decimal_digits_are_those_of_to_string() {
-        for v in [0, 1, 9, 10, 99, 100, 1000, 65535, 1 << 40, usize::MAX] {
-            let mut s = String::from("a[");
-            push_decimal(&mut s, v);
-            assert_eq!(s, format!("a[{v}"));
-        }
-    }
-
-    /// Unrolling with every node remembered gives the same term.
-    #[test]
-    fn forgetting_what_is_never_looked_up_changes_nothing() {
-        let shared: RecExpr<Math> = RecExpr::from(vec![
-            Math::Var("a".into()),
-            Math::Var("j".into()),
-            Math::Idx(vec![Id::from(0), Id::from(1)].into()),
-            Math::Exp(Id::from(2)),
-            // `exp(a[j])` twice under one parent, and again under a second.
-            Math::Add([Id::from(3), Id::from(3)]),
-            Math::Mul([Id::from(4), Id::from(3)]),
-            Math::Var("j".into()),
-            Math::Sum([Id::from(6), Id::from(5)]),
-        ]);
-        let terms = [
-            "(sum j (* (idx t j) (log (idx y j))))",
-            "(sum i (sum j (* (idx W i j) (idx x i))))",
-            "(sum i (* (idx x i) (sum j (* (idx W i j) (idx x i)))))",
-            "(sum j (+ (idx a k) (* (delta j k) (exp (idx a j)))))",
-            "(sum j (sum j (idx a j)))",
-            "(/ (exp (idx a j)) S)",
-        ]
-        .map(|t| t.parse::<RecExpr<Math>>().unwrap());
-        let sizes = Sizes::uniform(&Default::default(), 3);
-        let env = Env::from([("j".into(), 2), ("k".into(), 3)]);
-        for expr in terms.iter().chain([&shared]) {
-            let free = free_indices(expr);
-            let mut fast = Unroller::new(expr, &sizes, &free);
-            let mut all = Unroller::new(expr, &sizes, &free);
-            all.remember = vec![true; expr.as_ref().len()];
-            assert_eq!(fast.run(&env), all.run(&env), "{expr}");
-            assert_eq!(fast.run(&env), unroll(expr, &sizes, &env), "{expr}");
-        }
-        let free = free_indices(&shared);
-        assert_eq!(
-            worth_remembering(&shared, &free),
-            [true, true, false, true, false, false, true, false]
-        );
-    }
-}
+mod tests;
