@@ -90,6 +90,11 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
     let mut interned: FxHashMap<&str, Symbol> = FxHashMap::default();
     let mut intern = |name| *interned.entry(name).or_insert_with(|| Symbol::from(name));
     let mut ranges = crate::index::Ranges::default();
+    // Per statement, kept from line to line so their room is reused: the
+    // names used, each token's symbol, the symbols of the names used.
+    let mut used: Vec<Used> = Vec::new();
+    let mut symbols: Vec<Option<Symbol>> = Vec::new();
+    let mut uses: Vec<(Symbol, usize)> = Vec::new();
     for (index, raw) in source_lines(text).enumerate() {
         let line = index + 1;
         let content = raw.split('#').next().unwrap_or("");
@@ -108,20 +113,18 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
             ranges = problem.ranges();
             continue;
         }
-        let used = used_names(&tokens);
+        used_names(&tokens, &mut used);
         let is_let = matches!(tokens[0].tok, Tok::Ident("let"));
         // Each name the statement uses, interned once and in order (a `let`'s
         // defined name after the names of its body); the parser reads them here.
-        let mut symbols: Vec<Option<Symbol>> = vec![None; tokens.len()];
-        let uses: Vec<(Symbol, usize)> = used
-            .iter()
-            .skip(usize::from(is_let))
-            .map(|u| {
-                let sym = intern(u.name);
-                symbols[u.pos] = Some(sym);
-                (sym, u.column)
-            })
-            .collect();
+        symbols.clear();
+        symbols.resize(tokens.len(), None);
+        uses.clear();
+        uses.extend(used.iter().skip(usize::from(is_let)).map(|u| {
+            let sym = intern(u.name);
+            symbols[u.pos] = Some(sym);
+            (sym, u.column)
+        }));
         if let (true, Some(Tok::Ident(name))) = (is_let, tokens.get(1).map(|t| &t.tok)) {
             let sym = intern(name);
             symbols[1] = Some(sym);
@@ -521,27 +524,29 @@ fn is_reserved(name: &str) -> bool {
 }
 
 /// The names a statement uses (not its keyword, not function names), each
-/// with its token's position and its column, in order; for a `let`, the
-/// defined name comes first.
-fn used_names<'a>(tokens: &[Token<'a>]) -> Vec<Used<'a>> {
-    tokens
-        .iter()
-        .enumerate()
-        .skip(1)
-        .filter_map(|(i, t)| match t.tok {
-            Tok::Ident(name)
-                if !is_reserved(name)
-                    && tokens.get(i + 1).map(|n| &n.tok) != Some(&Tok::LParen) =>
-            {
-                Some(Used {
-                    name,
-                    pos: i,
-                    column: t.column,
-                })
-            }
-            _ => None,
-        })
-        .collect()
+/// with its token's position and its column, in order, in `out` (emptied
+/// first); for a `let`, the defined name comes first.
+fn used_names<'a>(tokens: &[Token<'a>], out: &mut Vec<Used<'a>>) {
+    out.clear();
+    out.extend(
+        tokens
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter_map(|(i, t)| match t.tok {
+                Tok::Ident(name)
+                    if !is_reserved(name)
+                        && tokens.get(i + 1).map(|n| &n.tok) != Some(&Tok::LParen) =>
+                {
+                    Some(Used {
+                        name,
+                        pos: i,
+                        column: t.column,
+                    })
+                }
+                _ => None,
+            }),
+    );
 }
 
 /// A name a statement uses: its text, its token's position, its column.
