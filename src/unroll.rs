@@ -465,6 +465,8 @@ pub fn element_at(family: Symbol, values: &[usize]) -> Symbol {
     thread_local! {
         static NAMES: std::cell::RefCell<FxHashMap<(Symbol, usize, usize), Symbol>> =
             std::cell::RefCell::new(FxHashMap::default());
+        // Where a new name is written before it is interned, its room kept.
+        static TEXT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
     let key = match values {
         [i] => Some((family, *i, usize::MAX)),
@@ -476,18 +478,20 @@ pub fn element_at(family: Symbol, values: &[usize]) -> Symbol {
             return done;
         }
     }
-    let family_name = family.as_str();
-    let mut name = String::with_capacity(family_name.len() + 8 * values.len());
-    name.push_str(family_name);
-    name.push('[');
-    for (k, v) in values.iter().enumerate() {
-        if k > 0 {
-            name.push_str(", ");
+    let done = TEXT.with(|text| {
+        let mut name = text.borrow_mut();
+        name.clear();
+        name.push_str(family.as_str());
+        name.push('[');
+        for (k, v) in values.iter().enumerate() {
+            if k > 0 {
+                name.push_str(", ");
+            }
+            push_decimal(&mut name, *v);
         }
-        push_decimal(&mut name, *v);
-    }
-    name.push(']');
-    let done = Symbol::from(name);
+        name.push(']');
+        Symbol::from(name.as_str())
+    });
     if let Some(key) = key {
         NAMES.with(|names| names.borrow_mut().insert(key, done));
     }
