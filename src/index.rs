@@ -81,6 +81,14 @@ fn name(expr: &RecExpr<Math>, id: Id) -> Symbol {
 /// ```
 pub fn free_indices(expr: &RecExpr<Math>, id: Id) -> BTreeSet<Symbol> {
     let nodes = &expr.as_ref()[..=usize::from(id)];
+    // Only `a[j]` and `delta(j, k)` bring an index in: without them (most
+    // definitions of a concrete problem) nothing is free.
+    if !nodes
+        .iter()
+        .any(|n| matches!(n, Math::Idx(_) | Math::Delta(_)))
+    {
+        return BTreeSet::new();
+    }
     let mut free: Vec<BTreeSet<Symbol>> = Vec::with_capacity(nodes.len());
     for node in nodes {
         let get = |c: &Id| free[usize::from(*c)].clone();

@@ -14,6 +14,9 @@ use egg::{Id, Language, RecExpr, Symbol};
 use crate::language::{Constant, Math};
 use crate::problem::{Assumption, Definition, Problem};
 
+mod text;
+pub use text::unroll_to_text;
+
 /// The point key that holds the number of classes.
 pub use crate::index::CLASSES;
 
@@ -169,18 +172,8 @@ pub fn is_indexed(problem: &Problem) -> bool {
 /// assert_eq!(backprove::to_infix(&out), "t[1]*0 + t[2]*1 + t[3]*0");
 /// ```
 pub fn unroll(expr: &RecExpr<Math>, sizes: &Sizes, env: &Env) -> Result<RecExpr<Math>, String> {
-    let mut unroller = Unroller {
-        expr,
-        sizes,
-        free: free_indices(expr),
-        closed: vec![None; expr.as_ref().len()],
-        memo: FxHashMap::default(),
-        memo_long: FxHashMap::default(),
-        out: Vec::new(),
-    };
-    let mut env = env.clone();
-    unroller.copy(Id::from(expr.as_ref().len() - 1), &mut env)?;
-    Ok(RecExpr::from(unroller.out))
+    let free = free_indices(expr);
+    Unroller::new(expr, sizes, &free).run(env)
 }
 
 /// The free indices of every node of `expr`, bottom-up.
@@ -216,13 +209,81 @@ pub(crate) fn free_indices(expr: &RecExpr<Math>) -> Vec<Vec<Symbol>> {
     free
 }
 
+/// Which nodes of `expr` are worth remembering once copied (`free` is
+/// [`free_indices`] of `expr`). Not the root, copied once per run; nor a node
+/// with one parent and the same free indices as it (under `sum(j, …)`: those
+/// and `j`). Such a node is copied only when its parent is, at values of its
+/// free indices that are the parent's (and each `j`): the parent is copied
+/// once per value of its own free indices, so no copy of the node would ever
+/// be looked up again. (Remembering everything gives the same term.)
+fn worth_remembering(expr: &RecExpr<Math>, free: &[Vec<Symbol>]) -> Vec<bool> {
+    let nodes = expr.as_ref();
+    let mut parents = vec![0usize; nodes.len()];
+    // Whether the node's free indices are its (last) parent's, as above.
+    let mut as_parent = vec![false; nodes.len()];
+    for (p, node) in nodes.iter().enumerate() {
+        for c in node.children() {
+            parents[usize::from(*c)] += 1;
+        }
+        match node {
+            Math::Sum([j, body]) => {
+                if let Math::Var(j) = &expr[*j] {
+                    as_parent[usize::from(*body)] = free[usize::from(*body)].contains(j);
+                }
+            }
+            // Their children are names, never copied.
+            Math::Idx(_) | Math::Delta(_) | Math::Lambda(_) => {}
+            // The free indices of the node are those of its children, together.
+            _ => {
+                for c in node.children() {
+                    as_parent[usize::from(*c)] = free[usize::from(*c)].len() == free[p].len();
+                }
+            }
+        }
+    }
+    let root = nodes.len().checked_sub(1);
+    (0..nodes.len())
+        .map(|k| Some(k) != root && !(parents[k] == 1 && as_parent[k]))
+        .collect()
+}
+
+/// About how many nodes unrolling `expr` at `sizes` makes, so the output is
+/// not copied again and again as it grows: the count for the term as a tree
+/// (a `sum` makes its body once per value and the additions between), at
+/// most 2^16 nodes. Only room: shared subterms make fewer.
+fn expected_size(expr: &RecExpr<Math>, sizes: &Sizes) -> usize {
+    let mut size: Vec<usize> = Vec::with_capacity(expr.as_ref().len());
+    for node in expr.as_ref() {
+        let here = match node {
+            Math::Sum([j, body]) => {
+                let values = match &expr[*j] {
+                    Math::Var(j) => sizes.of(*j),
+                    _ => 1,
+                };
+                values.saturating_mul(size[usize::from(*body)].saturating_add(1))
+            }
+            // A name, a number, an element, a 0 or 1: one node.
+            Math::Var(_) | Math::Num(_) | Math::Idx(_) | Math::Delta(_) | Math::Lambda(_) => 1,
+            other => other
+                .children()
+                .iter()
+                .fold(1usize, |n, c| n.saturating_add(size[usize::from(*c)])),
+        };
+        size.push(here);
+    }
+    size.last().map_or(0, |n| (*n).min(1 << 16))
+}
+
 /// Unrolls a term into a shared graph: a subterm is unrolled once for each
 /// value of its own free indices (`sum(i, exp(a[i]))` inside `sum(j, …)` once,
 /// not once per `j`), so the result grows with its tree's distinct subterms.
 struct Unroller<'a> {
     expr: &'a RecExpr<Math>,
     sizes: &'a Sizes,
-    free: Vec<Vec<Symbol>>,
+    /// [`free_indices`] of `expr`.
+    free: &'a [Vec<Symbol>],
+    /// [`worth_remembering`] of `expr`.
+    remember: Vec<bool>,
     /// Subterms without free indices, unrolled once.
     closed: Vec<Option<Id>>,
     /// Subterms with one or two free indices, by the values of those
@@ -231,9 +292,45 @@ struct Unroller<'a> {
     /// Subterms with more free indices, by the values of those indices.
     memo_long: FxHashMap<(Id, Vec<usize>), Id>,
     out: Vec<Math>,
+    /// How many nodes the last run made (before the first, [`expected_size`]):
+    /// the room the next run starts with.
+    room: usize,
 }
 
-impl Unroller<'_> {
+impl<'a> Unroller<'a> {
+    fn new(expr: &'a RecExpr<Math>, sizes: &'a Sizes, free: &'a [Vec<Symbol>]) -> Self {
+        Unroller {
+            expr,
+            sizes,
+            free,
+            remember: worth_remembering(expr, free),
+            closed: vec![None; expr.as_ref().len()],
+            memo: FxHashMap::default(),
+            memo_long: FxHashMap::default(),
+            out: Vec::new(),
+            room: expected_size(expr, sizes),
+        }
+    }
+
+    /// The whole term unrolled with the free indices valued by `env`. Each
+    /// run starts afresh (its memos emptied, their room kept), so one
+    /// unroller serves a term at many valuations.
+    fn run(&mut self, env: &Env) -> Result<RecExpr<Math>, String> {
+        self.closed.fill(None);
+        self.memo.clear();
+        self.memo_long.clear();
+        // The last run's size: the same term at another valuation is as large.
+        self.out = Vec::with_capacity(self.room);
+        let mut env = env.clone();
+        self.copy(Id::from(self.expr.as_ref().len() - 1), &mut env)?;
+        self.room = self.out.len();
+        if self.out.capacity() > 2 * self.out.len() {
+            // Shared subterms made fewer nodes than expected: keep no slack.
+            self.out.shrink_to_fit();
+        }
+        Ok(RecExpr::from(std::mem::take(&mut self.out)))
+    }
+
     fn push(&mut self, node: Math) -> Id {
         self.out.push(node);
         Id::from(self.out.len() - 1)
@@ -248,7 +345,10 @@ impl Unroller<'_> {
             self.closed[usize::from(id)] = Some(done);
             return Ok(done);
         }
-        let free = &self.free[usize::from(id)];
+        if !self.remember[usize::from(id)] {
+            return self.copy_node(id, env);
+        }
+        let free = self.free[usize::from(id)].as_slice();
         let value = |s: &Symbol| env.get(s).copied().unwrap_or(0);
         let packed = pack_by(free, value);
         if let Some(packed) = packed {
@@ -281,11 +381,21 @@ impl Unroller<'_> {
         };
         Ok(match &expr[id] {
             Math::Idx(c) => {
-                let mut values = Vec::with_capacity(c.len() - 1);
-                for j in &c[1..] {
-                    values.push(value(env, name(j)?)?);
-                }
-                self.push(Math::Var(element_at(name(&c[0])?, &values)))
+                // One or two indices (always, from the parser) need no allocation.
+                let mut short = [0; 2];
+                let mut long = Vec::new();
+                let values: &[usize] = if c.len() - 1 <= short.len() {
+                    for (slot, j) in short.iter_mut().zip(&c[1..]) {
+                        *slot = value(env, name(j)?)?;
+                    }
+                    &short[..c.len() - 1]
+                } else {
+                    for j in &c[1..] {
+                        long.push(value(env, name(j)?)?);
+                    }
+                    &long
+                };
+                self.push(Math::Var(element_at(name(&c[0])?, values)))
             }
             Math::Delta([j, k]) => {
                 let same = value(env, name(j)?)? == value(env, name(k)?)?;
@@ -355,6 +465,8 @@ pub fn element_at(family: Symbol, values: &[usize]) -> Symbol {
     thread_local! {
         static NAMES: std::cell::RefCell<FxHashMap<(Symbol, usize, usize), Symbol>> =
             std::cell::RefCell::new(FxHashMap::default());
+        // Where a new name is written before it is interned, its room kept.
+        static TEXT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
     let key = match values {
         [i] => Some((family, *i, usize::MAX)),
@@ -366,21 +478,39 @@ pub fn element_at(family: Symbol, values: &[usize]) -> Symbol {
             return done;
         }
     }
-    let mut name = String::with_capacity(family.as_str().len() + 8 * values.len());
-    name.push_str(family.as_str());
-    name.push('[');
-    for (k, v) in values.iter().enumerate() {
-        if k > 0 {
-            name.push_str(", ");
+    let done = TEXT.with(|text| {
+        let mut name = text.borrow_mut();
+        name.clear();
+        name.push_str(family.as_str());
+        name.push('[');
+        for (k, v) in values.iter().enumerate() {
+            if k > 0 {
+                name.push_str(", ");
+            }
+            push_decimal(&mut name, *v);
         }
-        name.push_str(&v.to_string());
-    }
-    name.push(']');
-    let done = Symbol::from(name);
+        name.push(']');
+        Symbol::from(name.as_str())
+    });
     if let Some(key) = key {
         NAMES.with(|names| names.borrow_mut().insert(key, done));
     }
     done
+}
+
+/// Appends `v` in decimal digits.
+fn push_decimal(out: &mut String, mut v: usize) {
+    let mut digits = [0u8; 20];
+    let mut k = digits.len();
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend(digits[k..].iter().map(|d| char::from(*d)));
 }
 
 /// Every valuation of `indices`, each in its range at `sizes`, in order.
@@ -414,10 +544,12 @@ pub fn unroll_problem(problem: &Problem, sizes: &Sizes) -> Result<Problem, Strin
                     return Err("an indexed definition without an index".into());
                 };
                 let body = RecExpr::from(d.expr.as_ref()[..=usize::from(*body)].to_vec());
+                let free = free_indices(&body);
+                let mut unroller = Unroller::new(&body, sizes, &free);
                 for i in 1..=sizes.of(j) {
                     out.definitions.push(Definition {
                         name: element(d.name, i),
-                        expr: unroll(&body, sizes, &Env::from([(j, i)]))?,
+                        expr: unroller.run(&Env::from([(j, i)]))?,
                         line: d.line,
                     });
                 }
@@ -443,120 +575,5 @@ pub fn unroll_problem(problem: &Problem, sizes: &Sizes) -> Result<Problem, Strin
     Ok(out)
 }
 
-/// The problem at `n` classes as a concrete problem file: `a[2]` becomes the
-/// variable `a2` (`y[2]` the name `y2`), each claim is stated for every value
-/// of its free indices, and an undefined `n` becomes the number itself. The
-/// walk of `backprove derive` runs on this file. Fails when a new name would
-/// clash with a name the problem already uses.
-///
-/// ```
-/// let p = backprove::parse_problem(&backprove::softmax_with_loss_n()).unwrap();
-/// let sizes = backprove::unroll::Sizes::uniform(&p.ranges(), 2);
-/// let text = backprove::unroll::unroll_to_text(&p, &sizes).unwrap();
-/// assert!(text.contains("let y2 = exp(a2)/S"));
-/// assert!(text.contains("prove d(L, a2) = y2 - t2"));
-/// ```
-pub fn unroll_to_text(problem: &Problem, sizes: &Sizes) -> Result<String, String> {
-    let concrete = unroll_problem(problem, sizes)?;
-    let mut claims = Vec::new();
-    for c in &problem.claims {
-        let free = crate::index::free_in_order_of(&[&c.lhs, &c.rhs]);
-        for env in valuations(&free, sizes) {
-            claims.push((unroll(&c.lhs, sizes, &env)?, unroll(&c.rhs, sizes, &env)?));
-        }
-    }
-    // Names the problem already uses, which a flattened element must not take.
-    let mut taken: std::collections::BTreeSet<Symbol> = std::collections::BTreeSet::new();
-    let exprs = concrete
-        .definitions
-        .iter()
-        .map(|d| &d.expr)
-        .chain(concrete.assumptions.iter().flat_map(|a| [&a.lhs, &a.rhs]))
-        .chain(claims.iter().flat_map(|(l, r)| [l, r]));
-    for e in exprs {
-        for node in e.as_ref() {
-            if let Math::Var(s) = node {
-                if !s.as_str().contains('[') {
-                    taken.insert(*s);
-                }
-            }
-        }
-    }
-    for d in &concrete.definitions {
-        if !d.name.as_str().contains('[') {
-            taken.insert(d.name);
-        }
-    }
-    let flat = |s: Symbol| -> Result<Symbol, String> {
-        match s.as_str().split_once('[') {
-            Some((family, rest)) => {
-                // `a[2]` becomes `a2`, `W[1, 2]` becomes `W1_2`.
-                let values = rest.trim_end_matches(']').replace(", ", "_");
-                let name = Symbol::from(format!("{family}{values}"));
-                if taken.contains(&name) {
-                    return Err(format!(
-                        "`{s}` would become `{name}`, which the problem already uses"
-                    ));
-                }
-                Ok(name)
-            }
-            None => Ok(s),
-        }
-    };
-    let rename = |e: &RecExpr<Math>| -> Result<String, String> {
-        let mut nodes = Vec::with_capacity(e.as_ref().len());
-        for node in e.as_ref() {
-            nodes.push(match node {
-                Math::Var(s) => Math::Var(flat(*s)?),
-                other => other.clone(),
-            });
-        }
-        Ok(crate::print::to_infix(&RecExpr::from(nodes)))
-    };
-    let mut out = if sizes.ranges().is_default() {
-        format!("# {} classes\n", sizes.n())
-    } else {
-        format!("# {sizes}\n")
-    };
-    for d in &concrete.definitions {
-        // The number of classes and the declared sizes are numbers here.
-        if d.line == 0 {
-            if let Some(v) = sizes.size(d.name) {
-                out += &format!("let {} = {v}\n", d.name);
-                continue;
-            }
-        }
-        out += &format!("let {} = {}\n", flat(d.name)?, rename(&d.expr)?);
-    }
-    for a in &concrete.assumptions {
-        out += &format!(
-            "assume {} {} {}\n",
-            rename(&a.lhs)?,
-            a.relation.symbol(),
-            rename(&a.rhs)?
-        );
-    }
-    for (l, r) in &claims {
-        out += &format!("prove {} = {}\n", rename(l)?, rename(r)?);
-    }
-    // A family in a layer stands for its elements.
-    for layer in &problem.layers {
-        let mut names = Vec::new();
-        for m in &layer.members {
-            let elements: Vec<Symbol> = concrete
-                .definitions
-                .iter()
-                .map(|d| d.name)
-                .filter(|d| d.as_str().split_once('[').map(|(f, _)| f) == Some(m.as_str()))
-                .collect();
-            if elements.is_empty() {
-                names.push(flat(*m)?.to_string());
-            }
-            for e in elements {
-                names.push(flat(e)?.to_string());
-            }
-        }
-        out += &format!("layer {} = {}\n", layer.name, names.join(", "));
-    }
-    Ok(out)
-}
+#[cfg(test)]
+mod tests;

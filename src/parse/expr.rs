@@ -1,7 +1,8 @@
 //! The expression grammar: the recursive-descent [`Parser`] for one line's
-//! tokens (sums, products, unary minus, powers, calls, names and indices),
-//! building a [`Math`] term with the checks that need source positions.
-//! Owns no statement grammar (that is `mod.rs`) and no tokenizing.
+//! tokens (sums, products, unary minus, powers, names; calls are in
+//! `call.rs`, indices in `indices.rs`), building a [`Math`] term with the
+//! checks that need source positions. Owns no statement grammar (that is
+//! `mod.rs`) and no tokenizing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,13 +18,21 @@ use crate::language::{Constant, Math};
 /// One parsed subexpression: its id, its value when it is a constant, its columns.
 pub(super) struct Node {
     pub(super) id: Id,
-    pub(super) value: Option<BigRational>,
+    pub(super) value: Option<Box<BigRational>>,
     pub(super) column: usize,
     pub(super) end: usize,
 }
 
-pub(super) struct Parser<'a> {
-    pub(super) tokens: &'a [Token],
+/// A subexpression, or why there is none. Every level of the grammar passes
+/// it up, so it is kept small: the value and the error are boxed.
+pub(super) type Parsed = Result<Node, Box<Error>>;
+
+pub(super) struct Parser<'a, 't> {
+    pub(super) tokens: &'a [Token<'t>],
+    /// The symbol of each name token, when the caller interned it before
+    /// parsing (`symbols[k]` is `Symbol::from` of token `k`'s name); empty
+    /// or `None`: interned when read.
+    pub(super) symbols: &'a [Option<Symbol>],
     pub(super) pos: usize,
     pub(super) line: usize,
     pub(super) defined: &'a BTreeMap<Symbol, usize>,
@@ -54,15 +63,16 @@ pub(crate) struct Shape {
     pub(super) column: usize,
 }
 
-impl<'a> Parser<'a> {
+impl<'a, 't> Parser<'a, 't> {
     pub(super) fn new(
-        tokens: &'a [Token],
+        tokens: &'a [Token<'t>],
         line: usize,
         defined: &'a BTreeMap<Symbol, usize>,
         families: &'a BTreeSet<Symbol>,
     ) -> Self {
         Parser {
             tokens,
+            symbols: &[],
             pos: 0,
             line,
             defined,
@@ -105,6 +115,18 @@ impl<'a> Parser<'a> {
         ))
     }
 
+    /// The symbol of the name `name` at token `pos`: the one interned before
+    /// parsing, if any, else `Symbol::from(name)`.
+    fn symbol_at(&self, pos: usize, name: &str) -> Symbol {
+        match self.symbols.get(pos) {
+            Some(Some(s)) => {
+                debug_assert_eq!(s.as_str(), name);
+                *s
+            }
+            _ => Symbol::from(name),
+        }
+    }
+
     /// The column of the first use of index `name` on this line.
     pub(super) fn index_column(&self, name: Symbol) -> Option<usize> {
         self.index_uses
@@ -117,10 +139,10 @@ impl<'a> Parser<'a> {
     pub(super) fn check_index_name(
         &mut self,
         name: &str,
+        sym: Symbol,
         column: usize,
         width: usize,
     ) -> Result<(), Error> {
-        let sym = Symbol::from(name);
         if is_reserved(name) || self.defined.contains_key(&sym) {
             return Err(self.semantic(
                 column,
@@ -134,8 +156,12 @@ impl<'a> Parser<'a> {
     }
 
     /// `a[j]`, with the family name already read.
-    pub(super) fn indexed(&mut self, name: &str, column: usize) -> Result<Node, Error> {
-        let sym = Symbol::from(name);
+    pub(super) fn indexed(
+        &mut self,
+        name: &str,
+        sym: Symbol,
+        column: usize,
+    ) -> Result<Node, Error> {
         let width = name.chars().count();
         if is_reserved(name) {
             return Err(self.semantic(
@@ -169,7 +195,7 @@ impl<'a> Parser<'a> {
         })
     }
 
-    pub(super) fn peek(&self) -> &Token {
+    pub(super) fn peek(&self) -> &Token<'t> {
         &self.tokens[self.pos.min(self.tokens.len() - 1)]
     }
 
@@ -196,21 +222,27 @@ impl<'a> Parser<'a> {
         )
     }
 
-    pub(super) fn expect(&mut self, tok: Tok, what: &str) -> Result<Token, Error> {
-        if self.peek().tok == tok {
+    /// Reads the token `tok` (one without a value), or fails; its column.
+    pub(super) fn expect(&mut self, tok: Tok<'_>, what: &str) -> Result<usize, Error> {
+        let t = self.peek();
+        if t.tok == tok {
+            let column = t.column;
             self.pos += 1;
-            Ok(self.tokens[self.pos - 1].clone())
+            Ok(column)
         } else {
             Err(self.expected(what))
         }
     }
 
-    pub(super) fn ident(&mut self, what: &str) -> Result<(String, usize, usize), Error> {
-        let t = self.peek().clone();
+    /// A name, with its symbol, column and width.
+    pub(super) fn ident(&mut self, what: &str) -> Result<(&'t str, Symbol, usize, usize), Error> {
+        let tokens: &'a [Token<'t>] = self.tokens;
+        let t = &tokens[self.pos.min(tokens.len() - 1)];
         match t.tok {
             Tok::Ident(name) => {
+                let sym = self.symbol_at(self.pos, name);
                 self.pos += 1;
-                Ok((name, t.column, t.width))
+                Ok((name, sym, t.column, t.width))
             }
             _ => Err(self.expected(what)),
         }
@@ -219,7 +251,7 @@ impl<'a> Parser<'a> {
     /// An expression that must run to the end of the line.
     pub(super) fn whole_expression(&mut self) -> Result<RecExpr<Math>, Error> {
         let e = self.expression_rec()?;
-        if self.peek().tok != Tok::End {
+        if !matches!(self.peek().tok, Tok::End) {
             return Err(self.expected("an operator or end of line"));
         }
         Ok(e)
@@ -227,8 +259,11 @@ impl<'a> Parser<'a> {
 
     /// Parses an expression into a fresh term and leaves the cursor after it.
     pub(super) fn expression_rec(&mut self) -> Result<RecExpr<Math>, Error> {
-        self.expr = RecExpr::default();
-        self.sum()?;
+        // Each token makes at most one node: room for them all, so a long
+        // sum is not copied again and again as it grows.
+        let room = self.tokens.len().saturating_sub(self.pos);
+        self.expr = RecExpr::from(Vec::with_capacity(room));
+        self.sum().map_err(|e| *e)?;
         Ok(std::mem::take(&mut self.expr))
     }
 
@@ -250,23 +285,23 @@ impl<'a> Parser<'a> {
         self.expr.add(node)
     }
 
-    pub(super) fn sum(&mut self) -> Result<Node, Error> {
+    pub(super) fn sum(&mut self) -> Parsed {
         self.enter()?;
         let mut left = self.product()?;
         loop {
-            let op = match self.peek().tok {
-                Tok::Plus => Tok::Plus,
-                Tok::Minus => Tok::Minus,
+            let plus = match self.peek().tok {
+                Tok::Plus => true,
+                Tok::Minus => false,
                 _ => break,
             };
             self.pos += 1;
             let right = self.product()?;
             let value = match (&left.value, &right.value) {
-                (Some(a), Some(b)) if op == Tok::Plus => Some(a + b),
-                (Some(a), Some(b)) => Some(a - b),
+                (Some(a), Some(b)) if plus => Some(Box::new(&**a + &**b)),
+                (Some(a), Some(b)) => Some(Box::new(&**a - &**b)),
                 _ => None,
             };
-            let id = if op == Tok::Plus {
+            let id = if plus {
                 self.add(Math::Add([left.id, right.id]))
             } else {
                 self.add(Math::Sub([left.id, right.id]))
@@ -282,30 +317,32 @@ impl<'a> Parser<'a> {
         Ok(left)
     }
 
-    pub(super) fn product(&mut self) -> Result<Node, Error> {
+    pub(super) fn product(&mut self) -> Parsed {
         let mut left = self.unary()?;
         loop {
-            let op = match self.peek().tok {
-                Tok::Star => Tok::Star,
-                Tok::Slash => Tok::Slash,
+            let times = match self.peek().tok {
+                Tok::Star => true,
+                Tok::Slash => false,
                 _ => break,
             };
             self.pos += 1;
             let right = self.unary()?;
-            if op == Tok::Slash && right.value.as_ref().is_some_and(Zero::is_zero) {
-                return Err(self.semantic(
-                    right.column,
-                    right.end,
-                    ErrorKind::Arithmetic,
-                    "division by the constant 0".into(),
-                ));
+            if !times && right.value.as_ref().is_some_and(|v| v.is_zero()) {
+                return Err(self
+                    .semantic(
+                        right.column,
+                        right.end,
+                        ErrorKind::Arithmetic,
+                        "division by the constant 0".into(),
+                    )
+                    .into());
             }
             let value = match (&left.value, &right.value) {
-                (Some(a), Some(b)) if op == Tok::Star => Some(a * b),
-                (Some(a), Some(b)) => Some(a / b),
+                (Some(a), Some(b)) if times => Some(Box::new(&**a * &**b)),
+                (Some(a), Some(b)) => Some(Box::new(&**a / &**b)),
                 _ => None,
             };
-            let id = if op == Tok::Star {
+            let id = if times {
                 self.add(Math::Mul([left.id, right.id]))
             } else {
                 self.add(Math::Div([left.id, right.id]))
@@ -320,8 +357,8 @@ impl<'a> Parser<'a> {
         Ok(left)
     }
 
-    pub(super) fn unary(&mut self) -> Result<Node, Error> {
-        if self.peek().tok == Tok::Minus {
+    pub(super) fn unary(&mut self) -> Parsed {
+        if matches!(self.peek().tok, Tok::Minus) {
             let column = self.peek().column;
             self.pos += 1;
             self.enter()?;
@@ -329,11 +366,14 @@ impl<'a> Parser<'a> {
             self.depth -= 1;
             let (id, value) = match (&inner.value, &self.expr[inner.id]) {
                 (Some(v), Math::Num(_)) => {
-                    let v = -v.clone();
+                    let v = -BigRational::clone(v);
                     self.expr = pop_last(std::mem::take(&mut self.expr), inner.id);
-                    (self.add(Math::Num(Constant(v.clone()))), Some(v))
+                    (self.add(Math::Num(Constant(v.clone()))), Some(Box::new(v)))
                 }
-                (value, _) => (self.add(Math::Neg(inner.id)), value.as_ref().map(|v| -v)),
+                (value, _) => (
+                    self.add(Math::Neg(inner.id)),
+                    value.as_ref().map(|v| Box::new(-&**v)),
+                ),
             };
             return Ok(Node {
                 id,
@@ -345,9 +385,9 @@ impl<'a> Parser<'a> {
         self.power()
     }
 
-    pub(super) fn power(&mut self) -> Result<Node, Error> {
+    pub(super) fn power(&mut self) -> Parsed {
         let base = self.primary()?;
-        if self.peek().tok != Tok::Caret {
+        if !matches!(self.peek().tok, Tok::Caret) {
             return Ok(base);
         }
         self.pos += 1;
@@ -356,12 +396,14 @@ impl<'a> Parser<'a> {
         self.depth -= 1;
         if let (Some(b), Some(e)) = (&base.value, &exponent.value) {
             if b.is_zero() && e.is_negative() {
-                return Err(self.semantic(
-                    base.column,
-                    exponent.end,
-                    ErrorKind::Arithmetic,
-                    "division by the constant 0 (zero to a negative power)".into(),
-                ));
+                return Err(self
+                    .semantic(
+                        base.column,
+                        exponent.end,
+                        ErrorKind::Arithmetic,
+                        "division by the constant 0 (zero to a negative power)".into(),
+                    )
+                    .into());
             }
         }
         let id = self.add(Math::Pow([base.id, exponent.id]));
@@ -373,15 +415,15 @@ impl<'a> Parser<'a> {
         })
     }
 
-    pub(super) fn primary(&mut self) -> Result<Node, Error> {
+    pub(super) fn primary(&mut self) -> Parsed {
         // The token slice outlives the parser's borrow: no token is copied.
-        let tokens: &'a [Token] = self.tokens;
+        let tokens: &'a [Token<'t>] = self.tokens;
         let t = &tokens[self.pos.min(tokens.len() - 1)];
         let end = t.column + t.width;
         match &t.tok {
             Tok::Number(v) => {
                 self.pos += 1;
-                let id = self.add(Math::Num(Constant(v.clone())));
+                let id = self.add(Math::Num(Constant(BigRational::clone(v))));
                 Ok(Node {
                     id,
                     value: Some(v.clone()),
@@ -395,42 +437,51 @@ impl<'a> Parser<'a> {
                 let close = self.expect(Tok::RParen, "`)` or an operator")?;
                 Ok(Node {
                     column: t.column,
-                    end: close.column + 1,
+                    end: close + 1,
                     ..inner
                 })
             }
             Tok::Ident(name) => {
+                let at = self.pos;
                 self.pos += 1;
                 match self.peek().tok {
                     Tok::LParen => self.call(name, t.column),
-                    Tok::LBracket => self.indexed(name, t.column),
-                    _ => self.name(name, t.column, end),
+                    Tok::LBracket => {
+                        let sym = self.symbol_at(at, name);
+                        Ok(self.indexed(name, sym, t.column)?)
+                    }
+                    _ => self.name(name, at, t.column, end),
                 }
             }
-            _ => Err(self.expected("a number, a name, `-` or `(`")),
+            _ => Err(self.expected("a number, a name, `-` or `(`").into()),
         }
     }
 
-    pub(super) fn name(&mut self, name: &str, column: usize, end: usize) -> Result<Node, Error> {
+    /// The name `name` (token `at`) as a variable.
+    pub(super) fn name(&mut self, name: &str, at: usize, column: usize, end: usize) -> Parsed {
         if is_reserved(name) {
-            return Err(self.semantic(
-                column,
-                end,
-                ErrorKind::Name,
-                format!("`{name}` is a function and needs arguments in parentheses"),
-            ));
+            return Err(self
+                .semantic(
+                    column,
+                    end,
+                    ErrorKind::Name,
+                    format!("`{name}` is a function and needs arguments in parentheses"),
+                )
+                .into());
         }
-        let sym = Symbol::from(name);
+        let sym = self.symbol_at(at, name);
         if self.families.contains(&sym) {
-            return Err(self.semantic(
-                column,
-                end,
-                ErrorKind::Index,
-                format!("`{name}` is defined with an index: write `{name}[j]`"),
-            ));
+            return Err(self
+                .semantic(
+                    column,
+                    end,
+                    ErrorKind::Index,
+                    format!("`{name}` is defined with an index: write `{name}[j]`"),
+                )
+                .into());
         }
         self.record(sym, Kind::Scalar, column, end - column)?;
-        let id = self.add(Math::Var(Symbol::from(name)));
+        let id = self.add(Math::Var(sym));
         Ok(Node {
             id,
             value: None,
@@ -438,136 +489,13 @@ impl<'a> Parser<'a> {
             end,
         })
     }
-
-    pub(super) fn call(&mut self, name: &str, column: usize) -> Result<Node, Error> {
-        let builtin = crate::language::FUNCTIONS
-            .iter()
-            .find(|(f, _)| *f == name)
-            .map(|(_, n)| *n);
-        let arity = match name {
-            "exp" | "log" | "sqrt" => 1,
-            "d" | "sum" | "delta" => 2,
-            _ if builtin.is_some() => 0,
-            _ => {
-                let known: Vec<&str> = ["exp", "log", "sqrt"]
-                    .into_iter()
-                    .chain(crate::language::FUNCTIONS.iter().map(|(f, _)| *f))
-                    .chain(["d", "sum", "delta"])
-                    .collect();
-                return Err(self.semantic(
-                    column,
-                    column + name.chars().count(),
-                    ErrorKind::Name,
-                    format!(
-                        "unknown function `{name}`; expected one of {}",
-                        known.join(", ")
-                    ),
-                ));
-            }
-        };
-        self.pos += 1; // the `(`
-        self.enter()?;
-        let id = match name {
-            "sum" => {
-                let (j, jcol, jwidth) = self.ident("an index name to sum over")?;
-                self.check_index_name(&j, jcol, jwidth)?;
-                let j = self.add(Math::Var(Symbol::from(j.as_str())));
-                self.expect(Tok::Comma, "`,` and the term to sum")?;
-                let body = self.sum()?;
-                self.add(Math::Sum([j, body.id]))
-            }
-            "delta" => {
-                let (j_name, jcol, jwidth) = self.ident("an index name")?;
-                self.check_index_name(&j_name, jcol, jwidth)?;
-                let j = self.add(Math::Var(Symbol::from(j_name.as_str())));
-                self.expect(Tok::Comma, "`,` and a second index name")?;
-                let (k, kcol, kwidth) = self.ident("an index name")?;
-                self.check_index_name(&k, kcol, kwidth)?;
-                if let Some(ranges) = self.ranges {
-                    let (a, b) = (Symbol::from(j_name.as_str()), Symbol::from(k.as_str()));
-                    if !ranges.same_range(a, b) {
-                        return Err(self.semantic(
-                            kcol,
-                            kcol + kwidth,
-                            ErrorKind::Index,
-                            format!(
-                                "`delta({a}, {b})` compares indices of two ranges: `{a}` runs over 1..{} and `{b}` over 1..{}",
-                                ranges.size_of(a),
-                                ranges.size_of(b)
-                            ),
-                        ));
-                    }
-                }
-                let k = self.add(Math::Var(Symbol::from(k.as_str())));
-                self.add(Math::Delta([j, k]))
-            }
-            _ if arity == 0 => {
-                let mut args = vec![self.sum()?.id];
-                while args.len() < builtin.unwrap_or(1) {
-                    self.expect(Tok::Comma, "`,` and the next argument")?;
-                    args.push(self.sum()?.id);
-                }
-                let node = Math::function(name, &args).expect("a built-in function");
-                self.add(node)
-            }
-            _ if arity == 1 => {
-                let arg = self.sum()?;
-                match name {
-                    "exp" => self.add(Math::Exp(arg.id)),
-                    "log" => self.add(Math::Log(arg.id)),
-                    _ => self.add(Math::Sqrt(arg.id)),
-                }
-            }
-            _ => {
-                let arg = self.sum()?;
-                self.expect(Tok::Comma, "`,` and the variable to differentiate by")?;
-                let x = self.variable_to_differentiate_by()?;
-                self.add(Math::D([arg.id, x]))
-            }
-        };
-        let close = self.expect(Tok::RParen, "`)`")?;
-        self.depth -= 1;
-        Ok(Node {
-            id,
-            value: None,
-            column,
-            end: close.column + 1,
-        })
-    }
-
-    /// The `x` of `d(E, x)`: a free variable or an element `a[k]` of a free family.
-    pub(super) fn variable_to_differentiate_by(&mut self) -> Result<Id, Error> {
-        let var = self.peek().clone();
-        let (v, vcol, vwidth) = self.ident("a variable to differentiate by")?;
-        let sym = Symbol::from(v.as_str());
-        if let Some(def_line) = self.defined.get(&sym) {
-            return Err(self.semantic(vcol, vcol + vwidth, ErrorKind::Differentiation, format!(
-                    "cannot differentiate by `{v}`: it is defined by `let`{}; expected a free variable",
-                    if *def_line > 0 { format!(" on line {def_line}") } else { String::new() }
-                )));
-        }
-        if is_reserved(&v) {
-            return Err(Error::syntax(
-                Span::new(self.line, var.column, var.width),
-                "a variable to differentiate by",
-                var.tok.describe(),
-            ));
-        }
-        if self.peek().tok == Tok::LBracket {
-            return Ok(self.indexed(&v, vcol)?.id);
-        }
-        self.record(sym, Kind::Scalar, vcol, vwidth)?;
-        self.diff_vars.push((sym, vcol, vwidth));
-        Ok(self.add(Math::Var(sym)))
-    }
 }
 
 /// Removes the last node of `expr` when it is `id` (a literal about to be negated).
 pub(super) fn pop_last(expr: RecExpr<Math>, id: Id) -> RecExpr<Math> {
-    let nodes: Vec<Math> = expr.as_ref().to_vec();
+    let mut nodes: Vec<Math> = expr.into();
     if usize::from(id) + 1 == nodes.len() {
-        RecExpr::from(nodes[..nodes.len() - 1].to_vec())
-    } else {
-        RecExpr::from(nodes)
+        nodes.pop();
     }
+    RecExpr::from(nodes)
 }

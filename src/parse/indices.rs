@@ -10,22 +10,22 @@ use super::lexer::Tok;
 use crate::error::{Error, ErrorKind};
 use crate::language::Math;
 
-impl Parser<'_> {
+impl Parser<'_, '_> {
     /// `[j]` or `[i, j]` after a family name: the indices, as nodes.
     pub(super) fn indices(&mut self) -> Result<(Vec<Id>, usize), Error> {
         self.expect(Tok::LBracket, "`[`")?;
         let mut out = Vec::new();
         loop {
-            let (j, column, width) = self.ident("an index name")?;
-            self.check_index_name(&j, column, width)?;
-            out.push(self.add(Math::Var(Symbol::from(j.as_str()))));
-            if self.peek().tok != Tok::Comma {
+            let (j, sym, column, width) = self.ident("an index name")?;
+            self.check_index_name(j, sym, column, width)?;
+            out.push(self.add(Math::Var(sym)));
+            if !matches!(self.peek().tok, Tok::Comma) {
                 break;
             }
             self.pos += 1;
         }
         let close = self.expect(Tok::RBracket, "`]` or `,` and another index")?;
-        Ok((out, close.column + 1))
+        Ok((out, close + 1))
     }
 
     /// Records how family `name` is indexed here: at most two indices, one

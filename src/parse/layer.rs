@@ -13,8 +13,11 @@ use crate::problem::Layer;
 /// Whether the line is a `layer` statement.
 pub(super) fn is_layer(tokens: &[Token]) -> bool {
     matches!(
-        (tokens.first().map(|t| &t.tok), tokens.get(1).map(|t| &t.tok)),
-        (Some(Tok::Ident(k)), Some(Tok::Ident(_))) if k == "layer"
+        (
+            tokens.first().map(|t| &t.tok),
+            tokens.get(1).map(|t| &t.tok)
+        ),
+        (Some(Tok::Ident("layer")), Some(Tok::Ident(_)))
     )
 }
 
@@ -45,7 +48,7 @@ pub(super) fn parse_layer(
     let mut pos = 1;
     let mut words = Vec::new();
     while let Tok::Ident(w) = &tokens[pos].tok {
-        words.push(w.clone());
+        words.push(*w);
         pos += 1;
     }
     if tokens[pos].tok != Tok::Eq {
@@ -70,7 +73,7 @@ pub(super) fn parse_layer(
         let Tok::Ident(member) = &t.tok else {
             return Err(syntax(t, line, "a name defined by `let`"));
         };
-        let sym = Symbol::from(member.as_str());
+        let sym = Symbol::from(*member);
         if !defined.contains_key(&sym) {
             return Err(semantic(
                 t,

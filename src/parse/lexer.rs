@@ -5,11 +5,11 @@ use num_rational::BigRational;
 use crate::error::{Error, ErrorKind, Span};
 use crate::language::parse_rational;
 
-/// A token's kind.
+/// A token's kind; a name borrows its text from the line.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Tok {
-    Ident(String),
-    Number(BigRational),
+pub enum Tok<'a> {
+    Ident(&'a str),
+    Number(Box<BigRational>),
     Plus,
     Minus,
     Star,
@@ -29,7 +29,7 @@ pub enum Tok {
     End,
 }
 
-impl Tok {
+impl Tok<'_> {
     /// How the token reads in an error message.
     pub fn describe(&self) -> String {
         match self {
@@ -57,8 +57,8 @@ impl Tok {
 
 /// A token with its 1-based column and width in characters.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Token {
-    pub tok: Tok,
+pub struct Token<'a> {
+    pub tok: Tok<'a>,
     pub column: usize,
     pub width: usize,
 }
@@ -84,92 +84,109 @@ pub fn is_invisible(c: char) -> bool {
 pub const MAX_LITERAL_DIGITS: usize = 1000;
 
 /// Tokenizes `text` (one line, comments already removed); the last token is [`Tok::End`].
-pub fn tokenize(text: &str, line: usize) -> Result<Vec<Token>, Error> {
-    let chars: Vec<char> = text.chars().collect();
-    // Byte offsets of the characters, so a name or number is one slice of `text`.
-    let offsets: Vec<usize> = text.char_indices().map(|(o, _)| o).collect();
-    let slice = |from: usize, to: usize| {
-        let end = offsets.get(to).copied().unwrap_or(text.len());
-        &text[offsets[from]..end]
-    };
+///
+/// Names, numbers and operators are ASCII, so the scan reads bytes; a wider
+/// character can only be whitespace (skipped) or an error. Columns count
+/// characters, not bytes.
+pub fn tokenize(text: &str, line: usize) -> Result<Vec<Token<'_>>, Error> {
+    let bytes = text.as_bytes();
     // About one token per two characters in a long sum: grown rarely.
-    let mut out = Vec::with_capacity(chars.len() / 2 + 2);
+    let mut out = Vec::with_capacity(bytes.len() / 2 + 2);
+    // `i` is the byte offset of the next character, `column` its 1-based column.
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let start = i;
-        let tok = if c.is_whitespace() {
-            i += 1;
-            continue;
-        } else if c.is_ascii_alphabetic() {
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
-                i += 1;
+    let mut column = 1;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !b.is_ascii() {
+            let Some(c) = text[i..].chars().next() else {
+                break;
+            };
+            if c.is_whitespace() {
+                i += c.len_utf8();
+                column += 1;
+                continue;
             }
-            Tok::Ident(slice(start, i).to_string())
-        } else if c.is_ascii_digit()
-            || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+            return Err(unexpected(c, line, column));
+        }
+        let start = i;
+        let tok = if char::from(b).is_whitespace() {
+            i += 1;
+            column += 1;
+            continue;
+        } else if b.is_ascii_alphabetic() {
+            i += bytes[i..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                .count();
+            Tok::Ident(&text[start..i])
+        } else if b.is_ascii_digit()
+            || (b == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
         {
             // `1..m` is a range: its number ends before the `..`.
-            while i < chars.len()
-                && (chars[i].is_ascii_digit()
-                    || (chars[i] == '.' && chars.get(i + 1) != Some(&'.')))
+            while i < bytes.len()
+                && (bytes[i].is_ascii_digit()
+                    || (bytes[i] == b'.' && bytes.get(i + 1) != Some(&b'.')))
             {
                 i += 1;
             }
-            let s = slice(start, i);
+            let s = &text[start..i];
             if i - start > MAX_LITERAL_DIGITS {
-                return Err(Error::semantic(Span::new(line, start + 1, i - start), ErrorKind::TooLarge, format!(
+                return Err(Error::semantic(Span::new(line, column, i - start), ErrorKind::TooLarge, format!(
                         "a number of {} digits is longer than the {MAX_LITERAL_DIGITS} digits a literal may have",
                         i - start
                     )));
             }
             let value = parse_rational(s).ok_or_else(|| {
                 Error::syntax(
-                    Span::new(line, start + 1, i - start),
+                    Span::new(line, column, i - start),
                     "a number such as `2` or `0.25`",
                     format!("`{s}`"),
                 )
             })?;
-            Tok::Number(value)
+            Tok::Number(Box::new(value))
         } else {
-            let two = chars.get(i + 1).copied();
-            let (tok, len) = match (c, two) {
-                ('>', Some('=')) => (Tok::Ge, 2),
-                ('!', Some('=')) => (Tok::Ne, 2),
-                ('.', Some('.')) => (Tok::DotDot, 2),
-                ('+', _) => (Tok::Plus, 1),
-                ('-', _) => (Tok::Minus, 1),
-                ('*', _) => (Tok::Star, 1),
-                ('/', _) => (Tok::Slash, 1),
-                ('^', _) => (Tok::Caret, 1),
-                ('(', _) => (Tok::LParen, 1),
-                (')', _) => (Tok::RParen, 1),
-                ('[', _) => (Tok::LBracket, 1),
-                (']', _) => (Tok::RBracket, 1),
-                (',', _) => (Tok::Comma, 1),
-                ('=', _) => (Tok::Eq, 1),
-                ('>', _) => (Tok::Gt, 1),
-                _ => {
-                    return Err(Error::syntax(
-                        Span::new(line, start + 1, 1),
-                        "a name, a number, an operator or a parenthesis",
-                        shown_char(c),
-                    ))
-                }
+            let (tok, len) = match (b, bytes.get(i + 1).copied()) {
+                (b'>', Some(b'=')) => (Tok::Ge, 2),
+                (b'!', Some(b'=')) => (Tok::Ne, 2),
+                (b'.', Some(b'.')) => (Tok::DotDot, 2),
+                (b'+', _) => (Tok::Plus, 1),
+                (b'-', _) => (Tok::Minus, 1),
+                (b'*', _) => (Tok::Star, 1),
+                (b'/', _) => (Tok::Slash, 1),
+                (b'^', _) => (Tok::Caret, 1),
+                (b'(', _) => (Tok::LParen, 1),
+                (b')', _) => (Tok::RParen, 1),
+                (b'[', _) => (Tok::LBracket, 1),
+                (b']', _) => (Tok::RBracket, 1),
+                (b',', _) => (Tok::Comma, 1),
+                (b'=', _) => (Tok::Eq, 1),
+                (b'>', _) => (Tok::Gt, 1),
+                _ => return Err(unexpected(char::from(b), line, column)),
             };
             i += len;
             tok
         };
+        // Every token is ASCII: its width in characters is its length in bytes.
         out.push(Token {
             tok,
-            column: start + 1,
+            column,
             width: i - start,
         });
+        column += i - start;
     }
     out.push(Token {
         tok: Tok::End,
-        column: chars.len() + 1,
+        column,
         width: 1,
     });
     Ok(out)
+}
+
+/// The error for a character no token starts with.
+fn unexpected(c: char, line: usize, column: usize) -> Error {
+    Error::syntax(
+        Span::new(line, column, 1),
+        "a name, a number, an operator or a parenthesis",
+        shown_char(c),
+    )
 }

@@ -2,6 +2,7 @@
 //! precedence, name resolution and the checks that need source positions.
 //! Does not evaluate or simplify anything beyond spotting a constant zero divisor.
 
+mod call;
 mod expr;
 mod indices;
 mod layer;
@@ -14,6 +15,7 @@ pub(crate) use lexer::is_invisible;
 use std::collections::{BTreeMap, BTreeSet};
 
 use egg::{Id, RecExpr, Symbol};
+use rustc_hash::FxHashMap;
 
 use crate::error::{Error, ErrorKind, Span};
 use crate::index::free_indices;
@@ -38,9 +40,18 @@ pub fn source_lines(text: &str) -> impl Iterator<Item = &str> {
     let text = text.strip_suffix('\n').unwrap_or(text);
     let text = text.strip_suffix('\r').unwrap_or(text);
     let mut rest = Some(text).filter(|t| !t.is_empty());
+    // Without a `\r` (the usual text), a line ends at the next `\n`, which
+    // the search for a single byte finds fastest.
+    let returns = text.contains('\r');
     std::iter::from_fn(move || {
         let t = rest?;
-        match t.find(['\n', '\r']) {
+        // `\n` and `\r` are bytes that no wider character contains.
+        let end = if returns {
+            t.bytes().position(|b| b == b'\n' || b == b'\r')
+        } else {
+            t.find('\n')
+        };
+        match end {
             Some(i) => {
                 let skip = if t[i..].starts_with("\r\n") { 2 } else { 1 };
                 rest = Some(&t[i + skip..]);
@@ -64,16 +75,26 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
     let mut problem = Problem::default();
     let mut defined: BTreeMap<Symbol, usize> = BTreeMap::new();
     let mut families: BTreeSet<Symbol> = BTreeSet::new();
-    let mut kinds: Kinds = BTreeMap::new();
+    let mut kinds: Kinds = FxHashMap::default();
     // The first use of each name not (yet) defined: a later `let` of it is an error.
-    let mut free_uses: std::collections::HashMap<String, (usize, usize)> =
-        std::collections::HashMap::new();
+    let mut free_uses: FxHashMap<Symbol, (usize, usize)> = FxHashMap::default();
     // Every scalar variable differentiated by: `n` may turn out to be the number of classes.
     let mut diff_vars: Vec<(Symbol, usize, usize, usize)> = Vec::new();
     let mut shapes: BTreeMap<Symbol, expr::Shape> = BTreeMap::new();
     let mut params: BTreeMap<Symbol, Symbol> = BTreeMap::new();
-    let mut def_depth: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    // How many definitions deep each name defined so far reads: the keys are
+    // those of `defined`, found by hashing (the problem's names are many).
+    let mut def_depth: FxHashMap<Symbol, usize> = FxHashMap::default();
+    // Each name's symbol, once interned by this parse: a file uses a name
+    // again and again, and a lookup here is cheaper than interning.
+    let mut interned: FxHashMap<&str, Symbol> = FxHashMap::default();
+    let mut intern = |name| *interned.entry(name).or_insert_with(|| Symbol::from(name));
     let mut ranges = crate::index::Ranges::default();
+    // Per statement, kept from line to line so their room is reused: the
+    // names used, each token's symbol, the symbols of the names used.
+    let mut used: Vec<Used> = Vec::new();
+    let mut symbols: Vec<Option<Symbol>> = Vec::new();
+    let mut uses: Vec<(Symbol, usize)> = Vec::new();
     for (index, raw) in source_lines(text).enumerate() {
         let line = index + 1;
         let content = raw.split('#').next().unwrap_or("");
@@ -92,56 +113,63 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
             ranges = problem.ranges();
             continue;
         }
-        let used = used_names(&tokens);
-        if let (Some(Tok::Ident(k)), Some(Tok::Ident(name))) = (
-            tokens.first().map(|t| &t.tok),
-            tokens.get(1).map(|t| &t.tok),
-        ) {
-            if k == "let" {
-                if let Some((first_line, column)) = free_uses.get(name) {
-                    return Err(Error::semantic(
-                        Span::new(*first_line, *column, name.chars().count()),
-                        ErrorKind::Name,
-                        format!("`{name}` is used before its definition on line {line}"),
-                    ));
-                }
-                if let Some((_, column)) = used.iter().skip(1).find(|(n, _)| n == name) {
-                    return Err(Error::semantic(
-                        Span::new(line, *column, name.chars().count()),
-                        ErrorKind::Name,
-                        format!("`{name}` is used in its own definition"),
-                    ));
-                }
+        used_names(&tokens, &mut used);
+        let is_let = matches!(tokens[0].tok, Tok::Ident("let"));
+        // Each name the statement uses, interned once and in order (a `let`'s
+        // defined name after the names of its body); the parser reads them here.
+        symbols.clear();
+        symbols.resize(tokens.len(), None);
+        uses.clear();
+        uses.extend(used.iter().skip(usize::from(is_let)).map(|u| {
+            let sym = intern(u.name);
+            symbols[u.pos] = Some(sym);
+            (sym, u.column)
+        }));
+        if let (true, Some(Tok::Ident(name))) = (is_let, tokens.get(1).map(|t| &t.tok)) {
+            let sym = intern(name);
+            symbols[1] = Some(sym);
+            if let Some((first_line, column)) = free_uses.get(&sym) {
+                return Err(Error::semantic(
+                    Span::new(*first_line, *column, name.chars().count()),
+                    ErrorKind::Name,
+                    format!("`{name}` is used before its definition on line {line}"),
+                ));
+            }
+            if let Some(u) = used.iter().skip(1).find(|u| u.name == *name) {
+                return Err(Error::semantic(
+                    Span::new(line, u.column, name.chars().count()),
+                    ErrorKind::Name,
+                    format!("`{name}` is used in its own definition"),
+                ));
             }
         }
-        for (name, column) in used.iter().skip(usize::from(
-            matches!(tokens.first().map(|t| &t.tok), Some(Tok::Ident(k)) if k == "let"),
-        )) {
-            if !defined.contains_key(&Symbol::from(name.as_str())) {
-                free_uses.entry(name.clone()).or_insert((line, *column));
+        for (sym, column) in &uses {
+            if !def_depth.contains_key(sym) {
+                free_uses.entry(*sym).or_insert((line, *column));
             }
         }
         let mut p = Parser::new(&tokens, line, &defined, &families);
+        p.symbols = &symbols;
         p.kinds = Some(&mut kinds);
         p.shapes = Some(&mut shapes);
         p.ranges = Some(&ranges);
         p.params = Some(&params);
-        let keyword = match &tokens[0].tok {
-            Tok::Ident(k) if k == "let" || k == "assume" || k == "prove" => k.clone(),
+        let keyword = match tokens[0].tok {
+            Tok::Ident(k @ ("let" | "assume" | "prove")) => k,
             _ => return Err(p.expected("`let`, `assume`, `prove`, `index` or `layer`")),
         };
         p.pos = 1;
-        match keyword.as_str() {
+        match keyword {
             "let" => {
-                let (name, column, width) = p.ident("a name to define")?;
-                if let Some(first) = defined.get(&Symbol::from(name.as_str())) {
+                let (name, sym, column, width) = p.ident("a name to define")?;
+                if let Some(first) = defined.get(&sym) {
                     return Err(Error::semantic(
                         Span::new(line, column, width),
                         ErrorKind::Name,
                         format!("`{name}` is already defined on line {first}"),
                     ));
                 }
-                if is_reserved(&name) {
+                if is_reserved(name) {
                     return Err(Error::semantic(
                         Span::new(line, column, width),
                         ErrorKind::Name,
@@ -158,13 +186,12 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                         ),
                     ));
                 }
-                let sym = Symbol::from(name.as_str());
-                let param = if p.peek().tok == Tok::LBracket {
+                let param = if matches!(p.peek().tok, Tok::LBracket) {
                     p.pos += 1;
-                    let (j, jcol, jwidth) = p.ident("an index name")?;
-                    p.check_index_name(&j, jcol, jwidth)?;
+                    let (j, jsym, jcol, jwidth) = p.ident("an index name")?;
+                    p.check_index_name(j, jsym, jcol, jwidth)?;
                     p.expect(Tok::RBracket, "`]`")?;
-                    Some(Symbol::from(j.as_str()))
+                    Some(jsym)
                 } else {
                     None
                 };
@@ -205,10 +232,9 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                     None => body,
                 };
                 // How many definitions deep this one reads.
-                let depth = 1 + used
+                let depth = 1 + uses
                     .iter()
-                    .skip(1)
-                    .filter_map(|(u, _)| def_depth.get(u.as_str()))
+                    .filter_map(|(u, _)| def_depth.get(u))
                     .max()
                     .unwrap_or(&0);
                 if depth > MAX_DEFINITION_DEPTH {
@@ -220,13 +246,13 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
                         ),
                     ));
                 }
-                def_depth.insert(name.clone(), depth);
-                defined.insert(Symbol::from(name.as_str()), line);
+                def_depth.insert(sym, depth);
+                defined.insert(sym, line);
                 if let Some(j) = param {
                     params.insert(sym, j);
                 }
                 problem.definitions.push(Definition {
-                    name: Symbol::from(name.as_str()),
+                    name: sym,
                     expr,
                     line,
                 });
@@ -304,8 +330,11 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
 /// Whether the line is an `index` statement (`index i, p in 1..m`).
 fn is_index_statement(tokens: &[Token]) -> bool {
     matches!(
-        (tokens.first().map(|t| &t.tok), tokens.get(1).map(|t| &t.tok)),
-        (Some(Tok::Ident(k)), Some(Tok::Ident(_))) if k == "index"
+        (
+            tokens.first().map(|t| &t.tok),
+            tokens.get(1).map(|t| &t.tok)
+        ),
+        (Some(Tok::Ident("index")), Some(Tok::Ident(_)))
     )
 }
 
@@ -328,19 +357,19 @@ fn parse_index(
         let Tok::Ident(name) = &t.tok else {
             return Err(syntax(t, "an index name"));
         };
-        if name == "in" && !names.is_empty() {
+        if *name == "in" && !names.is_empty() {
             break;
         }
-        names.push((Symbol::from(name.as_str()), t));
+        names.push((Symbol::from(*name), t));
         pos += 1;
         match &tokens[pos].tok {
             Tok::Comma => pos += 1,
-            Tok::Ident(k) if k == "in" => {}
+            Tok::Ident("in") => {}
             _ => return Err(syntax(&tokens[pos], "`,` and another index name, or `in`")),
         }
     }
     pos += 1;
-    if !matches!(&tokens[pos].tok, Tok::Number(v) if *v == num_rational::BigRational::from_integer(1.into()))
+    if !matches!(&tokens[pos].tok, Tok::Number(v) if **v == num_rational::BigRational::from_integer(1.into()))
     {
         return Err(syntax(&tokens[pos], "`1` (a range is written `1..m`)"));
     }
@@ -353,7 +382,7 @@ fn parse_index(
     let Tok::Ident(size) = &size_token.tok else {
         return Err(syntax(size_token, "the name of a size, such as `m`"));
     };
-    let size = Symbol::from(size.as_str());
+    let size = Symbol::from(*size);
     if tokens[pos + 1].tok != Tok::End {
         return Err(syntax(&tokens[pos + 1], "end of line"));
     }
@@ -483,7 +512,7 @@ impl Kind {
 }
 
 /// Each name's kind, with where it was first used.
-type Kinds = BTreeMap<Symbol, (Kind, usize, usize)>;
+type Kinds = FxHashMap<Symbol, (Kind, usize, usize)>;
 
 /// Names that cannot be variables. (`delta` can: only `delta(j, k)` is the
 /// Kronecker delta, so files that call a variable `delta` keep working.)
@@ -494,20 +523,35 @@ fn is_reserved(name: &str) -> bool {
     ) || crate::language::FUNCTIONS.iter().any(|(f, _)| *f == name)
 }
 
-/// The names a statement uses (not its keyword, not function names), with
-/// their columns, in order; for a `let`, the defined name comes first.
-fn used_names(tokens: &[Token]) -> Vec<(String, usize)> {
-    tokens
-        .iter()
-        .enumerate()
-        .skip(1)
-        .filter_map(|(i, t)| match &t.tok {
-            Tok::Ident(s)
-                if !is_reserved(s) && tokens.get(i + 1).map(|n| &n.tok) != Some(&Tok::LParen) =>
-            {
-                Some((s.clone(), t.column))
-            }
-            _ => None,
-        })
-        .collect()
+/// The names a statement uses (not its keyword, not function names), each
+/// with its token's position and its column, in order, in `out` (emptied
+/// first); for a `let`, the defined name comes first.
+fn used_names<'a>(tokens: &[Token<'a>], out: &mut Vec<Used<'a>>) {
+    out.clear();
+    out.extend(
+        tokens
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter_map(|(i, t)| match t.tok {
+                Tok::Ident(name)
+                    if !is_reserved(name)
+                        && tokens.get(i + 1).map(|n| &n.tok) != Some(&Tok::LParen) =>
+                {
+                    Some(Used {
+                        name,
+                        pos: i,
+                        column: t.column,
+                    })
+                }
+                _ => None,
+            }),
+    );
+}
+
+/// A name a statement uses: its text, its token's position, its column.
+struct Used<'a> {
+    name: &'a str,
+    pos: usize,
+    column: usize,
 }
