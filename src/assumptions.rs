@@ -3,30 +3,92 @@
 //! satisfy all of them together, and a system that cannot hold (`x = 1`,
 //! `x = 2`) is recognised as such. Proofs use each equation on its own
 //! (`prove::solve_equations`); this owns only the system as a whole.
+//!
+//! A lone equation that is linear in free variables as written (`t1 + … +
+//! t1000 = 1`) is solved directly from its terms, for the variable and the
+//! value the normal forms would give, without them.
 
-use egg::Symbol;
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use egg::{Id, RecExpr, Symbol};
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{ToPrimitive, Zero};
 
 use crate::algebra::{AlgebraError, Normalizer, Rat, Target};
+use crate::language::Math;
 use crate::problem::{Problem, Relation};
 
 /// The equations solved one after another.
 pub(crate) enum System {
     /// Each variable with its value in terms of the variables solved after it
     /// and the free ones: evaluate from the last to the first.
-    Solved(Vec<(Symbol, Rat)>),
+    Solved(Vec<(Symbol, Solution)>),
     /// This equation cannot hold together with the ones before it.
     Contradictory(String),
     /// No variable of this equation could be solved for; points cannot be chosen to satisfy it.
     Unsolvable(String),
 }
 
-/// Solves the `assume` equations of `problem` in source order, each after
-/// substituting the solutions of the ones before it. Leaves `norm` with
-/// those substitutions made.
+/// A solved variable's value.
+pub(crate) enum Solution {
+    /// A normal form, in the normalizer that solved the system.
+    Normal(Rat),
+    /// `-(constant + Σ c·w) / coefficient` over the other variables `w`.
+    Linear {
+        /// The solved variable's coefficient.
+        coefficient: BigRational,
+        /// The other variables' coefficients.
+        terms: Vec<(Symbol, BigRational)>,
+        /// The constant term.
+        constant: BigRational,
+    },
+}
+
+impl Solution {
+    /// The exact value at `point` (which values every other variable), or
+    /// `None` when a variable has no value there or a denominator is zero.
+    pub(crate) fn at(
+        &self,
+        norm: &Normalizer,
+        point: &BTreeMap<Symbol, BigRational>,
+    ) -> Option<BigRational> {
+        match self {
+            Solution::Normal(r) => norm.evaluate_exact(r, point),
+            Solution::Linear {
+                coefficient,
+                terms,
+                constant,
+            } => {
+                let mut total = ExactSum::new(constant);
+                for (w, c) in terms {
+                    total.add_product(c, point.get(w)?);
+                }
+                Some(-total.value() / coefficient)
+            }
+        }
+    }
+}
+
+/// Solves the `assume` equations of `problem` (whose definitions are
+/// `defs`, as `norm` has them) in source order, each after substituting the
+/// solutions of the ones before it. Leaves `norm` with those substitutions
+/// made, unless the one equation was solved from its terms
+/// ([`Solution::Linear`]).
 pub(crate) fn solve_system(
     norm: &mut Normalizer,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
     problem: &Problem,
 ) -> Result<System, AlgebraError> {
+    if let Some(system) = solve_linear_alone(defs, problem) {
+        return Ok(system);
+    }
+    solve_by_normal_forms(norm, problem)
+}
+
+/// [`solve_system`] by normal forms, whatever the equations.
+fn solve_by_normal_forms(norm: &mut Normalizer, problem: &Problem) -> Result<System, AlgebraError> {
     norm.without_conditions(|norm| {
         let mut solved = Vec::new();
         for a in problem
@@ -45,11 +107,286 @@ pub(crate) fn solve_system(
             match norm.solve_linear(&p) {
                 Some((Target::Var(v), value)) => {
                     norm.substitute_target(Target::Var(v), value.clone());
-                    solved.push((v, value));
+                    solved.push((v, Solution::Normal(value)));
                 }
                 _ => return Ok(System::Unsolvable(a.text())),
             }
         }
         Ok(System::Solved(solved))
     })
+}
+
+/// The system of one equation whose sides are sums and differences of
+/// numbers, free variables and their constant multiples, solved as the
+/// normal forms would solve it: for the last variable in natural order
+/// (`natural_key`). `None` when the equation is not of that form, or two of
+/// its variables tie in that order (the normal forms then decide by their
+/// own order).
+fn solve_linear_alone(defs: &BTreeMap<Symbol, RecExpr<Math>>, problem: &Problem) -> Option<System> {
+    let mut equations = problem
+        .assumptions
+        .iter()
+        .filter(|a| a.relation == Relation::Eq);
+    let a = equations.next()?;
+    if equations.next().is_some() {
+        return None;
+    }
+    let mut coefficients: rustc_hash::FxHashMap<Symbol, BigRational> = Default::default();
+    let mut constant = BigRational::zero();
+    let one = BigRational::from_integer(1.into());
+    for (side, sign) in [(&a.lhs, one.clone()), (&a.rhs, -one)] {
+        linear_terms(side, defs, sign, &mut coefficients, &mut constant)?;
+    }
+    // In the order the variables first occur: the sum is exact, so any order
+    // gives the same value.
+    let mut terms: Vec<(Symbol, BigRational)> =
+        coefficients.into_iter().filter(|(_, c)| !c.is_zero()).collect();
+    if terms.is_empty() {
+        return Some(if constant.is_zero() {
+            System::Solved(Vec::new())
+        } else {
+            System::Contradictory(a.text())
+        });
+    }
+    let mut last = 0;
+    let mut tie = false;
+    for i in 1..terms.len() {
+        match natural_order(terms[i].0.as_str(), terms[last].0.as_str()) {
+            Ordering::Greater => {
+                last = i;
+                tie = false;
+            }
+            Ordering::Equal => tie = true,
+            Ordering::Less => {}
+        }
+    }
+    if tie {
+        return None;
+    }
+    let (v, coefficient) = terms.swap_remove(last);
+    let solution = Solution::Linear {
+        coefficient,
+        terms,
+        constant,
+    };
+    Some(System::Solved(vec![(v, solution)]))
+}
+
+/// Adds `sign` times the linear form of `expr` to `coefficients` and
+/// `constant`; `None` when `expr` is not a sum of numbers and constant
+/// multiples (or quotients by non-zero numbers) of free variables.
+fn linear_terms(
+    expr: &RecExpr<Math>,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    sign: BigRational,
+    coefficients: &mut rustc_hash::FxHashMap<Symbol, BigRational>,
+    constant: &mut BigRational,
+) -> Option<()> {
+    let nodes = expr.as_ref();
+    let mut todo: Vec<(Id, BigRational)> = vec![(Id::from(nodes.len().checked_sub(1)?), sign)];
+    // A term shared by many others is walked once per use: bounded, so a
+    // deep sharing falls back to the normal forms.
+    let mut budget = 4 * nodes.len() + 16;
+    let number = |id: &Id| match &expr[*id] {
+        Math::Num(c) => Some(c.0.clone()),
+        _ => None,
+    };
+    while let Some((id, m)) = todo.pop() {
+        budget = budget.checked_sub(1)?;
+        match &expr[id] {
+            Math::Num(c) => *constant += &m * &c.0,
+            Math::Var(v) if !defs.contains_key(v) => {
+                *coefficients.entry(*v).or_insert_with(BigRational::zero) += m;
+            }
+            Math::Add([a, b]) => {
+                todo.push((*b, m.clone()));
+                todo.push((*a, m));
+            }
+            Math::Sub([a, b]) => {
+                todo.push((*b, -m.clone()));
+                todo.push((*a, m));
+            }
+            Math::Neg(a) => todo.push((*a, -m)),
+            Math::Mul([a, b]) => match (number(a), number(b)) {
+                (Some(c), _) => todo.push((*b, m * c)),
+                (None, Some(c)) => todo.push((*a, m * c)),
+                _ => return None,
+            },
+            Math::Div([a, b]) => match number(b) {
+                Some(c) if !c.is_zero() => todo.push((*a, m / c)),
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    Some(())
+}
+
+/// How `natural_key` orders two names, without building the keys when
+/// both are a name and then at most 19 digits (`t1000`).
+pub(crate) fn natural_order(a: &str, b: &str) -> Ordering {
+    match (simple_key(a), simple_key(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        _ => crate::algebra::natural_key(a).cmp(&crate::algebra::natural_key(b)),
+    }
+}
+
+/// `natural_key`'s one part for a name without digits or a name then at
+/// most 19 digits (`None` for any other name).
+pub(crate) fn simple_key(s: &str) -> Option<(&str, u64)> {
+    match s.find(|c: char| c.is_ascii_digit()) {
+        None => Some((s, 0)),
+        Some(i) if s.len() - i <= 19 && s[i..].bytes().all(|b| b.is_ascii_digit()) => {
+            Some((&s[..i], s[i..].parse().unwrap_or(0)))
+        }
+        Some(_) => None,
+    }
+}
+
+/// An exact sum of rationals, in machine integers while they suffice.
+struct ExactSum {
+    /// Numerator and positive denominator, while they fit.
+    small: Option<(i128, i128)>,
+    big: BigRational,
+}
+
+impl ExactSum {
+    fn new(start: &BigRational) -> ExactSum {
+        ExactSum {
+            small: small(start),
+            big: if small(start).is_some() {
+                BigRational::zero()
+            } else {
+                start.clone()
+            },
+        }
+    }
+
+    /// Adds `c * x`.
+    fn add_product(&mut self, c: &BigRational, x: &BigRational) {
+        if let Some((n, d)) = self.small {
+            let product = small(c).zip(small(x)).and_then(|((cn, cd), (xn, xd))| {
+                Some((cn.checked_mul(xn)?, cd.checked_mul(xd)?))
+            });
+            let sum = product.and_then(|(pn, pd)| {
+                if pd == d {
+                    return Some((n.checked_add(pn)?, d));
+                }
+                let g = num_integer::Integer::gcd(&d, &pd);
+                let l = (d / g).checked_mul(pd)?;
+                let n = n.checked_mul(l / d)?.checked_add(pn.checked_mul(l / pd)?)?;
+                Some((n, l))
+            });
+            match sum {
+                Some(s) => {
+                    self.small = Some(s);
+                    return;
+                }
+                None => {
+                    self.big = big(n, d);
+                    self.small = None;
+                }
+            }
+        }
+        self.big += c * x;
+    }
+
+    fn value(self) -> BigRational {
+        match self.small {
+            Some((n, d)) => big(n, d),
+            None => self.big,
+        }
+    }
+}
+
+/// A rational whose numerator and denominator are machine integers.
+fn small(v: &BigRational) -> Option<(i128, i128)> {
+    Some((v.numer().to_i64()?.into(), v.denom().to_i64()?.into()))
+}
+
+fn big(n: i128, d: i128) -> BigRational {
+    BigRational::new(BigInt::from(n), BigInt::from(d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::algebra::Budget;
+
+    fn budget() -> Budget {
+        Budget {
+            max_work: 1_000_000,
+            deadline: None,
+        }
+    }
+
+    /// Solving a linear equation from its terms gives the variable and the
+    /// values the normal forms give; other systems are left to them.
+    #[test]
+    fn linear_equations_solve_as_normal_forms_do() {
+        let cases = [
+            "assume t1 + t2 + t3 = 1",
+            "assume 1 = t1 + t2 + t10 + t9",
+            "assume 2*x - y*3/1 + 7/3 = x - (-z) + 5",
+            "assume -(a1 - 3*a2) = 1/2 - 0*a3",
+            "assume x + y - x = 3",
+            "let s = x + y\nassume s = 1",
+            "assume big2 + 123456789012345678901234567890*big1 = 1",
+        ];
+        for text in cases {
+            let p = crate::parse_problem(&format!("{text}\nprove x = x")).unwrap();
+            let defs = p.definitions_by_name();
+            let mut norm = Normalizer::new(&defs, false, budget());
+            let Ok(System::Solved(general)) = solve_by_normal_forms(&mut norm, &p) else {
+                panic!("{text}: not solved");
+            };
+            let Some(System::Solved(fast)) = solve_linear_alone(&defs, &p) else {
+                assert!(text.starts_with("let"), "{text}: no fast path");
+                continue;
+            };
+            assert_eq!(fast.len(), general.len(), "{text}");
+            for ((v, f), (w, g)) in fast.iter().zip(&general) {
+                assert_eq!(v, w, "{text}");
+                let mut rng = crate::numeric::Rng::new(7);
+                for _ in 0..20 {
+                    let mut point = BTreeMap::new();
+                    for name in ["t1", "t2", "t3", "t9", "t10", "x", "y", "z", "a1", "a2"] {
+                        point.insert(Symbol::from(name), rng.quarter(-12, 12));
+                    }
+                    for name in ["a3", "big1", "big2"] {
+                        let huge = BigRational::from_integer(BigInt::from(u64::MAX) * 977);
+                        point.insert(Symbol::from(name), huge / rng.quarter(-12, 12));
+                    }
+                    point.remove(v);
+                    assert_eq!(f.at(&norm, &point), g.at(&norm, &point), "{text}");
+                }
+            }
+        }
+        // Implied, contradictory, and a tie in the natural order.
+        for (text, implied) in [("assume x - x = 0", true), ("assume x - x = 1", false)] {
+            let p = crate::parse_problem(&format!("{text}\nprove x = x")).unwrap();
+            match solve_linear_alone(&p.definitions_by_name(), &p) {
+                Some(System::Solved(s)) => assert!(implied && s.is_empty()),
+                Some(System::Contradictory(_)) => assert!(!implied),
+                _ => panic!("{text}"),
+            }
+        }
+        let p = crate::parse_problem("assume a7 + a07 = 1\nprove x = x").unwrap();
+        assert!(solve_linear_alone(&p.definitions_by_name(), &p).is_none());
+    }
+
+    /// The order without keys is `natural_key`'s.
+    #[test]
+    fn natural_order_is_the_keys_order() {
+        let names = [
+            "", "a", "a1", "a2", "a10", "a007", "a7", "t1000", "t", "W1_2", "x_y3", "1a", "12",
+            "a1b2", "b", "ab",
+        ];
+        for a in names {
+            for b in names {
+                let keys = crate::algebra::natural_key(a).cmp(&crate::algebra::natural_key(b));
+                assert_eq!(natural_order(a, b), keys, "{a} {b}");
+            }
+        }
+    }
 }

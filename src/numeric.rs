@@ -54,7 +54,13 @@ impl Interval {
 
     /// An interval around an exact rational.
     pub fn from_rational(v: &BigRational) -> Option<Interval> {
-        let x = v.to_f64()?;
+        // Both parts exact in f64: one rounded division, as `to_f64` does
+        // it then, without its general preparations.
+        const EXACT: std::ops::RangeInclusive<i64> = -(1 << 53)..=(1 << 53);
+        let x = match (v.numer().to_i64(), v.denom().to_i64()) {
+            (Some(n), Some(d)) if EXACT.contains(&n) && EXACT.contains(&d) => n as f64 / d as f64,
+            _ => v.to_f64()?,
+        };
         Interval::new(x, x, 2)
     }
 

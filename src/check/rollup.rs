@@ -186,13 +186,20 @@ impl Template {
         p: &PointValues,
     ) -> Result<SidesAt, String> {
         let point = super::read_point(p)?;
-        let values = self.values_at(t, classes, env, &point, true)?;
-        // Noted just now (or before, with the same arguments): the text goes with it.
-        if let Some(k) = self.kept.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-            if (k.at.0, k.at.1, &k.at.2, k.point.as_ref()) == (t, classes, env, &point) {
-                k.text = Some(p.clone());
-            }
+        let same =
+            |k: &Kept| (k.at.0, k.at.1, &k.at.2, k.point.as_ref()) == (t, classes, env, &point);
+        // Noted before, with the same arguments (or just now): the text goes with it.
+        let keep_text = || {
+            let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+            let k = kept.as_mut().filter(|k| same(k))?;
+            k.text = Some(p.clone());
+            Some(k.values)
+        };
+        if let Some(values) = keep_text() {
+            return Ok(values);
         }
+        let values = self.values_at(t, classes, env, &point, true)?;
+        keep_text();
         Ok(values)
     }
 

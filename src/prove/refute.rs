@@ -120,7 +120,7 @@ pub(super) fn refute(
     };
     let mut norm = Normalizer::new(defs, false, budget);
     // The equations as one system, so that every point satisfies all of them.
-    let solved = match crate::assumptions::solve_system(&mut norm, problem) {
+    let solved = match crate::assumptions::solve_system(&mut norm, defs, problem) {
         Ok(System::Solved(solved)) => solved,
         Ok(System::Contradictory(text)) => return Refutation::Contradictory(text),
         Ok(System::Unsolvable(text)) => return Refutation::NotSearched(text),
@@ -134,8 +134,7 @@ pub(super) fn refute(
     exprs.extend(problem.assumptions.iter().flat_map(|a| [&a.lhs, &a.rhs]));
     let vars = collect_vars(exprs, defs);
     let mut vars: Vec<Symbol> = vars.into_iter().collect();
-    // Each name's sort key once: a thousand classes are two thousand names.
-    vars.sort_by_cached_key(|v| crate::algebra::natural_key(v.as_str()));
+    sort_naturally(&mut vars);
     let solved_vars: BTreeSet<Symbol> = solved.iter().map(|(v, _)| *v).collect();
     let mut rng = Rng::new(seed(claim));
     let mut agreeing = Vec::new();
@@ -146,18 +145,23 @@ pub(super) fn refute(
         if Instant::now() > until {
             return Refutation::OutOfTime;
         }
-        let mut point: BTreeMap<Symbol, BigRational> = BTreeMap::new();
-        for v in vars.iter().filter(|v| !solved_vars.contains(v)) {
-            let value = if positive_by_assumption(problem, *v) {
-                rng.quarter(1, 12)
-            } else {
-                rng.quarter(-12, 12)
-            };
-            point.insert(*v, value);
-        }
+        // Drawn in the names' order, built in one step (not name by name).
+        let drawn: Vec<(Symbol, BigRational)> = vars
+            .iter()
+            .filter(|v| !solved_vars.contains(v))
+            .map(|v| {
+                let value = if positive_by_assumption(problem, *v) {
+                    rng.quarter(1, 12)
+                } else {
+                    rng.quarter(-12, 12)
+                };
+                (*v, value)
+            })
+            .collect();
+        let mut point: BTreeMap<Symbol, BigRational> = drawn.into_iter().collect();
         let mut ok = true;
         for (var, value) in solved.iter().rev() {
-            match norm.evaluate_exact(value, &point) {
+            match value.at(&norm, &point) {
                 Some(x) => {
                     point.insert(*var, x);
                 }
@@ -217,14 +221,64 @@ pub(super) fn values(
     l: &Interval,
     r: &Interval,
 ) -> PointValues {
+    // In the text's order first, each name compared by its first 16 bytes
+    // as one number (the rest only on a tie): the map is then built from
+    // sorted entries.
+    let mut entries: Vec<(u128, &str, &BigRational)> = point
+        .iter()
+        .map(|(k, v)| (prefix_number(k.as_str()), k.as_str(), v))
+        .collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
     PointValues {
-        point: point
-            .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), crate::language::rational_text(v)))
+        point: entries
+            .into_iter()
+            .map(|(_, k, v)| (k.to_owned(), crate::language::rational_text(v)))
             .collect(),
         lhs: display(l),
         rhs: display(r),
     }
+}
+
+/// The first 16 bytes of `s` as a big-endian number, zeros after its end:
+/// ordered as the strings are, up to ties between strings that agree there
+/// (which are no shorter than 16 bytes).
+fn prefix_number(s: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = s.len().min(16);
+    bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
+}
+
+/// Sorts names as `natural_key` orders them, stably: when every name is a
+/// stem then at most 19 digits (`t1000`), by the stem's rank among the
+/// stems and the number, without building the keys.
+fn sort_naturally(vars: &mut Vec<Symbol>) {
+    let keys: Option<Vec<(&str, u64)>> = vars
+        .iter()
+        .map(|v| crate::assumptions::simple_key(v.as_str()))
+        .collect();
+    let Some(keys) = keys else {
+        // Each name's sort key once: a thousand classes are two thousand names.
+        vars.sort_by_cached_key(|v| crate::algebra::natural_key(v.as_str()));
+        return;
+    };
+    let mut stems: rustc_hash::FxHashMap<&str, u32> = Default::default();
+    for (stem, _) in &keys {
+        stems.entry(*stem).or_insert(0);
+    }
+    let mut ordered: Vec<&str> = stems.keys().copied().collect();
+    ordered.sort_unstable();
+    for (rank, stem) in ordered.into_iter().enumerate() {
+        stems.insert(stem, rank as u32);
+    }
+    // The position last: equal keys keep their order.
+    let mut order: Vec<(u32, u64, usize)> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, (stem, number))| (stems[stem], *number, i))
+        .collect();
+    order.sort_unstable();
+    *vars = order.into_iter().map(|(_, _, i)| vars[i]).collect();
 }
 
 pub(super) fn display(i: &Interval) -> String {
