@@ -167,16 +167,12 @@ fn terms<'a>(lhs: &'a RecExpr<Math>, rhs: &'a RecExpr<Math>) -> Box<Sides<'a>> {
 
 /// A point's values, read exactly.
 pub(crate) fn read_point(p: &PointValues) -> Result<Point, String> {
-    // Built in one step, not name by name (the names are distinct).
-    let values: Result<Vec<(Symbol, _)>, String> = p
-        .point
-        .iter()
-        .map(|(name, value)| {
-            let v = parse_rational(value).ok_or_else(|| format!("`{value}` is not a rational"))?;
-            Ok((Symbol::from(name.as_str()), v))
-        })
-        .collect();
-    Ok(values?.into_iter().collect())
+    let mut point = Point::new();
+    for (name, value) in &p.point {
+        let v = parse_rational(value).ok_or_else(|| format!("`{value}` is not a rational"))?;
+        point.insert(Symbol::from(name.as_str()), v);
+    }
+    Ok(point)
 }
 
 /// The exact value of a rational expression at a rational point (no `exp`, `log`, `sqrt`).

@@ -155,7 +155,8 @@ impl Template {
         // The point's own names, read off its keys: `a2` is `a` at 2
         // (`split_element` reads only names that `flat` writes).
         let mut families: rustc_hash::FxHashMap<&str, Symbol> = Default::default();
-        let mut names: rustc_hash::FxHashMap<(Symbol, usize), Symbol> = Default::default();
+        let mut names: rustc_hash::FxHashMap<(Symbol, usize), Symbol> =
+            rustc_hash::FxHashMap::with_capacity_and_hasher(point.len(), Default::default());
         for name in point.keys() {
             if let Some((f, i)) = crate::rollup::split_element(name.as_str()) {
                 let f = *families.entry(f).or_insert_with(|| Symbol::from(f));

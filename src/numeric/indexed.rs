@@ -39,13 +39,15 @@ pub(crate) struct Indexed<'a> {
     closed: FxHashMap<(usize, Id), Option<Interval>>,
     /// The intervals of 0 and 1, as `delta` unrolls to.
     bits: [Option<Interval>; 2],
+    /// Room for regions' values, kept for the next region.
+    room: Vec<Vec<Option<Interval>>>,
 }
 
 /// What evaluating one term needs beyond its nodes: each node's free
-/// indices, and its regions.
+/// indices, and its regions (by top node, made when first evaluated).
 struct Shape {
     free: Vec<Vec<Symbol>>,
-    regions: FxHashMap<Id, Rc<Region>>,
+    regions: Vec<Option<Rc<Region>>>,
 }
 
 /// How a power's exponent is read (as [`apply`] reads the unrolled term's).
@@ -59,8 +61,20 @@ enum Exponent {
 /// The nodes below one node that are evaluated together: not inside a sum's
 /// body (each instance of a body is a region of its own) nor in an index
 /// slot. In order, children first; children are positions in this list.
+/// A subterm written twice (`exp(a[j])` in a quotient rule's two terms) is
+/// one step: its value is the same, computed once.
 struct Region {
     steps: Vec<Step>,
+}
+
+/// What makes two steps the same computation: the same name, element or
+/// `delta`, or the same operation on the same steps.
+#[derive(PartialEq, Eq, Hash)]
+enum Same {
+    Name(Symbol),
+    Element(Symbol, Vec<Symbol>),
+    Delta(Symbol, Symbol),
+    Apply(Math),
 }
 
 /// One node of a [`Region`], as evaluating it needs it.
@@ -107,6 +121,7 @@ impl Region {
             }
         }
         let mut position: FxHashMap<Id, Id> = FxHashMap::default();
+        let mut made: FxHashMap<Same, Id> = FxHashMap::default();
         let mut steps = Vec::new();
         let name = |id: &Id| index_name(expr, *id);
         for i in (0..=usize::from(top)).filter(|i| needed[*i]) {
@@ -147,6 +162,21 @@ impl Region {
                 }
                 n => Step::Apply(n.clone().map_children(|c| position[&c])),
             };
+            let same = match &step {
+                Step::Name(s) => Some(Same::Name(*s)),
+                Step::Element(f, ix) => Some(Same::Element(*f, ix.clone())),
+                Step::Delta(j, k) => Some(Same::Delta(*j, *k)),
+                Step::Apply(node) => Some(Same::Apply(node.clone())),
+                _ => None,
+            };
+            // The top's step stays last, where its value is read.
+            if let Some(same) = same.filter(|_| i != usize::from(top)) {
+                if let Some(at) = made.get(&same) {
+                    position.insert(id, *at);
+                    continue;
+                }
+                made.insert(same, Id::from(steps.len()));
+            }
             position.insert(id, Id::from(steps.len()));
             steps.push(step);
         }
@@ -171,12 +201,14 @@ impl<'a> Indexed<'a> {
             point,
             element,
             names: FxHashMap::default(),
-            elements: FxHashMap::default(),
+            // Every free element of the point, and about as many defined ones.
+            elements: FxHashMap::with_capacity_and_hasher(2 * point.len(), Default::default()),
             shapes: FxHashMap::default(),
             all: Vec::new(),
             sums: FxHashMap::default(),
             closed: FxHashMap::default(),
             bits: [int(0), int(1)],
+            room: Vec::new(),
         }
     }
 
@@ -191,7 +223,7 @@ impl<'a> Indexed<'a> {
     fn shape(&mut self, expr: &RecExpr<Math>) -> usize {
         self.all.push(Shape {
             free: crate::unroll::free_indices(expr),
-            regions: FxHashMap::default(),
+            regions: vec![None; expr.as_ref().len()],
         });
         self.all.len() - 1
     }
@@ -206,15 +238,18 @@ impl<'a> Indexed<'a> {
         top: Id,
         env: &mut Vec<(Symbol, usize)>,
     ) -> Option<Interval> {
-        let region = match self.all[shape].regions.get(&top) {
+        let region = match &self.all[shape].regions[usize::from(top)] {
             Some(r) => r.clone(),
             None => {
                 let r = Rc::new(Region::new(expr, &self.all[shape].free, top));
-                self.all[shape].regions.insert(top, r.clone());
+                self.all[shape].regions[usize::from(top)] = Some(r.clone());
                 r
             }
         };
-        let mut vals: Vec<Option<Interval>> = Vec::with_capacity(region.steps.len());
+        // The values' room is reused, region after region.
+        let mut vals = self.room.pop().unwrap_or_default();
+        vals.clear();
+        vals.reserve(region.steps.len());
         for step in &region.steps {
             let v = match step {
                 Step::Name(s) => self.name(*s),
@@ -261,7 +296,9 @@ impl<'a> Indexed<'a> {
             };
             vals.push(v);
         }
-        vals.pop().flatten()
+        let value = vals.pop().flatten();
+        self.room.push(vals);
+        value
     }
 
     fn sum(

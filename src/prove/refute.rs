@@ -145,20 +145,15 @@ pub(super) fn refute(
         if Instant::now() > until {
             return Refutation::OutOfTime;
         }
-        // Drawn in the names' order, built in one step (not name by name).
-        let drawn: Vec<(Symbol, BigRational)> = vars
-            .iter()
-            .filter(|v| !solved_vars.contains(v))
-            .map(|v| {
-                let value = if positive_by_assumption(problem, *v) {
-                    rng.quarter(1, 12)
-                } else {
-                    rng.quarter(-12, 12)
-                };
-                (*v, value)
-            })
-            .collect();
-        let mut point: BTreeMap<Symbol, BigRational> = drawn.into_iter().collect();
+        let mut point: BTreeMap<Symbol, BigRational> = BTreeMap::new();
+        for v in vars.iter().filter(|v| !solved_vars.contains(v)) {
+            let value = if positive_by_assumption(problem, *v) {
+                rng.quarter(1, 12)
+            } else {
+                rng.quarter(-12, 12)
+            };
+            point.insert(*v, value);
+        }
         let mut ok = true;
         for (var, value) in solved.iter().rev() {
             match value.at(&norm, &point) {
