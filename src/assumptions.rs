@@ -39,7 +39,7 @@ pub(crate) enum Solution {
     Linear {
         /// The solved variable's coefficient.
         coefficient: BigRational,
-        /// The other variables' coefficients.
+        /// The other variables' coefficients, in the symbols' order.
         terms: Vec<(Symbol, BigRational)>,
         /// The constant term.
         constant: BigRational,
@@ -62,8 +62,17 @@ impl Solution {
                 constant,
             } => {
                 let mut total = ExactSum::new(constant);
+                // Both in the symbols' order: one pass over the point.
+                let mut values = point.iter();
                 for (w, c) in terms {
-                    total.add_product(c, point.get(w)?);
+                    let x = loop {
+                        match values.next()? {
+                            (k, x) if k == w => break x,
+                            (k, _) if k > w => return None,
+                            _ => {}
+                        }
+                    };
+                    total.add_product(c, x);
                 }
                 Some(-total.value() / coefficient)
             }
@@ -131,16 +140,19 @@ fn solve_linear_alone(defs: &BTreeMap<Symbol, RecExpr<Math>>, problem: &Problem)
     if equations.next().is_some() {
         return None;
     }
-    let mut coefficients: rustc_hash::FxHashMap<Symbol, BigRational> = Default::default();
-    let mut constant = BigRational::zero();
-    let one = BigRational::from_integer(1.into());
-    for (side, sign) in [(&a.lhs, one.clone()), (&a.rhs, -one)] {
+    let mut coefficients: rustc_hash::FxHashMap<Symbol, Small> = Default::default();
+    let mut constant = Small(0, 1);
+    for (side, sign) in [(&a.lhs, Small(1, 1)), (&a.rhs, Small(-1, 1))] {
         linear_terms(side, defs, sign, &mut coefficients, &mut constant)?;
     }
-    // In the order the variables first occur: the sum is exact, so any order
-    // gives the same value.
-    let mut terms: Vec<(Symbol, BigRational)> =
-        coefficients.into_iter().filter(|(_, c)| !c.is_zero()).collect();
+    let constant = constant.big();
+    // The sum is exact, so any order gives the same value.
+    let mut terms: Vec<(Symbol, BigRational)> = coefficients
+        .into_iter()
+        .filter(|(_, c)| c.0 != 0)
+        .map(|(v, c)| (v, c.big()))
+        .collect();
+    terms.sort_unstable_by_key(|(v, _)| *v);
     if terms.is_empty() {
         return Some(if constant.is_zero() {
             System::Solved(Vec::new())
@@ -149,11 +161,17 @@ fn solve_linear_alone(defs: &BTreeMap<Symbol, RecExpr<Math>>, problem: &Problem)
         });
     }
     let mut last = 0;
+    let mut last_key = simple_key(terms[0].0.as_str());
     let mut tie = false;
     for i in 1..terms.len() {
-        match natural_order(terms[i].0.as_str(), terms[last].0.as_str()) {
+        let key = simple_key(terms[i].0.as_str());
+        let order = match (key, last_key) {
+            (Some(k), Some(l)) => k.cmp(&l),
+            _ => natural_order(terms[i].0.as_str(), terms[last].0.as_str()),
+        };
+        match order {
             Ordering::Greater => {
-                last = i;
+                (last, last_key) = (i, key);
                 tie = false;
             }
             Ordering::Equal => tie = true,
@@ -163,7 +181,7 @@ fn solve_linear_alone(defs: &BTreeMap<Symbol, RecExpr<Math>>, problem: &Problem)
     if tie {
         return None;
     }
-    let (v, coefficient) = terms.swap_remove(last);
+    let (v, coefficient) = terms.remove(last);
     let solution = Solution::Linear {
         coefficient,
         terms,
@@ -174,52 +192,95 @@ fn solve_linear_alone(defs: &BTreeMap<Symbol, RecExpr<Math>>, problem: &Problem)
 
 /// Adds `sign` times the linear form of `expr` to `coefficients` and
 /// `constant`; `None` when `expr` is not a sum of numbers and constant
-/// multiples (or quotients by non-zero numbers) of free variables.
+/// multiples (or quotients by non-zero numbers) of free variables, or a
+/// number outgrows machine integers.
 fn linear_terms(
     expr: &RecExpr<Math>,
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
-    sign: BigRational,
-    coefficients: &mut rustc_hash::FxHashMap<Symbol, BigRational>,
-    constant: &mut BigRational,
+    sign: Small,
+    coefficients: &mut rustc_hash::FxHashMap<Symbol, Small>,
+    constant: &mut Small,
 ) -> Option<()> {
     let nodes = expr.as_ref();
-    let mut todo: Vec<(Id, BigRational)> = vec![(Id::from(nodes.len().checked_sub(1)?), sign)];
+    let mut todo: Vec<(Id, Small)> = vec![(Id::from(nodes.len().checked_sub(1)?), sign)];
     // A term shared by many others is walked once per use: bounded, so a
     // deep sharing falls back to the normal forms.
     let mut budget = 4 * nodes.len() + 16;
     let number = |id: &Id| match &expr[*id] {
-        Math::Num(c) => Some(c.0.clone()),
+        Math::Num(c) => Small::of(&c.0),
         _ => None,
     };
     while let Some((id, m)) = todo.pop() {
         budget = budget.checked_sub(1)?;
         match &expr[id] {
-            Math::Num(c) => *constant += &m * &c.0,
+            Math::Num(c) => *constant = constant.add(m.mul(Small::of(&c.0)?)?)?,
             Math::Var(v) if !defs.contains_key(v) => {
-                *coefficients.entry(*v).or_insert_with(BigRational::zero) += m;
+                let c = coefficients.entry(*v).or_insert(Small(0, 1));
+                *c = c.add(m)?;
             }
             Math::Add([a, b]) => {
-                todo.push((*b, m.clone()));
+                todo.push((*b, m));
                 todo.push((*a, m));
             }
             Math::Sub([a, b]) => {
-                todo.push((*b, -m.clone()));
+                todo.push((*b, m.neg()?));
                 todo.push((*a, m));
             }
-            Math::Neg(a) => todo.push((*a, -m)),
+            Math::Neg(a) => todo.push((*a, m.neg()?)),
             Math::Mul([a, b]) => match (number(a), number(b)) {
-                (Some(c), _) => todo.push((*b, m * c)),
-                (None, Some(c)) => todo.push((*a, m * c)),
+                (Some(c), _) => todo.push((*b, m.mul(c)?)),
+                (None, Some(c)) => todo.push((*a, m.mul(c)?)),
                 _ => return None,
             },
             Math::Div([a, b]) => match number(b) {
-                Some(c) if !c.is_zero() => todo.push((*a, m / c)),
+                Some(c) if c.0 != 0 => todo.push((*a, m.mul(Small(c.1, c.0))?)),
                 _ => return None,
             },
             _ => return None,
         }
     }
     Some(())
+}
+
+/// A rational `n/d` in machine integers: reduced, `d > 0`, both within
+/// `i64`, so that sums and products are exact in `i128` before reducing.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Small(i128, i128);
+
+impl Small {
+    fn of(v: &BigRational) -> Option<Small> {
+        Small::new(v.numer().to_i64()?.into(), v.denom().to_i64()?.into())
+    }
+
+    /// `n/d` reduced, when it fits.
+    fn new(n: i128, d: i128) -> Option<Small> {
+        if d == 0 {
+            return None;
+        }
+        let g = num_integer::Integer::gcd(&n, &d) * d.signum();
+        let (n, d) = (n / g, d / g);
+        let fits = |x: i128| i64::try_from(x).is_ok();
+        (fits(n) && fits(d)).then_some(Small(n, d))
+    }
+
+    fn add(self, o: Small) -> Option<Small> {
+        if self.1 == o.1 {
+            return Small::new(self.0 + o.0, self.1);
+        }
+        Small::new(self.0 * o.1 + o.0 * self.1, self.1 * o.1)
+    }
+
+    fn mul(self, o: Small) -> Option<Small> {
+        Small::new(self.0 * o.0, self.1 * o.1)
+    }
+
+    fn neg(self) -> Option<Small> {
+        Small::new(-self.0, self.1)
+    }
+
+    fn big(self) -> BigRational {
+        BigRational::new_raw(BigInt::from(self.0), BigInt::from(self.1))
+    }
 }
 
 /// How `natural_key` orders two names, without building the keys when

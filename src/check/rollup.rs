@@ -112,15 +112,14 @@ impl Template {
     /// replaced by its lemma, at `env` and `classes` classes, an element
     /// `a[2]` being the point's `a2`. Evaluated on the template, a sum as a
     /// loop: the same intervals as evaluating the sides unrolled and renamed
-    /// ([`crate::numeric::Indexed`]). With `note`, they are kept as the last
-    /// values evaluated (a call with the same arguments reads them back).
+    /// ([`crate::numeric::Indexed`]). Values kept (by
+    /// [`Template::note_values_at`]) for the same arguments are read back.
     pub(crate) fn values_at(
         &self,
         t: usize,
         classes: usize,
         env: &unroll::Env,
         point: &BTreeMap<Symbol, BigRational>,
-        note: bool,
     ) -> Result<SidesAt, String> {
         let same =
             |k: &Kept| (k.at.0, k.at.1, &k.at.2, k.point.as_ref()) == (t, classes, env, point);
@@ -129,15 +128,25 @@ impl Template {
             return Ok(k.values);
         }
         drop(kept);
-        let values = self.evaluate(t, classes, env, point)?;
-        if note {
-            *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(Kept {
-                text: None,
-                point: std::sync::Arc::new(point.clone()),
-                at: (t, classes, env.clone()),
-                values,
-            });
-        }
+        self.evaluate(t, classes, env, point)
+    }
+
+    /// [`Template::values_at`], and keeps them as the last values evaluated
+    /// (a call with the same arguments reads them back).
+    pub(crate) fn note_values_at(
+        &self,
+        t: usize,
+        classes: usize,
+        env: &unroll::Env,
+        point: &std::sync::Arc<Point>,
+    ) -> Result<SidesAt, String> {
+        let values = self.values_at(t, classes, env, point)?;
+        *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(Kept {
+            text: None,
+            point: point.clone(),
+            at: (t, classes, env.clone()),
+            values,
+        });
         Ok(values)
     }
 
@@ -186,9 +195,9 @@ impl Template {
         env: &unroll::Env,
         p: &PointValues,
     ) -> Result<SidesAt, String> {
-        let point = super::read_point(p)?;
+        let point = std::sync::Arc::new(super::read_point(p)?);
         let same =
-            |k: &Kept| (k.at.0, k.at.1, &k.at.2, k.point.as_ref()) == (t, classes, env, &point);
+            |k: &Kept| (k.at.0, k.at.1, &k.at.2, &k.point) == (t, classes, env, &point);
         // Noted before, with the same arguments (or just now): the text goes with it.
         let keep_text = || {
             let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
@@ -199,7 +208,7 @@ impl Template {
         if let Some(values) = keep_text() {
             return Ok(values);
         }
-        let values = self.values_at(t, classes, env, &point, true)?;
+        let values = self.note_values_at(t, classes, env, &point)?;
         keep_text();
         Ok(values)
     }
@@ -343,7 +352,7 @@ impl Rolled {
         env: &unroll::Env,
         point: &BTreeMap<Symbol, BigRational>,
     ) -> Result<Option<(Interval, Interval)>, String> {
-        self.template.values_at(t, self.classes, env, point, false)
+        self.template.values_at(t, self.classes, env, point)
     }
 
     /// Checks an instance claim of the problem.
@@ -506,7 +515,7 @@ mod tests {
         let point = super::super::read_point(cx).unwrap();
         let env = unroll::Env::from([(Symbol::from("k"), 2)]);
         let own = template
-            .values_at(0, 5, &env, &point, false)
+            .values_at(0, 5, &env, &point)
             .unwrap()
             .unwrap();
         let mut moved = cx.clone();
@@ -522,22 +531,22 @@ mod tests {
         assert_eq!(*template.read_point(cx).unwrap(), point);
         assert_ne!(own, kept);
         assert_eq!(
-            template.values_at(0, 5, &env, &other, false).unwrap(),
+            template.values_at(0, 5, &env, &other).unwrap(),
             Some(kept)
         );
         assert_eq!(
-            template.values_at(0, 5, &env, &point, false).unwrap(),
+            template.values_at(0, 5, &env, &point).unwrap(),
             Some(own)
         );
         // Another index value or size is evaluated too.
         let k3 = unroll::Env::from([(Symbol::from("k"), 3)]);
         let at_k3 = template
-            .values_at(0, 5, &k3, &other, false)
+            .values_at(0, 5, &k3, &other)
             .unwrap()
             .unwrap();
         assert_ne!(at_k3, kept);
         assert_ne!(
-            template.values_at(0, 4, &env, &other, false).unwrap(),
+            template.values_at(0, 4, &env, &other).unwrap(),
             Some(kept)
         );
     }

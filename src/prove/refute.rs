@@ -100,7 +100,7 @@ pub(super) enum Sides<'a> {
     Terms(&'a RecExpr<Math>, &'a RecExpr<Math>),
     /// Values computed otherwise (a template's sides evaluated at the
     /// problem's size), from the point; the claim's variables are the point's.
-    Values(&'a dyn Fn(&crate::numeric::Point) -> crate::numeric::SidesAt),
+    Values(&'a dyn Fn(&std::sync::Arc<crate::numeric::Point>) -> crate::numeric::SidesAt),
 }
 
 /// Looks for a point that satisfies the assumptions where the sides certainly
@@ -132,8 +132,7 @@ pub(super) fn refute(
         exprs.extend([lhs, rhs]);
     }
     exprs.extend(problem.assumptions.iter().flat_map(|a| [&a.lhs, &a.rhs]));
-    let vars = collect_vars(exprs, defs);
-    let mut vars: Vec<Symbol> = vars.into_iter().collect();
+    let mut vars = collect_vars(exprs, defs);
     sort_naturally(&mut vars);
     let solved_vars: BTreeSet<Symbol> = solved.iter().map(|(v, _)| *v).collect();
     let mut rng = Rng::new(seed(claim));
@@ -166,6 +165,8 @@ pub(super) fn refute(
         if !ok {
             continue;
         }
+        // Shared, not copied, with whatever keeps the values at it.
+        let point = std::sync::Arc::new(point);
         // One evaluator for the assumptions and the sides: the definitions'
         // values at the point are computed once.
         let mut eval = Evaluator::new(defs, &point);
@@ -223,7 +224,10 @@ pub(super) fn values(
         .iter()
         .map(|(k, v)| (prefix_number(k.as_str()), k.as_str(), v))
         .collect();
-    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+    entries.sort_unstable_by_key(|e| e.0);
+    for tied in entries.chunk_by_mut(|a, b| a.0 == b.0) {
+        tied.sort_unstable_by(|a, b| a.1.cmp(b.1));
+    }
     PointValues {
         point: entries
             .into_iter()
@@ -244,15 +248,17 @@ fn prefix_number(s: &str) -> u128 {
     u128::from_be_bytes(bytes)
 }
 
-/// Sorts names as `natural_key` orders them, stably: when every name is a
-/// stem then at most 19 digits (`t1000`), by the stem's rank among the
-/// stems and the number, without building the keys.
+/// Sorts distinct names as `natural_key` orders them, names with the same
+/// key as symbols order: when every name is a stem then at most 19 digits
+/// (`t1000`), by the stem's rank among the stems and the number, without
+/// building the keys.
 fn sort_naturally(vars: &mut Vec<Symbol>) {
     let keys: Option<Vec<(&str, u64)>> = vars
         .iter()
         .map(|v| crate::assumptions::simple_key(v.as_str()))
         .collect();
     let Some(keys) = keys else {
+        vars.sort_unstable();
         // Each name's sort key once: a thousand classes are two thousand names.
         vars.sort_by_cached_key(|v| crate::algebra::natural_key(v.as_str()));
         return;
@@ -266,26 +272,27 @@ fn sort_naturally(vars: &mut Vec<Symbol>) {
     for (rank, stem) in ordered.into_iter().enumerate() {
         stems.insert(stem, rank as u32);
     }
-    // The position last: equal keys keep their order.
-    let mut order: Vec<(u32, u64, usize)> = keys
+    // The symbol last, for equal keys (`a7`, `a07`).
+    let mut order: Vec<(u32, u64, Symbol)> = keys
         .iter()
-        .enumerate()
-        .map(|(i, (stem, number))| (stems[stem], *number, i))
+        .zip(vars.iter())
+        .map(|((stem, number), v)| (stems[stem], *number, *v))
         .collect();
     order.sort_unstable();
-    *vars = order.into_iter().map(|(_, _, i)| vars[i]).collect();
+    *vars = order.into_iter().map(|(_, _, v)| v).collect();
 }
 
 pub(super) fn display(i: &Interval) -> String {
     format!("{:.6}", i.mid())
 }
 
-/// The free variables of `exprs`, through the definitions they use.
+/// The free variables of `exprs`, through the definitions they use, each
+/// once, in no particular order.
 pub(super) fn collect_vars(
     exprs: Vec<&RecExpr<Math>>,
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
-) -> BTreeSet<Symbol> {
-    let mut out = BTreeSet::new();
+) -> Vec<Symbol> {
+    let mut out = Vec::new();
     // Each name is looked at once, however often it occurs, in any of them.
     let mut seen: rustc_hash::FxHashSet<Symbol> =
         rustc_hash::FxHashSet::with_capacity_and_hasher(defs.len() + 16, Default::default());
@@ -298,9 +305,7 @@ pub(super) fn collect_vars(
                 }
                 match defs.get(s) {
                     Some(def) => todo.push(def),
-                    None => {
-                        out.insert(*s);
-                    }
+                    None => out.push(*s),
                 }
             }
         }
