@@ -254,12 +254,15 @@ impl Small {
 
     /// `n/d` reduced, when it fits.
     fn new(n: i128, d: i128) -> Option<Small> {
+        let fits = |x: i128| i64::try_from(x).is_ok();
+        if d == 1 {
+            return fits(n).then_some(Small(n, 1));
+        }
         if d == 0 {
             return None;
         }
         let g = num_integer::Integer::gcd(&n, &d) * d.signum();
         let (n, d) = (n / g, d / g);
-        let fits = |x: i128| i64::try_from(x).is_ok();
         (fits(n) && fits(d)).then_some(Small(n, d))
     }
 

@@ -175,6 +175,44 @@ pub(crate) fn read_point(p: &PointValues) -> Result<Point, String> {
     Ok(point)
 }
 
+/// Whether `p` reads ([`read_point`]) as exactly `point`, compared entry by
+/// entry without building the point it reads as.
+pub(crate) fn reads_as(p: &PointValues, point: &Point) -> bool {
+    p.point.len() == point.len()
+        && p.point.iter().all(|(name, text)| {
+            point
+                .get(&Symbol::from(name.as_str()))
+                .is_some_and(|v| text_reads_as(text, v))
+        })
+}
+
+/// Whether `parse_rational(text)` is `v`: a whole number or fraction of at
+/// most 18 digits a part is compared in machine integers.
+fn text_reads_as(text: &str, v: &BigRational) -> bool {
+    let (neg, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let part = |s: &str| {
+        (!s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<i64>().ok())
+            .flatten()
+    };
+    let small = match body.split_once('/') {
+        Some((n, d)) => part(n).zip(part(d)),
+        None => part(body).map(|n| (n, 1)),
+    };
+    match small {
+        Some((_, 0)) => false,
+        Some((n, d)) => {
+            let g = num_integer::Integer::gcd(&n, &d);
+            let n = if neg { -(n / g) } else { n / g };
+            v.numer().to_i64() == Some(n) && v.denom().to_i64() == Some(d / g)
+        }
+        None => parse_rational(text).as_ref() == Some(v),
+    }
+}
+
 /// The exact value of a rational expression at a rational point (no `exp`, `log`, `sqrt`).
 pub(super) fn exact_value(
     expr: &RecExpr<Math>,

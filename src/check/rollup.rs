@@ -195,21 +195,23 @@ impl Template {
         env: &unroll::Env,
         p: &PointValues,
     ) -> Result<SidesAt, String> {
-        let point = std::sync::Arc::new(super::read_point(p)?);
-        let same =
-            |k: &Kept| (k.at.0, k.at.1, &k.at.2, &k.point) == (t, classes, env, &point);
-        // Noted before, with the same arguments (or just now): the text goes with it.
-        let keep_text = || {
+        // Noted before, with the same arguments at the point the text reads
+        // as (or just now): the text goes with it.
+        let keep_text = |point: Option<&std::sync::Arc<Point>>| {
             let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-            let k = kept.as_mut().filter(|k| same(k))?;
+            let k = kept.as_mut().filter(|k| {
+                (k.at.0, k.at.1, &k.at.2) == (t, classes, env)
+                    && point.map_or_else(|| super::points::reads_as(p, &k.point), |q| *q == k.point)
+            })?;
             k.text = Some(p.clone());
             Some(k.values)
         };
-        if let Some(values) = keep_text() {
+        if let Some(values) = keep_text(None) {
             return Ok(values);
         }
+        let point = std::sync::Arc::new(super::read_point(p)?);
         let values = self.note_values_at(t, classes, env, &point)?;
-        keep_text();
+        keep_text(Some(&point));
         Ok(values)
     }
 
