@@ -367,4 +367,35 @@ mod tests {
             assert_eq!(exact_value(&e, &BTreeMap::new(), &point), Some(expected));
         }
     }
+
+    /// A value's text reads as a value exactly when `parse_rational` reads it so.
+    #[test]
+    fn texts_read_as_parse_rational_reads_them() {
+        let texts = [
+            "0", "-0", "7", "-7/4", "14/8", "-14/-8", "3/0", "0/5", "007", "1.25", "-0.5", "",
+            "-", "+3", "1/2/3", "a", "123456789012345678", "1234567890123456789",
+            "123456789012345678/2", "-1234567890123456789012/3", "9223372036854775807",
+        ];
+        let values: Vec<BigRational> = texts.iter().filter_map(|t| parse_rational(t)).collect();
+        for text in texts {
+            for v in &values {
+                let expected = parse_rational(text).as_ref() == Some(v);
+                assert_eq!(text_reads_as(text, v), expected, "{text} as {v}");
+            }
+        }
+        let p = PointValues {
+            point: [("a1", "-7/4"), ("t1", "2")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .into(),
+            lhs: String::new(),
+            rhs: String::new(),
+        };
+        let point = read_point(&p).unwrap();
+        assert!(reads_as(&p, &point));
+        let mut other = point.clone();
+        other.insert(Symbol::from("t2"), BigRational::from_integer(1.into()));
+        assert!(!reads_as(&p, &other));
+        other.remove(&Symbol::from("t1"));
+        assert!(!reads_as(&p, &other));
+    }
 }

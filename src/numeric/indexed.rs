@@ -442,7 +442,8 @@ mod tests {
     fn agrees_with_unrolling_bit_for_bit() {
         let p = crate::parse_problem(
             "let S = sum(j, exp(a[j]))\nlet y[j] = exp(a[j])/S\n\
-             prove sum(j, t[j]*(delta(j, k)*S - y[j]*sum(i, exp(a[i])*delta(i, k)))/S^(1 + delta(k, k))) = y[k]",
+             prove sum(j, t[j]*(delta(j, k)*S - y[j]*sum(i, exp(a[i])*delta(i, k)))/S^(1 + delta(k, k))) = y[k]\n\
+             prove sum(j, exp(a[j])*t[j] - exp(a[j])*delta(j, k) + t[j]/y[j]) + log(y[k])*y[k] = y[k]",
         )
         .unwrap();
         let defs = p.definitions_by_name();
@@ -462,9 +463,9 @@ mod tests {
             );
         }
         let element = |f: Symbol, v: &[usize]| Some(crate::unroll::element_at(f, v));
-        for k in 1..=7 {
+        // The second claim writes subterms twice (one step each).
+        for (k, lhs) in (1..=7).flat_map(|k| [(k, &p.claims[0].lhs), (k, &p.claims[1].lhs)]) {
             let env = Env::from([(Symbol::from("k"), k)]);
-            let lhs = &p.claims[0].lhs;
             let unrolled = crate::unroll::unroll(lhs, &sizes, &env).unwrap();
             let expected = Evaluator::new(&concrete_defs, &point)
                 .eval(&unrolled)

@@ -334,3 +334,36 @@ pub(super) fn satisfies_facts(problem: &Problem, eval: &mut Evaluator) -> bool {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sorting by stems and numbers is the stable sort by `natural_key` of
+    /// the names in the symbols' order, whatever order they come in.
+    #[test]
+    fn names_sort_as_by_their_keys() {
+        let lists = [
+            vec!["t10", "a2", "t1", "a10", "a1", "b", "ab", "a", "a07", "a7", "t"],
+            vec!["x_1", "y[2]", "a1b2", "a1", "a01", "b"],
+        ];
+        for names in lists {
+            let symbols: Vec<Symbol> = names.iter().map(|n| Symbol::from(*n)).collect();
+            let mut expected: Vec<Symbol> = symbols
+                .iter()
+                .copied()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            expected.sort_by_cached_key(|v| crate::algebra::natural_key(v.as_str()));
+            for reversed in [false, true] {
+                let mut vars = symbols.clone();
+                if reversed {
+                    vars.reverse();
+                }
+                sort_naturally(&mut vars);
+                assert_eq!(vars, expected);
+            }
+        }
+    }
+}
