@@ -39,8 +39,8 @@ pub(crate) enum Solution {
     Linear {
         /// The solved variable's coefficient.
         coefficient: BigRational,
-        /// The other variables' coefficients, in the symbols' order.
-        terms: Vec<(Symbol, BigRational)>,
+        /// The other variables' coefficients.
+        terms: rustc_hash::FxHashMap<Symbol, Small>,
         /// The constant term.
         constant: BigRational,
     },
@@ -61,20 +61,16 @@ impl Solution {
                 terms,
                 constant,
             } => {
+                // One pass over the point: the sum is exact, in any order.
                 let mut total = ExactSum::new(constant);
-                // Both in the symbols' order: one pass over the point.
-                let mut values = point.iter();
-                for (w, c) in terms {
-                    let x = loop {
-                        match values.next()? {
-                            (k, x) if k == w => break x,
-                            (k, _) if k > w => return None,
-                            _ => {}
-                        }
-                    };
-                    total.add_product(c, x);
+                let mut found = 0;
+                for (w, x) in point {
+                    if let Some(c) = terms.get(w) {
+                        total.add_product(*c, x);
+                        found += 1;
+                    }
                 }
-                Some(-total.value() / coefficient)
+                (found == terms.len()).then(|| -total.value() / coefficient)
             }
         }
     }
@@ -146,13 +142,7 @@ fn solve_linear_alone(defs: &BTreeMap<Symbol, RecExpr<Math>>, problem: &Problem)
         linear_terms(side, defs, sign, &mut coefficients, &mut constant)?;
     }
     let constant = constant.big();
-    // The sum is exact, so any order gives the same value.
-    let mut terms: Vec<(Symbol, BigRational)> = coefficients
-        .into_iter()
-        .filter(|(_, c)| c.0 != 0)
-        .map(|(v, c)| (v, c.big()))
-        .collect();
-    terms.sort_unstable_by_key(|(v, _)| *v);
+    let terms: Vec<(Symbol, Small)> = coefficients.into_iter().filter(|(_, c)| c.0 != 0).collect();
     if terms.is_empty() {
         return Some(if constant.is_zero() {
             System::Solved(Vec::new())
@@ -181,10 +171,10 @@ fn solve_linear_alone(defs: &BTreeMap<Symbol, RecExpr<Math>>, problem: &Problem)
     if tie {
         return None;
     }
-    let (v, coefficient) = terms.remove(last);
+    let (v, coefficient) = terms[last];
     let solution = Solution::Linear {
-        coefficient,
-        terms,
+        coefficient: coefficient.big(),
+        terms: terms.into_iter().filter(|(w, _)| *w != v).collect(),
         constant,
     };
     Some(System::Solved(vec![(v, solution)]))
@@ -245,7 +235,7 @@ fn linear_terms(
 /// A rational `n/d` in machine integers: reduced, `d > 0`, both within
 /// `i64`, so that sums and products are exact in `i128` before reducing.
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct Small(i128, i128);
+pub(crate) struct Small(i128, i128);
 
 impl Small {
     fn of(v: &BigRational) -> Option<Small> {
@@ -327,11 +317,10 @@ impl ExactSum {
     }
 
     /// Adds `c * x`.
-    fn add_product(&mut self, c: &BigRational, x: &BigRational) {
+    fn add_product(&mut self, c: Small, x: &BigRational) {
         if let Some((n, d)) = self.small {
-            let product = small(c).zip(small(x)).and_then(|((cn, cd), (xn, xd))| {
-                Some((cn.checked_mul(xn)?, cd.checked_mul(xd)?))
-            });
+            // Parts within `i64`: the product's are exact in `i128`.
+            let product = small(x).map(|(xn, xd)| (c.0 * xn, c.1 * xd));
             let sum = product.and_then(|(pn, pd)| {
                 if pd == d {
                     return Some((n.checked_add(pn)?, d));
@@ -352,7 +341,7 @@ impl ExactSum {
                 }
             }
         }
-        self.big += c * x;
+        self.big += c.big() * x;
     }
 
     fn value(self) -> BigRational {

@@ -161,23 +161,24 @@ impl Template {
         let c = self.claims.get(t).ok_or("no such template claim")?;
         let (l, r) = c.expanded.as_ref().map_err(|e| e.clone())?;
         let sizes = sizes(classes);
-        // The point's own names, read off its keys: `a2` is `a` at 2
-        // (`split_element` reads only names that `flat` writes).
+        // The point's values of elements by family and index, read off its
+        // names: `a2` is `a` at 2 (`split_element` reads only names that
+        // `flat` writes).
         let mut families: rustc_hash::FxHashMap<&str, Symbol> = Default::default();
-        let mut names: rustc_hash::FxHashMap<(Symbol, usize), Symbol> =
+        let mut values: rustc_hash::FxHashMap<(Symbol, usize), &BigRational> =
             rustc_hash::FxHashMap::with_capacity_and_hasher(point.len(), Default::default());
-        for name in point.keys() {
+        for (name, value) in point {
             if let Some((f, i)) = crate::rollup::split_element(name.as_str()) {
                 let f = *families.entry(f).or_insert_with(|| Symbol::from(f));
-                names.insert((f, i), *name);
+                values.insert((f, i), value);
             }
         }
         let element = |f: Symbol, v: &[usize]| {
             match v {
-                [i] => names.get(&(f, *i)).copied(),
+                [i] => values.get(&(f, *i)).copied(),
                 _ => None,
             }
-            .or_else(|| Some(flat(unroll::element_at(f, v))))
+            .or_else(|| point.get(&flat(unroll::element_at(f, v))))
         };
         let mut eval = crate::numeric::Indexed::new(&self.context.defs, &sizes, point, &element);
         Ok(eval.eval(l, env).zip(eval.eval(r, env)))

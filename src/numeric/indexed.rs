@@ -6,7 +6,7 @@
 //! right, as `unroll` writes them), so both give the same intervals, bit
 //! for bit; this one costs the template's size times the range, not the
 //! unrolled tree. Owns no unrolling and no naming of elements (the caller's
-//! `element` names `a[2]` as the point does).
+//! `element` gives the point's value of `a[2]`, however the point names it).
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -25,7 +25,7 @@ pub(crate) struct Indexed<'a> {
     defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
     sizes: &'a Sizes,
     point: &'a BTreeMap<Symbol, BigRational>,
-    element: &'a dyn Fn(Symbol, &[usize]) -> Option<Symbol>,
+    element: &'a dyn Fn(Symbol, &[usize]) -> Option<&'a BigRational>,
     /// Scalar names' values.
     names: FxHashMap<Symbol, Option<Interval>>,
     /// Elements' values, defined or free, by family and packed index values.
@@ -41,6 +41,8 @@ pub(crate) struct Indexed<'a> {
     bits: [Option<Interval>; 2],
     /// Room for regions' values, kept for the next region.
     room: Vec<Vec<Option<Interval>>>,
+    /// Room for a family definition's one binding.
+    binding: Vec<(Symbol, usize)>,
 }
 
 /// What evaluating one term needs beyond its nodes: each node's free
@@ -186,13 +188,13 @@ impl Region {
 
 impl<'a> Indexed<'a> {
     /// An evaluator at `point`, with `defs` the indexed definitions (a
-    /// `lambda` root for a family) and `element` the point's name for an
+    /// `lambda` root for a family) and `element` the point's value of an
     /// element of a free family.
     pub(crate) fn new(
         defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
         sizes: &'a Sizes,
         point: &'a BTreeMap<Symbol, BigRational>,
-        element: &'a dyn Fn(Symbol, &[usize]) -> Option<Symbol>,
+        element: &'a dyn Fn(Symbol, &[usize]) -> Option<&'a BigRational>,
     ) -> Self {
         let int = |k: i64| Interval::from_rational(&BigRational::from_integer(k.into()));
         Indexed {
@@ -209,6 +211,7 @@ impl<'a> Indexed<'a> {
             closed: FxHashMap::default(),
             bits: [int(0), int(1)],
             room: Vec::new(),
+            binding: Vec::new(),
         }
     }
 
@@ -362,13 +365,17 @@ impl<'a> Indexed<'a> {
                 (Some(Math::Lambda([j, body])), [v]) => {
                     let j = index_name(def, *j)?;
                     let shape = self.def_shape(family, def);
-                    self.region(def, shape, *body, &mut vec![(j, *v)])
+                    // The binding's room is reused, element after element.
+                    let mut env = std::mem::take(&mut self.binding);
+                    env.clear();
+                    env.push((j, *v));
+                    let value = self.region(def, shape, *body, &mut env);
+                    self.binding = env;
+                    value
                 }
                 _ => None,
             },
-            None => (self.element)(family, values)
-                .and_then(|s| self.point.get(&s))
-                .and_then(Interval::from_rational),
+            None => (self.element)(family, values).and_then(Interval::from_rational),
         };
         self.elements.insert((family, key), v);
         v
@@ -462,7 +469,7 @@ mod tests {
                 q(5 - i as i64),
             );
         }
-        let element = |f: Symbol, v: &[usize]| Some(crate::unroll::element_at(f, v));
+        let element = |f: Symbol, v: &[usize]| point.get(&crate::unroll::element_at(f, v));
         // The second claim writes subterms twice (one step each).
         for (k, lhs) in (1..=7).flat_map(|k| [(k, &p.claims[0].lhs), (k, &p.claims[1].lhs)]) {
             let env = Env::from([(Symbol::from("k"), k)]);
