@@ -136,7 +136,9 @@ fn solve_linear_alone(defs: &BTreeMap<Symbol, RecExpr<Math>>, problem: &Problem)
     if equations.next().is_some() {
         return None;
     }
-    let mut coefficients: rustc_hash::FxHashMap<Symbol, Small> = Default::default();
+    let size = a.lhs.as_ref().len() + a.rhs.as_ref().len();
+    let mut coefficients: rustc_hash::FxHashMap<Symbol, Small> =
+        rustc_hash::FxHashMap::with_capacity_and_hasher(size, Default::default());
     let mut constant = Small(0, 1);
     for (side, sign) in [(&a.lhs, Small(1, 1)), (&a.rhs, Small(-1, 1))] {
         linear_terms(side, defs, sign, &mut coefficients, &mut constant)?;
@@ -174,7 +176,11 @@ fn solve_linear_alone(defs: &BTreeMap<Symbol, RecExpr<Math>>, problem: &Problem)
     let (v, coefficient) = terms[last];
     let solution = Solution::Linear {
         coefficient: coefficient.big(),
-        terms: terms.into_iter().filter(|(w, _)| *w != v).collect(),
+        terms: {
+            let mut others = rustc_hash::FxHashMap::with_capacity_and_hasher(terms.len(), Default::default());
+            others.extend(terms.into_iter().filter(|(w, _)| *w != v));
+            others
+        },
         constant,
     };
     Some(System::Solved(vec![(v, solution)]))

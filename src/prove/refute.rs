@@ -327,9 +327,10 @@ pub(super) fn collect_vars(
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
 ) -> Vec<Symbol> {
     let mut out = Vec::new();
-    // Each name is looked at once, however often it occurs, in any of them.
+    // Each name is looked at once, however often it occurs, in any of them
+    // (room for each definition's name and a few free ones each).
     let mut seen: rustc_hash::FxHashSet<Symbol> =
-        rustc_hash::FxHashSet::with_capacity_and_hasher(defs.len() + 16, Default::default());
+        rustc_hash::FxHashSet::with_capacity_and_hasher(3 * defs.len() + 16, Default::default());
     let mut todo = exprs;
     while let Some(e) = todo.pop() {
         for node in e.as_ref() {
