@@ -177,7 +177,8 @@ fn solve_linear_alone(defs: &BTreeMap<Symbol, RecExpr<Math>>, problem: &Problem)
     let solution = Solution::Linear {
         coefficient: coefficient.big(),
         terms: {
-            let mut others = rustc_hash::FxHashMap::with_capacity_and_hasher(terms.len(), Default::default());
+            let mut others =
+                rustc_hash::FxHashMap::with_capacity_and_hasher(terms.len(), Default::default());
             others.extend(terms.into_iter().filter(|(w, _)| *w != v));
             others
         },
@@ -391,8 +392,14 @@ mod tests {
             ("assume -(a1 - 3*a2) = 1/2 - 0*a3", true),
             ("assume x + y - x = 3", true),
             ("let s = x + y\nassume s = 1", false),
-            ("assume big2 + 123456789012345678901234567890*big1 = 1", false),
-            ("assume big2 + 1234567890*big1 - 1234567890*big1/3 = 1", true),
+            (
+                "assume big2 + 123456789012345678901234567890*big1 = 1",
+                false,
+            ),
+            (
+                "assume big2 + 1234567890*big1 - 1234567890*big1/3 = 1",
+                true,
+            ),
         ];
         for (text, solved_from_terms) in cases {
             let p = crate::parse_problem(&format!("{text}\nprove x = x")).unwrap();

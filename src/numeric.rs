@@ -390,7 +390,20 @@ mod tests {
     #[test]
     fn from_rational_is_to_f64s() {
         let exact = 1i64 << 53;
-        let parts = [0, 1, -1, 3, 7, -10, exact - 1, exact, exact + 1, -exact, i64::MAX, i64::MIN];
+        let parts = [
+            0,
+            1,
+            -1,
+            3,
+            7,
+            -10,
+            exact - 1,
+            exact,
+            exact + 1,
+            -exact,
+            i64::MAX,
+            i64::MIN,
+        ];
         let denominators = [1, 3, 4, 10, exact, exact + 1, i64::MAX];
         let huge: num_bigint::BigInt = "123456789012345678901234567890".parse().unwrap();
         let mut values: Vec<BigRational> = Vec::new();

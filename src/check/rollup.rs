@@ -517,10 +517,7 @@ mod tests {
         let cx = claim.counterexample.as_ref().unwrap();
         let point = super::super::read_point(cx).unwrap();
         let env = unroll::Env::from([(Symbol::from("k"), 2)]);
-        let own = template
-            .values_at(0, 5, &env, &point)
-            .unwrap()
-            .unwrap();
+        let own = template.values_at(0, 5, &env, &point).unwrap().unwrap();
         let mut moved = cx.clone();
         let a3 = moved.point.get_mut("a3").unwrap();
         *a3 = if a3 == "9" { "10".into() } else { "9".into() };
@@ -533,24 +530,12 @@ mod tests {
         assert_eq!(*template.read_point(&moved).unwrap(), other);
         assert_eq!(*template.read_point(cx).unwrap(), point);
         assert_ne!(own, kept);
-        assert_eq!(
-            template.values_at(0, 5, &env, &other).unwrap(),
-            Some(kept)
-        );
-        assert_eq!(
-            template.values_at(0, 5, &env, &point).unwrap(),
-            Some(own)
-        );
+        assert_eq!(template.values_at(0, 5, &env, &other).unwrap(), Some(kept));
+        assert_eq!(template.values_at(0, 5, &env, &point).unwrap(), Some(own));
         // Another index value or size is evaluated too.
         let k3 = unroll::Env::from([(Symbol::from("k"), 3)]);
-        let at_k3 = template
-            .values_at(0, 5, &k3, &other)
-            .unwrap()
-            .unwrap();
+        let at_k3 = template.values_at(0, 5, &k3, &other).unwrap().unwrap();
         assert_ne!(at_k3, kept);
-        assert_ne!(
-            template.values_at(0, 4, &env, &other).unwrap(),
-            Some(kept)
-        );
+        assert_ne!(template.values_at(0, 4, &env, &other).unwrap(), Some(kept));
     }
 }

@@ -63,20 +63,8 @@ enum Exponent {
 /// The nodes below one node that are evaluated together: not inside a sum's
 /// body (each instance of a body is a region of its own) nor in an index
 /// slot. In order, children first; children are positions in this list.
-/// A subterm written twice (`exp(a[j])` in a quotient rule's two terms) is
-/// one step: its value is the same, computed once.
 struct Region {
     steps: Vec<Step>,
-}
-
-/// What makes two steps the same computation: the same name, element or
-/// `delta`, or the same operation on the same steps.
-#[derive(PartialEq, Eq, Hash)]
-enum Same {
-    Name(Symbol),
-    Element(Symbol, Vec<Symbol>),
-    Delta(Symbol, Symbol),
-    Apply(Math),
 }
 
 /// One node of a [`Region`], as evaluating it needs it.
@@ -123,7 +111,6 @@ impl Region {
             }
         }
         let mut position: FxHashMap<Id, Id> = FxHashMap::default();
-        let mut made: FxHashMap<Same, Id> = FxHashMap::default();
         let mut steps = Vec::new();
         let name = |id: &Id| index_name(expr, *id);
         for i in (0..=usize::from(top)).filter(|i| needed[*i]) {
@@ -164,21 +151,6 @@ impl Region {
                 }
                 n => Step::Apply(n.clone().map_children(|c| position[&c])),
             };
-            let same = match &step {
-                Step::Name(s) => Some(Same::Name(*s)),
-                Step::Element(f, ix) => Some(Same::Element(*f, ix.clone())),
-                Step::Delta(j, k) => Some(Same::Delta(*j, *k)),
-                Step::Apply(node) => Some(Same::Apply(node.clone())),
-                _ => None,
-            };
-            // The top's step stays last, where its value is read.
-            if let Some(same) = same.filter(|_| i != usize::from(top)) {
-                if let Some(at) = made.get(&same) {
-                    position.insert(id, *at);
-                    continue;
-                }
-                made.insert(same, Id::from(steps.len()));
-            }
             position.insert(id, Id::from(steps.len()));
             steps.push(step);
         }
@@ -470,7 +442,7 @@ mod tests {
             );
         }
         let element = |f: Symbol, v: &[usize]| point.get(&crate::unroll::element_at(f, v));
-        // The second claim writes subterms twice (one step each).
+        // The second claim writes subterms twice.
         for (k, lhs) in (1..=7).flat_map(|k| [(k, &p.claims[0].lhs), (k, &p.claims[1].lhs)]) {
             let env = Env::from([(Symbol::from("k"), k)]);
             let unrolled = crate::unroll::unroll(lhs, &sizes, &env).unwrap();

@@ -378,11 +378,22 @@ mod tests {
     #[test]
     fn values_are_written_as_rational_text_writes_them() {
         let big: num_bigint::BigInt = "123456789012345678901234567890".parse().unwrap();
-        for (n, d) in [(0, 1), (7, 1), (-7, 4), (3, 12), (i64::MAX, 1), (i64::MIN, 3), (-1, i64::MAX)] {
+        for (n, d) in [
+            (0, 1),
+            (7, 1),
+            (-7, 4),
+            (3, 12),
+            (i64::MAX, 1),
+            (i64::MIN, 3),
+            (-1, i64::MAX),
+        ] {
             let v = BigRational::new(n.into(), d.into());
             assert_eq!(value_text(&v), crate::language::rational_text(&v));
         }
-        for v in [BigRational::from_integer(big.clone()), BigRational::new(1.into(), big)] {
+        for v in [
+            BigRational::from_integer(big.clone()),
+            BigRational::new(1.into(), big),
+        ] {
             assert_eq!(value_text(&v), crate::language::rational_text(&v));
         }
     }
@@ -392,7 +403,9 @@ mod tests {
     #[test]
     fn names_sort_as_by_their_keys() {
         let lists = [
-            vec!["t10", "a2", "t1", "a10", "a1", "b", "ab", "a", "a07", "a7", "t"],
+            vec![
+                "t10", "a2", "t1", "a10", "a1", "b", "ab", "a", "a07", "a7", "t",
+            ],
             vec!["x_1", "y[2]", "a1b2", "a1", "a01", "b"],
         ];
         for names in lists {
