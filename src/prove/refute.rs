@@ -222,7 +222,10 @@ pub(super) fn values(
     // sorted entries.
     let mut entries: Vec<(u128, &str, &BigRational)> = point
         .iter()
-        .map(|(k, v)| (prefix_number(k.as_str()), k.as_str(), v))
+        .map(|(k, v)| {
+            let name = k.as_str();
+            (prefix_number(name), name, v)
+        })
         .collect();
     entries.sort_unstable_by_key(|e| e.0);
     for tied in entries.chunk_by_mut(|a, b| a.0 == b.0) {
