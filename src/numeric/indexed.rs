@@ -43,6 +43,8 @@ pub(crate) struct Indexed<'a> {
     room: Vec<Vec<Option<Interval>>>,
     /// Room for a family definition's one binding.
     binding: Vec<(Symbol, usize)>,
+    /// Functions' values by function and argument (its bounds' bits).
+    functions: FxHashMap<(std::mem::Discriminant<Math>, u64, u64), Option<Interval>>,
 }
 
 /// What evaluating one term needs beyond its nodes: each node's free
@@ -184,6 +186,7 @@ impl<'a> Indexed<'a> {
             bits: [int(0), int(1)],
             room: Vec::new(),
             binding: Vec::new(),
+            functions: FxHashMap::with_capacity_and_hasher(point.len(), Default::default()),
         }
     }
 
@@ -267,6 +270,16 @@ impl<'a> Indexed<'a> {
                         v
                     }
                 },
+                Step::Apply(
+                    node @ (Math::Exp(a)
+                    | Math::Log(a)
+                    | Math::Sqrt(a)
+                    | Math::Tanh(a)
+                    | Math::Sigmoid(a)
+                    | Math::Softplus(a)
+                    | Math::Sin(a)
+                    | Math::Cos(a)),
+                ) => self.function(expr, node, vals[usize::from(*a)]),
                 Step::Apply(node) => apply(expr, node, |c| vals[usize::from(c)], |_, _| None),
             };
             vals.push(v);
@@ -307,6 +320,24 @@ impl<'a> Indexed<'a> {
             self.sums.insert(k, done);
         }
         done
+    }
+
+    /// A function of one argument at `x`, once per function and argument:
+    /// `exp(a[j])` in a sum, in `y[j]` and in a derivative is one `exp`.
+    fn function(
+        &mut self,
+        expr: &RecExpr<Math>,
+        node: &Math,
+        x: Option<Interval>,
+    ) -> Option<Interval> {
+        let x = x?;
+        let key = (std::mem::discriminant(node), x.lo.to_bits(), x.hi.to_bits());
+        if let Some(v) = self.functions.get(&key) {
+            return *v;
+        }
+        let v = apply(expr, node, |_| Some(x), |_, _| None);
+        self.functions.insert(key, v);
+        v
     }
 
     /// A scalar name: its definition's value, or the point's.
