@@ -4,8 +4,9 @@
 //! definition at that `j`. Each operation is the one [`Evaluator`] applies to
 //! the unrolled term, in the same order (a sum adds its instances left to
 //! right, as `unroll` writes them), so both give the same intervals, bit
-//! for bit; this one costs the template's size times the range, not the
-//! unrolled tree. Owns no unrolling and no naming of elements (the caller's
+//! for bit (a function already applied to the same interval is read back,
+//! not applied again); this one costs the template's size times the range,
+//! not the unrolled tree. Owns no unrolling and no naming of elements (the caller's
 //! `element` gives the point's value of `a[2]`, however the point names it).
 
 use std::collections::BTreeMap;
@@ -20,7 +21,8 @@ use crate::language::{constant_node, Math};
 use crate::unroll::{Env, Sizes};
 
 /// Evaluates indexed terms at one point and one set of sizes; each name's,
-/// element's and closed sum's value is computed once.
+/// element's and closed sum's value is computed once, and each
+/// one-argument function's once per argument.
 pub(crate) struct Indexed<'a> {
     defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
     sizes: &'a Sizes,
