@@ -121,8 +121,11 @@ impl Template {
         env: &unroll::Env,
         point: &BTreeMap<Symbol, BigRational>,
     ) -> Result<SidesAt, String> {
-        let same =
-            |k: &Kept| (k.at.0, k.at.1, &k.at.2, k.point.as_ref()) == (t, classes, env, point);
+        // The kept point itself (as the checker reads it back) is not compared entry by entry.
+        let same = |k: &Kept| {
+            (k.at.0, k.at.1, &k.at.2) == (t, classes, env)
+                && (std::ptr::eq(k.point.as_ref(), point) || *k.point == *point)
+        };
         let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(k) = kept.as_ref().filter(|k| same(k)) {
             return Ok(k.values);
