@@ -3,30 +3,97 @@
 //! satisfy all of them together, and a system that cannot hold (`x = 1`,
 //! `x = 2`) is recognised as such. Proofs use each equation on its own
 //! (`prove::solve_equations`); this owns only the system as a whole.
+//!
+//! A lone equation that is linear in free variables as written (`t1 + … +
+//! t1000 = 1`) is solved directly from its terms, for the variable and the
+//! value the normal forms would give, without them.
 
-use egg::Symbol;
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use egg::{Id, RecExpr, Symbol};
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{ToPrimitive, Zero};
 
 use crate::algebra::{AlgebraError, Normalizer, Rat, Target};
+use crate::language::Math;
 use crate::problem::{Problem, Relation};
 
 /// The equations solved one after another.
 pub(crate) enum System {
     /// Each variable with its value in terms of the variables solved after it
     /// and the free ones: evaluate from the last to the first.
-    Solved(Vec<(Symbol, Rat)>),
+    Solved(Vec<(Symbol, Solution)>),
     /// This equation cannot hold together with the ones before it.
     Contradictory(String),
     /// No variable of this equation could be solved for; points cannot be chosen to satisfy it.
     Unsolvable(String),
 }
 
-/// Solves the `assume` equations of `problem` in source order, each after
-/// substituting the solutions of the ones before it. Leaves `norm` with
-/// those substitutions made.
+/// A solved variable's value.
+pub(crate) enum Solution {
+    /// A normal form, in the normalizer that solved the system.
+    Normal(Rat),
+    /// `-(constant + Σ c·w) / coefficient` over the other variables `w`.
+    Linear {
+        /// The solved variable's coefficient.
+        coefficient: BigRational,
+        /// The other variables' coefficients.
+        terms: rustc_hash::FxHashMap<Symbol, Small>,
+        /// The constant term.
+        constant: BigRational,
+    },
+}
+
+impl Solution {
+    /// The exact value at `point` (which values every other variable), or
+    /// `None` when a variable has no value there or a denominator is zero.
+    pub(crate) fn at(
+        &self,
+        norm: &Normalizer,
+        point: &BTreeMap<Symbol, BigRational>,
+    ) -> Option<BigRational> {
+        match self {
+            Solution::Normal(r) => norm.evaluate_exact(r, point),
+            Solution::Linear {
+                coefficient,
+                terms,
+                constant,
+            } => {
+                // One pass over the point: the sum is exact, in any order.
+                let mut total = ExactSum::new(constant);
+                let mut found = 0;
+                for (w, x) in point {
+                    if let Some(c) = terms.get(w) {
+                        total.add_product(*c, x);
+                        found += 1;
+                    }
+                }
+                (found == terms.len()).then(|| -total.value() / coefficient)
+            }
+        }
+    }
+}
+
+/// Solves the `assume` equations of `problem` (whose definitions are
+/// `defs`, as `norm` has them) in source order, each after substituting the
+/// solutions of the ones before it. Leaves `norm` with those substitutions
+/// made, unless the one equation was solved from its terms
+/// ([`Solution::Linear`]).
 pub(crate) fn solve_system(
     norm: &mut Normalizer,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
     problem: &Problem,
 ) -> Result<System, AlgebraError> {
+    if let Some(system) = solve_linear_alone(defs, problem) {
+        return Ok(system);
+    }
+    solve_by_normal_forms(norm, problem)
+}
+
+/// [`solve_system`] by normal forms, whatever the equations.
+fn solve_by_normal_forms(norm: &mut Normalizer, problem: &Problem) -> Result<System, AlgebraError> {
     norm.without_conditions(|norm| {
         let mut solved = Vec::new();
         for a in problem
@@ -45,11 +112,350 @@ pub(crate) fn solve_system(
             match norm.solve_linear(&p) {
                 Some((Target::Var(v), value)) => {
                     norm.substitute_target(Target::Var(v), value.clone());
-                    solved.push((v, value));
+                    solved.push((v, Solution::Normal(value)));
                 }
                 _ => return Ok(System::Unsolvable(a.text())),
             }
         }
         Ok(System::Solved(solved))
     })
+}
+
+/// The system of one equation whose sides are sums and differences of
+/// numbers, free variables and their constant multiples, solved as the
+/// normal forms would solve it: for the last variable in natural order
+/// (`natural_key`). `None` when the equation is not of that form, or two of
+/// its variables tie in that order (the normal forms then decide by their
+/// own order).
+fn solve_linear_alone(defs: &BTreeMap<Symbol, RecExpr<Math>>, problem: &Problem) -> Option<System> {
+    let mut equations = problem
+        .assumptions
+        .iter()
+        .filter(|a| a.relation == Relation::Eq);
+    let a = equations.next()?;
+    if equations.next().is_some() {
+        return None;
+    }
+    let size = a.lhs.as_ref().len() + a.rhs.as_ref().len();
+    let mut coefficients: rustc_hash::FxHashMap<Symbol, Small> =
+        rustc_hash::FxHashMap::with_capacity_and_hasher(size, Default::default());
+    let mut constant = Small(0, 1);
+    for (side, sign) in [(&a.lhs, Small(1, 1)), (&a.rhs, Small(-1, 1))] {
+        linear_terms(side, defs, sign, &mut coefficients, &mut constant)?;
+    }
+    let constant = constant.big();
+    let terms: Vec<(Symbol, Small)> = coefficients.into_iter().filter(|(_, c)| c.0 != 0).collect();
+    if terms.is_empty() {
+        return Some(if constant.is_zero() {
+            System::Solved(Vec::new())
+        } else {
+            System::Contradictory(a.text())
+        });
+    }
+    let mut last = 0;
+    let mut last_key = simple_key(terms[0].0.as_str());
+    let mut tie = false;
+    for i in 1..terms.len() {
+        let key = simple_key(terms[i].0.as_str());
+        let order = match (key, last_key) {
+            (Some(k), Some(l)) => k.cmp(&l),
+            _ => natural_order(terms[i].0.as_str(), terms[last].0.as_str()),
+        };
+        match order {
+            Ordering::Greater => {
+                (last, last_key) = (i, key);
+                tie = false;
+            }
+            Ordering::Equal => tie = true,
+            Ordering::Less => {}
+        }
+    }
+    if tie {
+        return None;
+    }
+    let (v, coefficient) = terms[last];
+    let solution = Solution::Linear {
+        coefficient: coefficient.big(),
+        terms: {
+            let mut others =
+                rustc_hash::FxHashMap::with_capacity_and_hasher(terms.len(), Default::default());
+            others.extend(terms.into_iter().filter(|(w, _)| *w != v));
+            others
+        },
+        constant,
+    };
+    Some(System::Solved(vec![(v, solution)]))
+}
+
+/// Adds `sign` times the linear form of `expr` to `coefficients` and
+/// `constant`; `None` when `expr` is not a sum of numbers and constant
+/// multiples (or quotients by non-zero numbers) of free variables, or a
+/// number outgrows machine integers.
+fn linear_terms(
+    expr: &RecExpr<Math>,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    sign: Small,
+    coefficients: &mut rustc_hash::FxHashMap<Symbol, Small>,
+    constant: &mut Small,
+) -> Option<()> {
+    let nodes = expr.as_ref();
+    let mut todo: Vec<(Id, Small)> = vec![(Id::from(nodes.len().checked_sub(1)?), sign)];
+    // A term shared by many others is walked once per use: bounded, so a
+    // deep sharing falls back to the normal forms.
+    let mut budget = 4 * nodes.len() + 16;
+    let number = |id: &Id| match &expr[*id] {
+        Math::Num(c) => Small::of(&c.0),
+        _ => None,
+    };
+    while let Some((id, m)) = todo.pop() {
+        budget = budget.checked_sub(1)?;
+        match &expr[id] {
+            Math::Num(c) => *constant = constant.add(m.mul(Small::of(&c.0)?)?)?,
+            Math::Var(v) if !defs.contains_key(v) => {
+                let c = coefficients.entry(*v).or_insert(Small(0, 1));
+                *c = c.add(m)?;
+            }
+            Math::Add([a, b]) => {
+                todo.push((*b, m));
+                todo.push((*a, m));
+            }
+            Math::Sub([a, b]) => {
+                todo.push((*b, m.neg()?));
+                todo.push((*a, m));
+            }
+            Math::Neg(a) => todo.push((*a, m.neg()?)),
+            Math::Mul([a, b]) => match (number(a), number(b)) {
+                (Some(c), _) => todo.push((*b, m.mul(c)?)),
+                (None, Some(c)) => todo.push((*a, m.mul(c)?)),
+                _ => return None,
+            },
+            Math::Div([a, b]) => match number(b) {
+                Some(c) if c.0 != 0 => todo.push((*a, m.mul(Small(c.1, c.0))?)),
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    Some(())
+}
+
+/// A rational `n/d` in machine integers: reduced, `d > 0`, both within
+/// `i64`, so that sums and products are exact in `i128` before reducing.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Small(i128, i128);
+
+impl Small {
+    fn of(v: &BigRational) -> Option<Small> {
+        Small::new(v.numer().to_i64()?.into(), v.denom().to_i64()?.into())
+    }
+
+    /// `n/d` reduced, when it fits.
+    fn new(n: i128, d: i128) -> Option<Small> {
+        let fits = |x: i128| i64::try_from(x).is_ok();
+        if d == 1 {
+            return fits(n).then_some(Small(n, 1));
+        }
+        if d == 0 {
+            return None;
+        }
+        let g = num_integer::Integer::gcd(&n, &d) * d.signum();
+        let (n, d) = (n / g, d / g);
+        (fits(n) && fits(d)).then_some(Small(n, d))
+    }
+
+    fn add(self, o: Small) -> Option<Small> {
+        if self.1 == o.1 {
+            return Small::new(self.0 + o.0, self.1);
+        }
+        Small::new(self.0 * o.1 + o.0 * self.1, self.1 * o.1)
+    }
+
+    fn mul(self, o: Small) -> Option<Small> {
+        Small::new(self.0 * o.0, self.1 * o.1)
+    }
+
+    fn neg(self) -> Option<Small> {
+        Small::new(-self.0, self.1)
+    }
+
+    fn big(self) -> BigRational {
+        BigRational::new_raw(BigInt::from(self.0), BigInt::from(self.1))
+    }
+}
+
+/// How `natural_key` orders two names, without building the keys when
+/// both are a name and then at most 19 digits (`t1000`).
+pub(crate) fn natural_order(a: &str, b: &str) -> Ordering {
+    match (simple_key(a), simple_key(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        _ => crate::algebra::natural_key(a).cmp(&crate::algebra::natural_key(b)),
+    }
+}
+
+/// `natural_key`'s one part for a name without digits or a name then at
+/// most 19 digits (`None` for any other name).
+pub(crate) fn simple_key(s: &str) -> Option<(&str, u64)> {
+    match s.find(|c: char| c.is_ascii_digit()) {
+        None => Some((s, 0)),
+        Some(i) if s.len() - i <= 19 && s[i..].bytes().all(|b| b.is_ascii_digit()) => {
+            Some((&s[..i], s[i..].parse().unwrap_or(0)))
+        }
+        Some(_) => None,
+    }
+}
+
+/// An exact sum of rationals, in machine integers while they suffice.
+struct ExactSum {
+    /// Numerator and positive denominator, while they fit.
+    small: Option<(i128, i128)>,
+    big: BigRational,
+}
+
+impl ExactSum {
+    fn new(start: &BigRational) -> ExactSum {
+        ExactSum {
+            small: small(start),
+            big: if small(start).is_some() {
+                BigRational::zero()
+            } else {
+                start.clone()
+            },
+        }
+    }
+
+    /// Adds `c * x`.
+    fn add_product(&mut self, c: Small, x: &BigRational) {
+        if let Some((n, d)) = self.small {
+            // Parts within `i64`: the product's are exact in `i128`.
+            let product = small(x).map(|(xn, xd)| (c.0 * xn, c.1 * xd));
+            let sum = product.and_then(|(pn, pd)| {
+                if pd == d {
+                    return Some((n.checked_add(pn)?, d));
+                }
+                let g = num_integer::Integer::gcd(&d, &pd);
+                let l = (d / g).checked_mul(pd)?;
+                let n = n.checked_mul(l / d)?.checked_add(pn.checked_mul(l / pd)?)?;
+                Some((n, l))
+            });
+            match sum {
+                Some(s) => {
+                    self.small = Some(s);
+                    return;
+                }
+                None => {
+                    self.big = big(n, d);
+                    self.small = None;
+                }
+            }
+        }
+        self.big += c.big() * x;
+    }
+
+    fn value(self) -> BigRational {
+        match self.small {
+            Some((n, d)) => big(n, d),
+            None => self.big,
+        }
+    }
+}
+
+/// A rational whose numerator and denominator are machine integers.
+fn small(v: &BigRational) -> Option<(i128, i128)> {
+    Some((v.numer().to_i64()?.into(), v.denom().to_i64()?.into()))
+}
+
+fn big(n: i128, d: i128) -> BigRational {
+    BigRational::new(BigInt::from(n), BigInt::from(d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::algebra::Budget;
+
+    fn budget() -> Budget {
+        Budget {
+            max_work: 1_000_000,
+            deadline: None,
+        }
+    }
+
+    /// Solving a linear equation from its terms gives the variable and the
+    /// values the normal forms give; other systems are left to them.
+    #[test]
+    fn linear_equations_solve_as_normal_forms_do() {
+        // Each equation, and whether it is solved from its terms.
+        let cases = [
+            ("assume t1 + t2 + t3 = 1", true),
+            ("assume 1 = t1 + t2 + t10 + t9", true),
+            ("assume 2*x - y*3/1 + 7/3 = x - (-z) + 5", true),
+            ("assume -(a1 - 3*a2) = 1/2 - 0*a3", true),
+            ("assume x + y - x = 3", true),
+            ("let s = x + y\nassume s = 1", false),
+            (
+                "assume big2 + 123456789012345678901234567890*big1 = 1",
+                false,
+            ),
+            (
+                "assume big2 + 1234567890*big1 - 1234567890*big1/3 = 1",
+                true,
+            ),
+        ];
+        for (text, solved_from_terms) in cases {
+            let p = crate::parse_problem(&format!("{text}\nprove x = x")).unwrap();
+            let defs = p.definitions_by_name();
+            let mut norm = Normalizer::new(&defs, false, budget());
+            let Ok(System::Solved(general)) = solve_by_normal_forms(&mut norm, &p) else {
+                panic!("{text}: not solved");
+            };
+            let Some(System::Solved(fast)) = solve_linear_alone(&defs, &p) else {
+                assert!(!solved_from_terms, "{text}: not solved from its terms");
+                continue;
+            };
+            assert!(solved_from_terms, "{text}: solved from its terms");
+            assert_eq!(fast.len(), general.len(), "{text}");
+            for ((v, f), (w, g)) in fast.iter().zip(&general) {
+                assert_eq!(v, w, "{text}");
+                let mut rng = crate::numeric::Rng::new(7);
+                for _ in 0..20 {
+                    let mut point = BTreeMap::new();
+                    for name in ["t1", "t2", "t3", "t9", "t10", "x", "y", "z", "a1", "a2"] {
+                        point.insert(Symbol::from(name), rng.quarter(-12, 12));
+                    }
+                    for name in ["a3", "big1", "big2"] {
+                        let huge = BigRational::from_integer(BigInt::from(u64::MAX) * 977);
+                        point.insert(Symbol::from(name), huge / rng.quarter(-12, 12));
+                    }
+                    point.remove(v);
+                    assert_eq!(f.at(&norm, &point), g.at(&norm, &point), "{text}");
+                }
+            }
+        }
+        // Implied, contradictory, and a tie in the natural order.
+        for (text, implied) in [("assume x - x = 0", true), ("assume x - x = 1", false)] {
+            let p = crate::parse_problem(&format!("{text}\nprove x = x")).unwrap();
+            match solve_linear_alone(&p.definitions_by_name(), &p) {
+                Some(System::Solved(s)) => assert!(implied && s.is_empty()),
+                Some(System::Contradictory(_)) => assert!(!implied),
+                _ => panic!("{text}"),
+            }
+        }
+        let p = crate::parse_problem("assume a7 + a07 = 1\nprove x = x").unwrap();
+        assert!(solve_linear_alone(&p.definitions_by_name(), &p).is_none());
+    }
+
+    /// The order without keys is `natural_key`'s.
+    #[test]
+    fn natural_order_is_the_keys_order() {
+        let names = [
+            "", "a", "a1", "a2", "a10", "a007", "a7", "t1000", "t", "W1_2", "x_y3", "1a", "12",
+            "a1b2", "b", "ab",
+        ];
+        for a in names {
+            for b in names {
+                let keys = crate::algebra::natural_key(a).cmp(&crate::algebra::natural_key(b));
+                assert_eq!(natural_order(a, b), keys, "{a} {b}");
+            }
+        }
+    }
 }

@@ -54,7 +54,13 @@ impl Interval {
 
     /// An interval around an exact rational.
     pub fn from_rational(v: &BigRational) -> Option<Interval> {
-        let x = v.to_f64()?;
+        // Both parts exact in f64: one rounded division, as `to_f64` does
+        // it then, without its general preparations.
+        const EXACT: std::ops::RangeInclusive<i64> = -(1 << 53)..=(1 << 53);
+        let x = match (v.numer().to_i64(), v.denom().to_i64()) {
+            (Some(n), Some(d)) if EXACT.contains(&n) && EXACT.contains(&d) => n as f64 / d as f64,
+            _ => v.to_f64()?,
+        };
         Interval::new(x, x, 2)
     }
 
@@ -372,6 +378,45 @@ impl Rng {
                 let g = [4, 2, 1].into_iter().find(|g| k % g == 0).unwrap_or(1);
                 return BigRational::new_raw((k / g).into(), (4 / g).into());
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reading machine-size parts directly gives `to_f64`'s interval.
+    #[test]
+    fn from_rational_is_to_f64s() {
+        let exact = 1i64 << 53;
+        let parts = [
+            0,
+            1,
+            -1,
+            3,
+            7,
+            -10,
+            exact - 1,
+            exact,
+            exact + 1,
+            -exact,
+            i64::MAX,
+            i64::MIN,
+        ];
+        let denominators = [1, 3, 4, 10, exact, exact + 1, i64::MAX];
+        let huge: num_bigint::BigInt = "123456789012345678901234567890".parse().unwrap();
+        let mut values: Vec<BigRational> = Vec::new();
+        for n in parts {
+            for d in denominators {
+                values.push(BigRational::new(n.into(), d.into()));
+            }
+            values.push(BigRational::new(n.into(), huge.clone()));
+            values.push(BigRational::new(huge.clone(), (n | 1).into()));
+        }
+        for v in values {
+            let expected = v.to_f64().and_then(|x| Interval::new(x, x, 2));
+            assert_eq!(Interval::from_rational(&v), expected, "{v}");
         }
     }
 }

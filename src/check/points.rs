@@ -175,6 +175,44 @@ pub(crate) fn read_point(p: &PointValues) -> Result<Point, String> {
     Ok(point)
 }
 
+/// Whether `p` reads ([`read_point`]) as exactly `point`, compared entry by
+/// entry without building the point it reads as.
+pub(crate) fn reads_as(p: &PointValues, point: &Point) -> bool {
+    p.point.len() == point.len()
+        && p.point.iter().all(|(name, text)| {
+            point
+                .get(&Symbol::from(name.as_str()))
+                .is_some_and(|v| text_reads_as(text, v))
+        })
+}
+
+/// Whether `parse_rational(text)` is `v`: a whole number or fraction of at
+/// most 18 digits a part is compared in machine integers.
+fn text_reads_as(text: &str, v: &BigRational) -> bool {
+    let (neg, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let part = |s: &str| {
+        (!s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<i64>().ok())
+            .flatten()
+    };
+    let small = match body.split_once('/') {
+        Some((n, d)) => part(n).zip(part(d)),
+        None => part(body).map(|n| (n, 1)),
+    };
+    match small {
+        Some((_, 0)) => false,
+        Some((n, d)) => {
+            let g = num_integer::Integer::gcd(&n, &d);
+            let n = if neg { -(n / g) } else { n / g };
+            v.numer().to_i64() == Some(n) && v.denom().to_i64() == Some(d / g)
+        }
+        None => parse_rational(text).as_ref() == Some(v),
+    }
+}
+
 /// The exact value of a rational expression at a rational point (no `exp`, `log`, `sqrt`).
 pub(super) fn exact_value(
     expr: &RecExpr<Math>,
@@ -328,5 +366,39 @@ mod tests {
                 - (-z) * num_traits::Pow::pow(x.clone(), 3);
             assert_eq!(exact_value(&e, &BTreeMap::new(), &point), Some(expected));
         }
+    }
+
+    /// A value's text reads as a value exactly when `parse_rational` reads it so.
+    #[test]
+    fn texts_read_as_parse_rational_reads_them() {
+        // Whole numbers, fractions, decimals, too long for machine
+        // integers, and not numbers; and the empty text.
+        let texts: Vec<&str> = "0 -0 7 -7/4 14/8 -14/-8 3/0 0/5 007 1.25 -0.5 - +3 1/2/3 a \
+             123456789012345678 1234567890123456789 123456789012345678/2 \
+             -1234567890123456789012/3 9223372036854775807"
+            .split_whitespace()
+            .chain([""])
+            .collect();
+        let values: Vec<BigRational> = texts.iter().filter_map(|t| parse_rational(t)).collect();
+        for text in texts {
+            for v in &values {
+                let expected = parse_rational(text).as_ref() == Some(v);
+                assert_eq!(text_reads_as(text, v), expected, "{text} as {v}");
+            }
+        }
+        let p = PointValues {
+            point: [("a1", "-7/4"), ("t1", "2")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .into(),
+            lhs: String::new(),
+            rhs: String::new(),
+        };
+        let point = read_point(&p).unwrap();
+        assert!(reads_as(&p, &point));
+        let mut other = point.clone();
+        other.insert(Symbol::from("t2"), BigRational::from_integer(1.into()));
+        assert!(!reads_as(&p, &other));
+        other.remove(&Symbol::from("t1"));
+        assert!(!reads_as(&p, &other));
     }
 }

@@ -112,32 +112,44 @@ impl Template {
     /// replaced by its lemma, at `env` and `classes` classes, an element
     /// `a[2]` being the point's `a2`. Evaluated on the template, a sum as a
     /// loop: the same intervals as evaluating the sides unrolled and renamed
-    /// ([`crate::numeric::Indexed`]). With `note`, they are kept as the last
-    /// values evaluated (a call with the same arguments reads them back).
+    /// ([`crate::numeric::Indexed`]). Values kept (by
+    /// [`Template::note_values_at`]) for the same arguments are read back.
     pub(crate) fn values_at(
         &self,
         t: usize,
         classes: usize,
         env: &unroll::Env,
         point: &BTreeMap<Symbol, BigRational>,
-        note: bool,
     ) -> Result<SidesAt, String> {
-        let same =
-            |k: &Kept| (k.at.0, k.at.1, &k.at.2, k.point.as_ref()) == (t, classes, env, point);
+        // The kept point itself (as the checker reads it back) is not compared entry by entry.
+        let same = |k: &Kept| {
+            (k.at.0, k.at.1, &k.at.2) == (t, classes, env)
+                && (std::ptr::eq(k.point.as_ref(), point) || *k.point == *point)
+        };
         let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(k) = kept.as_ref().filter(|k| same(k)) {
             return Ok(k.values);
         }
         drop(kept);
-        let values = self.evaluate(t, classes, env, point)?;
-        if note {
-            *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(Kept {
-                text: None,
-                point: std::sync::Arc::new(point.clone()),
-                at: (t, classes, env.clone()),
-                values,
-            });
-        }
+        self.evaluate(t, classes, env, point)
+    }
+
+    /// [`Template::values_at`], and keeps them as the last values evaluated
+    /// (a call with the same arguments reads them back).
+    pub(crate) fn note_values_at(
+        &self,
+        t: usize,
+        classes: usize,
+        env: &unroll::Env,
+        point: &std::sync::Arc<Point>,
+    ) -> Result<SidesAt, String> {
+        let values = self.values_at(t, classes, env, point)?;
+        *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(Kept {
+            text: None,
+            point: point.clone(),
+            at: (t, classes, env.clone()),
+            values,
+        });
         Ok(values)
     }
 
@@ -152,22 +164,24 @@ impl Template {
         let c = self.claims.get(t).ok_or("no such template claim")?;
         let (l, r) = c.expanded.as_ref().map_err(|e| e.clone())?;
         let sizes = sizes(classes);
-        // The point's own names, read off its keys: `a2` is `a` at 2
-        // (`split_element` reads only names that `flat` writes).
+        // The point's values of elements by family and index, read off its
+        // names: `a2` is `a` at 2 (`split_element` reads only names that
+        // `flat` writes).
         let mut families: rustc_hash::FxHashMap<&str, Symbol> = Default::default();
-        let mut names: rustc_hash::FxHashMap<(Symbol, usize), Symbol> = Default::default();
-        for name in point.keys() {
+        let mut values: rustc_hash::FxHashMap<(Symbol, usize), &BigRational> =
+            rustc_hash::FxHashMap::with_capacity_and_hasher(point.len(), Default::default());
+        for (name, value) in point {
             if let Some((f, i)) = crate::rollup::split_element(name.as_str()) {
                 let f = *families.entry(f).or_insert_with(|| Symbol::from(f));
-                names.insert((f, i), *name);
+                values.insert((f, i), value);
             }
         }
         let element = |f: Symbol, v: &[usize]| {
             match v {
-                [i] => names.get(&(f, *i)).copied(),
+                [i] => values.get(&(f, *i)).copied(),
                 _ => None,
             }
-            .or_else(|| Some(flat(unroll::element_at(f, v))))
+            .or_else(|| point.get(&flat(unroll::element_at(f, v))))
         };
         let mut eval = crate::numeric::Indexed::new(&self.context.defs, &sizes, point, &element);
         Ok(eval.eval(l, env).zip(eval.eval(r, env)))
@@ -185,14 +199,23 @@ impl Template {
         env: &unroll::Env,
         p: &PointValues,
     ) -> Result<SidesAt, String> {
-        let point = super::read_point(p)?;
-        let values = self.values_at(t, classes, env, &point, true)?;
-        // Noted just now (or before, with the same arguments): the text goes with it.
-        if let Some(k) = self.kept.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-            if (k.at.0, k.at.1, &k.at.2, k.point.as_ref()) == (t, classes, env, &point) {
-                k.text = Some(p.clone());
-            }
+        // Noted before, with the same arguments at the point the text reads
+        // as (or just now): the text goes with it.
+        let keep_text = |point: Option<&std::sync::Arc<Point>>| {
+            let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+            let k = kept.as_mut().filter(|k| {
+                (k.at.0, k.at.1, &k.at.2) == (t, classes, env)
+                    && point.map_or_else(|| super::points::reads_as(p, &k.point), |q| *q == k.point)
+            })?;
+            k.text = Some(p.clone());
+            Some(k.values)
+        };
+        if let Some(values) = keep_text(None) {
+            return Ok(values);
         }
+        let point = std::sync::Arc::new(super::read_point(p)?);
+        let values = self.note_values_at(t, classes, env, &point)?;
+        keep_text(Some(&point));
         Ok(values)
     }
 
@@ -335,7 +358,7 @@ impl Rolled {
         env: &unroll::Env,
         point: &BTreeMap<Symbol, BigRational>,
     ) -> Result<Option<(Interval, Interval)>, String> {
-        self.template.values_at(t, self.classes, env, point, false)
+        self.template.values_at(t, self.classes, env, point)
     }
 
     /// Checks an instance claim of the problem.
@@ -497,10 +520,7 @@ mod tests {
         let cx = claim.counterexample.as_ref().unwrap();
         let point = super::super::read_point(cx).unwrap();
         let env = unroll::Env::from([(Symbol::from("k"), 2)]);
-        let own = template
-            .values_at(0, 5, &env, &point, false)
-            .unwrap()
-            .unwrap();
+        let own = template.values_at(0, 5, &env, &point).unwrap().unwrap();
         let mut moved = cx.clone();
         let a3 = moved.point.get_mut("a3").unwrap();
         *a3 = if a3 == "9" { "10".into() } else { "9".into() };
@@ -513,24 +533,12 @@ mod tests {
         assert_eq!(*template.read_point(&moved).unwrap(), other);
         assert_eq!(*template.read_point(cx).unwrap(), point);
         assert_ne!(own, kept);
-        assert_eq!(
-            template.values_at(0, 5, &env, &other, false).unwrap(),
-            Some(kept)
-        );
-        assert_eq!(
-            template.values_at(0, 5, &env, &point, false).unwrap(),
-            Some(own)
-        );
+        assert_eq!(template.values_at(0, 5, &env, &other).unwrap(), Some(kept));
+        assert_eq!(template.values_at(0, 5, &env, &point).unwrap(), Some(own));
         // Another index value or size is evaluated too.
         let k3 = unroll::Env::from([(Symbol::from("k"), 3)]);
-        let at_k3 = template
-            .values_at(0, 5, &k3, &other, false)
-            .unwrap()
-            .unwrap();
+        let at_k3 = template.values_at(0, 5, &k3, &other).unwrap().unwrap();
         assert_ne!(at_k3, kept);
-        assert_ne!(
-            template.values_at(0, 4, &env, &other, false).unwrap(),
-            Some(kept)
-        );
+        assert_ne!(template.values_at(0, 4, &env, &other).unwrap(), Some(kept));
     }
 }

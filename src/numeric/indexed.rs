@@ -4,9 +4,10 @@
 //! definition at that `j`. Each operation is the one [`Evaluator`] applies to
 //! the unrolled term, in the same order (a sum adds its instances left to
 //! right, as `unroll` writes them), so both give the same intervals, bit
-//! for bit; this one costs the template's size times the range, not the
-//! unrolled tree. Owns no unrolling and no naming of elements (the caller's
-//! `element` names `a[2]` as the point does).
+//! for bit (a function already applied to the same interval is read back,
+//! not applied again); this one costs the template's size times the range,
+//! not the unrolled tree. Owns no unrolling and no naming of elements (the caller's
+//! `element` gives the point's value of `a[2]`, however the point names it).
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -20,12 +21,13 @@ use crate::language::{constant_node, Math};
 use crate::unroll::{Env, Sizes};
 
 /// Evaluates indexed terms at one point and one set of sizes; each name's,
-/// element's and closed sum's value is computed once.
+/// element's and closed sum's value is computed once, and each
+/// one-argument function's once per argument.
 pub(crate) struct Indexed<'a> {
     defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
     sizes: &'a Sizes,
     point: &'a BTreeMap<Symbol, BigRational>,
-    element: &'a dyn Fn(Symbol, &[usize]) -> Option<Symbol>,
+    element: &'a dyn Fn(Symbol, &[usize]) -> Option<&'a BigRational>,
     /// Scalar names' values.
     names: FxHashMap<Symbol, Option<Interval>>,
     /// Elements' values, defined or free, by family and packed index values.
@@ -39,13 +41,19 @@ pub(crate) struct Indexed<'a> {
     closed: FxHashMap<(usize, Id), Option<Interval>>,
     /// The intervals of 0 and 1, as `delta` unrolls to.
     bits: [Option<Interval>; 2],
+    /// Room for regions' values, kept for the next region.
+    room: Vec<Vec<Option<Interval>>>,
+    /// Room for a family definition's one binding.
+    binding: Vec<(Symbol, usize)>,
+    /// Functions' values by function and argument (its bounds' bits).
+    functions: FxHashMap<(std::mem::Discriminant<Math>, u64, u64), Option<Interval>>,
 }
 
 /// What evaluating one term needs beyond its nodes: each node's free
-/// indices, and its regions.
+/// indices, and its regions (by top node, made when first evaluated).
 struct Shape {
     free: Vec<Vec<Symbol>>,
-    regions: FxHashMap<Id, Rc<Region>>,
+    regions: Vec<Option<Rc<Region>>>,
 }
 
 /// How a power's exponent is read (as [`apply`] reads the unrolled term's).
@@ -156,13 +164,13 @@ impl Region {
 
 impl<'a> Indexed<'a> {
     /// An evaluator at `point`, with `defs` the indexed definitions (a
-    /// `lambda` root for a family) and `element` the point's name for an
+    /// `lambda` root for a family) and `element` the point's value of an
     /// element of a free family.
     pub(crate) fn new(
         defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
         sizes: &'a Sizes,
         point: &'a BTreeMap<Symbol, BigRational>,
-        element: &'a dyn Fn(Symbol, &[usize]) -> Option<Symbol>,
+        element: &'a dyn Fn(Symbol, &[usize]) -> Option<&'a BigRational>,
     ) -> Self {
         let int = |k: i64| Interval::from_rational(&BigRational::from_integer(k.into()));
         Indexed {
@@ -171,12 +179,16 @@ impl<'a> Indexed<'a> {
             point,
             element,
             names: FxHashMap::default(),
-            elements: FxHashMap::default(),
+            // Every free element of the point, and about as many defined ones.
+            elements: FxHashMap::with_capacity_and_hasher(2 * point.len(), Default::default()),
             shapes: FxHashMap::default(),
             all: Vec::new(),
             sums: FxHashMap::default(),
             closed: FxHashMap::default(),
             bits: [int(0), int(1)],
+            room: Vec::new(),
+            binding: Vec::new(),
+            functions: FxHashMap::with_capacity_and_hasher(point.len(), Default::default()),
         }
     }
 
@@ -191,7 +203,7 @@ impl<'a> Indexed<'a> {
     fn shape(&mut self, expr: &RecExpr<Math>) -> usize {
         self.all.push(Shape {
             free: crate::unroll::free_indices(expr),
-            regions: FxHashMap::default(),
+            regions: vec![None; expr.as_ref().len()],
         });
         self.all.len() - 1
     }
@@ -206,15 +218,18 @@ impl<'a> Indexed<'a> {
         top: Id,
         env: &mut Vec<(Symbol, usize)>,
     ) -> Option<Interval> {
-        let region = match self.all[shape].regions.get(&top) {
+        let region = match &self.all[shape].regions[usize::from(top)] {
             Some(r) => r.clone(),
             None => {
                 let r = Rc::new(Region::new(expr, &self.all[shape].free, top));
-                self.all[shape].regions.insert(top, r.clone());
+                self.all[shape].regions[usize::from(top)] = Some(r.clone());
                 r
             }
         };
-        let mut vals: Vec<Option<Interval>> = Vec::with_capacity(region.steps.len());
+        // The values' room is reused, region after region.
+        let mut vals = self.room.pop().unwrap_or_default();
+        vals.clear();
+        vals.reserve(region.steps.len());
         for step in &region.steps {
             let v = match step {
                 Step::Name(s) => self.name(*s),
@@ -257,11 +272,23 @@ impl<'a> Indexed<'a> {
                         v
                     }
                 },
+                Step::Apply(
+                    node @ (Math::Exp(a)
+                    | Math::Log(a)
+                    | Math::Sqrt(a)
+                    | Math::Tanh(a)
+                    | Math::Sigmoid(a)
+                    | Math::Softplus(a)
+                    | Math::Sin(a)
+                    | Math::Cos(a)),
+                ) => self.function(expr, node, vals[usize::from(*a)]),
                 Step::Apply(node) => apply(expr, node, |c| vals[usize::from(c)], |_, _| None),
             };
             vals.push(v);
         }
-        vals.pop().flatten()
+        let value = vals.pop().flatten();
+        self.room.push(vals);
+        value
     }
 
     fn sum(
@@ -297,6 +324,24 @@ impl<'a> Indexed<'a> {
         done
     }
 
+    /// A function of one argument at `x`, once per function and argument:
+    /// `exp(a[j])` in a sum, in `y[j]` and in a derivative is one `exp`.
+    fn function(
+        &mut self,
+        expr: &RecExpr<Math>,
+        node: &Math,
+        x: Option<Interval>,
+    ) -> Option<Interval> {
+        let x = x?;
+        let key = (std::mem::discriminant(node), x.lo.to_bits(), x.hi.to_bits());
+        if let Some(v) = self.functions.get(&key) {
+            return *v;
+        }
+        let v = apply(expr, node, |_| Some(x), |_, _| None);
+        self.functions.insert(key, v);
+        v
+    }
+
     /// A scalar name: its definition's value, or the point's.
     fn name(&mut self, s: Symbol) -> Option<Interval> {
         if let Some(v) = self.names.get(&s) {
@@ -325,13 +370,17 @@ impl<'a> Indexed<'a> {
                 (Some(Math::Lambda([j, body])), [v]) => {
                     let j = index_name(def, *j)?;
                     let shape = self.def_shape(family, def);
-                    self.region(def, shape, *body, &mut vec![(j, *v)])
+                    // The binding's room is reused, element after element.
+                    let mut env = std::mem::take(&mut self.binding);
+                    env.clear();
+                    env.push((j, *v));
+                    let value = self.region(def, shape, *body, &mut env);
+                    self.binding = env;
+                    value
                 }
                 _ => None,
             },
-            None => (self.element)(family, values)
-                .and_then(|s| self.point.get(&s))
-                .and_then(Interval::from_rational),
+            None => (self.element)(family, values).and_then(Interval::from_rational),
         };
         self.elements.insert((family, key), v);
         v
@@ -405,7 +454,8 @@ mod tests {
     fn agrees_with_unrolling_bit_for_bit() {
         let p = crate::parse_problem(
             "let S = sum(j, exp(a[j]))\nlet y[j] = exp(a[j])/S\n\
-             prove sum(j, t[j]*(delta(j, k)*S - y[j]*sum(i, exp(a[i])*delta(i, k)))/S^(1 + delta(k, k))) = y[k]",
+             prove sum(j, t[j]*(delta(j, k)*S - y[j]*sum(i, exp(a[i])*delta(i, k)))/S^(1 + delta(k, k))) = y[k]\n\
+             prove sum(j, exp(a[j])*t[j] - exp(a[j])*delta(j, k) + t[j]/y[j]) + log(y[k])*y[k] = y[k]",
         )
         .unwrap();
         let defs = p.definitions_by_name();
@@ -424,10 +474,10 @@ mod tests {
                 q(5 - i as i64),
             );
         }
-        let element = |f: Symbol, v: &[usize]| Some(crate::unroll::element_at(f, v));
-        for k in 1..=7 {
+        let element = |f: Symbol, v: &[usize]| point.get(&crate::unroll::element_at(f, v));
+        // The second claim writes subterms twice.
+        for (k, lhs) in (1..=7).flat_map(|k| [(k, &p.claims[0].lhs), (k, &p.claims[1].lhs)]) {
             let env = Env::from([(Symbol::from("k"), k)]);
-            let lhs = &p.claims[0].lhs;
             let unrolled = crate::unroll::unroll(lhs, &sizes, &env).unwrap();
             let expected = Evaluator::new(&concrete_defs, &point)
                 .eval(&unrolled)

@@ -100,7 +100,7 @@ pub(super) enum Sides<'a> {
     Terms(&'a RecExpr<Math>, &'a RecExpr<Math>),
     /// Values computed otherwise (a template's sides evaluated at the
     /// problem's size), from the point; the claim's variables are the point's.
-    Values(&'a dyn Fn(&crate::numeric::Point) -> crate::numeric::SidesAt),
+    Values(&'a dyn Fn(&std::sync::Arc<crate::numeric::Point>) -> crate::numeric::SidesAt),
 }
 
 /// Looks for a point that satisfies the assumptions where the sides certainly
@@ -120,7 +120,7 @@ pub(super) fn refute(
     };
     let mut norm = Normalizer::new(defs, false, budget);
     // The equations as one system, so that every point satisfies all of them.
-    let solved = match crate::assumptions::solve_system(&mut norm, problem) {
+    let solved = match crate::assumptions::solve_system(&mut norm, defs, problem) {
         Ok(System::Solved(solved)) => solved,
         Ok(System::Contradictory(text)) => return Refutation::Contradictory(text),
         Ok(System::Unsolvable(text)) => return Refutation::NotSearched(text),
@@ -132,10 +132,8 @@ pub(super) fn refute(
         exprs.extend([lhs, rhs]);
     }
     exprs.extend(problem.assumptions.iter().flat_map(|a| [&a.lhs, &a.rhs]));
-    let vars = collect_vars(exprs, defs);
-    let mut vars: Vec<Symbol> = vars.into_iter().collect();
-    // Each name's sort key once: a thousand classes are two thousand names.
-    vars.sort_by_cached_key(|v| crate::algebra::natural_key(v.as_str()));
+    let mut vars = collect_vars(exprs, defs);
+    sort_naturally(&mut vars);
     let solved_vars: BTreeSet<Symbol> = solved.iter().map(|(v, _)| *v).collect();
     let mut rng = Rng::new(seed(claim));
     let mut agreeing = Vec::new();
@@ -157,7 +155,7 @@ pub(super) fn refute(
         }
         let mut ok = true;
         for (var, value) in solved.iter().rev() {
-            match norm.evaluate_exact(value, &point) {
+            match value.at(&norm, &point) {
                 Some(x) => {
                     point.insert(*var, x);
                 }
@@ -167,6 +165,8 @@ pub(super) fn refute(
         if !ok {
             continue;
         }
+        // Shared, not copied, with whatever keeps the values at it.
+        let point = std::sync::Arc::new(point);
         // One evaluator for the assumptions and the sides: the definitions'
         // values at the point are computed once.
         let mut eval = Evaluator::new(defs, &point);
@@ -217,29 +217,123 @@ pub(super) fn values(
     l: &Interval,
     r: &Interval,
 ) -> PointValues {
+    // In the text's order first, each name compared by its first 16 bytes
+    // as one number (the rest only on a tie): the map is then built from
+    // sorted entries.
+    let mut entries: Vec<(u128, &str, &BigRational)> = point
+        .iter()
+        .map(|(k, v)| {
+            let name = k.as_str();
+            (prefix_number(name), name, v)
+        })
+        .collect();
+    entries.sort_unstable_by_key(|e| e.0);
+    for tied in entries.chunk_by_mut(|a, b| a.0 == b.0) {
+        tied.sort_unstable_by(|a, b| a.1.cmp(b.1));
+    }
     PointValues {
-        point: point
-            .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), crate::language::rational_text(v)))
+        point: entries
+            .into_iter()
+            .map(|(_, k, v)| (k.to_owned(), value_text(v)))
             .collect(),
         lhs: display(l),
         rhs: display(r),
     }
 }
 
+/// [`crate::language::rational_text`] of `v`, written digit by digit when
+/// both parts are machine integers.
+fn value_text(v: &BigRational) -> String {
+    fn push(s: &mut String, n: i64) {
+        if n < 0 {
+            s.push('-');
+        }
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut m = n.unsigned_abs();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (m % 10) as u8;
+            m /= 10;
+            if m == 0 {
+                break;
+            }
+        }
+        s.extend(digits[at..].iter().map(|d| char::from(*d)));
+    }
+    use num_traits::ToPrimitive;
+    let mut s = String::with_capacity(8);
+    match (v.numer().to_i64(), v.denom().to_i64()) {
+        (Some(n), Some(1)) => push(&mut s, n),
+        (Some(n), Some(d)) => {
+            push(&mut s, n);
+            s.push('/');
+            push(&mut s, d);
+        }
+        _ => return crate::language::rational_text(v),
+    }
+    s
+}
+
+/// The first 16 bytes of `s` as a big-endian number, zeros after its end:
+/// ordered as the strings are, up to ties between strings that agree there
+/// (which are no shorter than 16 bytes).
+fn prefix_number(s: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = s.len().min(16);
+    bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
+}
+
+/// Sorts distinct names as `natural_key` orders them, names with the same
+/// key as symbols order: when every name is a stem then at most 19 digits
+/// (`t1000`), by the stem's rank among the stems and the number, without
+/// building the keys.
+fn sort_naturally(vars: &mut Vec<Symbol>) {
+    let keys: Option<Vec<(&str, u64)>> = vars
+        .iter()
+        .map(|v| crate::assumptions::simple_key(v.as_str()))
+        .collect();
+    let Some(keys) = keys else {
+        vars.sort_unstable();
+        // Each name's sort key once: a thousand classes are two thousand names.
+        vars.sort_by_cached_key(|v| crate::algebra::natural_key(v.as_str()));
+        return;
+    };
+    let mut stems: rustc_hash::FxHashMap<&str, u32> = Default::default();
+    for (stem, _) in &keys {
+        stems.entry(*stem).or_insert(0);
+    }
+    let mut ordered: Vec<&str> = stems.keys().copied().collect();
+    ordered.sort_unstable();
+    for (rank, stem) in ordered.into_iter().enumerate() {
+        stems.insert(stem, rank as u32);
+    }
+    // The symbol last, for equal keys (`a7`, `a07`).
+    let mut order: Vec<(u32, u64, Symbol)> = keys
+        .iter()
+        .zip(vars.iter())
+        .map(|((stem, number), v)| (stems[stem], *number, *v))
+        .collect();
+    order.sort_unstable();
+    *vars = order.into_iter().map(|(_, _, v)| v).collect();
+}
+
 pub(super) fn display(i: &Interval) -> String {
     format!("{:.6}", i.mid())
 }
 
-/// The free variables of `exprs`, through the definitions they use.
+/// The free variables of `exprs`, through the definitions they use, each
+/// once, in no particular order.
 pub(super) fn collect_vars(
     exprs: Vec<&RecExpr<Math>>,
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
-) -> BTreeSet<Symbol> {
-    let mut out = BTreeSet::new();
-    // Each name is looked at once, however often it occurs, in any of them.
+) -> Vec<Symbol> {
+    let mut out = Vec::new();
+    // Each name is looked at once, however often it occurs, in any of them
+    // (room for each definition's name and a few free ones each).
     let mut seen: rustc_hash::FxHashSet<Symbol> =
-        rustc_hash::FxHashSet::with_capacity_and_hasher(defs.len() + 16, Default::default());
+        rustc_hash::FxHashSet::with_capacity_and_hasher(3 * defs.len() + 16, Default::default());
     let mut todo = exprs;
     while let Some(e) = todo.pop() {
         for node in e.as_ref() {
@@ -249,9 +343,7 @@ pub(super) fn collect_vars(
                 }
                 match defs.get(s) {
                     Some(def) => todo.push(def),
-                    None => {
-                        out.insert(*s);
-                    }
+                    None => out.push(*s),
                 }
             }
         }
@@ -279,4 +371,63 @@ pub(super) fn satisfies_facts(problem: &Problem, eval: &mut Evaluator) -> bool {
             Relation::Ne => l.disjoint(&r),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A point's values are written as `rational_text` writes them.
+    #[test]
+    fn values_are_written_as_rational_text_writes_them() {
+        let big: num_bigint::BigInt = "123456789012345678901234567890".parse().unwrap();
+        for (n, d) in [
+            (0, 1),
+            (7, 1),
+            (-7, 4),
+            (3, 12),
+            (i64::MAX, 1),
+            (i64::MIN, 3),
+            (-1, i64::MAX),
+        ] {
+            let v = BigRational::new(n.into(), d.into());
+            assert_eq!(value_text(&v), crate::language::rational_text(&v));
+        }
+        for v in [
+            BigRational::from_integer(big.clone()),
+            BigRational::new(1.into(), big),
+        ] {
+            assert_eq!(value_text(&v), crate::language::rational_text(&v));
+        }
+    }
+
+    /// Sorting by stems and numbers is the stable sort by `natural_key` of
+    /// the names in the symbols' order, whatever order they come in.
+    #[test]
+    fn names_sort_as_by_their_keys() {
+        let lists = [
+            vec![
+                "t10", "a2", "t1", "a10", "a1", "b", "ab", "a", "a07", "a7", "t",
+            ],
+            vec!["x_1", "y[2]", "a1b2", "a1", "a01", "b"],
+        ];
+        for names in lists {
+            let symbols: Vec<Symbol> = names.iter().map(|n| Symbol::from(*n)).collect();
+            let mut expected: Vec<Symbol> = symbols
+                .iter()
+                .copied()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            expected.sort_by_cached_key(|v| crate::algebra::natural_key(v.as_str()));
+            for reversed in [false, true] {
+                let mut vars = symbols.clone();
+                if reversed {
+                    vars.reverse();
+                }
+                sort_naturally(&mut vars);
+                assert_eq!(vars, expected);
+            }
+        }
+    }
 }

@@ -77,8 +77,12 @@ pub(super) fn context_and_counterexamples(
             // For one claim, the template notes the values at each point, so
             // that keeping the counterexample's (below) evaluates nothing again.
             let note = disproved.len() == 1;
-            let values = |point: &BTreeMap<Symbol, BigRational>| {
-                let at = template.values_at(*t, section.classes, env, point, note);
+            let values = |point: &std::sync::Arc<crate::numeric::Point>| {
+                let at = if note {
+                    template.note_values_at(*t, section.classes, env, point)
+                } else {
+                    template.values_at(*t, section.classes, env, point)
+                };
                 at.ok().flatten()
             };
             let found = counterexample(problem, defs, &problem.claims[*i], &values, limits, until);
@@ -114,7 +118,7 @@ fn counterexample(
     problem: &Problem,
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
     claim: &Claim,
-    values: &dyn Fn(&crate::numeric::Point) -> crate::numeric::SidesAt,
+    values: &dyn Fn(&std::sync::Arc<crate::numeric::Point>) -> crate::numeric::SidesAt,
     limits: &Limits,
     until: Option<Instant>,
 ) -> Option<PointValues> {
@@ -178,7 +182,7 @@ pub(super) fn decide_instance(
         }
         Status::Disproved => {
             // The template's sides, evaluated at the problem's size: no unrolled tree.
-            let values = |point: &BTreeMap<Symbol, BigRational>| {
+            let values = |point: &std::sync::Arc<crate::numeric::Point>| {
                 rolled.values_at(*t, env, point).ok().flatten()
             };
             let found = found
