@@ -124,19 +124,42 @@ impl fmt::Display for Constant {
 /// A rational as a [`Constant`] prints it: `-7/4`, `3`.
 pub(crate) fn rational_text(v: &BigRational) -> String {
     use num_traits::ToPrimitive;
-    // Machine integers print the same digits, without big-number division.
-    let small = |b: &BigInt| b.to_i64();
-    match (small(v.numer()), small(v.denom())) {
-        (Some(n), Some(1)) => n.to_string(),
+    // Machine integers are written digit by digit, without big-number division.
+    let signed = |s: &mut String, n: i64| {
+        if n < 0 {
+            s.push('-');
+        }
+        push_decimal(s, n.unsigned_abs());
+    };
+    match (v.numer().to_i64(), v.denom().to_i64()) {
         (Some(n), Some(d)) => {
-            let mut s = n.to_string();
-            s.push('/');
-            s.push_str(&d.to_string());
+            let mut s = String::with_capacity(8);
+            signed(&mut s, n);
+            if d != 1 {
+                s.push('/');
+                signed(&mut s, d);
+            }
             s
         }
         _ if v.is_integer() => v.numer().to_string(),
         _ => format!("{}/{}", v.numer(), v.denom()),
     }
+}
+
+/// Appends `v` in decimal digits, as `to_string` writes it (without `fmt`:
+/// names such as `a1000` and a point's values are written by the thousand).
+pub(crate) fn push_decimal(out: &mut String, mut v: u64) {
+    let mut digits = [0u8; 20];
+    let mut k = digits.len();
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend(digits[k..].iter().map(|d| char::from(*d)));
 }
 
 #[allow(missing_docs)]
@@ -398,4 +421,42 @@ pub fn canonical_depth(s: Symbol) -> Option<usize> {
     let rest = s.as_str().strip_prefix('#')?;
     let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
     digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `rational_text` writes what `num`'s `Display` writes, machine
+    /// integers (the digit-by-digit path) and big numbers alike.
+    #[test]
+    fn rational_text_is_num_display() {
+        let big: BigInt = "123456789012345678901234567890".parse().unwrap();
+        let mut values: Vec<BigRational> = [
+            (0, 1),
+            (7, 1),
+            (-7, 4),
+            (3, 12),
+            (i64::MAX, 1),
+            (i64::MIN, 3),
+            (-1, i64::MAX),
+        ]
+        .iter()
+        .map(|(n, d)| BigRational::new((*n).into(), (*d).into()))
+        .collect();
+        values.push(BigRational::from_integer(big.clone()));
+        values.push(BigRational::new(1.into(), big));
+        for v in values {
+            assert_eq!(rational_text(&v), v.to_string());
+        }
+    }
+
+    #[test]
+    fn decimal_digits_are_those_of_to_string() {
+        for v in [0, 1, 9, 10, 99, 100, 1000, 65535, 1 << 40, u64::MAX] {
+            let mut s = String::from("a[");
+            push_decimal(&mut s, v);
+            assert_eq!(s, format!("a[{v}"));
+        }
+    }
 }

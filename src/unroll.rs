@@ -487,7 +487,7 @@ pub fn element_at(family: Symbol, values: &[usize]) -> Symbol {
             if k > 0 {
                 name.push_str(", ");
             }
-            push_decimal(&mut name, *v);
+            crate::language::push_decimal(&mut name, *v as u64);
         }
         name.push(']');
         Symbol::from(name.as_str())
@@ -496,21 +496,6 @@ pub fn element_at(family: Symbol, values: &[usize]) -> Symbol {
         NAMES.with(|names| names.borrow_mut().insert(key, done));
     }
     done
-}
-
-/// Appends `v` in decimal digits.
-fn push_decimal(out: &mut String, mut v: usize) {
-    let mut digits = [0u8; 20];
-    let mut k = digits.len();
-    loop {
-        k -= 1;
-        digits[k] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    out.extend(digits[k..].iter().map(|d| char::from(*d)));
 }
 
 /// Every valuation of `indices`, each in its range at `sizes`, in order.

@@ -234,45 +234,11 @@ pub(super) fn values(
     PointValues {
         point: entries
             .into_iter()
-            .map(|(_, k, v)| (k.to_owned(), value_text(v)))
+            .map(|(_, k, v)| (k.to_owned(), crate::language::rational_text(v)))
             .collect(),
         lhs: display(l),
         rhs: display(r),
     }
-}
-
-/// [`crate::language::rational_text`] of `v`, written digit by digit when
-/// both parts are machine integers.
-fn value_text(v: &BigRational) -> String {
-    fn push(s: &mut String, n: i64) {
-        if n < 0 {
-            s.push('-');
-        }
-        let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        let mut m = n.unsigned_abs();
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (m % 10) as u8;
-            m /= 10;
-            if m == 0 {
-                break;
-            }
-        }
-        s.extend(digits[at..].iter().map(|d| char::from(*d)));
-    }
-    use num_traits::ToPrimitive;
-    let mut s = String::with_capacity(8);
-    match (v.numer().to_i64(), v.denom().to_i64()) {
-        (Some(n), Some(1)) => push(&mut s, n),
-        (Some(n), Some(d)) => {
-            push(&mut s, n);
-            s.push('/');
-            push(&mut s, d);
-        }
-        _ => return crate::language::rational_text(v),
-    }
-    s
 }
 
 /// The first 16 bytes of `s` as a big-endian number, zeros after its end:
@@ -376,30 +342,6 @@ pub(super) fn satisfies_facts(problem: &Problem, eval: &mut Evaluator) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A point's values are written as `rational_text` writes them.
-    #[test]
-    fn values_are_written_as_rational_text_writes_them() {
-        let big: num_bigint::BigInt = "123456789012345678901234567890".parse().unwrap();
-        for (n, d) in [
-            (0, 1),
-            (7, 1),
-            (-7, 4),
-            (3, 12),
-            (i64::MAX, 1),
-            (i64::MIN, 3),
-            (-1, i64::MAX),
-        ] {
-            let v = BigRational::new(n.into(), d.into());
-            assert_eq!(value_text(&v), crate::language::rational_text(&v));
-        }
-        for v in [
-            BigRational::from_integer(big.clone()),
-            BigRational::new(1.into(), big),
-        ] {
-            assert_eq!(value_text(&v), crate::language::rational_text(&v));
-        }
-    }
 
     /// Sorting by stems and numbers is the stable sort by `natural_key` of
     /// the names in the symbols' order, whatever order they come in.

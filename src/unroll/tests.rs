@@ -3,15 +3,6 @@
 
 use super::*;
 
-#[test]
-fn decimal_digits_are_those_of_to_string() {
-    for v in [0, 1, 9, 10, 99, 100, 1000, 65535, 1 << 40, usize::MAX] {
-        let mut s = String::from("a[");
-        push_decimal(&mut s, v);
-        assert_eq!(s, format!("a[{v}"));
-    }
-}
-
 /// Unrolling with every node remembered gives the same term.
 #[test]
 fn forgetting_what_is_never_looked_up_changes_nothing() {
