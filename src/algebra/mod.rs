@@ -5,5 +5,8 @@ mod normalize;
 mod poly;
 mod sign;
 
-pub use normalize::{natural_cmp, natural_key, AlgebraError, Budget, Normalizer, Rat, Target};
+pub use normalize::{
+    natural_cmp, natural_key, natural_order, simple_key, AlgebraError, Budget, Normalizer, Rat,
+    Target,
+};
 pub use sign::Sign;

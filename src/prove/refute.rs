@@ -258,7 +258,7 @@ fn prefix_number(s: &str) -> u128 {
 fn sort_naturally(vars: &mut Vec<Symbol>) {
     let keys: Option<Vec<(&str, u64)>> = vars
         .iter()
-        .map(|v| crate::assumptions::simple_key(v.as_str()))
+        .map(|v| crate::algebra::simple_key(v.as_str()))
         .collect();
     let Some(keys) = keys else {
         vars.sort_unstable();

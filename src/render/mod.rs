@@ -117,11 +117,14 @@ fn render_report(report: &Report, format: Format) -> String {
 
 /// `"a1 = 1/4, t1 = 1/2"` for a counterexample point.
 fn point_text(cx: &crate::report::PointValues) -> String {
-    let mut entries: Vec<(&String, &String)> = cx.point.iter().collect();
-    // Each name's key once (a point at a thousand classes has two thousand names).
-    entries.sort_by_cached_key(|(k, _)| crate::algebra::natural_key(k));
+    let entries: Vec<(&String, &String)> = cx.point.iter().collect();
+    let names: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
     let mut out = String::with_capacity(entries.len() * 16);
-    for (i, (k, v)) in entries.iter().enumerate() {
+    for (i, (k, v)) in crate::algebra::natural_order(&names)
+        .into_iter()
+        .map(|at| entries[at])
+        .enumerate()
+    {
         if i > 0 {
             out.push_str(", ");
         }

@@ -212,14 +212,44 @@ fn factor_key(s: &str) -> (bool, Vec<(String, u64)>) {
 /// A sort key that orders `a2` before `a10`.
 pub fn natural_key(s: &str) -> Vec<(String, u64)> {
     // A name and then at most 19 digits (`a17`), the common case: the same key in one step.
-    match s.find(|c: char| c.is_ascii_digit()) {
-        None => return vec![(s.to_string(), 0)],
-        Some(i) if s.len() - i <= 19 && s[i..].bytes().all(|b| b.is_ascii_digit()) => {
-            return vec![(s[..i].to_string(), s[i..].parse().unwrap_or(0))];
-        }
-        Some(_) => {}
+    match simple_key(s) {
+        Some((text, number)) => vec![(text.to_string(), number)],
+        None => natural_key_by_chunks(s),
     }
-    natural_key_by_chunks(s)
+}
+
+/// [`natural_key`]'s one part, borrowed, for a name without digits or a name
+/// then at most 19 digits (`t1000`); `None` for any other name.
+pub fn simple_key(s: &str) -> Option<(&str, u64)> {
+    match s.find(|c: char| c.is_ascii_digit()) {
+        None => Some((s, 0)),
+        Some(i) if s.len() - i <= 19 && s[i..].bytes().all(|b| b.is_ascii_digit()) => {
+            Some((&s[..i], s[i..].parse().unwrap_or(0)))
+        }
+        Some(_) => None,
+    }
+}
+
+/// The positions of `names` in [`natural_key`] order, names with equal keys
+/// in the order given; no key is built when every name is a [`simple_key`]
+/// (a point at a thousand classes has two thousand names).
+pub fn natural_order(names: &[&str]) -> Vec<usize> {
+    let keys: Option<Vec<(&str, u64, usize)>> = names
+        .iter()
+        .enumerate()
+        .map(|(i, s)| simple_key(s).map(|(text, number)| (text, number, i)))
+        .collect();
+    match keys {
+        Some(mut keys) => {
+            keys.sort_unstable();
+            keys.into_iter().map(|k| k.2).collect()
+        }
+        None => {
+            let mut order: Vec<usize> = (0..names.len()).collect();
+            order.sort_by_cached_key(|i| natural_key(names[*i]));
+            order
+        }
+    }
 }
 
 /// [`natural_key`], chunk by chunk: text, then the number its digits read.
@@ -250,14 +280,45 @@ fn natural_key_by_chunks(s: &str) -> Vec<(String, u64)> {
     out
 }
 
-/// Compares names so that `t2` comes before `t10`.
+/// Compares names so that `t2` comes before `t10` (as [`natural_key`]
+/// orders them, without building the keys of two [`simple_key`] names).
 pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    natural_key(a).cmp(&natural_key(b))
+    match (simple_key(a), simple_key(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        _ => natural_key(a).cmp(&natural_key(b)),
+    }
 }
 
 #[cfg(test)]
 mod natural_key_tests {
     use super::*;
+
+    const NAMES: [&str; 16] = [
+        "", "a", "a1", "a2", "a10", "a007", "a7", "t1000", "t", "W1_2", "x_y3", "1a", "12", "a1b2",
+        "b", "ab",
+    ];
+
+    /// Comparing without keys orders as the keys do.
+    #[test]
+    fn natural_cmp_is_the_keys_order() {
+        for a in NAMES {
+            for b in NAMES {
+                let keys = natural_key(a).cmp(&natural_key(b));
+                assert_eq!(natural_cmp(a, b), keys, "{a} {b}");
+            }
+        }
+    }
+
+    /// `natural_order` is the stable sort by the keys, with and without a
+    /// name that is not a simple key (`a1b2`).
+    #[test]
+    fn natural_order_is_the_stable_sort_by_keys() {
+        for names in [&NAMES[..], &["t10", "a07", "t2", "a7", "a", "t1"][..]] {
+            let mut expected: Vec<usize> = (0..names.len()).collect();
+            expected.sort_by_key(|i| natural_key(names[*i]));
+            assert_eq!(natural_order(names), expected, "{names:?}");
+        }
+    }
 
     /// The one-step key is the chunk-by-chunk key wherever it applies.
     #[test]
