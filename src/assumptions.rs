@@ -12,11 +12,11 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use egg::{Id, RecExpr, Symbol};
-use num_bigint::BigInt;
 use num_rational::BigRational;
-use num_traits::{ToPrimitive, Zero};
+use num_traits::Zero;
 
 use crate::algebra::{AlgebraError, Normalizer, Rat, Target};
+use crate::exact::Exact;
 use crate::language::Math;
 use crate::problem::{Problem, Relation};
 
@@ -40,7 +40,7 @@ pub(crate) enum Solution {
         /// The solved variable's coefficient.
         coefficient: BigRational,
         /// The other variables' coefficients.
-        terms: rustc_hash::FxHashMap<Symbol, Small>,
+        terms: rustc_hash::FxHashMap<Symbol, Exact>,
         /// The constant term.
         constant: BigRational,
     },
@@ -62,15 +62,15 @@ impl Solution {
                 constant,
             } => {
                 // One pass over the point: the sum is exact, in any order.
-                let mut total = ExactSum::new(constant);
+                let mut total = Exact::of(constant);
                 let mut found = 0;
                 for (w, x) in point {
                     if let Some(c) = terms.get(w) {
-                        total.add_product(*c, x);
+                        total = total.add(&c.mul(&Exact::of(x)));
                         found += 1;
                     }
                 }
-                (found == terms.len()).then(|| -total.value() / coefficient)
+                (found == terms.len()).then(|| -total.big() / coefficient)
             }
         }
     }
@@ -137,14 +137,17 @@ fn solve_linear_alone(defs: &BTreeMap<Symbol, RecExpr<Math>>, problem: &Problem)
         return None;
     }
     let size = a.lhs.as_ref().len() + a.rhs.as_ref().len();
-    let mut coefficients: rustc_hash::FxHashMap<Symbol, Small> =
+    let mut coefficients: rustc_hash::FxHashMap<Symbol, Exact> =
         rustc_hash::FxHashMap::with_capacity_and_hasher(size, Default::default());
-    let mut constant = Small(0, 1);
-    for (side, sign) in [(&a.lhs, Small(1, 1)), (&a.rhs, Small(-1, 1))] {
+    let mut constant = Exact::Small(0, 1);
+    for (side, sign) in [(&a.lhs, Exact::Small(1, 1)), (&a.rhs, Exact::Small(-1, 1))] {
         linear_terms(side, defs, sign, &mut coefficients, &mut constant)?;
     }
     let constant = constant.big();
-    let terms: Vec<(Symbol, Small)> = coefficients.into_iter().filter(|(_, c)| c.0 != 0).collect();
+    let terms: Vec<(Symbol, Exact)> = coefficients
+        .into_iter()
+        .filter(|(_, c)| !c.is_zero())
+        .collect();
     if terms.is_empty() {
         return Some(if constant.is_zero() {
             System::Solved(Vec::new())
@@ -153,17 +156,11 @@ fn solve_linear_alone(defs: &BTreeMap<Symbol, RecExpr<Math>>, problem: &Problem)
         });
     }
     let mut last = 0;
-    let mut last_key = crate::algebra::simple_key(terms[0].0.as_str());
     let mut tie = false;
     for i in 1..terms.len() {
-        let key = crate::algebra::simple_key(terms[i].0.as_str());
-        let order = match (key, last_key) {
-            (Some(k), Some(l)) => k.cmp(&l),
-            _ => crate::algebra::natural_cmp(terms[i].0.as_str(), terms[last].0.as_str()),
-        };
-        match order {
+        match crate::algebra::natural_cmp(terms[i].0.as_str(), terms[last].0.as_str()) {
             Ordering::Greater => {
-                (last, last_key) = (i, key);
+                last = i;
                 tie = false;
             }
             Ordering::Equal => tie = true,
@@ -173,9 +170,9 @@ fn solve_linear_alone(defs: &BTreeMap<Symbol, RecExpr<Math>>, problem: &Problem)
     if tie {
         return None;
     }
-    let (v, coefficient) = terms[last];
+    let (v, coefficient) = (terms[last].0, terms[last].1.big());
     let solution = Solution::Linear {
-        coefficient: coefficient.big(),
+        coefficient,
         terms: {
             let mut others =
                 rustc_hash::FxHashMap::with_capacity_and_hasher(terms.len(), Default::default());
@@ -194,157 +191,51 @@ fn solve_linear_alone(defs: &BTreeMap<Symbol, RecExpr<Math>>, problem: &Problem)
 fn linear_terms(
     expr: &RecExpr<Math>,
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
-    sign: Small,
-    coefficients: &mut rustc_hash::FxHashMap<Symbol, Small>,
-    constant: &mut Small,
+    sign: Exact,
+    coefficients: &mut rustc_hash::FxHashMap<Symbol, Exact>,
+    constant: &mut Exact,
 ) -> Option<()> {
     let nodes = expr.as_ref();
-    let mut todo: Vec<(Id, Small)> = vec![(Id::from(nodes.len().checked_sub(1)?), sign)];
+    let mut todo: Vec<(Id, Exact)> = vec![(Id::from(nodes.len().checked_sub(1)?), sign)];
     // A term shared by many others is walked once per use: bounded, so a
     // deep sharing falls back to the normal forms.
     let mut budget = 4 * nodes.len() + 16;
+    // Within machine integers, or `None`: the normal forms take the rest.
+    let small = |e: Exact| e.is_small().then_some(e);
     let number = |id: &Id| match &expr[*id] {
-        Math::Num(c) => Small::of(&c.0),
+        Math::Num(c) => small(Exact::of(&c.0)),
         _ => None,
     };
     while let Some((id, m)) = todo.pop() {
         budget = budget.checked_sub(1)?;
         match &expr[id] {
-            Math::Num(c) => *constant = constant.add(m.mul(Small::of(&c.0)?)?)?,
+            Math::Num(_) => *constant = small(constant.add(&m.mul(&number(&id)?)))?,
             Math::Var(v) if !defs.contains_key(v) => {
-                let c = coefficients.entry(*v).or_insert(Small(0, 1));
-                *c = c.add(m)?;
+                let c = coefficients.entry(*v).or_insert(Exact::Small(0, 1));
+                *c = small(c.add(&m))?;
             }
             Math::Add([a, b]) => {
-                todo.push((*b, m));
+                todo.push((*b, m.clone()));
                 todo.push((*a, m));
             }
             Math::Sub([a, b]) => {
-                todo.push((*b, m.neg()?));
+                todo.push((*b, small(m.neg())?));
                 todo.push((*a, m));
             }
-            Math::Neg(a) => todo.push((*a, m.neg()?)),
+            Math::Neg(a) => todo.push((*a, small(m.neg())?)),
             Math::Mul([a, b]) => match (number(a), number(b)) {
-                (Some(c), _) => todo.push((*b, m.mul(c)?)),
-                (None, Some(c)) => todo.push((*a, m.mul(c)?)),
+                (Some(c), _) => todo.push((*b, small(m.mul(&c))?)),
+                (None, Some(c)) => todo.push((*a, small(m.mul(&c))?)),
                 _ => return None,
             },
-            Math::Div([a, b]) => match number(b) {
-                Some(c) if c.0 != 0 => todo.push((*a, m.mul(Small(c.1, c.0))?)),
-                _ => return None,
+            Math::Div([a, b]) => match number(b).and_then(|c| c.recip()) {
+                Some(c) => todo.push((*a, small(m.mul(&c))?)),
+                None => return None,
             },
             _ => return None,
         }
     }
     Some(())
-}
-
-/// A rational `n/d` in machine integers: reduced, `d > 0`, both within
-/// `i64`, so that sums and products are exact in `i128` before reducing.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct Small(i128, i128);
-
-impl Small {
-    fn of(v: &BigRational) -> Option<Small> {
-        Small::new(v.numer().to_i64()?.into(), v.denom().to_i64()?.into())
-    }
-
-    /// `n/d` reduced, when it fits.
-    fn new(n: i128, d: i128) -> Option<Small> {
-        let fits = |x: i128| i64::try_from(x).is_ok();
-        if d == 1 {
-            return fits(n).then_some(Small(n, 1));
-        }
-        if d == 0 {
-            return None;
-        }
-        let g = num_integer::Integer::gcd(&n, &d) * d.signum();
-        let (n, d) = (n / g, d / g);
-        (fits(n) && fits(d)).then_some(Small(n, d))
-    }
-
-    fn add(self, o: Small) -> Option<Small> {
-        if self.1 == o.1 {
-            return Small::new(self.0 + o.0, self.1);
-        }
-        Small::new(self.0 * o.1 + o.0 * self.1, self.1 * o.1)
-    }
-
-    fn mul(self, o: Small) -> Option<Small> {
-        Small::new(self.0 * o.0, self.1 * o.1)
-    }
-
-    fn neg(self) -> Option<Small> {
-        Small::new(-self.0, self.1)
-    }
-
-    fn big(self) -> BigRational {
-        BigRational::new_raw(BigInt::from(self.0), BigInt::from(self.1))
-    }
-}
-
-/// An exact sum of rationals, in machine integers while they suffice.
-struct ExactSum {
-    /// Numerator and positive denominator, while they fit.
-    small: Option<(i128, i128)>,
-    big: BigRational,
-}
-
-impl ExactSum {
-    fn new(start: &BigRational) -> ExactSum {
-        ExactSum {
-            small: small(start),
-            big: if small(start).is_some() {
-                BigRational::zero()
-            } else {
-                start.clone()
-            },
-        }
-    }
-
-    /// Adds `c * x`.
-    fn add_product(&mut self, c: Small, x: &BigRational) {
-        if let Some((n, d)) = self.small {
-            // Parts within `i64`: the product's are exact in `i128`.
-            let product = small(x).map(|(xn, xd)| (c.0 * xn, c.1 * xd));
-            let sum = product.and_then(|(pn, pd)| {
-                if pd == d {
-                    return Some((n.checked_add(pn)?, d));
-                }
-                let g = num_integer::Integer::gcd(&d, &pd);
-                let l = (d / g).checked_mul(pd)?;
-                let n = n.checked_mul(l / d)?.checked_add(pn.checked_mul(l / pd)?)?;
-                Some((n, l))
-            });
-            match sum {
-                Some(s) => {
-                    self.small = Some(s);
-                    return;
-                }
-                None => {
-                    self.big = big(n, d);
-                    self.small = None;
-                }
-            }
-        }
-        self.big += c.big() * x;
-    }
-
-    fn value(self) -> BigRational {
-        match self.small {
-            Some((n, d)) => big(n, d),
-            None => self.big,
-        }
-    }
-}
-
-/// A rational whose numerator and denominator are machine integers.
-fn small(v: &BigRational) -> Option<(i128, i128)> {
-    Some((v.numer().to_i64()?.into(), v.denom().to_i64()?.into()))
-}
-
-fn big(n: i128, d: i128) -> BigRational {
-    BigRational::new(BigInt::from(n), BigInt::from(d))
 }
 
 #[cfg(test)]
@@ -402,7 +293,8 @@ mod tests {
                         point.insert(Symbol::from(name), rng.quarter(-12, 12));
                     }
                     for name in ["a3", "big1", "big2"] {
-                        let huge = BigRational::from_integer(BigInt::from(u64::MAX) * 977);
+                        let huge =
+                            BigRational::from_integer(num_bigint::BigInt::from(u64::MAX) * 977);
                         point.insert(Symbol::from(name), huge / rng.quarter(-12, 12));
                     }
                     point.remove(v);

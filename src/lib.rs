@@ -22,6 +22,7 @@ mod check;
 mod cli;
 mod differentiate;
 mod error;
+mod exact;
 mod examples;
 mod graph;
 pub mod index;

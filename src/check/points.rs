@@ -9,6 +9,7 @@ use num_rational::BigRational;
 use num_traits::{ToPrimitive, Zero};
 
 use super::{root, Context};
+use crate::exact::Exact;
 use crate::language::{parse_rational, Math};
 use crate::numeric::{Evaluator, Interval, Point, SidesAt};
 use crate::problem::{Problem, Relation};
@@ -264,71 +265,6 @@ pub(super) fn exact_at(
         vals.push(v);
     }
     vals.pop().flatten().map(|v| v.big())
-}
-
-/// An exact rational: a fraction of machine integers while its parts fit
-/// (a thousand quarters add up without big numbers), else a big one.
-enum Exact {
-    /// `n / d`, in lowest terms, `d > 0`.
-    Small(i64, i64),
-    Big(BigRational),
-}
-
-impl Exact {
-    fn of(v: &BigRational) -> Exact {
-        match (v.numer().to_i64(), v.denom().to_i64()) {
-            (Some(n), Some(d)) => Exact::Small(n, d),
-            _ => Exact::Big(v.clone()),
-        }
-    }
-
-    fn big(&self) -> BigRational {
-        match self {
-            Exact::Small(n, d) => BigRational::new_raw((*n).into(), (*d).into()),
-            Exact::Big(v) => v.clone(),
-        }
-    }
-
-    /// `n / d` reduced, when it fits.
-    fn small(n: i128, d: i128) -> Option<Exact> {
-        let g = num_integer::Integer::gcd(&n, &d);
-        let (n, d) = (n / g, d / g);
-        Some(Exact::Small(n.try_into().ok()?, d.try_into().ok()?))
-    }
-
-    /// Both as machine fractions, widened (`a/b`, `c/d`), when both are.
-    fn pair(&self, o: &Exact) -> Option<(i128, i128, i128, i128)> {
-        match (self, o) {
-            (Exact::Small(a, b), Exact::Small(c, d)) => Some((
-                i128::from(*a),
-                i128::from(*b),
-                i128::from(*c),
-                i128::from(*d),
-            )),
-            _ => None,
-        }
-    }
-
-    fn add(&self, o: &Exact) -> Exact {
-        let small = self
-            .pair(o)
-            .and_then(|(a, b, c, d)| Exact::small(a * d + c * b, b * d));
-        small.unwrap_or_else(|| Exact::Big(self.big() + o.big()))
-    }
-
-    fn mul(&self, o: &Exact) -> Exact {
-        let small = self
-            .pair(o)
-            .and_then(|(a, b, c, d)| Exact::small(a * c, b * d));
-        small.unwrap_or_else(|| Exact::Big(self.big() * o.big()))
-    }
-
-    fn neg(&self) -> Exact {
-        match self {
-            Exact::Small(n, d) if *n != i64::MIN => Exact::Small(-n, *d),
-            other => Exact::Big(-other.big()),
-        }
-    }
 }
 
 fn close(stated: f64, value: &Interval) -> bool {
