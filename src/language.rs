@@ -1,6 +1,8 @@
 //! The expression language every stage shares: the egg [`Math`] language and
 //! the exact [`Constant`] it carries. Owns no rules and no evaluation.
 
+pub mod index;
+
 use std::fmt;
 use std::str::FromStr;
 

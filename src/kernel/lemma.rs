@@ -131,7 +131,7 @@ fn unfold(
             let Math::Lambda([_, b]) = body[root(body)] else {
                 return Err(format!("the definition of `{name}` is not indexed"));
             };
-            let instance = term::rename(body, b, *j, k);
+            let instance = term::substitute(body, b, *j, k);
             copy(&instance, root(&instance), &mut nodes)
         }
         _ => return Err(format!("unfold-{name} does not fit this derivative")),

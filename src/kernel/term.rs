@@ -1,12 +1,13 @@
-//! Tree helpers the kernel needs on [`Math`] terms: copying a subterm,
-//! structural keys, free indices, and renaming an index without capture.
+//! Tree helpers the kernel needs on [`Math`] terms: copying a subterm and
+//! structural keys up to the names of bound indices. Free indices and
+//! renaming an index without capture are the language's (`language::index`).
 //! Owns no arithmetic and no rules.
 
-use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use egg::{Id, Language, RecExpr, Symbol};
 
+pub use crate::language::index::{free_in_order, free_indices, rename_all, substitute};
 use crate::language::{Math, Ranges};
 
 /// The root of a term.
@@ -57,129 +58,6 @@ pub fn name(expr: &RecExpr<Math>, id: Id) -> Option<Symbol> {
     match &expr[id] {
         Math::Var(s) => Some(*s),
         _ => None,
-    }
-}
-
-/// The index names free in the subterm at `id` (names in index slots not
-/// bound by an enclosing `sum` or `lambda` inside it).
-pub fn free_indices(expr: &RecExpr<Math>, id: Id) -> BTreeSet<Symbol> {
-    let mut out = BTreeSet::new();
-    let mut todo = vec![(id, Vec::<Symbol>::new())];
-    while let Some((id, bound)) = todo.pop() {
-        let index = |i: &Id, out: &mut BTreeSet<Symbol>| {
-            if let Some(s) = name(expr, *i) {
-                if !bound.contains(&s) {
-                    out.insert(s);
-                }
-            }
-        };
-        match &expr[id] {
-            Math::Idx(c) => {
-                for j in &c[1..] {
-                    index(j, &mut out);
-                }
-            }
-            Math::Delta([j, k]) => {
-                index(j, &mut out);
-                index(k, &mut out);
-            }
-            Math::Sum([j, body]) | Math::Lambda([j, body]) => {
-                let mut inner = bound.clone();
-                inner.extend(name(expr, *j));
-                todo.push((*body, inner));
-            }
-            other => {
-                for c in other.children() {
-                    todo.push((*c, bound.clone()));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// The subterm at `id` with the free index `from` renamed to `to`; a `sum`
-/// that binds `to` and has `from` free in its body is renamed first to a name
-/// free nowhere in the term, so nothing is captured.
-pub fn rename(expr: &RecExpr<Math>, id: Id, from: Symbol, to: Symbol) -> RecExpr<Math> {
-    let mut out: Vec<Math> = Vec::new();
-    let mut used: BTreeSet<Symbol> = expr
-        .as_ref()
-        .iter()
-        .filter_map(|n| match n {
-            Math::Var(s) => Some(*s),
-            _ => None,
-        })
-        .collect();
-    used.insert(to);
-    rename_into(expr, id, from, to, &mut out, &mut used);
-    RecExpr::from(out)
-}
-
-fn rename_into(
-    expr: &RecExpr<Math>,
-    id: Id,
-    from: Symbol,
-    to: Symbol,
-    out: &mut Vec<Math>,
-    used: &mut BTreeSet<Symbol>,
-) -> Id {
-    let push = |out: &mut Vec<Math>, n: Math| {
-        out.push(n);
-        Id::from(out.len() - 1)
-    };
-    let index = |out: &mut Vec<Math>, i: Id| {
-        let s = name(expr, i)
-            .filter(|s| *s == from)
-            .map_or(expr[i].clone(), |_| Math::Var(to));
-        push(out, s)
-    };
-    match &expr[id] {
-        Math::Idx(c) => {
-            let mut children = vec![copy(expr, c[0], out)];
-            for j in &c[1..] {
-                children.push(index(out, *j));
-            }
-            push(out, Math::Idx(children.into()))
-        }
-        Math::Delta([j, k]) => {
-            let j = index(out, *j);
-            let k = index(out, *k);
-            push(out, Math::Delta([j, k]))
-        }
-        Math::Sum([j, body]) | Math::Lambda([j, body]) => {
-            let bound = name(expr, *j);
-            if bound == Some(from) || !free_indices(expr, *body).contains(&from) {
-                return copy(expr, id, out);
-            }
-            let mut body_term = sub(expr, *body);
-            let mut bound_id = copy(expr, *j, out);
-            if bound == Some(to) {
-                let mut n = 0;
-                let fresh = loop {
-                    n += 1;
-                    let s = Symbol::from(format!("{to}{n}"));
-                    if !used.contains(&s) {
-                        break s;
-                    }
-                };
-                used.insert(fresh);
-                body_term = rename(&body_term, root(&body_term), to, fresh);
-                bound_id = push(out, Math::Var(fresh));
-            }
-            let b = rename_into(&body_term, root(&body_term), from, to, out, used);
-            let node = match &expr[id] {
-                Math::Sum(_) => Math::Sum([bound_id, b]),
-                _ => Math::Lambda([bound_id, b]),
-            };
-            push(out, node)
-        }
-        other => {
-            let node = other
-                .clone()
-                .map_children(|c| rename_into(expr, c, from, to, out, used));
-            push(out, node)
-        }
     }
 }
 
@@ -278,53 +156,4 @@ fn write_key(
             out.push(')');
         }
     }
-}
-
-/// The free indices of the whole term in order of first occurrence, left to right.
-pub fn free_in_order(expr: &RecExpr<Math>) -> Vec<Symbol> {
-    let mut out: Vec<Symbol> = Vec::new();
-    let mut todo = vec![(root(expr), Vec::<Symbol>::new())];
-    while let Some((id, bound)) = todo.pop() {
-        let mut index = |i: &Id| {
-            if let Some(s) = name(expr, *i) {
-                if !bound.contains(&s) && !out.contains(&s) {
-                    out.push(s);
-                }
-            }
-        };
-        match &expr[id] {
-            Math::Idx(c) => {
-                for j in &c[1..] {
-                    index(j);
-                }
-            }
-            Math::Delta([j, k]) => {
-                index(j);
-                index(k);
-            }
-            Math::Sum([j, body]) | Math::Lambda([j, body]) => {
-                let mut inner = bound.clone();
-                inner.extend(name(expr, *j));
-                todo.push((*body, inner));
-            }
-            other => {
-                for c in other.children().iter().rev() {
-                    todo.push((*c, bound.clone()));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// The term with free indices `from[i]` renamed to `to[i]` all at once.
-pub fn rename_all(expr: &RecExpr<Math>, from: &[Symbol], to: &[Symbol]) -> RecExpr<Math> {
-    let mut e = expr.clone();
-    for (i, f) in from.iter().enumerate() {
-        e = rename(&e, root(&e), *f, Symbol::from(format!("%{i}")));
-    }
-    for (i, t) in to.iter().enumerate() {
-        e = rename(&e, root(&e), Symbol::from(format!("%{i}")), *t);
-    }
-    e
 }

@@ -187,7 +187,7 @@ impl Normalizer<'_> {
                 self.atom_frac(Atom::Sum(v, h, bound), 1)
             }
             Atom::Deriv(d, _) => {
-                let e = term::rename(&d, term::root(&d), from, to);
+                let e = term::substitute(&d, term::root(&d), from, to);
                 let free = term::free_indices(&e, term::root(&e)).into_iter().collect();
                 self.atom_frac(Atom::Deriv(e, free), 1)
             }
@@ -209,7 +209,7 @@ impl Normalizer<'_> {
         let Math::Lambda([_, b]) = body[term::root(&body)] else {
             return Err(Stop::Unsupported(format!("the definition of `{family}`")));
         };
-        let instance = term::rename(&body, b, i, j);
+        let instance = term::substitute(&body, b, i, j);
         let value = self.normalize(&instance)?;
         let law = format!("unfold-{family}");
         if (self.unfold_all || value.is_monomial()) && self.law(&law) {

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use egg::{Id, Language, RecExpr, Symbol};
 
-use crate::language::Math;
+use super::Math;
 
 /// What a node's position makes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -309,4 +309,4 @@ pub fn rename_all(expr: &RecExpr<Math>, from: &[Symbol], to: &[Symbol]) -> RecEx
     out
 }
 
-pub use crate::language::{canonical_depth, stem, Ranges, CLASSES};
+pub use super::{canonical_depth, stem, Ranges, CLASSES};
