@@ -34,7 +34,8 @@ use egg::{RecExpr, Symbol};
 
 pub use lemma::Expander;
 pub use norm::{Defs, Rel, FUNCTION_LAWS, LAWS};
-use norm::{Met, Normalizer, Stop};
+pub use norm::Stop;
+use norm::{Met, Normalizer};
 use term::{alpha_key, root};
 
 use crate::language::{Math, Ranges};
@@ -230,7 +231,7 @@ pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Che
     // The claim's own domain: both sides as written, inside `d` too. The
     // claim is about where both sides are defined, so every step may use it.
     {
-        let mut n = ctx.normalizer(None, false, &[]).map_err(stop(None))?;
+        let mut n = ctx.normalizer(None, false, &[], true).map_err(stop(None))?;
         n.normalize(&proof.lhs).map_err(stop(None))?;
         n.normalize(&proof.rhs).map_err(stop(None))?;
         ctx.conditions(&mut n, None)?;
@@ -291,30 +292,11 @@ pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Che
     if let Some(k) = expander.keys().find(|k| !used.contains(*k)) {
         return reject(None, format!("the lemma for {k} is never used"));
     }
-    if discover {
-        // State as few as needed: a condition the others imply is not listed.
-        for i in 0..accepted.needed.len() {
-            if accepted.needed[i].discharge != Discharge::Stated {
-                continue;
-            }
-            let others: Vec<(RecExpr<Math>, Rel)> = accepted
-                .needed
-                .iter()
-                .enumerate()
-                .filter(|(j, n)| *j != i && n.discharge == Discharge::Stated)
-                .map(|(_, n)| (n.term.clone(), n.rel))
-                .collect();
-            let c = &accepted.needed[i];
-            if implied(statement, &others, &c.term, c.rel).unwrap_or(false) {
-                accepted.needed[i].discharge = Discharge::Implied;
-            }
-        }
-    }
     Ok((accepted, expander))
 }
 
 /// Whether `term REL 0` follows from the signs, the assumptions and `given`.
-fn implied(
+pub fn implied(
     statement: &Statement,
     given: &[(RecExpr<Math>, Rel)],
     term: &RecExpr<Math>,
@@ -353,19 +335,10 @@ struct Ctx<'a> {
 type Built<'a> = (Option<&'a BTreeSet<String>>, bool, bool, usize, usize);
 
 impl<'a> Ctx<'a> {
-    /// A normalizer with the assumptions' sign facts and the substitutions so far.
+    /// A normalizer with the assumptions' sign facts, the claim's domain as
+    /// facts (or not) and the substitutions so far. One built from the same
+    /// is a copy of the first (building is deterministic).
     fn normalizer(
-        &mut self,
-        laws: Option<&'a BTreeSet<String>>,
-        unfold_all: bool,
-        substitutions: &[(RecExpr<Math>, RecExpr<Math>)],
-    ) -> Result<Normalizer<'a>, Stop> {
-        self.normalizer_with(laws, unfold_all, substitutions, true)
-    }
-
-    /// [`Ctx::normalizer`], with the claim's domain as facts or without. One
-    /// built from the same is a copy of the first (building is deterministic).
-    fn normalizer_with(
         &mut self,
         laws: Option<&'a BTreeSet<String>>,
         unfold_all: bool,
@@ -418,16 +391,12 @@ impl<'a> Ctx<'a> {
         for &unfold_all in tries {
             let allowed = (!self.discover).then_some(laws);
             let mut n = self
-                .normalizer(allowed, unfold_all, substitutions)
+                .normalizer(allowed, unfold_all, substitutions, true)
                 .map_err(stop(at))?;
+            // In discovery, what names kept whole cannot read may read unfolded.
             let d = match n.difference(b, a) {
-                Ok(d) => d,
-                Err(Stop::Limit) => return Err(stop(at)(Stop::Limit)),
-                Err(e) if self.discover && !unfold_all => {
-                    let _ = e;
-                    continue;
-                }
-                Err(e) => return Err(stop(at)(e)),
+                Err(Stop::Unsupported(_)) if self.discover && !unfold_all => continue,
+                d => d.map_err(stop(at))?,
             };
             if d.is_zero() {
                 self.conditions(&mut n, at)?;
@@ -465,7 +434,7 @@ impl<'a> Ctx<'a> {
         }
         let allowed = (!self.discover).then_some(laws);
         let mut n = self
-            .normalizer_with(allowed, true, substitutions, false)
+            .normalizer(allowed, true, substitutions, false)
             .map_err(stop(at))?;
         let f = n.quietly(&eq.lhs, &eq.rhs).map_err(stop(at))?;
         let Some((coef, rest)) = n.linear_in(&f, target).map_err(stop(at))? else {

@@ -27,7 +27,7 @@ mod sums;
 use super::poly::{AtomId, Mono, Poly};
 use super::sign::Signs;
 use super::term;
-use crate::language::{Math, Ranges};
+use crate::language::{index, Math, Ranges};
 
 pub use crate::rules::laws::FUNCTION_LAWS;
 /// The algebra laws beyond field arithmetic, each with the side condition under
@@ -396,23 +396,8 @@ impl<'a> Normalizer<'a> {
     /// The normal form of a term, collecting the conditions it is defined under.
     pub fn normalize(&mut self, expr: &RecExpr<Math>) -> Res<Frac> {
         let nodes = expr.as_ref();
-        let mut slot = vec![false; nodes.len()];
-        for n in nodes {
-            match n {
-                Math::Idx(c) => {
-                    for j in c.iter() {
-                        slot[usize::from(*j)] = true;
-                    }
-                }
-                Math::Delta([j, k]) | Math::Sum([j, k]) | Math::Lambda([j, k]) => {
-                    slot[usize::from(*j)] = true;
-                    if matches!(n, Math::Delta(_)) {
-                        slot[usize::from(*k)] = true;
-                    }
-                }
-                _ => {}
-            }
-        }
+        // Index names and family names are read by their parents, not as terms.
+        let slots = index::slots(expr);
         // A node used once hands its normal form over instead of cloning it.
         let mut uses = vec![0u32; nodes.len()];
         for n in nodes {
@@ -427,7 +412,7 @@ impl<'a> Normalizer<'a> {
         }
         let mut out: Vec<Frac> = Vec::with_capacity(nodes.len());
         for (i, node) in nodes.iter().enumerate() {
-            if slot[i] {
+            if slots[i] != index::Slot::Term {
                 out.push(Frac::default());
                 continue;
             }

@@ -8,7 +8,7 @@
 //! comparing normal forms and the chain's steps, `refute` the search for a
 //! counterexample, `shared` deciding a rolled-up problem's template once.
 
-mod certify;
+pub(crate) mod certify;
 mod chain;
 mod limits;
 pub(crate) mod moves;

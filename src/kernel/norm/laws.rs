@@ -58,9 +58,6 @@ impl Normalizer<'_> {
         if !a.den.is_empty() || !self.law_quiet("exp-sum") && a.num.len() != 1 {
             return self.atom_frac(Atom::Exp(a.clone()), 1);
         }
-        if a.is_zero() {
-            return Ok(Frac::constant(BigRational::one()));
-        }
         let mut acc = Frac::constant(BigRational::one());
         let terms = a.num.0.clone();
         for (m, c) in terms.iter() {
