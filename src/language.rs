@@ -1,5 +1,7 @@
-//! The expression language every stage shares: the egg [`Math`] language and
-//! the exact [`Constant`] it carries. Owns no rules and no evaluation.
+//! The expression language every stage shares: the egg [`Math`] language,
+//! the exact [`Constant`] it carries, the index ranges, and (in [`index`])
+//! what its binders mean: free indices and renaming without capture. Owns no
+//! rules and no evaluation.
 
 pub mod index;
 

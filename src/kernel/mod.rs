@@ -33,8 +33,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use egg::{RecExpr, Symbol};
 
 pub use lemma::Expander;
-pub use norm::{Defs, Rel, FUNCTION_LAWS, LAWS};
 pub use norm::Stop;
+pub use norm::{Defs, Rel, FUNCTION_LAWS, LAWS};
 use norm::{Met, Normalizer};
 use term::{alpha_key, root};
 
