@@ -500,16 +500,7 @@ impl<'a> Normalizer<'a> {
                 }
                 let body = body.clone();
                 let value = self.normalize(&body)?;
-                let law = format!("unfold-{v}");
-                let unfold = (self.unfold_all || value.is_monomial()) && self.law(&law);
-                let r = if unfold {
-                    value
-                } else {
-                    let sign = self.frac_sign(&value);
-                    let id = self.intern(Atom::Name(v));
-                    self.signs[id as usize] = self.signs[id as usize].and(sign);
-                    self.atom_frac(Atom::Name(v), 1)?
-                };
+                let r = self.unfold_or_keep(v, value, Atom::Name(v))?;
                 self.names.insert(v, r.clone());
                 Ok(r)
             }
@@ -518,6 +509,19 @@ impl<'a> Normalizer<'a> {
             ))),
             None => self.atom_frac(Atom::Var(v), 1),
         }
+    }
+
+    /// The definition's `value` where `unfold-NAME` applies (always with
+    /// every name unfolded; a monomial is unfolded too), else the name's
+    /// atom, which has the signs of its value.
+    fn unfold_or_keep(&mut self, name: Symbol, value: Frac, atom: Atom) -> Res<Frac> {
+        if (self.unfold_all || value.is_monomial()) && self.law(&format!("unfold-{name}")) {
+            return Ok(value);
+        }
+        let sign = self.frac_sign(&value);
+        let id = self.intern(atom.clone());
+        self.signs[id as usize] = self.signs[id as usize].and(sign);
+        self.atom_frac(atom, 1)
     }
 }
 

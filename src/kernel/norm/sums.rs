@@ -211,14 +211,7 @@ impl Normalizer<'_> {
         };
         let instance = term::substitute(&body, b, i, j);
         let value = self.normalize(&instance)?;
-        let law = format!("unfold-{family}");
-        if (self.unfold_all || value.is_monomial()) && self.law(&law) {
-            return Ok(value);
-        }
-        let sign = self.frac_sign(&value);
-        let id = self.intern(Atom::NameElem(family, j));
-        self.signs[id as usize] = self.signs[id as usize].and(sign);
-        self.atom_frac(Atom::NameElem(family, j), 1)
+        self.unfold_or_keep(family, value, Atom::NameElem(family, j))
     }
 
     pub(super) fn delta(&mut self, j: Symbol, k: Symbol) -> Res<Frac> {
