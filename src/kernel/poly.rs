@@ -126,14 +126,14 @@ impl Poly {
         if c.is_zero() {
             return Poly::default();
         }
-        Poly(self.0.iter().map(|(m, v)| (m.clone(), v * c)).collect())
+        Poly(self.0.iter().map(|(m, v)| (m.clone(), times(v, c))).collect())
     }
 
     /// `self * c * m`; `None` on exponent overflow.
     pub fn mul_term(&self, m: &Mono, c: &BigRational) -> Option<Poly> {
         let mut out = Poly::default();
         for (n, v) in &self.0 {
-            out.add_term(n.mul(m)?, v * c);
+            out.add_term(n.mul(m)?, times(v, c));
         }
         Some(out)
     }
@@ -143,7 +143,7 @@ impl Poly {
         let mut out = Poly::default();
         for (m, c) in &other.0 {
             for (n, v) in &self.0 {
-                out.add_term(n.mul(m)?, v * c);
+                out.add_term(n.mul(m)?, times(v, c));
             }
         }
         Some(out)
@@ -181,5 +181,14 @@ impl Poly {
     /// The atoms that occur.
     pub fn atoms(&self) -> impl Iterator<Item = AtomId> + '_ {
         self.0.keys().flat_map(|m| m.0.iter().map(|(a, _)| *a))
+    }
+}
+
+/// `a * b`; most coefficients are one, and big-number products allocate.
+fn times(a: &BigRational, b: &BigRational) -> BigRational {
+    match (a.is_one(), b.is_one()) {
+        (true, _) => b.clone(),
+        (_, true) => a.clone(),
+        _ => a * b,
     }
 }
