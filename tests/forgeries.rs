@@ -409,3 +409,80 @@ fn every_part_of_a_combined_step_name_is_checked() {
         rejected_because(&forged, "is not what its step does");
     }
 }
+
+/// A certificate claiming `claim` by one algebra step with `laws`, under `assumptions`.
+fn by_algebra(
+    assumptions: &[&str],
+    claim: &str,
+    laws: &[&str],
+    conditions: &[(&str, &str)],
+) -> Report {
+    let (before, after) = claim.split_once(" = ").unwrap();
+    let by = Justification::Algebra {
+        differentiate: false,
+        laws: laws.iter().map(|l| l.to_string()).collect(),
+        name: None,
+    };
+    let step = Step {
+        rule: by.label(),
+        before: before.into(),
+        after: after.into(),
+        by,
+    };
+    let mut report = forged("x = x", claim, step, conditions);
+    report.assumptions = assumptions.iter().map(|a| a.to_string()).collect();
+    report
+}
+
+/// Found by a red-team review: a fact on `W[j, j]` was taken as a fact on
+/// every element of `W`, so `sqrt`-like laws applied off the diagonal (the
+/// prover, too, printed "proved" for a false claim).
+#[test]
+fn a_fact_on_the_diagonal_speaks_of_the_diagonal_only() {
+    let false_claim = "exp(log(W[j, k]^2)/2) = W[j, k]";
+    let laws = ["exp-log", "log-product"];
+    let sign = [("W[j, k]^2 > 0", "sign facts")];
+    rejected_because(
+        &by_algebra(&["W[j, j] > 0"], false_claim, &laws, &sign),
+        "neither established nor stated",
+    );
+    // Nor from the claim's own domain, stated for every j.
+    rejected_because(
+        &by_algebra(
+            &[],
+            "log(W[j, j]) - log(W[j, j]) + exp(log(W[j, k]^2)/2) = W[j, k]",
+            &laws,
+            &[("W[j, j] > 0", "stated"), ("W[j, k]^2 > 0", "sign facts")],
+        ),
+        "(^ (idx W j k) 2) > 0, which is neither established nor stated",
+    );
+    // The prover does not prove it either (W[1, 2] = -1/200 is a counterexample
+    // its sample points miss, so it is left undecided).
+    let text = format!("assume W[j, j] > 0\nassume W[j, k] + 1/100 > 0\nprove {false_claim}\n");
+    let report = prove_problem(&parse_problem(&text).unwrap(), &Limits::default());
+    assert_ne!(report.claims[0].status, Status::Proved);
+    // The fact still speaks of every element of the diagonal, and one with
+    // distinct indices of every element.
+    for text in [
+        "assume W[j, j] > 0\nprove exp(log(W[p, p]^2)/2) = W[p, p]\n",
+        "assume W[j, k] > 0\nprove exp(log(W[p, p]^2)/2) = W[p, p]\n",
+        "assume W[j, k] > 0\nprove exp(log(W[p, q]^2)/2) = W[p, q]\n",
+    ] {
+        real(text);
+    }
+}
+
+/// Found by a red-team review: `0^0` read as zero in the signs of a term as
+/// written made `x/0^0` a term of no possible sign, which passed for positive.
+#[test]
+fn zero_to_the_zero_gives_no_sign_fact() {
+    rejected_because(
+        &by_algebra(
+            &[],
+            "x/(x/0^0) + exp(log(x^2)/2) = 1 + x",
+            &["exp-log", "log-product"],
+            &[("x^2 > 0", "sign facts")],
+        ),
+        "(/ x (^ 0 0)) != 0, which is neither established nor stated",
+    );
+}

@@ -196,7 +196,7 @@ pub struct Normalizer<'a> {
     substitution: HashMap<AtomId, Frac>,
     /// Sign facts: whole values, and family-wide facts about single elements.
     facts: Vec<(Frac, Rel)>,
-    family_facts: Vec<(Symbol, Rel)>,
+    family_facts: Vec<(Symbol, Vec<Symbol>, Rel)>,
     collecting: bool,
     met: Vec<Met>,
     seen: HashSet<(Frac, Rel)>,
@@ -326,7 +326,7 @@ impl<'a> Normalizer<'a> {
                 0,
                 self.fact_sign(
                     |x| matches!(x, Atom::Elem(b, k) if b == a && k == j),
-                    Some(*a),
+                    Some((*a, j)),
                 ),
             ),
             Atom::Delta(j, k) => (set(&[*j, *k]), 0, Signs::NON_NEG),
@@ -353,7 +353,7 @@ impl<'a> Normalizer<'a> {
     }
 
     /// The sign of an atom from the facts that are about it alone.
-    fn fact_sign(&self, is: impl Fn(&Atom) -> bool, family: Option<Symbol>) -> Signs {
+    fn fact_sign(&self, is: impl Fn(&Atom) -> bool, element: Option<(Symbol, &[Symbol])>) -> Signs {
         let mut s = Signs::ANY;
         for (f, rel) in &self.facts {
             if let Some(a) = single_atom(f) {
@@ -362,8 +362,9 @@ impl<'a> Normalizer<'a> {
                 }
             }
         }
-        for (fam, rel) in &self.family_facts {
-            if Some(*fam) == family {
+        // A fact on an element of a family speaks of the elements it is about.
+        for (fam, pattern, rel) in &self.family_facts {
+            if element.is_some_and(|(f, idx)| f == *fam && index::instance_of(pattern, idx)) {
                 s = s.and(rel.allowed());
             }
         }

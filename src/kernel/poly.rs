@@ -126,7 +126,12 @@ impl Poly {
         if c.is_zero() {
             return Poly::default();
         }
-        Poly(self.0.iter().map(|(m, v)| (m.clone(), times(v, c))).collect())
+        Poly(
+            self.0
+                .iter()
+                .map(|(m, v)| (m.clone(), times(v, c)))
+                .collect(),
+        )
     }
 
     /// `self * c * m`; `None` on exponent overflow.

@@ -29,9 +29,10 @@ impl Signs {
         }
     }
 
-    /// Whether every possibility is in `allowed`.
+    /// Whether every possibility is in `allowed`. No possibility at all
+    /// (a sign derived for a term that cannot be defined) says nothing.
     pub fn within(self, allowed: Signs) -> bool {
-        self.0 & !allowed.0 == 0
+        self.0 != 0 && self.0 & !allowed.0 == 0
     }
 
     /// Either.

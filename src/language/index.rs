@@ -223,6 +223,25 @@ fn copy(
     }
 }
 
+/// Whether a statement about the element with free indices `pattern` (true
+/// for every value of them) speaks of the element with indices `indices`:
+/// wherever the pattern repeats an index, so do the indices. A fact on
+/// `W[j, k]` speaks of `W[p, p]`; one on `W[j, j]` of `W[p, p]` but not of
+/// `W[p, q]`.
+///
+/// ```
+/// use backprove::index::instance_of;
+/// let s = |names: &[&str]| names.iter().map(|n| egg::Symbol::from(*n)).collect::<Vec<_>>();
+/// assert!(instance_of(&s(&["j", "k"]), &s(&["p", "p"])));
+/// assert!(instance_of(&s(&["j", "j"]), &s(&["p", "p"])));
+/// assert!(!instance_of(&s(&["j", "j"]), &s(&["p", "q"])));
+/// ```
+pub fn instance_of(pattern: &[Symbol], indices: &[Symbol]) -> bool {
+    pattern.len() == indices.len()
+        && (0..pattern.len())
+            .all(|i| (0..i).all(|j| pattern[i] != pattern[j] || indices[i] == indices[j]))
+}
+
 /// The body of the indexed definition `lambda(j, body)` at index `k`, or
 /// `None` when `def` is not an indexed definition.
 pub fn instantiate(def: &RecExpr<Math>, k: Symbol) -> Option<RecExpr<Math>> {

@@ -83,14 +83,18 @@ impl Normalizer<'_> {
             Atom::Exp(_) => Sign::POS,
             Atom::Func(name, args) => self.function_sign(name, args),
             Atom::Sum(body, _) => self.sum_sign(body),
-            // Facts with free indices hold for every index: one on `t[j]` speaks of `t[k]`.
-            Atom::Element(family, _) => {
+            // Facts with free indices hold for every value of them: one on
+            // `t[j]` speaks of `t[k]`, one on `W[j, j]` only of the diagonal.
+            Atom::Element(family, indices) => {
                 self.facts
                     .iter()
                     .fold(Sign::ANY, |s, (value, sign)| match value.num.as_term() {
                         Some((m, c)) if value.den.is_empty() && m.0.len() == 1 && m.0[0].1 == 1 => {
                             match &self.atoms[m.0[0].0] {
-                                Atom::Element(f, _) if f == family => {
+                                Atom::Element(f, pattern)
+                                    if f == family
+                                        && crate::index::instance_of(pattern, indices) =>
+                                {
                                     s.meet(if c.is_positive() { *sign } else { sign.neg() })
                                 }
                                 _ => s,

@@ -44,8 +44,8 @@ impl Normalizer<'_> {
             _ => value.clone(),
         };
         if let Some(a) = single_atom(&scaled) {
-            if let Atom::Elem(fam, _) = &self.atoms[a as usize] {
-                self.family_facts.push((*fam, rel));
+            if let Atom::Elem(fam, idx) = &self.atoms[a as usize] {
+                self.family_facts.push((*fam, idx.clone(), rel));
             }
             let s = self.signs[a as usize].and(rel.allowed());
             self.signs[a as usize] = s;
@@ -102,6 +102,15 @@ impl Normalizer<'_> {
         let from: Vec<Symbol> = fa.into_iter().collect();
         let to: Vec<Symbol> = fb.into_iter().collect();
         for perm in permutations(to.len()) {
+            // A fact's index stands for every value of its own range only.
+            let ranges = self.ranges;
+            if !perm
+                .iter()
+                .enumerate()
+                .all(|(i, p)| ranges.same_range(from[i], to[*p]))
+            {
+                continue;
+            }
             let mut renamed = a.clone();
             let mut ok = true;
             // Through temporary names, so a swap does not collide.
@@ -214,6 +223,8 @@ impl Normalizer<'_> {
                 Math::Div([a, b]) => at(a).mul(at(b).pow(-1)),
                 Math::Neg(a) => at(a).mul(Signs::NEG),
                 Math::Pow([a, b]) => match &nodes[usize::from(*b)] {
+                    // `u^0 = 1`, `0^0` too.
+                    Math::Num(c) if c.is_zero() => Signs::POS,
                     Math::Num(c) if c.is_integer() => {
                         let even = c.0.to_integer() % 2 == 0.into();
                         at(a).pow(if c.0.is_negative() { -1 } else { 1 } * (1 + i32::from(even)))
@@ -276,7 +287,7 @@ impl Normalizer<'_> {
                     .collect();
                 self.fact_sign(
                     |a| matches!(a, Atom::Elem(b, j) if *b == f && *j == k),
-                    Some(f),
+                    Some((f, &k)),
                 )
             }
         }
