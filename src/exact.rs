@@ -4,7 +4,7 @@
 //! solve of an assumption. Owns no evaluation of terms.
 
 use num_rational::BigRational;
-use num_traits::ToPrimitive;
+use num_traits::{One, ToPrimitive};
 
 /// An exact rational: a fraction of machine integers while its parts fit
 /// (a thousand quarters add up without big numbers), else a big one.
@@ -115,6 +115,31 @@ impl Exact {
     pub(crate) fn is_small(&self) -> bool {
         matches!(self, Exact::Small(..))
     }
+}
+
+/// The size past which an exact value at a point is not computed
+/// (numerator and denominator bits together): the prover does not pick a
+/// point whose values pass it, and the checker does not compute past it, so
+/// a hostile point or assumption (`x^64^64` at a 60-digit `x`) ends in "no
+/// exact value", not in an hour of multiplying.
+pub(crate) const MAX_EXACT_BITS: u64 = 1 << 18;
+
+/// The bits of `v`'s numerator and denominator together.
+pub(crate) fn bits(v: &BigRational) -> u64 {
+    v.numer().bits() + v.denom().bits()
+}
+
+/// A bound on [`bits`] of `base^e` (for either sign of `e`), known before
+/// computing it: a part that is one (or minus one) stays one bit.
+pub(crate) fn power_bits(base: &BigRational, e: u64) -> u64 {
+    let part = |b: &num_bigint::BigInt| {
+        if b.magnitude().is_one() {
+            1
+        } else {
+            b.bits().saturating_mul(e)
+        }
+    };
+    part(base.numer()).saturating_add(part(base.denom()))
 }
 
 #[cfg(test)]

@@ -342,3 +342,60 @@ fn a_derivative_too_large_to_write_out_is_a_limit_not_a_missing_rule() {
         "{claim}"
     );
 }
+
+/// Found by a red-team review: exact values at a point grew without bound
+/// (a definition used twice was evaluated twice, `x^64^64^64` multiplied out),
+/// in the prover's counterexample search and in the checker.
+#[test]
+fn exact_values_at_a_point_stay_within_bounds() {
+    // Thirty definitions, each using the last twice: 2^30 evaluations before.
+    let mut chain = vec!["let y1 = x + x".to_string()];
+    chain.extend((2..=30).map(|i| format!("let y{i} = y{} + y{}", i - 1, i - 1)));
+    let chain = format!("{}\nassume y30 = z\nprove x + z = x\n", chain.join("\n"));
+    for text in [
+        chain.as_str(),
+        "assume ((x^64)^64)^64 = y\nprove x + y = x\n",
+    ] {
+        let (code, out, err, took) = prove(text, &["--timeout", "1", "--format", "json"]);
+        assert_eq!(code, 1, "{out}{err}");
+        assert!(out.contains("\"disproved\""), "{out}");
+        assert!(took < Duration::from_secs(3), "took {took:?}");
+        // The certificate checks, against its problem.
+        let dir = std::env::temp_dir().join(format!("backprove-exact-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (cert, problem) = (dir.join("cert.json"), dir.join("problem.txt"));
+        std::fs::write(&cert, &out).unwrap();
+        std::fs::write(&problem, text).unwrap();
+        let (code, out, err, took) = run(
+            &[
+                "check",
+                cert.to_str().unwrap(),
+                "--problem",
+                problem.to_str().unwrap(),
+            ],
+            b"",
+        );
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(took < Duration::from_secs(3), "took {took:?}");
+    }
+    // A hostile certificate: a 61-digit point under four nested powers.
+    let x = "1234567890123456789012345678901234567890123456789012345678901";
+    let cert = format!(
+        r#"{{"schema": 2, "definitions": [], "assumptions": ["(((x^64)^64)^64)^64 = y"],
+        "claims": [{{"claim": "x = y", "line": 2, "status": "disproved", "conditions": [],
+        "side_conditions": [], "counterexample": {{"point": {{"x": "{x}", "y": "0"}},
+        "lhs": "1", "rhs": "0"}}, "spot_checks": [], "steps": [], "reason": null}}]}}"#
+    );
+    let (code, out, err, took) = run(&["check", "-"], cert.as_bytes());
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+    // And a point's value a million digits long is refused before it is read.
+    let long = cert.replace(x, &"7".repeat(1_000_000));
+    let (code, out, err, took) = run(&["check", "-"], long.as_bytes());
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        format!("{out}{err}").contains("more than a point's 1000"),
+        "{out}{err}"
+    );
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+}

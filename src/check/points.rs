@@ -9,7 +9,7 @@ use num_rational::BigRational;
 use num_traits::{ToPrimitive, Zero};
 
 use super::{root, Context};
-use crate::exact::Exact;
+use crate::exact::{power_bits, Exact, MAX_EXACT_BITS};
 use crate::language::{parse_rational, Math};
 use crate::numeric::{Evaluator, Interval, Point, SidesAt};
 use crate::problem::{Problem, Relation};
@@ -166,10 +166,20 @@ fn terms<'a>(lhs: &'a RecExpr<Math>, rhs: &'a RecExpr<Math>) -> Box<Sides<'a>> {
     Box::new(move |eval, _| Ok(eval.eval(lhs).zip(eval.eval(rhs))))
 }
 
+/// The longest text of a point's value that is read.
+pub(crate) const MAX_POINT_TEXT: usize = 1000;
+
 /// A point's values, read exactly.
 pub(crate) fn read_point(p: &PointValues) -> Result<Point, String> {
     let mut point = Point::new();
     for (name, value) in &p.point {
+        // The prover writes short fractions; a million digits would take seconds to read.
+        if value.len() > MAX_POINT_TEXT {
+            return Err(format!(
+                "the value of `{name}` has {} characters, more than a point's {MAX_POINT_TEXT}",
+                value.len()
+            ));
+        }
         let v = parse_rational(value).ok_or_else(|| format!("`{value}` is not a rational"))?;
         point.insert(Symbol::from(name.as_str()), v);
     }
@@ -214,7 +224,10 @@ fn text_reads_as(text: &str, v: &BigRational) -> bool {
     }
 }
 
-/// The exact value of a rational expression at a rational point (no `exp`, `log`, `sqrt`).
+/// The exact value of `expr` at `point`, where it has one: `+ - * /`,
+/// integer powers up to 64, definitions (each evaluated once), and the
+/// point's values; `None` elsewhere (a function, a division by zero, a
+/// value past `exact::MAX_EXACT_BITS`).
 pub(super) fn exact_value(
     expr: &RecExpr<Math>,
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
@@ -230,6 +243,25 @@ pub(super) fn exact_at(
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
     point: &BTreeMap<Symbol, BigRational>,
 ) -> Option<BigRational> {
+    let mut known = BTreeMap::new();
+    exact_in(expr, id, defs, point, &mut known).map(|v| v.big())
+}
+
+fn bits(v: &Exact) -> u64 {
+    match v {
+        Exact::Small(..) => 128,
+        Exact::Big(v) => crate::exact::bits(v),
+    }
+}
+
+/// [`exact_at`] with the values of definitions found so far.
+fn exact_in(
+    expr: &RecExpr<Math>,
+    id: Id,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    point: &BTreeMap<Symbol, BigRational>,
+    known: &mut BTreeMap<Symbol, Option<Exact>>,
+) -> Option<Exact> {
     let mut vals: Vec<Option<Exact>> = Vec::with_capacity(usize::from(id) + 1);
     for node in &expr.as_ref()[..=usize::from(id)] {
         let get = |c: &Id| vals[usize::from(*c)].as_ref();
@@ -237,7 +269,14 @@ pub(super) fn exact_at(
         let v = match node {
             Math::Num(c) => Some(Exact::of(&c.0)),
             Math::Var(s) => match defs.get(s) {
-                Some(def) => exact_value(def, defs, point).map(|v| Exact::of(&v)),
+                Some(def) => match known.get(s) {
+                    Some(v) => v.clone(),
+                    None => {
+                        let v = exact_in(def, root(def), defs, point, known);
+                        known.insert(*s, v.clone());
+                        v
+                    }
+                },
                 None => point.get(s).map(Exact::of),
             },
             Math::Add([a, b]) => two(a, b).map(|(a, b)| a.add(b)),
@@ -257,14 +296,20 @@ pub(super) fn exact_at(
                     return None;
                 };
                 let base = get(a)?.big();
+                // The power's size, bounded before it is computed.
+                if power_bits(&base, u64::from(e.unsigned_abs())) > MAX_EXACT_BITS {
+                    return None;
+                }
                 (e.abs() <= 64 && (e >= 0 || !base.is_zero()))
                     .then(|| Exact::Big(num_traits::Pow::pow(base, e)))
             })(),
             _ => None,
         };
-        vals.push(v);
+        // Sums and products grow by at most the sizes of their parts: a
+        // value past the bound stops here, before anything uses it.
+        vals.push(v.filter(|v| bits(v) <= MAX_EXACT_BITS));
     }
-    vals.pop().flatten().map(|v| v.big())
+    vals.pop().flatten()
 }
 
 fn close(stated: f64, value: &Interval) -> bool {

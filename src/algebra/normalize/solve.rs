@@ -7,6 +7,8 @@ use egg::Symbol;
 use num_rational::BigRational;
 use num_traits::Zero;
 
+use crate::exact::{bits, power_bits, MAX_EXACT_BITS};
+
 use super::{natural_key, Atom, AtomId, Monomial, Normalizer, Poly, Rat, Target};
 
 impl Normalizer<'_> {
@@ -128,15 +130,13 @@ impl Normalizer<'_> {
                         return None;
                     };
                     let x = point.get(&v)?;
-                    if x.is_zero() && e < 0 {
+                    if x.is_zero() && e < 0 || power_bits(x, e.unsigned_abs()) > MAX_EXACT_BITS {
                         return None;
                     }
-                    for _ in 0..e.unsigned_abs() {
-                        if e > 0 {
-                            t = crate::algebra::poly::mul(&t, x);
-                        } else {
-                            t /= x;
-                        }
+                    if e == 1 {
+                        t = crate::algebra::poly::mul(&t, x);
+                    } else {
+                        t *= num_traits::pow::Pow::pow(x, e);
                     }
                 }
                 total.add(&t);
@@ -146,11 +146,12 @@ impl Normalizer<'_> {
         let mut value = eval_poly(&r.num)?;
         for (f, e) in &r.den {
             let d = eval_poly(&self.factors[*f])?;
-            if d.is_zero() {
+            if d.is_zero() || power_bits(&d, u64::from(*e)) > MAX_EXACT_BITS {
                 return None;
             }
             value /= num_traits::pow::Pow::pow(&d, *e as i32);
         }
-        Some(value)
+        // A point the checker could not check exactly is no point.
+        (bits(&value) <= MAX_EXACT_BITS).then_some(value)
     }
 }
