@@ -42,8 +42,9 @@ pub(crate) struct Template {
 
 /// A point, and a claim's sides' values there.
 struct Kept {
-    /// The point as written, when it was kept from its text, and as read.
-    text: Option<PointValues>,
+    /// The point as written ([`written`]), when it was kept from its text,
+    /// and as read.
+    text: Option<Vec<u8>>,
     point: std::sync::Arc<Point>,
     /// What the values are a function of, beyond the point: the claim
     /// (0-based), the number of classes and the index values.
@@ -60,6 +61,9 @@ struct TemplateClaim {
     proved: Result<(), String>,
     /// Whether the certificate says "proved" with no stated condition (so `proved` is the kernel's answer).
     plain_proof: bool,
+    /// When the certificate says "disproved": whether the checker accepts
+    /// the disproof (its lemmas and its counterexample).
+    disproved: Option<Result<(), String>>,
     /// Its sides with every `d` replaced by its kernel-checked lemma.
     expanded: Result<(RecExpr<Math>, RecExpr<Math>), String>,
 }
@@ -88,15 +92,25 @@ impl Template {
             } else {
                 template.check_claim(c).map_err(|(_, e)| e)
             };
-            let expanded = kernel::lemmas(&template.statement, &proof.lemmas)
-                .map_err(|e| e.reason)
-                .and_then(|x| Ok((x.expand(&proof.lhs)?, x.expand(&proof.rhs)?)));
+            // A disproof's check expands the sides too.
+            let disproof = (c.status == Status::Disproved)
+                .then(|| template.check_disproof(c, &proof).map_err(|(_, e)| e));
+            let (disproved, expanded) = match disproof {
+                Some(Ok(sides)) => (Some(Ok(())), Ok(sides)),
+                other => (
+                    other.map(|d| d.map(|_| ())),
+                    kernel::lemmas(&template.statement, &proof.lemmas)
+                        .map_err(|e| e.reason)
+                        .and_then(|x| Ok((x.expand(&proof.lhs)?, x.expand(&proof.rhs)?))),
+                ),
+            };
             claims.push(TemplateClaim {
                 lhs: proof.lhs,
                 rhs: proof.rhs,
                 free,
                 proved,
                 plain_proof,
+                disproved,
                 expanded,
             });
         }
@@ -207,7 +221,7 @@ impl Template {
                 (k.at.0, k.at.1, &k.at.2) == (t, classes, env)
                     && point.map_or_else(|| super::points::reads_as(p, &k.point), |q| *q == k.point)
             })?;
-            k.text = Some(p.clone());
+            k.text = Some(written(p));
             Some(k.values)
         };
         if let Some(values) = keep_text(None) {
@@ -224,7 +238,7 @@ impl Template {
     fn read_point(&self, p: &PointValues) -> Result<std::sync::Arc<Point>, String> {
         let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         match kept.as_ref() {
-            Some(k) if k.text.as_ref() == Some(p) => Ok(k.point.clone()),
+            Some(k) if k.text.as_deref().is_some_and(|t| is_written(t, p)) => Ok(k.point.clone()),
             _ => Ok(std::sync::Arc::new(super::read_point(p)?)),
         }
     }
@@ -341,12 +355,13 @@ impl Rolled {
         })
     }
 
-    /// Why the kernel rejected template claim `t`'s (0-based) proof without
-    /// conditions, if it did: the prover withdraws that verdict.
-    pub(crate) fn rejected_proof(&self, t: usize) -> Option<&str> {
+    /// Why the checker rejected template claim `t`'s (0-based) proof without
+    /// conditions (the kernel) or its disproof, if it did: the prover
+    /// withdraws that verdict.
+    pub(crate) fn rejected(&self, t: usize) -> Option<&str> {
         let c = self.template.claims.get(t)?;
-        match (&c.proved, c.plain_proof) {
-            (Err(why), true) => Some(why),
+        match (&c.proved, c.plain_proof, &c.disproved) {
+            (Err(why), true, _) | (_, _, Some(Err(why))) => Some(why),
             _ => None,
         }
     }
@@ -435,6 +450,35 @@ impl Rolled {
             Status::Undecided => Ok(()),
         }
     }
+}
+
+/// The names and values of `p`'s point, in order, each after its length:
+/// one allocation, not two per name, and points are written alike exactly
+/// when they are the same (what [`super::read_point`] reads).
+fn written(p: &PointValues) -> Vec<u8> {
+    let size: usize = p.point.iter().map(|(k, v)| 16 + k.len() + v.len()).sum();
+    let mut out = Vec::with_capacity(size);
+    for part in p.point.iter().flat_map(|(k, v)| [k, v]) {
+        out.extend_from_slice(&part.len().to_le_bytes());
+        out.extend_from_slice(part.as_bytes());
+    }
+    out
+}
+
+/// Whether `text` is [`written`] of `p`, compared without writing `p`.
+fn is_written(text: &[u8], p: &PointValues) -> bool {
+    let mut rest = text;
+    for part in p.point.iter().flat_map(|(k, v)| [k, v]) {
+        let len = part.len().to_le_bytes();
+        let Some(after) = rest.strip_prefix(&len[..]) else {
+            return false;
+        };
+        let Some(after) = after.strip_prefix(part.as_bytes()) else {
+            return false;
+        };
+        rest = after;
+    }
+    rest.is_empty()
 }
 
 /// Renaming `a[i]` to `ai` is one-to-one: no family ends in a digit (so `ai`
