@@ -38,11 +38,14 @@ pub(crate) struct Template {
     claims: Vec<TemplateClaim>,
     /// What [`Template::keep_values_at`] kept.
     kept: std::sync::Mutex<Option<Kept>>,
+    /// The template's problem unrolled at the section's number of classes
+    /// ([`Template::unroll`]), for [`Rolled::with`] to take.
+    unrolled: std::sync::Mutex<Option<Result<Problem, String>>>,
 }
 
 /// A point, and a claim's sides' values there.
 struct Kept {
-    /// The point as written ([`written`]), when it was kept from its text,
+    /// The point as written ([`super::points::written`]), when it was kept from its text,
     /// and as read.
     text: Option<Vec<u8>>,
     point: std::sync::Arc<Point>,
@@ -119,7 +122,17 @@ impl Template {
             context: template,
             claims,
             kept: Default::default(),
+            unrolled: Default::default(),
         })
+    }
+
+    /// Unrolls the template at its section's number of classes now, for
+    /// [`Rolled::with`] to take instead of unrolling it then (the prover has
+    /// it done on another thread while the checker reads the problem; the
+    /// checker alone first checks that the problem is large enough).
+    pub(crate) fn unroll(&self) {
+        let unrolled = unroll::unroll_problem(&self.context.problem, &sizes(self.source.classes));
+        *self.unrolled.lock().unwrap_or_else(|e| e.into_inner()) = Some(unrolled);
     }
 
     /// The values at `point` of claim `t`'s (0-based) sides, with every `d`
@@ -221,7 +234,7 @@ impl Template {
                 (k.at.0, k.at.1, &k.at.2) == (t, classes, env)
                     && point.map_or_else(|| super::points::reads_as(p, &k.point), |q| *q == k.point)
             })?;
-            k.text = Some(written(p));
+            k.text = Some(super::points::written(p));
             Some(k.values)
         };
         if let Some(values) = keep_text(None) {
@@ -238,7 +251,13 @@ impl Template {
     fn read_point(&self, p: &PointValues) -> Result<std::sync::Arc<Point>, String> {
         let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         match kept.as_ref() {
-            Some(k) if k.text.as_deref().is_some_and(|t| is_written(t, p)) => Ok(k.point.clone()),
+            Some(k)
+                if k.text
+                    .as_deref()
+                    .is_some_and(|t| super::points::is_written(t, p)) =>
+            {
+                Ok(k.point.clone())
+            }
             _ => Ok(std::sync::Arc::new(super::read_point(p)?)),
         }
     }
@@ -293,7 +312,14 @@ impl Rolled {
         if !template_problem.indices.is_empty() {
             return Err("a roll-up template ranges over the classes only".into());
         }
-        let unrolled = unroll::unroll_problem(template_problem, &self::sizes(n))?;
+        // Unrolled already ([`Template::unroll`], of the same section), or now.
+        let early = template
+            .unrolled
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let unrolled =
+            early.unwrap_or_else(|| unroll::unroll_problem(template_problem, &self::sizes(n)))?;
         let mut scalars: BTreeSet<Symbol> = BTreeSet::new();
         let mut families: BTreeSet<String> = BTreeSet::new();
         let exprs = unrolled
@@ -450,35 +476,6 @@ impl Rolled {
             Status::Undecided => Ok(()),
         }
     }
-}
-
-/// The names and values of `p`'s point, in order, each after its length:
-/// one allocation, not two per name, and points are written alike exactly
-/// when they are the same (what [`super::read_point`] reads).
-fn written(p: &PointValues) -> Vec<u8> {
-    let size: usize = p.point.iter().map(|(k, v)| 16 + k.len() + v.len()).sum();
-    let mut out = Vec::with_capacity(size);
-    for part in p.point.iter().flat_map(|(k, v)| [k, v]) {
-        out.extend_from_slice(&part.len().to_le_bytes());
-        out.extend_from_slice(part.as_bytes());
-    }
-    out
-}
-
-/// Whether `text` is [`written`] of `p`, compared without writing `p`.
-fn is_written(text: &[u8], p: &PointValues) -> bool {
-    let mut rest = text;
-    for part in p.point.iter().flat_map(|(k, v)| [k, v]) {
-        let len = part.len().to_le_bytes();
-        let Some(after) = rest.strip_prefix(&len[..]) else {
-            return false;
-        };
-        let Some(after) = after.strip_prefix(part.as_bytes()) else {
-            return false;
-        };
-        rest = after;
-    }
-    rest.is_empty()
 }
 
 /// Renaming `a[i]` to `ai` is one-to-one: no family ends in a digit (so `ai`

@@ -12,7 +12,10 @@
 //! A disproved template's instances are searched for counterexamples on one
 //! core while the checker reads the problem on the other: the search needs
 //! only the template, and its result is used only once the checker has
-//! verified that the problem is the template's instance.
+//! verified that the problem is the template's instance. That thread first
+//! reads the template for the checker and unrolls it at the problem's size
+//! ([`crate::check::Template::unroll`]), so that the checker, once it has
+//! read the problem, only compares the two.
 
 use super::*;
 use crate::report::{InstanceOf, RolledUp};
@@ -72,6 +75,8 @@ pub(super) fn context_and_counterexamples(
         let Ok(template) = crate::check::Template::new(section).map(std::sync::Arc::new) else {
             return Vec::new();
         };
+        // Unrolled here too, so that the checker only compares the problem with it.
+        template.unroll();
         let _ = send.send(template.clone());
         parallel_map(&disproved, |(i, (t, env))| {
             // For one claim, the template notes the values at each point, so
