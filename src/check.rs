@@ -18,6 +18,7 @@ use egg::{Id, RecExpr, Symbol};
 mod names;
 mod points;
 mod rollup;
+mod unrolled;
 pub(crate) use points::read_point;
 pub(crate) use rollup::Template;
 

@@ -181,12 +181,18 @@ pub(crate) fn read_point(p: &PointValues) -> Result<Point, String> {
 /// Whether `p` reads ([`read_point`]) as exactly `point`, compared entry by
 /// entry without building the point it reads as.
 pub(crate) fn reads_as(p: &PointValues, point: &Point) -> bool {
-    p.point.len() == point.len()
-        && p.point.iter().all(|(name, text)| {
-            point
-                .get(&Symbol::from(name.as_str()))
-                .is_some_and(|v| text_reads_as(text, v))
-        })
+    if p.point.len() != point.len() {
+        return false;
+    }
+    // The point's names as text (distinct, as its symbols are): no name of
+    // `p` is interned to be looked up.
+    let by_name: rustc_hash::FxHashMap<&str, &BigRational> =
+        point.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    p.point.iter().all(|(name, text)| {
+        by_name
+            .get(name.as_str())
+            .is_some_and(|v| text_reads_as(text, v))
+    })
 }
 
 /// The names and values of `p`'s point, in order, each after its length:

@@ -13,6 +13,7 @@
 //! merged with another name would change a derivative: that is why the
 //! renaming must be one-to-one, not merely consistent.
 
+use super::unrolled::{flat, rename, sizes, Unrolled};
 use super::*;
 use crate::numeric::{Interval, Point, SidesAt};
 use crate::report::{InstanceOf, PointValues, RolledUp};
@@ -38,9 +39,9 @@ pub(crate) struct Template {
     claims: Vec<TemplateClaim>,
     /// What [`Template::keep_values_at`] kept.
     kept: std::sync::Mutex<Option<Kept>>,
-    /// The template's problem unrolled at the section's number of classes
+    /// The template unrolled at the section's number of classes
     /// ([`Template::unroll`]), for [`Rolled::with`] to take.
-    unrolled: std::sync::Mutex<Option<Result<Problem, String>>>,
+    unrolled: std::sync::Mutex<Option<Result<Unrolled, String>>>,
 }
 
 /// A point, and a claim's sides' values there.
@@ -131,7 +132,7 @@ impl Template {
     /// it done on another thread while the checker reads the problem; the
     /// checker alone first checks that the problem is large enough).
     pub(crate) fn unroll(&self) {
-        let unrolled = unroll::unroll_problem(&self.context.problem, &sizes(self.source.classes));
+        let unrolled = Unrolled::new(&self.context.problem, self.source.classes);
         *self.unrolled.lock().unwrap_or_else(|e| e.into_inner()) = Some(unrolled);
     }
 
@@ -312,48 +313,21 @@ impl Rolled {
         if !template_problem.indices.is_empty() {
             return Err("a roll-up template ranges over the classes only".into());
         }
-        // Unrolled already ([`Template::unroll`], of the same section), or now.
+        // Unrolled and renamed already ([`Template::unroll`], from the same
+        // section), or now.
         let early = template
             .unrolled
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();
-        let unrolled =
-            early.unwrap_or_else(|| unroll::unroll_problem(template_problem, &self::sizes(n)))?;
-        let mut scalars: BTreeSet<Symbol> = BTreeSet::new();
-        let mut families: BTreeSet<String> = BTreeSet::new();
-        let exprs = unrolled
-            .definitions
-            .iter()
-            .map(|d| &d.expr)
-            .chain(unrolled.assumptions.iter().flat_map(|a| [&a.lhs, &a.rhs]));
-        let names = unrolled.definitions.iter().map(|d| d.name);
-        for s in names.chain(exprs.flat_map(|e| {
-            e.as_ref().iter().filter_map(|n| match n {
-                Math::Var(s) => Some(*s),
-                _ => None,
-            })
-        })) {
-            match s.as_str().split_once('[') {
-                Some((f, _)) => {
-                    families.insert(f.to_string());
-                }
-                None => {
-                    scalars.insert(s);
-                }
-            }
-        }
-        one_to_one(&families, &scalars)?;
-        // Each element's name once, however often it occurs.
-        let mut flat_names: rustc_hash::FxHashMap<Symbol, Symbol> = Default::default();
-        let mut rename =
-            |e: &RecExpr<Math>| rename_by(e, |s| *flat_names.entry(s).or_insert_with(|| flat(s)));
+        let unrolled = early.unwrap_or_else(|| Unrolled::new(template_problem, n))?;
         let defs = &concrete.definitions;
-        if defs.len() != unrolled.definitions.len() {
+        if defs.len() != unrolled.problem.definitions.len() {
             return Err("the problem does not have the unrolled template's definitions".into());
         }
-        for (u, c) in unrolled.definitions.iter().zip(defs) {
-            if flat(u.name) != c.name || !same(&rename(&u.expr), &c.expr) {
+        let name = |s| unrolled.name(s);
+        for (u, c) in unrolled.problem.definitions.iter().zip(defs) {
+            if name(u.name) != c.name || !same_renamed(&u.expr, &c.expr, name) {
                 return Err(format!(
                     "the definition of `{}` is not the template's",
                     c.name
@@ -361,13 +335,13 @@ impl Rolled {
             }
         }
         let assumptions = &concrete.assumptions;
-        if assumptions.len() != unrolled.assumptions.len() {
+        if assumptions.len() != unrolled.problem.assumptions.len() {
             return Err("the problem does not have the unrolled template's assumptions".into());
         }
-        for (u, c) in unrolled.assumptions.iter().zip(assumptions) {
+        for (u, c) in unrolled.problem.assumptions.iter().zip(assumptions) {
             if u.relation != c.relation
-                || !same(&rename(&u.lhs), &c.lhs)
-                || !same(&rename(&u.rhs), &c.rhs)
+                || !same_renamed(&u.lhs, &c.lhs, name)
+                || !same_renamed(&u.rhs, &c.rhs, name)
             {
                 return Err(format!(
                     "the assumption `{}` is not the template's",
@@ -478,55 +452,22 @@ impl Rolled {
     }
 }
 
-/// Renaming `a[i]` to `ai` is one-to-one: no family ends in a digit (so `ai`
-/// splits back uniquely) and no other name reads as an element.
-fn one_to_one(families: &BTreeSet<String>, scalars: &BTreeSet<Symbol>) -> Result<(), String> {
-    if let Some(f) = families
-        .iter()
-        .find(|f| f.ends_with(|c: char| c.is_ascii_digit()))
-    {
-        return Err(format!("the family name `{f}` ends in a digit"));
-    }
-    for s in scalars {
-        if let Some((f, _)) = crate::rollup::split_element(s.as_str()) {
-            if families.contains(f) {
-                return Err(format!("`{s}` would read as an element of `{f}`"));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// `a[2]` as the name `a2`.
-fn flat(s: Symbol) -> Symbol {
-    match s.as_str().split_once('[') {
-        Some((f, rest)) => Symbol::from(format!("{f}{}", rest.trim_end_matches(']'))),
-        None => s,
-    }
-}
-
-fn rename(e: &RecExpr<Math>) -> RecExpr<Math> {
-    rename_by(e, flat)
-}
-
-/// `e` with every name `s` renamed to `name(s)`.
-fn rename_by(e: &RecExpr<Math>, mut name: impl FnMut(Symbol) -> Symbol) -> RecExpr<Math> {
-    e.as_ref()
-        .iter()
-        .map(|n| match n {
-            Math::Var(s) => Math::Var(name(*s)),
-            other => other.clone(),
-        })
-        .collect::<Vec<_>>()
-        .into()
-}
-
 /// Whether two terms are the same tree (however their nodes are laid out).
 pub(crate) fn same(a: &RecExpr<Math>, b: &RecExpr<Math>) -> bool {
+    same_renamed(a, b, |s| s)
+}
+
+/// Whether `a`, every name `s` in it renamed to `name(s)`, is the same tree
+/// as `b` ([`same`], without building the renamed term).
+fn same_renamed(a: &RecExpr<Math>, b: &RecExpr<Math>, name: impl Fn(Symbol) -> Symbol) -> bool {
     let mut todo = vec![(root(a), root(b))];
     while let Some((x, y)) = todo.pop() {
         let (x, y) = (&a[x], &b[y]);
-        if !x.matches(y) {
+        let alike = match (x, y) {
+            (Math::Var(s), Math::Var(t)) => name(*s) == *t,
+            _ => x.matches(y),
+        };
+        if !alike {
             return false;
         }
         todo.extend(
@@ -537,11 +478,6 @@ pub(crate) fn same(a: &RecExpr<Math>, b: &RecExpr<Math>) -> bool {
         );
     }
     true
-}
-
-/// The one range of a roll-up template at `n` classes.
-fn sizes(n: usize) -> unroll::Sizes {
-    unroll::Sizes::uniform(&Default::default(), n)
 }
 
 #[cfg(test)]
