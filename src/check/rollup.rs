@@ -13,7 +13,7 @@
 //! merged with another name would change a derivative: that is why the
 //! renaming must be one-to-one, not merely consistent.
 
-use super::unrolled::{flat, rename, sizes, Unrolled};
+use super::unrolled::{flat, rename, sizes, Early, Unrolled};
 use super::*;
 use crate::numeric::{Interval, Point, SidesAt};
 use crate::report::{InstanceOf, PointValues, RolledUp};
@@ -39,9 +39,9 @@ pub(crate) struct Template {
     claims: Vec<TemplateClaim>,
     /// What [`Template::keep_values_at`] kept.
     kept: std::sync::Mutex<Option<Kept>>,
-    /// The template unrolled at the section's number of classes
-    /// ([`Template::unroll`]), for [`Rolled::with`] to take.
-    unrolled: std::sync::Mutex<Option<Result<Unrolled, String>>>,
+    /// The template unrolled at the section's number of classes, by
+    /// [`Template::unroll`] or by [`Rolled::with`], whichever comes first.
+    unrolled: Early,
 }
 
 /// A point, and a claim's sides' values there.
@@ -127,13 +127,13 @@ impl Template {
         })
     }
 
-    /// Unrolls the template at its section's number of classes now, for
-    /// [`Rolled::with`] to take instead of unrolling it then (the prover has
-    /// it done on another thread while the checker reads the problem; the
-    /// checker alone first checks that the problem is large enough).
+    /// Unrolls the template at its section's number of classes, for
+    /// [`Rolled::with`] to take instead of unrolling it then, unless it has
+    /// begun to (the prover has it done on another thread; the checker alone
+    /// first checks that the problem is large enough).
     pub(crate) fn unroll(&self) {
-        let unrolled = Unrolled::new(&self.context.problem, self.source.classes);
-        *self.unrolled.lock().unwrap_or_else(|e| e.into_inner()) = Some(unrolled);
+        self.unrolled
+            .offer(|| Unrolled::new(&self.context.problem, self.source.classes));
     }
 
     /// The values at `point` of claim `t`'s (0-based) sides, with every `d`
@@ -313,14 +313,10 @@ impl Rolled {
         if !template_problem.indices.is_empty() {
             return Err("a roll-up template ranges over the classes only".into());
         }
-        // Unrolled and renamed already ([`Template::unroll`], from the same
-        // section), or now.
-        let early = template
+        // Unrolled already ([`Template::unroll`], from the same section), or now.
+        let unrolled = template
             .unrolled
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        let unrolled = early.unwrap_or_else(|| Unrolled::new(template_problem, n))?;
+            .take(|| Unrolled::new(template_problem, n))?;
         let defs = &concrete.definitions;
         if defs.len() != unrolled.problem.definitions.len() {
             return Err("the problem does not have the unrolled template's definitions".into());

@@ -65,6 +65,67 @@ impl Unrolled {
     }
 }
 
+/// An [`Unrolled`] that either of two threads computes, whichever comes to
+/// it first: the other takes it, waiting while it is being computed.
+#[derive(Default)]
+pub(super) struct Early {
+    state: std::sync::Mutex<State>,
+    done: std::sync::Condvar,
+}
+
+#[derive(Default)]
+enum State {
+    #[default]
+    Free,
+    Busy,
+    Done(Result<Unrolled, String>),
+    Taken,
+}
+
+impl Early {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Computes it with `f`, unless a thread has begun to (or taken it).
+    pub(super) fn offer(&self, f: impl FnOnce() -> Result<Unrolled, String>) {
+        {
+            let mut state = self.lock();
+            if !matches!(*state, State::Free) {
+                return;
+            }
+            *state = State::Busy;
+        }
+        // A panic leaves an error, not a taker waiting for ever.
+        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+            .unwrap_or_else(|_| Err("unrolling the template failed".into()));
+        *self.lock() = State::Done(done);
+        self.done.notify_all();
+    }
+
+    /// What was computed (waiting while it is being computed), or else
+    /// `f()`, here, and then no other thread computes it.
+    pub(super) fn take(
+        &self,
+        f: impl FnOnce() -> Result<Unrolled, String>,
+    ) -> Result<Unrolled, String> {
+        let mut state = self.lock();
+        loop {
+            match std::mem::replace(&mut *state, State::Taken) {
+                State::Busy => {
+                    *state = State::Busy;
+                    state = self.done.wait(state).unwrap_or_else(|e| e.into_inner());
+                }
+                State::Done(done) => return done,
+                State::Free | State::Taken => {
+                    drop(state);
+                    return f();
+                }
+            }
+        }
+    }
+}
+
 /// Renaming `a[i]` to `ai` is one-to-one: no family ends in a digit (so `ai`
 /// splits back uniquely) and no other name reads as an element.
 fn one_to_one(families: &BTreeSet<String>, scalars: &BTreeSet<Symbol>) -> Result<(), String> {
