@@ -96,9 +96,16 @@ impl Template {
             } else {
                 template.check_claim(c).map_err(|(_, e)| e)
             };
-            // A disproof's check expands the sides too.
-            let disproof = (c.status == Status::Disproved)
-                .then(|| template.check_disproof(c, &proof).map_err(|(_, e)| e));
+            // A disproof's check expands the sides too; a rejection names its
+            // step as the prover's self-check would.
+            let disproof = (c.status == Status::Disproved).then(|| {
+                template
+                    .check_disproof(c, &proof)
+                    .map_err(|(step, e)| match step {
+                        Some(s) => format!("step {s}: {e}"),
+                        None => e,
+                    })
+            });
             let (disproved, expanded) = match disproof {
                 Some(Ok(sides)) => (Some(Ok(())), Ok(sides)),
                 other => (
@@ -479,6 +486,27 @@ fn same_renamed(a: &RecExpr<Math>, b: &RecExpr<Math>, name: impl Fn(Symbol) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A template's disproofs are checked when it is read: one whose
+    /// counterexample does not check is rejected.
+    #[test]
+    fn template_disproofs_are_checked() {
+        let text = crate::softmax_with_loss(5).replace("= y2 - t2", "= y2 + t2");
+        let p = crate::parse_problem(&text).unwrap();
+        let report = crate::prove_problem(&p, &crate::Limits::default());
+        let mut section = report.rolled_up.clone().unwrap();
+        let t = section
+            .claims
+            .iter()
+            .position(|c| c.status == Status::Disproved)
+            .unwrap();
+        let read = Template::new(&section).unwrap();
+        assert!(matches!(read.claims[t].disproved, Some(Ok(()))));
+        let cx = section.claims[t].counterexample.as_mut().unwrap();
+        cx.lhs = "12345".into();
+        let read = Template::new(&section).unwrap();
+        assert!(matches!(read.claims[t].disproved, Some(Err(_))));
+    }
 
     /// Kept values are read back for the same claim, size, indices and
     /// point only: any other point is evaluated.

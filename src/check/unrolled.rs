@@ -180,3 +180,31 @@ fn rename_by(e: &RecExpr<Math>, mut name: impl FnMut(Symbol) -> Symbol) -> RecEx
 pub(super) fn sizes(n: usize) -> unroll::Sizes {
     unroll::Sizes::uniform(&Default::default(), n)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marked(n: usize) -> Result<Unrolled, String> {
+        Err(format!("computed {n}"))
+    }
+
+    /// What one thread offers, the other takes; what is taken is not
+    /// offered again; a taker that finds nothing computes it itself, once.
+    #[test]
+    fn either_thread_computes_it_once() {
+        let early = Early::default();
+        early.offer(|| marked(1));
+        early.offer(|| marked(2));
+        assert_eq!(early.take(|| marked(3)).err(), Some("computed 1".into()));
+        let early = Early::default();
+        assert_eq!(early.take(|| marked(4)).err(), Some("computed 4".into()));
+        early.offer(|| panic!("offered after it was taken"));
+        let early = std::sync::Arc::new(Early::default());
+        let other = early.clone();
+        let offering = std::thread::spawn(move || other.offer(|| marked(5)));
+        let taken = early.take(|| marked(6)).err().unwrap();
+        offering.join().unwrap();
+        assert!(taken == "computed 5" || taken == "computed 6", "{taken}");
+    }
+}
