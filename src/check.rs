@@ -18,6 +18,7 @@ use egg::{Id, RecExpr, Symbol};
 mod names;
 mod points;
 mod rollup;
+mod unrolled;
 pub(crate) use points::read_point;
 pub(crate) use rollup::Template;
 
@@ -478,27 +479,37 @@ impl Context {
                 }
                 Ok(())
             }
-            Status::Disproved => {
-                if !proof.chain.is_empty() {
-                    return Err((None, "a disproof has no chain of steps".into()));
-                }
-                let expander = kernel::lemmas(&self.statement, &proof.lemmas).map_err(fail)?;
-                let lhs = expander.expand(&proof.lhs).map_err(|e| (None, e))?;
-                let rhs = expander.expand(&proof.rhs).map_err(|e| (None, e))?;
-                let cx = claim
-                    .counterexample
-                    .as_ref()
-                    .ok_or((None, "a disproof needs a counterexample".to_string()))?;
-                self.check_point(cx, &lhs, &rhs, false)
-                    .map_err(|e| (None, e))?;
-                let used = expander.used.borrow();
-                if let Some(k) = expander.keys().find(|k| !used.contains(*k)) {
-                    return Err((None, format!("the lemma for {k} is never used")));
-                }
-                Ok(())
-            }
+            Status::Disproved => self.check_disproof(claim, &proof).map(|_| ()),
             Status::Undecided => Ok(()),
         }
+    }
+
+    /// Checks a disproof, read as `proof` ([`Context::proof`]): its lemmas,
+    /// each used, and its counterexample; returns the sides with every `d`
+    /// replaced by its lemma.
+    pub(crate) fn check_disproof(
+        &self,
+        claim: &ClaimReport,
+        proof: &kernel::Proof,
+    ) -> Result<(RecExpr<Math>, RecExpr<Math>), Failure> {
+        if !proof.chain.is_empty() {
+            return Err((None, "a disproof has no chain of steps".into()));
+        }
+        let expander = kernel::lemmas(&self.statement, &proof.lemmas)
+            .map_err(|r: kernel::Rejection| (r.step, r.reason))?;
+        let lhs = expander.expand(&proof.lhs).map_err(|e| (None, e))?;
+        let rhs = expander.expand(&proof.rhs).map_err(|e| (None, e))?;
+        let cx = claim
+            .counterexample
+            .as_ref()
+            .ok_or((None, "a disproof needs a counterexample".to_string()))?;
+        self.check_point(cx, &lhs, &rhs, false)
+            .map_err(|e| (None, e))?;
+        let used = expander.used.borrow();
+        if let Some(k) = expander.keys().find(|k| !used.contains(*k)) {
+            return Err((None, format!("the lemma for {k} is never used")));
+        }
+        Ok((lhs, rhs))
     }
 
     /// The side conditions shown are exactly the ones the kernel needed, discharged as it did.

@@ -45,6 +45,16 @@ impl Exact {
         Some(Exact::Small(n.try_into().ok()?, d.try_into().ok()?))
     }
 
+    /// `n / d` in lowest terms, for `d > 0`.
+    fn reduced(n: i64, d: i64) -> Exact {
+        if d == 1 {
+            return Exact::Small(n, 1);
+        }
+        // At least 1 and at most `d`: a positive machine integer.
+        let g = num_integer::Integer::gcd(&n.unsigned_abs(), &d.unsigned_abs()) as i64;
+        Exact::Small(n / g, d / g)
+    }
+
     /// Both as machine fractions, widened (`a/b`, `c/d`), when both are.
     fn pair(&self, o: &Exact) -> Option<(i128, i128, i128, i128)> {
         match (self, o) {
@@ -59,6 +69,12 @@ impl Exact {
     }
 
     pub(crate) fn add(&self, o: &Exact) -> Exact {
+        // Over one denominator (a sum of quarters), in 64 bits while the sum fits.
+        if let (Exact::Small(a, b), Exact::Small(c, d)) = (self, o) {
+            if let Some(n) = a.checked_add(*c).filter(|_| b == d) {
+                return Exact::reduced(n, *b);
+            }
+        }
         let small = self.pair(o).and_then(|(a, b, c, d)| {
             // Over one denominator (a sum of quarters), no cross products.
             if b == d {

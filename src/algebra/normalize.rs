@@ -28,7 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::time::Instant;
 
-pub use printing::{natural_cmp, natural_key, natural_order, simple_key};
+pub use printing::{natural_cmp, natural_key, natural_order};
 pub use sums::SUM_RULES;
 
 use egg::{RecExpr, Symbol};

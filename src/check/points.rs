@@ -1,6 +1,8 @@
 //! Spot checks and counterexamples: a point's values recomputed with
 //! interval arithmetic, after unrolling a symbolic-n problem at the point's
-//! number of classes; equations among the assumptions checked exactly.
+//! number of classes; equations among the assumptions checked exactly. A
+//! point's text read, compared with a point read before, and written as one
+//! byte string to compare texts by.
 
 use std::collections::BTreeMap;
 
@@ -189,12 +191,47 @@ pub(crate) fn read_point(p: &PointValues) -> Result<Point, String> {
 /// Whether `p` reads ([`read_point`]) as exactly `point`, compared entry by
 /// entry without building the point it reads as.
 pub(crate) fn reads_as(p: &PointValues, point: &Point) -> bool {
-    p.point.len() == point.len()
-        && p.point.iter().all(|(name, text)| {
-            point
-                .get(&Symbol::from(name.as_str()))
-                .is_some_and(|v| text_reads_as(text, v))
-        })
+    if p.point.len() != point.len() {
+        return false;
+    }
+    // The point's names as text (distinct, as its symbols are): no name of
+    // `p` is interned to be looked up.
+    let by_name: rustc_hash::FxHashMap<&str, &BigRational> =
+        point.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    p.point.iter().all(|(name, text)| {
+        by_name
+            .get(name.as_str())
+            .is_some_and(|v| text_reads_as(text, v))
+    })
+}
+
+/// The names and values of `p`'s point, in order, each after its length:
+/// one allocation, not two per name, and points are written alike exactly
+/// when they are the same (what [`read_point`] reads).
+pub(super) fn written(p: &PointValues) -> Vec<u8> {
+    let size: usize = p.point.iter().map(|(k, v)| 16 + k.len() + v.len()).sum();
+    let mut out = Vec::with_capacity(size);
+    for part in p.point.iter().flat_map(|(k, v)| [k, v]) {
+        out.extend_from_slice(&part.len().to_le_bytes());
+        out.extend_from_slice(part.as_bytes());
+    }
+    out
+}
+
+/// Whether `text` is [`written`] of `p`, compared without writing `p`.
+pub(super) fn is_written(text: &[u8], p: &PointValues) -> bool {
+    let mut rest = text;
+    for part in p.point.iter().flat_map(|(k, v)| [k, v]) {
+        let len = part.len().to_le_bytes();
+        let Some(after) = rest.strip_prefix(&len[..]) else {
+            return false;
+        };
+        let Some(after) = after.strip_prefix(part.as_bytes()) else {
+            return false;
+        };
+        rest = after;
+    }
+    rest.is_empty()
 }
 
 /// Whether `parse_rational(text)` is `v`: a whole number or fraction of at
@@ -346,6 +383,33 @@ mod tests {
             let expected = &x * &x + y / BigRational::from_integer(3.into())
                 - (-z) * num_traits::Pow::pow(x.clone(), 3);
             assert_eq!(exact_value(&e, &BTreeMap::new(), &point), Some(expected));
+        }
+    }
+
+    /// Points are written alike exactly when they are the same, however
+    /// their names and values split.
+    #[test]
+    fn points_are_written_alike_only_when_the_same() {
+        let point = |entries: &[(&str, &str)]| PointValues {
+            point: entries
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            lhs: String::new(),
+            rhs: String::new(),
+        };
+        let points = [
+            point(&[("a1", "-7/4"), ("t1", "2")]),
+            point(&[("a1", "-7/4"), ("t1", "3")]),
+            point(&[("a1", "-7/4")]),
+            point(&[("a1", "-7/4t"), ("1", "2")]),
+            point(&[("a", "1-7/4"), ("t1", "2")]),
+            point(&[]),
+        ];
+        for (i, p) in points.iter().enumerate() {
+            for (j, q) in points.iter().enumerate() {
+                assert_eq!(is_written(&written(p), q), i == j, "{i} {j}");
+            }
         }
     }
 

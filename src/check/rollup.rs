@@ -13,6 +13,7 @@
 //! merged with another name would change a derivative: that is why the
 //! renaming must be one-to-one, not merely consistent.
 
+use super::unrolled::{flat, rename, sizes, Early, Unrolled};
 use super::*;
 use crate::numeric::{Interval, Point, SidesAt};
 use crate::report::{InstanceOf, PointValues, RolledUp};
@@ -38,12 +39,16 @@ pub(crate) struct Template {
     claims: Vec<TemplateClaim>,
     /// What [`Template::keep_values_at`] kept.
     kept: std::sync::Mutex<Option<Kept>>,
+    /// The template unrolled at the section's number of classes, by
+    /// [`Template::unroll`] or by [`Rolled::with`], whichever comes first.
+    unrolled: Early,
 }
 
 /// A point, and a claim's sides' values there.
 struct Kept {
-    /// The point as written, when it was kept from its text, and as read.
-    text: Option<PointValues>,
+    /// The point as written ([`super::points::written`]), when it was kept from its text,
+    /// and as read.
+    text: Option<Vec<u8>>,
     point: std::sync::Arc<Point>,
     /// What the values are a function of, beyond the point: the claim
     /// (0-based), the number of classes and the index values.
@@ -60,6 +65,9 @@ struct TemplateClaim {
     proved: Result<(), String>,
     /// Whether the certificate says "proved" with no stated condition (so `proved` is the kernel's answer).
     plain_proof: bool,
+    /// When the certificate says "disproved": whether the checker accepts
+    /// the disproof (its lemmas and its counterexample).
+    disproved: Option<Result<(), String>>,
     /// Its sides with every `d` replaced by its kernel-checked lemma.
     expanded: Result<(RecExpr<Math>, RecExpr<Math>), String>,
 }
@@ -88,15 +96,32 @@ impl Template {
             } else {
                 template.check_claim(c).map_err(|(_, e)| e)
             };
-            let expanded = kernel::lemmas(&template.statement, &proof.lemmas)
-                .map_err(|e| e.reason)
-                .and_then(|x| Ok((x.expand(&proof.lhs)?, x.expand(&proof.rhs)?)));
+            // A disproof's check expands the sides too; a rejection names its
+            // step as the prover's self-check would.
+            let disproof = (c.status == Status::Disproved).then(|| {
+                template
+                    .check_disproof(c, &proof)
+                    .map_err(|(step, e)| match step {
+                        Some(s) => format!("step {s}: {e}"),
+                        None => e,
+                    })
+            });
+            let (disproved, expanded) = match disproof {
+                Some(Ok(sides)) => (Some(Ok(())), Ok(sides)),
+                other => (
+                    other.map(|d| d.map(|_| ())),
+                    kernel::lemmas(&template.statement, &proof.lemmas)
+                        .map_err(|e| e.reason)
+                        .and_then(|x| Ok((x.expand(&proof.lhs)?, x.expand(&proof.rhs)?))),
+                ),
+            };
             claims.push(TemplateClaim {
                 lhs: proof.lhs,
                 rhs: proof.rhs,
                 free,
                 proved,
                 plain_proof,
+                disproved,
                 expanded,
             });
         }
@@ -105,7 +130,17 @@ impl Template {
             context: template,
             claims,
             kept: Default::default(),
+            unrolled: Default::default(),
         })
+    }
+
+    /// Unrolls the template at its section's number of classes, for
+    /// [`Rolled::with`] to take instead of unrolling it then, unless it has
+    /// begun to (the prover has it done on another thread; the checker alone
+    /// first checks that the problem is large enough).
+    pub(crate) fn unroll(&self) {
+        self.unrolled
+            .offer(|| Unrolled::new(&self.context.problem, self.source.classes));
     }
 
     /// The values at `point` of claim `t`'s (0-based) sides, with every `d`
@@ -207,7 +242,7 @@ impl Template {
                 (k.at.0, k.at.1, &k.at.2) == (t, classes, env)
                     && point.map_or_else(|| super::points::reads_as(p, &k.point), |q| *q == k.point)
             })?;
-            k.text = Some(p.clone());
+            k.text = Some(super::points::written(p));
             Some(k.values)
         };
         if let Some(values) = keep_text(None) {
@@ -224,7 +259,13 @@ impl Template {
     fn read_point(&self, p: &PointValues) -> Result<std::sync::Arc<Point>, String> {
         let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         match kept.as_ref() {
-            Some(k) if k.text.as_ref() == Some(p) => Ok(k.point.clone()),
+            Some(k)
+                if k.text
+                    .as_deref()
+                    .is_some_and(|t| super::points::is_written(t, p)) =>
+            {
+                Ok(k.point.clone())
+            }
             _ => Ok(std::sync::Arc::new(super::read_point(p)?)),
         }
     }
@@ -279,41 +320,17 @@ impl Rolled {
         if !template_problem.indices.is_empty() {
             return Err("a roll-up template ranges over the classes only".into());
         }
-        let unrolled = unroll::unroll_problem(template_problem, &self::sizes(n))?;
-        let mut scalars: BTreeSet<Symbol> = BTreeSet::new();
-        let mut families: BTreeSet<String> = BTreeSet::new();
-        let exprs = unrolled
-            .definitions
-            .iter()
-            .map(|d| &d.expr)
-            .chain(unrolled.assumptions.iter().flat_map(|a| [&a.lhs, &a.rhs]));
-        let names = unrolled.definitions.iter().map(|d| d.name);
-        for s in names.chain(exprs.flat_map(|e| {
-            e.as_ref().iter().filter_map(|n| match n {
-                Math::Var(s) => Some(*s),
-                _ => None,
-            })
-        })) {
-            match s.as_str().split_once('[') {
-                Some((f, _)) => {
-                    families.insert(f.to_string());
-                }
-                None => {
-                    scalars.insert(s);
-                }
-            }
-        }
-        one_to_one(&families, &scalars)?;
-        // Each element's name once, however often it occurs.
-        let mut flat_names: rustc_hash::FxHashMap<Symbol, Symbol> = Default::default();
-        let mut rename =
-            |e: &RecExpr<Math>| rename_by(e, |s| *flat_names.entry(s).or_insert_with(|| flat(s)));
+        // Unrolled already ([`Template::unroll`], from the same section), or now.
+        let unrolled = template
+            .unrolled
+            .take(|| Unrolled::new(template_problem, n))?;
         let defs = &concrete.definitions;
-        if defs.len() != unrolled.definitions.len() {
+        if defs.len() != unrolled.problem.definitions.len() {
             return Err("the problem does not have the unrolled template's definitions".into());
         }
-        for (u, c) in unrolled.definitions.iter().zip(defs) {
-            if flat(u.name) != c.name || !same(&rename(&u.expr), &c.expr) {
+        let name = |s| unrolled.name(s);
+        for (u, c) in unrolled.problem.definitions.iter().zip(defs) {
+            if name(u.name) != c.name || !same_renamed(&u.expr, &c.expr, name) {
                 return Err(format!(
                     "the definition of `{}` is not the template's",
                     c.name
@@ -321,13 +338,13 @@ impl Rolled {
             }
         }
         let assumptions = &concrete.assumptions;
-        if assumptions.len() != unrolled.assumptions.len() {
+        if assumptions.len() != unrolled.problem.assumptions.len() {
             return Err("the problem does not have the unrolled template's assumptions".into());
         }
-        for (u, c) in unrolled.assumptions.iter().zip(assumptions) {
+        for (u, c) in unrolled.problem.assumptions.iter().zip(assumptions) {
             if u.relation != c.relation
-                || !same(&rename(&u.lhs), &c.lhs)
-                || !same(&rename(&u.rhs), &c.rhs)
+                || !same_renamed(&u.lhs, &c.lhs, name)
+                || !same_renamed(&u.rhs, &c.rhs, name)
             {
                 return Err(format!(
                     "the assumption `{}` is not the template's",
@@ -341,12 +358,13 @@ impl Rolled {
         })
     }
 
-    /// Why the kernel rejected template claim `t`'s (0-based) proof without
-    /// conditions, if it did: the prover withdraws that verdict.
-    pub(crate) fn rejected_proof(&self, t: usize) -> Option<&str> {
+    /// Why the checker rejected template claim `t`'s (0-based) proof without
+    /// conditions (the kernel) or its disproof, if it did: the prover
+    /// withdraws that verdict.
+    pub(crate) fn rejected(&self, t: usize) -> Option<&str> {
         let c = self.template.claims.get(t)?;
-        match (&c.proved, c.plain_proof) {
-            (Err(why), true) => Some(why),
+        match (&c.proved, c.plain_proof, &c.disproved) {
+            (Err(why), true, _) | (_, _, Some(Err(why))) => Some(why),
             _ => None,
         }
     }
@@ -437,55 +455,22 @@ impl Rolled {
     }
 }
 
-/// Renaming `a[i]` to `ai` is one-to-one: no family ends in a digit (so `ai`
-/// splits back uniquely) and no other name reads as an element.
-fn one_to_one(families: &BTreeSet<String>, scalars: &BTreeSet<Symbol>) -> Result<(), String> {
-    if let Some(f) = families
-        .iter()
-        .find(|f| f.ends_with(|c: char| c.is_ascii_digit()))
-    {
-        return Err(format!("the family name `{f}` ends in a digit"));
-    }
-    for s in scalars {
-        if let Some((f, _)) = crate::rollup::split_element(s.as_str()) {
-            if families.contains(f) {
-                return Err(format!("`{s}` would read as an element of `{f}`"));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// `a[2]` as the name `a2`.
-fn flat(s: Symbol) -> Symbol {
-    match s.as_str().split_once('[') {
-        Some((f, rest)) => Symbol::from(format!("{f}{}", rest.trim_end_matches(']'))),
-        None => s,
-    }
-}
-
-fn rename(e: &RecExpr<Math>) -> RecExpr<Math> {
-    rename_by(e, flat)
-}
-
-/// `e` with every name `s` renamed to `name(s)`.
-fn rename_by(e: &RecExpr<Math>, mut name: impl FnMut(Symbol) -> Symbol) -> RecExpr<Math> {
-    e.as_ref()
-        .iter()
-        .map(|n| match n {
-            Math::Var(s) => Math::Var(name(*s)),
-            other => other.clone(),
-        })
-        .collect::<Vec<_>>()
-        .into()
-}
-
 /// Whether two terms are the same tree (however their nodes are laid out).
 pub(crate) fn same(a: &RecExpr<Math>, b: &RecExpr<Math>) -> bool {
+    same_renamed(a, b, |s| s)
+}
+
+/// Whether `a`, every name `s` in it renamed to `name(s)`, is the same tree
+/// as `b` ([`same`], without building the renamed term).
+fn same_renamed(a: &RecExpr<Math>, b: &RecExpr<Math>, name: impl Fn(Symbol) -> Symbol) -> bool {
     let mut todo = vec![(root(a), root(b))];
     while let Some((x, y)) = todo.pop() {
         let (x, y) = (&a[x], &b[y]);
-        if !x.matches(y) {
+        let alike = match (x, y) {
+            (Math::Var(s), Math::Var(t)) => name(*s) == *t,
+            _ => x.matches(y),
+        };
+        if !alike {
             return false;
         }
         todo.extend(
@@ -498,14 +483,30 @@ pub(crate) fn same(a: &RecExpr<Math>, b: &RecExpr<Math>) -> bool {
     true
 }
 
-/// The one range of a roll-up template at `n` classes.
-fn sizes(n: usize) -> unroll::Sizes {
-    unroll::Sizes::uniform(&Default::default(), n)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A template's disproofs are checked when it is read: one whose
+    /// counterexample does not check is rejected.
+    #[test]
+    fn template_disproofs_are_checked() {
+        let text = crate::softmax_with_loss(5).replace("= y2 - t2", "= y2 + t2");
+        let p = crate::parse_problem(&text).unwrap();
+        let report = crate::prove_problem(&p, &crate::Limits::default());
+        let mut section = report.rolled_up.clone().unwrap();
+        let t = section
+            .claims
+            .iter()
+            .position(|c| c.status == Status::Disproved)
+            .unwrap();
+        let read = Template::new(&section).unwrap();
+        assert!(matches!(read.claims[t].disproved, Some(Ok(()))));
+        let cx = section.claims[t].counterexample.as_mut().unwrap();
+        cx.lhs = "12345".into();
+        let read = Template::new(&section).unwrap();
+        assert!(matches!(read.claims[t].disproved, Some(Err(_))));
+    }
 
     /// Kept values are read back for the same claim, size, indices and
     /// point only: any other point is evaluated.

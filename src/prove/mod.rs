@@ -74,9 +74,9 @@ enum Role {
     /// A user's problem (or a walk's batch), rolled up from this many classes.
     Problem { roll_up_from: usize },
     /// A roll-up's template: never rolled up itself, and a proof without
-    /// conditions skips the self-check, because the roll-up's checker
-    /// re-checks such proofs (`check::rollup::Rolled::new`), so each is
-    /// checked once (the roll-up withdraws any it rejects).
+    /// conditions or a disproof skips the self-check, because the roll-up's
+    /// checker re-checks such verdicts (`check::rollup::Template::new`), so
+    /// each is checked once (the roll-up withdraws any it rejects).
     Template,
 }
 
@@ -123,14 +123,15 @@ fn prove_problem_as(
         report.rolled_up = None;
         context = crate::check::Context::new(&report);
     }
-    // The template's proofs without conditions were checked just now, by the roll-up's checker.
+    // The template's proofs without conditions and disproofs were checked
+    // just now, by the roll-up's checker.
     if let (Some((section, _)), Some(checked)) = (
         rolled.as_mut(),
         context.as_ref().ok().and_then(|c| c.rolled_up()),
     ) {
         let shown = report.rolled_up.as_mut().map(|s| &mut s.claims);
         for (t, claim) in shown.into_iter().flatten().enumerate() {
-            if let Some(why) = checked.rejected_proof(t) {
+            if let Some(why) = checked.rejected(t) {
                 withdraw(claim, why);
                 withdraw(&mut section.claims[t], why);
             }
@@ -179,7 +180,8 @@ fn prove_problem_as(
             decided
         });
         let plain_proof = decided.status == Status::Proved && decided.conditions.is_empty();
-        if !(plain_proof && matches!(role, Role::Template)) {
+        let rechecked = plain_proof || decided.status == Status::Disproved;
+        if !(rechecked && matches!(role, Role::Template)) {
             self_check(&context, &mut decided);
         }
         decided

@@ -252,37 +252,13 @@ fn prefix_number(s: &str) -> u128 {
 }
 
 /// Sorts distinct names as `natural_key` orders them, names with the same
-/// key as symbols order: when every name is a stem then at most 19 digits
-/// (`t1000`), by the stem's rank among the stems and the number, without
-/// building the keys.
+/// key as symbols order ([`crate::algebra::natural_order`] of the names in
+/// the symbols' order).
 fn sort_naturally(vars: &mut Vec<Symbol>) {
-    let keys: Option<Vec<(&str, u64)>> = vars
-        .iter()
-        .map(|v| crate::algebra::simple_key(v.as_str()))
-        .collect();
-    let Some(keys) = keys else {
-        vars.sort_unstable();
-        // Each name's sort key once: a thousand classes are two thousand names.
-        vars.sort_by_cached_key(|v| crate::algebra::natural_key(v.as_str()));
-        return;
-    };
-    let mut stems: rustc_hash::FxHashMap<&str, u32> = Default::default();
-    for (stem, _) in &keys {
-        stems.entry(*stem).or_insert(0);
-    }
-    let mut ordered: Vec<&str> = stems.keys().copied().collect();
-    ordered.sort_unstable();
-    for (rank, stem) in ordered.into_iter().enumerate() {
-        stems.insert(stem, rank as u32);
-    }
-    // The symbol last, for equal keys (`a7`, `a07`).
-    let mut order: Vec<(u32, u64, Symbol)> = keys
-        .iter()
-        .zip(vars.iter())
-        .map(|((stem, number), v)| (stems[stem], *number, *v))
-        .collect();
-    order.sort_unstable();
-    *vars = order.into_iter().map(|(_, _, v)| v).collect();
+    vars.sort_unstable();
+    let names: Vec<&str> = vars.iter().map(|v| v.as_str()).collect();
+    let order = crate::algebra::natural_order(&names);
+    *vars = order.into_iter().map(|at| vars[at]).collect();
 }
 
 pub(super) fn display(i: &Interval) -> String {

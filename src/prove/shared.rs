@@ -12,7 +12,11 @@
 //! A disproved template's instances are searched for counterexamples on one
 //! core while the checker reads the problem on the other: the search needs
 //! only the template, and its result is used only once the checker has
-//! verified that the problem is the template's instance.
+//! verified that the problem is the template's instance. That thread reads
+//! the template for the checker first and, once it has searched, unrolls it
+//! at the problem's size unless the checker has begun to
+//! ([`crate::check::Template::unroll`]): whichever thread is free first does
+//! it, and the checker, once it has read the problem, may only compare the two.
 
 use super::*;
 use crate::report::{InstanceOf, RolledUp};
@@ -73,7 +77,7 @@ pub(super) fn context_and_counterexamples(
             return Vec::new();
         };
         let _ = send.send(template.clone());
-        parallel_map(&disproved, |(i, (t, env))| {
+        let found = parallel_map(&disproved, |(i, (t, env))| {
             // For one claim, the template notes the values at each point, so
             // that keeping the counterexample's (below) evaluates nothing again.
             let note = disproved.len() == 1;
@@ -92,7 +96,11 @@ pub(super) fn context_and_counterexamples(
                 let _ = template.keep_values_at(*t, section.classes, env, cx);
             }
             (*i, found)
-        })
+        });
+        // Unrolled here too, unless the checker has begun to, so that it
+        // only compares the problem with it.
+        template.unroll();
+        found
     };
     // The checker reads on this thread (whose heap has the most room for
     // what it allocates), the search runs on another.

@@ -221,28 +221,74 @@ pub fn natural_key(s: &str) -> Vec<(String, u64)> {
 /// [`natural_key`]'s one part, borrowed, for a name without digits or a name
 /// then at most 19 digits (`t1000`); `None` for any other name.
 pub fn simple_key(s: &str) -> Option<(&str, u64)> {
-    match s.find(|c: char| c.is_ascii_digit()) {
-        None => Some((s, 0)),
-        Some(i) if s.len() - i <= 19 && s[i..].bytes().all(|b| b.is_ascii_digit()) => {
-            Some((&s[..i], s[i..].parse().unwrap_or(0)))
-        }
-        Some(_) => None,
+    let bytes = s.as_bytes();
+    let Some(i) = bytes.iter().position(u8::is_ascii_digit) else {
+        return Some((s, 0));
+    };
+    if bytes.len() - i > 19 {
+        return None;
     }
+    // At most 19 digits: no overflow.
+    let mut number = 0u64;
+    for b in &bytes[i..] {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        number = number * 10 + u64::from(b - b'0');
+    }
+    Some((&s[..i], number))
 }
 
 /// The positions of `names` in [`natural_key`] order, names with equal keys
 /// in the order given; no key is built when every name is a [`simple_key`]
 /// (a point at a thousand classes has two thousand names).
 pub fn natural_order(names: &[&str]) -> Vec<usize> {
+    // (Positions past 32 bits, which no point has, take the other way.)
     let keys: Option<Vec<(&str, u64, usize)>> = names
         .iter()
         .enumerate()
         .map(|(i, s)| simple_key(s).map(|(text, number)| (text, number, i)))
-        .collect();
+        .collect::<Option<_>>()
+        .filter(|_| u32::try_from(names.len()).is_ok());
     match keys {
-        Some(mut keys) => {
-            keys.sort_unstable();
-            keys.into_iter().map(|k| k.2).collect()
+        // Each stem's rank among the stems, so that the sort compares
+        // numbers only: rank, number and position in one machine integer.
+        Some(keys) => {
+            // Each stem numbered as first seen (a name's stem is mostly the
+            // one before's: looked up only when it is not), then ranked.
+            let mut ids: rustc_hash::FxHashMap<&str, usize> = Default::default();
+            let mut stems: Vec<&str> = Vec::new();
+            let mut last: Option<(&str, usize)> = None;
+            let mut seen: Vec<usize> = Vec::with_capacity(keys.len());
+            for (stem, _, _) in &keys {
+                let id = match last {
+                    Some((s, id)) if s == *stem => id,
+                    _ => *ids.entry(*stem).or_insert_with(|| {
+                        stems.push(stem);
+                        stems.len() - 1
+                    }),
+                };
+                last = Some((stem, id));
+                seen.push(id);
+            }
+            let mut by_text: Vec<usize> = (0..stems.len()).collect();
+            by_text.sort_unstable_by_key(|id| stems[*id]);
+            let mut rank = vec![0u128; stems.len()];
+            for (r, id) in by_text.into_iter().enumerate() {
+                rank[id] = r as u128;
+            }
+            let mut order: Vec<u128> = keys
+                .iter()
+                .zip(&seen)
+                .map(|((_, number, i), id)| {
+                    rank[*id] << 96 | u128::from(*number) << 32 | *i as u128
+                })
+                .collect();
+            order.sort_unstable();
+            order
+                .into_iter()
+                .map(|k| (k & 0xffff_ffff) as usize)
+                .collect()
         }
         None => {
             let mut order: Vec<usize> = (0..names.len()).collect();
