@@ -176,6 +176,20 @@ pub fn unroll(expr: &RecExpr<Math>, sizes: &Sizes, env: &Env) -> Result<RecExpr<
     Unroller::new(expr, sizes, &free).run(env)
 }
 
+/// The most nodes a problem (or one term) is unrolled into: past it,
+/// unrolling stops with an error (a sum of sums of sums at 200 classes is
+/// eight million terms), so no stage grows past a few hundred MB.
+pub const MAX_UNROLLED_NODES: usize = 4_000_000;
+
+fn too_large() -> String {
+    format!("unrolled, the problem has more than {MAX_UNROLLED_NODES} nodes")
+}
+
+/// Whether an unrolling error is [`MAX_UNROLLED_NODES`] reached.
+pub fn is_too_large(error: &str) -> bool {
+    error == too_large()
+}
+
 /// The free indices of every node of `expr`, bottom-up.
 pub(crate) fn free_indices(expr: &RecExpr<Math>) -> Vec<Vec<Symbol>> {
     let mut free: Vec<Vec<Symbol>> = Vec::with_capacity(expr.as_ref().len());
@@ -337,6 +351,9 @@ impl<'a> Unroller<'a> {
     }
 
     fn copy(&mut self, id: Id, env: &mut Env) -> Result<Id, String> {
+        if self.out.len() > MAX_UNROLLED_NODES {
+            return Err(too_large());
+        }
         if self.free[usize::from(id)].is_empty() {
             if let Some(done) = self.closed[usize::from(id)] {
                 return Ok(done);
@@ -522,6 +539,15 @@ pub fn valuations(indices: &[Symbol], sizes: &Sizes) -> Vec<Env> {
 /// for each of their values. Claims are left out.
 pub fn unroll_problem(problem: &Problem, sizes: &Sizes) -> Result<Problem, String> {
     let mut out = Problem::default();
+    // The nodes written so far, against the bound on the whole problem.
+    let mut total = 0usize;
+    let mut count = |e: &RecExpr<Math>| {
+        total += e.as_ref().len();
+        if total > MAX_UNROLLED_NODES {
+            return Err(too_large());
+        }
+        Ok(())
+    };
     for d in &problem.definitions {
         match d.expr.as_ref().last() {
             Some(Math::Lambda([j, body])) => {
@@ -532,27 +558,36 @@ pub fn unroll_problem(problem: &Problem, sizes: &Sizes) -> Result<Problem, Strin
                 let free = free_indices(&body);
                 let mut unroller = Unroller::new(&body, sizes, &free);
                 for i in 1..=sizes.of(j) {
+                    let expr = unroller.run(&Env::from([(j, i)]))?;
+                    count(&expr)?;
                     out.definitions.push(Definition {
                         name: element(d.name, i),
-                        expr: unroller.run(&Env::from([(j, i)]))?,
+                        expr,
                         line: d.line,
                     });
                 }
             }
-            _ => out.definitions.push(Definition {
-                name: d.name,
-                expr: unroll(&d.expr, sizes, &Env::new())?,
-                line: d.line,
-            }),
+            _ => {
+                let expr = unroll(&d.expr, sizes, &Env::new())?;
+                count(&expr)?;
+                out.definitions.push(Definition {
+                    name: d.name,
+                    expr,
+                    line: d.line,
+                })
+            }
         }
     }
     for a in &problem.assumptions {
         let free = crate::index::free_in_order_of(&[&a.lhs, &a.rhs]);
         for env in valuations(&free, sizes) {
+            let (lhs, rhs) = (unroll(&a.lhs, sizes, &env)?, unroll(&a.rhs, sizes, &env)?);
+            count(&lhs)?;
+            count(&rhs)?;
             out.assumptions.push(Assumption {
-                lhs: unroll(&a.lhs, sizes, &env)?,
+                lhs,
                 relation: a.relation,
-                rhs: unroll(&a.rhs, sizes, &env)?,
+                rhs,
                 line: a.line,
             });
         }

@@ -399,3 +399,79 @@ fn exact_values_at_a_point_stay_within_bounds() {
     );
     assert!(took < Duration::from_secs(3), "took {took:?}");
 }
+
+/// Found by a second red-team review: `n` was `sum(j, 1)` whatever `j`
+/// meant in the file (over a declared range it counted that range; as a
+/// variable it made the certificate unreadable), and a point could not tell
+/// an index named `n` from the number of classes.
+#[test]
+fn the_number_of_classes_is_never_another_name() {
+    let (code, out, err, _) = prove("index j in 1..m\nprove n = m\nprove sum(k, 1) = n\n", &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("claim 1 (line 2): n = m\n  disproved"),
+        "{out}"
+    );
+    assert!(
+        out.contains("claim 2 (line 3): sum(k, 1) = n\n  proved"),
+        "{out}"
+    );
+    for text in [
+        "assume j > 0\nprove n*a[k] = a[k]*sum(k, 1)\n",
+        "let c = j + 1\nprove c*n = c*sum(k, 1)\n",
+        "assume j[k] > 0\nprove n = sum(k, 1)\n",
+        "index i in 1..j\nprove n = sum(k, 1)\n",
+    ] {
+        let (code, out, err, _) = prove(text, &[]);
+        assert_eq!(code, 0, "{text}: {out}{err}");
+    }
+    for (text, at) in [
+        ("index n in 1..m\nprove a[n] = a[n]\n", "line 1, column 7"),
+        (
+            "let n = 5\nprove sum(j, a[j]) = classes*a[k]\n",
+            "line 2, column 22",
+        ),
+    ] {
+        let (code, out, err, _) = prove(text, &[]);
+        assert_eq!(code, 2, "{text}: {out}{err}");
+        assert!(
+            err.contains(at) && err.contains("a point names the number of classes"),
+            "{err}"
+        );
+    }
+}
+
+/// Found by a second red-team review: unrolling had no bound (a sum of sums
+/// of sums at 200 classes took 17 GB in `derive`), and the kernel expanded
+/// powers up to 4096 with big coefficients counted as small ones.
+#[test]
+fn unrolling_and_the_kernel_s_powers_are_bounded() {
+    let dir = std::env::temp_dir().join(format!("backprove-bounds-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("cubes.txt");
+    std::fs::write(
+        &file,
+        "let S = sum(i, sum(j, sum(k, a[i]*a[j]*a[k])))\nlet L = S\n",
+    )
+    .unwrap();
+    let (code, out, err, took) = run(&["derive", file.to_str().unwrap(), "--classes", "200"], b"");
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(err.contains("more than 4000000 nodes"), "{err}");
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    for power in ["(a+b)^4096", "(a + b + c)^200"] {
+        let cert = format!(
+            r#"{{"schema": 2, "definitions": [], "assumptions": [], "claims": [{{"claim":
+            "{power} = {power}*1", "line": 1, "status": "proved", "conditions": [],
+            "side_conditions": [], "counterexample": null, "spot_checks": [], "steps": [{{"rule":
+            "algebra", "before": "{power}", "after": "{power}*1", "by": {{"kind": "algebra",
+            "differentiate": false, "laws": []}}}}], "reason": null}}]}}"#
+        );
+        let (code, out, err, took) = run(&["check", "-"], cert.as_bytes());
+        assert_eq!(code, 1, "{out}{err}");
+        assert!(
+            out.contains("too large for the kernel's work budget"),
+            "{out}{err}"
+        );
+        assert!(took < Duration::from_secs(30), "took {took:?}");
+    }
+}

@@ -43,6 +43,11 @@ pub(super) fn derive_command(
         let sizes = crate::unroll::Sizes::uniform(&problem.ranges(), classes);
         let concrete = match crate::unroll::unroll_to_text(&problem, &sizes) {
             Ok(t) => t,
+            // Too large at this many classes: a limit, not a fault of the input.
+            Err(e) if crate::unroll::is_too_large(&e) => {
+                eprintln!("undecided: not proved within limits: {e} at {sizes}");
+                return super::EXIT_UNDECIDED;
+            }
             Err(e) => return usage(&e),
         };
         if !problem.claims.is_empty() {

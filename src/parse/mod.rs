@@ -289,11 +289,52 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
     // it is defined, first, as `sum(j, 1)`.
     let n = Symbol::from("n");
     let indexed = kinds.values().any(|k| k.0 != Kind::Scalar);
+    // A point (a spot check, a counterexample) names the number of classes
+    // `n`, or `classes` where the file defines its own `n`: no other name may
+    // be called so.
+    let key = if defined.contains_key(&n) {
+        "classes"
+    } else {
+        "n"
+    };
+    let clash = kinds
+        .get(&Symbol::from(key))
+        .filter(|k| indexed && (key == "classes" || k.0 == Kind::Index));
+    if let Some((kind, line, column)) = clash {
+        return Err(Error::semantic(
+            Span::new(*line, *column, key.len()),
+            ErrorKind::Name,
+            format!(
+                "`{key}` is {} here, but in a problem with indices a point names the number of classes `{key}`; expected another name",
+                kind.word()
+            ),
+        ));
+    }
     if indexed && kinds.get(&n).is_some_and(|k| k.0 == Kind::Scalar) && !defined.contains_key(&n) {
         if let Some((_, line, column, width)) = diff_vars.iter().find(|(s, ..)| *s == n) {
             return Err(Error::semantic(Span::new(*line, *column, *width), ErrorKind::Differentiation, "cannot differentiate by `n`: in a problem with indices it is the number of classes; expected a free variable"));
         }
-        let expr: RecExpr<Math> = "(sum j 1)".parse().expect("a well-formed term");
+        // Over an index of the classes' own range that names nothing else:
+        // `j`, unless the file declares it over another range or uses it
+        // otherwise (then `n = sum(j, 1)` would count another range, or not
+        // read back from a certificate).
+        let ranges = problem.ranges();
+        let letters = "jkilpqrsuvwxyzabcdefghmot".chars().map(String::from);
+        let pairs = ('a'..='z').flat_map(|a| ('a'..='z').map(move |b| format!("{a}{b}")));
+        let j = letters
+            .chain(pairs)
+            .map(|c| Symbol::from(c.as_str()))
+            .find(|c| {
+                *c != n
+                    && ranges.size_of(*c).as_str() == crate::language::CLASSES
+                    && kinds.get(c).is_none_or(|k| k.0 == Kind::Index)
+            })
+            .unwrap_or_else(|| Symbol::from("j"));
+        let expr = RecExpr::from(vec![
+            Math::Var(j),
+            Math::Num(crate::language::Constant::int(1)),
+            Math::Sum([Id::from(0), Id::from(1)]),
+        ]);
         problem.definitions.insert(
             0,
             Definition {

@@ -52,7 +52,7 @@ impl Normalizer<'_> {
             let have = den.iter().find(|(f, _)| f == k).map_or(0, |(_, e)| *e);
             for _ in have..*e {
                 let f = self.factors[*k as usize].clone();
-                self.charge(acc.len() * f.len())?;
+                self.charge(acc.len() * f.len() * weight(&acc, &f))?;
                 acc = acc.mul(&f).ok_or(Stop::Limit)?;
             }
         }
@@ -163,7 +163,7 @@ impl Normalizer<'_> {
             let inv = self.inv(a)?;
             return self.powi(&inv, e.checked_neg().ok_or(Stop::Limit)?);
         }
-        if e > 4096 {
+        if e > 1000 {
             return Err(Stop::Limit);
         }
         let mut acc = Frac::constant(BigRational::one());
@@ -278,7 +278,7 @@ impl Normalizer<'_> {
     }
 
     pub(super) fn mul_plain(&mut self, a: &Frac, b: &Frac) -> Res<Frac> {
-        self.charge(a.num.len() * b.num.len())?;
+        self.charge(a.num.len() * b.num.len() * weight(&a.num, &b.num))?;
         let mut den: BTreeMap<u32, u32> = a.den.iter().copied().collect();
         for (k, e) in &b.den {
             *den.entry(*k).or_insert(0) += e;
@@ -310,4 +310,19 @@ impl Normalizer<'_> {
             den: den.into_iter().collect(),
         })
     }
+}
+
+/// What a product's coefficients cost beyond small numbers: multiplying and
+/// reducing coefficients of `w` machine words takes about `w^2` word
+/// operations, `w` those of the larger coefficient of either factor
+/// (`(a + b + c)^200` has coefficients of hundreds of bits).
+fn weight(a: &Poly, b: &Poly) -> usize {
+    let bits = |p: &Poly| {
+        p.0.values()
+            .map(|c| c.numer().bits() + c.denom().bits())
+            .max()
+            .unwrap_or(0)
+    };
+    let words = 1 + bits(a).max(bits(b)) / 64;
+    usize::try_from(words.saturating_mul(words)).unwrap_or(usize::MAX)
 }

@@ -26,7 +26,7 @@ impl Normalizer<'_> {
             let k = c
                 .to_integer()
                 .to_i32()
-                .filter(|k| k.abs() <= 4096)
+                .filter(|k| k.abs() <= 1000)
                 .ok_or(Stop::Limit)?;
             if k < 0 {
                 self.condition(expr, at, &base, Rel::Ne);
@@ -44,7 +44,7 @@ impl Normalizer<'_> {
             let k = c
                 .numer()
                 .to_i32()
-                .filter(|k| k.abs() <= 4096)
+                .filter(|k| k.abs() <= 1000)
                 .ok_or(Stop::Limit)?;
             return self.powi(&s, k);
         }
@@ -67,7 +67,7 @@ impl Normalizer<'_> {
                         let k = c
                             .to_integer()
                             .to_i32()
-                            .filter(|k| k.abs() <= 4096)
+                            .filter(|k| k.abs() <= 1000)
                             .ok_or(Stop::Limit)?;
                         let p = self.powi(&u, k)?;
                         acc = self.mul(&acc, &p)?;
@@ -84,7 +84,7 @@ impl Normalizer<'_> {
                 num: Poly::term(m.clone(), BigRational::new(BigInt::one(), q)),
                 den: vec![],
             };
-            let k = p.to_i32().filter(|k| k.abs() <= 4096).ok_or(Stop::Limit)?;
+            let k = p.to_i32().filter(|k| k.abs() <= 1000).ok_or(Stop::Limit)?;
             let f = self.atom_frac(Atom::Exp(arg), k)?;
             acc = self.mul(&acc, &f)?;
         }
