@@ -475,3 +475,33 @@ fn unrolling_and_the_kernel_s_powers_are_bounded() {
         assert!(took < Duration::from_secs(30), "took {took:?}");
     }
 }
+
+/// Found by a third red-team review: unrolling for `derive` wrote `a[1, 1]`
+/// and `a1_[1]` both as `a1_1`, merging two inputs (a wrong gradient shown
+/// as proved). Two elements that would take one name are an input error.
+#[test]
+fn two_elements_never_become_one_name() {
+    let dir = std::env::temp_dir().join(format!("backprove-names-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (text, classes, message) in [
+        (
+            "index r in 1..m\nlet L = sum(j, sum(r, a[j, r]^2)) + sum(j, 3*a1_[j])\n",
+            "2",
+            "`a[1, 1]` and `a1_[1]` would both become `a1_1`",
+        ),
+        (
+            "let L = sum(j, a[j]^2) + sum(j, 3*a1[j])\n",
+            "11",
+            "`a[11]` and `a1[1]` would both become `a11`",
+        ),
+    ] {
+        let file = dir.join("merge.txt");
+        std::fs::write(&file, text).unwrap();
+        let (code, out, err, _) = run(
+            &["derive", file.to_str().unwrap(), "--classes", classes],
+            b"",
+        );
+        assert_eq!(code, 2, "{out}{err}");
+        assert!(err.contains(message), "{err}");
+    }
+}

@@ -53,6 +53,9 @@ pub fn unroll_to_text(problem: &Problem, sizes: &Sizes) -> Result<String, String
             taken.insert(d.name);
         }
     }
+    // The element each new name stands for: two elements must not become one
+    // name (`a[11]` and `a1[1]` would both be `a11`).
+    let made: std::cell::RefCell<std::collections::BTreeMap<Symbol, Symbol>> = Default::default();
     let flat = |s: Symbol| -> Result<Symbol, String> {
         match s.as_str().split_once('[') {
             Some((family, rest)) => {
@@ -63,6 +66,9 @@ pub fn unroll_to_text(problem: &Problem, sizes: &Sizes) -> Result<String, String
                     return Err(format!(
                         "`{s}` would become `{name}`, which the problem already uses"
                     ));
+                }
+                if let Some(other) = made.borrow_mut().insert(name, s).filter(|o| *o != s) {
+                    return Err(format!("`{other}` and `{s}` would both become `{name}`"));
                 }
                 Ok(name)
             }
