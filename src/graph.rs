@@ -96,13 +96,23 @@ impl Op {
             "tanh" => format!("1 - ({y})^2"),
             "sigmoid" => format!("({y})*(1 - ({y}))"),
             "softplus" => format!("sigmoid({a})"),
-            "relu" => format!("step({a})"),
+            // As the rule table's: the kink factor `u/u` keeps the point
+            // where the derivative does not exist out (`where u != 0`).
+            "relu" => format!("step({a})*(({a})/({a}))"),
             "step" => "0".to_string(),
             "abs" => format!("abs({a})/({a})"),
             "sin" => format!("cos({a})"),
             "cos" => format!("-sin({a})"),
-            "max" => format!("step(({}) - ({}))", x[pos], other(pos)),
-            _ => format!("step(({}) - ({}))", other(pos), x[pos]),
+            "max" => format!(
+                "step(({a}) - ({b}))*((({a}) - ({b}))/(({a}) - ({b})))",
+                a = x[pos],
+                b = other(pos)
+            ),
+            _ => format!(
+                "step(({b}) - ({a}))*((({a}) - ({b}))/(({a}) - ({b})))",
+                a = x[pos],
+                b = other(pos)
+            ),
         })
     }
 }
