@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use egg::{RecExpr, Symbol};
 
 use crate::algebra::{Budget, Normalizer};
-use crate::kernel::{Discharge, Rel};
+use crate::kernel::Rel;
 use crate::language::Math;
 use crate::print::to_infix;
 use crate::report::{ClaimReport, SideCondition, Status};
@@ -72,7 +72,7 @@ pub(super) fn certify(
         proof
             .chain
             .retain(|_| *flags.next().expect("one flag per chain step"));
-        discover(&context.statement, &proof)
+        super::discover::discover(&context.statement, &proof)
             .map(|(accepted, _)| accepted)
             .map_err(|r| (r.step, r.reason))
     });
@@ -157,32 +157,4 @@ fn never_holds(norm: &mut Normalizer, term: &RecExpr<Math>, rel: Rel) -> bool {
         Rel::Ge => c.is_negative(),
         Rel::Ne => c.is_zero(),
     }
-}
-
-/// The kernel in discovery mode (every law may fire, every condition the
-/// signs do not establish is stated), then as few stated as needed: one the
-/// other stated conditions imply is marked implied. What is stated does not
-/// make a proof: the checker derives the conditions again.
-pub(crate) fn discover(
-    statement: &crate::kernel::Statement,
-    proof: &crate::kernel::Proof,
-) -> Result<crate::kernel::Checked, crate::kernel::Rejection> {
-    let (mut accepted, expander) = crate::kernel::check(statement, proof, true)?;
-    for i in 0..accepted.needed.len() {
-        if accepted.needed[i].discharge != Discharge::Stated {
-            continue;
-        }
-        let others: Vec<_> = accepted
-            .needed
-            .iter()
-            .enumerate()
-            .filter(|(j, n)| *j != i && n.discharge == Discharge::Stated)
-            .map(|(_, n)| (n.term.clone(), n.rel))
-            .collect();
-        let c = &accepted.needed[i];
-        if crate::kernel::implied(statement, &others, &c.term, c.rel).unwrap_or(false) {
-            accepted.needed[i].discharge = Discharge::Implied;
-        }
-    }
-    Ok((accepted, expander))
 }

@@ -8,8 +8,9 @@
 //! comparing normal forms and the chain's steps, `refute` the search for a
 //! counterexample, `shared` deciding a rolled-up problem's template once.
 
-pub(crate) mod certify;
+mod certify;
 mod chain;
+pub(crate) mod discover;
 mod limits;
 pub(crate) mod moves;
 mod refute;

@@ -294,7 +294,7 @@ pub(crate) fn refine(
         let mut whole = claim.clone();
         whole.steps = steps;
         let proof = context.proof(&whole).ok()?;
-        crate::prove::certify::discover(&context.statement, &proof)
+        crate::prove::discover::discover(&context.statement, &proof)
             .ok()
             .map(|(accepted, _)| accepted)
     };
