@@ -53,7 +53,9 @@ pub use language::{constant_node, parse_rational, Constant, Math, Ranges, FUNCTI
 pub use parse::{parse_expression, parse_problem, MAX_DEFINITION_DEPTH};
 pub use print::{to_infix, to_latex};
 pub use problem::{Assumption, Claim, Definition, Problem, Relation};
-pub use prove::{definitions, differentiate, differentiate_by, prove_problem, Limits, StopReason};
+pub use prove::{
+    definitions, differentiate, differentiate_by, prove_problem, Derivative, Limits, StopReason,
+};
 pub use render::{
     figures, render, render_dot, render_svg, render_transcript, Figure, Format, Scene, SceneBox,
     SceneEdge, SceneNode, Shape, TranscriptFormat,

@@ -29,6 +29,23 @@ impl Status {
             Status::Undecided => "undecided",
         }
     }
+
+    /// The status with the side conditions a proof relies on, as a report
+    /// says it: `proved`, `proved where x != 0 and y > 0`.
+    ///
+    /// ```
+    /// use backprove::Status;
+    /// assert_eq!(Status::Proved.with_conditions(&[]), "proved");
+    /// let c = ["x != 0".to_string()];
+    /// assert_eq!(Status::Proved.with_conditions(&c), "proved where x != 0");
+    /// ```
+    pub fn with_conditions(self, conditions: &[String]) -> String {
+        if conditions.is_empty() || self != Status::Proved {
+            self.word().to_string()
+        } else {
+            format!("{} where {}", self.word(), conditions.join(" and "))
+        }
+    }
 }
 
 /// One justified equation of a proof, in input syntax.

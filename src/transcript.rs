@@ -96,6 +96,9 @@ pub struct Agreement {
     pub status: Status,
     /// How many lemmas and steps the proof has.
     pub proof_steps: usize,
+    /// Side conditions the proof relies on: the walk's result is proved only where they hold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<String>,
 }
 
 /// A whole derivation.
@@ -507,6 +510,7 @@ pub fn derive_within(
                 walk,
                 status: c.status,
                 proof_steps: c.steps.len(),
+                conditions: c.conditions,
             }
         })
         .collect();

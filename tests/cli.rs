@@ -157,7 +157,10 @@ fn diff_by_an_element_of_a_family() {
     let (code, out, err) = backprove(&args, "");
     assert_eq!(
         (code, out.trim()),
-        (0, "y[k]*delta(k, m) - y[k]*y[m]"),
+        (
+            0,
+            "y[k]*delta(k, m) - y[k]*y[m]\n  [proved, certificate checked]"
+        ),
         "{err}"
     );
     // A defined name or a number is no variable to differentiate by.

@@ -33,10 +33,12 @@ fn prove(text: &str, extra: &[&str]) -> (i32, String, String, Duration) {
     run(&args, text.as_bytes())
 }
 
-/// `backprove diff EXPR --wrt x` prints `expected`.
+/// `backprove diff EXPR --wrt x` prints `expected`, proved by the kernel.
 fn diff(expr: &str, expected: &str) {
     let (code, out, err, _) = run(&["diff", expr, "--wrt", "x"], b"");
-    assert_eq!((code, out.trim()), (0, expected), "diff {expr}: {err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!((code, lines[0]), (0, expected), "diff {expr}: {err}");
+    assert!(lines[1].trim().starts_with("[proved"), "diff {expr}: {out}");
 }
 
 #[test]
@@ -54,6 +56,24 @@ fn nested_derivatives_are_answered_not_aborted() {
         assert_eq!(code, 0, "{claim}: {out}{err}");
     }
     diff("d(2*x, x)", "0");
+}
+
+#[test]
+fn diff_states_where_its_derivative_holds() {
+    // `max(x, min(x, y))` is `x`; the rules' derivative, in steps, equals 1
+    // only off the kink (on x < y it is 2*step(0)), and diff says so.
+    let (code, out, err, _) = run(&["diff", "max(x, min(x, y))", "--wrt", "x"], b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("[proved where x - min(x, y) != 0, certificate checked]"),
+        "{out}"
+    );
+    diff("abs(x)", "abs(x)/x");
+    let (_, out, _, _) = run(&["diff", "abs(x)", "--wrt", "x"], b"");
+    assert!(out.contains("proved where x != 0"), "{out}");
+    diff("x^2*exp(x)", "2*x*exp(x) + x^2*exp(x)");
+    let (_, out, _, _) = run(&["diff", "x^2*exp(x)", "--wrt", "x"], b"");
+    assert!(out.contains("[proved, certificate checked]"), "{out}");
 }
 
 #[test]
@@ -504,4 +524,28 @@ fn two_elements_never_become_one_name() {
         assert_eq!(code, 2, "{out}{err}");
         assert!(err.contains(message), "{err}");
     }
+}
+
+/// Found by a third red-team review: `derive` printed the walk's result for
+/// `min(a1, min(a1, a2))` as proved with no condition, yet on a1 < a2 it is
+/// `2*step(0)` where the derivative is 1. The Result line (text, JSON, LaTeX)
+/// now carries the agreement proof's conditions.
+#[test]
+fn the_result_of_a_walk_states_its_conditions() {
+    let file = "let u = min(a1, a2)\nlet L = min(a1, u)\n";
+    let (code, out, err, _) = run(&["derive", "-"], file.as_bytes());
+    assert_eq!(code, 0, "{err}");
+    let result = out.split("\nResult\n").nth(1).expect("a Result section");
+    assert!(
+        result.contains("∂L/∂a1 = step(a1 - u)*step(a2 - a1) + step(u - a1)   (the walk agrees with the rule-based derivative: proved where a1 - u != 0"),
+        "{result}"
+    );
+    let (_, json, _, _) = run(&["derive", "-", "--format", "json"], file.as_bytes());
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["agreements"][0]["conditions"][0], "a1 - u != 0", "{json}");
+    let (_, latex, _, _) = run(&["derive", "-", "--format", "latex"], file.as_bytes());
+    assert!(
+        latex.contains(r"proved where $a_{1} - u \neq 0$ against"),
+        "{latex}"
+    );
 }

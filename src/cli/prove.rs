@@ -91,14 +91,65 @@ pub(super) fn diff_command(
         Err(_) => return usage(&format!("--wrt {wrt}: expected a free variable or `a[k]`")),
     };
     let defs = crate::prove::definitions(&problem);
+    let start = std::time::Instant::now();
     match crate::prove::differentiate_by(&term, &var, &defs, limits) {
         Ok(d) => {
-            let _ = writeln!(out, "{d}");
+            let _ = writeln!(out, "{}", d.text);
+            // The timeout covers both: proving gets what differentiating left.
+            let rest = Limits {
+                timeout: limits.timeout.saturating_sub(start.elapsed()),
+                ..*limits
+            };
+            let _ = writeln!(out, "  {}", proved_where(&source, expr, wrt, &d, &rest));
             0
         }
         Err(reason) => {
             eprintln!("undecided: {reason}");
             3
         }
+    }
+}
+
+/// What `diff` says under its derivative: the claim `d(EXPR, WRT) = text`
+/// proved (its conditions derived by the kernel: the derivative is the
+/// rules' only off a kink, inside a domain), or why not, with the
+/// conditions the simplification relied on.
+fn proved_where(
+    lets: &str,
+    expr: &str,
+    wrt: &str,
+    d: &crate::prove::Derivative,
+    limits: &Limits,
+) -> String {
+    let claim = format!("{lets}prove d({expr}, {wrt}) = {}\n", d.text);
+    let report = parse_problem(&claim).map(|p| prove_problem(&p, limits));
+    match report.as_ref().map(|r| &r.claims[..]) {
+        Ok([c]) if c.status == crate::report::Status::Proved => {
+            format!(
+                "[{}, certificate checked]",
+                c.status.with_conditions(&c.conditions)
+            )
+        }
+        Ok([c]) => format!(
+            "[{}: {}{}]",
+            c.status.word(),
+            c.reason
+                .as_deref()
+                .unwrap_or("the equality was not decided"),
+            simplified_where(d)
+        ),
+        _ => format!(
+            "[not checked: the derivative does not read back as a claim{}]",
+            simplified_where(d)
+        ),
+    }
+}
+
+/// The simplification's own conditions, for a derivative the kernel did not check.
+fn simplified_where(d: &crate::prove::Derivative) -> String {
+    if d.conditions.is_empty() {
+        String::new()
+    } else {
+        format!("; simplified where {}", d.conditions.join(" and "))
     }
 }

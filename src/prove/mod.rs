@@ -457,20 +457,26 @@ fn seed(claim: &Claim) -> u64 {
     0x5eed_0000 + claim.line as u64
 }
 
-/// The simplified derivative of `expr` with respect to `var`, in input syntax.
+/// The simplified derivative of `expr` with respect to `var`, in input
+/// syntax, with the side conditions its simplification relies on.
 ///
 /// ```
 /// let e = backprove::parse_expression("x^2*exp(x)", &[]).unwrap();
 /// let defs = Default::default();
 /// let d = backprove::differentiate(&e, "x".into(), &defs, &backprove::Limits::default()).unwrap();
-/// assert_eq!(d, "2*x*exp(x) + x^2*exp(x)");
+/// assert_eq!(d.text, "2*x*exp(x) + x^2*exp(x)");
+/// assert!(d.conditions.is_empty());
+/// // `max(x, min(x, y))` is `x`, but the rules' derivative is `1` only off the kink.
+/// let e = backprove::parse_expression("max(x, min(x, y))", &[]).unwrap();
+/// let d = backprove::differentiate(&e, "x".into(), &defs, &backprove::Limits::default()).unwrap();
+/// assert!(d.conditions.iter().any(|c| c == "x - min(x, y) != 0"), "{:?}", d.conditions);
 /// ```
 pub fn differentiate(
     expr: &RecExpr<Math>,
     var: Symbol,
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
     limits: &Limits,
-) -> Result<String, String> {
+) -> Result<Derivative, String> {
     differentiate_by(expr, &RecExpr::from(vec![Math::Var(var)]), defs, limits)
 }
 
@@ -480,14 +486,14 @@ pub fn differentiate(
 /// let p = backprove::parse_problem("prove sum(j, a[j]^2) = 0").unwrap();
 /// let x = backprove::parse_expression("a[k]", &[]).unwrap();
 /// let d = backprove::differentiate_by(&p.claims[0].lhs, &x, &Default::default(), &backprove::Limits::default());
-/// assert_eq!(d.unwrap(), "2*a[k]");
+/// assert_eq!(d.unwrap().text, "2*a[k]");
 /// ```
 pub fn differentiate_by(
     expr: &RecExpr<Math>,
     var: &RecExpr<Math>,
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
     limits: &Limits,
-) -> Result<String, String> {
+) -> Result<Derivative, String> {
     let deadline = Instant::now() + limits.timeout;
     let mut nodes = expr.as_ref().to_vec();
     let root = egg::Id::from(nodes.len() - 1);
@@ -512,8 +518,28 @@ pub fn differentiate_by(
     let result = derivation.result(0).map_err(|e| e.to_string())?;
     let mut norm = Normalizer::new(defs, true, budget(limits, deadline));
     match norm.normalize(&result) {
-        Ok(r) => Ok(readable(&mut norm, &r).unwrap_or_else(|_| norm.print(&r))),
-        Err(AlgebraError::Limit) => Ok(to_infix(&result)),
+        Ok(r) => {
+            let text = readable(&mut norm, &r).unwrap_or_else(|_| norm.print(&r));
+            Ok(Derivative {
+                text,
+                conditions: norm.stated_conditions(),
+            })
+        }
+        Err(AlgebraError::Limit) => Ok(Derivative {
+            text: to_infix(&result),
+            conditions: Vec::new(),
+        }),
         Err(AlgebraError::ZeroDivisor(d)) => Err(format!("a divisor is identically zero: {d}")),
     }
+}
+
+/// A derivative from [`differentiate_by`]: its simplified text and the
+/// side conditions the simplification relies on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Derivative {
+    /// The derivative in input syntax.
+    pub text: String,
+    /// Where it holds (`x - y != 0`): the derivative equals `text` only
+    /// where each of these holds; empty when it holds wherever it is defined.
+    pub conditions: Vec<String>,
 }

@@ -53,18 +53,22 @@ fn lecture_item(page: &mut Page, s: &crate::transcript::LectureStep) {
         "<li>{} <span class=\"rule\">[{}: {}, {}]</span></li>",
         page.math.equation(&s.before, &s.after),
         escape(&s.rule),
-        status(s.status),
+        status(s.status, &s.conditions),
         s.proof_size()
     );
 }
 
-fn status(s: Status) -> String {
+fn status(s: Status, conditions: &[String]) -> String {
     let class = if s == Status::Proved {
         "proved"
     } else {
         "failed"
     };
-    format!("<span class=\"{class}\">{}</span>", s.word())
+    let word = format!("<span class=\"{class}\">{}</span>", s.word());
+    match s.with_conditions(conditions).strip_prefix(s.word()) {
+        Some(rest) if !rest.is_empty() => format!("{word}{}", escape(rest)),
+        _ => word,
+    }
 }
 
 struct Page<'a> {
@@ -97,7 +101,7 @@ impl Page<'_> {
         let _ = write!(
             self.out,
             "<details><summary>{}{}: {} step{}</summary><ol>",
-            status(s.status),
+            status(s.status, &[]),
             if s.every_n { " for every n" } else { "" },
             s.steps.len(),
             if s.steps.len() == 1 { "" } else { "s" }
@@ -297,7 +301,7 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
             page.out,
             "<tr><td>{lhs}</td><td>{}</td><td>{} ({} steps)</td></tr>",
             page.math.term(&a.walk),
-            status(a.status),
+            status(a.status, &a.conditions),
             a.proof_steps
         );
     }
@@ -342,7 +346,7 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
                 Some((lhs, rhs)) => page.math.equation(lhs, rhs),
                 None => format!("<code>{}</code>", escape(&g.claim.claim)),
             },
-            status(g.claim.status),
+            status(g.claim.status, &g.claim.conditions),
             g.claim.steps.len()
         );
         for s in &g.claim.steps {

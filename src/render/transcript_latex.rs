@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::latex_math::{self, width, LINE};
-use super::transcript_text::{short, signed, verdict};
+use super::transcript_text::{short, signed, verdict_with};
 use super::walk::{self, EdgeLine};
 use crate::report::Status;
 use crate::transcript::{Simplification, Transcript};
@@ -56,7 +56,7 @@ fn backward_latex(t: &Transcript, b: &crate::transcript::BackwardNode, out: &mut
             out,
             "Gradient ${}$.{}",
             tex(&b.gradient.simplified),
-            super::latex::escape(&verdict(&b.gradient))
+            verdict_tex(&b.gradient)
         );
         out.push_str(&moves_latex(&b.gradient));
     }
@@ -96,7 +96,7 @@ fn backward_latex(t: &Transcript, b: &crate::transcript::BackwardNode, out: &mut
             },
             tex(&e.gradient.raw),
             tex(&e.gradient.simplified),
-            super::latex::escape(&verdict(&e.gradient))
+            verdict_tex(&e.gradient)
         );
         out.push_str(&moves_latex(&e.gradient));
     }
@@ -162,7 +162,7 @@ pub(super) fn render_latex(t: &Transcript) -> String {
             tex(&t.output),
             tex(&a.input),
             continued(&latex_math::lines(&a.walk, LINE - 16.0)),
-            a.status.word(),
+            status_tex(a.status, &a.conditions),
             tex(&a.input),
             tex(&t.output)
         );
@@ -185,7 +185,7 @@ pub(super) fn render_latex(t: &Transcript) -> String {
             out,
             "Claim \\texttt{{{}}}: {}.\n\\begin{{enumerate}}",
             super::latex::escape(&g.claim.claim),
-            g.claim.status.word()
+            status_tex(g.claim.status, &g.claim.conditions)
         );
         for s in &g.claim.steps {
             let _ = writeln!(
@@ -248,7 +248,12 @@ fn lecture_latex(l: &crate::transcript::Lecture, out: &mut String) {
     for s in &l.jacobians {
         let name = tex(&s.before);
         let lines = latex_math::lines(&s.after, LINE - width(&name) - LABEL - 2.0);
-        let label = label(&format!("{}: {}", s.rule, s.status.word())).unwrap_or_default();
+        let label = label(&format!(
+            "{}: {}",
+            s.rule,
+            s.status.with_conditions(&s.conditions)
+        ))
+        .unwrap_or_default();
         let _ = writeln!(out, "  {name} &= {} && {label} \\\\", continued(&lines));
     }
     out.push_str("\\end{align*}\n");
@@ -274,7 +279,7 @@ fn chain_latex(steps: &[crate::transcript::LectureStep], out: &mut String) {
             out,
             " \\\\\n\\intertext{{\\small\\hspace*{{2em}}{} ({}, {}):}}\n  &= {}",
             super::latex::escape(&s.rule),
-            s.status.word(),
+            status_tex(s.status, &s.conditions),
             s.proof_size(),
             after[0]
         );
@@ -297,8 +302,41 @@ fn definitions_latex(definitions: &[crate::report::NamedDefinition], out: &mut S
 
 /// `lhs = rhs` (an assumption's text) in LaTeX.
 fn tex_relation(text: &str) -> String {
+    for (op, tex_op) in [
+        (" != ", "\\neq"),
+        (" >= ", "\\geq"),
+        (" <= ", "\\leq"),
+        (" > ", ">"),
+        (" < ", "<"),
+    ] {
+        if let Some((l, r)) = text.split_once(op) {
+            return format!("{} {tex_op} {}", tex(l), tex(r));
+        }
+    }
     match text.split_once(" = ") {
         Some((l, r)) => format!("{} = {}", tex(l), tex(r)),
         None => format!("\\texttt{{{}}}", super::latex::escape(text)),
     }
+}
+
+/// A walk step's verdict in text mode, its conditions as math.
+fn verdict_tex(s: &Simplification) -> String {
+    verdict_with(s, super::latex::escape, conditions_tex)
+}
+
+/// A verdict with its conditions as math: `proved where $S \neq 0$`.
+fn status_tex(status: Status, conditions: &[String]) -> String {
+    match (status, conditions) {
+        (Status::Proved, [_, ..]) => format!("proved where {}", conditions_tex(conditions)),
+        _ => status.word().to_string(),
+    }
+}
+
+/// Conditions as inline math joined by `and`.
+fn conditions_tex(conditions: &[String]) -> String {
+    let math: Vec<String> = conditions
+        .iter()
+        .map(|c| format!("${}$", tex_relation(c)))
+        .collect();
+    math.join(" and ")
 }

@@ -7,10 +7,20 @@ use crate::report::Status;
 use crate::transcript::{Lecture, Simplification, Transcript};
 
 pub(super) fn verdict(s: &Simplification) -> String {
+    verdict_with(s, str::to_string, |c| c.join(" and "))
+}
+
+/// [`verdict`] with the rule's name through `words` and the conditions
+/// through `conditions` (LaTeX escapes the one and sets the other as math).
+pub(super) fn verdict_with(
+    s: &Simplification,
+    words: impl Fn(&str) -> String,
+    conditions: impl Fn(&[String]) -> String,
+) -> String {
     let conditions = if s.conditions.is_empty() {
         String::new()
     } else {
-        format!(" where {}", s.conditions.join(" and "))
+        format!(" where {}", conditions(&s.conditions))
     };
     // An instance of a claim proved for every n says so, with that proof's moves.
     let how = if s.every_n { " for every n" } else { "" };
@@ -20,7 +30,7 @@ pub(super) fn verdict(s: &Simplification) -> String {
             format!("  [proved{how} in {} moves{conditions}]", s.steps.len())
         }
         Status::Proved if s.steps.is_empty() => format!("  [proved{how}{conditions}]"),
-        Status::Proved => format!("  [proved{how}{conditions}: {}]", s.steps[0].rule),
+        Status::Proved => format!("  [proved{how}{conditions}: {}]", words(&s.steps[0].rule)),
         other => format!("  [{}]", other.word()),
     }
 }
@@ -228,7 +238,7 @@ pub fn render_text(t: &Transcript) -> String {
             t.output,
             a.input,
             a.walk,
-            a.status.word(),
+            a.status.with_conditions(&a.conditions),
             a.proof_steps
         );
     }
@@ -253,7 +263,12 @@ pub fn render_text(t: &Transcript) -> String {
                 "The certificate: the claim, proved in one piece and checked by the kernel:\n",
             );
         }
-        let _ = writeln!(out, "  claim {}: {}", g.claim.claim, g.claim.status.word());
+        let _ = writeln!(
+            out,
+            "  claim {}: {}",
+            g.claim.claim,
+            g.claim.status.with_conditions(&g.claim.conditions)
+        );
         for (i, s) in g.claim.steps.iter().enumerate() {
             let _ = writeln!(
                 out,
@@ -282,7 +297,7 @@ fn lecture_text(l: &Lecture, out: &mut String) {
             s.before,
             s.after,
             s.rule,
-            s.status.word(),
+            s.status.with_conditions(&s.conditions),
             s.proof_size()
         );
     }
@@ -305,7 +320,7 @@ fn chain_text(steps: &[crate::transcript::LectureStep], out: &mut String) {
             "    = {}  [{}: {}, {}]",
             s.after,
             s.rule,
-            s.status.word(),
+            s.status.with_conditions(&s.conditions),
             s.proof_size()
         );
     }
@@ -321,7 +336,7 @@ fn lecture_markdown(l: &Lecture, out: &mut String) {
             math(&s.before),
             math(&s.after),
             s.rule,
-            s.status.word(),
+            s.status.with_conditions(&s.conditions),
             s.proof_size()
         );
     }
@@ -347,7 +362,7 @@ fn chain_markdown(steps: &[crate::transcript::LectureStep], out: &mut String) {
             "| $=$ | {} | `{}` ({}, {}) |",
             math(&s.after),
             s.rule,
-            s.status.word(),
+            s.status.with_conditions(&s.conditions),
             s.proof_size()
         );
     }
@@ -477,7 +492,7 @@ pub fn render_markdown(t: &Transcript) -> String {
             "| {} | {} | {} ({} steps) |",
             math(&a.input),
             math(&a.walk),
-            a.status.word(),
+            a.status.with_conditions(&a.conditions),
             a.proof_steps
         );
     }
@@ -499,7 +514,7 @@ pub fn render_markdown(t: &Transcript) -> String {
             out,
             "\nClaim `{}`: **{}**.\n\n| # | step | rule |\n|---|---|---|",
             g.claim.claim,
-            g.claim.status.word()
+            g.claim.status.with_conditions(&g.claim.conditions)
         );
         for (i, s) in g.claim.steps.iter().enumerate() {
             let _ = writeln!(

@@ -41,6 +41,9 @@ pub struct LectureStep {
     pub status: Status,
     /// How many lemmas and steps its kernel-checked proof has.
     pub proof_steps: usize,
+    /// Side conditions the proof relies on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<String>,
 }
 
 impl LectureStep {
@@ -215,7 +218,9 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
     let mut entries: BTreeMap<Symbol, String> = BTreeMap::new();
     for p in &path {
         let r = parse(&p.reference)?;
-        let derived = differentiate_by(&r, &x_expr, &defs, limits).ok()?;
+        let derived = differentiate_by(&r, &x_expr, &defs, limits)
+            .map(|d| d.text)
+            .ok()?;
         let simplified = simplify(&derived)?;
         let mut entry = moves.shape(&derived, &simplified, deadline);
         if entry.len() > LONG_ENTRY {
@@ -239,7 +244,11 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
     let mut partials = Vec::new();
     for p in path.iter().filter(|p| direct.contains(&p.name)) {
         let r = crate::parse::parse_term(&p.reference, &BTreeMap::new(), &families).ok()?;
-        let partial = simplify(&differentiate_by(&body, &r, &held, limits).ok()?)?;
+        let partial = simplify(
+            &differentiate_by(&body, &r, &held, limits)
+                .map(|d| d.text)
+                .ok()?,
+        )?;
         partials.push((p.name, p.param.clone(), partial.clone()));
         let entry = &entries[&p.name];
         let d = format!("d({}, {x})", p.reference);
@@ -348,6 +357,7 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
         rule,
         status: c.status,
         proof_steps: c.steps.len(),
+        conditions: c.conditions.clone(),
     };
     let jacobians = path
         .iter()
@@ -386,7 +396,11 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
                     return None;
                 }
                 let var = RecExpr::from(vec![Math::Var(p.name)]);
-                simplify(&differentiate_by(&body, &var, &held, limits).ok()?)
+                simplify(
+                    &differentiate_by(&body, &var, &held, limits)
+                        .map(|d| d.text)
+                        .ok()?,
+                )
             };
             let terms: Vec<String> = partials
                 .iter()
@@ -426,7 +440,11 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
                     _ => {
                         let node_term = parse(node)?;
                         let var = RecExpr::from(vec![Math::Var(p.name)]);
-                        simplify(&differentiate_by(&node_term, &var, &held, limits).ok()?)?
+                        simplify(
+                            &differentiate_by(&node_term, &var, &held, limits)
+                                .map(|d| d.text)
+                                .ok()?,
+                        )?
                     }
                 };
                 let times = |g: &str| parse(&format!("({g})*({local})")).map(|e| to_infix(&e));
@@ -543,6 +561,7 @@ fn node_gradient(
                 rule,
                 status: c.status,
                 proof_steps: c.steps.len(),
+                conditions: c.conditions.clone(),
             })
             .collect(),
     )

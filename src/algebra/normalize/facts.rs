@@ -26,6 +26,17 @@ impl Normalizer<'_> {
         out
     }
 
+    /// The side conditions met so far that the facts do not establish, in
+    /// input syntax and sorted (`x - y != 0`): where a normal form is equal
+    /// to its input only under them.
+    pub fn stated_conditions(&self) -> Vec<String> {
+        self.conditions
+            .iter()
+            .filter(|(_, stated)| **stated)
+            .map(|(text, _)| text.clone())
+            .collect()
+    }
+
     /// Whether the sign facts establish `value REL 0` (`REL` one of `>`, `>=`, `!=`).
     pub fn holds(&self, value: &Rat, rel: &str) -> bool {
         let sign = self.sign(value);

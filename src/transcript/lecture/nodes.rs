@@ -35,14 +35,18 @@ pub(super) fn entry_through(
     };
     let mut terms = vec![format!(
         "({})",
-        differentiate_by(&body, x, held, limits).ok()?
+        differentiate_by(&body, x, held, limits)
+            .map(|d| d.text)
+            .ok()?
     )];
     for (q, entry) in entries {
         if !mentions(&body).contains(q) {
             continue;
         }
         let var = RecExpr::from(vec![Math::Var(*q)]);
-        let partial = differentiate_by(&body, &var, held, limits).ok()?;
+        let partial = differentiate_by(&body, &var, held, limits)
+            .map(|d| d.text)
+            .ok()?;
         terms.push(format!("({partial})*({entry})"));
     }
     simplify(&terms.join(" + "))
@@ -77,7 +81,9 @@ pub(super) fn node_using(
     let var = Symbol::from("#node");
     g.nodes[node].name = Some(var.to_string());
     let entry = g.term(g.output);
-    let d = differentiate_by(&entry, &RecExpr::from(vec![Math::Var(var)]), held, limits).ok()?;
+    let d = differentiate_by(&entry, &RecExpr::from(vec![Math::Var(var)]), held, limits)
+        .map(|d| d.text)
+        .ok()?;
     let op = g.nodes[node].op.clone();
     Some((term, d, op))
 }
