@@ -36,11 +36,13 @@ use crate::report::{ClaimReport, Justification, Report, Status};
 pub const SCHEMA: u32 = 2;
 
 /// Why a certificate is not accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CheckError {
     /// The certificate cannot be read (not JSON of the schema, or unparsable terms in its header).
+    #[error("malformed certificate: {0}")]
     Malformed(String),
     /// A claim's proof does not check.
+    #[error("claim {claim}{}: {reason}", step.map(|s| format!(", step {s}")).unwrap_or_default())]
     Invalid {
         /// 1-based claim number.
         claim: usize,
@@ -50,28 +52,17 @@ pub enum CheckError {
         reason: String,
     },
     /// The certificate is not about the given problem file.
+    #[error("the certificate is not about this problem: {0}")]
     OtherProblem(String),
-}
-
-impl std::fmt::Display for CheckError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CheckError::Malformed(m) => write!(f, "malformed certificate: {m}"),
-            CheckError::Invalid {
-                claim,
-                step: Some(step),
-                reason,
-            } => write!(f, "claim {claim}, step {step}: {reason}"),
-            CheckError::Invalid {
-                claim,
-                step: None,
-                reason,
-            } => write!(f, "claim {claim}: {reason}"),
-            CheckError::OtherProblem(m) => {
-                write!(f, "the certificate is not about this problem: {m}")
-            }
-        }
-    }
+    /// A limit (the time allowed) ended the check before it decided: the
+    /// certificate is neither accepted nor found wrong.
+    #[error("claim {claim}: {reason}")]
+    Limit {
+        /// 1-based claim number.
+        claim: usize,
+        /// What ran out, and where.
+        reason: String,
+    },
 }
 
 /// Checks a certificate given as JSON text; returns how many verdicts were verified.
@@ -106,25 +97,54 @@ pub fn read(json: &str) -> Result<Report, CheckError> {
 
 /// Checks every proved or disproved claim of `report`; returns how many.
 pub fn check_report(report: &Report) -> Result<usize, CheckError> {
+    check_report_until(report, None)
+}
+
+/// [`check_report`], stopping with [`CheckError::Limit`] once `deadline`
+/// has passed (between steps, and inside a step's algebra).
+///
+/// ```
+/// let p = backprove::parse_problem("prove d(x^2, x) = 2*x").unwrap();
+/// let report = backprove::prove_problem(&p, &backprove::Limits::default());
+/// let now = std::time::Instant::now();
+/// let late = backprove::check_report_until(&report, Some(now));
+/// assert!(matches!(late, Err(backprove::CheckError::Limit { .. })));
+/// let later = now + std::time::Duration::from_secs(60);
+/// assert_eq!(backprove::check_report_until(&report, Some(later)), Ok(1));
+/// ```
+pub fn check_report_until(
+    report: &Report,
+    deadline: Option<std::time::Instant>,
+) -> Result<usize, CheckError> {
     if report.schema != SCHEMA {
         return Err(CheckError::Malformed(format!(
             "unsupported schema {}",
             report.schema
         )));
     }
-    let context = Context::new(report).map_err(CheckError::Malformed)?;
+    // A roll-up whose template ran out of time fails its instances' checks
+    // with the limit's reason, below.
+    let context = Context::new_with(report, || None, deadline).map_err(CheckError::Malformed)?;
     let mut checked = 0;
     for (i, claim) in report.claims.iter().enumerate() {
         if claim.status == Status::Undecided {
             continue;
         }
-        context
-            .check_claim(claim)
-            .map_err(|(step, reason)| CheckError::Invalid {
-                claim: i + 1,
-                step,
-                reason,
-            })?;
+        context.check_claim(claim).map_err(|(step, reason)| {
+            if reason.contains(kernel::LIMIT) {
+                let at = step.map(|s| format!("step {s}: ")).unwrap_or_default();
+                CheckError::Limit {
+                    claim: i + 1,
+                    reason: format!("{at}{reason}"),
+                }
+            } else {
+                CheckError::Invalid {
+                    claim: i + 1,
+                    step,
+                    reason,
+                }
+            }
+        })?;
         checked += 1;
     }
     Ok(checked)
@@ -172,6 +192,8 @@ pub(crate) struct Context {
     /// the prover's certifying and its self-check read the same steps.
     /// Shared by the contexts read from the same header ([`shared_reads`]).
     read: Reads,
+    /// When the checks stop, undecided.
+    deadline: Option<std::time::Instant>,
 }
 
 /// Term texts and what they read as, under one header.
@@ -198,15 +220,17 @@ fn shared_reads(text: &str) -> Reads {
 
 impl Context {
     pub(crate) fn new(report: &Report) -> Result<Context, String> {
-        Context::new_with(report, || None)
+        Context::new_with(report, || None, None)
     }
 
     /// [`Context::new`], where `template` gives the roll-up's template
     /// already read ([`rollup::Template::new`] of the report's roll-up
-    /// section), if it can, when the problem has been read.
+    /// section), if it can, when the problem has been read; its checks stop
+    /// at `deadline` with a [`kernel::LIMIT`] reason.
     pub(crate) fn new_with(
         report: &Report,
         template: impl FnOnce() -> Option<std::sync::Arc<rollup::Template>>,
+        deadline: Option<std::time::Instant>,
     ) -> Result<Context, String> {
         let mut text = String::new();
         for i in &report.indices {
@@ -269,7 +293,7 @@ impl Context {
         }
         let rolled = report.rolled_up.as_ref().map(|r| match template() {
             Some(t) => rollup::Rolled::with(t, r, &problem),
-            None => rollup::Rolled::new(r, &problem),
+            None => rollup::Rolled::new(r, &problem, deadline),
         });
         Ok(Context {
             assumption_texts: report.assumptions.clone(),
@@ -279,6 +303,7 @@ impl Context {
             statement,
             rolled,
             read: shared_reads(&text),
+            deadline,
         })
     }
 
@@ -469,11 +494,18 @@ impl Context {
                 }
                 // The kernel's expander of the lemmas it just checked.
                 let (accepted, expander) =
-                    kernel::check(&self.statement, &proof, false).map_err(fail)?;
+                    kernel::check(&self.statement, &proof, false, self.deadline).map_err(fail)?;
                 self.check_shown(claim, &accepted)?;
                 let lhs = expander.expand(&proof.lhs).map_err(|e| (None, e))?;
                 let rhs = expander.expand(&proof.rhs).map_err(|e| (None, e))?;
                 for p in &claim.spot_checks {
+                    if self
+                        .deadline
+                        .is_some_and(|d| std::time::Instant::now() >= d)
+                    {
+                        let reason = format!("{}: the time limit was reached", kernel::LIMIT);
+                        return Err((None, reason));
+                    }
                     self.check_point(p, &lhs, &rhs, true)
                         .map_err(|e| (None, e))?;
                 }

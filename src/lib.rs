@@ -41,7 +41,7 @@ mod rules;
 mod transcript;
 pub mod unroll;
 
-pub use check::{check_certificate, check_report, same_problem, CheckError};
+pub use check::{check_certificate, check_report, check_report_until, same_problem, CheckError};
 pub use cli::render_error;
 /// The command line, for the `backprove` binary only: not part of the
 /// library's API.

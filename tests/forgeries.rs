@@ -486,3 +486,27 @@ fn zero_to_the_zero_gives_no_sign_fact() {
         "(/ x (^ 0 0)) != 0, which is neither established nor stated",
     );
 }
+
+/// Found while fixing an "internal error": the kernel's `sum-delta` renamed
+/// the bound index everywhere but inside a built-in function, so
+/// `sum(j, delta(j, k)*cos(a[j]))` read as `cos(a[j])` with `j` left free,
+/// and a certificate equating it to `cos(a[j])` (false at j = 1, k = 2) was
+/// accepted. Inside `cos`, `abs`, `step` the index is renamed too, so the
+/// true claims (and the ReLU layer's indexed backward pass) are proved.
+#[test]
+fn an_index_is_renamed_inside_every_function() {
+    for f in ["cos", "abs", "step", "tanh"] {
+        let false_claim = format!("sum(j, delta(j, k)*{f}(a[j])) = {f}(a[j])");
+        rejected_because(
+            &by_algebra(&[], &false_claim, &["sum-delta"], &[]),
+            "not equal",
+        );
+        real(&format!(
+            "prove sum(j, delta(j, k)*{f}(a[j])) = {f}(a[k])\n"
+        ));
+        // A bound index renamed inside a function: the same sum.
+        real(&format!("prove sum(j, {f}(a[j])) = sum(i, {f}(a[i]))\n"));
+    }
+    let report = real("prove d(sum(j, relu(a[j])*g[j]), a[k]) = g[k]*step(a[k])\n");
+    assert_eq!(report.claims[0].conditions, ["a[j] != 0"]);
+}

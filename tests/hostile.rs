@@ -487,13 +487,40 @@ fn unrolling_and_the_kernel_s_powers_are_bounded() {
             "differentiate": false, "laws": []}}}}], "reason": null}}]}}"#
         );
         let (code, out, err, took) = run(&["check", "-"], cert.as_bytes());
-        assert_eq!(code, 1, "{out}{err}");
+        assert_eq!(code, 3, "{out}{err}");
         assert!(
-            out.contains("too large for the kernel's work budget"),
+            out.starts_with(
+                "not decided: claim 1: not checked within limits: the kernel's work budget ran out"
+            ),
             "{out}{err}"
         );
         assert!(took < Duration::from_secs(30), "took {took:?}");
     }
+}
+
+/// Found by a third red-team review: `check` had no overall limit, so a
+/// valid chain of 2,001 identity steps on `(c + b + a)^40` took 64 s. The
+/// whole check now stops at `--timeout` (60 s by default), undecided (exit 3).
+#[test]
+fn check_stops_at_its_timeout() {
+    let power = "(c + b + a)^40";
+    let step = format!(
+        r#"{{"rule": "algebra", "before": "{power}", "after": "{power}", "by": {{"kind": "algebra", "differentiate": false, "laws": []}}}}"#
+    );
+    let steps = vec![step; 2001].join(", ");
+    let cert = format!(
+        r#"{{"schema": 2, "definitions": [], "assumptions": [], "claims": [{{"claim":
+        "{power} = {power}", "line": 1, "status": "proved", "conditions": [],
+        "side_conditions": [], "counterexample": null, "spot_checks": [], "steps": [{steps}],
+        "reason": null}}]}}"#
+    );
+    let (code, out, err, took) = run(&["check", "-", "--timeout", "1"], cert.as_bytes());
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(out.contains("the time limit was reached"), "{out}");
+    assert!(out.contains("--timeout 1 s"), "{out}");
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    let (code, _, err, _) = run(&["check", "-", "--timeout", "0"], cert.as_bytes());
+    assert_eq!(code, 2, "{err}");
 }
 
 /// Found by a third red-team review: unrolling for `derive` wrote `a[1, 1]`

@@ -75,6 +75,14 @@ struct TemplateClaim {
 impl Template {
     /// Reads the template of `r` and checks its claims' proofs.
     pub(crate) fn new(r: &RolledUp) -> Result<Template, String> {
+        Template::until(r, None)
+    }
+
+    /// [`Template::new`], its checks stopping at `deadline`.
+    pub(crate) fn until(
+        r: &RolledUp,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<Template, String> {
         let header = Report {
             indices: Vec::new(),
             schema: SCHEMA,
@@ -83,7 +91,8 @@ impl Template {
             claims: Vec::new(),
             rolled_up: None,
         };
-        let template = Context::new(&header).map_err(|e| format!("the template: {e}"))?;
+        let template = Context::new_with(&header, || None, deadline)
+            .map_err(|e| format!("the template: {e}"))?;
         let mut claims = Vec::new();
         for c in &r.claims {
             let proof = template.proof(c).map_err(|(_, e)| e)?;
@@ -273,8 +282,16 @@ impl Template {
 
 impl Rolled {
     /// Checks that `concrete` is `r`'s template unrolled, and reads its claims.
-    pub(crate) fn new(r: &RolledUp, concrete: &Problem) -> Result<Rolled, String> {
-        Rolled::with(std::sync::Arc::new(Template::new(r)?), r, concrete)
+    pub(crate) fn new(
+        r: &RolledUp,
+        concrete: &Problem,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<Rolled, String> {
+        Rolled::with(
+            std::sync::Arc::new(Template::until(r, deadline)?),
+            r,
+            concrete,
+        )
     }
 
     /// [`Rolled::new`] with the template already read: `template` must be

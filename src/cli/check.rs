@@ -7,9 +7,12 @@ use super::*;
 pub(super) fn check_command(
     file: &std::path::Path,
     problem: Option<&std::path::Path>,
+    timeout: Duration,
     out: &mut impl Write,
 ) -> u8 {
     use crate::check::CheckError;
+    // The clock runs from the start: reading a large certificate counts.
+    let deadline = std::time::Instant::now() + timeout;
     let (text, _) = match read_input(&file.to_path_buf()) {
         Ok(t) => t,
         Err(e) => return usage(&e),
@@ -32,7 +35,7 @@ pub(super) fn check_command(
             return 1;
         }
     }
-    match crate::check::check_report(&report) {
+    match crate::check::check_report_until(&report, Some(deadline)) {
         Ok(n) => {
             for c in &report.claims {
                 let how = match c.status {
@@ -57,6 +60,14 @@ pub(super) fn check_command(
             0
         }
         Err(e @ CheckError::Malformed(_)) => usage(&e.to_string()),
+        Err(e @ CheckError::Limit { .. }) => {
+            let _ = writeln!(
+                out,
+                "not decided: {e} (nothing was accepted or found wrong; --timeout {} s)",
+                timeout.as_secs_f64()
+            );
+            EXIT_UNDECIDED
+        }
         Err(e) => {
             let _ = writeln!(out, "certificate invalid: {e}");
             1

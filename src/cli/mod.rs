@@ -106,6 +106,9 @@ enum Command {
         /// assumptions and claims exactly).
         #[arg(long)]
         problem: Option<PathBuf>,
+        /// Seconds allowed for the whole check; past them it ends undecided (exit 3).
+        #[arg(long, default_value_t = 60.0)]
+        timeout: f64,
     },
     /// Print the simplified derivative of an expression.
     Diff {
@@ -197,8 +200,16 @@ pub fn run(cli: Cli) -> u8 {
             };
             diff_command(&expr, &wrt, &lets, &limits, &mut out)
         }
-        Some(Command::Check { file, problem }) => {
-            check_command(&file, problem.as_deref(), &mut out)
+        Some(Command::Check {
+            file,
+            problem,
+            timeout,
+        }) => {
+            if !(timeout.is_finite() && timeout > 0.0) {
+                return usage("--timeout must be a positive number of seconds");
+            }
+            let timeout = Duration::from_secs_f64(timeout.min(1e6));
+            check_command(&file, problem.as_deref(), timeout, &mut out)
         }
         Some(Command::Example {
             name,

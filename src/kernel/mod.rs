@@ -174,11 +174,16 @@ fn reject<T>(step: Option<usize>, reason: impl Into<String>) -> Result<T, Reject
     })
 }
 
+/// How the reason of a [`Rejection`] starts when a limit, not the proof,
+/// ended the check: the proof is then neither accepted nor found wrong.
+pub const LIMIT: &str = "not checked within limits";
+
 fn stop(step: Option<usize>) -> impl Fn(Stop) -> Rejection {
     move |s| Rejection {
         step,
         reason: match s {
-            Stop::Limit => "too large for the kernel's work budget".into(),
+            Stop::Limit => format!("{LIMIT}: the kernel's work budget ran out"),
+            Stop::Time => format!("{LIMIT}: the time limit was reached"),
             Stop::Unsupported(what) => format!("the kernel does not read {what}"),
         },
     }
@@ -210,8 +215,14 @@ pub fn lemmas(statement: &Statement, lemmas: &[Step]) -> Result<Expander, Reject
 /// Checks `proof` of `lhs = rhs` under `statement`. With `discover`, every
 /// law may fire and the stated conditions are taken to be exactly the ones
 /// the signs do not establish (the prover lists them); without, only the
-/// laws each step names apply and every condition must be met.
-pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Checked, Rejection> {
+/// laws each step names apply and every condition must be met. Past
+/// `deadline`, the check stops with a [`LIMIT`] rejection.
+pub fn check(
+    statement: &Statement,
+    proof: &Proof,
+    discover: bool,
+    deadline: Option<std::time::Instant>,
+) -> Result<Checked, Rejection> {
     let expander = lemmas(statement, &proof.lemmas)?;
     let first = proof.lemmas.len();
     let mut accepted = Accepted::default();
@@ -222,6 +233,7 @@ pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Che
         statement,
         proof,
         discover,
+        deadline,
         needed: &mut needed,
         accepted: &mut accepted,
         domain: vec![],
@@ -246,6 +258,9 @@ pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Che
     }
     for (i, step) in proof.chain.iter().enumerate() {
         let at = Some(first + i + 1);
+        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            return Err(stop(at)(Stop::Time));
+        }
         if alpha_key(&step.before, root(&step.before), &statement.ranges) != current {
             return reject(at, "the step does not start where the chain stands");
         }
@@ -321,6 +336,7 @@ struct Ctx<'a> {
     statement: &'a Statement,
     proof: &'a Proof,
     discover: bool,
+    deadline: Option<std::time::Instant>,
     needed: &'a mut BTreeMap<(String, Rel), usize>,
     accepted: &'a mut Accepted,
     /// The conditions under which both sides of the claim are defined.
@@ -355,7 +371,8 @@ impl<'a> Ctx<'a> {
             &self.statement.ranges,
             laws,
             unfold_all,
-        );
+        )
+        .until(self.deadline);
         for a in &self.statement.assumptions {
             if let Some(rel) = a.rel {
                 let v = n.quietly(&a.lhs, &a.rhs)?;

@@ -149,6 +149,8 @@ impl Rel {
 pub enum Stop {
     /// The work budget ran out.
     Limit,
+    /// The deadline passed.
+    Time,
     /// Something the kernel does not read (with what).
     Unsupported(String),
 }
@@ -202,7 +204,13 @@ pub struct Normalizer<'a> {
     seen: HashSet<(Frac, Rel)>,
     work: u64,
     max_work: u64,
+    /// When to stop, looked at every [`TICKS`] charges.
+    deadline: Option<std::time::Instant>,
+    ticks: u32,
 }
+
+/// How many charges of work pass between two looks at the clock.
+const TICKS: u32 = 256;
 
 impl<'a> Normalizer<'a> {
     /// A normalizer over `defs`; `allowed` the laws a step names (`None`: all).
@@ -237,7 +245,15 @@ impl<'a> Normalizer<'a> {
             seen: HashSet::default(),
             work: 0,
             max_work: 50_000_000,
+            deadline: None,
+            ticks: 0,
         }
+    }
+
+    /// This normalizer, stopping with [`Stop::Time`] once `deadline` has passed.
+    pub fn until(mut self, deadline: Option<std::time::Instant>) -> Self {
+        self.deadline = deadline;
+        self
     }
 
     fn law(&mut self, name: &str) -> bool {
@@ -252,6 +268,16 @@ impl<'a> Normalizer<'a> {
         self.work += units as u64 + 1;
         if self.work > self.max_work {
             return Err(Stop::Limit);
+        }
+        self.ticks += 1;
+        if self.ticks >= TICKS {
+            self.ticks = 0;
+            if self
+                .deadline
+                .is_some_and(|d| std::time::Instant::now() >= d)
+            {
+                return Err(Stop::Time);
+            }
         }
         Ok(())
     }
@@ -562,19 +588,4 @@ fn single_atom(f: &Frac) -> Option<AtomId> {
         [(a, 1)] if c.is_one() => Some(*a),
         _ => None,
     }
-}
-
-fn permutations(n: usize) -> Vec<Vec<usize>> {
-    if n == 0 {
-        return vec![vec![]];
-    }
-    let mut out = vec![];
-    for p in permutations(n - 1) {
-        for i in 0..=p.len() {
-            let mut q = p.clone();
-            q.insert(i, n - 1);
-            out.push(q);
-        }
-    }
-    out
 }

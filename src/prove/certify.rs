@@ -135,10 +135,19 @@ pub(super) fn withdraw(claim: &mut ClaimReport, why: &str) {
     if claim.status == Status::Undecided {
         return;
     }
-    claim.reason = Some(format!(
-        "internal error: the independent checker rejected this {}: {why}",
-        claim.status.word()
-    ));
+    // A proof too large for the kernel's budget is not wrong: undecided at a limit.
+    claim.reason = Some(if why.contains(crate::kernel::LIMIT) {
+        claim.limit = Some(crate::report::StopReason::Work);
+        format!(
+            "not {} within limits: checking the proof: {why}",
+            claim.status.word()
+        )
+    } else {
+        format!(
+            "internal error: the independent checker rejected this {}: {why}",
+            claim.status.word()
+        )
+    });
     claim.status = Status::Undecided;
     claim.steps.clear();
 }

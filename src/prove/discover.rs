@@ -13,7 +13,7 @@ pub(crate) fn discover(
     statement: &crate::kernel::Statement,
     proof: &crate::kernel::Proof,
 ) -> Result<crate::kernel::Checked, crate::kernel::Rejection> {
-    let (mut accepted, expander) = crate::kernel::check(statement, proof, true)?;
+    let (mut accepted, expander) = crate::kernel::check(statement, proof, true, None)?;
     for i in 0..accepted.needed.len() {
         if accepted.needed[i].discharge != Discharge::Stated {
             continue;

@@ -108,7 +108,7 @@ pub(super) fn context_and_counterexamples(
         let searcher = std::thread::Builder::new()
             .stack_size(64 << 20)
             .spawn_scoped(scope, search);
-        let context = crate::check::Context::new_with(report, || receive.recv().ok());
+        let context = crate::check::Context::new_with(report, || receive.recv().ok(), None);
         (context, searcher.ok().and_then(|s| s.join().ok()))
     });
     for (i, cx) in searched.into_iter().flatten() {

@@ -186,11 +186,19 @@ impl Normalizer<'_> {
                 let v = self.subst_inner(&u, from, to)?;
                 self.atom_frac(Atom::Sum(v, h, bound), 1)
             }
+            Atom::Func(name, args) => {
+                let mut moved = Vec::with_capacity(args.len());
+                for u in &args {
+                    moved.push(self.subst_inner(u, from, to)?);
+                }
+                self.atom_frac(Atom::Func(name, moved), 1)
+            }
             Atom::Deriv(d, _) => {
                 let e = term::substitute(&d, term::root(&d), from, to);
                 let free = term::free_indices(&e, term::root(&e)).into_iter().collect();
                 self.atom_frac(Atom::Deriv(e, free), 1)
             }
+            // No index inside: a variable, a name, a range's size.
             other => self.atom_frac(other, 1),
         }
     }
