@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use egg::{Id, RecExpr, Symbol};
 
+mod json;
 mod names;
 mod points;
 mod rollup;
@@ -83,6 +84,7 @@ pub fn check_certificate(json: &str) -> Result<usize, CheckError> {
 pub fn read(json: &str) -> Result<Report, CheckError> {
     let value: serde_json::Value =
         serde_json::from_str(json).map_err(|e| CheckError::Malformed(e.to_string()))?;
+    json::no_key_twice(json).map_err(CheckError::Malformed)?;
     match value.get("schema").and_then(|s| s.as_u64()) {
         Some(s) if s == u64::from(SCHEMA) => {}
         Some(s) => {
@@ -165,10 +167,20 @@ pub fn same_problem(report: &Report, problem: &Problem) -> Result<(), CheckError
     if assumptions != report.assumptions {
         return Err(CheckError::OtherProblem("the assumptions differ".into()));
     }
-    let claims: Vec<String> = problem.claims.iter().map(|c| c.text()).collect();
-    let stated: Vec<String> = report.claims.iter().map(|c| c.claim.clone()).collect();
-    if claims != stated {
+    let claims: Vec<(String, usize)> = problem.claims.iter().map(|c| (c.text(), c.line)).collect();
+    let stated: Vec<(String, usize)> = report
+        .claims
+        .iter()
+        .map(|c| (c.claim.clone(), c.line))
+        .collect();
+    if claims.iter().map(|c| &c.0).ne(stated.iter().map(|c| &c.0)) {
         return Err(CheckError::OtherProblem("the claims differ".into()));
+    }
+    // `check` prints each claim by its line: the lines must be the file's.
+    if claims != stated {
+        return Err(CheckError::OtherProblem(
+            "the claims' line numbers differ".into(),
+        ));
     }
     Ok(())
 }

@@ -267,6 +267,30 @@ fn a_certificate_is_checked_against_the_problem_it_is_about() {
             Err(CheckError::OtherProblem(_))
         ));
     }
+    // `check` names each claim by its line: a line number that is not the
+    // file's is refused (third red-team review).
+    let mut moved = report.clone();
+    moved.claims[0].line = 7;
+    assert_eq!(
+        backprove::same_problem(&moved, &problem),
+        Err(CheckError::OtherProblem(
+            "the claims' line numbers differ".into()
+        ))
+    );
+}
+
+/// Third red-team review: a JSON object naming a key twice was read with
+/// one of its values, silently; it is malformed.
+#[test]
+fn a_key_named_twice_is_malformed() {
+    let json = backprove::render(&real("prove d(x^2, x) = 2*x\n"), backprove::Format::Json);
+    assert_eq!(backprove::check_certificate(&json), Ok(1));
+    let twice = json.replacen("\"line\": 1,", "\"line\": 1, \"line\": 2,", 1);
+    assert_ne!(twice, json);
+    match backprove::check_certificate(&twice) {
+        Err(CheckError::Malformed(m)) => assert!(m.contains("\"line\" appears twice"), "{m}"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -110,8 +110,15 @@ impl Context {
             // (then both are defined); an inequality is read in intervals.
             if a.relation == Relation::Eq {
                 let l = exact_value(&a.lhs, defs, point);
-                if l.is_some() && l == exact_value(&a.rhs, defs, point) {
+                let r = exact_value(&a.rhs, defs, point);
+                if l.is_some() && l == r {
                     continue;
+                }
+                if l.is_none() || r.is_none() {
+                    return Err(format!(
+                        "the point cannot be shown to satisfy `{}`: a side has no exact value there (not rational, or past the size limit)",
+                        a.text()
+                    ));
                 }
             }
             let (Some(l), Some(r)) = (eval.eval(&a.lhs), eval.eval(&a.rhs)) else {
