@@ -518,7 +518,7 @@ impl Context {
                         let reason = format!("{}: the time limit was reached", kernel::LIMIT);
                         return Err((None, reason));
                     }
-                    self.check_point(p, &lhs, &rhs, true)
+                    self.check_point(p, &lhs, &rhs, [&proof.lhs, &proof.rhs], true)
                         .map_err(|e| (None, e))?;
                 }
                 Ok(())
@@ -547,7 +547,7 @@ impl Context {
             .counterexample
             .as_ref()
             .ok_or((None, "a disproof needs a counterexample".to_string()))?;
-        self.check_point(cx, &lhs, &rhs, false)
+        self.check_point(cx, &lhs, &rhs, [&proof.lhs, &proof.rhs], false)
             .map_err(|e| (None, e))?;
         let used = expander.used.borrow();
         if let Some(k) = expander.keys().find(|k| !used.contains(*k)) {

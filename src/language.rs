@@ -8,7 +8,7 @@ pub mod index;
 use std::fmt;
 use std::str::FromStr;
 
-use egg::{define_language, Id, Symbol};
+use egg::{define_language, Id, Language, RecExpr, Symbol};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
@@ -269,6 +269,56 @@ impl Math {
                 | Math::Min(_)
         )
     }
+}
+
+/// The functions under a `d` in `expr` (innermost ones: a body with a
+/// `d` of its own is left to that one's): where one is undefined, so is
+/// the derivative, whatever the rules' formula for it gives there.
+///
+/// ```
+/// let e = backprove::parse_expression("d(log(x), x) + d(d(sqrt(x), x), x)", &[]).unwrap();
+/// let bodies: Vec<String> = backprove::derivative_bodies(&e)
+///     .iter()
+///     .map(backprove::to_infix)
+///     .collect();
+/// assert_eq!(bodies, ["log(x)", "sqrt(x)"]);
+/// ```
+pub fn derivative_bodies(expr: &RecExpr<Math>) -> Vec<RecExpr<Math>> {
+    let nodes = expr.as_ref();
+    // Whether the subterm at each node has a `d` in it (children come first).
+    let mut has_d = vec![false; nodes.len()];
+    for (i, n) in nodes.iter().enumerate() {
+        has_d[i] = matches!(n, Math::D(_)) || n.children().iter().any(|c| has_d[usize::from(*c)]);
+    }
+    nodes
+        .iter()
+        .filter_map(|n| match n {
+            Math::D([f, _]) if !has_d[usize::from(*f)] => Some(subterm(nodes, *f)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The subterm of `nodes` at `id`, as a term of its own (children come
+/// before their parents, so one pass backwards marks what it uses).
+fn subterm(nodes: &[Math], id: Id) -> RecExpr<Math> {
+    let top = usize::from(id);
+    let mut used = vec![false; top + 1];
+    used[top] = true;
+    for i in (0..=top).rev() {
+        if used[i] {
+            for c in nodes[i].children() {
+                used[usize::from(*c)] = true;
+            }
+        }
+    }
+    let mut at = vec![Id::from(0); top + 1];
+    let mut out = Vec::new();
+    for i in (0..=top).filter(|&i| used[i]) {
+        out.push(nodes[i].clone().map_children(|c| at[usize::from(c)]));
+        at[i] = Id::from(out.len() - 1);
+    }
+    RecExpr::from(out)
 }
 
 /// The exact value of `node` when its children's values are `value`:

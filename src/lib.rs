@@ -49,7 +49,9 @@ pub use cli::render_error;
 pub use cli::{run, Cli};
 pub use error::{Error, ErrorKind, Span};
 pub use examples::{example, softmax_with_loss, softmax_with_loss_n, EXAMPLES};
-pub use language::{constant_node, parse_rational, Constant, Math, Ranges, FUNCTIONS};
+pub use language::{
+    constant_node, derivative_bodies, parse_rational, Constant, Math, Ranges, FUNCTIONS,
+};
 pub use parse::{parse_expression, parse_problem, MAX_DEFINITION_DEPTH};
 pub use print::{to_infix, to_latex};
 pub use problem::{Assumption, Claim, Definition, Problem, Relation};

@@ -534,3 +534,65 @@ fn an_index_is_renamed_inside_every_function() {
     let report = real("prove d(sum(j, relu(a[j])*g[j]), a[k]) = g[k]*step(a[k])\n");
     assert_eq!(report.claims[0].conditions, ["a[j] != 0"]);
 }
+
+/// Found by a fourth red-team review: a roll-up's template claim may name a
+/// variable `a2` beside the family `a`; unrolled and renamed, `a2` and
+/// `a[2]` became one name, so the true template claim `d(a2, a[k]) = 0`
+/// certified the false `d(a2, a2) = 0` at k = 2, even with `--problem`.
+/// The renaming must stay one-to-one with the claims' names too.
+#[test]
+fn a_template_claim_cannot_merge_a_variable_with_an_element() {
+    let text = "let y1 = a1^2\nlet y2 = a2^2\nlet y3 = a3^2\nlet y4 = a4^2\nprove d(y1, a1) = 2*a1\nprove d(a2, a2) = 0\n";
+    let report = prove_problem(&parse_problem(text).unwrap(), &Limits::default());
+    assert!(report.rolled_up.is_some(), "the test needs a roll-up");
+    assert_eq!(report.claims[1].status, Status::Disproved);
+    let mut forged = report.clone();
+    let template: Report = serde_json::from_str(
+        r#"{"schema": 2, "definitions": [], "assumptions": [], "claims": [{"claim":
+        "d(a2, a[k]) = 0", "line": 3, "status": "proved", "conditions": [],
+        "side_conditions": [], "counterexample": null, "spot_checks": [], "steps": [
+        {"rule": "d-var-other", "before": "d(a2, a[k])", "after": "0",
+         "by": {"kind": "rule", "rule": "d-var-other"}},
+        {"rule": "differentiate (lemmas above), algebra", "before": "d(a2, a[k])",
+         "after": "0", "by": {"kind": "algebra", "differentiate": true, "laws": []}}],
+        "reason": null}]}"#,
+    )
+    .unwrap();
+    forged.rolled_up.as_mut().unwrap().claims[1] = template.claims[0].clone();
+    let claim = &mut forged.claims[1];
+    claim.status = Status::Proved;
+    claim.counterexample = None;
+    claim.reason = None;
+    rejected_because(&forged, "`a2` would read as an element of `a`");
+}
+
+/// Found by a fourth red-team review: a counterexample was evaluated on the
+/// sides with every `d` replaced by its rule's formula, which may be defined
+/// where the function under the `d` is not: `d(log(x), x) = 1/abs(x)` (true
+/// wherever `log(x)` is defined) was "disproved" at x = -1/4, by the prover
+/// and by the checker. Such a point is none of the claim's points.
+#[test]
+fn a_counterexample_must_lie_where_the_claim_is_defined() {
+    let cert = r#"{"schema": 2, "definitions": [], "assumptions": [], "claims": [{"claim":
+        "d(log(x), x) = 1/abs(x)", "line": 1, "status": "disproved", "conditions": [],
+        "side_conditions": [], "counterexample": {"point": {"x": "-1/4"}, "lhs": "-4.000000",
+        "rhs": "4.000000"}, "spot_checks": [], "steps": [{"rule": "d-log", "before":
+        "d(log(x), x)", "after": "d(x, x)/x", "by": {"kind": "rule", "rule": "d-log"}},
+        {"rule": "d-var", "before": "d(x, x)", "after": "1", "by": {"kind": "rule", "rule":
+        "d-var"}}], "reason": null}]}"#;
+    let report: Report = serde_json::from_str(cert).unwrap();
+    rejected_because(&report, "`log(x)` is undefined at the point");
+    for (text, disproved) in [
+        ("prove d(log(x), x) = 1/abs(x)\n", false),
+        ("prove d(x + log(-1), x) = 5\n", false),
+        ("prove d(log(x), x) = 1/x + 1\n", true),
+    ] {
+        let report = prove_problem(&parse_problem(text).unwrap(), &Limits::default());
+        assert_eq!(
+            report.claims[0].status == Status::Disproved,
+            disproved,
+            "{text}"
+        );
+        assert_eq!(check_report(&report), Ok(usize::from(disproved)), "{text}");
+    }
+}

@@ -21,11 +21,15 @@ use crate::unroll;
 impl Context {
     /// Checks a point: it satisfies the assumptions, and the sides agree there
     /// (spot check) or certainly differ (counterexample), with the values stated.
+    /// `written` is the claim as written: every function under a `d` in it
+    /// must be defined at the point too (`log(x)` for `d(log(x), x)`, whose
+    /// rule gives `1/x`, defined where `log(x)` is not).
     pub(super) fn check_point(
         &self,
         p: &PointValues,
         lhs: &RecExpr<Math>,
         rhs: &RecExpr<Math>,
+        written: [&RecExpr<Math>; 2],
         agree: bool,
     ) -> Result<(), String> {
         let point = read_point(p)?;
@@ -33,7 +37,7 @@ impl Context {
             || crate::index::is_indexed(lhs)
             || crate::index::is_indexed(rhs);
         if !indexed {
-            let sides = terms(lhs, rhs);
+            let sides = within_domain(written, terms(lhs, rhs));
             return self.check_concrete_point(p, &self.problem, &self.defs, &point, &sides, agree);
         }
         // At the point's number of classes and index values.
@@ -59,7 +63,8 @@ impl Context {
             sizes = sizes.with(*size, v);
         }
         let mut env = unroll::Env::new();
-        for side in [lhs, rhs] {
+        // The claim as written may name an index its derivative lost (`a[k]`).
+        for side in [lhs, rhs, written[0], written[1]] {
             for s in crate::index::free_in_order(side) {
                 let v = count(s.as_str())?;
                 let top = sizes.of(s);
@@ -77,7 +82,9 @@ impl Context {
             .collect();
         let l = unroll::unroll(lhs, &sizes, &env)?;
         let r = unroll::unroll(rhs, &sizes, &env)?;
-        let sides = terms(&l, &r);
+        let wl = unroll::unroll(written[0], &sizes, &env)?;
+        let wr = unroll::unroll(written[1], &sizes, &env)?;
+        let sides = within_domain([&wl, &wr], terms(&l, &r));
         self.check_concrete_point(p, &concrete, &defs, &point, &sides, agree)
     }
 
@@ -169,6 +176,29 @@ impl Context {
 /// The values of a claim's two sides at a point (the evaluator is the
 /// problem's, at that point); an error when they cannot be evaluated.
 pub(super) type Sides<'a> = dyn Fn(&mut Evaluator, &Point) -> Result<SidesAt, String> + 'a;
+
+/// `sides`, where first every function under a `d` in the claim as
+/// `written` must be defined at the point: where one is not, neither is the
+/// claim, and the point is none of its points (its spot check or
+/// counterexample says nothing).
+pub(super) fn within_domain<'a>(
+    written: [&RecExpr<Math>; 2],
+    sides: Box<Sides<'a>>,
+) -> Box<Sides<'a>> {
+    let bodies: Vec<RecExpr<Math>> = written
+        .iter()
+        .flat_map(|e| crate::language::derivative_bodies(e))
+        .collect();
+    Box::new(move |eval, point| {
+        if let Some(b) = bodies.iter().find(|b| eval.eval(b).is_none()) {
+            return Err(format!(
+                "`{}` is undefined at the point, and so is its derivative: the claim says nothing there",
+                crate::print::to_infix(b)
+            ));
+        }
+        sides(eval, point)
+    })
+}
 
 /// The sides `lhs` and `rhs`, evaluated as terms of the problem.
 fn terms<'a>(lhs: &'a RecExpr<Math>, rhs: &'a RecExpr<Math>) -> Box<Sides<'a>> {

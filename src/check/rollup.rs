@@ -341,6 +341,16 @@ impl Rolled {
         let unrolled = template
             .unrolled
             .take(|| Unrolled::new(template_problem, n))?;
+        // The claims' names too: each claim at its first class (its names
+        // do not depend on which class).
+        let mut claims = Vec::new();
+        for t in &template.claims {
+            let env = t.free.iter().map(|&i| (i, 1)).collect();
+            for side in [&t.lhs, &t.rhs] {
+                claims.push(unroll::unroll(side, &sizes(n), &env)?);
+            }
+        }
+        unrolled.one_to_one_with(&claims)?;
         let defs = &concrete.definitions;
         if defs.len() != unrolled.problem.definitions.len() {
             return Err("the problem does not have the unrolled template's definitions".into());
@@ -464,8 +474,9 @@ impl Rolled {
                              point: &BTreeMap<Symbol, BigRational>| {
                     self.values_at(inst.template - 1, &env, point)
                 };
+                let sides = super::points::within_domain([&l, &r], Box::new(sides));
                 let point = self.template.read_point(cx).map_err(fail)?;
-                ctx.check_point_by(cx, &point, &sides, false).map_err(fail)
+                ctx.check_point_by(cx, &point, &*sides, false).map_err(fail)
             }
             Status::Undecided => Ok(()),
         }

@@ -13,6 +13,9 @@ pub(super) struct Unrolled {
     /// Each element's name as the problem writes it (`a[2]` as `a2`); any
     /// other name is its own.
     pub flat: rustc_hash::FxHashMap<Symbol, Symbol>,
+    /// The families and the other names of the definitions and assumptions.
+    families: BTreeSet<String>,
+    scalars: BTreeSet<Symbol>,
 }
 
 impl Unrolled {
@@ -56,7 +59,30 @@ impl Unrolled {
         Ok(Unrolled {
             problem,
             flat: flat_names,
+            families,
+            scalars,
         })
+    }
+
+    /// The renaming stays one-to-one with the names of `exprs` too (the
+    /// template's claims, unrolled): a claim's `a2` and `a[2]` must not
+    /// become one name.
+    pub(super) fn one_to_one_with(&self, exprs: &[RecExpr<Math>]) -> Result<(), String> {
+        let mut families = self.families.clone();
+        let mut scalars = self.scalars.clone();
+        for n in exprs.iter().flat_map(|e| e.as_ref()) {
+            if let Math::Var(s) = n {
+                match s.as_str().split_once('[') {
+                    Some((f, _)) => {
+                        families.insert(f.to_string());
+                    }
+                    None => {
+                        scalars.insert(*s);
+                    }
+                }
+            }
+        }
+        one_to_one(&families, &scalars)
     }
 
     /// The name `s` as the problem writes it.

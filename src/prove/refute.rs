@@ -135,6 +135,12 @@ pub(super) fn refute(
     let mut vars = collect_vars(exprs, defs);
     sort_naturally(&mut vars);
     let solved_vars: BTreeSet<Symbol> = solved.iter().map(|(v, _)| *v).collect();
+    // Where a function under a `d` of the claim is undefined, so is the
+    // claim: such a point is none of its points (the checker agrees).
+    let bodies: Vec<RecExpr<Math>> = [&claim.lhs, &claim.rhs]
+        .iter()
+        .flat_map(|e| crate::language::derivative_bodies(e))
+        .collect();
     let mut rng = Rng::new(seed(claim));
     let mut agreeing = Vec::new();
     for attempt in 0..count * 3 {
@@ -170,7 +176,7 @@ pub(super) fn refute(
         // One evaluator for the assumptions and the sides: the definitions'
         // values at the point are computed once.
         let mut eval = Evaluator::new(defs, &point);
-        if !satisfies_facts(problem, &mut eval) {
+        if !satisfies_facts(problem, &mut eval) || bodies.iter().any(|b| eval.eval(b).is_none()) {
             continue;
         }
         let at_point = match sides {
