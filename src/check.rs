@@ -43,9 +43,9 @@ pub enum CheckError {
     #[error("malformed certificate: {0}")]
     Malformed(String),
     /// A claim's proof does not check.
-    #[error("claim {claim}{}: {reason}", step.map(|s| format!(", step {s}")).unwrap_or_default())]
+    #[error("{}: {reason}", at(*claim, *step))]
     Invalid {
-        /// 1-based claim number.
+        /// 1-based claim number (0: the roll-up section).
         claim: usize,
         /// 1-based step number, when a step is at fault.
         step: Option<usize>,
@@ -57,9 +57,9 @@ pub enum CheckError {
     OtherProblem(String),
     /// A limit (the time allowed) ended the check before it decided: the
     /// certificate is neither accepted nor found wrong.
-    #[error("claim {claim}: {reason}")]
+    #[error("{}: {reason}", at(*claim, None))]
     Limit {
-        /// 1-based claim number.
+        /// 1-based claim number (0: the roll-up section).
         claim: usize,
         /// What ran out, and where.
         reason: String,
@@ -124,32 +124,53 @@ pub fn check_report_until(
             report.schema
         )));
     }
-    // A roll-up whose template ran out of time fails its instances' checks
-    // with the limit's reason, below.
     let context = Context::new_with(report, || None, deadline).map_err(CheckError::Malformed)?;
+    // A limit (the reason says so) decides nothing; anything else is a fault.
+    let failed = |claim: usize, (step, reason): Failure| {
+        if reason.contains(kernel::LIMIT) {
+            let at = step.map(|s| format!("step {s}: ")).unwrap_or_default();
+            CheckError::Limit {
+                claim,
+                reason: format!("{at}{reason}"),
+            }
+        } else {
+            CheckError::Invalid {
+                claim,
+                step,
+                reason,
+            }
+        }
+    };
+    // The roll-up section's verdicts, also those no instance claim uses
+    // (claim 0: the section).
+    match &context.rolled {
+        Some(Err(e)) => {
+            return Err(failed(
+                0,
+                (None, format!("the roll-up does not check: {e}")),
+            ))
+        }
+        Some(Ok(r)) => r.check_verdicts().map_err(|e| failed(0, (None, e)))?,
+        None => {}
+    }
     let mut checked = 0;
     for (i, claim) in report.claims.iter().enumerate() {
         if claim.status == Status::Undecided {
             continue;
         }
-        context.check_claim(claim).map_err(|(step, reason)| {
-            if reason.contains(kernel::LIMIT) {
-                let at = step.map(|s| format!("step {s}: ")).unwrap_or_default();
-                CheckError::Limit {
-                    claim: i + 1,
-                    reason: format!("{at}{reason}"),
-                }
-            } else {
-                CheckError::Invalid {
-                    claim: i + 1,
-                    step,
-                    reason,
-                }
-            }
-        })?;
+        context.check_claim(claim).map_err(|f| failed(i + 1, f))?;
         checked += 1;
     }
     Ok(checked)
+}
+
+/// Where a check failed: `claim 2, step 3`, or the roll-up section (claim 0).
+fn at(claim: usize, step: Option<usize>) -> String {
+    let step = step.map(|s| format!(", step {s}")).unwrap_or_default();
+    match claim {
+        0 => format!("the roll-up section{step}"),
+        c => format!("claim {c}{step}"),
+    }
 }
 
 /// Checks that `report` states exactly the definitions, assumptions and

@@ -146,7 +146,17 @@ impl Interval {
     }
 
     fn sigmoid(self) -> Option<Interval> {
-        let f = |x: f64| 1.0 / (1.0 + (-x).exp());
+        // exp(x)/(1 + exp(x)) below 0: `1/(1 + exp(-x))` overflows to 0
+        // at x < -709.8, where the value is still about exp(x) (fourth
+        // red-team review: sigmoid(-720) = 2.0e-313 was [0, 3e-323]).
+        let f = |x: f64| {
+            if x >= 0.0 {
+                1.0 / (1.0 + (-x).exp())
+            } else {
+                let e = x.exp();
+                e / (1.0 + e)
+            }
+        };
         Some(self.monotone(f, 6)?.clip(0.0, 1.0))
     }
 
@@ -387,6 +397,18 @@ mod tests {
     use super::*;
 
     /// Reading machine-size parts directly gives `to_f64`'s interval.
+    #[test]
+    fn sigmoid_holds_its_value_where_exp_of_minus_x_overflows() {
+        // Below -40, sigmoid(x) is exp(x) to within a relative 1e-17.
+        for x in [-800.0, -745.0, -720.0, -709.0, -100.0, -40.0] {
+            let i = Interval { lo: x, hi: x }.sigmoid().unwrap();
+            let e = f64::exp(x);
+            assert!(i.lo <= e && e <= i.hi, "sigmoid({x}) in {i:?}, not {e}");
+        }
+        let half = Interval { lo: 0.0, hi: 0.0 }.sigmoid().unwrap();
+        assert!(half.lo <= 0.5 && 0.5 <= half.hi && half.hi - half.lo < 1e-15);
+    }
+
     #[test]
     fn from_rational_is_to_f64s() {
         let exact = 1i64 << 53;

@@ -596,3 +596,46 @@ fn a_counterexample_must_lie_where_the_claim_is_defined() {
         assert_eq!(check_report(&report), Ok(usize::from(disproved)), "{text}");
     }
 }
+
+/// Found by a fifth red-team review: sigmoid's interval was computed as
+/// `1/(1 + exp(-x))`, which overflows to 0 below x = -709.8, where the value
+/// is still about exp(x): true identities were "disproved" there, by the
+/// prover and in hand-made certificates the checker accepted.
+#[test]
+fn sigmoid_is_evaluated_where_exp_of_minus_x_overflows() {
+    let cert = r#"{"schema": 2, "definitions": [], "assumptions": [], "claims": [{"claim":
+        "sigmoid(x) = exp(x)/(1 + exp(x))", "line": 1, "status": "disproved", "conditions": [],
+        "side_conditions": [], "counterexample": {"point": {"x": "-720"}, "lhs": "0", "rhs": "0"},
+        "spot_checks": [], "steps": [], "reason": null}]}"#;
+    let report: Report = serde_json::from_str(cert).unwrap();
+    rejected_because(&report, "do not certainly differ");
+    let text = "prove sigmoid(240*x) = abs(exp(240*x))/(1 + exp(240*x))\n";
+    let report = prove_problem(&parse_problem(text).unwrap(), &Limits::default());
+    assert_ne!(report.claims[0].status, Status::Disproved);
+}
+
+/// Found by a fifth red-team review: a roll-up template claim's verdict was
+/// checked only through an instance claim that uses it; a certificate whose
+/// template claim was falsely "disproved", with every instance undecided,
+/// was called valid. Every template verdict is checked.
+#[test]
+fn every_verdict_of_a_roll_up_template_is_checked() {
+    let report = real(&backprove::softmax_with_loss(4));
+    assert!(report.rolled_up.is_some(), "the test needs a roll-up");
+    let mut forged = report.clone();
+    let template = &mut forged.rolled_up.as_mut().unwrap().claims[0];
+    template.status = Status::Disproved;
+    template.steps.retain(|s| s.before.starts_with("d("));
+    template.counterexample = template.spot_checks.first().cloned();
+    for c in &mut forged.claims {
+        c.status = Status::Undecided;
+    }
+    match check_report(&forged) {
+        Err(CheckError::Invalid {
+            claim: 0, reason, ..
+        }) => {
+            assert!(reason.starts_with("template claim 1: "), "{reason}")
+        }
+        other => panic!("not rejected: {other:?}"),
+    }
+}

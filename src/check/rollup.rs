@@ -143,6 +143,21 @@ impl Template {
         })
     }
 
+    /// Every verdict of the template's claims checks, those no instance
+    /// claim uses too: a certificate is valid only if all of it is.
+    fn check_verdicts(&self) -> Result<(), String> {
+        for (i, (t, c)) in self.claims.iter().zip(&self.source.claims).enumerate() {
+            let checked = match c.status {
+                Status::Proved if t.plain_proof => t.proved.clone(),
+                Status::Proved => self.context.check_claim(c).map_err(|(_, e)| e),
+                Status::Disproved => t.disproved.clone().unwrap_or(Ok(())),
+                Status::Undecided => Ok(()),
+            };
+            checked.map_err(|e| format!("template claim {}: {e}", i + 1))?;
+        }
+        Ok(())
+    }
+
     /// Unrolls the template at its section's number of classes, for
     /// [`Rolled::with`] to take instead of unrolling it then, unless it has
     /// begun to (the prover has it done on another thread; the checker alone
@@ -383,6 +398,11 @@ impl Rolled {
             classes: n,
             template,
         })
+    }
+
+    /// [`Template::check_verdicts`] of its template.
+    pub(crate) fn check_verdicts(&self) -> Result<(), String> {
+        self.template.check_verdicts()
     }
 
     /// Why the checker rejected template claim `t`'s (0-based) proof without
