@@ -445,6 +445,17 @@ impl Context {
     }
 
     pub(crate) fn check_claim(&self, claim: &ClaimReport) -> Result<(), Failure> {
+        self.check_claim_until(claim, None)
+    }
+
+    /// [`Context::check_claim`], where the kernel's check of a proof stops
+    /// once `deadline` has passed (the prover's self-check within its time
+    /// limit): then it fails with [`kernel::KERNEL_TIME`].
+    pub(crate) fn check_claim_until(
+        &self,
+        claim: &ClaimReport,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<(), Failure> {
         if let Some(instance) = &claim.instance {
             return match &self.rolled {
                 Some(Ok(rolled)) => rolled.check(self, claim, instance),
@@ -469,7 +480,7 @@ impl Context {
                 }
                 // The kernel's expander of the lemmas it just checked.
                 let (accepted, expander) =
-                    kernel::check(&self.statement, &proof, false).map_err(fail)?;
+                    kernel::check(&self.statement, &proof, false, deadline).map_err(fail)?;
                 self.check_shown(claim, &accepted)?;
                 let lhs = expander.expand(&proof.lhs).map_err(|e| (None, e))?;
                 let rhs = expander.expand(&proof.rhs).map_err(|e| (None, e))?;

@@ -174,11 +174,15 @@ fn reject<T>(step: Option<usize>, reason: impl Into<String>) -> Result<T, Reject
     })
 }
 
+/// Why a proof checked with a deadline is rejected once it has passed.
+pub const KERNEL_TIME: &str = "the kernel's check ran out of time";
+
 fn stop(step: Option<usize>) -> impl Fn(Stop) -> Rejection {
     move |s| Rejection {
         step,
         reason: match s {
             Stop::Limit => "too large for the kernel's work budget".into(),
+            Stop::Time => KERNEL_TIME.into(),
             Stop::Unsupported(what) => format!("the kernel does not read {what}"),
         },
     }
@@ -211,7 +215,14 @@ pub fn lemmas(statement: &Statement, lemmas: &[Step]) -> Result<Expander, Reject
 /// law may fire and the stated conditions are taken to be exactly the ones
 /// the signs do not establish (the prover lists them); without, only the
 /// laws each step names apply and every condition must be met.
-pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Checked, Rejection> {
+/// Past `deadline` (the prover's time limit; `backprove check` has none) the
+/// proof is rejected with [`KERNEL_TIME`]: a limit only ever rejects.
+pub fn check(
+    statement: &Statement,
+    proof: &Proof,
+    discover: bool,
+    deadline: Option<std::time::Instant>,
+) -> Result<Checked, Rejection> {
     let expander = lemmas(statement, &proof.lemmas)?;
     let first = proof.lemmas.len();
     let mut accepted = Accepted::default();
@@ -226,6 +237,7 @@ pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Che
         accepted: &mut accepted,
         domain: vec![],
         built: vec![],
+        deadline,
     };
 
     // The claim's own domain: both sides as written, inside `d` too. The
@@ -296,13 +308,15 @@ pub fn check(statement: &Statement, proof: &Proof, discover: bool) -> Result<Che
 }
 
 /// Whether `term REL 0` follows from the signs, the assumptions and `given`.
+/// Stops (with [`Stop::Time`]) once `deadline` has passed.
 pub fn implied(
     statement: &Statement,
     given: &[(RecExpr<Math>, Rel)],
     term: &RecExpr<Math>,
     rel: Rel,
+    deadline: Option<std::time::Instant>,
 ) -> Result<bool, Stop> {
-    let mut n = Normalizer::new(&statement.defs, &statement.ranges, None, true);
+    let mut n = Normalizer::new(&statement.defs, &statement.ranges, None, true).until(deadline);
     for a in &statement.assumptions {
         if let Some(r) = a.rel {
             let v = n.quietly(&a.lhs, &a.rhs)?;
@@ -330,6 +344,8 @@ struct Ctx<'a> {
     /// name, whether they have the domain, and how many conditions of the
     /// domain and substitutions there were (both only ever grow).
     built: Vec<(Built<'a>, Normalizer<'a>)>,
+    /// When the check stops, as on its work budget.
+    deadline: Option<std::time::Instant>,
 }
 
 type Built<'a> = (Option<&'a BTreeSet<String>>, bool, bool, usize, usize);
@@ -355,7 +371,8 @@ impl<'a> Ctx<'a> {
             &self.statement.ranges,
             laws,
             unfold_all,
-        );
+        )
+        .until(self.deadline);
         for a in &self.statement.assumptions {
             if let Some(rel) = a.rel {
                 let v = n.quietly(&a.lhs, &a.rhs)?;
@@ -480,7 +497,9 @@ impl<'a> Ctx<'a> {
         // (`1 - s > 0` for `s = 1/(1 + exp(-z))`), the claim's domain given.
         let mut open = Vec::new();
         for m in n.open_conditions() {
-            if !implied(self.statement, &self.domain, &m.term, m.rel).map_err(stop(at))? {
+            if !implied(self.statement, &self.domain, &m.term, m.rel, self.deadline)
+                .map_err(stop(at))?
+            {
                 open.push(m);
             }
         }
@@ -495,7 +514,15 @@ impl<'a> Ctx<'a> {
             .collect();
         if !self.discover {
             for m in &open {
-                if !implied(self.statement, &self.proof.stated, &m.term, m.rel).map_err(stop(at))? {
+                if !implied(
+                    self.statement,
+                    &self.proof.stated,
+                    &m.term,
+                    m.rel,
+                    self.deadline,
+                )
+                .map_err(stop(at))?
+                {
                     return reject(
                         at,
                         format!(

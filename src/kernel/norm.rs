@@ -149,6 +149,8 @@ impl Rel {
 pub enum Stop {
     /// The work budget ran out.
     Limit,
+    /// The deadline passed (the prover's time limit; never in `backprove check`).
+    Time,
     /// Something the kernel does not read (with what).
     Unsupported(String),
 }
@@ -202,6 +204,8 @@ pub struct Normalizer<'a> {
     seen: HashSet<(Frac, Rel)>,
     work: u64,
     max_work: u64,
+    /// When to stop (the prover's time limit); `None`: only the work budget.
+    deadline: Option<std::time::Instant>,
 }
 
 impl<'a> Normalizer<'a> {
@@ -237,7 +241,13 @@ impl<'a> Normalizer<'a> {
             seen: HashSet::default(),
             work: 0,
             max_work: 50_000_000,
+            deadline: None,
         }
+    }
+
+    /// This normalizer, stopping (as on its work budget) once `deadline` has passed.
+    pub fn until(self, deadline: Option<std::time::Instant>) -> Self {
+        Normalizer { deadline, ..self }
     }
 
     fn law(&mut self, name: &str) -> bool {
@@ -249,9 +259,14 @@ impl<'a> Normalizer<'a> {
     }
 
     fn charge(&mut self, units: usize) -> Res<()> {
-        self.work += units as u64 + 1;
+        let units = units as u64 + 1;
+        self.work += units;
         if self.work > self.max_work {
             return Err(Stop::Limit);
+        }
+        // The clock is read about every 4096 units of work.
+        if self.work % 4096 < units {
+            self.check_clock()?;
         }
         Ok(())
     }

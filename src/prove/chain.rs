@@ -176,12 +176,13 @@ impl Start<'_> {
 
 /// A normal form as a step shows it: products that a name stands for written
 /// as the name (`t1*y1` for `t1*exp(a1)/S`), for forms short enough to read.
+/// A form whose text would not fit in the work left is a limit (`print_within`).
 pub(super) fn readable(norm: &mut Normalizer, r: &Rat) -> Result<String, AlgebraError> {
     if r.num.len() > 64 {
-        return Ok(norm.print(r));
+        return norm.print_within(r);
     }
     let folded = norm.fold_names(r)?;
-    Ok(norm.print(&folded))
+    norm.print_within(&folded)
 }
 
 /// The equational chain `lhs = derivative = normal form (= after assumptions) = ... = rhs`.
