@@ -243,7 +243,9 @@ pub fn check(
     // The claim's own domain: both sides as written, inside `d` too. The
     // claim is about where both sides are defined, so every step may use it.
     {
-        let mut n = ctx.normalizer(None, false, &[], true).map_err(stop(None))?;
+        let mut n = ctx
+            .normalizer(None, (false, false), &[], true)
+            .map_err(stop(None))?;
         n.normalize(&proof.lhs).map_err(stop(None))?;
         n.normalize(&proof.rhs).map_err(stop(None))?;
         ctx.conditions(&mut n, None)?;
@@ -316,7 +318,8 @@ pub fn implied(
     rel: Rel,
     deadline: Option<std::time::Instant>,
 ) -> Result<bool, Stop> {
-    let mut n = Normalizer::new(&statement.defs, &statement.ranges, None, true).until(deadline);
+    let mut n =
+        Normalizer::new(&statement.defs, &statement.ranges, None, true).until(deadline, false);
     for a in &statement.assumptions {
         if let Some(r) = a.rel {
             let v = n.quietly(&a.lhs, &a.rhs)?;
@@ -348,7 +351,13 @@ struct Ctx<'a> {
     deadline: Option<std::time::Instant>,
 }
 
-type Built<'a> = (Option<&'a BTreeSet<String>>, bool, bool, usize, usize);
+type Built<'a> = (
+    Option<&'a BTreeSet<String>>,
+    (bool, bool),
+    bool,
+    usize,
+    usize,
+);
 
 impl<'a> Ctx<'a> {
     /// A normalizer with the assumptions' sign facts, the claim's domain as
@@ -357,12 +366,12 @@ impl<'a> Ctx<'a> {
     fn normalizer(
         &mut self,
         laws: Option<&'a BTreeSet<String>>,
-        unfold_all: bool,
+        (unfold_all, quotients): (bool, bool),
         substitutions: &[(RecExpr<Math>, RecExpr<Math>)],
         domain: bool,
     ) -> Result<Normalizer<'a>, Stop> {
         let (facts, substituted) = (self.domain.len(), substitutions.len());
-        let key = (laws, unfold_all, domain, facts, substituted);
+        let key = (laws, (unfold_all, quotients), domain, facts, substituted);
         if let Some((_, n)) = self.built.iter().find(|(k, _)| *k == key) {
             return Ok(n.clone());
         }
@@ -372,7 +381,7 @@ impl<'a> Ctx<'a> {
             laws,
             unfold_all,
         )
-        .until(self.deadline);
+        .until(self.deadline, quotients);
         for a in &self.statement.assumptions {
             if let Some(rel) = a.rel {
                 let v = n.quietly(&a.lhs, &a.rhs)?;
@@ -391,7 +400,8 @@ impl<'a> Ctx<'a> {
         Ok(n)
     }
 
-    /// Checks `b = a` under the laws (in discovery: names kept whole, then unfolded).
+    /// Checks `b = a` under the laws (in discovery: names kept whole, then
+    /// with quotients unfolded too, then every name unfolded).
     fn equal(
         &mut self,
         b: &RecExpr<Math>,
@@ -400,15 +410,15 @@ impl<'a> Ctx<'a> {
         substitutions: &[(RecExpr<Math>, RecExpr<Math>)],
         at: Option<usize>,
     ) -> Result<BTreeSet<String>, Rejection> {
-        let tries: &[bool] = if self.discover {
-            &[false, true]
+        let tries: &[(bool, bool)] = if self.discover {
+            &[(false, false), (false, true), (true, false)]
         } else {
-            &[true]
+            &[(true, false)]
         };
-        for &unfold_all in tries {
+        for &(unfold_all, quotients) in tries {
             let allowed = (!self.discover).then_some(laws);
             let mut n = self
-                .normalizer(allowed, unfold_all, substitutions, true)
+                .normalizer(allowed, (unfold_all, quotients), substitutions, true)
                 .map_err(stop(at))?;
             // In discovery, what names kept whole cannot read may read unfolded.
             let d = match n.difference(b, a) {
@@ -451,7 +461,7 @@ impl<'a> Ctx<'a> {
         }
         let allowed = (!self.discover).then_some(laws);
         let mut n = self
-            .normalizer(allowed, true, substitutions, false)
+            .normalizer(allowed, (true, false), substitutions, false)
             .map_err(stop(at))?;
         let f = n.quietly(&eq.lhs, &eq.rhs).map_err(stop(at))?;
         let Some((coef, rest)) = n.linear_in(&f, target).map_err(stop(at))? else {

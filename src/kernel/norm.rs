@@ -182,6 +182,8 @@ pub struct Normalizer<'a> {
     /// The laws that fired.
     pub used: BTreeSet<String>,
     unfold_all: bool,
+    /// Names whose values are one term over factors unfold too (discovery).
+    unfold_quotients: bool,
     atoms: Vec<Atom>,
     atom_index: HashMap<Atom, AtomId>,
     free: Vec<BTreeSet<Symbol>>,
@@ -222,6 +224,7 @@ impl<'a> Normalizer<'a> {
             allowed,
             used: BTreeSet::new(),
             unfold_all,
+            unfold_quotients: false,
             atoms: vec![],
             atom_index: HashMap::default(),
             free: vec![],
@@ -245,9 +248,15 @@ impl<'a> Normalizer<'a> {
         }
     }
 
-    /// This normalizer, stopping (as on its work budget) once `deadline` has passed.
-    pub fn until(self, deadline: Option<std::time::Instant>) -> Self {
-        Normalizer { deadline, ..self }
+    /// This normalizer, stopping (as on its work budget) once `deadline` has
+    /// passed; with `quotients`, a name whose value is one term over factors
+    /// (`1/(1 + u^2)`) unfolds where the law allows, as a single term does.
+    pub fn until(self, deadline: Option<std::time::Instant>, quotients: bool) -> Self {
+        Normalizer {
+            deadline,
+            unfold_quotients: quotients,
+            ..self
+        }
     }
 
     fn law(&mut self, name: &str) -> bool {
@@ -528,10 +537,13 @@ impl<'a> Normalizer<'a> {
     }
 
     /// The definition's `value` where `unfold-NAME` applies (always with
-    /// every name unfolded; a monomial is unfolded too), else the name's
-    /// atom, which has the signs of its value.
+    /// every name unfolded; a monomial is unfolded too, and a quotient when
+    /// quotients unfold), else the name's atom, which has the signs of its value.
     fn unfold_or_keep(&mut self, name: Symbol, value: Frac, atom: Atom) -> Res<Frac> {
-        if (self.unfold_all || value.is_monomial()) && self.law(&format!("unfold-{name}")) {
+        let quotient = self.unfold_quotients && value.num.len() <= 1;
+        if (self.unfold_all || value.is_monomial() || quotient)
+            && self.law(&format!("unfold-{name}"))
+        {
             return Ok(value);
         }
         let sign = self.frac_sign(&value);
@@ -577,19 +589,4 @@ fn single_atom(f: &Frac) -> Option<AtomId> {
         [(a, 1)] if c.is_one() => Some(*a),
         _ => None,
     }
-}
-
-fn permutations(n: usize) -> Vec<Vec<usize>> {
-    if n == 0 {
-        return vec![vec![]];
-    }
-    let mut out = vec![];
-    for p in permutations(n - 1) {
-        for i in 0..=p.len() {
-            let mut q = p.clone();
-            q.insert(i, n - 1);
-            out.push(q);
-        }
-    }
-    out
 }

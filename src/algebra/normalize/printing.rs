@@ -94,6 +94,21 @@ impl Normalizer<'_> {
         n
     }
 
+    /// How many atom factors `r` is written with: a measure of how simple it reads.
+    pub fn weight(&self, r: &Rat) -> usize {
+        let poly = |p: &Poly| -> usize {
+            p.0.keys()
+                .map(|m| {
+                    m.0.iter()
+                        .map(|(_, e)| e.unsigned_abs() as usize)
+                        .sum::<usize>()
+                        .max(1)
+                })
+                .sum()
+        };
+        poly(&r.num) + r.den.keys().map(|f| poly(&self.factors[*f])).sum::<usize>()
+    }
+
     /// Like [`Normalizer::print`], with a monomial common to every term
     /// factored out: `(t1 + t2 + t3)/S`.
     pub fn print_factored(&self, r: &Rat) -> String {

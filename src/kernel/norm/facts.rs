@@ -6,7 +6,7 @@ use egg::{Id, Language, RecExpr, Symbol};
 use num_rational::BigRational;
 use num_traits::{One, Signed};
 
-use super::{permutations, single_atom, term, Atom, Frac, Met, Normalizer, Poly, Rel, Res, Signs};
+use super::{single_atom, term, Atom, Frac, Met, Normalizer, Poly, Rel, Res, Signs};
 use crate::language::Math;
 
 impl Normalizer<'_> {
@@ -292,4 +292,19 @@ impl Normalizer<'_> {
             }
         }
     }
+}
+
+fn permutations(n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![vec![]];
+    }
+    let mut out = vec![];
+    for p in permutations(n - 1) {
+        for i in 0..=p.len() {
+            let mut q = p.clone();
+            q.insert(i, n - 1);
+            out.push(q);
+        }
+    }
+    out
 }
