@@ -101,10 +101,11 @@ pub(super) fn certify(
     // A condition on constants alone that is false (`-1 >= 0` for
     // `sqrt(-1)`): the claim speaks of a term that is never defined. One
     // normalizer for every condition (each with its own budget of work): the
-    // definitions are normalized once, not once per condition.
+    // definitions are normalized once, not once per condition. Past the
+    // claim's deadline, as past the work, a condition is taken as possible.
     let budget = Budget {
         max_work: 100_000,
-        deadline: None,
+        deadline,
     };
     let mut constants = Normalizer::new(defs, false, budget);
     if let Some(never) = accepted
