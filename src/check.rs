@@ -15,11 +15,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use egg::{Id, RecExpr, Symbol};
 
+mod error;
 mod json;
 mod names;
 mod points;
 mod rollup;
 mod unrolled;
+pub use error::CheckError;
 pub(crate) use points::read_point;
 pub(crate) use rollup::Template;
 
@@ -35,36 +37,6 @@ use crate::report::{ClaimReport, Justification, Report, Status};
 
 /// The certificate schema this checker reads.
 pub const SCHEMA: u32 = 2;
-
-/// Why a certificate is not accepted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CheckError {
-    /// The certificate cannot be read (not JSON of the schema, or unparsable terms in its header).
-    #[error("malformed certificate: {0}")]
-    Malformed(String),
-    /// A claim's proof does not check.
-    #[error("{}: {reason}", at(*claim, *step))]
-    Invalid {
-        /// 1-based claim number (0: the roll-up section).
-        claim: usize,
-        /// 1-based step number, when a step is at fault.
-        step: Option<usize>,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The certificate is not about the given problem file.
-    #[error("the certificate is not about this problem: {0}")]
-    OtherProblem(String),
-    /// A limit (the time allowed) ended the check before it decided: the
-    /// certificate is neither accepted nor found wrong.
-    #[error("{}: {reason}", at(*claim, None))]
-    Limit {
-        /// 1-based claim number (0: the roll-up section).
-        claim: usize,
-        /// What ran out, and where.
-        reason: String,
-    },
-}
 
 /// Checks a certificate given as JSON text; returns how many verdicts were verified.
 ///
@@ -162,15 +134,6 @@ pub fn check_report_until(
         checked += 1;
     }
     Ok(checked)
-}
-
-/// Where a check failed: `claim 2, step 3`, or the roll-up section (claim 0).
-fn at(claim: usize, step: Option<usize>) -> String {
-    let step = step.map(|s| format!(", step {s}")).unwrap_or_default();
-    match claim {
-        0 => format!("the roll-up section{step}"),
-        c => format!("claim {c}{step}"),
-    }
 }
 
 /// Checks that `report` states exactly the definitions, assumptions and
@@ -503,6 +466,17 @@ impl Context {
     }
 
     pub(crate) fn check_claim(&self, claim: &ClaimReport) -> Result<(), Failure> {
+        self.check_claim_until(claim, self.deadline)
+    }
+
+    /// [`Context::check_claim`], where the kernel's check of a proof stops
+    /// once `deadline` has passed (the prover's self-check within its time
+    /// limit): then it fails with [`kernel::KERNEL_TIME`].
+    pub(crate) fn check_claim_until(
+        &self,
+        claim: &ClaimReport,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<(), Failure> {
         if let Some(instance) = &claim.instance {
             return match &self.rolled {
                 Some(Ok(rolled)) => rolled.check(self, claim, instance),
@@ -527,17 +501,13 @@ impl Context {
                 }
                 // The kernel's expander of the lemmas it just checked.
                 let (accepted, expander) =
-                    kernel::check(&self.statement, &proof, false, self.deadline).map_err(fail)?;
+                    kernel::check(&self.statement, &proof, false, deadline).map_err(fail)?;
                 self.check_shown(claim, &accepted)?;
                 let lhs = expander.expand(&proof.lhs).map_err(|e| (None, e))?;
                 let rhs = expander.expand(&proof.rhs).map_err(|e| (None, e))?;
                 for p in &claim.spot_checks {
-                    if self
-                        .deadline
-                        .is_some_and(|d| std::time::Instant::now() >= d)
-                    {
-                        let reason = format!("{}: the time limit was reached", kernel::LIMIT);
-                        return Err((None, reason));
+                    if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                        return Err((None, kernel::KERNEL_TIME.to_string()));
                     }
                     self.check_point(p, &lhs, &rhs, [&proof.lhs, &proof.rhs], true)
                         .map_err(|e| (None, e))?;

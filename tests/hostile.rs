@@ -8,8 +8,13 @@ use std::time::{Duration, Instant};
 
 /// Runs the binary; returns the exit code, standard output, standard error and the time taken.
 fn run(args: &[&str], stdin: &[u8]) -> (i32, String, String, Duration) {
+    run_program(env!("CARGO_BIN_EXE_backprove"), args, stdin)
+}
+
+/// [`run`] for any program (a shell that caps the binary's memory first).
+fn run_program(program: &str, args: &[&str], stdin: &[u8]) -> (i32, String, String, Duration) {
     let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_backprove"))
+    let mut child = Command::new(program)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -575,4 +580,60 @@ fn the_result_of_a_walk_states_its_conditions() {
         latex.contains(r"proved where $a_{1} - u \neq 0$ against"),
         "{latex}"
     );
+}
+
+/// Found by a red-team review: on tiny graphs with `max` and `min`, whose
+/// kink factors `u/u` multiply along the walk, `derive` took 22 s and 1 GB
+/// (`--timeout` 10 s), and 48 s and 24 GB for seven lines (then the OOM
+/// killer): the kernel's reduction added each term to a copy of the sum so
+/// far, the kernel's checks had no deadline, and a normal form with hundreds
+/// of thousands of terms was printed as a proof step and read back. It was
+/// that large because a name such as `u1 = 1/(1 + u0^2)` stayed whole while
+/// its derivative's lemma unfolded it, so only unfolding every name could
+/// prove the walk. Now each run is proved in well under a second, and with
+/// the timeout at which the old code blew up it ends within it, under a
+/// memory cap the old code exceeded.
+#[test]
+fn a_walk_through_kinks_ends_within_its_limits() {
+    let files = [
+        (
+            "1",
+            "let u0 = a3*a2 + cos(a2)\nlet u1 = 1/(1 + u0^2)\nlet u2 = max(a1, u1)*u0\n\
+             let u3 = u2/a2 + min(u0, a1)\nlet u4 = exp(u3)\nlet L = (u3 + u4)*u3\n",
+        ),
+        (
+            "3",
+            "let u0 = (abs(a3))*a2 + cos(a2)\nlet u1 = 1/(1 + (u0)^2)\n\
+             let u2 = (max(a1, u1))*u0 + cos(a2)\nlet u3 = ((a2)^(-1))*u2 + min(u0, a1)\n\
+             let u4 = exp(u3)\nlet u5 = (u3 + u4)*u3 + max(u2, a3)\nlet L = u5 + u0 + u1 + u5*a1\n",
+        ),
+    ];
+    for (timeout, file) in files {
+        // The default timeout, then the shortest at which the old code blew up.
+        for timeout in ["10", timeout] {
+            let args = ["derive", "-", "--timeout", timeout];
+            // About 2 GB of address space: the old code aborted under it.
+            let (code, out, err, took) = if cfg!(unix) {
+                let cap = "ulimit -v 2000000 && exec \"$0\" \"$@\"";
+                let mut capped = vec!["-c", cap, env!("CARGO_BIN_EXE_backprove")];
+                capped.extend(args);
+                run_program("sh", &capped, file.as_bytes())
+            } else {
+                run(&args, file.as_bytes())
+            };
+            // Proved; a machine loaded past the short timeout may leave steps undecided.
+            assert!(code == 0 || (code == 3 && timeout != "10"), "{file}: {err}");
+            assert!(!err.contains("internal error"), "{err}");
+            let result = out.split("\nResult\n").nth(1).expect("a Result section");
+            if code == 0 {
+                assert_eq!(
+                    result.matches(": proved where a2 != 0").count(),
+                    3,
+                    "{result}"
+                );
+            }
+            // Well over the timeout, for a loaded machine (the old code took 7 s and more).
+            assert!(took < Duration::from_secs(15), "{file}: took {took:?}");
+        }
+    }
 }

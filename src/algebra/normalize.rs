@@ -145,6 +145,10 @@ pub struct Normalizer<'a> {
     trig: bool,
     opaque_sums: bool,
     opaque_all: bool,
+    /// With names kept whole, a name whose value is one term over factors
+    /// (`1/(1 + u^2)`) is unfolded all the same; and whether one was.
+    unfold_quotients: bool,
+    unfolded_quotient: bool,
     atoms: Vec<Atom>,
     /// The `sqrt` atoms, so signs need not look through every atom.
     roots: Vec<AtomId>,
@@ -214,6 +218,8 @@ impl<'a> Normalizer<'a> {
             trig: false,
             opaque_sums,
             opaque_all: false,
+            unfold_quotients: false,
+            unfolded_quotient: false,
             atoms: Vec::new(),
             roots: Vec::new(),
             atom_index: HashMap::default(),
@@ -263,6 +269,20 @@ impl<'a> Normalizer<'a> {
         self.forget_names();
     }
 
+    /// With names kept whole, names whose values are one term over factors
+    /// (`u1 = 1/(1 + u0^2)`) unfolded too: a derivative's lemma unfolds
+    /// them (`d(u1, x)` is `-2*u0*d(u0, x)/(1 + u0^2)^2`), where a walk
+    /// writes `-u1^2`. Whether one was unfolded: [`Normalizer::unfolded_quotient`].
+    pub fn unfold_quotients(&mut self) {
+        self.unfold_quotients = true;
+        self.forget_names();
+    }
+
+    /// Whether a name was unfolded only because [`Normalizer::unfold_quotients`] is on.
+    pub fn unfolded_quotient(&self) -> bool {
+        self.unfolded_quotient
+    }
+
     /// Whether sums are expanded by the `sum-*` rules (the default) or the
     /// outermost ones kept whole with normalized bodies (to show a derivative
     /// before they apply).
@@ -282,62 +302,19 @@ impl<'a> Normalizer<'a> {
     }
 
     /// Whether a name whose value is `value` stays an atom: always with
-    /// [`Normalizer::keep_all_names`], and for sums when names are kept whole.
-    fn keeps_whole(&self, value: &Rat) -> bool {
+    /// [`Normalizer::keep_all_names`], and for sums when names are kept
+    /// whole (one term over factors too, unless quotients are unfolded).
+    fn keeps_whole(&mut self, value: &Rat) -> bool {
         let has_sum = value.num.0.keys().any(|m| {
             m.0.iter()
                 .any(|(a, _)| matches!(self.atoms[*a], Atom::Sum(..)))
         });
-        self.opaque_all || (self.opaque_sums && (!value.is_monomial() || has_sum))
-    }
-
-    /// How many atom factors `r` is written with: a measure of how simple it reads.
-    pub fn weight(&self, r: &Rat) -> usize {
-        let poly = |p: &Poly| -> usize {
-            p.0.keys()
-                .map(|m| {
-                    m.0.iter()
-                        .map(|(_, e)| e.unsigned_abs() as usize)
-                        .sum::<usize>()
-                        .max(1)
-                })
-                .sum()
-        };
-        poly(&r.num) + r.den.keys().map(|f| poly(&self.factors[*f])).sum::<usize>()
-    }
-
-    /// From now on, the free variable `var` stands for `value`.
-    pub fn substitute(&mut self, var: Symbol, value: Rat) {
-        self.substitution.insert(var, value);
-        // Forget only the names whose definitions (through other names) use `var`.
-        fn uses(
-            name: Symbol,
-            var: Symbol,
-            defs: &BTreeMap<Symbol, RecExpr<Math>>,
-            memo: &mut HashMap<Symbol, bool>,
-        ) -> bool {
-            if let Some(&known) = memo.get(&name) {
-                return known;
-            }
-            let found = defs[&name].as_ref().iter().any(|n| match n {
-                Math::Var(s) if *s == var => true,
-                Math::Var(s) if defs.contains_key(s) => uses(*s, var, defs, memo),
-                _ => false,
-            });
-            memo.insert(name, found);
-            found
+        if self.opaque_all || !self.opaque_sums || has_sum || value.is_monomial() {
+            return self.opaque_all || (self.opaque_sums && has_sum);
         }
-        let mut memo: HashMap<Symbol, bool> = HashMap::default();
-        let stale: Vec<Symbol> = self
-            .names
-            .keys()
-            .copied()
-            .filter(|name| uses(*name, var, self.defs, &mut memo))
-            .collect();
-        for name in stale {
-            self.names.remove(&name);
-        }
-        self.fold_index = None;
+        let quotient = value.num.len() <= 1 && self.unfold_quotients;
+        self.unfolded_quotient |= quotient;
+        !quotient
     }
 
     /// A new budget of work; what is normalized (the definitions) is kept.

@@ -178,12 +178,16 @@ fn reject<T>(step: Option<usize>, reason: impl Into<String>) -> Result<T, Reject
 /// ended the check: the proof is then neither accepted nor found wrong.
 pub const LIMIT: &str = "not checked within limits";
 
+/// Why a proof checked with a deadline is rejected once it has passed
+/// (a [`LIMIT`] reason).
+pub const KERNEL_TIME: &str = "not checked within limits: the time limit was reached";
+
 fn stop(step: Option<usize>) -> impl Fn(Stop) -> Rejection {
     move |s| Rejection {
         step,
         reason: match s {
             Stop::Limit => format!("{LIMIT}: the kernel's work budget ran out"),
-            Stop::Time => format!("{LIMIT}: the time limit was reached"),
+            Stop::Time => KERNEL_TIME.into(),
             Stop::Unsupported(what) => format!("the kernel does not read {what}"),
         },
     }
@@ -215,8 +219,9 @@ pub fn lemmas(statement: &Statement, lemmas: &[Step]) -> Result<Expander, Reject
 /// Checks `proof` of `lhs = rhs` under `statement`. With `discover`, every
 /// law may fire and the stated conditions are taken to be exactly the ones
 /// the signs do not establish (the prover lists them); without, only the
-/// laws each step names apply and every condition must be met. Past
-/// `deadline`, the check stops with a [`LIMIT`] rejection.
+/// laws each step names apply and every condition must be met.
+/// Past `deadline` (the prover's time limit, or `backprove check --timeout`)
+/// the proof is rejected with [`KERNEL_TIME`]: a limit only ever rejects.
 pub fn check(
     statement: &Statement,
     proof: &Proof,
@@ -233,17 +238,19 @@ pub fn check(
         statement,
         proof,
         discover,
-        deadline,
         needed: &mut needed,
         accepted: &mut accepted,
         domain: vec![],
         built: vec![],
+        deadline,
     };
 
     // The claim's own domain: both sides as written, inside `d` too. The
     // claim is about where both sides are defined, so every step may use it.
     {
-        let mut n = ctx.normalizer(None, false, &[], true).map_err(stop(None))?;
+        let mut n = ctx
+            .normalizer(None, (false, false), &[], true)
+            .map_err(stop(None))?;
         n.normalize(&proof.lhs).map_err(stop(None))?;
         n.normalize(&proof.rhs).map_err(stop(None))?;
         ctx.conditions(&mut n, None)?;
@@ -311,13 +318,16 @@ pub fn check(
 }
 
 /// Whether `term REL 0` follows from the signs, the assumptions and `given`.
+/// Stops (with [`Stop::Time`]) once `deadline` has passed.
 pub fn implied(
     statement: &Statement,
     given: &[(RecExpr<Math>, Rel)],
     term: &RecExpr<Math>,
     rel: Rel,
+    deadline: Option<std::time::Instant>,
 ) -> Result<bool, Stop> {
-    let mut n = Normalizer::new(&statement.defs, &statement.ranges, None, true);
+    let mut n =
+        Normalizer::new(&statement.defs, &statement.ranges, None, true).until(deadline, false);
     for a in &statement.assumptions {
         if let Some(r) = a.rel {
             let v = n.quietly(&a.lhs, &a.rhs)?;
@@ -336,7 +346,6 @@ struct Ctx<'a> {
     statement: &'a Statement,
     proof: &'a Proof,
     discover: bool,
-    deadline: Option<std::time::Instant>,
     needed: &'a mut BTreeMap<(String, Rel), usize>,
     accepted: &'a mut Accepted,
     /// The conditions under which both sides of the claim are defined.
@@ -346,9 +355,17 @@ struct Ctx<'a> {
     /// name, whether they have the domain, and how many conditions of the
     /// domain and substitutions there were (both only ever grow).
     built: Vec<(Built<'a>, Normalizer<'a>)>,
+    /// When the check stops, as on its work budget.
+    deadline: Option<std::time::Instant>,
 }
 
-type Built<'a> = (Option<&'a BTreeSet<String>>, bool, bool, usize, usize);
+type Built<'a> = (
+    Option<&'a BTreeSet<String>>,
+    (bool, bool),
+    bool,
+    usize,
+    usize,
+);
 
 impl<'a> Ctx<'a> {
     /// A normalizer with the assumptions' sign facts, the claim's domain as
@@ -357,12 +374,12 @@ impl<'a> Ctx<'a> {
     fn normalizer(
         &mut self,
         laws: Option<&'a BTreeSet<String>>,
-        unfold_all: bool,
+        (unfold_all, quotients): (bool, bool),
         substitutions: &[(RecExpr<Math>, RecExpr<Math>)],
         domain: bool,
     ) -> Result<Normalizer<'a>, Stop> {
         let (facts, substituted) = (self.domain.len(), substitutions.len());
-        let key = (laws, unfold_all, domain, facts, substituted);
+        let key = (laws, (unfold_all, quotients), domain, facts, substituted);
         if let Some((_, n)) = self.built.iter().find(|(k, _)| *k == key) {
             return Ok(n.clone());
         }
@@ -372,7 +389,7 @@ impl<'a> Ctx<'a> {
             laws,
             unfold_all,
         )
-        .until(self.deadline);
+        .until(self.deadline, quotients);
         for a in &self.statement.assumptions {
             if let Some(rel) = a.rel {
                 let v = n.quietly(&a.lhs, &a.rhs)?;
@@ -391,7 +408,8 @@ impl<'a> Ctx<'a> {
         Ok(n)
     }
 
-    /// Checks `b = a` under the laws (in discovery: names kept whole, then unfolded).
+    /// Checks `b = a` under the laws (in discovery: names kept whole, then
+    /// with quotients unfolded too, then every name unfolded).
     fn equal(
         &mut self,
         b: &RecExpr<Math>,
@@ -400,15 +418,15 @@ impl<'a> Ctx<'a> {
         substitutions: &[(RecExpr<Math>, RecExpr<Math>)],
         at: Option<usize>,
     ) -> Result<BTreeSet<String>, Rejection> {
-        let tries: &[bool] = if self.discover {
-            &[false, true]
+        let tries: &[(bool, bool)] = if self.discover {
+            &[(false, false), (false, true), (true, false)]
         } else {
-            &[true]
+            &[(true, false)]
         };
-        for &unfold_all in tries {
+        for &(unfold_all, quotients) in tries {
             let allowed = (!self.discover).then_some(laws);
             let mut n = self
-                .normalizer(allowed, unfold_all, substitutions, true)
+                .normalizer(allowed, (unfold_all, quotients), substitutions, true)
                 .map_err(stop(at))?;
             // In discovery, what names kept whole cannot read may read unfolded.
             let d = match n.difference(b, a) {
@@ -451,7 +469,7 @@ impl<'a> Ctx<'a> {
         }
         let allowed = (!self.discover).then_some(laws);
         let mut n = self
-            .normalizer(allowed, true, substitutions, false)
+            .normalizer(allowed, (true, false), substitutions, false)
             .map_err(stop(at))?;
         let f = n.quietly(&eq.lhs, &eq.rhs).map_err(stop(at))?;
         let Some((coef, rest)) = n.linear_in(&f, target).map_err(stop(at))? else {
@@ -497,7 +515,9 @@ impl<'a> Ctx<'a> {
         // (`1 - s > 0` for `s = 1/(1 + exp(-z))`), the claim's domain given.
         let mut open = Vec::new();
         for m in n.open_conditions() {
-            if !implied(self.statement, &self.domain, &m.term, m.rel).map_err(stop(at))? {
+            if !implied(self.statement, &self.domain, &m.term, m.rel, self.deadline)
+                .map_err(stop(at))?
+            {
                 open.push(m);
             }
         }
@@ -512,7 +532,15 @@ impl<'a> Ctx<'a> {
             .collect();
         if !self.discover {
             for m in &open {
-                if !implied(self.statement, &self.proof.stated, &m.term, m.rel).map_err(stop(at))? {
+                if !implied(
+                    self.statement,
+                    &self.proof.stated,
+                    &m.term,
+                    m.rel,
+                    self.deadline,
+                )
+                .map_err(stop(at))?
+                {
                     return reject(
                         at,
                         format!(

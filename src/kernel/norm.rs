@@ -149,7 +149,7 @@ impl Rel {
 pub enum Stop {
     /// The work budget ran out.
     Limit,
-    /// The deadline passed.
+    /// The deadline passed (the prover's time limit; `backprove check --timeout`).
     Time,
     /// Something the kernel does not read (with what).
     Unsupported(String),
@@ -182,6 +182,8 @@ pub struct Normalizer<'a> {
     /// The laws that fired.
     pub used: BTreeSet<String>,
     unfold_all: bool,
+    /// Names whose values are one term over factors unfold too (discovery).
+    unfold_quotients: bool,
     atoms: Vec<Atom>,
     atom_index: HashMap<Atom, AtomId>,
     free: Vec<BTreeSet<Symbol>>,
@@ -204,13 +206,9 @@ pub struct Normalizer<'a> {
     seen: HashSet<(Frac, Rel)>,
     work: u64,
     max_work: u64,
-    /// When to stop, looked at every [`TICKS`] charges.
+    /// When to stop (the prover's time limit); `None`: only the work budget.
     deadline: Option<std::time::Instant>,
-    ticks: u32,
 }
-
-/// How many charges of work pass between two looks at the clock.
-const TICKS: u32 = 256;
 
 impl<'a> Normalizer<'a> {
     /// A normalizer over `defs`; `allowed` the laws a step names (`None`: all).
@@ -226,6 +224,7 @@ impl<'a> Normalizer<'a> {
             allowed,
             used: BTreeSet::new(),
             unfold_all,
+            unfold_quotients: false,
             atoms: vec![],
             atom_index: HashMap::default(),
             free: vec![],
@@ -246,14 +245,18 @@ impl<'a> Normalizer<'a> {
             work: 0,
             max_work: 50_000_000,
             deadline: None,
-            ticks: 0,
         }
     }
 
-    /// This normalizer, stopping with [`Stop::Time`] once `deadline` has passed.
-    pub fn until(mut self, deadline: Option<std::time::Instant>) -> Self {
-        self.deadline = deadline;
-        self
+    /// This normalizer, stopping (as on its work budget) once `deadline` has
+    /// passed; with `quotients`, a name whose value is one term over factors
+    /// (`1/(1 + u^2)`) unfolds where the law allows, as a single term does.
+    pub fn until(self, deadline: Option<std::time::Instant>, quotients: bool) -> Self {
+        Normalizer {
+            deadline,
+            unfold_quotients: quotients,
+            ..self
+        }
     }
 
     fn law(&mut self, name: &str) -> bool {
@@ -265,19 +268,14 @@ impl<'a> Normalizer<'a> {
     }
 
     fn charge(&mut self, units: usize) -> Res<()> {
-        self.work += units as u64 + 1;
+        let units = units as u64 + 1;
+        self.work += units;
         if self.work > self.max_work {
             return Err(Stop::Limit);
         }
-        self.ticks += 1;
-        if self.ticks >= TICKS {
-            self.ticks = 0;
-            if self
-                .deadline
-                .is_some_and(|d| std::time::Instant::now() >= d)
-            {
-                return Err(Stop::Time);
-            }
+        // The clock is read about every 4096 units of work.
+        if self.work % 4096 < units {
+            self.check_clock()?;
         }
         Ok(())
     }
@@ -539,10 +537,13 @@ impl<'a> Normalizer<'a> {
     }
 
     /// The definition's `value` where `unfold-NAME` applies (always with
-    /// every name unfolded; a monomial is unfolded too), else the name's
-    /// atom, which has the signs of its value.
+    /// every name unfolded; a monomial is unfolded too, and a quotient when
+    /// quotients unfold), else the name's atom, which has the signs of its value.
     fn unfold_or_keep(&mut self, name: Symbol, value: Frac, atom: Atom) -> Res<Frac> {
-        if (self.unfold_all || value.is_monomial()) && self.law(&format!("unfold-{name}")) {
+        let quotient = self.unfold_quotients && value.num.len() <= 1;
+        if (self.unfold_all || value.is_monomial() || quotient)
+            && self.law(&format!("unfold-{name}"))
+        {
             return Ok(value);
         }
         let sign = self.frac_sign(&value);

@@ -5,42 +5,56 @@
 //! does, and withdraws a verdict it rejects. Owns no search and no proof.
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use egg::{RecExpr, Symbol};
 
 use crate::algebra::{Budget, Normalizer};
-use crate::kernel::Rel;
+use crate::kernel::{Rel, KERNEL_TIME};
 use crate::language::Math;
 use crate::print::to_infix;
 use crate::report::{ClaimReport, SideCondition, Status};
 
 /// Re-checks a verdict with the independent checker before it is reported;
 /// a verdict whose certificate fails is withdrawn, loudly.
-pub(super) fn self_check(context: &Result<crate::check::Context, String>, claim: &mut ClaimReport) {
+///
+/// Past `deadline` (the claim's time limit) the kernel stops: the verdict is
+/// then undecided for want of time, as any other limit, not withdrawn as wrong.
+pub(super) fn self_check(
+    context: &Result<crate::check::Context, String>,
+    claim: &mut ClaimReport,
+    deadline: Option<Instant>,
+) {
     if claim.status == Status::Undecided {
         return;
     }
     let outcome = match context {
-        Ok(context) => context.check_claim(claim),
+        Ok(context) => context.check_claim_until(claim, deadline),
         Err(e) => Err((
             None,
             format!("the certificate's header does not parse: {e}"),
         )),
     };
-    if let Err((step, reason)) = outcome {
-        let at = step.map(|s| format!("step {s}: ")).unwrap_or_default();
-        withdraw(claim, &format!("{at}{reason}"));
+    match outcome {
+        Ok(()) => {}
+        Err((_, reason)) if reason == KERNEL_TIME => out_of_time(claim),
+        Err((step, reason)) => {
+            let at = step.map(|s| format!("step {s}: ")).unwrap_or_default();
+            withdraw(claim, &format!("{at}{reason}"));
+        }
     }
 }
 
 /// Has the kernel name each algebra step's laws and derive the conditions
 /// the proof needs: the ones it cannot establish become the claim's stated
-/// conditions, so what the checker demands is what the report lists.
+/// conditions, so what the checker demands is what the report lists. Past
+/// `deadline` the kernel stops, and the claim is undecided for want of time.
 pub(super) fn certify(
     context: &crate::check::Context,
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
     claim: &mut ClaimReport,
     checked: Option<crate::prove::moves::Checked>,
+    deadline: Option<Instant>,
 ) {
     if claim.status != Status::Proved {
         return;
@@ -72,12 +86,13 @@ pub(super) fn certify(
         proof
             .chain
             .retain(|_| *flags.next().expect("one flag per chain step"));
-        super::discover::discover(&context.statement, &proof)
+        super::discover::discover(&context.statement, &proof, deadline)
             .map(|(accepted, _)| accepted)
             .map_err(|r| (r.step, r.reason))
     });
     let accepted = match outcome {
         Ok(a) => a,
+        Err((_, reason)) if reason == KERNEL_TIME => return out_of_time(claim),
         Err((step, reason)) => {
             let at = step.map(|s| format!("step {s}: ")).unwrap_or_default();
             return withdraw(claim, &format!("{at}{reason}"));
@@ -86,10 +101,11 @@ pub(super) fn certify(
     // A condition on constants alone that is false (`-1 >= 0` for
     // `sqrt(-1)`): the claim speaks of a term that is never defined. One
     // normalizer for every condition (each with its own budget of work): the
-    // definitions are normalized once, not once per condition.
+    // definitions are normalized once, not once per condition. Past the
+    // claim's deadline, as past the work, a condition is taken as possible.
     let budget = Budget {
         max_work: 100_000,
-        deadline: None,
+        deadline,
     };
     let mut constants = Normalizer::new(defs, false, budget);
     if let Some(never) = accepted
@@ -129,6 +145,21 @@ pub(super) fn certify(
             discharged,
         })
         .collect();
+}
+
+/// A verdict the kernel could not check within the claim's time: undecided,
+/// with the limit named (a limit, not a fault of the proof or of the prover).
+fn out_of_time(claim: &mut ClaimReport) {
+    let not = match claim.status {
+        Status::Disproved => "not disproved",
+        _ => "not proved",
+    };
+    claim.reason = Some(format!(
+        "{not} within limits: the kernel's check ran out of time (time: --timeout)"
+    ));
+    claim.limit = Some(crate::report::StopReason::Time);
+    claim.status = Status::Undecided;
+    claim.steps.clear();
 }
 
 pub(super) fn withdraw(claim: &mut ClaimReport, why: &str) {

@@ -14,7 +14,8 @@ pub(super) enum Outcome {
     },
 }
 
-/// Compares normal forms, first with sums kept as names, then fully unfolded.
+/// Compares normal forms, first with sums kept as names, then with
+/// quotients unfolded too, then fully unfolded.
 pub(super) fn decide_algebra(
     problem: &Problem,
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
@@ -24,22 +25,26 @@ pub(super) fn decide_algebra(
     budget: Budget,
 ) -> Result<Outcome, AlgebraError> {
     let mut residual = String::new();
-    // With several equations, a last pass uses them in reverse order: one
-    // substitution per target, so the order decides which value a variable gets.
     let equations = problem
         .assumptions
         .iter()
         .filter(|a| a.relation == Relation::Eq)
         .count();
-    let mut passes: Vec<(bool, bool, bool)> = if equations > 1 {
-        vec![
-            (true, false, false),
-            (false, false, false),
-            (true, true, false),
-        ]
-    } else {
-        vec![(true, false, false), (false, false, false)]
-    };
+    // Names kept whole; then with names whose values are one term over
+    // factors unfolded (when there are such names: else the same pass), as
+    // their derivatives' lemmas unfold them; then every name unfolded, which
+    // may take exponentially more (`exp(u3)` of a long `u3`, kinks …).
+    // Each pass: (names kept whole, quotients unfolded, reversed, trig).
+    let mut passes: Vec<(bool, bool, bool, bool)> = vec![
+        (true, false, false, false),
+        (true, true, false, false),
+        (false, false, false, false),
+    ];
+    // With several equations, a last pass uses them in reverse order: one
+    // substitution per target, so the order decides which value a variable gets.
+    if equations > 1 {
+        passes.push((true, false, true, false));
+    }
     // With `cos`, a last pass with `sin(u)^2 + cos(u)^2 = 1` (a proof that
     // does not need it keeps its form).
     let cos = |e: &RecExpr<Math>| e.as_ref().iter().any(|n| matches!(n, Math::Cos(_)));
@@ -48,11 +53,14 @@ pub(super) fn decide_algebra(
         .chain(defs.values())
         .any(cos)
     {
-        passes.push((false, false, true));
+        passes.push((false, false, false, true));
     }
-    for &(opaque, reversed, trig) in &passes {
+    for &(opaque, quotients, reversed, trig) in &passes {
         let mut norm = Normalizer::new(defs, opaque, budget).with_ranges(&problem.ranges());
         norm.set_trig(trig);
+        if quotients {
+            norm.unfold_quotients();
+        }
         add_sign_facts(&mut norm, problem)?;
         // The domain conditions of the claim as written, including inside `d`.
         norm.normalize(&claim.lhs)?;
@@ -62,6 +70,9 @@ pub(super) fn decide_algebra(
         let sum_rules = norm.take_used_rules();
         let b = norm.normalize(rhs)?;
         let rhs_rules = norm.take_used_rules();
+        if quotients && !norm.unfolded_quotient() {
+            continue;
+        }
         let nb = norm.neg(&b);
         let diff = norm.add(&a, &nb)?;
         let has_d = claim.lhs.as_ref().iter().any(|n| matches!(n, Math::D(_)));
@@ -71,6 +82,7 @@ pub(super) fn decide_algebra(
                 defs,
                 lhs,
                 opaque,
+                quotients,
                 trig,
                 budget,
                 has_d,
@@ -139,6 +151,7 @@ pub(super) struct Start<'a> {
     defs: &'a BTreeMap<Symbol, RecExpr<Math>>,
     lhs: &'a RecExpr<Math>,
     opaque: bool,
+    quotients: bool,
     trig: bool,
     budget: Budget,
     has_d: bool,
@@ -160,6 +173,9 @@ impl Start<'_> {
         let mut whole = Normalizer::new(self.defs, self.opaque, self.budget)
             .with_ranges(&self.problem.ranges());
         whole.set_trig(self.trig);
+        if self.quotients {
+            whole.unfold_quotients();
+        }
         add_sign_facts(&mut whole, self.problem)?;
         whole.set_expand_sums(false);
         let r = whole.normalize(self.lhs)?;
@@ -176,12 +192,13 @@ impl Start<'_> {
 
 /// A normal form as a step shows it: products that a name stands for written
 /// as the name (`t1*y1` for `t1*exp(a1)/S`), for forms short enough to read.
+/// A form whose text would not fit in the work left is a limit (`print_within`).
 pub(super) fn readable(norm: &mut Normalizer, r: &Rat) -> Result<String, AlgebraError> {
     if r.num.len() > 64 {
-        return Ok(norm.print(r));
+        return norm.print_within(r);
     }
     let folded = norm.fold_names(r)?;
-    Ok(norm.print(&folded))
+    norm.print_within(&folded)
 }
 
 /// The equational chain `lhs = derivative = normal form (= after assumptions) = ... = rhs`.

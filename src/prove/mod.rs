@@ -143,6 +143,9 @@ fn prove_problem_as(
     let (rules, moves) = (std::sync::OnceLock::new(), std::sync::OnceLock::new());
     let claims: Vec<(usize, &Claim)> = problem.claims.iter().enumerate().collect();
     report.claims = parallel_map(&claims, |&(i, claim)| {
+        // Every stage of a claim, the kernel's checks included, ends by this.
+        let own = Instant::now() + limits.timeout;
+        let deadline = until.map_or(own, |until| until.min(own));
         let instance = rolled.as_ref().and_then(|(section, instances)| {
             let inst = instances.get(i)?.as_ref()?;
             let context = context.as_ref().ok()?;
@@ -153,8 +156,6 @@ fn prove_problem_as(
             shared::decide_instance(problem, &defs, claim, inst, templates, found, limits, until)
         });
         let mut decided = instance.unwrap_or_else(|| {
-            let own = Instant::now() + limits.timeout;
-            let deadline = until.map_or(own, |until| until.min(own));
             let rules = rules.get_or_init(|| {
                 let sides: Vec<&RecExpr<Math>> = problem
                     .claims
@@ -171,7 +172,7 @@ fn prove_problem_as(
                     checked =
                         crate::prove::moves::refine(moves, context, &mut decided, Some(deadline));
                 }
-                certify(context, &defs, &mut decided, checked);
+                certify(context, &defs, &mut decided, checked, Some(deadline));
                 if decided.status == Status::Proved {
                     if let Some(moves) = moves.get() {
                         crate::prove::moves::name_by_laws(moves, &mut decided);
@@ -183,7 +184,7 @@ fn prove_problem_as(
         let plain_proof = decided.status == Status::Proved && decided.conditions.is_empty();
         let rechecked = plain_proof || decided.status == Status::Disproved;
         if !(rechecked && matches!(role, Role::Template)) {
-            self_check(&context, &mut decided);
+            self_check(&context, &mut decided, Some(deadline));
         }
         decided
     });
@@ -519,7 +520,10 @@ pub fn differentiate_by(
     let mut norm = Normalizer::new(defs, true, budget(limits, deadline));
     match norm.normalize(&result) {
         Ok(r) => {
-            let text = readable(&mut norm, &r).unwrap_or_else(|_| norm.print(&r));
+            // A form too long to print within the budget is shown as derived.
+            let text = readable(&mut norm, &r)
+                .or_else(|_| norm.print_within(&r))
+                .unwrap_or_else(|_| to_infix(&result));
             Ok(Derivative {
                 text,
                 conditions: norm.stated_conditions(),

@@ -232,14 +232,22 @@ pub fn render_text(t: &Transcript) -> String {
     }
     out.push_str("\nResult\n");
     for a in &t.agreements {
+        // Only a proof has steps and a certificate the checker read.
+        let verdict = match a.status {
+            Status::Proved => format!(
+                "the walk agrees with the rule-based derivative: {}, {} steps, certificate checked",
+                a.status.with_conditions(&a.conditions),
+                a.proof_steps
+            ),
+            other => format!(
+                "whether the walk agrees with the rule-based derivative: {}",
+                other.word()
+            ),
+        };
         let _ = writeln!(
             out,
-            "  ∂{}/∂{} = {}   (the walk agrees with the rule-based derivative: {}, {} steps, certificate checked)",
-            t.output,
-            a.input,
-            a.walk,
-            a.status.with_conditions(&a.conditions),
-            a.proof_steps
+            "  ∂{}/∂{} = {}   ({verdict})",
+            t.output, a.input, a.walk
         );
     }
     if let Some(g) = &t.general {

@@ -87,7 +87,7 @@ impl<'a> Simplifier<'a> {
             let r = norm.normalize(&expr).map_err(fail)?;
             let folded = norm.fold_names(&r).map_err(fail)?;
             for candidate in [&r, &folded] {
-                let text = norm.print_factored(candidate);
+                let text = norm.print_factored_within(candidate).map_err(fail)?;
                 let key = (norm.weight(candidate), text.len(), text);
                 if best.as_ref().is_none_or(|b| key < *b) {
                     best = Some(key);

@@ -7,9 +7,108 @@ use std::collections::BTreeMap;
 use num_rational::BigRational;
 use num_traits::{One, Signed};
 
-use super::{Atom, AtomId, Monomial, Normalizer, Poly, Rat};
+use rustc_hash::FxHashMap as HashMap;
+
+use super::{AlgebraError, Atom, AtomId, Budget, Monomial, Normalizer, Poly, Rat, Res};
+
+impl Budget {
+    /// The longest text a form is printed as within this budget
+    /// ([`Normalizer::print_within`]): a character per twenty units of work,
+    /// so one per node of `--max-nodes` (twenty units each), as the lemmas,
+    /// printed, may have a node per node. Reading a printed proof step back
+    /// costs about a hundred bytes a character.
+    pub fn max_text(&self) -> usize {
+        self.max_work / 20
+    }
+}
 
 impl Normalizer<'_> {
+    /// [`Normalizer::print`] within the budget: a form whose text would be
+    /// longer than [`Budget::max_text`] (or that is printed past the
+    /// deadline) is a limit, not a string. Its length is estimated first,
+    /// atom by atom: an atom nested in the arguments of others is counted
+    /// once per occurrence, as printed, so a text far longer than the work
+    /// that built the form (exponentially, for nested atoms) is never written out.
+    pub fn print_within(&self, r: &Rat) -> Res<String> {
+        self.check_printable(r)?;
+        Ok(self.print(r))
+    }
+
+    /// [`Normalizer::print_factored`] within the budget, as [`Normalizer::print_within`].
+    pub fn print_factored_within(&self, r: &Rat) -> Res<String> {
+        self.check_printable(r)?;
+        Ok(self.print_factored(r))
+    }
+
+    fn check_printable(&self, r: &Rat) -> Res<()> {
+        if self.printed_len(r, &mut HashMap::default()) > self.budget.max_text() {
+            return Err(AlgebraError::Limit);
+        }
+        self.check_deadline()
+    }
+
+    /// About how long `r` is printed (at least as long as its atoms'
+    /// names and numbers), saturating; `sizes` remembers each atom's.
+    fn printed_len(&self, r: &Rat, sizes: &mut HashMap<AtomId, usize>) -> usize {
+        let mut n = self.poly_len(&r.num, sizes);
+        for f in r.den.keys() {
+            n = n.saturating_add(self.poly_len(&self.factors[*f], sizes).saturating_add(8));
+        }
+        n
+    }
+
+    fn poly_len(&self, p: &Poly, sizes: &mut HashMap<AtomId, usize>) -> usize {
+        let mut n = 0usize;
+        for (m, c) in &p.0 {
+            let digits = (c.numer().bits() + c.denom().bits()) / 3;
+            n = n.saturating_add(
+                usize::try_from(digits)
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(3),
+            );
+            for (a, _) in &m.0 {
+                n = n.saturating_add(self.atom_len(*a, sizes).saturating_add(4));
+            }
+        }
+        n
+    }
+
+    fn atom_len(&self, a: AtomId, sizes: &mut HashMap<AtomId, usize>) -> usize {
+        if let Some(n) = sizes.get(&a) {
+            return *n;
+        }
+        let n = match &self.atoms[a] {
+            Atom::Var(v) | Atom::Name(v) => v.as_str().len(),
+            Atom::Exp(r) | Atom::Log(r) | Atom::Sqrt(r) | Atom::Sum(r, _) | Atom::Root(r, _) => {
+                self.printed_len(r, sizes).saturating_add(8)
+            }
+            Atom::Func(name, args) => args.iter().fold(name.len() + 2, |n, r| {
+                n.saturating_add(self.printed_len(r, sizes).saturating_add(2))
+            }),
+            Atom::Element(f, indices) => f.as_str().len() + 4 * indices.len() + 2,
+            Atom::NameElement(f, _) => f.as_str().len() + 4,
+            Atom::Delta(..) => 12,
+            Atom::Opaque(s, _) => s.len(),
+        };
+        sizes.insert(a, n);
+        n
+    }
+
+    /// How many atom factors `r` is written with: a measure of how simple it reads.
+    pub fn weight(&self, r: &Rat) -> usize {
+        let poly = |p: &Poly| -> usize {
+            p.0.keys()
+                .map(|m| {
+                    m.0.iter()
+                        .map(|(_, e)| e.unsigned_abs() as usize)
+                        .sum::<usize>()
+                        .max(1)
+                })
+                .sum()
+        };
+        poly(&r.num) + r.den.keys().map(|f| poly(&self.factors[*f])).sum::<usize>()
+    }
+
     /// Like [`Normalizer::print`], with a monomial common to every term
     /// factored out: `(t1 + t2 + t3)/S`.
     pub fn print_factored(&self, r: &Rat) -> String {

@@ -1,17 +1,54 @@
 //! `assume` equations: solving for a free variable or an index-free sum,
-//! and exact evaluation of a normal form at a rational point.
+//! substituting the solution, and exact evaluation of a normal form at a
+//! rational point.
 
 use std::collections::BTreeMap;
 
-use egg::Symbol;
+use egg::{RecExpr, Symbol};
 use num_rational::BigRational;
 use num_traits::Zero;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::exact::{bits, power_bits, MAX_EXACT_BITS};
+use crate::language::Math;
 
 use super::{natural_key, Atom, AtomId, Monomial, Normalizer, Poly, Rat, Target};
 
 impl Normalizer<'_> {
+    /// From now on, the free variable `var` stands for `value`.
+    pub fn substitute(&mut self, var: Symbol, value: Rat) {
+        self.substitution.insert(var, value);
+        // Forget only the names whose definitions (through other names) use `var`.
+        fn uses(
+            name: Symbol,
+            var: Symbol,
+            defs: &BTreeMap<Symbol, RecExpr<Math>>,
+            memo: &mut HashMap<Symbol, bool>,
+        ) -> bool {
+            if let Some(&known) = memo.get(&name) {
+                return known;
+            }
+            let found = defs[&name].as_ref().iter().any(|n| match n {
+                Math::Var(s) if *s == var => true,
+                Math::Var(s) if defs.contains_key(s) => uses(*s, var, defs, memo),
+                _ => false,
+            });
+            memo.insert(name, found);
+            found
+        }
+        let mut memo: HashMap<Symbol, bool> = HashMap::default();
+        let stale: Vec<Symbol> = self
+            .names
+            .keys()
+            .copied()
+            .filter(|name| uses(*name, var, self.defs, &mut memo))
+            .collect();
+        for name in stale {
+            self.names.remove(&name);
+        }
+        self.fold_index = None;
+    }
+
     /// If `p = 0` can be solved for a free variable (the last such) or else
     /// for an index-free sum, that occurs linearly with a constant
     /// coefficient, returns it and its value.

@@ -53,7 +53,7 @@ impl Normalizer<'_> {
             for _ in have..*e {
                 let f = self.factors[*k as usize].clone();
                 self.charge(acc.len() * f.len() * weight(&acc, &f))?;
-                acc = acc.mul(&f).ok_or(Stop::Limit)?;
+                acc = self.product(&acc, &f)?;
             }
         }
         Ok(acc)
@@ -128,7 +128,7 @@ impl Normalizer<'_> {
         for (k, e) in &a.den {
             for _ in 0..*e {
                 let f = self.factors[*k as usize].clone();
-                num = num.mul(&f).ok_or(Stop::Limit)?;
+                num = self.product(&num, &f)?;
             }
         }
         let content = a.num.content();
@@ -265,7 +265,9 @@ impl Normalizer<'_> {
                 }
             }
             let t = self.mul_plain(&acc, &t)?;
-            total = self.add(&total, &t)?;
+            // In place: adding each term to a copy of the sum so far took
+            // time quadratic in the number of terms (seconds at 20,000).
+            total = self.add_owned(std::mem::take(&mut total), &t)?;
         }
         let mut den: BTreeMap<u32, u32> = total.den.iter().copied().collect();
         for (k, e) in r.den {
@@ -277,13 +279,37 @@ impl Normalizer<'_> {
         }))
     }
 
+    /// [`Stop::Time`] once the deadline has passed.
+    pub(super) fn check_clock(&self) -> Res<()> {
+        match self.deadline {
+            Some(d) if std::time::Instant::now() > d => Err(Stop::Time),
+            _ => Ok(()),
+        }
+    }
+
+    /// `a * b`, as [`Poly::mul`]; with a deadline, the clock is read row by
+    /// row (one product, charged before it starts, may take seconds).
+    fn product(&mut self, a: &Poly, b: &Poly) -> Res<Poly> {
+        if self.deadline.is_none() {
+            return a.mul(b).ok_or(Stop::Limit);
+        }
+        let mut out = Poly::default();
+        for (m, c) in &b.0 {
+            self.check_clock()?;
+            for (n, v) in a.mul_term(m, c).ok_or(Stop::Limit)?.0 {
+                out.add_term(n, v);
+            }
+        }
+        Ok(out)
+    }
+
     pub(super) fn mul_plain(&mut self, a: &Frac, b: &Frac) -> Res<Frac> {
         self.charge(a.num.len() * b.num.len() * weight(&a.num, &b.num))?;
         let mut den: BTreeMap<u32, u32> = a.den.iter().copied().collect();
         for (k, e) in &b.den {
             *den.entry(*k).or_insert(0) += e;
         }
-        let num = a.num.mul(&b.num).ok_or(Stop::Limit)?;
+        let num = self.product(&a.num, &b.num)?;
         Ok(self.cancel(Frac {
             num,
             den: den.into_iter().collect(),

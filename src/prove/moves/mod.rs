@@ -108,6 +108,10 @@ impl Moves {
     }
 
     fn read(&self, text: &str) -> Option<T> {
+        // Far too long to search (`MAX_TEXT`): not read, nor kept, at all.
+        if text.len() > search::MAX_READ {
+            return None;
+        }
         let read = self.read.lock().map(|r| r.get(text).cloned());
         if let Ok(Some(t)) = read {
             return t;
@@ -294,7 +298,7 @@ pub(crate) fn refine(
         let mut whole = claim.clone();
         whole.steps = steps;
         let proof = context.proof(&whole).ok()?;
-        crate::prove::discover::discover(&context.statement, &proof)
+        crate::prove::discover::discover(&context.statement, &proof, deadline)
             .ok()
             .map(|(accepted, _)| accepted)
     };

@@ -30,6 +30,10 @@ const MAX_MOVES: usize = 8;
 const MAX_STATES: usize = 4000;
 /// Terms longer than this (printed) are not searched.
 const MAX_TEXT: usize = 600;
+/// Texts longer than this are not read as terms: printed, such a term is
+/// far past `MAX_TEXT` (the printers write terms with their like terms
+/// collected), and reading a long proof step costs memory.
+pub(super) const MAX_READ: usize = 64 * MAX_TEXT;
 /// Ends longer than this (printed) are not searched from the goal back.
 const MAX_BACK_TEXT: usize = 200;
 
