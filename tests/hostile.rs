@@ -637,3 +637,42 @@ fn a_walk_through_kinks_ends_within_its_limits() {
         }
     }
 }
+
+/// Found by a sixth red-team review: a `--let` body with a line break added
+/// statements to the problem `diff` proves its derivative in, so
+/// `--let $'q=1\nassume x > 0'` hid the kink condition of `relu(x)`.
+#[test]
+fn diff_refuses_a_line_break_in_its_expressions() {
+    for args in [
+        &[
+            "diff",
+            "relu(x)",
+            "--wrt",
+            "x",
+            "--let",
+            "q=1\nassume x > 0",
+        ][..],
+        &["diff", "relu(x)\nassume x > 0", "--wrt", "x"][..],
+        &["diff", "relu(x)", "--wrt", "x\n"][..],
+    ] {
+        let (code, out, err, _) = run(args, b"");
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.contains("a line break"), "{err}");
+    }
+}
+
+/// Found by a sixth red-team review: the prover's algebra read the claim's
+/// own domain condition `a[k] > 0` (from `log(a[k])`) as a fact about every
+/// element, so it took `exp(log(a[m]^2)/2)` for `a[m]` and ended in an
+/// internal error on a false claim. It is disproved now; an assumption
+/// with free indices still speaks of every element.
+#[test]
+fn a_domain_condition_speaks_of_its_own_element() {
+    let text = "prove log(a[k]) + exp(log(a[m]^2)/2) = log(a[k]) + a[m]\n";
+    let (code, out, err, _) = prove(text, &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("disproved"), "{out}");
+    let assumed = "assume a[j] > 0\nprove exp(log(a[m]^2)/2) = a[m]\n";
+    let (code, out, _, _) = prove(assumed, &[]);
+    assert_eq!(code, 0, "{out}");
+}

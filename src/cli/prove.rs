@@ -39,6 +39,13 @@ pub(super) fn diff_command(
     limits: &Limits,
     out: &mut impl Write,
 ) -> u8 {
+    // One line each: a line break would add statements (`assume …`) to the
+    // problem the derivative is proved in, unseen.
+    for text in lets.iter().map(String::as_str).chain([expr, wrt]) {
+        if text.contains(['\n', '\r']) {
+            return usage(&format!("{text:?}: a line break in an expression or --let"));
+        }
+    }
     let mut source = String::new();
     for l in lets {
         let Some((name, body)) = l.split_once('=') else {

@@ -12,6 +12,10 @@ use super::{AlgebraError, Atom, AtomId, Monomial, Normalizer, Poly, Rat, Res, Si
 impl Normalizer<'_> {
     /// Records that `value` has a sign in `sign` (from an `assume`).
     pub fn add_fact(&mut self, value: Rat, sign: Sign) {
+        // Before any condition met: an assumption speaks of every instance.
+        if self.assumed_facts == self.facts.len() {
+            self.assumed_facts += 1;
+        }
         self.facts.push((value, sign));
     }
 
@@ -94,24 +98,35 @@ impl Normalizer<'_> {
             Atom::Exp(_) => Sign::POS,
             Atom::Func(name, args) => self.function_sign(name, args),
             Atom::Sum(body, _) => self.sum_sign(body),
-            // Facts with free indices hold for every value of them: one on
-            // `t[j]` speaks of `t[k]`, one on `W[j, j]` only of the diagonal.
+            // Assumptions with free indices hold for every value of them: one
+            // on `t[j]` speaks of `t[k]`, one on `W[j, j]` only of the
+            // diagonal. A condition the claim meets (`a[k] > 0` for
+            // `log(a[k])`) speaks of its own element only.
             Atom::Element(family, indices) => {
                 self.facts
                     .iter()
-                    .fold(Sign::ANY, |s, (value, sign)| match value.num.as_term() {
-                        Some((m, c)) if value.den.is_empty() && m.0.len() == 1 && m.0[0].1 == 1 => {
-                            match &self.atoms[m.0[0].0] {
-                                Atom::Element(f, pattern)
-                                    if f == family
-                                        && crate::index::instance_of(pattern, indices) =>
-                                {
-                                    s.meet(if c.is_positive() { *sign } else { sign.neg() })
+                    .enumerate()
+                    .fold(Sign::ANY, |s, (i, (value, sign))| {
+                        match value.num.as_term() {
+                            Some((m, c))
+                                if value.den.is_empty() && m.0.len() == 1 && m.0[0].1 == 1 =>
+                            {
+                                match &self.atoms[m.0[0].0] {
+                                    Atom::Element(f, pattern)
+                                        if f == family
+                                            && if i < self.assumed_facts {
+                                                crate::index::instance_of(pattern, indices)
+                                            } else {
+                                                pattern == indices
+                                            } =>
+                                    {
+                                        s.meet(if c.is_positive() { *sign } else { sign.neg() })
+                                    }
+                                    _ => s,
                                 }
-                                _ => s,
                             }
+                            _ => s,
                         }
-                        _ => s,
                     })
             }
             Atom::Sqrt(arg) => {

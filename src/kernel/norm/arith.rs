@@ -288,9 +288,10 @@ impl Normalizer<'_> {
     }
 
     /// `a * b`, as [`Poly::mul`]; with a deadline, the clock is read row by
-    /// row (one product, charged before it starts, may take seconds).
+    /// row in a large product (one, charged before it starts, may take
+    /// seconds; a small one is done at once).
     fn product(&mut self, a: &Poly, b: &Poly) -> Res<Poly> {
-        if self.deadline.is_none() {
+        if self.deadline.is_none() || a.len().saturating_mul(b.len()) < 4096 {
             return a.mul(b).ok_or(Stop::Limit);
         }
         let mut out = Poly::default();
