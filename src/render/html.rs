@@ -53,22 +53,27 @@ fn lecture_item(page: &mut Page, s: &crate::transcript::LectureStep) {
         "<li>{} <span class=\"rule\">[{}: {}, {}]</span></li>",
         page.math.equation(&s.before, &s.after),
         escape(&s.rule),
-        status(s.status, &s.conditions),
+        status(s.status, &s.conditions, &page.math),
         s.proof_size()
     );
 }
 
-fn status(s: Status, conditions: &[String]) -> String {
+fn status(s: Status, conditions: &[String], math: &MathMl) -> String {
     let class = if s == Status::Proved {
         "proved"
     } else {
         "failed"
     };
     let word = format!("<span class=\"{class}\">{}</span>", s.word());
-    match s.with_conditions(conditions).strip_prefix(s.word()) {
-        Some(rest) if !rest.is_empty() => format!("{word}{}", escape(rest)),
-        _ => word,
+    if s != Status::Proved || conditions.is_empty() {
+        return word;
     }
+    // Each condition as math, its input syntax where it does not parse.
+    let shown: Vec<String> = conditions
+        .iter()
+        .map(|c| math.latex(&super::latex_math::relation(c), c))
+        .collect();
+    format!("{word} where {}", shown.join(" and "))
 }
 
 struct Page<'a> {
@@ -101,7 +106,7 @@ impl Page<'_> {
         let _ = write!(
             self.out,
             "<details><summary>{}{}: {} step{}</summary><ol>",
-            status(s.status, &[]),
+            status(s.status, &[], &self.math),
             if s.every_n { " for every n" } else { "" },
             s.steps.len(),
             if s.steps.len() == 1 { "" } else { "s" }
@@ -301,7 +306,7 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
             page.out,
             "<tr><td>{lhs}</td><td>{}</td><td>{} ({} steps)</td></tr>",
             page.math.term(&a.walk),
-            status(a.status, &a.conditions),
+            status(a.status, &a.conditions, &page.math),
             a.proof_steps
         );
     }
@@ -346,7 +351,7 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
                 Some((lhs, rhs)) => page.math.equation(lhs, rhs),
                 None => format!("<code>{}</code>", escape(&g.claim.claim)),
             },
-            status(g.claim.status, &g.claim.conditions),
+            status(g.claim.status, &g.claim.conditions, &page.math),
             g.claim.steps.len()
         );
         for s in &g.claim.steps {

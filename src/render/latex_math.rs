@@ -366,3 +366,22 @@ mod tests {
         assert!(p[0].starts_with("\\frac{1}{"), "{p:?}");
     }
 }
+
+/// A relation in input syntax (`x != 0`, an assumption `lhs = rhs`) in LaTeX.
+pub(super) fn relation(text: &str) -> String {
+    for (op, tex_op) in [
+        (" != ", "\\neq"),
+        (" >= ", "\\geq"),
+        (" <= ", "\\leq"),
+        (" > ", ">"),
+        (" < ", "<"),
+    ] {
+        if let Some((l, r)) = text.split_once(op) {
+            return format!("{} {tex_op} {}", inline(l), inline(r));
+        }
+    }
+    match text.split_once(" = ") {
+        Some((l, r)) => format!("{} = {}", inline(l), inline(r)),
+        None => format!("\\texttt{{{}}}", super::latex::escape(text)),
+    }
+}

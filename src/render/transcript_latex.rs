@@ -176,7 +176,7 @@ pub(super) fn render_latex(t: &Transcript) -> String {
         out.push_str("\\begin{align*}\n");
         definitions_latex(&g.definitions, &mut out);
         for a in &g.assumptions {
-            let _ = writeln!(out, "Assume ${}$.\n", tex_relation(a));
+            let _ = writeln!(out, "Assume ${}$.\n", latex_math::relation(a));
         }
         if let Some(l) = &g.lecture {
             lecture_latex(l, &mut out);
@@ -300,25 +300,6 @@ fn definitions_latex(definitions: &[crate::report::NamedDefinition], out: &mut S
     out.push_str("\\end{align*}\n");
 }
 
-/// `lhs = rhs` (an assumption's text) in LaTeX.
-fn tex_relation(text: &str) -> String {
-    for (op, tex_op) in [
-        (" != ", "\\neq"),
-        (" >= ", "\\geq"),
-        (" <= ", "\\leq"),
-        (" > ", ">"),
-        (" < ", "<"),
-    ] {
-        if let Some((l, r)) = text.split_once(op) {
-            return format!("{} {tex_op} {}", tex(l), tex(r));
-        }
-    }
-    match text.split_once(" = ") {
-        Some((l, r)) => format!("{} = {}", tex(l), tex(r)),
-        None => format!("\\texttt{{{}}}", super::latex::escape(text)),
-    }
-}
-
 /// A walk step's verdict in text mode, its conditions as math.
 fn verdict_tex(s: &Simplification) -> String {
     verdict_with(s, super::latex::escape, conditions_tex)
@@ -336,7 +317,7 @@ fn status_tex(status: Status, conditions: &[String]) -> String {
 fn conditions_tex(conditions: &[String]) -> String {
     let math: Vec<String> = conditions
         .iter()
-        .map(|c| format!("${}$", tex_relation(c)))
+        .map(|c| format!("${}$", latex_math::relation(c)))
         .collect();
     math.join(" and ")
 }
