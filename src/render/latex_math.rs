@@ -321,6 +321,25 @@ fn script(chars: &[char], i: usize) -> (f32, usize) {
     }
 }
 
+/// A relation in input syntax (`x != 0`, an assumption `lhs = rhs`) in LaTeX.
+pub(super) fn relation(text: &str) -> String {
+    for (op, tex_op) in [
+        (" != ", "\\neq"),
+        (" >= ", "\\geq"),
+        (" <= ", "\\leq"),
+        (" > ", ">"),
+        (" < ", "<"),
+    ] {
+        if let Some((l, r)) = text.split_once(op) {
+            return format!("{} {tex_op} {}", inline(l), inline(r));
+        }
+    }
+    match text.split_once(" = ") {
+        Some((l, r)) => format!("{} = {}", inline(l), inline(r)),
+        None => format!("\\texttt{{{}}}", super::latex::escape(text)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,24 +383,5 @@ mod tests {
             "(t1*exp(a2) + t1*exp(a3) + t2*exp(a1) + t3*exp(a1) - t2*exp(a3))/(exp(a1) + exp(a2))";
         let p = pieces(term);
         assert!(p[0].starts_with("\\frac{1}{"), "{p:?}");
-    }
-}
-
-/// A relation in input syntax (`x != 0`, an assumption `lhs = rhs`) in LaTeX.
-pub(super) fn relation(text: &str) -> String {
-    for (op, tex_op) in [
-        (" != ", "\\neq"),
-        (" >= ", "\\geq"),
-        (" <= ", "\\leq"),
-        (" > ", ">"),
-        (" < ", "<"),
-    ] {
-        if let Some((l, r)) = text.split_once(op) {
-            return format!("{} {tex_op} {}", inline(l), inline(r));
-        }
-    }
-    match text.split_once(" = ") {
-        Some((l, r)) => format!("{} = {}", inline(l), inline(r)),
-        None => format!("\\texttt{{{}}}", super::latex::escape(text)),
     }
 }
