@@ -355,7 +355,7 @@ fn apply(
 
 /// The exact value of a constant subterm (numbers, `+ - * /` and small
 /// integer powers of them).
-fn constant(expr: &RecExpr<Math>, id: egg::Id) -> Option<BigRational> {
+pub(crate) fn constant(expr: &RecExpr<Math>, id: egg::Id) -> Option<BigRational> {
     crate::language::constant_node(&expr[id], |c| constant(expr, c))
 }
 

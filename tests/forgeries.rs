@@ -639,3 +639,23 @@ fn every_verdict_of_a_roll_up_template_is_checked() {
         other => panic!("not rejected: {other:?}"),
     }
 }
+
+/// Found by an eighth red-team review: the exact check of an assumption
+/// equation at a point computed `x^y` as an integer power whenever `y` had
+/// an integer value, so `assume x^y = 4` held at x = -2, y = 2, where
+/// `x^y = exp(y*log(x))` does not exist; a disproof of the true `abs(x) = x`
+/// there was accepted. A power with a variable exponent needs a positive base.
+#[test]
+fn a_variable_exponent_needs_a_positive_base_at_a_point() {
+    let cert = r#"{"schema": 2, "definitions": [], "assumptions": ["x^y = 4"], "claims": [{"claim":
+        "abs(x) = x", "line": 2, "status": "disproved", "conditions": [], "side_conditions": [],
+        "counterexample": {"point": {"x": "-2", "y": "2"}, "lhs": "2.000000", "rhs": "-2.000000"},
+        "spot_checks": [], "steps": [], "reason": null}]}"#;
+    let report: Report = serde_json::from_str(cert).unwrap();
+    rejected_because(&report, "the point cannot be shown to satisfy `x^y = 4`");
+    // A constant exponent still takes a negative base.
+    let text = "assume y = x^2\nprove y = x\n";
+    let report = prove_problem(&parse_problem(text).unwrap(), &Limits::default());
+    assert_eq!(report.claims[0].status, Status::Disproved);
+    assert_eq!(check_report(&report), Ok(1));
+}

@@ -676,3 +676,17 @@ fn a_domain_condition_speaks_of_its_own_element() {
     let (code, out, _, _) = prove(assumed, &[]);
     assert_eq!(code, 0, "{out}");
 }
+
+/// Noticed by a fifth red-team review: `d(m*y, m)` by a declared range's
+/// size `m` ran into the extraction's cost cap; like `n`, a size is a
+/// number of terms, not a variable: an input error at the spot.
+#[test]
+fn a_range_size_is_no_variable_to_differentiate_by() {
+    let text = "index i in 1..m\nlet L = sum(i, x[i])\nprove d(m*y, m) = y\n";
+    let (code, out, err, _) = prove(text, &[]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("line 3, column 14: cannot differentiate by `m`"),
+        "{err}"
+    );
+}

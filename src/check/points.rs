@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use egg::{Id, RecExpr, Symbol};
 use num_rational::BigRational;
-use num_traits::{ToPrimitive, Zero};
+use num_traits::{Signed, ToPrimitive, Zero};
 
 use super::{root, Context};
 use crate::exact::{power_bits, Exact, MAX_EXACT_BITS};
@@ -123,7 +123,7 @@ impl Context {
                 }
                 if l.is_none() || r.is_none() {
                     return Err(format!(
-                        "the point cannot be shown to satisfy `{}`: a side has no exact value there (not rational, or past the size limit)",
+                        "the point cannot be shown to satisfy `{}`: a side has no exact value there (undefined, not rational, or past the size limit)",
                         a.text()
                     ));
                 }
@@ -370,6 +370,13 @@ fn exact_in(
                     return None;
                 };
                 let base = get(a)?.big();
+                // A power whose exponent is not a constant is `exp(y*log(x))`,
+                // defined only where the base is positive, as the intervals
+                // read it (fifth red-team review: `assume x^y = 4` held at
+                // x = -2, y = 2, a point where `x^y` does not exist).
+                if crate::numeric::constant(expr, *b).is_none() && !base.is_positive() {
+                    return None;
+                }
                 // The power's size, bounded before it is computed.
                 if power_bits(&base, u64::from(e.unsigned_abs())) > MAX_EXACT_BITS {
                     return None;
