@@ -184,10 +184,10 @@ pub struct Normalizer<'a> {
     printed: RefCell<HashMap<PrintKey, String>>,
     substitution: BTreeMap<Symbol, Rat>,
     facts: Vec<(Rat, Sign)>,
-    /// How many of `facts` come first from `assume` lines ([`Normalizer::add_fact`]):
-    /// those speak of every element they are an instance of; a later one (a
-    /// condition met in the claim, `a[k] > 0` for `log(a[k])`) of its own element only.
-    assumed_facts: usize,
+    /// Which of `facts` come from `assume` lines ([`Normalizer::add_fact`]):
+    /// those speak of every element they are an instance of; the others (a
+    /// condition met in the claim, `a[k] > 0` for `log(a[k])`) of their own element only.
+    assumed: Vec<bool>,
     /// Every side condition met, in input syntax: `true` when stated (not established).
     conditions: BTreeMap<String, bool>,
     /// The stated conditions' values and facts, by text.
@@ -245,7 +245,7 @@ impl<'a> Normalizer<'a> {
             printed: RefCell::new(HashMap::default()),
             substitution: BTreeMap::new(),
             facts: Vec::new(),
-            assumed_facts: 0,
+            assumed: Vec::new(),
             conditions: BTreeMap::new(),
             seen_conditions: HashSet::default(),
             stated: BTreeMap::new(),

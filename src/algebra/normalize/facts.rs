@@ -12,11 +12,8 @@ use super::{AlgebraError, Atom, AtomId, Monomial, Normalizer, Poly, Rat, Res, Si
 impl Normalizer<'_> {
     /// Records that `value` has a sign in `sign` (from an `assume`).
     pub fn add_fact(&mut self, value: Rat, sign: Sign) {
-        // Before any condition met: an assumption speaks of every instance.
-        if self.assumed_facts == self.facts.len() {
-            self.assumed_facts += 1;
-        }
         self.facts.push((value, sign));
+        self.assumed.push(true);
     }
 
     /// Runs `f` without recording its side conditions (for reading assumptions,
@@ -87,6 +84,7 @@ impl Normalizer<'_> {
         if !holds {
             // The proof holds under this condition, so later checks may use it.
             self.facts.push((value.clone(), wanted));
+            self.assumed.push(false);
             let text = format!("{} {} 0", self.print(value), rel);
             self.stated.insert(text, (value.clone(), wanted));
         }
@@ -114,7 +112,7 @@ impl Normalizer<'_> {
                                 match &self.atoms[m.0[0].0] {
                                     Atom::Element(f, pattern)
                                         if f == family
-                                            && if i < self.assumed_facts {
+                                            && if self.assumed[i] {
                                                 crate::index::instance_of(pattern, indices)
                                             } else {
                                                 pattern == indices
