@@ -13,9 +13,34 @@ pub(super) struct Unrolled {
     /// Each element's name as the problem writes it (`a[2]` as `a2`); any
     /// other name is its own.
     pub flat: rustc_hash::FxHashMap<Symbol, Symbol>,
-    /// The families and the other names of the definitions and assumptions.
+    /// The names of the definitions and assumptions.
+    names: Names,
+}
+
+/// Names read in an unrolled problem: families (of elements `a[2]`) and the others.
+#[derive(Clone, Default)]
+struct Names {
     families: BTreeSet<String>,
     scalars: BTreeSet<Symbol>,
+}
+
+impl Names {
+    /// Notes `s`; whether it is an element (`a[2]`).
+    fn note(&mut self, s: Symbol) -> bool {
+        match s.as_str().split_once('[') {
+            // (Each family's name copied once, not at each element.)
+            Some((f, _)) => {
+                if !self.families.contains(f) {
+                    self.families.insert(f.to_string());
+                }
+                true
+            }
+            None => {
+                self.scalars.insert(s);
+                false
+            }
+        }
+    }
 }
 
 impl Unrolled {
@@ -23,8 +48,7 @@ impl Unrolled {
     /// or renaming its elements is not one-to-one.
     pub(super) fn new(template: &Problem, n: usize) -> Result<Unrolled, String> {
         let problem = unroll::unroll_problem(template, &sizes(n))?;
-        let mut scalars: BTreeSet<Symbol> = BTreeSet::new();
-        let mut families: BTreeSet<String> = BTreeSet::new();
+        let mut names = Names::default();
         // Each element's name once, however often it occurs.
         let mut flat_names: rustc_hash::FxHashMap<Symbol, Symbol> = Default::default();
         let exprs = problem
@@ -32,35 +56,22 @@ impl Unrolled {
             .iter()
             .map(|d| &d.expr)
             .chain(problem.assumptions.iter().flat_map(|a| [&a.lhs, &a.rhs]));
-        let names = problem.definitions.iter().map(|d| d.name);
-        for s in names.chain(exprs.flat_map(|e| {
+        let defined = problem.definitions.iter().map(|d| d.name);
+        for s in defined.chain(exprs.flat_map(|e| {
             e.as_ref().iter().filter_map(|n| match n {
                 Math::Var(s) => Some(*s),
                 _ => None,
             })
         })) {
-            if flat_names.contains_key(&s) {
-                continue;
-            }
-            match s.as_str().split_once('[') {
-                // (Each family's name copied once, not at each element.)
-                Some((f, _)) => {
-                    if !families.contains(f) {
-                        families.insert(f.to_string());
-                    }
-                    flat_names.insert(s, flat(s));
-                }
-                None => {
-                    scalars.insert(s);
-                }
+            if !flat_names.contains_key(&s) && names.note(s) {
+                flat_names.insert(s, flat(s));
             }
         }
-        one_to_one(&families, &scalars)?;
+        one_to_one(&names.families, &names.scalars)?;
         Ok(Unrolled {
             problem,
             flat: flat_names,
-            families,
-            scalars,
+            names,
         })
     }
 
@@ -68,21 +79,13 @@ impl Unrolled {
     /// template's claims, unrolled): a claim's `a2` and `a[2]` must not
     /// become one name.
     pub(super) fn one_to_one_with(&self, exprs: &[RecExpr<Math>]) -> Result<(), String> {
-        let mut families = self.families.clone();
-        let mut scalars = self.scalars.clone();
+        let mut names = self.names.clone();
         for n in exprs.iter().flat_map(|e| e.as_ref()) {
             if let Math::Var(s) = n {
-                match s.as_str().split_once('[') {
-                    Some((f, _)) => {
-                        families.insert(f.to_string());
-                    }
-                    None => {
-                        scalars.insert(*s);
-                    }
-                }
+                names.note(*s);
             }
         }
-        one_to_one(&families, &scalars)
+        one_to_one(&names.families, &names.scalars)
     }
 
     /// The name `s` as the problem writes it.

@@ -39,12 +39,7 @@ pub(super) fn check_command(
         Ok(n) => {
             for c in &report.claims {
                 let how = match c.status {
-                    crate::report::Status::Proved if c.conditions.is_empty() => {
-                        "proved".to_string()
-                    }
-                    crate::report::Status::Proved => {
-                        format!("proved where {}", c.conditions.join(" and "))
-                    }
+                    crate::report::Status::Proved => c.status.with_conditions(&c.conditions),
                     crate::report::Status::Disproved => "disproved (counterexample checked)".into(),
                     crate::report::Status::Undecided => "undecided (nothing to check)".into(),
                 };

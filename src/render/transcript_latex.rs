@@ -248,13 +248,25 @@ fn lecture_latex(l: &crate::transcript::Lecture, out: &mut String) {
     for s in &l.jacobians {
         let name = tex(&s.before);
         let lines = latex_math::lines(&s.after, LINE - width(&name) - LABEL - 2.0);
-        let label = label(&format!(
-            "{}: {}",
-            s.rule,
-            s.status.with_conditions(&s.conditions)
-        ))
-        .unwrap_or_default();
-        let _ = writeln!(out, "  {name} &= {} && {label} \\\\", continued(&lines));
+        // Beside the line when it fits and states no condition; else above
+        // it, the conditions as math, as the chain's steps are named.
+        let beside =
+            label(&format!("{}: {}", s.rule, s.status.word())).filter(|_| s.conditions.is_empty());
+        match beside {
+            Some(label) => {
+                let _ = writeln!(out, "  {name} &= {} && {label} \\\\", continued(&lines));
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "\\intertext{{\\small\\hspace*{{2em}}{} ({}, {}):}}\n  {name} &= {} \\\\",
+                    super::latex::escape(&s.rule),
+                    status_tex(s.status, &s.conditions),
+                    s.proof_size(),
+                    continued(&lines)
+                );
+            }
+        }
     }
     out.push_str("\\end{align*}\n");
     for node in &l.nodes {

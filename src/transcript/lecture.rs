@@ -19,7 +19,7 @@ use crate::graph;
 use crate::language::Math;
 use crate::print::to_infix;
 use crate::problem::Problem;
-use crate::prove::{definitions, differentiate_by, prove_problem, Limits};
+use crate::prove::{definitions, prove_problem, Limits};
 use crate::report::{ClaimReport, Status};
 use indices::{shadows, unshadow};
 use labels::proof_moves;
@@ -218,9 +218,7 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
     let mut entries: BTreeMap<Symbol, String> = BTreeMap::new();
     for p in &path {
         let r = parse(&p.reference)?;
-        let derived = differentiate_by(&r, &x_expr, &defs, limits)
-            .map(|d| d.text)
-            .ok()?;
+        let derived = derivative(&r, &x_expr, &defs, limits)?;
         let simplified = simplify(&derived)?;
         let mut entry = moves.shape(&derived, &simplified, deadline);
         if entry.len() > LONG_ENTRY {
@@ -244,11 +242,7 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
     let mut partials = Vec::new();
     for p in path.iter().filter(|p| direct.contains(&p.name)) {
         let r = crate::parse::parse_term(&p.reference, &BTreeMap::new(), &families).ok()?;
-        let partial = simplify(
-            &differentiate_by(&body, &r, &held, limits)
-                .map(|d| d.text)
-                .ok()?,
-        )?;
+        let partial = simplify(&derivative(&body, &r, &held, limits)?)?;
         partials.push((p.name, p.param.clone(), partial.clone()));
         let entry = &entries[&p.name];
         let d = format!("d({}, {x})", p.reference);
@@ -396,11 +390,7 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
                     return None;
                 }
                 let var = RecExpr::from(vec![Math::Var(p.name)]);
-                simplify(
-                    &differentiate_by(&body, &var, &held, limits)
-                        .map(|d| d.text)
-                        .ok()?,
-                )
+                simplify(&derivative(&body, &var, &held, limits)?)
             };
             let terms: Vec<String> = partials
                 .iter()
@@ -440,11 +430,7 @@ pub(crate) fn lecture(problem: &Problem, text: &str, limits: &Limits) -> Option<
                     _ => {
                         let node_term = parse(node)?;
                         let var = RecExpr::from(vec![Math::Var(p.name)]);
-                        simplify(
-                            &differentiate_by(&node_term, &var, &held, limits)
-                                .map(|d| d.text)
-                                .ok()?,
-                        )?
+                        simplify(&derivative(&node_term, &var, &held, limits)?)?
                     }
                 };
                 let times = |g: &str| parse(&format!("({g})*({local})")).map(|e| to_infix(&e));
@@ -565,4 +551,17 @@ fn node_gradient(
             })
             .collect(),
     )
+}
+
+/// The simplified derivative's text (a lecture shows each form it proves, so
+/// the simplification's own conditions are the proofs' to state).
+fn derivative(
+    expr: &RecExpr<Math>,
+    var: &RecExpr<Math>,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    limits: &Limits,
+) -> Option<String> {
+    crate::prove::differentiate_by(expr, var, defs, limits)
+        .ok()
+        .map(|d| d.text)
 }

@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 
 use egg::{RecExpr, Symbol};
 
-use super::{mentions, OnPath};
+use super::{derivative, mentions, OnPath};
 use crate::graph;
 use crate::language::Math;
 use crate::print::to_infix;
-use crate::prove::{differentiate_by, Limits};
+use crate::prove::Limits;
 
 /// An entry longer than this (input syntax) is written through the entries before it.
 pub(super) const LONG_ENTRY: usize = 60;
@@ -33,20 +33,13 @@ pub(super) fn entry_through(
         Some(j) => crate::index::instantiate(&defs[&p.name], Symbol::from(j.as_str()))?,
         None => defs[&p.name].clone(),
     };
-    let mut terms = vec![format!(
-        "({})",
-        differentiate_by(&body, x, held, limits)
-            .map(|d| d.text)
-            .ok()?
-    )];
+    let mut terms = vec![format!("({})", derivative(&body, x, held, limits)?)];
     for (q, entry) in entries {
         if !mentions(&body).contains(q) {
             continue;
         }
         let var = RecExpr::from(vec![Math::Var(*q)]);
-        let partial = differentiate_by(&body, &var, held, limits)
-            .map(|d| d.text)
-            .ok()?;
+        let partial = derivative(&body, &var, held, limits)?;
         terms.push(format!("({partial})*({entry})"));
     }
     simplify(&terms.join(" + "))
@@ -81,9 +74,7 @@ pub(super) fn node_using(
     let var = Symbol::from("#node");
     g.nodes[node].name = Some(var.to_string());
     let entry = g.term(g.output);
-    let d = differentiate_by(&entry, &RecExpr::from(vec![Math::Var(var)]), held, limits)
-        .map(|d| d.text)
-        .ok()?;
+    let d = derivative(&entry, &RecExpr::from(vec![Math::Var(var)]), held, limits)?;
     let op = g.nodes[node].op.clone();
     Some((term, d, op))
 }
