@@ -597,6 +597,28 @@ fn a_counterexample_must_lie_where_the_claim_is_defined() {
     }
 }
 
+/// An instance of a rolled-up template is disproved at a point of the
+/// problem's size: there too every function under a `d` must be defined, at
+/// every class the claim's sums reach (`z` is the sum of `log(a[j])`).
+#[test]
+fn a_rolled_up_counterexample_must_lie_where_the_claim_is_defined() {
+    let mut text = String::new();
+    for i in 1..=5 {
+        text += &format!("let y{i} = log(a{i})\n");
+    }
+    text += "let z = y1 + y2 + y3 + y4 + y5\n";
+    for i in 1..=5 {
+        text += &format!("prove d(z, a{i}) = 1/a{i} + 1\n");
+    }
+    let report = prove_problem(&parse_problem(&text).unwrap(), &Limits::default());
+    assert!(report.rolled_up.is_some());
+    assert_eq!(check_report(&report), Ok(5));
+    let mut forged = report.clone();
+    let cx = forged.claims[0].counterexample.as_mut().unwrap();
+    cx.point.insert("a2".into(), "-1".into());
+    rejected_because(&forged, "`z` at k = 1 is undefined at the point");
+}
+
 /// Found by a fifth red-team review: sigmoid's interval was computed as
 /// `1/(1 + exp(-x))`, which overflows to 0 below x = -709.8, where the value
 /// is still about exp(x): true identities were "disproved" there, by the

@@ -100,6 +100,7 @@ pub(super) enum Sides<'a> {
     Terms(&'a RecExpr<Math>, &'a RecExpr<Math>),
     /// Values computed otherwise (a template's sides evaluated at the
     /// problem's size), from the point; the claim's variables are the point's.
+    /// None where the claim is undefined (a function under a `d` of it is).
     Values(&'a dyn Fn(&std::sync::Arc<crate::numeric::Point>) -> crate::numeric::SidesAt),
 }
 
@@ -136,11 +137,15 @@ pub(super) fn refute(
     sort_naturally(&mut vars);
     let solved_vars: BTreeSet<Symbol> = solved.iter().map(|(v, _)| *v).collect();
     // Where a function under a `d` of the claim is undefined, so is the
-    // claim: such a point is none of its points (the checker agrees).
-    let bodies: Vec<RecExpr<Math>> = [&claim.lhs, &claim.rhs]
-        .iter()
-        .flat_map(|e| crate::language::derivative_bodies(e))
-        .collect();
+    // claim: such a point is none of its points (the checker agrees). A
+    // template's values are none there already.
+    let bodies: Vec<RecExpr<Math>> = match sides {
+        Sides::Terms(..) => [&claim.lhs, &claim.rhs]
+            .iter()
+            .flat_map(|e| crate::language::derivative_bodies(e))
+            .collect(),
+        Sides::Values(_) => Vec::new(),
+    };
     let mut rng = Rng::new(seed(claim));
     let mut agreeing = Vec::new();
     for attempt in 0..count * 3 {

@@ -70,6 +70,9 @@ struct TemplateClaim {
     disproved: Option<Result<(), String>>,
     /// Its sides with every `d` replaced by its kernel-checked lemma.
     expanded: Result<(RecExpr<Math>, RecExpr<Math>), String>,
+    /// The functions under a `d` in its sides as written
+    /// ([`crate::language::derivative_bodies`]).
+    bodies: Vec<RecExpr<Math>>,
 }
 
 impl Template {
@@ -124,7 +127,12 @@ impl Template {
                         .and_then(|x| Ok((x.expand(&proof.lhs)?, x.expand(&proof.rhs)?))),
                 ),
             };
+            let bodies = [&proof.lhs, &proof.rhs]
+                .into_iter()
+                .flat_map(crate::language::derivative_bodies)
+                .collect();
             claims.push(TemplateClaim {
+                bodies,
                 lhs: proof.lhs,
                 rhs: proof.rhs,
                 free,
@@ -243,6 +251,7 @@ impl Template {
             .or_else(|| point.get(&flat(unroll::element_at(f, v))))
         };
         let mut eval = crate::numeric::Indexed::new(&self.context.defs, &sizes, point, &element);
+        within_domain(&mut eval, &c.bodies, env, classes)?;
         Ok(eval.eval(l, env).zip(eval.eval(r, env)))
     }
 
@@ -490,17 +499,63 @@ impl Rolled {
                     .counterexample
                     .as_ref()
                     .ok_or_else(|| fail("a disproof needs a counterexample".into()))?;
+                // The template's values say whether the point is in the claim's domain.
                 let sides = |_: &mut crate::numeric::Evaluator,
                              point: &BTreeMap<Symbol, BigRational>| {
                     self.values_at(inst.template - 1, &env, point)
                 };
-                let sides = super::points::within_domain([&l, &r], Box::new(sides));
                 let point = self.template.read_point(cx).map_err(fail)?;
-                ctx.check_point_by(cx, &point, &*sides, false).map_err(fail)
+                ctx.check_point_by(cx, &point, &sides, false).map_err(fail)
             }
             Status::Undecided => Ok(()),
         }
     }
+}
+
+/// Fails where a function under a `d` of a claim (one of its `bodies`) is
+/// undefined at `env`, at every value of the indices bound around it: there
+/// neither is the claim, and the point is none of its points (as
+/// [`super::points::within_domain`] says of a claim as written).
+fn within_domain(
+    eval: &mut crate::numeric::Indexed,
+    bodies: &[RecExpr<Math>],
+    env: &unroll::Env,
+    classes: usize,
+) -> Result<(), String> {
+    for body in bodies {
+        let mut at = env.clone();
+        let bound: Vec<Symbol> = crate::index::free_in_order_of(&[body])
+            .into_iter()
+            .filter(|i| !env.contains_key(i))
+            .collect();
+        at.extend(bound.iter().map(|i| (*i, 1)));
+        loop {
+            if eval.eval(body, &at).is_none() {
+                // By name, not by symbol: the text must not depend on the order names were interned.
+                let mut values: Vec<String> =
+                    at.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                values.sort();
+                let at = if values.is_empty() {
+                    String::new()
+                } else {
+                    format!(" at {}", values.join(", "))
+                };
+                return Err(format!(
+                    "`{}`{at} is undefined at the point, and so is its derivative: the claim says nothing there",
+                    crate::print::to_infix(body)
+                ));
+            }
+            // The next values of the bound indices, the last fastest; done after the last.
+            let Some(i) = bound.iter().rposition(|i| at[i] < classes) else {
+                break;
+            };
+            *at.get_mut(&bound[i]).expect("valued above") += 1;
+            for j in &bound[i + 1..] {
+                at.insert(*j, 1);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether two terms are the same tree (however their nodes are laid out).
@@ -532,62 +587,4 @@ fn same_renamed(a: &RecExpr<Math>, b: &RecExpr<Math>, name: impl Fn(Symbol) -> S
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A template's disproofs are checked when it is read: one whose
-    /// counterexample does not check is rejected.
-    #[test]
-    fn template_disproofs_are_checked() {
-        let text = crate::softmax_with_loss(5).replace("= y2 - t2", "= y2 + t2");
-        let p = crate::parse_problem(&text).unwrap();
-        let report = crate::prove_problem(&p, &crate::Limits::default());
-        let mut section = report.rolled_up.clone().unwrap();
-        let t = section
-            .claims
-            .iter()
-            .position(|c| c.status == Status::Disproved)
-            .unwrap();
-        let read = Template::new(&section).unwrap();
-        assert!(matches!(read.claims[t].disproved, Some(Ok(()))));
-        let cx = section.claims[t].counterexample.as_mut().unwrap();
-        cx.lhs = "12345".into();
-        let read = Template::new(&section).unwrap();
-        assert!(matches!(read.claims[t].disproved, Some(Err(_))));
-    }
-
-    /// Kept values are read back for the same claim, size, indices and
-    /// point only: any other point is evaluated.
-    #[test]
-    fn kept_values_are_read_back_only_for_the_same_point() {
-        let text = crate::softmax_with_loss(5).replace("= y2 - t2", "= y2 + t2");
-        let p = crate::parse_problem(&text).unwrap();
-        let report = crate::prove_problem(&p, &crate::Limits::default());
-        let template = Template::new(report.rolled_up.as_ref().unwrap()).unwrap();
-        let claim = &report.claims[1];
-        assert_eq!(claim.status, Status::Disproved);
-        let cx = claim.counterexample.as_ref().unwrap();
-        let point = super::super::read_point(cx).unwrap();
-        let env = unroll::Env::from([(Symbol::from("k"), 2)]);
-        let own = template.values_at(0, 5, &env, &point).unwrap().unwrap();
-        let mut moved = cx.clone();
-        let a3 = moved.point.get_mut("a3").unwrap();
-        *a3 = if a3 == "9" { "10".into() } else { "9".into() };
-        let other = super::super::read_point(&moved).unwrap();
-        let kept = template
-            .keep_values_at(0, 5, &env, &moved)
-            .unwrap()
-            .unwrap();
-        // The kept reading is the text's, and only its.
-        assert_eq!(*template.read_point(&moved).unwrap(), other);
-        assert_eq!(*template.read_point(cx).unwrap(), point);
-        assert_ne!(own, kept);
-        assert_eq!(template.values_at(0, 5, &env, &other).unwrap(), Some(kept));
-        assert_eq!(template.values_at(0, 5, &env, &point).unwrap(), Some(own));
-        // Another index value or size is evaluated too.
-        let k3 = unroll::Env::from([(Symbol::from("k"), 3)]);
-        let at_k3 = template.values_at(0, 5, &k3, &other).unwrap().unwrap();
-        assert_ne!(at_k3, kept);
-        assert_ne!(template.values_at(0, 4, &env, &other).unwrap(), Some(kept));
-    }
-}
+mod tests;
