@@ -285,11 +285,7 @@ impl Math {
 /// ```
 pub fn derivative_bodies(expr: &RecExpr<Math>) -> Vec<RecExpr<Math>> {
     let nodes = expr.as_ref();
-    // Whether the subterm at each node has a `d` in it (children come first).
-    let mut has_d = vec![false; nodes.len()];
-    for (i, n) in nodes.iter().enumerate() {
-        has_d[i] = matches!(n, Math::D(_)) || n.children().iter().any(|c| has_d[usize::from(*c)]);
-    }
+    let has_d = has_d(nodes);
     nodes
         .iter()
         .filter_map(|n| match n {
@@ -297,6 +293,62 @@ pub fn derivative_bodies(expr: &RecExpr<Math>) -> Vec<RecExpr<Math>> {
             _ => None,
         })
         .collect()
+}
+
+/// [`derivative_bodies`], each with the indices bound around its `d`
+/// (outermost first; a free index of the same name is shadowed there): a
+/// body is defined only where it is at every value of them.
+///
+/// ```
+/// let e = backprove::parse_expression("d(x[k], x[k]) + sum(k, d(log(x[k]), x[k]))", &[]).unwrap();
+/// let bodies: Vec<(String, Vec<String>)> = backprove::derivative_bodies_bound(&e)
+///     .iter()
+///     .map(|(b, bound)| (backprove::to_infix(b), bound.iter().map(|s| s.to_string()).collect()))
+///     .collect();
+/// assert_eq!(bodies, [("x[k]".into(), vec![]), ("log(x[k])".into(), vec!["k".to_string()])]);
+/// ```
+pub fn derivative_bodies_bound(expr: &RecExpr<Math>) -> Vec<(RecExpr<Math>, Vec<Symbol>)> {
+    let nodes = expr.as_ref();
+    let has_d = has_d(nodes);
+    let mut out = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    // Depth first, the left child first; a subterm without a `d` is left out.
+    let mut todo = vec![(nodes.len() - 1, Vec::new())];
+    while let Some((i, bound)) = todo.pop() {
+        if !has_d[i] {
+            continue;
+        }
+        match &nodes[i] {
+            Math::D([f, _]) if !has_d[usize::from(*f)] => {
+                if seen.insert((i, bound.clone())) {
+                    out.push((subterm(nodes, *f), bound));
+                }
+            }
+            Math::Sum([j, body]) | Math::Lambda([j, body]) => {
+                let mut inner = bound;
+                if let Math::Var(j) = &nodes[usize::from(*j)] {
+                    inner.push(*j);
+                }
+                todo.push((usize::from(*body), inner));
+            }
+            n => todo.extend(
+                n.children()
+                    .iter()
+                    .rev()
+                    .map(|c| (usize::from(*c), bound.clone())),
+            ),
+        }
+    }
+    out
+}
+
+/// Whether the subterm at each node has a `d` in it (children come first).
+fn has_d(nodes: &[Math]) -> Vec<bool> {
+    let mut has_d = vec![false; nodes.len()];
+    for (i, n) in nodes.iter().enumerate() {
+        has_d[i] = matches!(n, Math::D(_)) || n.children().iter().any(|c| has_d[usize::from(*c)]);
+    }
+    has_d
 }
 
 /// The subterm of `nodes` at `id`, as a term of its own (children come

@@ -50,7 +50,8 @@ pub use cli::{run, Cli};
 pub use error::{Error, ErrorKind, Span};
 pub use examples::{example, softmax_with_loss, softmax_with_loss_n, EXAMPLES};
 pub use language::{
-    constant_node, derivative_bodies, parse_rational, Constant, Math, Ranges, FUNCTIONS,
+    constant_node, derivative_bodies, derivative_bodies_bound, parse_rational, Constant, Math,
+    Ranges, FUNCTIONS,
 };
 pub use parse::{parse_expression, parse_problem, MAX_DEFINITION_DEPTH};
 pub use print::{to_infix, to_latex};

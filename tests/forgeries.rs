@@ -619,6 +619,46 @@ fn a_rolled_up_counterexample_must_lie_where_the_claim_is_defined() {
     rejected_because(&forged, "`z` at k = 1 is undefined at the point");
 }
 
+/// Found by a tenth red-team review: the template claim reused its free
+/// index `k` as a sum's index, `sum(k, d(log(a[k]), a[k]))`, and the
+/// template's domain check read that `k` as the instance's (k = 1), so a
+/// disproof of the true instance at a2 = -1, where `log(a2)` is undefined,
+/// was accepted. A bound index is tried at every class.
+#[test]
+fn a_bound_index_named_as_a_free_one_is_tried_at_every_class() {
+    let prove = |text: &str| {
+        let report = prove_problem(&parse_problem(text).unwrap(), &Limits::default());
+        serde_json::to_value(report).unwrap()
+    };
+    let concrete = prove(
+        "let S = a1 + a2 + a3 + a4\nprove d(S, a1) + (d(log(a1), a1) + d(log(a2), a2) + \
+         d(log(a3), a3) + d(log(a4), a4)) = 1 + (1/abs(a1) + 1/abs(a2) + 1/abs(a3) + 1/abs(a4))",
+    );
+    let template = "let S = sum(j, a[j])\nprove d(S, a[k]) + sum(k, d(log(a[k]), a[k])) = ";
+    let honest = prove(&format!("{template}1 + sum(k, 1/abs(a[k]))"));
+    let wrong = prove(&format!("{template}2 + sum(k, 1/abs(a[k]))"));
+    assert_eq!(honest["claims"][0]["status"], "undecided");
+    // The template claim left undecided, with the lemmas of a disproved one.
+    let mut claim = honest["claims"][0].clone();
+    claim["steps"] = wrong["claims"][0]["steps"].clone();
+    let mut forged = concrete.clone();
+    forged["rolled_up"] = serde_json::json!({"classes": 4, "definitions": honest["definitions"],
+        "assumptions": [], "claims": [claim]});
+    let c = &mut forged["claims"][0];
+    c["status"] = "disproved".into();
+    c["instance"] = serde_json::json!({"template": 1, "indices": {"k": 1}});
+    c["counterexample"] = serde_json::json!({"point": {"a1": "1", "a2": "-1", "a3": "1", "a4": "1"},
+        "lhs": "3", "rhs": "5"});
+    c["reason"] = "forged".into();
+    let forged: Report = serde_json::from_value(forged).unwrap();
+    rejected_because(&forged, "`log(a[k])` at k = 2 is undefined at the point");
+    // With a2 = 2 the point is in the domain, and the sides agree there.
+    let mut inside = forged.clone();
+    let cx = inside.claims[0].counterexample.as_mut().unwrap();
+    cx.point.insert("a2".into(), "2".into());
+    rejected_because(&inside, "do not certainly differ");
+}
+
 /// Found by a fifth red-team review: sigmoid's interval was computed as
 /// `1/(1 + exp(-x))`, which overflows to 0 below x = -709.8, where the value
 /// is still about exp(x): true identities were "disproved" there, by the

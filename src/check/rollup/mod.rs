@@ -70,9 +70,9 @@ struct TemplateClaim {
     disproved: Option<Result<(), String>>,
     /// Its sides with every `d` replaced by its kernel-checked lemma.
     expanded: Result<(RecExpr<Math>, RecExpr<Math>), String>,
-    /// The functions under a `d` in its sides as written
-    /// ([`crate::language::derivative_bodies`]).
-    bodies: Vec<RecExpr<Math>>,
+    /// The functions under a `d` in its sides as written, each with the
+    /// indices bound around it ([`crate::language::derivative_bodies_bound`]).
+    bodies: Vec<(RecExpr<Math>, Vec<Symbol>)>,
 }
 
 impl Template {
@@ -129,7 +129,7 @@ impl Template {
             };
             let bodies = [&proof.lhs, &proof.rhs]
                 .into_iter()
-                .flat_map(crate::language::derivative_bodies)
+                .flat_map(crate::language::derivative_bodies_bound)
                 .collect();
             claims.push(TemplateClaim {
                 bodies,
@@ -513,21 +513,22 @@ impl Rolled {
 }
 
 /// Fails where a function under a `d` of a claim (one of its `bodies`) is
-/// undefined at `env`, at every value of the indices bound around it: there
-/// neither is the claim, and the point is none of its points (as
-/// [`super::points::within_domain`] says of a claim as written).
+/// undefined at `env`, at every value of the indices bound around it (which
+/// shadow `env`'s of the same name): there neither is the claim, and the
+/// point is none of its points (as [`super::points::within_domain`] says of
+/// a claim as written).
 fn within_domain(
     eval: &mut crate::numeric::Indexed,
-    bodies: &[RecExpr<Math>],
+    bodies: &[(RecExpr<Math>, Vec<Symbol>)],
     env: &unroll::Env,
     classes: usize,
 ) -> Result<(), String> {
-    for body in bodies {
+    for (body, bound) in bodies {
+        let mut bound = bound.clone();
+        // By name: the order of the values tried must not depend on the order names were interned.
+        bound.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+        bound.dedup();
         let mut at = env.clone();
-        let bound: Vec<Symbol> = crate::index::free_in_order_of(&[body])
-            .into_iter()
-            .filter(|i| !env.contains_key(i))
-            .collect();
         at.extend(bound.iter().map(|i| (*i, 1)));
         loop {
             if eval.eval(body, &at).is_none() {

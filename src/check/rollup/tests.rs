@@ -60,14 +60,16 @@ fn kept_values_are_read_back_only_for_the_same_point() {
 
 /// A function under a `d` must be defined at the point for the instance's
 /// own indices and at every value of the indices bound around it (the
-/// concrete claim has one such function per value).
+/// concrete claim has one such function per value), also where a bound
+/// index has the name of a free one.
 #[test]
 fn a_template_claim_is_defined_at_every_value_of_a_bound_index() {
     let defs = BTreeMap::new();
     let sizes = sizes(3);
-    let body = crate::parse::parse_expression("log(a[j]) + a[k]", &[]).unwrap();
     let env = unroll::Env::from([(Symbol::from("k"), 2)]);
-    let at = |a3: i64| {
+    let at = |claim: &str, a3: i64| {
+        let claim = crate::parse::parse_expression(claim, &[]).unwrap();
+        let bodies = crate::language::derivative_bodies_bound(&claim);
         let point: Point = [(1, 1), (2, 2), (3, a3)]
             .into_iter()
             .map(|(i, v)| {
@@ -79,12 +81,21 @@ fn a_template_claim_is_defined_at_every_value_of_a_bound_index() {
             .collect();
         let element = |f: Symbol, v: &[usize]| point.get(&flat(unroll::element_at(f, v)));
         let mut eval = crate::numeric::Indexed::new(&defs, &sizes, &point, &element);
-        within_domain(&mut eval, std::slice::from_ref(&body), &env, 3)
+        within_domain(&mut eval, &bodies, &env, 3)
     };
-    assert_eq!(at(3), Ok(()));
-    let e = at(-1).unwrap_err();
-    assert!(
-        e.starts_with("`log(a[j]) + a[k]` at j = 3, k = 2 is undefined"),
-        "{e}"
-    );
+    for (claim, undefined) in [
+        (
+            "sum(j, d(log(a[j]) + a[k], a[k]))",
+            "`log(a[j]) + a[k]` at j = 3, k = 2",
+        ),
+        (
+            "d(a[k], a[k]) + sum(k, d(log(a[k]), a[k]))",
+            "`log(a[k])` at k = 3",
+        ),
+    ] {
+        assert_eq!(at(claim, 3), Ok(()), "{claim}");
+        let e = at(claim, -1).unwrap_err();
+        assert!(e.starts_with(&format!("{undefined} is undefined")), "{e}");
+    }
+    assert_eq!(at("d(log(a[k]), a[k])", -1), Ok(()));
 }

@@ -174,8 +174,16 @@ impl Normalizer<'_> {
             return;
         }
         if self.seen.insert((value.clone(), rel)) {
+            // A difference with 0, as `max(u, 0)`'s kink gives it, reads as `u != 0`.
+            let zero =
+                |i: &Id| matches!(&expr[*i], Math::Num(c) if num_traits::Zero::is_zero(&c.0));
+            let written = match &expr[id] {
+                Math::Sub([u, z]) if zero(z) => *u,
+                Math::Sub([z, u]) if zero(z) && rel == Rel::Ne => *u,
+                _ => id,
+            };
             self.met.push(Met {
-                term: term::sub(expr, id),
+                term: term::sub(expr, written),
                 rel,
                 value: value.clone(),
             });
