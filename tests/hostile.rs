@@ -77,9 +77,16 @@ fn diff_states_where_its_derivative_holds() {
     let (_, out, _, _) = run(&["diff", "abs(x)", "--wrt", "x"], b"");
     assert!(out.contains("proved where x != 0"), "{out}");
     // A kink at 0 reads as the book writes it, not as `x - 0 != 0`.
-    for (f, kink) in [("max(x, 0)", "x"), ("max(0, x*y)", "x*y"), ("min(x^3, 0)", "x^3")] {
+    for (f, kink) in [
+        ("max(x, 0)", "x"),
+        ("max(0, x*y)", "x*y"),
+        ("min(x^3, 0)", "x^3"),
+    ] {
         let (_, out, _, _) = run(&["diff", f, "--wrt", "x"], b"");
-        assert!(out.contains(&format!("[proved where {kink} != 0,")), "{out}");
+        assert!(
+            out.contains(&format!("[proved where {kink} != 0,")),
+            "{out}"
+        );
     }
     diff("x^2*exp(x)", "2*x*exp(x) + x^2*exp(x)");
     let (_, out, _, _) = run(&["diff", "x^2*exp(x)", "--wrt", "x"], b"");

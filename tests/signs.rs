@@ -77,3 +77,48 @@ fn a_square_root_that_is_not_zero_has_a_positive_argument() {
         ["sqrt(x) != 0"]
     );
 }
+
+/// Off a kink the step function is constant: given (or where the claim is
+/// defined) `u > 0`, `step(u)` is 1, and given `u < 0` it is 0, so ReLU's
+/// and abs's derivatives are the book's 1, 0 and -1 there. Each near miss,
+/// the sign not known, is disproved.
+#[test]
+fn the_step_function_is_constant_where_its_argument_has_a_sign() {
+    for (text, near_miss) in [
+        (
+            "assume x > 0\nprove d(relu(x), x) = 1",
+            "prove d(relu(x), x) = 1",
+        ),
+        (
+            "assume x > 0\nprove max(x, 0) = x",
+            "assume x + 1 > 0\nprove max(x, 0) = x",
+        ),
+        (
+            "assume -x > 0\nprove d(relu(x), x) = 0",
+            "assume 1 - x > 0\nprove d(relu(x), x) = 0",
+        ),
+        (
+            "assume -x > 0\nprove d(abs(x), x) = -1",
+            "prove d(abs(x), x) = -1",
+        ),
+        (
+            "assume a[j] > 0\nprove d(sum(j, relu(a[j])*g[j]), a[k]) = g[k]",
+            "assume a[j] + 1 > 0\nprove d(sum(j, relu(a[j])*g[j]), a[k]) = g[k]",
+        ),
+        (
+            "prove step(exp(x)) + relu(-exp(x)) = 1",
+            "prove step(x) + relu(-x) = 1",
+        ),
+        // The claim's domain, where log(x) is defined, is stated.
+        (
+            "prove d(log(x), x) = 1/abs(x)",
+            "prove d(log(x^2), x) = 2/abs(x)",
+        ),
+    ] {
+        let domain = text.contains("log").then(|| "x > 0".to_string());
+        assert_eq!(conditions(text), Vec::from_iter(domain), "{text}");
+        let report = prove_problem(&parse_problem(near_miss).unwrap(), &Limits::default());
+        assert_eq!(report.claims[0].status, Status::Disproved, "{near_miss}");
+        assert_eq!(check_report(&report), Ok(1), "{near_miss}");
+    }
+}

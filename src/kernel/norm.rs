@@ -61,6 +61,8 @@ pub const LAWS: &[(&str, &str)] = &[
     ),
     ("delta-subst", "delta(k, m)*u(m) = delta(k, m)*u(k)"),
     ("delta-symmetric", "delta(j, k) = delta(k, j)"),
+    ("step-positive", "step(u) = 1 where u > 0"),
+    ("step-negative", "step(u) = 0 where u < 0"),
 ];
 
 /// A rational function: `num / (factor_1^e_1 * ...)`.

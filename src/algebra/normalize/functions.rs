@@ -1,7 +1,8 @@
 //! The built-in functions (`tanh`, `sigmoid`, `relu`, `max` …) in normal
 //! forms: each an atom with the sign it surely has; with names unfolded, its
 //! definition by `exp`, `log` and the step function (the kernel's
-//! `FUNCTION_LAWS`). Owns no other law.
+//! `FUNCTION_LAWS`); `step(u)` is 1 or 0 where the signs put `u` above or
+//! below 0 (`step-positive`, `step-negative`). Owns no other law.
 
 use super::*;
 
@@ -15,7 +16,7 @@ impl Normalizer<'_> {
             .map(|(f, _)| *f)
             .find(|f| *f == name)
             .unwrap_or("?");
-        let step = |n: &mut Self, u: &Rat| n.atom_rat(Atom::Func("step", vec![u.clone()]), 1);
+        let step = |n: &mut Self, u: &Rat| n.step(u);
         if !self.opaque_sums {
             match (name, args.as_slice()) {
                 ("sigmoid", [u]) => {
@@ -59,7 +60,20 @@ impl Normalizer<'_> {
                 _ => {}
             }
         }
+        if let ("step", [u]) = (name, args.as_slice()) {
+            return Ok(self.step(u));
+        }
         Ok(self.atom_rat(Atom::Func(name, args), 1))
+    }
+
+    /// `step(u)`: 1 where `u` is surely positive, 0 where surely negative
+    /// (the kernel's `step-positive`, `step-negative`), else an atom.
+    fn step(&mut self, u: &Rat) -> Rat {
+        match self.sign(u) {
+            Sign::POS => Rat::constant(BigRational::one()),
+            Sign::NEG => Rat::default(),
+            _ => self.atom_rat(Atom::Func("step", vec![u.clone()]), 1),
+        }
     }
 
     /// The sign a built-in function's value surely has.

@@ -2,7 +2,8 @@
 //! kernel's normal form: each an opaque atom with the sign it surely has,
 //! unless its definition law is named: then the function is rewritten by its
 //! row of the table `rules::laws` (by `exp`, `log` and the step function).
-//! Owns no other law.
+//! `step(u)` is 1 or 0 where the signs and facts put `u` above or below 0
+//! (laws `step-positive`, `step-negative`). Owns no other law.
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -11,7 +12,7 @@ use egg::{ENodeOrVar, Language, Pattern, RecExpr, Symbol};
 use num_rational::BigRational;
 use num_traits::One;
 
-use super::{Atom, Frac, Normalizer, Res, Signs};
+use super::{Atom, Frac, Normalizer, Rel, Res, Signs};
 use crate::language::{Math, FUNCTIONS};
 use crate::rules::laws::FUNCTION_DEFINITIONS;
 
@@ -57,6 +58,18 @@ impl Normalizer<'_> {
         let row = rows()
             .iter()
             .find(|(_, f, vars, _)| f == name && vars.len() == args.len());
+        // `step(u)` where the signs and facts (the claim's domain among them)
+        // put `u` on one side of the kink.
+        if let ("step", [u]) = (name, args.as_slice()) {
+            for (side, value, law) in [
+                (u.clone(), 1, "step-positive"),
+                (self.neg(u), 0, "step-negative"),
+            ] {
+                if self.holds(&side, Rel::Gt) && self.law(law) {
+                    return Ok(Frac::constant(BigRational::from_integer(value.into())));
+                }
+            }
+        }
         if let Some((law, _, vars, rhs)) = row.filter(|_| self.unfold_all) {
             if self.law(law) {
                 // The row's right side, its placeholders read as the arguments;

@@ -88,6 +88,8 @@ fn short_law(law: &str) -> String {
         "sum-delta" => "the delta picks j = k",
         "delta-subst" => "the delta sets the index",
         "delta-symmetric" => "delta(j, k) = delta(k, j)",
+        "step-positive" => "step(u) = 1 where u > 0",
+        "step-negative" => "step(u) = 0 where u < 0",
         other => {
             return match other.split_once('-') {
                 Some((f, _))
