@@ -229,3 +229,34 @@ fn a_certificate_with_the_classes_declared_as_a_range_reads_back() {
     assert_eq!(check_report(&report).unwrap(), 1);
     same_problem(&report, &parse_problem(text).unwrap()).unwrap();
 }
+
+/// Found by an eleventh red-team review: the delta picking the outer index of
+/// a matrix, `sum(i, sum(j, W[i, j]*delta(i, p)))`, left `sum(j, W[p, j])`
+/// with its bound index renumbered, another atom than the same sum written
+/// directly, so the Affine layer's input gradient summed over i first (and
+/// `d(sum(i, sum(j, W[i, j]*x[i])), x[p])`) was undecided. Each near miss,
+/// the matrix transposed, is disproved.
+#[test]
+fn a_sum_renamed_by_the_delta_is_the_sum_written_directly() {
+    for (sums, other) in [
+        ("sum(i, sum(j, W[i, j]*delta(i, p)))", "sum(j, W[p, j])"),
+        ("sum(i, sum(q, W[i, q]*delta(i, p)))", "sum(q, W[p, q])"),
+        ("d(sum(i, sum(j, W[i, j]*x[i])), x[p])", "sum(j, W[p, j])"),
+        (
+            "d(sum(i, sum(j, W[i, j]*x[i]*y[j])), x[p])",
+            "sum(q, W[p, q]*y[q])",
+        ),
+    ] {
+        let text = format!("index i, p in 1..m\nindex j, q in 1..n\nprove {sums} = {other}\n");
+        let report = decide(&text);
+        assert_eq!(statuses(&report), [Status::Proved], "{text}");
+        assert_eq!(check_report(&report), Ok(1), "{text}");
+        let swapped = text
+            .replace("W[p, j]", "W[j, p]")
+            .replace("W[p, q]", "W[q, p]");
+        let swapped = swapped.replace("index j, q in 1..n", "index j, q in 1..m");
+        let report = decide(&swapped);
+        assert_eq!(statuses(&report), [Status::Disproved], "{swapped}");
+        assert_eq!(check_report(&report), Ok(1), "{swapped}");
+    }
+}

@@ -274,10 +274,12 @@ impl Normalizer<'_> {
             return Ok(self.atom_rat(Atom::Opaque(text, free), 1));
         }
         // Fresh for the body: deeper than the sums inside it and than the
-        // canonical indices of enclosing sums it mentions.
+        // canonical indices of enclosing sums it mentions (not its own `j`,
+        // canonical already when a sum is renamed: it must stay the same atom).
         let outer = self
             .free_of(body)
             .iter()
+            .filter(|s| **s != j)
             .filter_map(|s| crate::index::canonical_depth(*s))
             .max()
             .unwrap_or(0);
