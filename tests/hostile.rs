@@ -88,6 +88,31 @@ fn diff_states_where_its_derivative_holds() {
             "{out}"
         );
     }
+    // The derivative of tan, whose proof the kernel's discovery once
+    // rejected (it rewrote cos(x)^2 above the line and not below it).
+    let (code, out, _, _) = run(&["diff", "sin(x)/cos(x)", "--wrt", "x"], b"");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("[proved where cos(x) != 0, certificate checked]"),
+        "{out}"
+    );
+    // A derivative whose claim is not proved still prints, and exits 3.
+    let (code, out, _, _) = run(
+        &[
+            "diff",
+            "exp(x^2)*sin(x)/cos(x)",
+            "--wrt",
+            "x",
+            "--max-nodes",
+            "50",
+        ],
+        b"",
+    );
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains("/cos(x)^2\n  [undecided: not proved within limits"),
+        "{out}"
+    );
     diff("x^2*exp(x)", "2*x*exp(x) + x^2*exp(x)");
     let (_, out, _, _) = run(&["diff", "x^2*exp(x)", "--wrt", "x"], b"");
     assert!(out.contains("[proved, certificate checked]"), "{out}");

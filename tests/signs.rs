@@ -122,3 +122,51 @@ fn the_step_function_is_constant_where_its_argument_has_a_sign() {
         assert_eq!(check_report(&report), Ok(1), "{near_miss}");
     }
 }
+
+/// Found by a twelfth red-team review: the prover read `step(x^2)` as 1
+/// from the condition `x^2 != 0` its own proof met (the kink of relu), a
+/// fact the kernel does not have, and the true `d(relu(x^2), x) = 2*x` ended
+/// in "internal error". The step function's value comes from the
+/// assumptions and the claim's domain only; a domain condition `x^2 != 0`
+/// with `x^2 >= 0` as written gives `x^2 > 0` in the kernel too.
+#[test]
+fn a_step_is_decided_by_what_the_kernel_knows_too() {
+    for text in ["prove d(relu(x^2), x) = 2*x", "prove d(relu(-x^2), x) = 0"] {
+        let report = prove_problem(&parse_problem(text).unwrap(), &Limits::default());
+        let reason = report.claims[0].reason.clone().unwrap_or_default();
+        assert!(!reason.contains("internal error"), "{text}: {reason}");
+        assert_eq!(
+            check_report(&report),
+            Ok(usize::from(report.claims[0].status != Status::Undecided))
+        );
+    }
+    assert_eq!(
+        conditions("prove 1/x^2 + relu(x^2) = 1/x^2 + x^2"),
+        ["x != 0"]
+    );
+    assert_eq!(conditions("prove 1/x^2 + step(-x^2) = 1/x^2"), ["x != 0"]);
+}
+
+/// Found by the fixed-seed property test once the kernel's facts grew: a
+/// domain `sqrt(x)*x > 0` with `x >= 0` (from `sqrt(x)`) says `x > 0`, which
+/// the prover used to split `log(sqrt(x)*x)` and the kernel could not see,
+/// so even `log(sqrt(x)*x) = log(sqrt(x)*x)` ended in "internal error". A
+/// product's fact now speaks of each factor: it is not zero. A domain that
+/// contradicts the signs (`sqrt(x)*(-2/3) > 0`) stays a fact of itself.
+#[test]
+fn a_product_that_is_not_zero_has_no_zero_factor() {
+    for (text, condition) in [
+        ("prove log(sqrt(x)*x) = log(sqrt(x)*x)", "sqrt(x)*x > 0"),
+        (
+            "prove log(sqrt(x)*x) + y = y + log(sqrt(x)*x)",
+            "sqrt(x)*x > 0",
+        ),
+        ("prove log(sqrt(x)*x) = log(sqrt(x)) + log(x)", "x > 0"),
+        (
+            "prove log(sqrt(x)*(1/3 - 1)) + x = x + log(sqrt(x)*(1/3 - 1))",
+            "sqrt(x)*(1/3 - 1) > 0",
+        ),
+    ] {
+        assert_eq!(conditions(text), [condition], "{text}");
+    }
+}

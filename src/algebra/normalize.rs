@@ -188,6 +188,10 @@ pub struct Normalizer<'a> {
     /// those speak of every element they are an instance of; the others (a
     /// condition met in the claim, `a[k] > 0` for `log(a[k])`) of their own element only.
     assumed: Vec<bool>,
+    /// How many of `facts` come before the proof's own conditions (the
+    /// assumptions' and the claim's domain, [`Normalizer::domain_read`]):
+    /// only those decide a step function's value, as in the kernel.
+    domain_facts: usize,
     /// Every side condition met, in input syntax: `true` when stated (not established).
     conditions: BTreeMap<String, bool>,
     /// The stated conditions' values and facts, by text.
@@ -246,6 +250,7 @@ impl<'a> Normalizer<'a> {
             substitution: BTreeMap::new(),
             facts: Vec::new(),
             assumed: Vec::new(),
+            domain_facts: 0,
             conditions: BTreeMap::new(),
             seen_conditions: HashSet::default(),
             stated: BTreeMap::new(),

@@ -107,8 +107,9 @@ pub(super) fn diff_command(
                 timeout: limits.timeout.saturating_sub(start.elapsed()),
                 ..*limits
             };
-            let _ = writeln!(out, "  {}", proved_where(&source, expr, wrt, &d, &rest));
-            0
+            let (line, code) = proved_where(&source, expr, wrt, &d, &rest);
+            let _ = writeln!(out, "  {line}");
+            code
         }
         Err(reason) => {
             eprintln!("undecided: {reason}");
@@ -117,37 +118,48 @@ pub(super) fn diff_command(
     }
 }
 
-/// What `diff` says under its derivative: the claim `d(EXPR, WRT) = text`
-/// proved (its conditions derived by the kernel: the derivative is the
-/// rules' only off a kink, inside a domain), or why not, with the
-/// conditions the simplification relied on.
+/// What `diff` says under its derivative, and its exit code: the claim
+/// `d(EXPR, WRT) = text` proved (its conditions derived by the kernel: the
+/// derivative is the rules' only off a kink, inside a domain), 0; or why
+/// not, with the conditions the simplification relied on, 3 (1 if found false).
 fn proved_where(
     lets: &str,
     expr: &str,
     wrt: &str,
     d: &crate::prove::Derivative,
     limits: &Limits,
-) -> String {
+) -> (String, u8) {
     let claim = format!("{lets}prove d({expr}, {wrt}) = {}\n", d.text);
     let report = parse_problem(&claim).map(|p| prove_problem(&p, limits));
     match report.as_ref().map(|r| &r.claims[..]) {
-        Ok([c]) if c.status == crate::report::Status::Proved => {
+        Ok([c]) if c.status == crate::report::Status::Proved => (
             format!(
                 "[{}, certificate checked]",
                 c.status.with_conditions(&c.conditions)
-            )
-        }
-        Ok([c]) => format!(
-            "[{}: {}{}]",
-            c.status.word(),
-            c.reason
-                .as_deref()
-                .unwrap_or("the equality was not decided"),
-            simplified_where(d)
+            ),
+            0,
         ),
-        _ => format!(
-            "[not checked: the derivative does not read back as a claim{}]",
-            simplified_where(d)
+        Ok([c]) => (
+            format!(
+                "[{}: {}{}]",
+                c.status.word(),
+                c.reason
+                    .as_deref()
+                    .unwrap_or("the equality was not decided"),
+                simplified_where(d)
+            ),
+            if c.status == crate::report::Status::Disproved {
+                1
+            } else {
+                3
+            },
+        ),
+        _ => (
+            format!(
+                "[not checked: the derivative does not read back as a claim{}]",
+                simplified_where(d)
+            ),
+            3,
         ),
     }
 }

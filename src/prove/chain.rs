@@ -65,6 +65,7 @@ pub(super) fn decide_algebra(
         // The domain conditions of the claim as written, including inside `d`.
         norm.normalize(&claim.lhs)?;
         norm.normalize(&claim.rhs)?;
+        norm.domain_read();
         norm.take_used_rules();
         let a = norm.normalize(lhs)?;
         let sum_rules = norm.take_used_rules();

@@ -16,6 +16,32 @@ impl Normalizer<'_> {
         self.assumed.push(true);
     }
 
+    /// Marks the facts so far (the assumptions, and the conditions met
+    /// reading the claim as written) as the claim's domain: those, not the
+    /// conditions a proof meets later, decide `step(u)` (as in the kernel,
+    /// which has only these as facts).
+    pub fn domain_read(&mut self) {
+        self.domain_facts = self.facts.len();
+    }
+
+    /// The sign of `u` by the assumptions and the claim's domain only
+    /// ([`Normalizer::domain_read`]).
+    pub(super) fn domain_sign(&mut self, u: &Rat) -> Sign {
+        let usable = self.domain_facts;
+        let facts = std::mem::take(&mut self.facts);
+        let assumed = std::mem::take(&mut self.assumed);
+        for (i, (f, a)) in facts.iter().zip(&assumed).enumerate() {
+            if *a || i < usable {
+                self.facts.push(f.clone());
+                self.assumed.push(*a);
+            }
+        }
+        let sign = self.sign(u);
+        self.facts = facts;
+        self.assumed = assumed;
+        sign
+    }
+
     /// Runs `f` without recording its side conditions (for reading assumptions,
     /// whose domain is the user's statement, not the claim's).
     pub fn without_conditions<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {

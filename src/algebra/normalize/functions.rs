@@ -67,9 +67,10 @@ impl Normalizer<'_> {
     }
 
     /// `step(u)`: 1 where `u` is surely positive, 0 where surely negative
-    /// (the kernel's `step-positive`, `step-negative`), else an atom.
+    /// (the kernel's `step-positive`, `step-negative`), else an atom; by the
+    /// assumptions and the claim's domain, not by the proof's own conditions.
     fn step(&mut self, u: &Rat) -> Rat {
-        match self.sign(u) {
+        match self.domain_sign(u) {
             Sign::POS => Rat::constant(BigRational::one()),
             Sign::NEG => Rat::default(),
             _ => self.atom_rat(Atom::Func("step", vec![u.clone()]), 1),

@@ -6,7 +6,7 @@ use egg::{Id, Language, RecExpr, Symbol};
 use num_rational::BigRational;
 use num_traits::{One, Signed};
 
-use super::{single_atom, term, Atom, Frac, Met, Normalizer, Poly, Rel, Res, Signs};
+use super::{single_atom, term, Atom, Frac, Met, Mono, Normalizer, Poly, Rel, Res, Signs};
 use crate::language::Math;
 
 impl Normalizer<'_> {
@@ -43,6 +43,18 @@ impl Normalizer<'_> {
             }
             _ => value.clone(),
         };
+        // `c*u^a*v^b > 0` (or `!= 0`) says `u != 0` and `v != 0`: with
+        // `x >= 0`, `sqrt(x)*x > 0` gives `x > 0`.
+        if rel != Rel::Ge && value.num.len() == 1 && single_atom(&scaled).is_none() {
+            let atoms: Vec<u32> = value.num.atoms().collect();
+            for a in atoms {
+                let one = Frac {
+                    num: Poly::term(Mono::atom(a, 1), BigRational::one()),
+                    den: vec![],
+                };
+                self.add_fact(one, Rel::Ne);
+            }
+        }
         if let Some(a) = single_atom(&scaled) {
             if let Atom::Elem(fam, idx) = &self.atoms[a as usize] {
                 self.family_facts.push((*fam, idx.clone(), rel));
@@ -73,16 +85,16 @@ impl Normalizer<'_> {
             return true;
         }
         let facts = self.facts.clone();
+        let surely = self.frac_sign(value);
         for (f, frel) in &facts {
-            let implied = match (frel, rel) {
-                (a, b) if a == &b => true,
-                (Rel::Gt, _) => true,
-                _ => false,
-            };
-            if !implied {
-                continue;
+            // Every non-zero multiple of a fact `!= 0` or `> 0` is not zero.
+            if rel == Rel::Ne && *frel != Rel::Ge && self.same_up_to(f, value, true) {
+                return true;
             }
-            if self.same_up_to(f, value, rel == Rel::Ne) {
+            // A positive multiple has the fact's signs, and those it surely
+            // has too: `u != 0` where `u >= 0` as written says `u > 0`.
+            let signs = [frel.allowed(), surely.and(frel.allowed())];
+            if signs.iter().any(|s| s.within(rel.allowed())) && self.same_up_to(f, value, false) {
                 return true;
             }
         }

@@ -86,8 +86,10 @@ impl Normalizer<'_> {
         self.atom_frac(Atom::Func(name, args), 1)
     }
 
-    /// `cos(u)^e` for `e >= 2` as `cos(u)^(e mod 2)*(1 - sin(u)^2)^(e div 2)`
-    /// (law `sin-cos-square`), so a normal form has `cos` to at most the first power.
+    /// `cos(u)^e` for `e >= 2` or `e < 0` as `cos(u)^(e mod 2)*(1 -
+    /// sin(u)^2)^(e div 2)` (law `sin-cos-square`), so a normal form has `cos`
+    /// to the first power at most, in its numerator only (`1/cos(u)^2` is
+    /// `1/(1 - sin(u)^2)`, as `cos(u)^2/cos(u)^2` is 1).
     pub(super) fn cos_power(&mut self, args: &[Frac], e: i32) -> Res<(Frac, i32)> {
         let one = Frac::constant(BigRational::one());
         let sin = self.atom_frac(Atom::Func("sin", args.to_vec()), 2)?;
