@@ -200,7 +200,7 @@ impl Normalizer<'_> {
                 // `sqrt(u)` and `u/sqrt(u)` agree.
                 Atom::Sqrt(_) => e.abs() >= 2 || *e < 0 && self.unfold_all,
                 Atom::Delta(..) => *e >= 2 || deltas && m.0.len() > 1,
-                Atom::Func("cos", _) => *e >= 2 || *e < 0,
+                Atom::Func("cos", _) => !(0..2).contains(e),
                 _ => false,
             })
         });
@@ -224,7 +224,9 @@ impl Normalizer<'_> {
                             rest.push((a, 1));
                         }
                     }
-                    Atom::Func("cos", args) if (e >= 2 || e < 0) && self.law("sin-cos-square") => {
+                    Atom::Func("cos", args)
+                        if !(0..2).contains(&e) && self.law("sin-cos-square") =>
+                    {
                         let (p, left) = self.cos_power(&args, e)?;
                         acc = self.mul_plain(&acc, &p)?;
                         if left != 0 {
