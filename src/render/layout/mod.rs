@@ -95,11 +95,28 @@ pub fn layout(scene: &Scene) -> Geometry {
             }
         }
     }
+    // The nodes each box holds, and the width its title needs.
+    let held: Vec<Vec<usize>> = scene.boxes.iter().map(|b| held_nodes(scene, b)).collect();
     let mut x = vec![0.0; width];
+    // Past a column, the room a box ending there needs for its title
+    // beyond the column: the next column, and the lanes to it, start after it.
+    let mut overhang = vec![0.0f64; width];
     let mut at = MARGIN;
     for c in 0..width {
         x[c] = at + col_width[c] / 2.0;
-        at = x[c] + col_width[c] / 2.0 + ROUTING + band[c] + CONNECTOR;
+        for (b, nodes) in scene.boxes.iter().zip(&held) {
+            let columns = nodes.iter().map(|&i| l.column[i]);
+            let (Some(first), Some(last)) = (columns.clone().min(), columns.max()) else {
+                continue;
+            };
+            if last == c {
+                let left = x[first] - col_width[first] / 2.0 - 6.0;
+                let right = x[c] + col_width[c] / 2.0 + 6.0;
+                let title = left + text_width(&b.title, TITLE_SIZE) + 20.0;
+                overhang[c] = overhang[c].max(title - right);
+            }
+        }
+        at = x[c] + col_width[c] / 2.0 + overhang[c] + ROUTING + band[c] + CONNECTOR;
     }
     // Top of everything at the margin, leaving room for box titles.
     let top = (0..l.stations.len())
@@ -148,7 +165,7 @@ pub fn layout(scene: &Scene) -> Geometry {
             }
             Station::Waypoint(_) => (fx, fy),
         };
-        let lane_start = x[c] + col_width[c] / 2.0 + ROUTING;
+        let lane_start = x[c] + col_width[c] / 2.0 + overhang[c] + ROUTING;
         let lane_end = lane_start + band[c];
         let (tx, ty) = station_xy(hop.to);
         let end = match l.stations[hop.to] {
@@ -180,22 +197,14 @@ pub fn layout(scene: &Scene) -> Geometry {
     let boxes: Vec<(f64, f64, f64, f64)> = scene
         .boxes
         .iter()
-        .map(|b| {
+        .zip(&held)
+        .map(|(b, held)| {
             let mut r = (
                 f64::INFINITY,
                 f64::INFINITY,
                 f64::NEG_INFINITY,
                 f64::NEG_INFINITY,
             );
-            // A leaf drawn at its use may sit in another layer's column: the
-            // box holds its operations, and leaves enter it from the side.
-            let ops: Vec<usize> = b
-                .nodes
-                .iter()
-                .copied()
-                .filter(|&i| !matches!(scene.nodes[i].shape, Shape::Leaf(_)))
-                .collect();
-            let held = if ops.is_empty() { &b.nodes } else { &ops };
             for &i in held {
                 let c = l.column[i];
                 let (above, below) = l.reach(i);
@@ -234,6 +243,23 @@ pub fn layout(scene: &Scene) -> Geometry {
             .collect(),
         edges,
         boxes,
+    }
+}
+
+/// The nodes a box holds: its operations (a leaf drawn at its use may sit
+/// in another layer's column, and enters the box from the side), or its
+/// leaves when it has no operation.
+fn held_nodes(scene: &Scene, b: &super::scene::SceneBox) -> Vec<usize> {
+    let ops: Vec<usize> = b
+        .nodes
+        .iter()
+        .copied()
+        .filter(|&i| !matches!(scene.nodes[i].shape, Shape::Leaf(_)))
+        .collect();
+    if ops.is_empty() {
+        b.nodes.clone()
+    } else {
+        ops
     }
 }
 

@@ -34,6 +34,25 @@ pub(super) struct Layered<'a> {
     pub(super) y: Vec<f64>,
 }
 
+/// Whether the relation `edges` on `0..n` has a cycle (its transitive
+/// closure relates some element to itself).
+fn has_cycle(n: usize, edges: &[(usize, usize)]) -> bool {
+    let mut reach = vec![vec![false; n]; n];
+    for &(a, b) in edges {
+        reach[a][b] = true;
+    }
+    for k in 0..n {
+        for i in 0..n {
+            if reach[i][k] {
+                for j in 0..n {
+                    reach[i][j] |= reach[k][j];
+                }
+            }
+        }
+    }
+    (0..n).any(|i| reach[i][i])
+}
+
 /// `a12` as (`a`, 12), for putting a family's leaves in index order.
 fn family_index(text: &str) -> Option<(&str, u64)> {
     let split = text.find(|c: char| c.is_ascii_digit())?;
@@ -47,6 +66,31 @@ impl<'a> Layered<'a> {
         // As late as possible: the longest path to the end decides the column,
         // so a side computation sits next to its use; leaves then move right,
         // next to their first user.
+        // A layer whose values a later layer uses sits wholly left of it, so
+        // that no two layers' boxes share a column (label smoothing's `q`s
+        // beside the loss's `log`s).
+        let ops: Vec<Vec<usize>> = scene
+            .boxes
+            .iter()
+            .map(|b| {
+                let ops = b.nodes.iter().copied();
+                ops.filter(|&i| !matches!(scene.nodes[i].shape, Shape::Leaf(_)))
+                    .collect()
+            })
+            .collect();
+        let layer_of = |i: usize| ops.iter().position(|o| o.contains(&i));
+        let mut feeds: Vec<(usize, usize)> = scene
+            .edges
+            .iter()
+            .filter_map(|e| Some((layer_of(e.from)?, layer_of(e.to)?)))
+            .filter(|(a, b)| a != b)
+            .collect();
+        feeds.sort_unstable();
+        feeds.dedup();
+        // Only layers that feed each other one way can be put in that order.
+        if has_cycle(ops.len(), &feeds) {
+            feeds.clear();
+        }
         let mut to_end = vec![0usize; n];
         let mut changed = true;
         while changed {
@@ -55,6 +99,15 @@ impl<'a> Layered<'a> {
                 if to_end[e.from] < to_end[e.to] + 1 {
                     to_end[e.from] = to_end[e.to] + 1;
                     changed = true;
+                }
+            }
+            for &(a, b) in &feeds {
+                let after = ops[b].iter().map(|&i| to_end[i] + 1).max().unwrap_or(0);
+                for &i in &ops[a] {
+                    if to_end[i] < after {
+                        to_end[i] = after;
+                        changed = true;
+                    }
                 }
             }
         }
