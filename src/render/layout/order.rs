@@ -42,11 +42,10 @@ fn has_cycle(n: usize, edges: &[(usize, usize)]) -> bool {
         reach[a][b] = true;
     }
     for k in 0..n {
-        for i in 0..n {
-            if reach[i][k] {
-                for j in 0..n {
-                    reach[i][j] |= reach[k][j];
-                }
+        let through = reach[k].clone();
+        for row in reach.iter_mut().filter(|row| row[k]) {
+            for (to, via) in row.iter_mut().zip(&through) {
+                *to |= *via;
             }
         }
     }
