@@ -170,3 +170,19 @@ fn a_product_that_is_not_zero_has_no_zero_factor() {
         assert_eq!(conditions(text), [condition], "{text}");
     }
 }
+
+/// Found by a thirteenth red-team review: `sin-cos-square` writes
+/// `cos(x)^2` as `1 - sin(x)^2`, whose sign no fact shows, so the kernel's
+/// discovery could not see `step(cos(x)^-2) = 1` that the prover had used,
+/// and the true claims ended in "internal error". A step function's
+/// argument is read for its sign before that law.
+#[test]
+fn a_step_of_a_power_of_cos_is_decided_before_sin_cos_square() {
+    for text in [
+        "prove step(cos(x)^-2) = 1",
+        "prove step(cos(x)^2)/cos(x) = 1/cos(x)",
+        "prove step(-cos(x)^2)/cos(x) = 0",
+    ] {
+        assert_eq!(conditions(text), ["cos(x) != 0"], "{text}");
+    }
+}

@@ -30,40 +30,7 @@ use super::term;
 use crate::language::{index, Math, Ranges};
 
 pub use crate::rules::laws::FUNCTION_LAWS;
-/// The algebra laws beyond field arithmetic, each with the side condition under
-/// which the normalizer applies it (also `unfold-NAME` and [`FUNCTION_LAWS`]).
-pub const LAWS: &[(&str, &str)] = &[
-    ("exp-sum", "exp(u + v) = exp(u)*exp(v), exp(k*u) = exp(u)^k"),
-    (
-        "exp-log",
-        "exp(k*log(u)) = u^k for an integer k, where u > 0",
-    ),
-    (
-        "log-product",
-        "log(c*u^a*v^b) = log(c) + a*log(u) + b*log(v) where c, u, v > 0",
-    ),
-    ("log-exp", "log(exp(u)) = u"),
-    (
-        "sqrt-square",
-        "sqrt(u)^2 = u where u >= 0; sqrt(p^2/q^2) = p/q",
-    ),
-    (
-        "power-root",
-        "u^(p/2) = sqrt(u)^p where u >= 0 (u > 0 for p < 0)",
-    ),
-    ("power-exp", "u^v = exp(v*log(u)) where u > 0"),
-    ("sum-linear", "sum(j, u + v) = sum(j, u) + sum(j, v)"),
-    ("sum-factor", "sum(j, c*u) = c*sum(j, u) for c free of j"),
-    ("sum-const", "sum(j, c) = c*n for c free of j"),
-    (
-        "sum-delta",
-        "sum(j, delta(j, k)*u) = u[j := k]; delta(j, j) = 1; delta^e = delta",
-    ),
-    ("delta-subst", "delta(k, m)*u(m) = delta(k, m)*u(k)"),
-    ("delta-symmetric", "delta(j, k) = delta(k, j)"),
-    ("step-positive", "step(u) = 1 where u > 0"),
-    ("step-negative", "step(u) = 0 where u < 0"),
-];
+pub use laws::LAWS;
 
 /// A rational function: `num / (factor_1^e_1 * ...)`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -186,6 +153,8 @@ pub struct Normalizer<'a> {
     unfold_all: bool,
     /// Names whose values are one term over factors unfold too (discovery).
     unfold_quotients: bool,
+    /// `sin-cos-square` held back (reading a step function's argument for its sign).
+    trig_off: bool,
     atoms: Vec<Atom>,
     atom_index: HashMap<Atom, AtomId>,
     free: Vec<BTreeSet<Symbol>>,
@@ -227,6 +196,7 @@ impl<'a> Normalizer<'a> {
             used: BTreeSet::new(),
             unfold_all,
             unfold_quotients: false,
+            trig_off: false,
             atoms: vec![],
             atom_index: HashMap::default(),
             free: vec![],
@@ -262,7 +232,8 @@ impl<'a> Normalizer<'a> {
     }
 
     fn law(&mut self, name: &str) -> bool {
-        let ok = self.allowed.is_none_or(|a| a.contains(name));
+        let ok = self.allowed.is_none_or(|a| a.contains(name))
+            && !(self.trig_off && name == "sin-cos-square");
         if ok {
             self.used.insert(name.to_string());
         }
@@ -507,6 +478,14 @@ impl<'a> Normalizer<'a> {
                     return Err(Stop::Unsupported(
                         "an indexed definition inside a term".into(),
                     ))
+                }
+                // `cos(u)^2 > 0` shows before `sin-cos-square` writes it `1 - sin(u)^2`.
+                Math::Step(a) if !self.trig_off && term::has_cos(expr, *a) => {
+                    let u = get(a);
+                    self.trig_off = true;
+                    let plain = self.normalize(&term::sub(expr, *a));
+                    self.trig_off = false;
+                    self.step(u, &plain?)?
                 }
                 // Every other node is a built-in function.
                 f => self.function(&f.to_string(), f.children().iter().map(get).collect())?,

@@ -58,17 +58,8 @@ impl Normalizer<'_> {
         let row = rows()
             .iter()
             .find(|(_, f, vars, _)| f == name && vars.len() == args.len());
-        // `step(u)` where the signs and facts (the claim's domain among them)
-        // put `u` on one side of the kink.
         if let ("step", [u]) = (name, args.as_slice()) {
-            for (side, value, law) in [
-                (u.clone(), 1, "step-positive"),
-                (self.neg(u), 0, "step-negative"),
-            ] {
-                if self.holds(&side, Rel::Gt) && self.law(law) {
-                    return Ok(Frac::constant(BigRational::from_integer(value.into())));
-                }
-            }
+            return self.step(u.clone(), u);
         }
         if let Some((law, _, vars, rhs)) = row.filter(|_| self.unfold_all) {
             if self.law(law) {
@@ -84,6 +75,21 @@ impl Normalizer<'_> {
             }
         }
         self.atom_frac(Atom::Func(name, args), 1)
+    }
+
+    /// `step(u)`, `u` read as `sign` says (the same value, its sign maybe
+    /// clearer): 1 or 0 where the signs and facts (the claim's domain among
+    /// them) put it on one side of the kink, else an atom.
+    pub(super) fn step(&mut self, u: Frac, sign: &Frac) -> Res<Frac> {
+        for (side, value, law) in [
+            (sign.clone(), 1, "step-positive"),
+            (self.neg(sign), 0, "step-negative"),
+        ] {
+            if self.holds(&side, Rel::Gt) && self.law(law) {
+                return Ok(Frac::constant(BigRational::from_integer(value.into())));
+            }
+        }
+        self.atom_frac(Atom::Func("step", vec![u]), 1)
     }
 
     /// `cos(u)^e` for `e >= 2` or `e < 0` as `cos(u)^(e mod 2)*(1 -

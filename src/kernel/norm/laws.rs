@@ -1,5 +1,6 @@
-//! The laws on `exp`, `log`, `sqrt` and powers, each applied only when
-//! the step names it. Owns no sums and no arithmetic.
+//! The table of the kernel's laws, and the laws on `exp`, `log`, `sqrt` and
+//! powers, each applied only when the step names it. Owns no sums and no
+//! arithmetic.
 
 use egg::{Id, RecExpr};
 use num_bigint::BigInt;
@@ -8,6 +9,41 @@ use num_traits::{One, Signed, ToPrimitive};
 
 use super::{Atom, Frac, Mono, Normalizer, Poly, Rel, Res, Signs, Stop};
 use crate::language::Math;
+
+/// The algebra laws beyond field arithmetic, each with the side condition under
+/// which the normalizer applies it (also `unfold-NAME` and [`super::FUNCTION_LAWS`]).
+pub const LAWS: &[(&str, &str)] = &[
+    ("exp-sum", "exp(u + v) = exp(u)*exp(v), exp(k*u) = exp(u)^k"),
+    (
+        "exp-log",
+        "exp(k*log(u)) = u^k for an integer k, where u > 0",
+    ),
+    (
+        "log-product",
+        "log(c*u^a*v^b) = log(c) + a*log(u) + b*log(v) where c, u, v > 0",
+    ),
+    ("log-exp", "log(exp(u)) = u"),
+    (
+        "sqrt-square",
+        "sqrt(u)^2 = u where u >= 0; sqrt(p^2/q^2) = p/q",
+    ),
+    (
+        "power-root",
+        "u^(p/2) = sqrt(u)^p where u >= 0 (u > 0 for p < 0)",
+    ),
+    ("power-exp", "u^v = exp(v*log(u)) where u > 0"),
+    ("sum-linear", "sum(j, u + v) = sum(j, u) + sum(j, v)"),
+    ("sum-factor", "sum(j, c*u) = c*sum(j, u) for c free of j"),
+    ("sum-const", "sum(j, c) = c*n for c free of j"),
+    (
+        "sum-delta",
+        "sum(j, delta(j, k)*u) = u[j := k]; delta(j, j) = 1; delta^e = delta",
+    ),
+    ("delta-subst", "delta(k, m)*u(m) = delta(k, m)*u(k)"),
+    ("delta-symmetric", "delta(j, k) = delta(k, j)"),
+    ("step-positive", "step(u) = 1 where u > 0"),
+    ("step-negative", "step(u) = 0 where u < 0"),
+];
 
 impl Normalizer<'_> {
     pub(super) fn power(&mut self, expr: &RecExpr<Math>, at: Id, base: Frac, e: Frac) -> Res<Frac> {
