@@ -185,4 +185,24 @@ fn a_step_of_a_power_of_cos_is_decided_before_sin_cos_square() {
     ] {
         assert_eq!(conditions(text), ["cos(x) != 0"], "{text}");
     }
+    // A fourteenth review: the same through a definition row (relu, abs and
+    // max unfold to a step of a placeholder), a step of sin^2 + cos^2, and a
+    // domain fact read with the law. The kernel's discovery now also reads
+    // each step without `sin-cos-square` when it does not check with it.
+    for (text, domain) in [
+        ("prove relu(cos(x)^2 + 1) = cos(x)^2 + 1", None),
+        ("prove abs(cos(x)^2 + 1) = cos(x)^2 + 1", None),
+        ("prove max(cos(x)^2 + 1, 0) = cos(x)^2 + 1", None),
+        ("prove step(sin(x)^2 + cos(x)^2) = 1", None),
+        (
+            "prove step(cos(x)^2)*log(cos(x)^2) = log(cos(x)^2)",
+            Some("cos(x)^2 > 0"),
+        ),
+    ] {
+        assert_eq!(
+            conditions(text),
+            Vec::from_iter(domain.map(String::from)),
+            "{text}"
+        );
+    }
 }

@@ -27,6 +27,7 @@ mod norm;
 mod poly;
 mod sign;
 mod term;
+mod verdict;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,6 +38,8 @@ pub use norm::Stop;
 pub use norm::{Defs, Rel, FUNCTION_LAWS, LAWS};
 use norm::{Met, Normalizer};
 use term::{alpha_key, root};
+use verdict::{reject, stop};
+pub use verdict::{Accepted, Checked, Discharge, Needed, Rejection, KERNEL_TIME, LIMIT};
 
 use crate::language::{Math, Ranges};
 
@@ -124,75 +127,6 @@ pub struct Proof {
     pub stated: Vec<(RecExpr<Math>, Rel)>,
 }
 
-/// How a condition the proof needs is met.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Discharge {
-    /// By the signs and the assumptions.
-    Signs,
-    /// Stated: listed among the conditions of the result.
-    Stated,
-    /// Implied by the stated conditions (`x != 0` by `x > 0`).
-    Implied,
-}
-
-/// A condition the proof needs: `term REL 0`.
-#[derive(Debug, Clone)]
-pub struct Needed {
-    /// The term, as met.
-    pub term: RecExpr<Math>,
-    /// The relation to zero.
-    pub rel: Rel,
-    /// How it is met.
-    pub discharge: Discharge,
-}
-
-/// What the kernel says of an accepted proof.
-#[derive(Debug, Clone, Default)]
-pub struct Accepted {
-    /// Every condition needed, once, in the order met.
-    pub needed: Vec<Needed>,
-    /// The laws each chain step used (in discovery, the ones that fired).
-    pub laws: Vec<BTreeSet<String>>,
-}
-
-/// An accepted proof: what the kernel says of it, and the expander of its lemmas.
-pub type Checked = (Accepted, Expander);
-
-/// Why a proof is rejected: the 1-based lemma or step at fault (lemmas first), and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejection {
-    /// 1-based position among lemmas then chain steps, when one is at fault.
-    pub step: Option<usize>,
-    /// What is wrong.
-    pub reason: String,
-}
-
-fn reject<T>(step: Option<usize>, reason: impl Into<String>) -> Result<T, Rejection> {
-    Err(Rejection {
-        step,
-        reason: reason.into(),
-    })
-}
-
-/// How the reason of a [`Rejection`] starts when a limit, not the proof,
-/// ended the check: the proof is then neither accepted nor found wrong.
-pub const LIMIT: &str = "not checked within limits";
-
-/// Why a proof checked with a deadline is rejected once it has passed
-/// (a [`LIMIT`] reason).
-pub const KERNEL_TIME: &str = "not checked within limits: the time limit was reached";
-
-fn stop(step: Option<usize>) -> impl Fn(Stop) -> Rejection {
-    move |s| Rejection {
-        step,
-        reason: match s {
-            Stop::Limit => format!("{LIMIT}: the kernel's work budget ran out"),
-            Stop::Time => KERNEL_TIME.into(),
-            Stop::Unsupported(what) => format!("the kernel does not read {what}"),
-        },
-    }
-}
-
 /// Whether two terms are the same up to the names of bound indices.
 pub fn same_term(a: &RecExpr<Math>, b: &RecExpr<Math>, ranges: &Ranges) -> bool {
     alpha_key(a, root(a), ranges) == alpha_key(b, root(b), ranges)
@@ -249,7 +183,7 @@ pub fn check(
     // claim is about where both sides are defined, so every step may use it.
     {
         let mut n = ctx
-            .normalizer(None, (false, false), &[], true)
+            .normalizer(None, (false, false, true), &[], true)
             .map_err(stop(None))?;
         n.normalize(&proof.lhs).map_err(stop(None))?;
         n.normalize(&proof.rhs).map_err(stop(None))?;
@@ -361,7 +295,7 @@ struct Ctx<'a> {
 
 type Built<'a> = (
     Option<&'a BTreeSet<String>>,
-    (bool, bool),
+    (bool, bool, bool),
     bool,
     usize,
     usize,
@@ -374,12 +308,18 @@ impl<'a> Ctx<'a> {
     fn normalizer(
         &mut self,
         laws: Option<&'a BTreeSet<String>>,
-        (unfold_all, quotients): (bool, bool),
+        (unfold_all, quotients, trig): (bool, bool, bool),
         substitutions: &[(RecExpr<Math>, RecExpr<Math>)],
         domain: bool,
     ) -> Result<Normalizer<'a>, Stop> {
         let (facts, substituted) = (self.domain.len(), substitutions.len());
-        let key = (laws, (unfold_all, quotients), domain, facts, substituted);
+        let key = (
+            laws,
+            (unfold_all, quotients, trig),
+            domain,
+            facts,
+            substituted,
+        );
         if let Some((_, n)) = self.built.iter().find(|(k, _)| *k == key) {
             return Ok(n.clone());
         }
@@ -389,7 +329,8 @@ impl<'a> Ctx<'a> {
             laws,
             unfold_all,
         )
-        .until(self.deadline, quotients);
+        .until(self.deadline, quotients)
+        .with_trig(trig);
         for a in &self.statement.assumptions {
             if let Some(rel) = a.rel {
                 let v = n.quietly(&a.lhs, &a.rhs)?;
@@ -409,7 +350,9 @@ impl<'a> Ctx<'a> {
     }
 
     /// Checks `b = a` under the laws (in discovery: names kept whole, then
-    /// with quotients unfolded too, then every name unfolded).
+    /// with quotients unfolded too, then every name unfolded; then each
+    /// without `sin-cos-square`, which hides the sign of `cos(u)^2` a step
+    /// function may need).
     fn equal(
         &mut self,
         b: &RecExpr<Math>,
@@ -418,15 +361,21 @@ impl<'a> Ctx<'a> {
         substitutions: &[(RecExpr<Math>, RecExpr<Math>)],
         at: Option<usize>,
     ) -> Result<BTreeSet<String>, Rejection> {
-        let tries: &[(bool, bool)] = if self.discover {
-            &[(false, false), (false, true), (true, false)]
+        let tries: &[(bool, bool, bool)] = if self.discover {
+            &[
+                (false, false, true),
+                (false, true, true),
+                (true, false, true),
+                (false, false, false),
+                (true, false, false),
+            ]
         } else {
-            &[(true, false)]
+            &[(true, false, true)]
         };
-        for &(unfold_all, quotients) in tries {
+        for &(unfold_all, quotients, trig) in tries {
             let allowed = (!self.discover).then_some(laws);
             let mut n = self
-                .normalizer(allowed, (unfold_all, quotients), substitutions, true)
+                .normalizer(allowed, (unfold_all, quotients, trig), substitutions, true)
                 .map_err(stop(at))?;
             // In discovery, what names kept whole cannot read may read unfolded.
             let d = match n.difference(b, a) {
@@ -469,7 +418,7 @@ impl<'a> Ctx<'a> {
         }
         let allowed = (!self.discover).then_some(laws);
         let mut n = self
-            .normalizer(allowed, (true, false), substitutions, false)
+            .normalizer(allowed, (true, false, true), substitutions, false)
             .map_err(stop(at))?;
         let f = n.quietly(&eq.lhs, &eq.rhs).map_err(stop(at))?;
         let Some((coef, rest)) = n.linear_in(&f, target).map_err(stop(at))? else {

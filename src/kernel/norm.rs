@@ -220,6 +220,12 @@ impl<'a> Normalizer<'a> {
         }
     }
 
+    /// Without `sin-cos-square` unless `trig` (discovery's second reading).
+    pub fn with_trig(mut self, trig: bool) -> Self {
+        self.trig_off = !trig;
+        self
+    }
+
     /// This normalizer, stopping (as on its work budget) once `deadline` has
     /// passed; with `quotients`, a name whose value is one term over factors
     /// (`1/(1 + u^2)`) unfolds where the law allows, as a single term does.

@@ -77,16 +77,18 @@ impl Normalizer<'_> {
         self.atom_frac(Atom::Func(name, args), 1)
     }
 
-    /// `step(u)`, `u` read as `sign` says (the same value, its sign maybe
+    /// `step(u)`, `u` read also as `plain` (the same value, its sign maybe
     /// clearer): 1 or 0 where the signs and facts (the claim's domain among
-    /// them) put it on one side of the kink, else an atom.
-    pub(super) fn step(&mut self, u: Frac, sign: &Frac) -> Res<Frac> {
-        for (side, value, law) in [
-            (sign.clone(), 1, "step-positive"),
-            (self.neg(sign), 0, "step-negative"),
-        ] {
-            if self.holds(&side, Rel::Gt) && self.law(law) {
-                return Ok(Frac::constant(BigRational::from_integer(value.into())));
+    /// them) put either reading on one side of the kink, else an atom.
+    pub(super) fn step(&mut self, u: Frac, plain: &Frac) -> Res<Frac> {
+        for reading in [plain, &u] {
+            for (side, value, law) in [
+                (reading.clone(), 1, "step-positive"),
+                (self.neg(reading), 0, "step-negative"),
+            ] {
+                if self.holds(&side, Rel::Gt) && self.law(law) {
+                    return Ok(Frac::constant(BigRational::from_integer(value.into())));
+                }
             }
         }
         self.atom_frac(Atom::Func("step", vec![u]), 1)
