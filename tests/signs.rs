@@ -206,3 +206,18 @@ fn a_step_of_a_power_of_cos_is_decided_before_sin_cos_square() {
         );
     }
 }
+
+/// Found by a sixteenth red-team review: with `sin-cos-square` the kink
+/// factor of `abs(sin(x)^2 + cos(x)^2 - 1)` divides by zero, and the
+/// kernel's discovery stopped there ("internal error") instead of reading
+/// the step without that law as the prover had. The kink's condition is
+/// stated, and the report says the claim may be vacuous.
+#[test]
+fn a_kink_that_is_zero_by_sin_cos_square_is_read_without_it() {
+    for text in [
+        "prove d(abs(sin(x)^2 + cos(x)^2 - 1), x) = 0",
+        "prove d(relu(sin(x)^2 + cos(x)^2 - 1), x) = 0",
+    ] {
+        assert_eq!(conditions(text), ["sin(x)^2 + cos(x)^2 - 1 != 0"], "{text}");
+    }
+}

@@ -377,9 +377,11 @@ impl<'a> Ctx<'a> {
             let mut n = self
                 .normalizer(allowed, (unfold_all, quotients, trig), substitutions, true)
                 .map_err(stop(at))?;
-            // In discovery, what names kept whole cannot read may read unfolded.
+            // In discovery, what names kept whole cannot read may read
+            // unfolded, and what reads as a division by zero with
+            // `sin-cos-square` may read without it.
             let d = match n.difference(b, a) {
-                Err(Stop::Unsupported(_)) if self.discover && !unfold_all => continue,
+                Err(Stop::Unsupported(_)) if self.discover && (!unfold_all || trig) => continue,
                 d => d.map_err(stop(at))?,
             };
             if d.is_zero() {
