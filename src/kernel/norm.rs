@@ -486,12 +486,16 @@ impl<'a> Normalizer<'a> {
                     ))
                 }
                 // `cos(u)^2 > 0` shows before `sin-cos-square` writes it `1 - sin(u)^2`.
-                Math::Step(a) if !self.trig_off && term::has_cos(expr, *a) => {
-                    let u = get(a);
-                    self.trig_off = true;
-                    let plain = self.normalize(&term::sub(expr, *a));
-                    self.trig_off = false;
-                    self.step(u, &plain?)?
+                Math::Step(a) if !self.trig_off => {
+                    let (u, arg) = (get(a), term::sub(expr, *a));
+                    if arg.as_ref().iter().any(|n| matches!(n, Math::Cos(_))) {
+                        self.trig_off = true;
+                        let plain = self.normalize(&arg);
+                        self.trig_off = false;
+                        self.step(u, &plain?)?
+                    } else {
+                        self.step(u.clone(), &u)?
+                    }
                 }
                 // Every other node is a built-in function.
                 f => self.function(&f.to_string(), f.children().iter().map(get).collect())?,

@@ -48,14 +48,6 @@ pub fn sub(expr: &RecExpr<Math>, id: Id) -> RecExpr<Math> {
     RecExpr::from(out)
 }
 
-/// Whether the subterm at `id` has a `cos` node.
-pub fn has_cos(expr: &RecExpr<Math>, id: Id) -> bool {
-    sub(expr, id)
-        .as_ref()
-        .iter()
-        .any(|n| matches!(n, Math::Cos(_)))
-}
-
 /// Whether the term has a `d` node.
 pub fn has_d(expr: &RecExpr<Math>) -> bool {
     expr.as_ref().iter().any(|n| matches!(n, Math::D(_)))

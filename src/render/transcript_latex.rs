@@ -259,10 +259,8 @@ fn lecture_latex(l: &crate::transcript::Lecture, out: &mut String) {
             None => {
                 let _ = writeln!(
                     out,
-                    "\\intertext{{\\small\\hspace*{{2em}}{} ({}, {}):}}\n  {name} &= {} \\\\",
-                    super::latex::escape(&s.rule),
-                    status_tex(s.status, &s.conditions),
-                    s.proof_size(),
+                    "{}\n  {name} &= {} \\\\",
+                    named_above(s),
                     continued(&lines)
                 );
             }
@@ -278,6 +276,17 @@ fn lecture_latex(l: &crate::transcript::Lecture, out: &mut String) {
     out.push_str("The certificate, the claim proved in one piece:\n\n");
 }
 
+/// A lecture step's name above its line: the move, its verdict with the
+/// conditions as math, and its proof's size.
+fn named_above(s: &crate::transcript::LectureStep) -> String {
+    format!(
+        "\\intertext{{\\small\\hspace*{{2em}}{} ({}, {}):}}",
+        super::latex::escape(&s.rule),
+        status_tex(s.status, &s.conditions),
+        s.proof_size()
+    )
+}
+
 /// A chain of lecture steps as an aligned display, each move named above its line.
 fn chain_latex(steps: &[crate::transcript::LectureStep], out: &mut String) {
     out.push_str("\\begin{align*}\n");
@@ -287,14 +296,7 @@ fn chain_latex(steps: &[crate::transcript::LectureStep], out: &mut String) {
     }
     for s in steps {
         let after = latex_math::lines(&s.after, room);
-        let _ = write!(
-            out,
-            " \\\\\n\\intertext{{\\small\\hspace*{{2em}}{} ({}, {}):}}\n  &= {}",
-            super::latex::escape(&s.rule),
-            status_tex(s.status, &s.conditions),
-            s.proof_size(),
-            after[0]
-        );
+        let _ = write!(out, " \\\\\n{}\n  &= {}", named_above(s), after[0]);
         if after.len() > 1 {
             let _ = write!(out, " \\\\\n  &\\qquad {}", continued(&after[1..]));
         }

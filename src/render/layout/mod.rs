@@ -249,7 +249,7 @@ pub fn layout(scene: &Scene) -> Geometry {
 /// The nodes a box holds: its operations (a leaf drawn at its use may sit
 /// in another layer's column, and enters the box from the side), or its
 /// leaves when it has no operation.
-fn held_nodes(scene: &Scene, b: &super::scene::SceneBox) -> Vec<usize> {
+pub(super) fn held_nodes(scene: &Scene, b: &super::scene::SceneBox) -> Vec<usize> {
     let ops: Vec<usize> = b
         .nodes
         .iter()

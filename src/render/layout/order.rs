@@ -71,11 +71,7 @@ impl<'a> Layered<'a> {
         let ops: Vec<Vec<usize>> = scene
             .boxes
             .iter()
-            .map(|b| {
-                let ops = b.nodes.iter().copied();
-                ops.filter(|&i| !matches!(scene.nodes[i].shape, Shape::Leaf(_)))
-                    .collect()
-            })
+            .map(|b| super::held_nodes(scene, b))
             .collect();
         let layer_of = |i: usize| ops.iter().position(|o| o.contains(&i));
         let mut feeds: Vec<(usize, usize)> = scene
