@@ -351,9 +351,17 @@ fn has_d(nodes: &[Math]) -> Vec<bool> {
     has_d
 }
 
-/// The subterm of `nodes` at `id`, as a term of its own (children come
-/// before their parents, so one pass backwards marks what it uses).
-fn subterm(nodes: &[Math], id: Id) -> RecExpr<Math> {
+/// The subterm of `nodes` at `id`, as a term of its own.
+pub(crate) fn subterm(nodes: &[Math], id: Id) -> RecExpr<Math> {
+    let mut out = Vec::new();
+    copy_nodes(nodes, id, &mut out);
+    RecExpr::from(out)
+}
+
+/// Appends the subterm of `nodes` at `id` to `out`, its nodes in their
+/// order (children come before their parents, so one pass backwards marks
+/// what it uses); returns its new id.
+pub(crate) fn copy_nodes(nodes: &[Math], id: Id, out: &mut Vec<Math>) -> Id {
     let top = usize::from(id);
     let mut used = vec![false; top + 1];
     used[top] = true;
@@ -365,12 +373,11 @@ fn subterm(nodes: &[Math], id: Id) -> RecExpr<Math> {
         }
     }
     let mut at = vec![Id::from(0); top + 1];
-    let mut out = Vec::new();
     for i in (0..=top).filter(|&i| used[i]) {
         out.push(nodes[i].clone().map_children(|c| at[usize::from(c)]));
         at[i] = Id::from(out.len() - 1);
     }
-    RecExpr::from(out)
+    at[top]
 }
 
 /// The exact value of `node` when its children's values are `value`:

@@ -15,37 +15,16 @@ pub fn root<L: Language>(expr: &RecExpr<L>) -> Id {
     Id::from(expr.as_ref().len().saturating_sub(1))
 }
 
+pub(crate) use crate::language::copy_nodes;
+
 /// Appends the subterm of `expr` at `id` to `out`; returns its new id.
 pub fn copy(expr: &RecExpr<Math>, id: Id, out: &mut Vec<Math>) -> Id {
     copy_nodes(expr.as_ref(), id, out)
 }
 
-/// [`copy`] from a node list.
-pub fn copy_nodes(nodes: &[Math], id: Id, out: &mut Vec<Math>) -> Id {
-    let mut needed = vec![false; usize::from(id) + 1];
-    needed[usize::from(id)] = true;
-    for i in (0..=usize::from(id)).rev() {
-        if needed[i] {
-            for c in nodes[i].children() {
-                needed[usize::from(*c)] = true;
-            }
-        }
-    }
-    let mut map = vec![Id::from(0); usize::from(id) + 1];
-    for (i, keep) in needed.iter().enumerate() {
-        if *keep {
-            out.push(nodes[i].clone().map_children(|c| map[usize::from(c)]));
-            map[i] = Id::from(out.len() - 1);
-        }
-    }
-    map[usize::from(id)]
-}
-
 /// The subterm at `id` as a term of its own.
 pub fn sub(expr: &RecExpr<Math>, id: Id) -> RecExpr<Math> {
-    let mut out = Vec::new();
-    copy(expr, id, &mut out);
-    RecExpr::from(out)
+    crate::language::subterm(expr.as_ref(), id)
 }
 
 /// Whether the term has a `d` node.
