@@ -65,31 +65,35 @@ fn a_wrong_claim_and_a_missing_assumption_are_disproved_at_the_problems_n() {
     }
 }
 
-/// One wrong claim at 30 classes: its counterexample is searched while the
-/// checker reads the problem, and the checker's values for it are computed
-/// then; the certificate checks, and a point with one value changed does not.
+/// One wrong claim: its counterexample is searched before the checker reads
+/// the problem (30 classes) or while it does, on another thread (400
+/// classes, past `PARALLEL_SEARCH_FROM`), and the checker's values for it are
+/// computed then; the certificate checks, and a point with one value changed
+/// does not.
 #[test]
 fn a_lone_wrong_claim_is_refuted_with_a_point_the_checker_accepts() {
-    let text: String = softmax_with_loss(30)
-        .lines()
-        .filter(|l| !l.starts_with("prove") || l.starts_with("prove d(L, a7) "))
-        .map(|l| format!("{}\n", l.replace(" - t7", " + 2*t7")))
-        .collect();
-    let report = decide(&text);
-    assert!(report.rolled_up.is_some());
-    let [claim] = report.claims.as_slice() else {
-        panic!("one claim: {:?}", report.claims.len())
-    };
-    assert_eq!(claim.status, Status::Disproved, "{:?}", claim.reason);
-    let cx = claim.counterexample.as_ref().unwrap();
-    assert_eq!(cx.point.len(), 60);
-    assert_eq!(check_report(&report), Ok(1));
-    // Another point: `a3` moved (the assumption does not involve it), sides as stated.
-    let mut r = report.clone();
-    let cx = r.claims[0].counterexample.as_mut().unwrap();
-    let a3 = cx.point.get_mut("a3").unwrap();
-    *a3 = if a3 == "9" { "10".into() } else { "9".into() };
-    assert!(rejected(&r).contains("a side is"));
+    for classes in [30, 400] {
+        let text: String = softmax_with_loss(classes)
+            .lines()
+            .filter(|l| !l.starts_with("prove") || l.starts_with("prove d(L, a7) "))
+            .map(|l| format!("{}\n", l.replace(" - t7", " + 2*t7")))
+            .collect();
+        let report = decide(&text);
+        assert!(report.rolled_up.is_some());
+        let [claim] = report.claims.as_slice() else {
+            panic!("one claim: {:?}", report.claims.len())
+        };
+        assert_eq!(claim.status, Status::Disproved, "{:?}", claim.reason);
+        let cx = claim.counterexample.as_ref().unwrap();
+        assert_eq!(cx.point.len(), 2 * classes);
+        assert_eq!(check_report(&report), Ok(1));
+        // Another point: `a3` moved (the assumption does not involve it), sides as stated.
+        let mut r = report.clone();
+        let cx = r.claims[0].counterexample.as_mut().unwrap();
+        let a3 = cx.point.get_mut("a3").unwrap();
+        *a3 = if a3 == "9" { "10".into() } else { "9".into() };
+        assert!(rejected(&r).contains("a side is"));
+    }
 }
 
 #[test]
