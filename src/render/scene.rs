@@ -109,6 +109,12 @@ pub fn text_width(text: &str, size: f64) -> f64 {
     em * size
 }
 
+/// The advance width of a box's title: [`text_width`] at [`TITLE_SIZE`],
+/// in bold (DejaVu Sans Bold's glyphs are about 12 % wider).
+pub fn title_width(title: &str) -> f64 {
+    text_width(title, TITLE_SIZE) * 1.12
+}
+
 /// A value as the book prints it: `−` for minus (`a + -b` as `a − b`), `·`
 /// for a product, `×` never (that is the node's symbol).
 pub fn typeset(value: &str) -> String {

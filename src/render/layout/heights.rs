@@ -2,9 +2,9 @@
 //! labels, and the heights that put lanes level with their tails while
 //! keeping every column's stations apart. The second half of the layout.
 
-use super::super::scene::{text_width, Shape, LABEL_SIZE, SYMBOL_SIZE, TITLE_SIZE};
+use super::super::scene::{text_width, title_width, Shape, LABEL_SIZE, SYMBOL_SIZE};
 use super::order::{Layered, Station};
-use super::{PITCH, RADIUS};
+use super::{PITCH, RADIUS, TITLE_BAND};
 
 fn shape_size(shape: &Shape) -> (f64, f64) {
     match shape {
@@ -13,7 +13,7 @@ fn shape_size(shape: &Shape) -> (f64, f64) {
             (r, r)
         }
         Shape::Leaf(text) => (text_width(text, LABEL_SIZE) / 2.0 + 3.0, LABEL_SIZE * 0.6),
-        Shape::Layer(title) => (text_width(title, TITLE_SIZE) / 2.0 + 14.0, 30.0),
+        Shape::Layer(title) => (title_width(title) / 2.0 + 14.0, 30.0),
         Shape::Sink => (0.0, 0.0),
     }
 }
@@ -121,6 +121,73 @@ impl Layered<'_> {
                 let placed = separated(&desired, &gaps);
                 for (&s, y) in self.columns[c].iter().zip(placed) {
                     self.y[s] = y.round();
+                }
+            }
+        }
+    }
+}
+
+impl Layered<'_> {
+    /// The top and bottom of a box holding the stations `held`, its title band included.
+    pub(super) fn box_span(&self, held: &[usize]) -> (f64, f64) {
+        let top = held
+            .iter()
+            .map(|&s| self.y[s] - self.reach(s).0 - 6.0 - TITLE_BAND);
+        let bottom = held.iter().map(|&s| self.y[s] + self.reach(s).1 + 6.0);
+        (
+            top.fold(f64::INFINITY, f64::min),
+            bottom.fold(f64::NEG_INFINITY, f64::max),
+        )
+    }
+
+    /// Moves the stations that are not a box's out of it, in each column it
+    /// spans (another layer's leaf drawn at its use, or a waypoint of an edge
+    /// passing by), above the box's title band or below its frame: those
+    /// above it in the column (and those above them) up, those below it
+    /// down. `boxes` gives each box's stations that set its frame (`held`)
+    /// and all its own (`own`: its leaves too).
+    pub(super) fn clear_boxes(&mut self, boxes: &[(Vec<usize>, Vec<usize>)]) {
+        for (held, own) in boxes {
+            let (Some(first), Some(last)) = (
+                held.iter().map(|&s| self.column[s]).min(),
+                held.iter().map(|&s| self.column[s]).max(),
+            ) else {
+                continue;
+            };
+            let (top, bottom) = self.box_span(held);
+            for c in first..=last {
+                let order = self.columns[c].clone();
+                let inside: Vec<usize> = (0..order.len())
+                    .filter(|&k| own.contains(&order[k]))
+                    .collect();
+                // Without a held station here, those above the box's middle go up.
+                let middle = (top + bottom) / 2.0;
+                let (above, below) = match (inside.first(), inside.last()) {
+                    (Some(&f), Some(&g)) => (f, g + 1),
+                    _ => {
+                        let k = order.iter().take_while(|&&s| self.y[s] <= middle).count();
+                        (k, k)
+                    }
+                };
+                // A leaf stays where it is drawn unless it is in the title's
+                // band (its edge, short, is clear of the title); a waypoint
+                // goes out, so that no edge passes through the box.
+                let leaf = |s: usize| matches!(self.stations[s], Station::Node(_));
+                let mut limit = top;
+                for &s in order[..above].iter().rev() {
+                    let (up, down) = self.reach(s);
+                    if !(leaf(s) && self.y[s] - up > top + TITLE_BAND + 6.0) {
+                        self.y[s] = self.y[s].min(limit - down - 4.0);
+                    }
+                    limit = limit.min(self.y[s] - up - 8.0);
+                }
+                let mut limit = bottom;
+                for &s in &order[below..] {
+                    let (up, down) = self.reach(s);
+                    if !(leaf(s) && self.y[s] + down < bottom) {
+                        self.y[s] = self.y[s].max(limit + up + 4.0);
+                    }
+                    limit = limit.max(self.y[s] + down + 8.0);
                 }
             }
         }

@@ -14,11 +14,18 @@
 //! heights then follow the neighbours' lanes (least squares under those
 //! separations) so most lanes are straight. No label can be crossed by an
 //! edge: only lanes enter a label band, one per label pair.
+//!
+//! A layer's box is drawn around the nodes it holds and, in its columns, its
+//! leaves and the waypoints of edges into or out of it, with its title above
+//! them; another layer's leaf or a passing edge's waypoint in its columns is
+//! moved above the title or below the box (a leaf only when it would sit in
+//! the title's band), and an edge leaving a column runs level past a title
+//! its slope would cross. Titles are measured in bold.
 
 mod heights;
 mod order;
 
-use super::scene::{text_width, Scene, Shape, LABEL_SIZE, TITLE_SIZE};
+use super::scene::{text_width, title_width, Scene, Shape, LABEL_SIZE};
 use order::{Layered, Station};
 
 /// Vertical distance between two lanes into one node.
@@ -77,6 +84,9 @@ pub struct Geometry {
 pub fn layout(scene: &Scene) -> Geometry {
     let mut l = Layered::new(scene);
     l.place();
+    let held: Vec<Vec<usize>> = scene.boxes.iter().map(|b| held_nodes(scene, b)).collect();
+    let frames = frames(&l, &held);
+    l.clear_boxes(&frames);
     let offset = l.lane_offsets();
     let width = l.columns.len();
     // Column widths, and each gap's label band from the widest label in it.
@@ -95,8 +105,7 @@ pub fn layout(scene: &Scene) -> Geometry {
             }
         }
     }
-    // The nodes each box holds, and the width its title needs.
-    let held: Vec<Vec<usize>> = scene.boxes.iter().map(|b| held_nodes(scene, b)).collect();
+    // The width each box's title needs.
     let mut x = vec![0.0; width];
     // Past a column, the room a box ending there needs for its title
     // beyond the column: the next column, and the lanes to it, start after it.
@@ -112,7 +121,7 @@ pub fn layout(scene: &Scene) -> Geometry {
             if last == c {
                 let left = x[first] - col_width[first] / 2.0 - 6.0;
                 let right = x[c] + col_width[c] / 2.0 + 6.0;
-                let title = left + text_width(&b.title, TITLE_SIZE) + 20.0;
+                let title = left + title_width(&b.title) + 20.0;
                 overhang[c] = overhang[c].max(title - right);
             }
         }
@@ -141,6 +150,41 @@ pub fn layout(scene: &Scene) -> Geometry {
                 hw,
                 hh,
             }
+        })
+        .collect();
+    let boxes: Vec<(f64, f64, f64, f64)> = scene
+        .boxes
+        .iter()
+        .zip(&frames)
+        .map(|(b, (held, _))| {
+            let mut r = (
+                f64::INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::NEG_INFINITY,
+            );
+            for &i in held {
+                let c = l.column[i];
+                let (above, below) = l.reach(i);
+                r.0 = r.0.min(x[c] - col_width[c] / 2.0 - 6.0);
+                r.2 = r.2.max(x[c] + col_width[c] / 2.0 + 6.0);
+                r.1 = r.1.min(l.y[i] - above - 6.0 - TITLE_BAND);
+                r.3 = r.3.max(l.y[i] + below + 6.0);
+            }
+            r.2 = r.2.max(r.0 + title_width(&b.title) + 20.0);
+            (round(r.0), round(r.1), round(r.2), round(r.3))
+        })
+        .collect();
+    // Where each box's title is written: an edge leaving a column runs
+    // level past one it would cross.
+    let titles: Vec<(f64, f64, f64, f64)> = (scene.boxes.iter().zip(&boxes))
+        .map(|(b, r)| {
+            (
+                r.0 + 8.0,
+                r.1 + 2.0,
+                r.0 + 12.0 + title_width(&b.title),
+                r.1 + TITLE_BAND,
+            )
         })
         .collect();
     let mut edges: Vec<Routed> = vec![
@@ -183,8 +227,19 @@ pub fn layout(scene: &Scene) -> Geometry {
             }
             Station::Waypoint(_) => (tx, ty),
         };
+        let past = (titles.iter())
+            .filter(|t| crosses((start, (lane_start, lane_y)), **t))
+            .map(|t| t.2 + 3.0)
+            .fold(start.0, f64::max)
+            .min(lane_start);
         let points = &mut edges[hop.edge].points;
-        for p in [start, (lane_start, lane_y), (lane_end, lane_y), end] {
+        for p in [
+            start,
+            (past, start.1),
+            (lane_start, lane_y),
+            (lane_end, lane_y),
+            end,
+        ] {
             let p = (round(p.0), round(p.1));
             if points.last() != Some(&p) {
                 points.push(p);
@@ -194,29 +249,6 @@ pub fn layout(scene: &Scene) -> Geometry {
             edges[hop.edge].lane = (round(lane_start), round(lane_end), round(lane_y));
         }
     }
-    let boxes: Vec<(f64, f64, f64, f64)> = scene
-        .boxes
-        .iter()
-        .zip(&held)
-        .map(|(b, held)| {
-            let mut r = (
-                f64::INFINITY,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                f64::NEG_INFINITY,
-            );
-            for &i in held {
-                let c = l.column[i];
-                let (above, below) = l.reach(i);
-                r.0 = r.0.min(x[c] - col_width[c] / 2.0 - 6.0);
-                r.2 = r.2.max(x[c] + col_width[c] / 2.0 + 6.0);
-                r.1 = r.1.min(l.y[i] - above - 6.0 - TITLE_BAND);
-                r.3 = r.3.max(l.y[i] + below + 6.0);
-            }
-            r.2 = r.2.max(r.0 + text_width(&b.title, TITLE_SIZE) + 20.0);
-            (round(r.0), round(r.1), round(r.2), round(r.3))
-        })
-        .collect();
     let right = x
         .last()
         .map_or(0.0, |&last| last + col_width[width - 1] / 2.0);
@@ -246,6 +278,37 @@ pub fn layout(scene: &Scene) -> Geometry {
     }
 }
 
+/// Per box, the stations its frame is drawn around and all its own: the
+/// nodes it holds, and in its columns its leaves, the leaves drawn at a use
+/// in it, and the waypoints of an edge into or out of it (so that such an
+/// edge runs below the title); its own leaves elsewhere are its own too.
+/// Every other station in its columns is kept out of it.
+fn frames(l: &Layered, held: &[Vec<usize>]) -> Vec<(Vec<usize>, Vec<usize>)> {
+    let scene = l.scene;
+    (scene.boxes.iter().zip(held))
+        .map(|(b, held)| {
+            let columns = held.iter().map(|&i| l.column[i]);
+            let (Some(first), Some(last)) = (columns.clone().min(), columns.max()) else {
+                return (held.clone(), b.nodes.clone());
+            };
+            let ours = |i: usize| b.nodes.contains(&i);
+            let attached: Vec<usize> = (0..l.stations.len())
+                .filter(|&s| (first..=last).contains(&l.column[s]) && !held.contains(&s))
+                .filter(|&s| match l.stations[s] {
+                    Station::Waypoint(k) => ours(scene.edges[k].from) || ours(scene.edges[k].to),
+                    Station::Node(i) => {
+                        matches!(scene.nodes[i].shape, Shape::Leaf(_))
+                            && (ours(i) || scene.edges.iter().any(|e| e.from == i && ours(e.to)))
+                    }
+                })
+                .collect();
+            let frame: Vec<usize> = held.iter().chain(&attached).copied().collect();
+            let own = frame.iter().chain(&b.nodes).copied().collect();
+            (frame, own)
+        })
+        .collect()
+}
+
 /// The nodes a box holds: its operations (a leaf drawn at its use may sit
 /// in another layer's column, and enters the box from the side), or its
 /// leaves when it has no operation.
@@ -261,6 +324,25 @@ pub(super) fn held_nodes(scene: &Scene, b: &super::scene::SceneBox) -> Vec<usize
     } else {
         ops
     }
+}
+
+/// Whether the segment `s` passes through the rectangle `r` (left, top,
+/// right, bottom): the segment clipped to its slab in x, then in y.
+fn crosses(s: ((f64, f64), (f64, f64)), r: (f64, f64, f64, f64)) -> bool {
+    let ((x0, y0), (x1, y1)) = s;
+    let (mut lo, mut hi) = (0.0f64, 1.0f64);
+    for (p, d, min, max) in [(x0, x1 - x0, r.0, r.2), (y0, y1 - y0, r.1, r.3)] {
+        if d == 0.0 {
+            if p < min || p > max {
+                return false;
+            }
+            continue;
+        }
+        let (a, b) = ((min - p) / d, (max - p) / d);
+        lo = lo.max(a.min(b));
+        hi = hi.min(a.max(b));
+    }
+    lo <= hi
 }
 
 /// Coordinates to a tenth of a pixel, so the output is the same on every machine.
