@@ -297,15 +297,15 @@ fn every_figure_is_readable_at_880_px_with_no_overlaps_and_inputs_in_order() {
 /// Every built-in layer's whole-graph figure, as `derive --format svg`
 /// draws it: no two layers' boxes partly over each other (relu's and tanh's
 /// narrow first layer had its title's box reach into the next one; label
-/// smoothing's two layers shared a column), and no label or edge on a
-/// layer's title (the upstream gradient `g` of relu, sigmoid, tanh and
+/// smoothing's two layers shared a column), no label on another and no edge
+/// through a label (the upstream gradient `g` of relu, sigmoid, tanh and
 /// softplus was drawn on the first layer's title; edges ran through the
-/// titles of gelu, sigmoid-with-loss, label smoothing and RMS
-/// normalization). Other problems `problems` finds in some of these (edges
-/// across a matrix's leaf labels in affine and attention scores, batch
-/// normalization too wide for 880 px) are not asserted here yet.
+/// titles of gelu, sigmoid-with-loss, label smoothing and RMS normalization,
+/// and across a matrix's leaf names in affine and attention scores). The
+/// size of text at 880 px is not asserted here: batch normalization's whole
+/// graph is too wide for it.
 #[test]
-fn no_layer_box_or_title_is_drawn_over_in_any_example() {
+fn nothing_is_drawn_over_a_box_or_a_label_in_any_example() {
     let mut all = Vec::new();
     for (name, _, _) in backprove::EXAMPLES {
         let dir = std::env::temp_dir().join(format!("backprove-figures-{}", std::process::id()));

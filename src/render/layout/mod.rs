@@ -175,18 +175,17 @@ pub fn layout(scene: &Scene) -> Geometry {
             (round(r.0), round(r.1), round(r.2), round(r.3))
         })
         .collect();
-    // Where each box's title is written: an edge leaving a column runs
-    // level past one it would cross.
-    let titles: Vec<(f64, f64, f64, f64)> = (scene.boxes.iter().zip(&boxes))
-        .map(|(b, r)| {
-            (
-                r.0 + 8.0,
-                r.1 + 2.0,
-                r.0 + 12.0 + title_width(&b.title),
-                r.1 + TITLE_BAND,
-            )
-        })
-        .collect();
+    // Where each box's title and each leaf's name is written: an edge
+    // leaving a column runs level past one its slope would cross (a narrow
+    // leaf's edge past a wider name in its column).
+    let titles = (scene.boxes.iter().zip(&boxes)).map(|(b, r)| {
+        let right = r.0 + 12.0 + title_width(&b.title);
+        (r.0 + 8.0, r.1 + 2.0, right, r.1 + TITLE_BAND)
+    });
+    let names = (scene.nodes.iter().zip(&nodes))
+        .filter(|(n, _)| matches!(n.shape, Shape::Leaf(_)))
+        .map(|(_, p)| (p.x - p.hw, p.y - p.hh, p.x + p.hw, p.y + p.hh));
+    let written: Vec<(f64, f64, f64, f64)> = titles.chain(names).collect();
     let mut edges: Vec<Routed> = vec![
         Routed {
             points: Vec::new(),
@@ -227,8 +226,8 @@ pub fn layout(scene: &Scene) -> Geometry {
             }
             Station::Waypoint(_) => (tx, ty),
         };
-        let past = (titles.iter())
-            .filter(|t| crosses((start, (lane_start, lane_y)), **t))
+        let past = (written.iter())
+            .filter(|t| t.2 > start.0 + 0.5 && crosses((start, (lane_start, lane_y)), **t))
             .map(|t| t.2 + 3.0)
             .fold(start.0, f64::max)
             .min(lane_start);
