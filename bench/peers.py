@@ -21,7 +21,8 @@ Usage:
   python3 bench/peers.py [N ...]          # the table (default n = 10 100 300 1000)
   python3 bench/peers.py --check [N]      # the scripts' answers (tests/peers.rs runs this)
 Options: --repeats R (default 3), --timeout SECS per run (default 60), --binary PATH (a
-backprove already built; otherwise `cargo build --release` first), --pairs P (default 21).
+backprove already built; otherwise `cargo build --release` first), --pairs P (default 21),
+--only-pairs (backprove against itself only: the second table, in a few seconds).
 
 After the table, a second one compares backprove with itself: for each n, P
 rounds each run the true claim and the wrong one (and, separately, the claim
@@ -266,8 +267,11 @@ def main():
     if args and args[0] == "--check":
         n = int(args[1]) if len(args) > 1 else 5
         sys.exit(0 if check(n, opts["--timeout"]) else 1)
+    only_pairs = "--only-pairs" in args
+    args = [a for a in args if a != "--only-pairs"]
     sizes = [int(a) for a in args] or [10, 100, 300, 1000]
-    table(sizes, opts["--repeats"], opts["--timeout"])
+    if not only_pairs:
+        table(sizes, opts["--repeats"], opts["--timeout"])
     if opts["--pairs"] > 0:
         pairs(sizes, opts["--pairs"])
 
