@@ -337,6 +337,61 @@ fn nothing_is_drawn_over_a_box_or_a_label_in_any_example() {
     assert!(all.is_empty(), "{}", all.join("\n"));
 }
 
+/// Every built-in layer with an upstream gradient `g` (or `g1`, `g2`, …)
+/// that only its last layer reads: those leaves are drawn outside the
+/// earlier layers' boxes (they were drawn inside the first layer's box, or
+/// on its title, where a student reads them as that layer's own).
+#[test]
+fn another_layers_input_is_not_drawn_in_a_box() {
+    let mut all = Vec::new();
+    for name in [
+        "relu",
+        "sigmoid",
+        "tanh",
+        "softplus",
+        "affine",
+        "log-softmax",
+        "dropout",
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_backprove"))
+            .args(["example", name])
+            .output()
+            .unwrap();
+        let dir = std::env::temp_dir().join(format!("backprove-inputs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join(format!("{name}.txt"));
+        std::fs::write(&file, &out.stdout).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_backprove"))
+            .args(["derive", file.to_str().unwrap(), "--format", "svg"])
+            .output()
+            .unwrap();
+        let d = read(&String::from_utf8(out.stdout).unwrap());
+        // The first box is the first layer's; the gradient is the last one's input.
+        let first = d.boxes[0];
+        let g = |t: &str| {
+            t == "g"
+                || t.strip_prefix('g')
+                    .is_some_and(|k| k.parse::<u32>().is_ok())
+        };
+        let leaves: Vec<&Label> = d
+            .labels
+            .iter()
+            .filter(|l| !l.red && !l.bold && g(&l.text))
+            .collect();
+        assert!(!leaves.is_empty(), "{name}: no upstream gradient drawn");
+        for l in leaves {
+            let r = l.rect;
+            if r.0 < first.2 && r.2 > first.0 && r.1 < first.3 && r.3 > first.1 {
+                all.push(format!(
+                    "{name}: `{}` is drawn in the first layer's box",
+                    l.text
+                ));
+            }
+        }
+    }
+    assert!(all.is_empty(), "{}", all.join("\n"));
+}
+
 #[test]
 fn the_whole_graph_figure_is_readable_at_three_and_five_classes() {
     for n in ["3", "5"] {

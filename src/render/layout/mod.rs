@@ -17,10 +17,11 @@
 //!
 //! A layer's box is drawn around the nodes it holds and, in its columns, its
 //! leaves and the waypoints of edges into or out of it, with its title above
-//! them; another layer's leaf or a passing edge's waypoint in its columns is
-//! moved above the title or below the box (a leaf only when it would sit in
-//! the title's band), and an edge leaving a column runs level past a title
-//! its slope would cross. Titles are measured in bold.
+//! them; another layer's leaf in its columns is drawn past the box, just
+//! before the lanes into the column of its use, and a passing edge's
+//! waypoint is moved above the title or below the box; an edge leaving a
+//! column runs level past a title or a wider leaf name its slope would
+//! cross. Titles are measured in bold.
 
 mod heights;
 mod order;
@@ -85,14 +86,35 @@ pub fn layout(scene: &Scene) -> Geometry {
     let mut l = Layered::new(scene);
     l.place();
     let held: Vec<Vec<usize>> = scene.boxes.iter().map(|b| held_nodes(scene, b)).collect();
-    let frames = frames(&l, &held);
+    let mut frames = frames(&l, &held);
+    // Another layer's leaf in a box's column is drawn past the box, just
+    // before the lanes into the next column (its first use is there).
+    let outside: Vec<bool> = (0..l.stations.len())
+        .map(|s| {
+            let leaf = matches!(l.stations[s], Station::Node(i) if matches!(scene.nodes[i].shape, Shape::Leaf(_)));
+            leaf && (held.iter().zip(&frames)).any(|(h, (_, own))| {
+                let columns = h.iter().map(|&i| l.column[i]);
+                let span = columns.clone().min().zip(columns.max());
+                span.is_some_and(|(a, b)| (a..=b).contains(&l.column[s])) && !own.contains(&s)
+            })
+        })
+        .collect();
+    for (_, own) in &mut frames {
+        own.extend((0..l.stations.len()).filter(|&s| outside[s]));
+    }
     l.clear_boxes(&frames);
     let offset = l.lane_offsets();
     let width = l.columns.len();
-    // Column widths, and each gap's label band from the widest label in it.
+    // Column widths (a leaf drawn past its column aside), the room past a
+    // column for such leaves, and each gap's label band from the widest label in it.
     let mut col_width = vec![0.0f64; width];
+    let mut past_column = vec![0.0f64; width];
     for (s, &c) in l.column.iter().enumerate() {
-        col_width[c] = col_width[c].max(2.0 * l.size(s).0);
+        if outside[s] {
+            past_column[c] = past_column[c].max(2.0 * l.size(s).0 + 14.0);
+        } else {
+            col_width[c] = col_width[c].max(2.0 * l.size(s).0);
+        }
     }
     let mut band = vec![24.0f64; width];
     for h in &l.hops {
@@ -125,7 +147,13 @@ pub fn layout(scene: &Scene) -> Geometry {
                 overhang[c] = overhang[c].max(title - right);
             }
         }
-        at = x[c] + col_width[c] / 2.0 + overhang[c] + ROUTING + band[c] + CONNECTOR;
+        at = x[c]
+            + col_width[c] / 2.0
+            + overhang[c]
+            + past_column[c]
+            + ROUTING
+            + band[c]
+            + CONNECTOR;
     }
     // Top of everything at the margin, leaving room for box titles.
     let top = (0..l.stations.len())
@@ -144,8 +172,10 @@ pub fn layout(scene: &Scene) -> Geometry {
     let nodes: Vec<Placed> = (0..scene.nodes.len())
         .map(|i| {
             let (hw, hh) = l.size(i);
+            let c = l.column[i];
+            let past = x[c] + col_width[c] / 2.0 + overhang[c] + 10.0 + hw;
             Placed {
-                x: x[l.column[i]],
+                x: if outside[i] { past } else { x[c] },
                 y: l.y[i],
                 hw,
                 hh,
@@ -204,11 +234,11 @@ pub fn layout(scene: &Scene) -> Geometry {
                     Shape::Layer(_) => lane_y.clamp(p.y - p.hh + 8.0, p.y + p.hh - 8.0),
                     _ => fy,
                 };
-                (fx + p.hw, y)
+                (p.x + p.hw, y)
             }
             Station::Waypoint(_) => (fx, fy),
         };
-        let lane_start = x[c] + col_width[c] / 2.0 + overhang[c] + ROUTING;
+        let lane_start = x[c] + col_width[c] / 2.0 + overhang[c] + past_column[c] + ROUTING;
         let lane_end = lane_start + band[c];
         let (tx, ty) = station_xy(hop.to);
         let end = match l.stations[hop.to] {
