@@ -76,29 +76,27 @@ pub(super) fn decide_algebra(
         }
         let nb = norm.neg(&b);
         let diff = norm.add(&a, &nb)?;
-        let has_d = claim.lhs.as_ref().iter().any(|n| matches!(n, Math::D(_)));
-        let start = |norm: &mut Normalizer| -> Result<Vec<Mark>, AlgebraError> {
-            let first = Start {
-                problem,
-                defs,
-                lhs,
-                opaque,
-                quotients,
-                trig,
-                budget,
-                has_d,
-            };
-            first.marks(norm, &a, &sum_rules)
+        let first = Start {
+            problem,
+            defs,
+            lhs,
+            opaque,
+            quotients,
+            trig,
+            budget,
+            has_d: claim.lhs.as_ref().iter().any(|n| matches!(n, Math::D(_))),
         };
         if diff.is_zero() {
-            let chain = chain(claim, &start(&mut norm)?, &rhs_rules);
-            return Ok(Outcome::Equal { chain });
+            let marks = first.marks(first.algebra(&mut norm, &a, &sum_rules)?)?;
+            return Ok(Outcome::Equal {
+                chain: chain(claim, &marks, &rhs_rules),
+            });
         }
         // The first (names kept whole) residual is the one a reader can follow;
         // with `sin-cos-square`, the reduced one (`-1`, not `cos(x)^2 + sin(x)^2 - 2`).
         if residual.is_empty() || trig {
             residual = readable(&mut norm, &diff)?;
-            if has_d {
+            if first.has_d {
                 let left = readable(&mut norm, &a)?;
                 if left != residual {
                     residual = format!("{residual} (the left side simplifies to {left})");
@@ -112,7 +110,10 @@ pub(super) fn decide_algebra(
         if reversed {
             solved.reverse();
         }
-        let mut marks = start(&mut norm)?;
+        // The chain's start as this normalizer reads it now; the rest of it
+        // (a normalizer of its own) only once the assumptions prove the claim.
+        let algebra = first.algebra(&mut norm, &a, &sum_rules)?;
+        let mut marks = Vec::new();
         let mut a = a.clone();
         let mut used: Vec<Target> = Vec::new();
         for (target, value, text) in &solved {
@@ -133,8 +134,10 @@ pub(super) fn decide_algebra(
         let b = norm.normalize(rhs)?;
         let nb = norm.neg(&b);
         if norm.add(&a, &nb)?.is_zero() {
+            let mut all = first.marks(algebra)?;
+            all.extend(marks);
             return Ok(Outcome::Equal {
-                chain: chain(claim, &marks, &rhs_rules),
+                chain: chain(claim, &all, &rhs_rules),
             });
         }
     }
@@ -159,17 +162,25 @@ pub(super) struct Start<'a> {
 }
 
 impl Start<'_> {
-    fn marks(
+    /// The derivative's normal form `a` as `norm` reads it, with the rules
+    /// (`sum_rules`) that brought it there, and whether the chain first shows
+    /// it with its sums kept whole.
+    fn algebra(
         &self,
         norm: &mut Normalizer,
         a: &Rat,
         sum_rules: &[&str],
-    ) -> Result<Vec<Mark>, AlgebraError> {
-        let labelled = |prefix: &str, rules: &[&str]| {
-            (!rules.is_empty()).then(|| format!("{prefix}: {}", rules.join(", ")))
-        };
-        if sum_rules.is_empty() || !self.has_d {
-            return Ok(vec![(readable(norm, a)?, labelled("algebra", sum_rules))]);
+    ) -> Result<(Mark, bool), AlgebraError> {
+        let mark = (readable(norm, a)?, labelled("algebra", sum_rules));
+        Ok((mark, !sum_rules.is_empty() && self.has_d))
+    }
+
+    /// The chain's first marks: the derivative with its sums kept whole
+    /// (normalized apart, so this may come after the chain's normalizer has
+    /// moved on), then the `algebra` mark.
+    fn marks(&self, (algebra, sums_first): (Mark, bool)) -> Result<Vec<Mark>, AlgebraError> {
+        if !sums_first {
+            return Ok(vec![algebra]);
         }
         let mut whole = Normalizer::new(self.defs, self.opaque, self.budget)
             .with_ranges(&self.problem.ranges());
@@ -186,9 +197,14 @@ impl Start<'_> {
                 readable(&mut whole, &r)?,
                 labelled("differentiate (lemmas above), algebra", &inner),
             ),
-            (readable(norm, a)?, labelled("algebra", sum_rules)),
+            algebra,
         ])
     }
+}
+
+/// `prefix: rule, rule`, or nothing without rules.
+fn labelled(prefix: &str, rules: &[&str]) -> Option<String> {
+    (!rules.is_empty()).then(|| format!("{prefix}: {}", rules.join(", ")))
 }
 
 /// A normal form as a step shows it: products that a name stands for written
