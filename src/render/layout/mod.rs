@@ -30,7 +30,7 @@ use super::scene::{text_width, title_width, Scene, Shape, LABEL_SIZE};
 use order::{Layered, Station};
 
 /// Vertical distance between two lanes into one node.
-const PITCH: f64 = 46.0;
+const PITCH: f64 = 50.0;
 /// Width of the routing band between columns.
 const ROUTING: f64 = 16.0;
 /// Space between a lane's end and its head.
