@@ -425,7 +425,8 @@ impl Graph {
     /// that uses them. Without `layer` statements there are two: the one that
     /// computes the output from the named values it uses, and the rest.
     pub fn layers(&self, declared: &[crate::problem::Layer], walked: &[usize]) -> Layers {
-        let declared = if declared.is_empty() {
+        let declared_empty = declared.is_empty();
+        let declared = if declared_empty {
             self.automatic_layers()
         } else {
             declared
@@ -463,6 +464,11 @@ impl Graph {
             })
             .filter(|(_, nodes): &(String, Vec<usize>)| !nodes.is_empty())
             .collect();
+        // Declared layers that hold no node (their names only rename
+        // another: `let L = y`, `layer T = L`) box nothing: the automatic ones.
+        if out.is_empty() && !declared_empty {
+            return self.layers(&[], walked);
+        }
         // In forward order: a layer before the layers that use it.
         out.sort_by_key(|(_, nodes)| nodes.iter().max().copied());
         out

@@ -727,3 +727,27 @@ fn a_range_size_is_no_variable_to_differentiate_by() {
         "{err}"
     );
 }
+
+/// Layers the figures could not draw (red-team round 17): two layers that
+/// feed each other both ways (`A` holds `p` and `L`, `B` the `q` between
+/// them) made the layout's columns grow for ever in `svg`, `html` and `dot`;
+/// a layer holding only a renamed value, and an output that is an input,
+/// left no layer to box and the figure code indexed an empty list (exit 101).
+#[test]
+fn figures_of_odd_layers_are_drawn_not_hung_or_panicked() {
+    let cases = [
+        "let p = sigmoid(a1)\nlet q = exp(p)\nlet L = sigmoid(q)\nlayer A = p, L\nlayer B = q\n",
+        "let y = sigmoid(a1)\nlet L = y\nlayer T = L\n",
+        "let L = a1\n",
+    ];
+    for text in cases {
+        for format in ["svg", "html", "dot"] {
+            let binary = env!("CARGO_BIN_EXE_backprove");
+            let args = ["60", binary, "derive", "-", "--format", format];
+            let (code, out, err, _) = run_program("timeout", &args, text.as_bytes());
+            assert_eq!(code, 0, "{format} of {text:?}: {err}");
+            let drawn = if format == "dot" { "digraph" } else { "<svg" };
+            assert!(out.contains(drawn), "{format} of {text:?}: {out}");
+        }
+    }
+}

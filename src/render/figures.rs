@@ -80,7 +80,7 @@ pub fn figures(t: &Transcript) -> Vec<Figure> {
     let staged: Vec<usize> = if m > 1 {
         (0..last).rev().collect()
     } else {
-        vec![0]
+        (0..m).collect()
     };
     let levels = g.levels();
     let mut stage = 0;

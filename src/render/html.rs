@@ -227,13 +227,12 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
     }
     page.out.push_str("</ul>\n");
 
+    // The overview first and the whole graph last; between them one forward
+    // figure per layer, then the backward ones (none at all for an output
+    // that is an input: `let L = a1`).
     let (overview, rest) = figs.split_first().expect("there is always an overview");
-    let layers = t.layers.len().max(1);
-    let (forward, rest) = rest.split_at(layers.min(rest.len()));
     let (whole, rest) = rest.split_last().expect("there is always a whole graph");
-    let (backward_last, stages) = rest
-        .split_first()
-        .expect("there is always a backward figure");
+    let (forward, backward) = rest.split_at(t.layers.len().min(rest.len()));
 
     page.out.push_str("<h2>The layers</h2>\n");
     page.figure(overview);
@@ -267,7 +266,7 @@ pub fn render(t: &Transcript, view: &Transcript) -> String {
         )
     );
     let mut walked: Vec<usize> = Vec::new();
-    for (k, f) in std::iter::once(backward_last).chain(stages).enumerate() {
+    for (k, f) in backward.iter().enumerate() {
         if k == 1 && t.layers.len() > 1 {
             let earlier: Vec<String> = t.layers[..t.layers.len() - 1]
                 .iter()

@@ -52,6 +52,46 @@ fn has_cycle(n: usize, edges: &[(usize, usize)]) -> bool {
     (0..n).any(|i| reach[i][i])
 }
 
+/// The edges of `scene` that close no cycle (a depth-first walk from each
+/// node in turn drops an edge back to a node it is still inside): the
+/// layers' overview draws two layers that feed each other as nodes with
+/// edges both ways, and columns follow the longest paths of the rest.
+fn forward_edges(scene: &Scene) -> Vec<usize> {
+    let n = scene.nodes.len();
+    let mut outs: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (k, e) in scene.edges.iter().enumerate() {
+        outs[e.from].push(k);
+    }
+    // 0 unseen, 1 on the walk's path, 2 done.
+    let mut state = vec![0u8; n];
+    let mut back = vec![false; scene.edges.len()];
+    for start in 0..n {
+        if state[start] != 0 {
+            continue;
+        }
+        let mut stack = vec![(start, 0usize)];
+        state[start] = 1;
+        while let Some((v, next)) = stack.pop() {
+            match outs[v].get(next) {
+                Some(&k) => {
+                    stack.push((v, next + 1));
+                    let to = scene.edges[k].to;
+                    match state[to] {
+                        0 => {
+                            state[to] = 1;
+                            stack.push((to, 0));
+                        }
+                        1 => back[k] = true,
+                        _ => {}
+                    }
+                }
+                None => state[v] = 2,
+            }
+        }
+    }
+    (0..scene.edges.len()).filter(|&k| !back[k]).collect()
+}
+
 /// `a12` as (`a`, 12), for putting a family's leaves in index order.
 fn family_index(text: &str) -> Option<(&str, u64)> {
     let split = text.find(|c: char| c.is_ascii_digit())?;
@@ -86,26 +126,40 @@ impl<'a> Layered<'a> {
         if has_cycle(ops.len(), &feeds) {
             feeds.clear();
         }
-        let mut to_end = vec![0usize; n];
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for e in &scene.edges {
-                if to_end[e.from] < to_end[e.to] + 1 {
-                    to_end[e.from] = to_end[e.to] + 1;
-                    changed = true;
-                }
-            }
-            for &(a, b) in &feeds {
-                let after = ops[b].iter().map(|&i| to_end[i] + 1).max().unwrap_or(0);
-                for &i in &ops[a] {
-                    if to_end[i] < after {
-                        to_end[i] = after;
+        // The longest paths, or `None` when the layers' order contradicts
+        // the edges: a path from one layer to another through nodes in no
+        // box, which `feeds` does not see, makes the distances grow for ever.
+        let forward = forward_edges(scene);
+        let longest = |feeds: &[(usize, usize)]| -> Option<Vec<usize>> {
+            let mut to_end = vec![0usize; n];
+            let mut changed = true;
+            while changed {
+                changed = false;
+                for e in forward.iter().map(|&k| &scene.edges[k]) {
+                    if to_end[e.from] < to_end[e.to] + 1 {
+                        to_end[e.from] = to_end[e.to] + 1;
                         changed = true;
                     }
                 }
+                for &(a, b) in feeds {
+                    let after = ops[b].iter().map(|&i| to_end[i] + 1).max().unwrap_or(0);
+                    for &i in &ops[a] {
+                        if to_end[i] < after {
+                            to_end[i] = after;
+                            changed = true;
+                        }
+                    }
+                }
+                // No path is longer than every node once per layer.
+                if to_end.iter().any(|&d| d > n * (ops.len() + 1)) {
+                    return None;
+                }
             }
-        }
+            Some(to_end)
+        };
+        let to_end = longest(&feeds)
+            .or_else(|| longest(&[]))
+            .unwrap_or_else(|| vec![0; n]);
         let last = to_end.iter().copied().max().unwrap_or(0);
         let mut column: Vec<usize> = to_end.iter().map(|d| last - d).collect();
         for (i, node) in scene.nodes.iter().enumerate() {
@@ -117,7 +171,7 @@ impl<'a> Layered<'a> {
                     .map(|e| column[e.to])
                     .min()
                 {
-                    column[i] = c - 1;
+                    column[i] = c.saturating_sub(1);
                 }
             }
         }
