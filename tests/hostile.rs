@@ -751,3 +751,16 @@ fn figures_of_odd_layers_are_drawn_not_hung_or_panicked() {
         }
     }
 }
+
+/// Without a claim or `--wrt`, `derive` walks to the inputs named `a…` that
+/// the output depends on; another of the file (`a2` in a definition the
+/// output does not use) made it stop with "`a2` is not an input of `L`" and
+/// no line (red-team round 17).
+#[test]
+fn derive_walks_to_the_inputs_its_output_uses() {
+    let text = "let u = sigmoid(a1)\nlet v = a2*3\nlet L = u*u\n";
+    let (code, out, err, _) = run(&["derive", "-"], text.as_bytes());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("∂L/∂a1") || out.contains("a1"), "{out}");
+    assert!(!out.contains("a2 ="), "{out}");
+}

@@ -74,12 +74,21 @@ pub(super) fn derive_command(
     } else if !claimed_inputs.is_empty() {
         claimed_inputs
     } else {
+        // The inputs named `a…` that the output depends on (another `a2`
+        // of the file is no input of it, and walking to it is an error).
         let defs = crate::prove::definitions(&problem);
         let mut vars = std::collections::BTreeSet::new();
-        for d in &problem.definitions {
-            for n in d.expr.as_ref() {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut todo = vec![egg::Symbol::from(output.as_str())];
+        while let Some(name) = todo.pop() {
+            let Some(expr) = defs.get(&name).filter(|_| seen.insert(name)) else {
+                continue;
+            };
+            for n in expr.as_ref() {
                 if let crate::language::Math::Var(s) = n {
-                    if !defs.contains_key(s) && s.as_str().starts_with('a') {
+                    if defs.contains_key(s) {
+                        todo.push(*s);
+                    } else if s.as_str().starts_with('a') {
                         vars.insert(s.to_string());
                     }
                 }

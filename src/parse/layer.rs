@@ -17,7 +17,7 @@ pub(super) fn is_layer(tokens: &[Token]) -> bool {
             tokens.first().map(|t| &t.tok),
             tokens.get(1).map(|t| &t.tok)
         ),
-        (Some(Tok::Ident("layer")), Some(Tok::Ident(_)))
+        (Some(Tok::Ident("layer")), Some(_))
     )
 }
 
@@ -50,6 +50,13 @@ pub(super) fn parse_layer(
     while let Tok::Ident(w) = &tokens[pos].tok {
         words.push(*w);
         pos += 1;
+    }
+    if words.is_empty() {
+        return Err(syntax(
+            &tokens[pos],
+            line,
+            "the layer's name (words before `=`)",
+        ));
     }
     if tokens[pos].tok != Tok::Eq {
         return Err(syntax(

@@ -137,3 +137,15 @@ fn errors_of_meaning_say_what_they_are_about() {
     // A syntax error is not an error of meaning.
     assert_eq!(kind("prove (x = 1"), None);
 }
+
+#[test]
+fn a_layer_without_a_name_says_so_at_its_spot() {
+    check(
+        "let y = x\nlayer = y",
+        "error: line 2, column 7: expected the layer's name (words before `=`), found `=`\n",
+    );
+    check(
+        "let y = x\nlayer",
+        "error: line 2, column 6: expected the layer's name (words before `=`), found end of line\n",
+    );
+}
