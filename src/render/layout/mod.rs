@@ -1,8 +1,8 @@
 //! The one layout every figure uses: a layered drawing, left to right.
 //!
-//! Columns come from the longest path to the end (a leaf sits just left of
-//! its first user); an edge spanning several columns passes through one waypoint per
-//! column. The order within a column starts from a depth-first walk, is
+//! Columns come from the longest path to the end, along the edges that close
+//! no cycle (a leaf sits just left of its first user); an edge spanning
+//! several columns passes through one waypoint per column. The order within a column starts from a depth-first walk, is
 //! improved by barycenter sweeps (keeping the order with fewest crossings),
 //! and puts the leaves of one family in index order (`a1` above `a2`).
 //!
