@@ -102,25 +102,24 @@ pub(super) fn context_and_counterexamples(
             (*i, found)
         })
     };
-    // A small problem is searched first, on this thread: starting a thread
-    // and waking it cost more than the overlap saves.
-    if size(problem) < PARALLEL_SEARCH_FROM {
+    let template = || receive.recv().ok();
+    let (context, searched) = if size(problem) < PARALLEL_SEARCH_FROM {
+        // A small problem is searched first, on this thread: starting a
+        // thread and waking it cost more than the overlap saves.
         let searched = search();
-        let context = crate::check::Context::new_with(report, || receive.recv().ok(), None);
-        for (i, cx) in searched {
-            found[i] = Some(cx);
-        }
-        return (context, found);
-    }
-    // The checker reads on this thread (whose heap has the most room for
-    // what it allocates), the search runs on another.
-    let (context, searched) = std::thread::scope(|scope| {
-        let searcher = std::thread::Builder::new()
-            .stack_size(64 << 20)
-            .spawn_scoped(scope, search);
-        let context = crate::check::Context::new_with(report, || receive.recv().ok(), None);
-        (context, searcher.ok().and_then(|s| s.join().ok()))
-    });
+        let context = crate::check::Context::new_with(report, template, None);
+        (context, Some(searched))
+    } else {
+        // The checker reads on this thread (whose heap has the most room
+        // for what it allocates), the search runs on another.
+        std::thread::scope(|scope| {
+            let searcher = std::thread::Builder::new()
+                .stack_size(64 << 20)
+                .spawn_scoped(scope, search);
+            let context = crate::check::Context::new_with(report, template, None);
+            (context, searcher.ok().and_then(|s| s.join().ok()))
+        })
+    };
     for (i, cx) in searched.into_iter().flatten() {
         found[i] = Some(cx);
     }

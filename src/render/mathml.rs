@@ -61,7 +61,7 @@ impl MathMl {
     }
 }
 
-/// `mathml` with the parentheses of each `\\left( … \\right)` pair whose
+/// `mathml` with the parentheses of each `\left( … \right)` pair whose
 /// content is no taller than a line (no fraction, root, big operator or
 /// table) marked not to stretch: MathML Core stretches a fence to its
 /// content's ink, so `exp(a_1)` got parentheses a size larger than the

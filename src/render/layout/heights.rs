@@ -128,6 +128,12 @@ impl Layered<'_> {
 }
 
 impl Layered<'_> {
+    /// The first and last columns of `stations`, if any.
+    pub(super) fn column_span(&self, stations: &[usize]) -> Option<(usize, usize)> {
+        let columns = stations.iter().map(|&s| self.column[s]);
+        columns.clone().min().zip(columns.max())
+    }
+
     /// The top and bottom of a box holding the stations `held`, its title band included.
     pub(super) fn box_span(&self, held: &[usize]) -> (f64, f64) {
         let top = held
@@ -148,20 +154,17 @@ impl Layered<'_> {
     /// and all its own (`own`: its leaves too).
     pub(super) fn clear_boxes(&mut self, boxes: &[(Vec<usize>, Vec<usize>)]) {
         for (held, own) in boxes {
-            let (Some(first), Some(last)) = (
-                held.iter().map(|&s| self.column[s]).min(),
-                held.iter().map(|&s| self.column[s]).max(),
-            ) else {
+            let Some((first, last)) = self.column_span(held) else {
                 continue;
             };
             let (top, bottom) = self.box_span(held);
+            // Without a held station in a column, those above the box's middle go up.
+            let middle = (top + bottom) / 2.0;
             for c in first..=last {
                 let order = self.columns[c].clone();
                 let inside: Vec<usize> = (0..order.len())
                     .filter(|&k| own.contains(&order[k]))
                     .collect();
-                // Without a held station here, those above the box's middle go up.
-                let middle = (top + bottom) / 2.0;
                 let (above, below) = match (inside.first(), inside.last()) {
                     (Some(&f), Some(&g)) => (f, g + 1),
                     _ => {
@@ -169,14 +172,14 @@ impl Layered<'_> {
                         (k, k)
                     }
                 };
-                // A leaf stays where it is drawn unless it is in the title's
-                // band (its edge, short, is clear of the title); a waypoint
-                // goes out, so that no edge passes through the box.
-                let leaf = |s: usize| matches!(self.stations[s], Station::Node(_));
+                // A node (a leaf) stays where it is drawn unless it is in the
+                // title's band (its edge, short, is clear of the title); a
+                // waypoint goes out, so that no edge passes through the box.
+                let node = |s: usize| matches!(self.stations[s], Station::Node(_));
                 let mut limit = top;
                 for &s in order[..above].iter().rev() {
                     let (up, down) = self.reach(s);
-                    if !(leaf(s) && self.y[s] - up > top + TITLE_BAND + 6.0) {
+                    if !(node(s) && self.y[s] - up > top + TITLE_BAND + 6.0) {
                         self.y[s] = self.y[s].min(limit - down - 4.0);
                     }
                     limit = limit.min(self.y[s] - up - 8.0);
@@ -184,7 +187,7 @@ impl Layered<'_> {
                 let mut limit = bottom;
                 for &s in &order[below..] {
                     let (up, down) = self.reach(s);
-                    if !(leaf(s) && self.y[s] + down < bottom) {
+                    if !(node(s) && self.y[s] + down < bottom) {
                         self.y[s] = self.y[s].max(limit + up + 4.0);
                     }
                     limit = limit.max(self.y[s] + down + 8.0);

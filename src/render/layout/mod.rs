@@ -2,9 +2,10 @@
 //!
 //! Columns come from the longest path to the end, along the edges that close
 //! no cycle (a leaf sits just left of its first user); an edge spanning
-//! several columns passes through one waypoint per column. The order within a column starts from a depth-first walk, is
-//! improved by barycenter sweeps (keeping the order with fewest crossings),
-//! and puts the leaves of one family in index order (`a1` above `a2`).
+//! several columns passes through one waypoint per column. The order within
+//! a column starts from a depth-first walk, is improved by barycenter sweeps
+//! (keeping the order with fewest crossings), and puts the leaves of one
+//! family in index order (`a1` above `a2`).
 //!
 //! Every gap between two columns has a routing band (sloped lines, no text)
 //! and a label band where each edge runs horizontally in its own lane just
@@ -93,8 +94,7 @@ pub fn layout(scene: &Scene) -> Geometry {
         .map(|s| {
             let leaf = matches!(l.stations[s], Station::Node(i) if matches!(scene.nodes[i].shape, Shape::Leaf(_)));
             leaf && (held.iter().zip(&frames)).any(|(h, (_, own))| {
-                let columns = h.iter().map(|&i| l.column[i]);
-                let span = columns.clone().min().zip(columns.max());
+                let span = l.column_span(h);
                 span.is_some_and(|(a, b)| (a..=b).contains(&l.column[s])) && !own.contains(&s)
             })
         })
@@ -127,7 +127,6 @@ pub fn layout(scene: &Scene) -> Geometry {
             }
         }
     }
-    // The width each box's title needs.
     let mut x = vec![0.0; width];
     // Past a column, the room a box ending there needs for its title
     // beyond the column: the next column, and the lanes to it, start after it.
@@ -136,8 +135,7 @@ pub fn layout(scene: &Scene) -> Geometry {
     for c in 0..width {
         x[c] = at + col_width[c] / 2.0;
         for (b, nodes) in scene.boxes.iter().zip(&held) {
-            let columns = nodes.iter().map(|&i| l.column[i]);
-            let (Some(first), Some(last)) = (columns.clone().min(), columns.max()) else {
+            let Some((first, last)) = l.column_span(nodes) else {
                 continue;
             };
             if last == c {
@@ -195,12 +193,10 @@ pub fn layout(scene: &Scene) -> Geometry {
             );
             for &i in held {
                 let c = l.column[i];
-                let (above, below) = l.reach(i);
                 r.0 = r.0.min(x[c] - col_width[c] / 2.0 - 6.0);
                 r.2 = r.2.max(x[c] + col_width[c] / 2.0 + 6.0);
-                r.1 = r.1.min(l.y[i] - above - 6.0 - TITLE_BAND);
-                r.3 = r.3.max(l.y[i] + below + 6.0);
             }
+            (r.1, r.3) = l.box_span(held);
             r.2 = r.2.max(r.0 + title_width(&b.title) + 20.0);
             (round(r.0), round(r.1), round(r.2), round(r.3))
         })
@@ -316,8 +312,7 @@ fn frames(l: &Layered, held: &[Vec<usize>]) -> Vec<(Vec<usize>, Vec<usize>)> {
     let scene = l.scene;
     (scene.boxes.iter().zip(held))
         .map(|(b, held)| {
-            let columns = held.iter().map(|&i| l.column[i]);
-            let (Some(first), Some(last)) = (columns.clone().min(), columns.max()) else {
+            let Some((first, last)) = l.column_span(held) else {
                 return (held.clone(), b.nodes.clone());
             };
             let ours = |i: usize| b.nodes.contains(&i);

@@ -157,6 +157,8 @@ impl<'a> Layered<'a> {
             }
             Some(to_end)
         };
+        // (Along edges that close no cycle there are longest paths: the
+        // last fallback is never taken.)
         let to_end = longest(&feeds)
             .or_else(|| longest(&[]))
             .unwrap_or_else(|| vec![0; n]);
