@@ -286,10 +286,34 @@ fn prove_claim(
         }
     };
 
-    let algebra = decide_algebra(problem, defs, claim, &lhs, &rhs, budget(limits, deadline));
     // The numeric search gets what is left, and at least a tenth of the
     // timeout, so a proof found late is still spot-checked.
-    let search_until = deadline.max(Instant::now() + limits.timeout / 10);
+    let search_until = || deadline.max(Instant::now() + limits.timeout / 10);
+    // A claim the first comparison does not show true is looked at a few
+    // points first: a false one is refuted there, without the comparisons
+    // that unfold more (the counterexample is the one the whole search finds).
+    let mut early = None;
+    let mut refuted = || {
+        early = refute_quickly(
+            problem,
+            defs,
+            claim,
+            &lhs,
+            &rhs,
+            REFUTE_POINTS,
+            search_until(),
+        );
+        early.is_some()
+    };
+    let algebra = decide_algebra(
+        problem,
+        defs,
+        claim,
+        (&lhs, &rhs),
+        budget(limits, deadline),
+        &mut refuted,
+    );
+    let search_until = search_until();
     let refutation = |count| refute_any(problem, defs, claim, &lhs, &rhs, count, search_until);
     match algebra {
         Ok(Outcome::Equal { chain }) => match refutation(CHECK_POINTS) {
@@ -334,7 +358,10 @@ fn prove_claim(
                 report.steps.extend(chain);
             }
         },
-        Ok(Outcome::Differ { residual }) => match refutation(REFUTE_POINTS) {
+        Ok(Outcome::Differ { residual }) => match early
+            .take()
+            .map_or_else(|| refutation(REFUTE_POINTS), Refutation::Differ)
+        {
             Refutation::Differ(cx) => {
                 // The lemmas let a checker evaluate the derivatives at the counterexample.
                 let Some(lemmas) = disproof_lemmas(&derivation, limits, &mut report) else {

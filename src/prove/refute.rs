@@ -15,9 +15,48 @@ pub(super) fn refute_any(
     count: usize,
     until: Instant,
 ) -> Refutation {
+    search_cases(problem, defs, claim, (lhs, rhs), count, None, until)
+}
+
+/// The first `QUICK_POINTS` points [`refute_any`] looks at (of its first
+/// case: the smallest `n`, the first values of the free indices): a
+/// counterexample found here is the one `refute_any` finds, and a false
+/// claim is most often refuted at its first point. `None` when no point
+/// there differs.
+pub(super) fn refute_quickly(
+    problem: &Problem,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    claim: &Claim,
+    lhs: &RecExpr<Math>,
+    rhs: &RecExpr<Math>,
+    count: usize,
+    until: Instant,
+) -> Option<PointValues> {
+    let quick = Some(QUICK_POINTS);
+    match search_cases(problem, defs, claim, (lhs, rhs), count, quick, until) {
+        Refutation::Differ(cx) => Some(cx),
+        _ => None,
+    }
+}
+
+/// Points [`refute_quickly`] looks at.
+const QUICK_POINTS: usize = 3;
+
+/// [`refute_any`]; with `quick`, only its first case, at most that many points.
+fn search_cases(
+    problem: &Problem,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+    claim: &Claim,
+    (lhs, rhs): (&RecExpr<Math>, &RecExpr<Math>),
+    count: usize,
+    quick: Option<usize>,
+    until: Instant,
+) -> Refutation {
+    let attempts = quick.unwrap_or(usize::MAX);
     if !unroll::is_indexed(problem) {
         let sides = Sides::Terms(lhs, rhs);
-        return refute(problem, defs, claim, sides, count, CHECK_POINTS, until);
+        let keep = if quick.is_some() { 0 } else { CHECK_POINTS };
+        return refute(problem, defs, claim, sides, (count, attempts), keep, until);
     }
     let indices = crate::index::free_in_order_of(&[&claim.lhs, &claim.rhs]);
     let mut agreeing = Vec::new();
@@ -30,7 +69,7 @@ pub(super) fn refute_any(
         let concrete_defs = definitions(&concrete);
         // At most 27 valuations per n (all of them for up to three free indices).
         let mut valuations = unroll::valuations(&indices, &sizes);
-        valuations.truncate(27);
+        valuations.truncate(if quick.is_some() { 1 } else { 27 });
         let per_case = count.div_ceil(valuations.len()).max(2);
         for env in valuations {
             let terms = [&claim.lhs, &claim.rhs, lhs, rhs].map(|e| unroll::unroll(e, &sizes, &env));
@@ -56,13 +95,13 @@ pub(super) fn refute_any(
                 }
             };
             // Only the first agreeing point of each case is kept, while there is room.
-            let keep = usize::from(agreeing.len() < CHECK_POINTS);
+            let keep = usize::from(agreeing.len() < CHECK_POINTS && quick.is_none());
             match refute(
                 &concrete,
                 &concrete_defs,
                 &unrolled,
                 Sides::Terms(&l, &r),
-                per_case,
+                (per_case, attempts),
                 keep,
                 until,
             ) {
@@ -87,6 +126,9 @@ pub(super) fn refute_any(
                 }
             }
         }
+        if quick.is_some() {
+            return Refutation::Agree(agreeing);
+        }
     }
     match unsatisfiable {
         Some(text) if agreeing.is_empty() => Refutation::NotSearched(text),
@@ -105,13 +147,15 @@ pub(super) enum Sides<'a> {
 }
 
 /// Looks for a point that satisfies the assumptions where the sides certainly
-/// differ; of the points where they agree, the first `keep` are written out.
+/// differ, at `count` points (and more, if points are rejected), at most
+/// `attempts` drawn; of the points where they agree, the first `keep` are
+/// written out.
 pub(super) fn refute(
     problem: &Problem,
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
     claim: &Claim,
     sides: Sides,
-    count: usize,
+    (count, attempts): (usize, usize),
     keep: usize,
     until: Instant,
 ) -> Refutation {
@@ -136,6 +180,17 @@ pub(super) fn refute(
     let mut vars = collect_vars(exprs, defs);
     sort_naturally(&mut vars);
     let solved_vars: BTreeSet<Symbol> = solved.iter().map(|(v, _)| *v).collect();
+    // The equations hold exactly at every point built from their solution;
+    // one whose sides are defined everywhere needs no evaluation there.
+    let exact: Vec<bool> = problem
+        .assumptions
+        .iter()
+        .map(|a| {
+            a.relation == Relation::Eq
+                && defined_everywhere(&a.lhs, defs)
+                && defined_everywhere(&a.rhs, defs)
+        })
+        .collect();
     // Where a function under a `d` of the claim is undefined, so is the
     // claim: such a point is none of its points (the checker agrees). A
     // template's values are none there already.
@@ -148,7 +203,7 @@ pub(super) fn refute(
     };
     let mut rng = Rng::new(seed(claim));
     let mut agreeing = Vec::new();
-    for attempt in 0..count * 3 {
+    for attempt in 0..(count * 3).min(attempts) {
         if attempt >= count && attempt % 3 != 0 {
             continue;
         }
@@ -181,7 +236,9 @@ pub(super) fn refute(
         // One evaluator for the assumptions and the sides: the definitions'
         // values at the point are computed once.
         let mut eval = Evaluator::new(defs, &point);
-        if !satisfies_facts(problem, &mut eval) || bodies.iter().any(|b| eval.eval(b).is_none()) {
+        if !satisfies_facts(problem, &mut eval, &exact)
+            || bodies.iter().any(|b| eval.eval(b).is_none())
+        {
             continue;
         }
         let at_point = match sides {
@@ -312,8 +369,15 @@ pub(super) fn positive_by_assumption(problem: &Problem, v: Symbol) -> bool {
     })
 }
 
-pub(super) fn satisfies_facts(problem: &Problem, eval: &mut Evaluator) -> bool {
-    problem.assumptions.iter().all(|a| {
+/// Whether the point `eval` evaluates at satisfies the assumptions, with
+/// `solved` the equations it was built to satisfy exactly whose sides are
+/// defined at every point (read by [`defined_everywhere`]).
+pub(super) fn satisfies_facts(problem: &Problem, eval: &mut Evaluator, solved: &[bool]) -> bool {
+    let assumptions = problem
+        .assumptions
+        .iter()
+        .zip(solved.iter().chain(std::iter::repeat(&false)));
+    assumptions.filter(|(_, solved)| !**solved).all(|(a, _)| {
         let (Some(l), Some(r)) = (eval.eval(&a.lhs), eval.eval(&a.rhs)) else {
             return false;
         };
@@ -323,6 +387,19 @@ pub(super) fn satisfies_facts(problem: &Problem, eval: &mut Evaluator) -> bool {
             Relation::Ge => l.lo >= r.hi,
             Relation::Ne => l.disjoint(&r),
         }
+    })
+}
+
+/// Whether `e` has a value wherever its variables have: sums, differences
+/// and products of numbers and variables that no definition names.
+pub(super) fn defined_everywhere(
+    e: &RecExpr<Math>,
+    defs: &BTreeMap<Symbol, RecExpr<Math>>,
+) -> bool {
+    e.as_ref().iter().all(|n| match n {
+        Math::Num(_) | Math::Add(_) | Math::Sub(_) | Math::Mul(_) | Math::Neg(_) => true,
+        Math::Var(s) => !defs.contains_key(s),
+        _ => false,
     })
 }
 
@@ -356,6 +433,39 @@ mod tests {
                 }
                 sort_naturally(&mut vars);
                 assert_eq!(vars, expected);
+            }
+        }
+    }
+
+    /// A counterexample the quick search finds is the one the whole search
+    /// finds; a claim that holds at its first points is left to the whole
+    /// search (the sum is `exp(a[k])` at one class, not at two).
+    #[test]
+    fn the_quick_search_finds_the_whole_searchs_counterexample() {
+        let cases = [
+            ("let y = x^2\nprove y = x*x + 1", true),
+            ("prove (x + 1)^2 = x^2 + 2*x + 1", false),
+            ("prove sum(j, t[j]) = t[k] + 1", true),
+            (
+                "assume sum(j, t[j]) = 1\nprove sum(j, t[j]*x) = x + t[k]",
+                true,
+            ),
+            ("let S = sum(j, exp(a[j]))\nprove S = exp(a[k])", false),
+        ];
+        let until = Instant::now() + std::time::Duration::from_secs(10);
+        for (text, quick_finds) in cases {
+            let problem = crate::parse_problem(text).unwrap();
+            let defs = problem.definitions_by_name();
+            let claim = &problem.claims[0];
+            let (lhs, rhs) = (&claim.lhs, &claim.rhs);
+            let whole = refute_any(&problem, &defs, claim, lhs, rhs, REFUTE_POINTS, until);
+            let quick = refute_quickly(&problem, &defs, claim, lhs, rhs, REFUTE_POINTS, until);
+            assert_eq!(quick.is_some(), quick_finds, "{text}");
+            match (quick, whole) {
+                (Some(q), Refutation::Differ(w)) => assert_eq!(q, w, "{text}"),
+                (None, Refutation::Differ(_)) => assert!(text.contains("exp"), "{text}"),
+                (None, Refutation::Agree(_)) => assert!(text.contains("2*x"), "{text}"),
+                _ => panic!("unexpected search results: {text}"),
             }
         }
     }

@@ -158,7 +158,15 @@ fn counterexample(
     let own = Instant::now() + limits.timeout;
     let deadline = until.map_or(own, |until| until.min(own));
     let sides = refute::Sides::Values(values);
-    match refute(problem, defs, claim, sides, REFUTE_POINTS, 0, deadline) {
+    match refute(
+        problem,
+        defs,
+        claim,
+        sides,
+        (REFUTE_POINTS, usize::MAX),
+        0,
+        deadline,
+    ) {
         Refutation::Differ(cx) => Some(cx),
         _ => None,
     }
