@@ -40,6 +40,7 @@ pub mod rollup;
 mod rules;
 mod transcript;
 pub mod unroll;
+pub mod workers;
 
 pub use check::{check_certificate, check_report, check_report_until, same_problem, CheckError};
 pub use cli::render_error;

@@ -10,15 +10,10 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    // Every stage reads a name through its definition, so a chain of
-    // definitions (up to `MAX_DEFINITION_DEPTH`) is a depth of recursion:
-    // the work runs on a thread with room for it (reserved, not committed),
-    // or here when no such thread can be had.
+    // The work runs on the workers (`backprove::workers`), whose stacks
+    // have room for deep definitions. A panic has printed its message;
+    // 101 is Rust's exit code for one.
     let run = || backprove::run(backprove::Cli::parse());
-    let code = match std::thread::Builder::new().stack_size(512 << 20).spawn(run) {
-        // A panic has printed its message; 101 is Rust's exit code for one.
-        Ok(worker) => worker.join().unwrap_or(101),
-        Err(_) => run(),
-    };
+    let code = std::panic::catch_unwind(|| backprove::workers::run(run)).unwrap_or(101);
     ExitCode::from(code)
 }

@@ -107,19 +107,13 @@ pub(super) fn derive_command(
         general_text = Some(crate::examples::softmax_with_loss_n());
     }
     // The general case does not depend on the walk: on a second core, both at once.
-    let (walked, general) = std::thread::scope(|scope| {
-        let general = general_text.as_ref().map(|general| {
-            std::thread::Builder::new()
-                .stack_size(64 << 20)
-                .spawn_scoped(scope, || {
-                    crate::transcript::general_case_within(general, limits)
-                })
-                .expect("a thread starts")
-        });
-        let walked = crate::transcript::derive_within(&problem, &output, &inputs, &title, limits);
-        let general = general.map(|g| g.join().expect("the general case does not panic"));
-        (walked, general)
-    });
+    let (walked, general) = crate::workers::join(
+        || crate::transcript::derive_within(&problem, &output, &inputs, &title, limits),
+        || {
+            (general_text.as_ref())
+                .map(|general| crate::transcript::general_case_within(general, limits))
+        },
+    );
     match walked {
         Ok(mut t) => {
             if let Some(general) = general {

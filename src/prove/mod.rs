@@ -142,7 +142,7 @@ fn prove_problem_as(
     // ordinary way (a template's instance reads neither; costly at a thousand classes).
     let (rules, moves) = (std::sync::OnceLock::new(), std::sync::OnceLock::new());
     let claims: Vec<(usize, &Claim)> = problem.claims.iter().enumerate().collect();
-    report.claims = parallel_map(&claims, |&(i, claim)| {
+    report.claims = crate::workers::map(&claims, |&(i, claim)| {
         // Every stage of a claim, the kernel's checks included, ends by this.
         let own = Instant::now() + limits.timeout;
         let deadline = until.map_or(own, |until| until.min(own));
@@ -192,40 +192,6 @@ fn prove_problem_as(
         report.rolled_up = None;
     }
     report
-}
-
-/// `items.iter().map(f)`, spread over the machine's cores; the order of the
-/// results is the order of the items, so output does not depend on scheduling.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Mutex;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len());
-    if threads <= 1 {
-        return items.iter().map(f).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            std::thread::Builder::new()
-                .stack_size(64 << 20)
-                .spawn_scoped(scope, || loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(item) = items.get(i) else { break };
-                    let r = f(item);
-                    results.lock().expect("no worker panicked")[i] = Some(r);
-                })
-                .expect("a worker thread starts");
-        }
-    });
-    results
-        .into_inner()
-        .expect("no worker panicked")
-        .into_iter()
-        .map(|r| r.expect("every item was decided"))
-        .collect()
 }
 
 /// The definitions in input syntax, in order (as certificates and transcripts show them).

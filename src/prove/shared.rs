@@ -69,19 +69,27 @@ pub(super) fn context_and_counterexamples(
     if disproved.is_empty() {
         return (crate::check::Context::new(report), found);
     }
-    // The search reads the template and hands it to the checker, which needs
-    // it only once it has read the problem.
-    let (send, receive) = std::sync::mpsc::channel();
-    let search = move || {
-        let Ok(template) = crate::check::Template::new(section).map(std::sync::Arc::new) else {
+    // The template, read once by whichever needs it first: the search, or
+    // the checker once it has read the problem (neither waits for the
+    // other to start).
+    let read = std::sync::OnceLock::new();
+    let template = || {
+        read.get_or_init(|| {
+            crate::check::Template::new(section)
+                .ok()
+                .map(std::sync::Arc::new)
+        })
+        .clone()
+    };
+    let search = || {
+        let Some(template) = template() else {
             return Vec::new();
         };
-        let _ = send.send(template.clone());
         // Unrolled first, while the checker reads the problem's definitions,
         // so that it only compares the problem with it (the search needs it
         // not); the search then runs while the checker reads the rest.
         template.unroll();
-        parallel_map(&disproved, |(i, (t, env))| {
+        crate::workers::map(&disproved, |(i, (t, env))| {
             // For one claim, the template notes the values at each point, so
             // that keeping the counterexample's (below) evaluates nothing again.
             let note = disproved.len() == 1;
@@ -102,37 +110,37 @@ pub(super) fn context_and_counterexamples(
             (*i, found)
         })
     };
-    let template = || receive.recv().ok();
     let (context, searched) = if size(problem) < PARALLEL_SEARCH_FROM {
-        // A small problem is searched first, on this thread: starting a
-        // thread and waking it cost more than the overlap saves.
+        // A small problem is searched first, on this thread: waking another
+        // worker costs more than the overlap saves.
         let searched = search();
-        let context = crate::check::Context::new_with(report, template, None);
-        (context, Some(searched))
+        (
+            crate::check::Context::new_with(report, template, None),
+            searched,
+        )
     } else {
         // The checker reads on this thread (whose heap has the most room
-        // for what it allocates), the search runs on another.
-        std::thread::scope(|scope| {
-            let searcher = std::thread::Builder::new()
-                .stack_size(64 << 20)
-                .spawn_scoped(scope, search);
-            let context = crate::check::Context::new_with(report, template, None);
-            (context, searcher.ok().and_then(|s| s.join().ok()))
-        })
+        // for what it allocates), the search on another worker when one is
+        // free (else after it, here).
+        crate::workers::join(
+            || crate::check::Context::new_with(report, template, None),
+            search,
+        )
     };
-    for (i, cx) in searched.into_iter().flatten() {
+    for (i, cx) in searched {
         found[i] = Some(cx);
     }
     (context, found)
 }
 
 /// The size of problem (nodes of its definitions and assumptions) from which
-/// the counterexample search runs on a thread of its own, beside the
+/// the counterexample search runs on a worker of its own, beside the
 /// checker. Measured on the one-claim Softmax-with-Loss problems (about 14
-/// nodes a class): at 300 classes the search on its own thread takes as long
-/// as on this one, at 500 and 1,000 classes it saves 8 to 13 %; at 10 and
-/// 100 classes it costs 10 to 15 %.
-const PARALLEL_SEARCH_FROM: usize = 5_000;
+/// nodes a class; medians of 50 interleaved runs of each): at 300 classes
+/// (4,200 nodes) the wrong claim took 5.45 ms searched beside the checker
+/// and 5.69 ms searched first; at 200 classes (2,800 nodes) both took the
+/// same; at 100 classes the other worker cost 10 to 15 %.
+const PARALLEL_SEARCH_FROM: usize = 3_000;
 
 /// Nodes of `problem`'s definitions and assumptions.
 fn size(problem: &Problem) -> usize {

@@ -517,19 +517,12 @@ fn node_gradient(
     let held = crate::parse::parse_problem(&held).ok()?;
     let file = crate::parse::parse_problem(&file).ok()?;
     // The two problems do not depend on each other: the file's is proved on
-    // a second thread (these are the last proofs of a `derive`; one problem
+    // a second worker (these are the last proofs of a `derive`; one problem
     // after the other, they would leave a core idle).
-    let (held, file) = std::thread::scope(|scope| {
-        let other = std::thread::Builder::new()
-            .stack_size(64 << 20)
-            .spawn_scoped(scope, || prove_problem(&file, limits));
-        let held = prove_problem(&held, limits);
-        let file = match other {
-            Ok(other) => other.join().expect("a proof does not panic"),
-            Err(_) => prove_problem(&file, limits),
-        };
-        (held, file)
-    });
+    let (held, file) = crate::workers::join(
+        || prove_problem(&held, limits),
+        || prove_problem(&file, limits),
+    );
     let mut reports = held.claims;
     reports.extend(file.claims);
     if reports.len() != forms.len() - 1 || reports.iter().any(|c| c.status != Status::Proved) {
