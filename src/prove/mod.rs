@@ -43,6 +43,8 @@ use crate::unroll;
 
 /// How many random points a refutation attempt tries.
 const REFUTE_POINTS: usize = 40;
+/// Points looked at before the comparisons that unfold more ([`refute_any`] with `quick`).
+const QUICK_POINTS: usize = 3;
 /// How many points a proof is cross-checked at.
 const CHECK_POINTS: usize = 6;
 
@@ -260,15 +262,13 @@ fn prove_claim(
     // that unfold more (the counterexample is the one the whole search finds).
     let mut early = None;
     let mut refuted = || {
-        early = refute_quickly(
-            problem,
-            defs,
-            claim,
-            &lhs,
-            &rhs,
-            REFUTE_POINTS,
-            search_until(),
-        );
+        let sides = (&lhs, &rhs);
+        let quick = Some(QUICK_POINTS);
+        let until = search_until();
+        early = match refute_any(problem, defs, claim, sides, REFUTE_POINTS, quick, until) {
+            Refutation::Differ(cx) => Some(cx),
+            _ => None,
+        };
         early.is_some()
     };
     let algebra = decide_algebra(
@@ -280,7 +280,17 @@ fn prove_claim(
         &mut refuted,
     );
     let search_until = search_until();
-    let refutation = |count| refute_any(problem, defs, claim, &lhs, &rhs, count, search_until);
+    let refutation = |count| {
+        refute_any(
+            problem,
+            defs,
+            claim,
+            (&lhs, &rhs),
+            count,
+            None,
+            search_until,
+        )
+    };
     match algebra {
         Ok(Outcome::Equal { chain }) => match refutation(CHECK_POINTS) {
             Refutation::Contradictory(text) => report.reason = Some(contradiction(&text)),

@@ -6,44 +6,11 @@ use super::*;
 
 /// [`refute`], at `n` = 1, 2, 3 classes and every value of the claim's free
 /// indices when the problem has indexed families (smallest `n` first).
+/// With `quick`, only the first case (the smallest `n`, the first values of
+/// the free indices) and at most that many points of it: a counterexample
+/// found so is the one the whole search finds, and a false claim is most
+/// often refuted at its first point.
 pub(super) fn refute_any(
-    problem: &Problem,
-    defs: &BTreeMap<Symbol, RecExpr<Math>>,
-    claim: &Claim,
-    lhs: &RecExpr<Math>,
-    rhs: &RecExpr<Math>,
-    count: usize,
-    until: Instant,
-) -> Refutation {
-    search_cases(problem, defs, claim, (lhs, rhs), count, None, until)
-}
-
-/// The first `QUICK_POINTS` points [`refute_any`] looks at (of its first
-/// case: the smallest `n`, the first values of the free indices): a
-/// counterexample found here is the one `refute_any` finds, and a false
-/// claim is most often refuted at its first point. `None` when no point
-/// there differs.
-pub(super) fn refute_quickly(
-    problem: &Problem,
-    defs: &BTreeMap<Symbol, RecExpr<Math>>,
-    claim: &Claim,
-    lhs: &RecExpr<Math>,
-    rhs: &RecExpr<Math>,
-    count: usize,
-    until: Instant,
-) -> Option<PointValues> {
-    let quick = Some(QUICK_POINTS);
-    match search_cases(problem, defs, claim, (lhs, rhs), count, quick, until) {
-        Refutation::Differ(cx) => Some(cx),
-        _ => None,
-    }
-}
-
-/// Points [`refute_quickly`] looks at.
-const QUICK_POINTS: usize = 3;
-
-/// [`refute_any`]; with `quick`, only its first case, at most that many points.
-fn search_cases(
     problem: &Problem,
     defs: &BTreeMap<Symbol, RecExpr<Math>>,
     claim: &Claim,
@@ -458,8 +425,14 @@ mod tests {
             let defs = problem.definitions_by_name();
             let claim = &problem.claims[0];
             let (lhs, rhs) = (&claim.lhs, &claim.rhs);
-            let whole = refute_any(&problem, &defs, claim, lhs, rhs, REFUTE_POINTS, until);
-            let quick = refute_quickly(&problem, &defs, claim, lhs, rhs, REFUTE_POINTS, until);
+            let sides = (lhs, rhs);
+            let whole = refute_any(&problem, &defs, claim, sides, REFUTE_POINTS, None, until);
+            let quick = Some(QUICK_POINTS);
+            let quick = match refute_any(&problem, &defs, claim, sides, REFUTE_POINTS, quick, until)
+            {
+                Refutation::Differ(cx) => Some(cx),
+                _ => None,
+            };
             assert_eq!(quick.is_some(), quick_finds, "{text}");
             match (quick, whole) {
                 (Some(q), Refutation::Differ(w)) => assert_eq!(q, w, "{text}"),
