@@ -764,3 +764,21 @@ fn derive_walks_to_the_inputs_its_output_uses() {
     assert!(out.contains("∂L/∂a1") || out.contains("a1"), "{out}");
     assert!(!out.contains("a2 ="), "{out}");
 }
+
+/// A false claim is refuted before the comparisons that unfold more: here
+/// the fully unfolded one runs out of budget (the reason said so, after
+/// about 3 s in a release build), while the first comparison already gives
+/// the residual `-1` and the first point differs (red-team round 18).
+#[test]
+fn a_false_claim_is_refuted_before_unfolding_a_deep_chain() {
+    let text = "let u1 = x^2 + y*x + 1\nlet u2 = (u1 + x)^3 / (u1 - y)\n\
+                let u3 = (u2 + u1)^4 / (u2 + x)\nlet u4 = exp(u3)*(u3 + u2)^3 / (u3 + 1)\n\
+                let u5 = (u4 + u3)^3 / (u4 + u2 + 1)\nprove d(z*u5, z) = u5 + 1\n";
+    let (code, out, err, _) = prove(text, &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("disproved"), "{out}");
+    assert!(
+        out.contains("left side minus right side simplifies to -1"),
+        "{out}"
+    );
+}

@@ -10,6 +10,7 @@
 
 mod arith;
 use arith::divisor_factors;
+mod factored;
 mod facts;
 mod fold;
 mod functions;

@@ -1,8 +1,7 @@
 //! Printing normal forms in input syntax (terms in a fixed order, factors
 //! last, sums with readable bound names). Folding products back into the
-//! `let` names they stand for is `fold`'s. Owns no arithmetic.
-
-use std::collections::BTreeMap;
+//! `let` names they stand for is `fold`'s, printing factored for a reader
+//! `factored`'s. Owns no arithmetic.
 
 use num_rational::BigRational;
 use num_traits::{One, Signed};
@@ -107,34 +106,6 @@ impl Normalizer<'_> {
                 .sum()
         };
         poly(&r.num) + r.den.keys().map(|f| poly(&self.factors[*f])).sum::<usize>()
-    }
-
-    /// Like [`Normalizer::print`], with a monomial common to every term
-    /// factored out: `(t1 + t2 + t3)/S`.
-    pub fn print_factored(&self, r: &Rat) -> String {
-        // Only factors that every term has with the same exponent.
-        let first = r.num.0.keys().next().cloned().unwrap_or_default();
-        let content = Monomial(
-            first
-                .0
-                .iter()
-                .copied()
-                .filter(|(a, e)| r.num.0.keys().all(|m| m.exponent(*a) == *e))
-                .collect(),
-        );
-        if r.num.len() < 2 || content.is_one() || !r.den.is_empty() {
-            return self.print(r);
-        }
-        let rest = Rat {
-            num: r.num.shift(&content.inv()),
-            den: BTreeMap::new(),
-        };
-        let (_, body) = self.print_term(&content, &BigRational::one());
-        let inner = self.print(&rest);
-        match body.strip_prefix("1/") {
-            Some(down) => format!("({inner})/{down}"),
-            None => format!("({inner})*{body}"),
-        }
     }
 
     /// The normal form in input syntax: terms in a fixed order, factors last.

@@ -104,3 +104,46 @@ fn names_unfold_to_their_definitions() {
         "1",
     );
 }
+
+/// The factored text of a normal form reads back as the same value; the
+/// products a chain of layers makes are written as products.
+#[test]
+fn factored_text_is_the_same_value() {
+    let cases = [
+        ("(c5 - c5^2)*(c6 - c6^2)*e", "c5*(1 - c5)*c6*(1 - c6)*e"),
+        ("e*c6*(1 - c6)", "c6*(1 - c6)*e"),
+        ("(3*q - 3*t)*h^2*(1 - h^2)", "3*(q - t)*h^2*(1 - h^2)"),
+        // Two groups, one a product; a product of sums is left expanded.
+        (
+            "a2*c6 + c1*(1 - c1)*c2*(1 - c2)*e",
+            "c1*(1 - c1)*c2*(1 - c2)*e + a2*c6",
+        ),
+        ("(x + y)*(z + w)", "w*x + w*y + x*z + y*z"),
+        ("x + y", "x + y"),
+        ("(x + 1)*x/(x - 1)", "(x + x^2)/(x - 1)"),
+        ("2*x*y - 2*x", "2*(y - 1)*x"),
+        ("x*y^2 - x^2*y + x^3*y^3 - y", "x*y*(x^2*y^2 + y - x) - y"),
+    ];
+    let budget = Budget {
+        max_work: 200_000,
+        deadline: None,
+    };
+    let defs = BTreeMap::new();
+    for (term, expect) in cases {
+        let mut norm = Normalizer::new(&defs, false, budget);
+        let read = |text: &str| {
+            parse_problem(&format!("prove 0 = {text}")).unwrap().claims[0]
+                .rhs
+                .clone()
+        };
+        let value = norm.normalize(&read(term)).unwrap();
+        let text = norm.print_factored(&value);
+        let back = norm.normalize(&read(&text)).unwrap();
+        let nb = norm.neg(&back);
+        assert!(
+            norm.add(&value, &nb).unwrap().is_zero(),
+            "{term} printed as {text}"
+        );
+        assert_eq!(text, expect, "{term}");
+    }
+}
