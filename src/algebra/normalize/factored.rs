@@ -58,16 +58,20 @@ impl Normalizer<'_> {
     /// `None` when there is none.
     fn print_grouped(&self, p: &Poly) -> Option<(String, bool)> {
         let mut best = self.print_product(p).map(|t| (t, true));
-        // Each atom is tried: a long sum is left as it is.
+        // A long sum is left as it is; of a shorter one, the atoms in the
+        // most terms but not in all are tried.
         const MOST_TERMS: usize = 256;
+        const MOST_TRIED: usize = 8;
         if p.len() > MOST_TERMS {
             return best;
         }
-        let atoms: std::collections::BTreeSet<AtomId> =
-            p.0.keys()
-                .flat_map(|m| m.0.iter().map(|(a, _)| *a))
-                .collect();
-        for x in atoms {
+        let mut atoms: Vec<(usize, AtomId)> = occurrences(p)
+            .into_iter()
+            .filter(|(_, n)| *n < p.len())
+            .map(|(a, n)| (n, a))
+            .collect();
+        atoms.sort_by_key(|&(n, a)| (std::cmp::Reverse(n), a));
+        for (_, x) in atoms.into_iter().take(MOST_TRIED) {
             let (with, without): (Vec<_>, Vec<_>) =
                 p.0.iter().partition(|(m, _)| m.exponent(x) != 0);
             if with.is_empty() || without.is_empty() {
@@ -182,15 +186,28 @@ fn split_by_atoms(p: &Poly) -> Vec<Poly> {
     let mut factors = Vec::new();
     let mut rest = p.clone();
     'split: while rest.len() > 1 {
-        let atoms: std::collections::BTreeSet<AtomId> = rest
-            .0
-            .keys()
-            .flat_map(|m| m.0.iter().map(|(a, _)| *a))
-            .collect();
-        if atoms.len() < 2 {
+        let counts = occurrences(&rest);
+        if counts.len() < 2 {
             break;
         }
-        for &x in &atoms {
+        // The terms without an atom that splits off are one group of
+        // equal size with the others: it is in half the terms or more.
+        let terms = rest.len();
+        let atoms: Vec<AtomId> = (counts.iter())
+            .filter(|(_, n)| 2 * **n >= terms)
+            .map(|(a, _)| *a)
+            .collect();
+        for x in atoms {
+            // As many terms at each power of `x` (counted before the
+            // terms are copied into groups).
+            let mut sizes: BTreeMap<i64, usize> = BTreeMap::new();
+            for m in rest.0.keys() {
+                *sizes.entry(m.exponent(x)).or_insert(0) += 1;
+            }
+            let first = sizes.values().next().copied().unwrap_or(0);
+            if sizes.len() < 2 || sizes.values().any(|n| *n != first) {
+                continue;
+            }
             // The terms by the power of `x`, with `x` taken out.
             let mut groups: BTreeMap<i64, Poly> = BTreeMap::new();
             for (m, c) in &rest.0 {
@@ -254,4 +271,15 @@ fn least_powers(p: &Poly) -> Monomial {
             })
             .collect(),
     )
+}
+
+/// Each atom of `p` and the number of terms it is in.
+fn occurrences(p: &Poly) -> BTreeMap<AtomId, usize> {
+    let mut counts = BTreeMap::new();
+    for m in p.0.keys() {
+        for (a, _) in &m.0 {
+            *counts.entry(*a).or_insert(0) += 1;
+        }
+    }
+    counts
 }

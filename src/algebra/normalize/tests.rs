@@ -116,7 +116,7 @@ fn factored_text_is_the_same_value() {
         // Two groups, one a product; a product of sums is left expanded.
         (
             "a2*c6 + c1*(1 - c1)*c2*(1 - c2)*e",
-            "c1*(1 - c1)*c2*(1 - c2)*e + a2*c6",
+            "a2*c6 + c1*(1 - c1)*c2*(1 - c2)*e",
         ),
         ("(x + y)*(z + w)", "w*x + w*y + x*z + y*z"),
         ("x + y", "x + y"),
