@@ -456,3 +456,44 @@ fn figures_are_the_same_bytes_on_every_run() {
         assert_eq!(page(args), page(args), "{args:?}");
     }
 }
+
+/// Layers that do not feed each other (three beside one another between an
+/// input layer and an output layer; a short layer beside a long chain) are
+/// drawn one after the other: their boxes shared columns and overlapped,
+/// one partly inside another (red-team round 17's `feed3` and `far`).
+#[test]
+fn sibling_layers_boxes_do_not_overlap() {
+    let files = [
+        "let p = a1 * a2\nlet q = a1 + a2\nlet x = p * q\nlet y = sigmoid(p) + q\n\
+         let z = exp(p) - q\nlet w = log(q*q + 1) * p\nlet L = x + y + z + w\n\
+         layer Base = p, q\nlayer First = x\nlayer Second = y\nlayer Third = z, w\nlayer Out = L\n",
+        "let early = a1 * a2\nlet c1 = sigmoid(a1)\nlet c2 = sigmoid(c1)\nlet c3 = sigmoid(c2)\n\
+         let c4 = sigmoid(c3)\nlet c5 = sigmoid(c4)\nlet c6 = sigmoid(c5)\nlet L = c6 * early\n\
+         layer Early = early\nlayer Chain A = c1, c2\nlayer Chain B = c3, c4\n\
+         layer Chain C = c5, c6\nlayer Final = L\n",
+    ];
+    for text in files {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_backprove"))
+            .args(["derive", "-", "--format", "svg"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let d = read(&String::from_utf8(out.stdout).unwrap());
+        assert!(d.boxes.len() >= 5, "{text}");
+        for (i, a) in d.boxes.iter().enumerate() {
+            for b in &d.boxes[i + 1..] {
+                assert!(!overlap(*a, *b), "{a:?} and {b:?} overlap in\n{text}");
+            }
+        }
+    }
+}

@@ -82,9 +82,46 @@ pub struct Geometry {
     pub boxes: Vec<(f64, f64, f64, f64)>,
 }
 
-/// Lays a scene out.
+/// Lays a scene out. Two layers' boxes that would overlap (layers that do
+/// not feed each other, sharing columns) are put one after the other, the
+/// one further left first, and the scene laid out again.
 pub fn layout(scene: &Scene) -> Geometry {
-    let mut l = Layered::new(scene);
+    let (ops, feeds) = order::layer_feeds(scene);
+    let mut also: Vec<(usize, usize)> = Vec::new();
+    loop {
+        let g = layout_with(scene, &also);
+        let overlapping = (0..g.boxes.len())
+            .flat_map(|a| (a + 1..g.boxes.len()).map(move |b| (a, b)))
+            .filter(|&(a, b)| overlap(g.boxes[a], g.boxes[b]));
+        // The first pair that can still be put in order, the left one first.
+        let next = overlapping
+            .map(|(a, b)| {
+                if g.boxes[b].0 < g.boxes[a].0 {
+                    (b, a)
+                } else {
+                    (a, b)
+                }
+            })
+            .find(|&pair| {
+                let mut with = also.clone();
+                with.push(pair);
+                !also.contains(&pair) && order::can_order(ops.len(), &feeds, &with)
+            });
+        match next {
+            Some(pair) => also.push(pair),
+            None => return g,
+        }
+    }
+}
+
+/// Whether two rectangles (left, top, right, bottom) overlap.
+fn overlap(a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)) -> bool {
+    a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+}
+
+/// [`layout`] with the layers of each pair of `also` in order.
+fn layout_with(scene: &Scene, also: &[(usize, usize)]) -> Geometry {
+    let mut l = Layered::new(scene, also);
     l.place();
     let held: Vec<Vec<usize>> = scene.boxes.iter().map(|b| held_nodes(scene, b)).collect();
     let mut frames = frames(&l, &held);

@@ -99,8 +99,38 @@ fn family_index(text: &str) -> Option<(&str, u64)> {
     Some((family, index.parse().ok()?))
 }
 
+/// Each layer's nodes, and the pairs of layers `(a, b)` where `a`'s values
+/// are used in `b`.
+pub(super) fn layer_feeds(scene: &Scene) -> (Vec<Vec<usize>>, Vec<(usize, usize)>) {
+    let ops: Vec<Vec<usize>> = scene
+        .boxes
+        .iter()
+        .map(|b| super::held_nodes(scene, b))
+        .collect();
+    let layer_of = |i: usize| ops.iter().position(|o| o.contains(&i));
+    let mut feeds: Vec<(usize, usize)> = scene
+        .edges
+        .iter()
+        .filter_map(|e| Some((layer_of(e.from)?, layer_of(e.to)?)))
+        .filter(|(a, b)| a != b)
+        .collect();
+    feeds.sort_unstable();
+    feeds.dedup();
+    (ops, feeds)
+}
+
+/// Whether the layers can be put in the order of `feeds` and `also`
+/// together (they feed each other only one way).
+pub(super) fn can_order(layers: usize, feeds: &[(usize, usize)], also: &[(usize, usize)]) -> bool {
+    let all: Vec<(usize, usize)> = feeds.iter().chain(also).copied().collect();
+    !has_cycle(layers, &all)
+}
+
 impl<'a> Layered<'a> {
-    pub(super) fn new(scene: &'a Scene) -> Self {
+    /// The columns and order of `scene`, with each pair `(a, b)` of `also`
+    /// put in order as if layer `a` fed layer `b` (two layers that would
+    /// otherwise share columns and overlap).
+    pub(super) fn new(scene: &'a Scene, also: &[(usize, usize)]) -> Self {
         let n = scene.nodes.len();
         // As late as possible: the longest path to the end decides the column,
         // so a side computation sits next to its use; leaves then move right,
@@ -108,23 +138,12 @@ impl<'a> Layered<'a> {
         // A layer whose values a later layer uses sits wholly left of it, so
         // that no two layers' boxes share a column (label smoothing's `q`s
         // beside the loss's `log`s).
-        let ops: Vec<Vec<usize>> = scene
-            .boxes
-            .iter()
-            .map(|b| super::held_nodes(scene, b))
-            .collect();
-        let layer_of = |i: usize| ops.iter().position(|o| o.contains(&i));
-        let mut feeds: Vec<(usize, usize)> = scene
-            .edges
-            .iter()
-            .filter_map(|e| Some((layer_of(e.from)?, layer_of(e.to)?)))
-            .filter(|(a, b)| a != b)
-            .collect();
-        feeds.sort_unstable();
-        feeds.dedup();
+        let (ops, mut feeds) = layer_feeds(scene);
         // Only layers that feed each other one way can be put in that order.
         if has_cycle(ops.len(), &feeds) {
             feeds.clear();
+        } else if can_order(ops.len(), &feeds, also) {
+            feeds.extend_from_slice(also);
         }
         // The longest paths, or `None` when the layers' order contradicts
         // the edges: a path from one layer to another through nodes in no
