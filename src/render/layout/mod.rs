@@ -84,34 +84,48 @@ pub struct Geometry {
 
 /// Lays a scene out. Two layers' boxes that would overlap (layers that do
 /// not feed each other, sharing columns) are put one after the other, the
-/// one further left first, and the scene laid out again.
+/// one further left first, and the scene laid out again (at most once per
+/// box, and no wider than twice the first layout).
 pub fn layout(scene: &Scene) -> Geometry {
     let (ops, feeds) = order::layer_feeds(scene);
     let mut also: Vec<(usize, usize)> = Vec::new();
-    loop {
-        let g = layout_with(scene, &also);
-        let overlapping = (0..g.boxes.len())
-            .flat_map(|a| (a + 1..g.boxes.len()).map(move |b| (a, b)))
-            .filter(|&(a, b)| overlap(g.boxes[a], g.boxes[b]));
-        // The first pair that can still be put in order, the left one first.
-        let next = overlapping
-            .map(|(a, b)| {
-                if g.boxes[b].0 < g.boxes[a].0 {
+    let mut g = layout_with(scene, &also);
+    // Not wider than twice the first layout: thirty layers side by side
+    // would rather overlap a little than run 12 times as wide.
+    let widest = 2.0 * g.width;
+    // Each round orders every overlapping pair it can; a round that
+    // orders none, or the last one allowed, is drawn.
+    for _ in 0..scene.boxes.len() {
+        let before = also.len();
+        let mut more = also.clone();
+        for a in 0..g.boxes.len() {
+            for b in a + 1..g.boxes.len() {
+                if !overlap(g.boxes[a], g.boxes[b]) {
+                    continue;
+                }
+                // The left one first.
+                let pair = if g.boxes[b].0 < g.boxes[a].0 {
                     (b, a)
                 } else {
                     (a, b)
-                }
-            })
-            .find(|&pair| {
-                let mut with = also.clone();
+                };
+                let mut with = more.clone();
                 with.push(pair);
-                !also.contains(&pair) && order::can_order(ops.len(), &feeds, &with)
-            });
-        match next {
-            Some(pair) => also.push(pair),
-            None => return g,
+                if !more.contains(&pair) && order::can_order(ops.len(), &feeds, &with) {
+                    more = with;
+                }
+            }
         }
+        if more.len() == before {
+            break;
+        }
+        let next = layout_with(scene, &more);
+        if next.width > widest {
+            break;
+        }
+        (g, also) = (next, more);
     }
+    g
 }
 
 /// Whether two rectangles (left, top, right, bottom) overlap.
