@@ -4,6 +4,8 @@
 //! bytes on every run. Text is measured with DejaVu Sans's own advance widths,
 //! independently of the widths the layout assumes.
 
+mod common;
+
 use std::process::Command;
 
 /// Rendered width of a README or the lecture page's column.
@@ -473,20 +475,9 @@ fn sibling_layers_boxes_do_not_overlap() {
          layer Chain C = c5, c6\nlayer Final = L\n",
     ];
     for text in files {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_backprove"))
-            .args(["derive", "-", "--format", "svg"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let binary = env!("CARGO_BIN_EXE_backprove");
+        let out =
+            common::run_with_input(binary, &["derive", "-", "--format", "svg"], text.as_bytes());
         assert!(out.status.success());
         let d = read(&String::from_utf8(out.stdout).unwrap());
         assert!(d.boxes.len() >= 5, "{text}");

@@ -2,8 +2,8 @@
 //! the issue ends in an answer within its limits, with a clear message and
 //! the documented exit code; none aborts, hangs or says "internal error".
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+
 use std::time::{Duration, Instant};
 
 /// Runs the binary; returns the exit code, standard output, standard error and the time taken.
@@ -14,16 +14,7 @@ fn run(args: &[&str], stdin: &[u8]) -> (i32, String, String, Duration) {
 /// [`run`] for any program (a shell that caps the binary's memory first).
 fn run_program(program: &str, args: &[&str], stdin: &[u8]) -> (i32, String, String, Duration) {
     let start = Instant::now();
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary runs");
-    // A process that exits before reading its input closes the pipe: not a failure.
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    let out = child.wait_with_output().unwrap();
+    let out = common::run_with_input(program, args, stdin);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

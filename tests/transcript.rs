@@ -232,21 +232,7 @@ fn graphviz_accepts_every_figure() {
     assert!(status.status.success());
     for n in [2, 3, 5] {
         let dot = backprove::render_transcript(&transcript(n), backprove::TranscriptFormat::Dot);
-        let mut child = std::process::Command::new("dot")
-            .arg("-Tsvg")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(dot.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = common::run_with_input("dot", &["-Tsvg"], dot.as_bytes());
         assert!(
             out.status.success(),
             "n = {n}: {}",

@@ -1,5 +1,6 @@
 //! Shared test helpers: insta settings bound once, a plain f64 evaluator that
-//! differentiates by central differences (independent of backprove's rules).
+//! differentiates by central differences (independent of backprove's rules),
+//! a program run with its standard input.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -244,4 +245,21 @@ pub fn fixed(cases: u32) -> proptest::test_runner::Config {
         rng_seed: proptest::test_runner::RngSeed::Fixed(0x5eed_0bad_cafe),
         ..proptest::test_runner::Config::default()
     }
+}
+
+/// `program` run with `args` and `stdin` written to it, to its end (a
+/// process that exits before reading its input closes the pipe: not a
+/// failure).
+pub fn run_with_input(program: &str, args: &[&str], stdin: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = child.stdin.take().unwrap().write_all(stdin);
+    child.wait_with_output().unwrap()
 }
