@@ -147,3 +147,54 @@ fn factored_text_is_the_same_value() {
         assert_eq!(text, expect, "{term}");
     }
 }
+
+/// Random sums of products of small polynomials (the shapes a walk's values
+/// take, and others): the factored text always reads back as the same value.
+#[test]
+fn factored_text_reads_back_as_the_same_value_at_random() {
+    let budget = Budget {
+        max_work: 200_000,
+        deadline: None,
+    };
+    let defs = BTreeMap::new();
+    let mut rng = crate::numeric::Rng::new(14);
+    let mut pick = |n: u64| (rng.next_u64() % n) as usize;
+    let names = ["a", "b", "c", "u", "v"];
+    let mut split = 0;
+    for _ in 0..300 {
+        let mut sum = Vec::new();
+        for _ in 0..1 + pick(2) {
+            let mut product = Vec::new();
+            for _ in 0..1 + pick(3) {
+                let mut factor = Vec::new();
+                for _ in 0..1 + pick(3) {
+                    let coefficient = pick(7) as i64 - 3;
+                    let name = names[pick(names.len() as u64)];
+                    factor.push(format!("{coefficient}*{name}^{}", pick(3)));
+                }
+                product.push(format!("({})", factor.join(" + ")));
+            }
+            sum.push(product.join("*"));
+        }
+        let term = sum.join(" + ");
+        let mut norm = Normalizer::new(&defs, false, budget);
+        let read = |text: &str| {
+            parse_problem(&format!("prove 0 = {text}")).unwrap().claims[0]
+                .rhs
+                .clone()
+        };
+        let value = norm.normalize(&read(&term)).unwrap();
+        let text = norm.print_factored(&value);
+        let back = norm.normalize(&read(&text)).unwrap();
+        let nb = norm.neg(&back);
+        assert!(
+            norm.add(&value, &nb).unwrap().is_zero(),
+            "{term} printed as {text}"
+        );
+        // Written as a product of two sums or more (the split at work).
+        if text.matches(")*").count() + text.matches("*(").count() >= 2 {
+            split += 1;
+        }
+    }
+    assert!(split >= 30, "only {split} of 300 written as products");
+}
