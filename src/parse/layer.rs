@@ -37,6 +37,33 @@ fn semantic(t: &Token, line: usize, message: String) -> Error {
     )
 }
 
+/// A character the lexer refused in a `layer` line's name (before its
+/// `=`) is reported as not allowed in a layer's name, at its spot: the name
+/// is words of ASCII letters and digits. Any other error is `e` itself.
+pub(super) fn in_title(content: &str, e: Error) -> Error {
+    let Error::Syntax { span, found, .. } = &e else {
+        return e;
+    };
+    let trimmed = content.trim_start();
+    let is_layer = trimmed
+        .strip_prefix("layer")
+        .is_some_and(|rest| rest.starts_with(char::is_whitespace));
+    // Columns count characters, as the lexer's do.
+    let indent = content.chars().count() - trimmed.chars().count();
+    let equals = trimmed
+        .chars()
+        .position(|c| c == '=')
+        .map(|p| indent + p + 1);
+    if is_layer && equals.is_none_or(|at| span.column < at) {
+        return Error::syntax(
+            *span,
+            "a word of the layer's name (ASCII letters and digits) or `=`",
+            found.clone(),
+        );
+    }
+    e
+}
+
 /// `layer WORDS = NAME, NAME, ...`: every name defined by a `let` above and in
 /// no other layer; the title unused by another layer.
 pub(super) fn parse_layer(

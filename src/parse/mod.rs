@@ -103,7 +103,7 @@ pub fn parse_problem(text: &str) -> Result<Problem, Error> {
         if content.trim().is_empty() {
             continue;
         }
-        let tokens = tokenize(content, line)?;
+        let tokens = tokenize(content, line).map_err(|e| layer::in_title(content, e))?;
         if layer::is_layer(&tokens) {
             let l = layer::parse_layer(&tokens, line, &defined, &problem.layers)?;
             problem.layers.push(l);

@@ -149,3 +149,22 @@ fn a_layer_without_a_name_says_so_at_its_spot() {
         "error: line 2, column 6: expected the layer's name (words before `=`), found end of line\n",
     );
 }
+
+/// A character a layer's name cannot have (Hangul, say) is reported as
+/// such at its spot (was: expected a name, a number, an operator or a
+/// parenthesis); after the `=` it is an ordinary error.
+#[test]
+fn a_layer_name_in_other_letters_says_what_a_name_is() {
+    check(
+        "let y = x\nlayer 시그모이드 = y",
+        "error: line 2, column 7: expected a word of the layer's name (ASCII letters and digits) or `=`, found `시`\n",
+    );
+    check(
+        "let y = x\n  layer Soft 층 = y",
+        "error: line 2, column 14: expected a word of the layer's name (ASCII letters and digits) or `=`, found `층`\n",
+    );
+    check(
+        "let y = x\nlayer Out = y, ü",
+        "error: line 2, column 16: expected a name, a number, an operator or a parenthesis, found `ü`\n",
+    );
+}
