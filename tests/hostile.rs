@@ -773,3 +773,17 @@ fn a_false_claim_is_refuted_before_unfolding_a_deep_chain() {
         "{out}"
     );
 }
+
+/// Under an address-space cap too small for the workers' stacks (400 MB),
+/// the default run still answers: the work runs on the caller's thread. It
+/// ended in a panic (exit 101), a thread that could not start.
+#[test]
+fn the_default_run_answers_when_no_worker_can_start() {
+    if !cfg!(unix) {
+        return;
+    }
+    let cap = "ulimit -v 400000 && exec \"$0\" \"$@\"";
+    let (code, out, err, _) = run_program("sh", &["-c", cap, env!("CARGO_BIN_EXE_backprove")], b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Result"), "{out}");
+}
