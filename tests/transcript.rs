@@ -389,3 +389,26 @@ fn a_walk_through_named_nodes_speaks_their_names_and_ends_in_the_files_claim() {
         "{edges:?}"
     );
 }
+
+/// A value the local rule already gives in its simplest form is written
+/// once: the tanh example's `g*(1 - y^2) = g*(1 - y^2)` read as a step
+/// without its proof.
+#[test]
+fn no_edge_writes_a_value_equal_to_itself() {
+    let dir = std::env::temp_dir().join(format!("backprove-same-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, _, _) in backprove::EXAMPLES {
+        let file = dir.join(format!("{name}.txt"));
+        std::fs::write(&file, backprove::example(name, 3).unwrap()).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_backprove"))
+            .args(["derive", file.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        for line in text.lines() {
+            if let Some((left, right)) = line.trim().split_once(" = ") {
+                assert!(left != right, "{name}: {line}");
+            }
+        }
+    }
+}

@@ -187,7 +187,12 @@ impl Page<'_> {
                         ),
                         (words, None) => escape(words),
                     },
-                    self.math.equation(&e.gradient.raw, &e.gradient.simplified)
+                    // A value the rule gives in its simplest form is written once.
+                    if e.gradient.raw == e.gradient.simplified {
+                        self.math.term(&e.gradient.raw)
+                    } else {
+                        self.math.equation(&e.gradient.raw, &e.gradient.simplified)
+                    }
                 );
                 self.proof(&e.gradient);
                 self.out.push_str("</li>\n");

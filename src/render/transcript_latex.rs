@@ -83,7 +83,7 @@ fn backward_latex(t: &Transcript, b: &crate::transcript::BackwardNode, out: &mut
         };
         let _ = writeln!(
             out,
-            "  \\item to ${}$ ({}): $\\displaystyle {} = {}${}",
+            "  \\item to ${}$ ({}): $\\displaystyle {}${}",
             tex(&short(t, e.to)),
             match super::walk::rule_formula(&e.rule) {
                 (words, Some(f)) => format!(
@@ -94,8 +94,12 @@ fn backward_latex(t: &Transcript, b: &crate::transcript::BackwardNode, out: &mut
                 ),
                 (words, None) => super::latex::escape(words).replace('×', "$\\times$"),
             },
-            tex(&e.gradient.raw),
-            tex(&e.gradient.simplified),
+            // A value the rule gives in its simplest form is written once.
+            if e.gradient.raw == e.gradient.simplified {
+                tex(&e.gradient.raw)
+            } else {
+                format!("{} = {}", tex(&e.gradient.raw), tex(&e.gradient.simplified))
+            },
             verdict_tex(&e.gradient)
         );
         out.push_str(&moves_latex(&e.gradient));

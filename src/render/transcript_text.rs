@@ -163,7 +163,8 @@ fn backward_text(t: &Transcript, b: &crate::transcript::BackwardNode, out: &mut 
             EdgeLine::One(e) => e,
         };
         let _ = writeln!(out, "    -> [{}] {}: {}", e.to, short(t, e.to), e.rule);
-        if e.gradient.steps.len() > 1 {
+        // A value the rule gives in its simplest form is written once.
+        if e.gradient.steps.len() > 1 || e.gradient.raw == e.gradient.simplified {
             let _ = writeln!(out, "       {}{}", e.gradient.raw, verdict(&e.gradient));
             out.push_str(&moves(&e.gradient, "         "));
         } else {
@@ -435,11 +436,19 @@ fn backward_markdown(
         };
         let _ = writeln!(
             out,
-            "- to {} ({}): {} $=$ {}{}",
+            "- to {} ({}): {}{}",
             math(&short(t, e.to)),
             rule,
-            math(&e.gradient.raw),
-            math(&e.gradient.simplified),
+            // A value the rule gives in its simplest form is written once.
+            if e.gradient.raw == e.gradient.simplified {
+                math(&e.gradient.raw)
+            } else {
+                format!(
+                    "{} $=$ {}",
+                    math(&e.gradient.raw),
+                    math(&e.gradient.simplified)
+                )
+            },
             verdict(&e.gradient)
         );
         out.push_str(&moves_markdown(&e.gradient));

@@ -52,9 +52,9 @@ impl Normalizer<'_> {
         }
     }
 
-    /// `p` as a product ([`Normalizer::print_product`]), or as two groups
-    /// of terms, by whether they have an atom, at least one of them a
-    /// product: the shortest such text, and whether it is a product.
+    /// `p` as a product ([`Normalizer::print_product`]), or as one term
+    /// beside a product (the terms without an atom and with it): the
+    /// shortest such text, and whether it is a product.
     /// `None` when there is none.
     fn print_grouped(&self, p: &Poly) -> Option<(String, bool)> {
         let mut best = self.print_product(p).map(|t| (t, true));
@@ -86,6 +86,11 @@ impl Normalizer<'_> {
                 )
             };
             let (with, without) = (part(with), part(without));
+            // One term beside a product (`a2*c6 + c1*(1 - c1)*…`): a sum of
+            // partial products reads worse than its terms.
+            if with.len() > 1 && without.len() > 1 {
+                continue;
+            }
             let (a, b) = (self.print_product(&without), self.print_product(&with));
             if a.is_none() && b.is_none() {
                 continue;
@@ -121,6 +126,18 @@ impl Normalizer<'_> {
         let factors = split_by_atoms(&rest);
         let own = least_powers(&rest);
         if factors.len() < 2 && own.is_one() && content.is_one() {
+            return None;
+        }
+        // Only factors read at a glance: in one atom (`1 - c5`) or of
+        // degree one (`q - t`). `h2*(h2 + h2*t - h2^2 - t)` reads worse
+        // than the terms it stands for.
+        let simple = |f: &Poly| {
+            occurrences(f).len() < 2
+                || f.0
+                    .keys()
+                    .all(|m| m.0.iter().map(|(_, e)| e.abs()).sum::<i64>() <= 1)
+        };
+        if !factors.iter().all(simple) {
             return None;
         }
         let mut text: Vec<String> = factors.iter().map(|f| self.print_factor(f)).collect();
