@@ -1,7 +1,9 @@
 //! Printing a normal form factored, for a reader: the monomial its terms
-//! share in front of the parentheses, a product of factors in one atom each
-//! (`c5*(1 - c5)*c6*(1 - c6)*early`, not sixteen terms), or two groups of
-//! terms one of which is such a product. Only the text changes: the normal
+//! share in front of the parentheses, a product of factors each in one atom
+//! or of degree one (`c5*(1 - c5)*c6*(1 - c6)*early`, not sixteen terms;
+//! `3*(q - t)*h^2*(1 - h^2)`), or one term beside such a product. A product
+//! with a longer factor reads worse than its terms, and is not written so.
+//! Only the text changes: the normal
 //! form is the same, and whoever shows the text proves it equal first.
 //! Printing terms and atoms is `printing`'s; this owns no arithmetic.
 
@@ -16,15 +18,14 @@ impl Normalizer<'_> {
     /// Like [`Normalizer::print`], with a monomial common to every term
     /// factored out: `(t1 + t2 + t3)/S`; and when it reads no longer, a
     /// polynomial written as a product of factors in one atom each
-    /// (`c5*(1 - c5)*c6*(1 - c6)*early`), or as two groups of terms, by
-    /// whether they have an atom, one of them such a product (`a2*c6 +
-    /// c1*(1 - c1)*c2*(1 - c2)*early`).
+    /// (`c5*(1 - c5)*c6*(1 - c6)*early`), or as one term beside such a
+    /// product (`a2*c6 + c1*(1 - c1)*c2*(1 - c2)*early`).
     pub fn print_factored(&self, r: &Rat) -> String {
         let plain = self.print_common_factor(r);
         if !r.den.is_empty() || r.num.len() < 2 {
             return plain;
         }
-        // A product when it reads no longer; two groups when shorter.
+        // A product when it reads no longer; a term beside one when shorter.
         match self.print_grouped(&r.num) {
             Some((grouped, product)) if grouped.len() + usize::from(!product) <= plain.len() => {
                 grouped
