@@ -105,6 +105,32 @@ fn names_unfold_to_their_definitions() {
     );
 }
 
+/// The factored text of `term`'s normal form, checked to read back as the
+/// same value.
+#[track_caller]
+fn factored(term: &str) -> String {
+    let budget = Budget {
+        max_work: 200_000,
+        deadline: None,
+    };
+    let defs = BTreeMap::new();
+    let mut norm = Normalizer::new(&defs, false, budget);
+    let read = |text: &str| {
+        parse_problem(&format!("prove 0 = {text}")).unwrap().claims[0]
+            .rhs
+            .clone()
+    };
+    let value = norm.normalize(&read(term)).unwrap();
+    let text = norm.print_factored(&value);
+    let back = norm.normalize(&read(&text)).unwrap();
+    let nb = norm.neg(&back);
+    assert!(
+        norm.add(&value, &nb).unwrap().is_zero(),
+        "{term} printed as {text}"
+    );
+    text
+}
+
 /// The factored text of a normal form reads back as the same value; the
 /// products a chain of layers makes are written as products.
 #[test]
@@ -124,26 +150,8 @@ fn factored_text_is_the_same_value() {
         ("2*x*y - 2*x", "2*(y - 1)*x"),
         ("x*y^2 - x^2*y + x^3*y^3 - y", "x*y^2 + x^3*y^3 - x^2*y - y"),
     ];
-    let budget = Budget {
-        max_work: 200_000,
-        deadline: None,
-    };
-    let defs = BTreeMap::new();
     for (term, expect) in cases {
-        let mut norm = Normalizer::new(&defs, false, budget);
-        let read = |text: &str| {
-            parse_problem(&format!("prove 0 = {text}")).unwrap().claims[0]
-                .rhs
-                .clone()
-        };
-        let value = norm.normalize(&read(term)).unwrap();
-        let text = norm.print_factored(&value);
-        let back = norm.normalize(&read(&text)).unwrap();
-        let nb = norm.neg(&back);
-        assert!(
-            norm.add(&value, &nb).unwrap().is_zero(),
-            "{term} printed as {text}"
-        );
+        let text = factored(term);
         assert_eq!(text, expect, "{term}");
     }
 }
@@ -152,11 +160,6 @@ fn factored_text_is_the_same_value() {
 /// take, and others): the factored text always reads back as the same value.
 #[test]
 fn factored_text_reads_back_as_the_same_value_at_random() {
-    let budget = Budget {
-        max_work: 200_000,
-        deadline: None,
-    };
-    let defs = BTreeMap::new();
     let mut rng = crate::numeric::Rng::new(14);
     let mut pick = |n: u64| (rng.next_u64() % n) as usize;
     let names = ["a", "b", "c", "u", "v"];
@@ -179,20 +182,7 @@ fn factored_text_reads_back_as_the_same_value_at_random() {
             sum.push(product.join("*"));
         }
         let term = sum.join(" + ");
-        let mut norm = Normalizer::new(&defs, false, budget);
-        let read = |text: &str| {
-            parse_problem(&format!("prove 0 = {text}")).unwrap().claims[0]
-                .rhs
-                .clone()
-        };
-        let value = norm.normalize(&read(&term)).unwrap();
-        let text = norm.print_factored(&value);
-        let back = norm.normalize(&read(&text)).unwrap();
-        let nb = norm.neg(&back);
-        assert!(
-            norm.add(&value, &nb).unwrap().is_zero(),
-            "{term} printed as {text}"
-        );
+        let text = factored(&term);
         // Written as a product of two sums or more (the split at work).
         if text.matches(")*").count() + text.matches("*(").count() >= 2 {
             split += 1;
